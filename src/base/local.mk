@@ -1,0 +1,10 @@
+# src/base — the core library: errors, memory, buffers, slices, JSON, log,
+# locks, clock, configuration.  Lowest layer: includes nothing else of claw.
+libclaw_a_SOURCES += \
+	src/base/err.c src/base/err.h \
+	src/base/mem.c src/base/mem.h \
+	src/base/buf.c src/base/buf.h \
+	src/base/str.c src/base/str.h \
+	src/base/log.c src/base/log.h \
+	src/base/mutex.c src/base/mutex.h \
+	src/base/clock.c src/base/clock.h

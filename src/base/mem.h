@@ -1,0 +1,28 @@
+/*
+ * mem — the allocation policy, decided once.
+ *
+ * Internal bookkeeping (structs, lists, small strings) allocates through these
+ * wrappers, which print a message and abort on exhaustion: there is no useful
+ * recovery from a failed 40-byte malloc in a server.  Anything sized by
+ * outside input (request bodies, model replies, tool output) goes through a
+ * struct claw_buf with a named cap instead, and fails with CLAW_ETOOBIG.
+ *
+ * Threads: thread-safe.
+ */
+#ifndef CLAW_BASE_MEM_H
+#define CLAW_BASE_MEM_H
+
+#include <stddef.h>
+
+/* Never return NULL.  Caller frees with free(). */
+void *claw_xmalloc(size_t size);
+void *claw_xcalloc(size_t n, size_t size);
+void *claw_xrealloc(void *p, size_t size);
+char *claw_xstrdup(const char *s);
+char *claw_xstrndup(const char *s, size_t n);
+/* printf into a fresh string.  Caller frees. */
+char *claw_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define CLAW_NEW(type) ((type *)claw_xcalloc(1, sizeof(type)))
+
+#endif

@@ -1,0 +1,151 @@
+/*
+ * str — slices, trimming, strict integer parsing, UTF-8 validation.
+ */
+#include "base/str.h"
+
+#include <string.h>
+
+#include "base/mem.h"
+
+struct claw_str
+claw_str_from(const char *s)
+{
+	struct claw_str r = {s, s != NULL ? strlen(s) : 0};
+	return r;
+}
+
+bool
+claw_str_eq(struct claw_str a, struct claw_str b)
+{
+	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+
+bool
+claw_str_eq_cstr(struct claw_str a, const char *s)
+{
+	return claw_str_eq(a, claw_str_from(s));
+}
+
+bool
+claw_str_starts_with(struct claw_str a, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return a.n >= n && memcmp(a.p, prefix, n) == 0;
+}
+
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+struct claw_str
+claw_str_trim(struct claw_str a)
+{
+	while (a.n > 0 && is_space(a.p[0])) {
+		a.p++;
+		a.n--;
+	}
+	while (a.n > 0 && is_space(a.p[a.n - 1]))
+		a.n--;
+	return a;
+}
+
+struct claw_str
+claw_str_cut(struct claw_str *rest, char sep)
+{
+	struct claw_str head = *rest;
+	const char *hit = rest->n != 0 ? memchr(rest->p, sep, rest->n) : NULL;
+	if (hit == NULL) {
+		rest->p += rest->n;
+		rest->n = 0;
+		return head;
+	}
+	head.n = (size_t)(hit - rest->p);
+	rest->n -= head.n + 1;
+	rest->p = hit + 1;
+	return head;
+}
+
+char *
+claw_str_dup(struct claw_str a)
+{
+	return claw_xstrndup(a.n != 0 ? a.p : "", a.n);
+}
+
+enum claw_err
+claw_str_to_i64(struct claw_str a, int64_t min, int64_t max, int64_t *out)
+{
+	size_t i = 0;
+	bool neg = false;
+	uint64_t v = 0;
+	/* Magnitude limit: INT64_MAX, or INT64_MAX + 1 for negatives. */
+	uint64_t limit;
+
+	if (a.n == 0)
+		return CLAW_EINVAL;
+	if (a.p[0] == '+' || a.p[0] == '-') {
+		neg = a.p[0] == '-';
+		i = 1;
+	}
+	if (i == a.n)
+		return CLAW_EINVAL;
+	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; i < a.n; i++) {
+		char c = a.p[i];
+		if (c < '0' || c > '9')
+			return CLAW_EINVAL;
+		unsigned d = (unsigned)(c - '0');
+		if (v > (limit - d) / 10)
+			return CLAW_ETOOBIG;
+		v = v * 10 + d;
+	}
+	int64_t r;
+	if (neg)
+		r = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+	else
+		r = (int64_t)v;
+	if (r < min || r > max)
+		return CLAW_ETOOBIG;
+	*out = r;
+	return CLAW_OK;
+}
+
+bool
+claw_str_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = p[i];
+		size_t len;
+		uint32_t cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xC2 && c <= 0xDF) {
+			len = 2;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			len = 3;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (n - i < len)
+			return false;
+		for (size_t k = 1; k < len; k++) {
+			if ((p[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i + k] & 0x3F);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += len;
+	}
+	return true;
+}

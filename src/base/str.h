@@ -1,0 +1,47 @@
+/*
+ * str — borrowed slices of text and strict number parsing.
+ *
+ * A struct claw_str points into memory owned by someone else; it is valid as
+ * long as that memory is.  It is not NUL-terminated.  The parsers here replace
+ * atoi/atol/strtol-without-checks: they reject empty input, trailing garbage
+ * and out-of-range values.
+ *
+ * Threads: thread-safe (pure functions).
+ */
+#ifndef CLAW_BASE_STR_H
+#define CLAW_BASE_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+/* A value type: use on the stack.  p may be NULL only when n is 0. */
+struct claw_str {
+	const char *p;
+	size_t n;
+};
+
+#define CLAW_STR_LIT(s) ((struct claw_str){(s), sizeof(s) - 1})
+
+struct claw_str claw_str_from(const char *s); /* s may be NULL → empty */
+bool claw_str_eq(struct claw_str a, struct claw_str b);
+bool claw_str_eq_cstr(struct claw_str a, const char *s);
+bool claw_str_starts_with(struct claw_str a, const char *prefix);
+/* Without leading and trailing ASCII whitespace. */
+struct claw_str claw_str_trim(struct claw_str a);
+/* Splits *rest at the first sep: returns the part before it and advances
+ * *rest past it (or to empty when sep is absent). */
+struct claw_str claw_str_cut(struct claw_str *rest, char sep);
+/* A fresh NUL-terminated copy; caller frees. */
+char *claw_str_dup(struct claw_str a);
+
+/* Strict decimal parse of the whole slice into [min, max].  Leading '+'/'-'
+ * allowed, no spaces.  CLAW_EINVAL on syntax, CLAW_ETOOBIG out of range. */
+enum claw_err claw_str_to_i64(struct claw_str a, int64_t min, int64_t max, int64_t *out);
+
+/* True when s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+bool claw_str_utf8_valid(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,1 @@
+# src/cli — one file per command.

@@ -1,0 +1,1 @@
+# src/store — SQLite stores (one file per project).

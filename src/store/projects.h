@@ -1,0 +1,88 @@
+/*
+ * projects — the registry of project folders, their keys and resolution.
+ *
+ * A project is an existing folder anywhere on disk; claw's state for it is
+ * one db at $CLAW_HOME/projects/<key>.db, where the key is the folder's real
+ * path with every run of characters outside [A-Za-z0-9] replaced by '-' and
+ * leading/trailing '-' trimmed ("/home/a/my proj" → "home-a-my-proj").  The
+ * folder itself is never created, moved or deleted by claw.
+ *
+ * Keys arriving from outside (URLs) are validated with claw_project_key_valid
+ * before any file is touched.
+ *
+ * Threads: functions are thread-safe; each opens its own connections.
+ */
+#ifndef CLAW_STORE_PROJECTS_H
+#define CLAW_STORE_PROJECTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "store/db.h"
+
+#define CLAW_PROJECT_KEY_MAX 200          /* ^[A-Za-z0-9-]{1,200}$ */
+#define CLAW_PROJECT_DESCRIPTION_MAX 4096 /* bytes */
+
+/* One registered project.  Strings owned by the struct: free with
+ * claw_project_free(). */
+struct claw_project {
+	char *key;         /* e.g. "home-a-my-proj" */
+	char *name;        /* the folder's base name */
+	char *path;        /* real absolute path of the folder */
+	char *description; /* "" when none */
+	char *db_path;     /* $CLAW_HOME/projects/<key>.db */
+	int64_t created_at;
+};
+
+void claw_project_free(struct claw_project *p);
+
+/* Derives the key of an absolute real path into out (size >= PATH_MAX is
+ * plenty).  CLAW_EINVAL when the result is empty (path "/") or longer than
+ * CLAW_PROJECT_KEY_MAX. */
+enum claw_err claw_project_key(const char *realpath, char *out, size_t size,
+			       struct claw_error *err);
+/* True when key matches ^[A-Za-z0-9-]{1,200}$. */
+bool claw_project_key_valid(const char *key);
+
+/* "$home/projects" into a fresh string; caller frees. */
+char *claw_project_dir(const char *home);
+/* "$home/projects/<key>.db"; key must be valid.  Caller frees. */
+char *claw_project_db_path(const char *home, const char *key);
+
+/* Registers dir (any path; resolved with realpath) under home: creates
+ * $home/projects if needed (mode 0700) and the db, and stores the project
+ * row.  Errors: dir missing or not a directory (CLAW_EINVAL), already
+ * registered (CLAW_EEXIST, "already registered: <path> (<db>)"), the home not
+ * writable (CLAW_EIO).  Nothing is left behind on failure. */
+enum claw_err claw_project_register(const char *home, const char *dir, const char *description,
+				    struct claw_project *out, struct claw_error *err);
+
+/* Resolves the project for a CLI command starting at start_dir: takes its
+ * real path and walks up until a folder whose key has a db under home.
+ * None → CLAW_ENOTFOUND "not inside a registered project: <dir> (run: claw -c)". */
+enum claw_err claw_project_resolve(const char *home, const char *start_dir,
+				   struct claw_project *out, struct claw_error *err);
+
+/* Loads the project row of a valid key.  CLAW_ENOTFOUND "unknown project <key>"
+ * when there is no db; CLAW_EINVAL for an invalid key. */
+enum claw_err claw_project_load(const char *home, const char *key, struct claw_project *out,
+				struct claw_error *err);
+
+/* Loads the project row from an open db (the one row of table project). */
+enum claw_err claw_project_load_db(struct claw_db *db, struct claw_project *out,
+				   struct claw_error *err);
+
+/* All registered projects under home, sorted by key.  *out is an array of
+ * *n projects; free with claw_project_list_free().  Files that are not claw
+ * dbs are skipped with a warning. */
+enum claw_err claw_project_list(const char *home, struct claw_project **out, size_t *n,
+				struct claw_error *err);
+void claw_project_list_free(struct claw_project *list, size_t n);
+
+/* Opens the project's db (CLAW_DB_OPEN).  Caller closes. */
+enum claw_err claw_project_open_db(const struct claw_project *p, struct claw_db **out,
+				   struct claw_error *err);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * runs — the ledger of runs: one row per execution of an issue's pipeline.
+ *
+ * A run is created `queued` or `running`; it ends `done`, `failed` (with a
+ * reason) or `generated` (a solver was written but the person rejected it
+ * without feedback).  A resumed run keeps its id and status `running`.  At
+ * most one run per issue is active (queued or running): claw_run_create
+ * refuses a second with CLAW_ECONFLICT, checked inside the insert's
+ * transaction.
+ *
+ * Threads: functions use the caller's connection (one thread at a time).
+ */
+#ifndef CLAW_STORE_RUNS_H
+#define CLAW_STORE_RUNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "store/db.h"
+
+enum claw_run_status {
+	CLAW_RUN_QUEUED,
+	CLAW_RUN_RUNNING,
+	CLAW_RUN_DONE,
+	CLAW_RUN_FAILED,
+	CLAW_RUN_GENERATED,
+	CLAW_RUN_STATUS_COUNT
+};
+
+/* "queued", "running", "done", "failed", "generated"; static. */
+const char *claw_run_status_name(enum claw_run_status s);
+enum claw_err claw_run_status_parse(const char *name, enum claw_run_status *out);
+/* queued or running. */
+bool claw_run_status_active(enum claw_run_status s);
+
+/* Strings owned by the struct: free with claw_run_free(). */
+struct claw_run {
+	int64_t id;
+	int64_t issue_id;
+	int64_t solver_version; /* 0 until a solver is chosen */
+	enum claw_run_status status;
+	char *reason;     /* "" when none */
+	char *started_by; /* "" when unknown; "console" from the CLI */
+	int64_t created_at;
+	int64_t ended_at; /* 0 while active */
+};
+
+void claw_run_free(struct claw_run *r);
+
+/* Inserts a run of issue_id with the given active status.  CLAW_ENOTFOUND
+ * for an unknown issue; CLAW_ECONFLICT "issue #N already has an active run
+ * (#M)" when one is queued or running. */
+enum claw_err claw_run_create(struct claw_db *db, int64_t issue_id, enum claw_run_status status,
+			      const char *started_by, int64_t *id_out, struct claw_error *err);
+enum claw_err claw_run_get(struct claw_db *db, int64_t id, struct claw_run *out,
+			   struct claw_error *err);
+/* Sets status; an ending status (done/failed/generated) stamps ended_at and
+ * stores reason (may be NULL). */
+enum claw_err claw_run_set_status(struct claw_db *db, int64_t id, enum claw_run_status s,
+				  const char *reason, struct claw_error *err);
+enum claw_err claw_run_set_solver(struct claw_db *db, int64_t id, int64_t solver_version,
+				  struct claw_error *err);
+/* The newest run of the issue; CLAW_ENOTFOUND when it has none. */
+enum claw_err claw_run_latest_of_issue(struct claw_db *db, int64_t issue_id, struct claw_run *out,
+				       struct claw_error *err);
+/* The active (queued/running) run of the issue; CLAW_ENOTFOUND when none. */
+enum claw_err claw_run_active_of_issue(struct claw_db *db, int64_t issue_id, struct claw_run *out,
+				       struct claw_error *err);
+/* Runs of one issue, oldest first (issue_id > 0), or the newest `limit` runs
+ * of the project newest first (issue_id == 0).  Free with claw_run_list_free. */
+enum claw_err claw_run_list(struct claw_db *db, int64_t issue_id, size_t limit,
+			    struct claw_run **out, size_t *n, struct claw_error *err);
+/* Every run with status running (restart recovery), oldest first. */
+enum claw_err claw_run_list_running(struct claw_db *db, struct claw_run **out, size_t *n,
+				    struct claw_error *err);
+void claw_run_list_free(struct claw_run *list, size_t n);
+
+#endif

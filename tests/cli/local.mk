@@ -1,0 +1,1 @@
+# tests/cli — the real claw binary against a temporary CLAW_HOME.
