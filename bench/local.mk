@@ -1,0 +1,1 @@
+# bench — reproducible benchmarks run beside their peers.

@@ -1,0 +1,1 @@
+# src/trace — the journal: tracer, sinks, bus, reader, render.
