@@ -7,7 +7,7 @@
  * CLAW_DB_SCHEMA_VERSION inside one transaction.  A file whose schema_version
  * is newer than this claw is refused (CLAW_EVERSION) without being touched; a
  * file that is not a SQLite database, or a SQLite database without claw's
- * tables, is refused as "not a claw database" (CLAW_EINVAL).
+ * tables, is refused as "<path> is not a claw database" (CLAW_EINVAL).
  *
  * The other store modules (projects, issues, runs, solvers, state) and the
  * trace sink take a struct claw_db and run their own prepared statements on
@@ -15,8 +15,10 @@
  * claw_db_fail().
  *
  * Threads: a struct claw_db is one SQLite connection and belongs to one thread
- * at a time (SQLite is built serialized, but claw never shares a connection
- * without its own lock; the trace store sink documents its mutex).  Open one
+ * at a time.  The connection is opened SQLITE_OPEN_FULLMUTEX, so a stray
+ * cross-thread call is serialized by SQLite rather than undefined, but claw
+ * never shares a connection without its own lock (the statement cache below
+ * is not locked; the trace store sink documents its mutex).  Open one
  * connection per thread that needs the db.
  */
 #ifndef CLAW_STORE_DB_H
@@ -35,37 +37,69 @@ struct claw_db;
 
 enum claw_db_mode {
 	CLAW_DB_OPEN,   /* the file must exist and be a claw db */
-	CLAW_DB_CREATE, /* create it (fails with CLAW_EEXIST if it exists) */
+	CLAW_DB_CREATE, /* create it, mode 0600 (CLAW_EEXIST if it exists) */
 };
 
 /* Opens (or creates) the db at path and migrates it.  On success *out is a
- * new connection; close with claw_db_close().  Errors name the path. */
+ * new connection; close with claw_db_close().  Errors name the path:
+ * CLAW_ENOTFOUND (OPEN, no such file), CLAW_EEXIST (CREATE, file exists),
+ * CLAW_EINVAL ("<path> is not a claw database"), CLAW_EVERSION ("<path> was
+ * written by a newer claw (schema N, this claw knows M): upgrade claw").
+ * CREATE never clobbers: the file is made with O_EXCL, and removed again
+ * (with its -wal/-shm) when opening it fails. */
 enum claw_err claw_db_open(const char *path, enum claw_db_mode mode, struct claw_db **out,
 			   struct claw_error *err);
 /* Closes the connection (finalizes cached statements).  NULL is a no-op. */
 void claw_db_close(struct claw_db *db);
+
+/* Removes a db file and its -wal, -shm and -journal companions, ignoring
+ * those that do not exist.  The db must not be open. */
+void claw_db_unlink(const char *path);
 
 /* The underlying connection, borrowed for the life of db. */
 sqlite3 *claw_db_sqlite(struct claw_db *db);
 /* The file path this db was opened from, borrowed. */
 const char *claw_db_path(const struct claw_db *db);
 
+/* Replaces the busy timeout (default CLAW_DB_BUSY_TIMEOUT_MS): how long a
+ * statement waits for another connection's lock before failing with
+ * "database is busy".  ms <= 0 fails at once. */
+void claw_db_set_busy_timeout(struct claw_db *db, int ms);
+
 /* Prepares sql (cached per connection: calling again returns the same,
  * reset, statement with bindings cleared).  The statement is owned by db:
- * do not finalize it.  Returns NULL and fills err on failure. */
+ * do not finalize it.  Because the statement is shared, do not prepare the
+ * same sql again while still stepping it.  Call claw_db_finish() when done
+ * with it.  Returns NULL and fills err on failure. */
 sqlite3_stmt *claw_db_prepare(struct claw_db *db, const char *sql, struct claw_error *err);
+/* The same, in the `rc = f(); if (rc != CLAW_OK) goto out;` shape: *out is
+ * the cached statement, or NULL with err filled. */
+enum claw_err claw_db_stmt(struct claw_db *db, const char *sql, sqlite3_stmt **out,
+			   struct claw_error *err);
+
+/* Resets st and clears its bindings, so it releases its read snapshot and
+ * any borrowed (SQLITE_STATIC) text.  NULL is a no-op. */
+void claw_db_finish(sqlite3_stmt *st);
 
 /* Runs one or more statements without results (BEGIN, COMMIT, DDL). */
 enum claw_err claw_db_exec(struct claw_db *db, const char *sql, struct claw_error *err);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  rollback never fails (logs instead). */
+/* BEGIN IMMEDIATE (takes the write lock now, waiting up to the busy timeout)
+ * / COMMIT / ROLLBACK.  Not nestable.  A failed commit leaves the
+ * transaction open: roll back.  rollback never fails (logs instead) and is a
+ * no-op outside a transaction. */
 enum claw_err claw_db_begin(struct claw_db *db, struct claw_error *err);
 enum claw_err claw_db_commit(struct claw_db *db, struct claw_error *err);
 void claw_db_rollback(struct claw_db *db);
+/* True while a transaction is open on this connection. */
+bool claw_db_in_transaction(struct claw_db *db);
 
 /* Converts the connection's last SQLite error into err with context:
- * "<what>: <sqlite message>" (SQLITE_BUSY → CLAW_EDB "database is busy").
- * Returns the claw code. */
+ * "<what> in <path>: <sqlite message>".  Codes: SQLITE_BUSY/LOCKED →
+ * CLAW_EDB "database is busy ..."; CONSTRAINT → CLAW_ECONFLICT; IOERR, FULL,
+ * CANTOPEN, READONLY, PERM → CLAW_EIO; NOTADB → CLAW_EINVAL; TOOBIG →
+ * CLAW_ETOOBIG; NOMEM → CLAW_ENOMEM; anything else CLAW_EDB.  Returns the
+ * claw code. */
 enum claw_err claw_db_fail(struct claw_db *db, const char *what, struct claw_error *err);
 
 /* Binds a possibly-NULL C string (NULL → SQL NULL).  Transient copy. */

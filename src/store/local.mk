@@ -1,1 +1,11 @@
-# src/store — SQLite stores (one file per project).
+# src/store — SQLite stores (one file per project): db (open, pragmas,
+# migrations), projects (keys, registry, resolution), issues, runs, solvers,
+# state (snapshots and exchange checkpoints).  Depends on src/base only.
+libclaw_a_SOURCES += \
+	src/store/db.c src/store/db.h
+
+check_PROGRAMS += \
+	tests/unit/test_db
+TESTS += \
+	tests/unit/test_db
+tests_unit_test_db_SOURCES = tests/unit/test_db.c

@@ -1,0 +1,618 @@
+/*
+ * db — opening a project's SQLite file, its schema and its migrations.
+ *
+ * The schema lives here, as an ordered array of migration steps: step i moves
+ * a file from schema version i to i + 1.  Opening reads the version first
+ * (read-only), refuses files that are not claw's or that a newer claw wrote,
+ * and only then sets the persistent WAL mode and applies the missing steps
+ * in one BEGIN IMMEDIATE transaction (re-reading the version inside it, so
+ * two processes opening an old file at once migrate it once).  Migrations are
+ * forward-only: a released step is never edited, a change is a new step.
+ *
+ * Each connection keeps a small cache of prepared statements keyed by their
+ * SQL text, so the store modules prepare by string at every call and pay the
+ * compile once per connection.
+ *
+ * Threads: a struct claw_db belongs to one thread at a time (see db.h).
+ */
+#include "store/db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/mem.h"
+
+/*
+ * Schema version 1: every table of SPEC.md section 8, so later layers never
+ * reshape a table.  Status columns hold the names of the C enums' string
+ * tables and carry no CHECK: a new status is a code change, not a table
+ * rebuild.  Times are ms since the epoch (claw_clock_now_ms).
+ *
+ * - runs_one_active backs claw_run_create's conflict check: the database
+ *   itself refuses a second queued/running run of an issue.
+ * - trace has no foreign key to runs: it is the hottest insert path and the
+ *   trace writer checks its run once, when the run starts.
+ * - workflow_state and exchange belong to their run (foreign key).
+ */
+static const char *const migrations[] = {
+	/* 0 → 1 */
+	"CREATE TABLE schema_version (version INTEGER NOT NULL);"
+	"CREATE TABLE project ("
+	" id TEXT PRIMARY KEY,"
+	" name TEXT NOT NULL,"
+	" path TEXT NOT NULL,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" created_at INTEGER NOT NULL);"
+	"CREATE TABLE issues ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" title TEXT NOT NULL,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" status TEXT NOT NULL DEFAULT 'open',"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL);"
+	"CREATE TABLE runs ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" issue_id INTEGER NOT NULL REFERENCES issues(id),"
+	" solver_version INTEGER NOT NULL DEFAULT 0,"
+	" status TEXT NOT NULL,"
+	" reason TEXT NOT NULL DEFAULT '',"
+	" started_by TEXT NOT NULL DEFAULT '',"
+	" created_at INTEGER NOT NULL,"
+	" ended_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX runs_issue ON runs(issue_id, id);"
+	"CREATE INDEX runs_status ON runs(status, id);"
+	"CREATE UNIQUE INDEX runs_one_active ON runs(issue_id)"
+	" WHERE status IN ('queued', 'running');"
+	"CREATE TABLE solvers ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" issue_id INTEGER NOT NULL REFERENCES issues(id),"
+	" version INTEGER NOT NULL,"
+	" spec TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'draft',"
+	" feedback TEXT NOT NULL DEFAULT '',"
+	" decided_by TEXT NOT NULL DEFAULT '',"
+	" created_at INTEGER NOT NULL,"
+	" decided_at INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE (issue_id, version));"
+	"CREATE TABLE trace ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" run_id INTEGER NOT NULL,"
+	" span_id INTEGER NOT NULL,"
+	" parent_id INTEGER NOT NULL DEFAULT 0,"
+	" depth INTEGER NOT NULL DEFAULT 0,"
+	" phase TEXT NOT NULL,"
+	" type TEXT NOT NULL,"
+	" level INTEGER NOT NULL,"
+	" data TEXT NOT NULL DEFAULT '{}',"
+	" ts_ms INTEGER NOT NULL);"
+	"CREATE INDEX trace_run_seq ON trace(run_id, seq);"
+	"CREATE INDEX trace_run_type ON trace(run_id, type, seq);"
+	"CREATE TABLE workflow_state ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" workflow TEXT NOT NULL,"
+	" done TEXT NOT NULL DEFAULT '[]',"
+	" params TEXT NOT NULL DEFAULT '{}',"
+	" handoff_from TEXT NOT NULL DEFAULT '',"
+	" handoff TEXT NOT NULL DEFAULT '',"
+	" updated_at INTEGER NOT NULL,"
+	" PRIMARY KEY (run_id, workflow));"
+	"CREATE TABLE exchange ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" workflow TEXT NOT NULL,"
+	" step TEXT NOT NULL,"
+	" history TEXT NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" PRIMARY KEY (run_id, workflow, step));",
+};
+_Static_assert(sizeof migrations / sizeof migrations[0] == CLAW_DB_SCHEMA_VERSION,
+	       "one migration step per schema version");
+
+#define DB_WHAT_MAX 60 /* SQL text quoted in an error, bytes */
+
+struct cached_stmt {
+	char *sql; /* owned copy: the cache key */
+	sqlite3_stmt *st;
+};
+
+struct claw_db {
+	sqlite3 *sq;
+	char *path;
+	int busy_ms;               /* current busy timeout, for messages */
+	struct cached_stmt *cache; /* statement cache, linear: a few dozen entries */
+	size_t ncache;
+	size_t acache;
+};
+
+sqlite3 *
+claw_db_sqlite(struct claw_db *db)
+{
+	return db->sq;
+}
+
+const char *
+claw_db_path(const struct claw_db *db)
+{
+	return db->path;
+}
+
+void
+claw_db_set_busy_timeout(struct claw_db *db, int ms)
+{
+	db->busy_ms = ms > 0 ? ms : 0;
+	(void)sqlite3_busy_timeout(db->sq, db->busy_ms);
+}
+
+enum claw_err
+claw_db_fail(struct claw_db *db, const char *what, struct claw_error *err)
+{
+	int code = sqlite3_extended_errcode(db->sq);
+	const char *msg = sqlite3_errmsg(db->sq);
+	enum claw_err rc;
+
+	switch (code & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return claw_error_set(err, CLAW_EDB,
+				      "%s in %s: database is busy (another connection kept it "
+				      "locked for over %d ms)",
+				      what, db->path, db->busy_ms);
+	case SQLITE_CONSTRAINT:
+		rc = CLAW_ECONFLICT;
+		break;
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		rc = CLAW_EIO;
+		break;
+	case SQLITE_NOTADB:
+		rc = CLAW_EINVAL;
+		break;
+	case SQLITE_TOOBIG:
+		rc = CLAW_ETOOBIG;
+		break;
+	case SQLITE_NOMEM:
+		rc = CLAW_ENOMEM;
+		break;
+	default:
+		rc = CLAW_EDB;
+		break;
+	}
+	return claw_error_set(err, rc, "%s in %s: %s", what, db->path, msg);
+}
+
+/* what for an error about a piece of SQL: its first DB_WHAT_MAX bytes. */
+static void
+sql_what(const char *sql, char *out, size_t size)
+{
+	(void)snprintf(out, size, "%.*s%s", DB_WHAT_MAX, sql,
+		       strlen(sql) > DB_WHAT_MAX ? "..." : "");
+}
+
+enum claw_err
+claw_db_stmt(struct claw_db *db, const char *sql, sqlite3_stmt **out, struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	const char *tail = NULL;
+	char what[DB_WHAT_MAX + 16];
+
+	*out = NULL;
+	for (size_t i = 0; i < db->ncache; i++) {
+		if (db->cache[i].sql == sql || strcmp(db->cache[i].sql, sql) == 0) {
+			st = db->cache[i].st;
+			(void)sqlite3_reset(st);
+			(void)sqlite3_clear_bindings(st);
+			*out = st;
+			return CLAW_OK;
+		}
+	}
+	if (sqlite3_prepare_v3(db->sq, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, &tail) !=
+	    SQLITE_OK) {
+		(void)snprintf(what, sizeof what, "prepare ");
+		sql_what(sql, what + strlen(what), sizeof what - strlen(what));
+		return claw_db_fail(db, what, err);
+	}
+	if (st == NULL || (tail != NULL && *tail != '\0')) {
+		/* Empty SQL or several statements: a bug in the caller. */
+		sqlite3_finalize(st);
+		return claw_error_set(err, CLAW_EINTERNAL,
+				      "claw_db_prepare wants exactly one statement: %.60s", sql);
+	}
+	if (db->ncache == db->acache) {
+		db->acache = db->acache != 0 ? db->acache * 2 : 16;
+		db->cache = claw_xrealloc(db->cache, db->acache * sizeof db->cache[0]);
+	}
+	db->cache[db->ncache].sql = claw_xstrdup(sql);
+	db->cache[db->ncache].st = st;
+	db->ncache++;
+	*out = st;
+	return CLAW_OK;
+}
+
+sqlite3_stmt *
+claw_db_prepare(struct claw_db *db, const char *sql, struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	(void)claw_db_stmt(db, sql, &st, err);
+	return st;
+}
+
+void
+claw_db_finish(sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	(void)sqlite3_reset(st);
+	(void)sqlite3_clear_bindings(st);
+}
+
+enum claw_err
+claw_db_exec(struct claw_db *db, const char *sql, struct claw_error *err)
+{
+	char what[DB_WHAT_MAX + 16];
+
+	if (sqlite3_exec(db->sq, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return CLAW_OK;
+	sql_what(sql, what, sizeof what);
+	return claw_db_fail(db, what, err);
+}
+
+enum claw_err
+claw_db_begin(struct claw_db *db, struct claw_error *err)
+{
+	if (sqlite3_exec(db->sq, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
+		return CLAW_OK;
+	return claw_db_fail(db, "begin a write transaction", err);
+}
+
+enum claw_err
+claw_db_commit(struct claw_db *db, struct claw_error *err)
+{
+	if (sqlite3_exec(db->sq, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return CLAW_OK;
+	return claw_db_fail(db, "commit", err);
+}
+
+void
+claw_db_rollback(struct claw_db *db)
+{
+	if (db == NULL || sqlite3_get_autocommit(db->sq))
+		return;
+	if (sqlite3_exec(db->sq, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+		claw_log_warn("rollback in %s: %s", db->path, sqlite3_errmsg(db->sq));
+}
+
+bool
+claw_db_in_transaction(struct claw_db *db)
+{
+	return !sqlite3_get_autocommit(db->sq);
+}
+
+int
+claw_db_bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+}
+
+char *
+claw_db_column_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	if (t == NULL)
+		return claw_xstrdup("");
+	return claw_xstrndup((const char *)t, (size_t)sqlite3_column_bytes(st, col));
+}
+
+/* One integer from a one-row query (NULL → 0).  Reports failures through
+ * claw_db_fail with what. */
+static enum claw_err
+query_int(struct claw_db *db, const char *sql, const char *what, int64_t *out,
+	  struct claw_error *err)
+{
+	enum claw_err rc;
+	sqlite3_stmt *st = NULL;
+
+	*out = 0;
+	rc = claw_db_stmt(db, sql, &st, err);
+	if (rc != CLAW_OK)
+		goto out;
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+	} else if (s != SQLITE_DONE) {
+		rc = claw_db_fail(db, what, err);
+		goto out;
+	}
+out:
+	claw_db_finish(st);
+	return rc;
+}
+
+/* Reads the schema version; 0 for a database without claw's tables.  A file
+ * that is not SQLite at all fails with "<path> is not a claw database". */
+static enum claw_err
+read_version(struct claw_db *db, int64_t *out, struct claw_error *err)
+{
+	enum claw_err rc;
+	int64_t has = 0;
+
+	*out = 0;
+	rc = query_int(db,
+		       "SELECT count(*) FROM sqlite_master"
+		       " WHERE type = 'table' AND name = 'schema_version'",
+		       "read the schema", &has, err);
+	if (rc != CLAW_OK) {
+		if ((sqlite3_errcode(db->sq) & 0xff) == SQLITE_NOTADB)
+			rc = claw_error_set(err, CLAW_EINVAL, "%s is not a claw database",
+					    db->path);
+		goto out;
+	}
+	if (has == 0)
+		goto out;
+	rc = query_int(db, "SELECT max(version) FROM schema_version", "read the schema version",
+		       out, err);
+	if (rc != CLAW_OK)
+		goto out;
+	if (*out <= 0) {
+		rc = claw_error_set(err, CLAW_EINVAL, "%s is not a claw database", db->path);
+		goto out;
+	}
+out:
+	return rc;
+}
+
+static enum claw_err
+check_newer(struct claw_db *db, int64_t version, struct claw_error *err)
+{
+	if (version <= CLAW_DB_SCHEMA_VERSION)
+		return CLAW_OK;
+	return claw_error_set(err, CLAW_EVERSION,
+			      "%s was written by a newer claw (schema %lld, this claw knows %d): "
+			      "upgrade claw",
+			      db->path, (long long)version, CLAW_DB_SCHEMA_VERSION);
+}
+
+/* Applies the missing migration steps in one write transaction. */
+static enum claw_err
+migrate(struct claw_db *db, struct claw_error *err)
+{
+	enum claw_err rc;
+	int64_t version = 0;
+	sqlite3_stmt *st = NULL;
+
+	rc = claw_db_begin(db, err);
+	if (rc != CLAW_OK)
+		goto out;
+	/* Another process may have migrated while we waited for the lock. */
+	rc = read_version(db, &version, err);
+	if (rc != CLAW_OK)
+		goto out;
+	rc = check_newer(db, version, err);
+	if (rc != CLAW_OK)
+		goto out;
+	if (version == CLAW_DB_SCHEMA_VERSION)
+		goto out;
+	for (int64_t v = version; v < CLAW_DB_SCHEMA_VERSION; v++) {
+		if (sqlite3_exec(db->sq, migrations[v], NULL, NULL, NULL) != SQLITE_OK) {
+			char what[64];
+			(void)snprintf(what, sizeof what, "migrate to schema %lld",
+				       (long long)(v + 1));
+			rc = claw_db_fail(db, what, err);
+			goto out;
+		}
+	}
+	rc = claw_db_exec(db, "DELETE FROM schema_version", err);
+	if (rc != CLAW_OK)
+		goto out;
+	rc = claw_db_stmt(db, "INSERT INTO schema_version (version) VALUES (?)", &st, err);
+	if (rc != CLAW_OK)
+		goto out;
+	sqlite3_bind_int(st, 1, CLAW_DB_SCHEMA_VERSION);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = claw_db_fail(db, "record the schema version", err);
+		goto out;
+	}
+	claw_db_finish(st);
+	st = NULL;
+	rc = claw_db_commit(db, err);
+	if (rc != CLAW_OK)
+		goto out;
+out:
+	claw_db_finish(st);
+	if (rc != CLAW_OK)
+		claw_db_rollback(db);
+	else if (claw_db_in_transaction(db))
+		rc = claw_db_commit(db, err); /* nothing to do: end the read */
+	return rc;
+}
+
+/* Sets the connection pragmas; WAL is persistent in the file. */
+static enum claw_err
+set_pragmas(struct claw_db *db, struct claw_error *err)
+{
+	enum claw_err rc;
+	sqlite3_stmt *st = NULL;
+
+	rc = claw_db_exec(db, "PRAGMA foreign_keys = ON", err);
+	if (rc != CLAW_OK)
+		goto out;
+	rc = claw_db_exec(db, "PRAGMA synchronous = NORMAL", err);
+	if (rc != CLAW_OK)
+		goto out;
+	/* journal_mode answers with the mode in force; anything but "wal"
+	 * (a filesystem without shared memory) is a failure. */
+	if (sqlite3_prepare_v2(db->sq, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		rc = claw_db_fail(db, "set WAL mode", err);
+		goto out;
+	}
+	const char *mode = (const char *)sqlite3_column_text(st, 0);
+	if (mode == NULL || strcmp(mode, "wal") != 0) {
+		rc = claw_error_set(err, CLAW_EIO, "%s: cannot use WAL mode (journal mode %s)",
+				    db->path, mode != NULL ? mode : "unknown");
+		goto out;
+	}
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void
+claw_db_unlink(const char *path)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		char *p = claw_xasprintf("%s%s", path, suffixes[i]);
+		if (unlink(p) != 0 && errno != ENOENT) {
+			char eb[128];
+			claw_log_warn("cannot remove %s: %s", p,
+				      claw_errno_text(errno, eb, sizeof eb));
+		}
+		free(p);
+	}
+}
+
+/* Creates an empty file at path without clobbering anything. */
+static enum claw_err
+create_exclusive(const char *path, struct claw_error *err)
+{
+	char eb[128];
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return claw_error_set(err, CLAW_EEXIST, "%s already exists", path);
+		return claw_error_set(err, CLAW_EIO, "cannot create %s: %s", path,
+				      claw_errno_text(errno, eb, sizeof eb));
+	}
+	(void)close(fd);
+	return CLAW_OK;
+}
+
+/* The file of an OPEN must exist and be a regular file. */
+static enum claw_err
+check_existing(const char *path, struct claw_error *err)
+{
+	char eb[128];
+	struct stat sb;
+
+	if (stat(path, &sb) != 0) {
+		if (errno == ENOENT)
+			return claw_error_set(err, CLAW_ENOTFOUND, "%s: no such file", path);
+		return claw_error_set(err, CLAW_EIO, "cannot open %s: %s", path,
+				      claw_errno_text(errno, eb, sizeof eb));
+	}
+	if (!S_ISREG(sb.st_mode))
+		return claw_error_set(err, CLAW_EINVAL, "%s is not a claw database", path);
+	return CLAW_OK;
+}
+
+static enum claw_err
+db_connect(const char *path, struct claw_db **out, struct claw_error *err)
+{
+	struct claw_db *db = CLAW_NEW(struct claw_db);
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+
+	db->path = claw_xstrdup(path);
+	if (sqlite3_open_v2(path, &db->sq, flags, NULL) != SQLITE_OK) {
+		enum claw_err rc;
+		if (db->sq == NULL) {
+			rc = claw_error_set(err, CLAW_ENOMEM, "open %s: out of memory", path);
+		} else {
+			rc = claw_error_set(err, CLAW_EIO, "cannot open %s: %s", path,
+					    sqlite3_errmsg(db->sq));
+		}
+		claw_db_close(db);
+		return rc;
+	}
+	(void)sqlite3_extended_result_codes(db->sq, 1);
+	claw_db_set_busy_timeout(db, CLAW_DB_BUSY_TIMEOUT_MS);
+	*out = db;
+	return CLAW_OK;
+}
+
+enum claw_err
+claw_db_open(const char *path, enum claw_db_mode mode, struct claw_db **out, struct claw_error *err)
+{
+	enum claw_err rc;
+	struct claw_db *db = NULL;
+	bool created = false;
+	int64_t version = 0;
+
+	*out = NULL;
+	if (mode == CLAW_DB_CREATE) {
+		rc = create_exclusive(path, err);
+		if (rc != CLAW_OK)
+			goto out;
+		created = true;
+	} else {
+		rc = check_existing(path, err);
+		if (rc != CLAW_OK)
+			goto out;
+	}
+	rc = db_connect(path, &db, err);
+	if (rc != CLAW_OK)
+		goto out;
+	/* Read-only checks first: a foreign or newer file is never written. */
+	rc = read_version(db, &version, err);
+	if (rc != CLAW_OK)
+		goto out;
+	if (version == 0 && !created) {
+		rc = claw_error_set(err, CLAW_EINVAL, "%s is not a claw database", path);
+		goto out;
+	}
+	rc = check_newer(db, version, err);
+	if (rc != CLAW_OK)
+		goto out;
+	rc = set_pragmas(db, err);
+	if (rc != CLAW_OK)
+		goto out;
+	if (version < CLAW_DB_SCHEMA_VERSION) {
+		rc = migrate(db, err);
+		if (rc != CLAW_OK)
+			goto out;
+	}
+	*out = db;
+	db = NULL;
+out:
+	claw_db_close(db);
+	if (rc != CLAW_OK && created)
+		claw_db_unlink(path);
+	return rc;
+}
+
+void
+claw_db_close(struct claw_db *db)
+{
+	if (db == NULL)
+		return;
+	for (size_t i = 0; i < db->ncache; i++) {
+		sqlite3_finalize(db->cache[i].st);
+		free(db->cache[i].sql);
+	}
+	free(db->cache);
+	if (db->sq != NULL && sqlite3_close(db->sq) != SQLITE_OK) {
+		claw_log_warn("close %s: %s", db->path, sqlite3_errmsg(db->sq));
+		(void)sqlite3_close_v2(db->sq);
+	}
+	free(db->path);
+	free(db);
+}
+
+enum claw_err
+claw_db_schema_version(struct claw_db *db, int64_t *out, struct claw_error *err)
+{
+	return query_int(db, "SELECT max(version) FROM schema_version", "read the schema version",
+			 out, err);
+}
