@@ -42,9 +42,13 @@ claw_buf_reset(struct claw_buf *b)
 static enum claw_err
 reserve(struct claw_buf *b, size_t n)
 {
+	/* The NUL needs a byte too: a cap of SIZE_MAX would make max + 1 and
+	 * len + n + 1 wrap to 0 (an undersized buffer), so clamp it. */
+	size_t max = b->max < SIZE_MAX ? b->max : SIZE_MAX - 1;
+
 	if (b->err != CLAW_OK)
 		return b->err;
-	if (n > b->max || b->len > b->max - n) {
+	if (n > max || b->len > max - n) {
 		b->err = CLAW_ETOOBIG;
 		return b->err;
 	}
@@ -54,8 +58,8 @@ reserve(struct claw_buf *b, size_t n)
 	size_t alloc = b->alloc != 0 ? b->alloc : BUF_MIN_ALLOC;
 	while (alloc < need)
 		alloc = alloc > (SIZE_MAX / 2) ? need : alloc * 2;
-	if (alloc > b->max + 1)
-		alloc = b->max + 1;
+	if (alloc > max + 1)
+		alloc = max + 1;
 	b->p = claw_xrealloc(b->p, alloc);
 	b->alloc = alloc;
 	return CLAW_OK;

@@ -8,3 +8,11 @@ libclaw_a_SOURCES += \
 	src/base/log.c src/base/log.h \
 	src/base/mutex.c src/base/mutex.h \
 	src/base/clock.c src/base/clock.h
+
+# One TAP program per module.
+check_PROGRAMS += \
+	tests/unit/test_buf tests/unit/test_str
+TESTS += \
+	tests/unit/test_buf tests/unit/test_str
+tests_unit_test_buf_SOURCES = tests/unit/test_buf.c
+tests_unit_test_str_SOURCES = tests/unit/test_str.c

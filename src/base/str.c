@@ -30,7 +30,8 @@ bool
 claw_str_starts_with(struct claw_str a, const char *prefix)
 {
 	size_t n = strlen(prefix);
-	return a.n >= n && memcmp(a.p, prefix, n) == 0;
+	/* n == 0 first: a.p may be NULL, and memcmp(NULL, ..., 0) is undefined. */
+	return a.n >= n && (n == 0 || memcmp(a.p, prefix, n) == 0);
 }
 
 static bool
@@ -57,7 +58,8 @@ claw_str_cut(struct claw_str *rest, char sep)
 	struct claw_str head = *rest;
 	const char *hit = rest->n != 0 ? memchr(rest->p, sep, rest->n) : NULL;
 	if (hit == NULL) {
-		rest->p += rest->n;
+		if (rest->n != 0) /* NULL + 0 is undefined too */
+			rest->p += rest->n;
 		rest->n = 0;
 		return head;
 	}
