@@ -11,8 +11,17 @@ libclaw_a_SOURCES += \
 
 # One TAP program per module.
 check_PROGRAMS += \
-	tests/unit/test_buf tests/unit/test_str
+	tests/unit/test_err tests/unit/test_mem tests/unit/test_buf \
+	tests/unit/test_str tests/unit/test_log tests/unit/test_mutex \
+	tests/unit/test_clock
 TESTS += \
-	tests/unit/test_buf tests/unit/test_str
+	tests/unit/test_err tests/unit/test_mem tests/unit/test_buf \
+	tests/unit/test_str tests/unit/test_log tests/unit/test_mutex \
+	tests/unit/test_clock
+tests_unit_test_err_SOURCES = tests/unit/test_err.c
+tests_unit_test_mem_SOURCES = tests/unit/test_mem.c
 tests_unit_test_buf_SOURCES = tests/unit/test_buf.c
 tests_unit_test_str_SOURCES = tests/unit/test_str.c
+tests_unit_test_log_SOURCES = tests/unit/test_log.c
+tests_unit_test_mutex_SOURCES = tests/unit/test_mutex.c
+tests_unit_test_clock_SOURCES = tests/unit/test_clock.c
