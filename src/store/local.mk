@@ -2,10 +2,14 @@
 # migrations), projects (keys, registry, resolution), issues, runs, solvers,
 # state (snapshots and exchange checkpoints).  Depends on src/base only.
 libclaw_a_SOURCES += \
-	src/store/db.c src/store/db.h
+	src/store/db.c src/store/db.h \
+	src/store/projects.c src/store/projects.h
 
 check_PROGRAMS += \
-	tests/unit/test_db
+	tests/unit/test_db \
+	tests/unit/test_projects
 TESTS += \
-	tests/unit/test_db
+	tests/unit/test_db \
+	tests/unit/test_projects
 tests_unit_test_db_SOURCES = tests/unit/test_db.c
+tests_unit_test_projects_SOURCES = tests/unit/test_projects.c

@@ -22,8 +22,9 @@
 #include "base/err.h"
 #include "store/db.h"
 
-#define CLAW_PROJECT_KEY_MAX 200          /* ^[A-Za-z0-9-]{1,200}$ */
-#define CLAW_PROJECT_DESCRIPTION_MAX 4096 /* bytes */
+#define CLAW_PROJECT_KEY_MAX 200                         /* ^[A-Za-z0-9-]{1,200}$ */
+#define CLAW_PROJECT_KEY_SIZE (CLAW_PROJECT_KEY_MAX + 1) /* a key buffer, NUL included */
+#define CLAW_PROJECT_DESCRIPTION_MAX 4096                /* bytes */
 
 /* One registered project.  Strings owned by the struct: free with
  * claw_project_free(). */
@@ -38,9 +39,11 @@ struct claw_project {
 
 void claw_project_free(struct claw_project *p);
 
-/* Derives the key of an absolute real path into out (size >= PATH_MAX is
- * plenty).  CLAW_EINVAL when the result is empty (path "/") or longer than
- * CLAW_PROJECT_KEY_MAX. */
+/* Derives the key of an absolute real path into out (size >=
+ * CLAW_PROJECT_KEY_SIZE).  Bytes outside ASCII [A-Za-z0-9] (so every byte of
+ * a non-ASCII UTF-8 character) count as separators.  CLAW_EINVAL when the
+ * result is empty (path "/") or longer than CLAW_PROJECT_KEY_MAX (the
+ * message gives its length); out is then "". */
 enum claw_err claw_project_key(const char *realpath, char *out, size_t size,
 			       struct claw_error *err);
 /* True when key matches ^[A-Za-z0-9-]{1,200}$. */
@@ -52,31 +55,50 @@ char *claw_project_dir(const char *home);
 char *claw_project_db_path(const char *home, const char *key);
 
 /* Registers dir (any path; resolved with realpath) under home: creates
- * $home/projects if needed (mode 0700) and the db, and stores the project
- * row.  Errors: dir missing or not a directory (CLAW_EINVAL), already
- * registered (CLAW_EEXIST, "already registered: <path> (<db>)"), the home not
- * writable (CLAW_EIO).  Nothing is left behind on failure. */
+ * $home/projects if needed (home included, mode 0700) and the db (mode 0600),
+ * and stores the project row.  description may be NULL; at most
+ * CLAW_PROJECT_DESCRIPTION_MAX bytes of UTF-8.  On success *out is filled
+ * (free with claw_project_free).
+ *
+ * Errors: "no such directory: <dir>" / "not a directory: <dir>" (CLAW_EINVAL,
+ * dir as given), a bad description or key (CLAW_EINVAL), already registered
+ * (CLAW_EEXIST, "already registered: <path> (db: <db>)", or "project key <k>
+ * is already used by <other path> (db: <db>)" when two folders map to one
+ * key), the home not writable (CLAW_EIO).
+ *
+ * The db is built under a temporary name in $home/projects and published
+ * with link(2), so other processes never see a half-made db and two
+ * concurrent registrations of one folder cannot both succeed.  Nothing is
+ * left behind on failure (directories this call created are removed). */
 enum claw_err claw_project_register(const char *home, const char *dir, const char *description,
 				    struct claw_project *out, struct claw_error *err);
 
 /* Resolves the project for a CLI command starting at start_dir: takes its
- * real path and walks up until a folder whose key has a db under home.
- * None → CLAW_ENOTFOUND "not inside a registered project: <dir> (run: claw -c)". */
+ * real path and walks up until a folder whose key has a db under home and
+ * whose stored path is that folder (a db of another folder with the same
+ * key is passed over).  None → CLAW_ENOTFOUND "not inside a registered
+ * project: <real start dir> (run: claw -c)"; start_dir missing → CLAW_EINVAL
+ * "no such directory: <start_dir>".  A db that is found but cannot be opened
+ * (newer schema, not a claw db) is an error, not skipped. */
 enum claw_err claw_project_resolve(const char *home, const char *start_dir,
 				   struct claw_project *out, struct claw_error *err);
 
-/* Loads the project row of a valid key.  CLAW_ENOTFOUND "unknown project <key>"
- * when there is no db; CLAW_EINVAL for an invalid key. */
+/* Loads the project row of a key.  CLAW_EINVAL "invalid project key: <key>"
+ * before touching any file; CLAW_ENOTFOUND "unknown project <key>" when
+ * there is no db. */
 enum claw_err claw_project_load(const char *home, const char *key, struct claw_project *out,
 				struct claw_error *err);
 
-/* Loads the project row from an open db (the one row of table project). */
+/* Loads the project row from an open db (the one row of table project);
+ * db_path is the db's path.  CLAW_ENOTFOUND when the row is missing. */
 enum claw_err claw_project_load_db(struct claw_db *db, struct claw_project *out,
 				   struct claw_error *err);
 
 /* All registered projects under home, sorted by key.  *out is an array of
- * *n projects; free with claw_project_list_free().  Files that are not claw
- * dbs are skipped with a warning. */
+ * *n projects (NULL and 0 when none, also when $home/projects does not
+ * exist); free with claw_project_list_free().  Only files named <valid
+ * key>.db are considered; those that cannot be loaded (not claw dbs, newer
+ * schema) are skipped with a claw_log_warn. */
 enum claw_err claw_project_list(const char *home, struct claw_project **out, size_t *n,
 				struct claw_error *err);
 void claw_project_list_free(struct claw_project *list, size_t n);
