@@ -49,21 +49,38 @@ struct claw_issue {
 
 void claw_issue_free(struct claw_issue *is);
 
-/* Validates and inserts an open issue; *id_out gets its id.  description may
- * be NULL.  Errors say which field is wrong ("title is empty", "title is
- * longer than 300 bytes", "description is not valid UTF-8"). */
+/* Checks a title and description as claw_issue_create does, without
+ * touching a db (for early answers to the API and CLI).  description may be
+ * NULL.  CLAW_EINVAL with a message naming the field: "title is empty",
+ * "title is longer than 300 bytes", "title is not valid UTF-8", "title
+ * contains a control character", "description is longer than 65536 bytes",
+ * "description is not valid UTF-8". */
+enum claw_err claw_issue_validate(const char *title, const char *description,
+				  struct claw_error *err);
+
+/* Validates (claw_issue_validate) and inserts an open issue with the title
+ * trimmed of surrounding whitespace; *id_out gets its id (may be NULL).
+ * description may be NULL. */
 enum claw_err claw_issue_create(struct claw_db *db, const char *title, const char *description,
 				int64_t *id_out, struct claw_error *err);
-/* CLAW_ENOTFOUND "issue #N not found". */
+/* Loads one issue into *out (free with claw_issue_free).  CLAW_ENOTFOUND
+ * "issue #N not found". */
 enum claw_err claw_issue_get(struct claw_db *db, int64_t id, struct claw_issue *out,
 			     struct claw_error *err);
-/* All issues by id ascending; free with claw_issue_list_free(). */
+/* CLAW_OK when issue id exists, else CLAW_ENOTFOUND "issue #N not found". */
+enum claw_err claw_issue_exists(struct claw_db *db, int64_t id, struct claw_error *err);
+/* All issues by id ascending (*out NULL and *n 0 when none); free with
+ * claw_issue_list_free(). */
 enum claw_err claw_issue_list(struct claw_db *db, struct claw_issue **out, size_t *n,
 			      struct claw_error *err);
 void claw_issue_list_free(struct claw_issue *list, size_t n);
 /* Sets status and updated_at = now.  CLAW_ENOTFOUND for an unknown id. */
 enum claw_err claw_issue_set_status(struct claw_db *db, int64_t id, enum claw_issue_status s,
 				    struct claw_error *err);
+/* Stamps updated_at = now without changing the status: the board's change
+ * marker for things shown on an issue that live elsewhere (a new run, its
+ * progress).  CLAW_ENOTFOUND for an unknown id. */
+enum claw_err claw_issue_touch(struct claw_db *db, int64_t id, struct claw_error *err);
 /* Counts of issues per status into counts[CLAW_ISSUE_STATUS_COUNT]. */
 enum claw_err claw_issue_count_by_status(struct claw_db *db, int64_t *counts,
 					 struct claw_error *err);

@@ -3,13 +3,17 @@
 # state (snapshots and exchange checkpoints).  Depends on src/base only.
 libclaw_a_SOURCES += \
 	src/store/db.c src/store/db.h \
-	src/store/projects.c src/store/projects.h
+	src/store/projects.c src/store/projects.h \
+	src/store/issues.c src/store/issues.h
 
 check_PROGRAMS += \
 	tests/unit/test_db \
-	tests/unit/test_projects
+	tests/unit/test_projects \
+	tests/unit/test_issues
 TESTS += \
 	tests/unit/test_db \
-	tests/unit/test_projects
+	tests/unit/test_projects \
+	tests/unit/test_issues
 tests_unit_test_db_SOURCES = tests/unit/test_db.c
 tests_unit_test_projects_SOURCES = tests/unit/test_projects.c
+tests_unit_test_issues_SOURCES = tests/unit/test_issues.c
