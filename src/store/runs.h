@@ -49,17 +49,26 @@ struct claw_run {
 
 void claw_run_free(struct claw_run *r);
 
-/* Inserts a run of issue_id with the given active status.  CLAW_ENOTFOUND
- * for an unknown issue; CLAW_ECONFLICT "issue #N already has an active run
- * (#M)" when one is queued or running. */
+/* Inserts a run of issue_id with the given active status (queued or
+ * running, else CLAW_EINVAL); started_by may be NULL.  *id_out gets its id
+ * (may be NULL).  CLAW_ENOTFOUND "issue #N not found"; CLAW_ECONFLICT "issue
+ * #N already has an active run (#M)" when one is queued or running.  The
+ * check and the insert run in one BEGIN IMMEDIATE transaction, or inside the
+ * caller's when one is open (then the caller commits or rolls back); a
+ * partial unique index backs it in the schema. */
 enum claw_err claw_run_create(struct claw_db *db, int64_t issue_id, enum claw_run_status status,
 			      const char *started_by, int64_t *id_out, struct claw_error *err);
+/* CLAW_ENOTFOUND "run #N not found". */
 enum claw_err claw_run_get(struct claw_db *db, int64_t id, struct claw_run *out,
 			   struct claw_error *err);
-/* Sets status; an ending status (done/failed/generated) stamps ended_at and
- * stores reason (may be NULL). */
+/* Sets status and reason (NULL → "").  An ending status (done/failed/
+ * generated) stamps ended_at = now; an active one clears it (a resumed run)
+ * and fails with CLAW_ECONFLICT when another run of the issue is active.
+ * CLAW_ENOTFOUND for an unknown run. */
 enum claw_err claw_run_set_status(struct claw_db *db, int64_t id, enum claw_run_status s,
 				  const char *reason, struct claw_error *err);
+/* Records the solver version the run executes.  CLAW_ENOTFOUND for an
+ * unknown run. */
 enum claw_err claw_run_set_solver(struct claw_db *db, int64_t id, int64_t solver_version,
 				  struct claw_error *err);
 /* The newest run of the issue; CLAW_ENOTFOUND when it has none. */
@@ -68,8 +77,10 @@ enum claw_err claw_run_latest_of_issue(struct claw_db *db, int64_t issue_id, str
 /* The active (queued/running) run of the issue; CLAW_ENOTFOUND when none. */
 enum claw_err claw_run_active_of_issue(struct claw_db *db, int64_t issue_id, struct claw_run *out,
 				       struct claw_error *err);
-/* Runs of one issue, oldest first (issue_id > 0), or the newest `limit` runs
- * of the project newest first (issue_id == 0).  Free with claw_run_list_free. */
+/* Runs of one issue, oldest first (issue_id > 0), or the runs of the project
+ * newest first (issue_id == 0); at most limit of them (0: all; for one
+ * issue, the oldest limit).  *out NULL and *n 0 when none.  Free with
+ * claw_run_list_free. */
 enum claw_err claw_run_list(struct claw_db *db, int64_t issue_id, size_t limit,
 			    struct claw_run **out, size_t *n, struct claw_error *err);
 /* Every run with status running (restart recovery), oldest first. */
