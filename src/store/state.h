@@ -31,15 +31,21 @@ struct claw_snapshot {
 
 void claw_snapshot_free(struct claw_snapshot *s);
 
-/* Upserts the snapshot of (run_id, workflow). */
+/* Upserts the snapshot of (run_id, workflow) with updated_at = now
+ * (s->updated_at is ignored).  NULL fields store their "new" value ("[]",
+ * "{}", "", "").  CLAW_EINVAL for an empty workflow name; CLAW_ENOTFOUND
+ * "run #N not found" for an unknown run. */
 enum claw_err claw_snapshot_save(struct claw_db *db, int64_t run_id, const char *workflow,
 				 const struct claw_snapshot *s, struct claw_error *err);
-/* Loads it; CLAW_ENOTFOUND when none was saved (the caller starts fresh). */
+/* Loads it into *out (free with claw_snapshot_free); CLAW_ENOTFOUND when
+ * none was saved (the caller starts fresh). */
 enum claw_err claw_snapshot_load(struct claw_db *db, int64_t run_id, const char *workflow,
 				 struct claw_snapshot *out, struct claw_error *err);
 
-/* Upserts the checkpoint of (run_id, workflow, step).  CLAW_ETOOBIG past
- * CLAW_STATE_HISTORY_MAX. */
+/* Upserts the checkpoint of (run_id, workflow, step).  history is bound
+ * without a copy.  CLAW_ETOOBIG past CLAW_STATE_HISTORY_MAX; CLAW_EINVAL for
+ * a NULL history or an empty workflow or step name; CLAW_ENOTFOUND "run #N
+ * not found" for an unknown run. */
 enum claw_err claw_exchange_save(struct claw_db *db, int64_t run_id, const char *workflow,
 				 const char *step, const char *history, struct claw_error *err);
 /* *history_out: a fresh string (caller frees); CLAW_ENOTFOUND when none. */

@@ -1,0 +1,238 @@
+/*
+ * state — snapshots (workflow_state) and exchange checkpoints (exchange).
+ *
+ * Both are upserts keyed by the run and the names the flow layer gives
+ * (workflow, step), written often: a snapshot after every step, a checkpoint
+ * after every turn.  Their JSON is opaque here.  Both tables reference runs,
+ * so a save for an unknown run fails with a foreign-key error, reported as
+ * "run #N not found".
+ *
+ * Threads: the caller's connection, one thread at a time.
+ */
+#include "store/state.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/mem.h"
+
+void
+claw_snapshot_free(struct claw_snapshot *s)
+{
+	if (s == NULL)
+		return;
+	free(s->done);
+	free(s->params);
+	free(s->handoff_from);
+	free(s->handoff);
+	memset(s, 0, sizeof *s);
+}
+
+static enum claw_err
+check_name(const char *kind, const char *name, struct claw_error *err)
+{
+	if (name == NULL || name[0] == '\0')
+		return claw_error_set(err, CLAW_EINVAL, "%s name is empty", kind);
+	return CLAW_OK;
+}
+
+/* Converts a failed save: a foreign-key failure means the run is unknown. */
+static enum claw_err
+save_failed(struct claw_db *db, int64_t run_id, const char *what, struct claw_error *err)
+{
+	char w[160];
+
+	if (sqlite3_extended_errcode(claw_db_sqlite(db)) == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return claw_error_set(err, CLAW_ENOTFOUND, "run #%lld not found",
+				      (long long)run_id);
+	(void)snprintf(w, sizeof w, "%s of run #%lld", what, (long long)run_id);
+	return claw_db_fail(db, w, err);
+}
+
+enum claw_err
+claw_snapshot_save(struct claw_db *db, int64_t run_id, const char *workflow,
+		   const struct claw_snapshot *s, struct claw_error *err)
+{
+	enum claw_err rc;
+	sqlite3_stmt *st = NULL;
+
+	rc = check_name("workflow", workflow, err);
+	if (rc != CLAW_OK)
+		goto out;
+	rc = claw_db_stmt(db,
+			  "INSERT INTO workflow_state"
+			  " (run_id, workflow, done, params, handoff_from, handoff, updated_at)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+			  " ON CONFLICT (run_id, workflow) DO UPDATE SET done = ?3, params = ?4,"
+			  " handoff_from = ?5, handoff = ?6, updated_at = ?7",
+			  &st, err);
+	if (rc != CLAW_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, workflow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, s->done != NULL ? s->done : "[]", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, s->params != NULL ? s->params : "{}", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, s->handoff_from != NULL ? s->handoff_from : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, s->handoff != NULL ? s->handoff : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, claw_clock_now_ms());
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = save_failed(db, run_id, "save the snapshot", err);
+		goto out;
+	}
+out:
+	claw_db_finish(st);
+	return rc;
+}
+
+enum claw_err
+claw_snapshot_load(struct claw_db *db, int64_t run_id, const char *workflow,
+		   struct claw_snapshot *out, struct claw_error *err)
+{
+	enum claw_err rc;
+	sqlite3_stmt *st = NULL;
+	char what[96];
+	int s;
+
+	memset(out, 0, sizeof *out);
+	rc = claw_db_stmt(
+		db,
+		"SELECT done, params, handoff_from, handoff, updated_at FROM workflow_state"
+		" WHERE run_id = ? AND workflow = ?",
+		&st, err);
+	if (rc != CLAW_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, workflow != NULL ? workflow : "", -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_DONE) {
+		rc = claw_error_set(err, CLAW_ENOTFOUND, "run #%lld has no snapshot of workflow %s",
+				    (long long)run_id, workflow != NULL ? workflow : "");
+		goto out;
+	}
+	if (s != SQLITE_ROW) {
+		(void)snprintf(what, sizeof what, "load the snapshot of run #%lld",
+			       (long long)run_id);
+		rc = claw_db_fail(db, what, err);
+		goto out;
+	}
+	out->done = claw_db_column_dup(st, 0);
+	out->params = claw_db_column_dup(st, 1);
+	out->handoff_from = claw_db_column_dup(st, 2);
+	out->handoff = claw_db_column_dup(st, 3);
+	out->updated_at = sqlite3_column_int64(st, 4);
+out:
+	claw_db_finish(st);
+	return rc;
+}
+
+enum claw_err
+claw_exchange_save(struct claw_db *db, int64_t run_id, const char *workflow, const char *step,
+		   const char *history, struct claw_error *err)
+{
+	enum claw_err rc;
+	sqlite3_stmt *st = NULL;
+	size_t n = history != NULL ? strlen(history) : 0;
+
+	rc = check_name("workflow", workflow, err);
+	if (rc != CLAW_OK)
+		goto out;
+	rc = check_name("step", step, err);
+	if (rc != CLAW_OK)
+		goto out;
+	if (history == NULL) {
+		rc = claw_error_set(err, CLAW_EINVAL, "no history to checkpoint for step %s", step);
+		goto out;
+	}
+	if (n > CLAW_STATE_HISTORY_MAX) {
+		rc = claw_error_set(err, CLAW_ETOOBIG,
+				    "the conversation of step %s is %zu bytes, over the %d-byte "
+				    "checkpoint limit",
+				    step, n, CLAW_STATE_HISTORY_MAX);
+		goto out;
+	}
+	rc = claw_db_stmt(db,
+			  "INSERT INTO exchange (run_id, workflow, step, history, updated_at)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5)"
+			  " ON CONFLICT (run_id, workflow, step) DO UPDATE SET history = ?4,"
+			  " updated_at = ?5",
+			  &st, err);
+	if (rc != CLAW_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, workflow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, step, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, history, (int)n, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, claw_clock_now_ms());
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = save_failed(db, run_id, "checkpoint the exchange", err);
+		goto out;
+	}
+out:
+	claw_db_finish(st);
+	return rc;
+}
+
+enum claw_err
+claw_exchange_load(struct claw_db *db, int64_t run_id, const char *workflow, const char *step,
+		   char **history_out, struct claw_error *err)
+{
+	enum claw_err rc;
+	sqlite3_stmt *st = NULL;
+	char what[96];
+	int s;
+
+	*history_out = NULL;
+	rc = claw_db_stmt(
+		db, "SELECT history FROM exchange WHERE run_id = ? AND workflow = ? AND step = ?",
+		&st, err);
+	if (rc != CLAW_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, workflow != NULL ? workflow : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, step != NULL ? step : "", -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_DONE) {
+		rc = claw_error_set(err, CLAW_ENOTFOUND,
+				    "run #%lld has no checkpoint of step %s/%s", (long long)run_id,
+				    workflow != NULL ? workflow : "", step != NULL ? step : "");
+		goto out;
+	}
+	if (s != SQLITE_ROW) {
+		(void)snprintf(what, sizeof what, "load a checkpoint of run #%lld",
+			       (long long)run_id);
+		rc = claw_db_fail(db, what, err);
+		goto out;
+	}
+	*history_out = claw_db_column_dup(st, 0);
+out:
+	claw_db_finish(st);
+	return rc;
+}
+
+enum claw_err
+claw_exchange_clear(struct claw_db *db, int64_t run_id, const char *workflow, const char *step,
+		    struct claw_error *err)
+{
+	enum claw_err rc;
+	sqlite3_stmt *st = NULL;
+	char what[96];
+
+	rc = claw_db_stmt(db, "DELETE FROM exchange WHERE run_id = ? AND workflow = ? AND step = ?",
+			  &st, err);
+	if (rc != CLAW_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, workflow != NULL ? workflow : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, step != NULL ? step : "", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		(void)snprintf(what, sizeof what, "clear a checkpoint of run #%lld",
+			       (long long)run_id);
+		rc = claw_db_fail(db, what, err);
+		goto out;
+	}
+out:
+	claw_db_finish(st);
+	return rc;
+}

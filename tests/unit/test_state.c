@@ -1,0 +1,177 @@
+/*
+ * test_state — snapshots and exchange checkpoints: upsert, load, clear,
+ * unknown runs and the history cap.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/mem.h"
+#include "store/issues.h"
+#include "store/runs.h"
+#include "store/state.h"
+#include "tap.h"
+
+static struct claw_db *
+fresh_db(const char *name)
+{
+	char *path = claw_xasprintf("%s/%s", tap_tmpdir(), name);
+	struct claw_db *db = NULL;
+	struct claw_error e;
+
+	if (claw_db_open(path, CLAW_DB_CREATE, &db, &e) != CLAW_OK) {
+		printf("Bail out! cannot create %s: %s\n", path, claw_error_text(&e));
+		exit(1);
+	}
+	free(path);
+	return db;
+}
+
+static int64_t
+make_run(struct claw_db *db)
+{
+	struct claw_error e;
+	int64_t issue = 0;
+	int64_t run = 0;
+
+	if (claw_issue_create(db, "issue", NULL, &issue, &e) != CLAW_OK ||
+	    claw_run_create(db, issue, CLAW_RUN_RUNNING, NULL, &run, &e) != CLAW_OK) {
+		printf("Bail out! cannot make a run: %s\n", claw_error_text(&e));
+		exit(1);
+	}
+	return run;
+}
+
+static void
+test_snapshot(void)
+{
+	struct claw_db *db = fresh_db("snap.db");
+	int64_t run = make_run(db);
+	struct claw_error e;
+	struct claw_snapshot s;
+	struct claw_snapshot in = {NULL, NULL, NULL, NULL, 0};
+
+	claw_error_clear(&e);
+	is_int(claw_snapshot_load(db, run, "Solver", &s, &e), CLAW_ENOTFOUND, "no snapshot yet");
+	is_str(e.msg, "run #1 has no snapshot of workflow Solver", "says so");
+
+	is_int(claw_snapshot_save(db, run, "Solver", &in, &e), CLAW_OK, "save an empty snapshot");
+	is_int(claw_snapshot_load(db, run, "Solver", &s, &e), CLAW_OK, "load it");
+	is_str(s.done, "[]", "done defaults to []");
+	is_str(s.params, "{}", "params default to {}");
+	is_str(s.handoff_from, "", "no handoff_from");
+	is_str(s.handoff, "", "no handoff");
+	ok(s.updated_at > 0, "updated_at stamped");
+	claw_snapshot_free(&s);
+	claw_snapshot_free(NULL);
+
+	char done[] = "[\"implement\"]";
+	char params[] = "{\"verify\":{\"cmd\":\"make check\"}}";
+	char from[] = "implement";
+	char handoff[] = "Added --version; watch the man page.";
+	in.done = done;
+	in.params = params;
+	in.handoff_from = from;
+	in.handoff = handoff;
+	is_int(claw_snapshot_save(db, run, "Solver", &in, &e), CLAW_OK, "save again (upsert)");
+	is_int(claw_snapshot_load(db, run, "Solver", &s, &e), CLAW_OK, "load");
+	is_str(s.done, in.done, "done replaced");
+	is_str(s.params, in.params, "params replaced");
+	is_str(s.handoff_from, "implement", "handoff_from");
+	is_str(s.handoff, in.handoff, "handoff");
+	claw_snapshot_free(&s);
+
+	char gdone[] = "[\"understand\"]";
+	struct claw_snapshot gen = {gdone, NULL, NULL, NULL, 0};
+	is_int(claw_snapshot_save(db, run, "generate", &gen, &e), CLAW_OK, "another workflow");
+	is_int(claw_snapshot_load(db, run, "generate", &s, &e), CLAW_OK, "load it");
+	is_str(s.done, "[\"understand\"]", "its own done list");
+	claw_snapshot_free(&s);
+	is_int(claw_snapshot_load(db, run, "Solver", &s, &e), CLAW_OK, "the first is intact");
+	is_str(s.done, in.done, "unchanged");
+	claw_snapshot_free(&s);
+
+	is_int(claw_snapshot_save(db, 99, "Solver", &in, &e), CLAW_ENOTFOUND, "an unknown run");
+	is_str(e.msg, "run #99 not found", "run #99 not found");
+	is_int(claw_snapshot_save(db, run, "", &in, &e), CLAW_EINVAL, "an empty workflow name");
+	is_str(e.msg, "workflow name is empty", "says so");
+	is_int(claw_snapshot_save(db, run, NULL, &in, &e), CLAW_EINVAL, "a NULL workflow name");
+	claw_db_close(db);
+}
+
+static void
+test_exchange(void)
+{
+	struct claw_db *db = fresh_db("exch.db");
+	int64_t run = make_run(db);
+	struct claw_error e;
+	char *h = NULL;
+
+	claw_error_clear(&e);
+	is_int(claw_exchange_load(db, run, "Solver", "implement", &h, &e), CLAW_ENOTFOUND,
+	       "no checkpoint yet");
+	is_str(e.msg, "run #1 has no checkpoint of step Solver/implement", "says so");
+	ok(h == NULL, "no history");
+
+	is_int(claw_exchange_save(db, run, "Solver", "implement", "[{\"role\":\"user\"}]", &e),
+	       CLAW_OK, "save");
+	is_int(claw_exchange_load(db, run, "Solver", "implement", &h, &e), CLAW_OK, "load");
+	is_str(h, "[{\"role\":\"user\"}]", "history back");
+	free(h);
+	h = NULL;
+	is_int(claw_exchange_save(db, run, "Solver", "implement", "[1,2]", &e), CLAW_OK,
+	       "save again (upsert)");
+	is_int(claw_exchange_save(db, run, "Solver", "verify", "[3]", &e), CLAW_OK, "another step");
+	is_int(claw_exchange_load(db, run, "Solver", "implement", &h, &e), CLAW_OK, "load");
+	is_str(h, "[1,2]", "replaced");
+	free(h);
+	h = NULL;
+
+	is_int(claw_exchange_clear(db, run, "Solver", "implement", &e), CLAW_OK, "clear");
+	is_int(claw_exchange_load(db, run, "Solver", "implement", &h, &e), CLAW_ENOTFOUND,
+	       "gone after clear");
+	is_int(claw_exchange_clear(db, run, "Solver", "implement", &e), CLAW_OK,
+	       "clearing again is fine");
+	is_int(claw_exchange_load(db, run, "Solver", "verify", &h, &e), CLAW_OK,
+	       "the other step is intact");
+	is_str(h, "[3]", "its history");
+	free(h);
+	h = NULL;
+
+	is_int(claw_exchange_save(db, 42, "Solver", "verify", "[]", &e), CLAW_ENOTFOUND,
+	       "an unknown run");
+	is_str(e.msg, "run #42 not found", "run #42 not found");
+	is_int(claw_exchange_save(db, run, "Solver", "", "[]", &e), CLAW_EINVAL, "empty step");
+	is_str(e.msg, "step name is empty", "says so");
+	is_int(claw_exchange_save(db, run, "", "x", "[]", &e), CLAW_EINVAL, "empty workflow");
+	is_int(claw_exchange_save(db, run, "Solver", "x", NULL, &e), CLAW_EINVAL, "NULL history");
+
+	/* A large conversation round-trips; one past the cap is refused. */
+	size_t big_n = 4u * 1024 * 1024;
+	char *big = claw_xmalloc(big_n + 1);
+	for (size_t i = 0; i < big_n; i++)
+		big[i] = (char)('a' + i % 26);
+	big[big_n] = '\0';
+	is_int(claw_exchange_save(db, run, "Solver", "big", big, &e), CLAW_OK, "save 4 MiB");
+	is_int(claw_exchange_load(db, run, "Solver", "big", &h, &e), CLAW_OK, "load 4 MiB");
+	ok(h != NULL && strlen(h) == big_n && memcmp(h, big, big_n) == 0, "byte for byte");
+	free(h);
+	h = NULL;
+	free(big);
+	big = claw_xmalloc((size_t)CLAW_STATE_HISTORY_MAX + 2);
+	memset(big, 'z', (size_t)CLAW_STATE_HISTORY_MAX + 1);
+	big[CLAW_STATE_HISTORY_MAX + 1] = '\0';
+	is_int(claw_exchange_save(db, run, "Solver", "big", big, &e), CLAW_ETOOBIG,
+	       "one byte past the cap");
+	has_str(e.msg, "over the 33554432-byte checkpoint limit", "says the cap");
+	free(big);
+	claw_db_close(db);
+}
+
+int
+main(void)
+{
+	test_snapshot();
+	test_exchange();
+	return tap_done();
+}
