@@ -37,7 +37,10 @@
  * - runs_one_active backs claw_run_create's conflict check: the database
  *   itself refuses a second queued/running run of an issue.
  * - trace has no foreign key to runs: it is the hottest insert path and the
- *   trace writer checks its run once, when the run starts.
+ *   trace writer checks its run once, when the run starts.  Its indexes
+ *   serve the reader: (run_id, seq) replay and tails, (run_id, type, seq)
+ *   replies, artifacts and gates, (run_id, span_id) the span-id seed on
+ *   resume and the reply → enclosing span join of the token totals.
  * - workflow_state and exchange belong to their run (foreign key).
  */
 static const char *const migrations[] = {
@@ -93,6 +96,7 @@ static const char *const migrations[] = {
 	" ts_ms INTEGER NOT NULL);"
 	"CREATE INDEX trace_run_seq ON trace(run_id, seq);"
 	"CREATE INDEX trace_run_type ON trace(run_id, type, seq);"
+	"CREATE INDEX trace_run_span ON trace(run_id, span_id);"
 	"CREATE TABLE workflow_state ("
 	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
 	" workflow TEXT NOT NULL,"

@@ -116,8 +116,8 @@ test_create(void)
 		free(s);
 		free(sql);
 	}
-	static const char *const indexes[] = {"runs_issue", "runs_status", "runs_one_active",
-					      "trace_run_seq", "trace_run_type"};
+	static const char *const indexes[] = {"runs_issue",    "runs_status",    "runs_one_active",
+					      "trace_run_seq", "trace_run_type", "trace_run_span"};
 	for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++) {
 		char *sql = claw_xasprintf("SELECT name FROM sqlite_master WHERE type = 'index'"
 					   " AND name = '%s'",
