@@ -209,7 +209,7 @@ claw_db_stmt(struct claw_db *db, const char *sql, sqlite3_stmt **out, struct cla
 
 	*out = NULL;
 	for (size_t i = 0; i < db->ncache; i++) {
-		if (db->cache[i].sql == sql || strcmp(db->cache[i].sql, sql) == 0) {
+		if (strcmp(db->cache[i].sql, sql) == 0) {
 			st = db->cache[i].st;
 			(void)sqlite3_reset(st);
 			(void)sqlite3_clear_bindings(st);
