@@ -1,7 +1,10 @@
-#include <stdio.h>
+/*
+ * main — argv → command; nothing else.
+ */
+#include "cli/cli.h"
+
 int
-main(void)
+main(int argc, char **argv)
 {
-	puts("claw");
-	return 0;
+	return claw_cli_main(argc, argv);
 }

@@ -140,7 +140,7 @@ quote_value(char *dst, size_t size, const char *v)
 		return;
 	}
 	dst[o++] = '"';
-	for (; v[i] != '\0' && i < CONFIG_VALUE_CLIP && o + 5 < size; i++)
+	for (; i < CONFIG_VALUE_CLIP && v[i] != '\0' && o + 5 < size; i++)
 		dst[o++] = v[i] >= 0x20 && v[i] < 0x7f ? v[i] : '?';
 	dst[o++] = '"';
 	if (v[i] != '\0') {

@@ -450,6 +450,7 @@ integral_value(struct json_object *v, int64_t *out, bool *in_range)
 		if (isfinite(d) && d != trunc(d))
 			return false;
 		/* [-2^63, 2^63) is exactly the doubles that convert. */
+		// cppcheck-suppress incorrectLogicOperator ; hex-float bounds, not a tautology
 		if (!isfinite(d) || d < -0x1p63 || d >= 0x1p63) {
 			*in_range = false;
 			*out = 0;

@@ -1,0 +1,58 @@
+# tests/cli/lib.sh — TAP helpers for tests that run the real claw binary.
+#
+# Sourced by tests/cli/*.sh.  Each test gets a fresh temporary CLAW_HOME and a
+# scratch folder, removed at exit.  `run ARGS...` runs claw capturing stdout,
+# stderr and the exit status into $out, $err and $rc.
+
+set -u
+: "${CLAW_BIN:?CLAW_BIN must point at the claw binary}"
+
+tap_n=0
+tap_failed=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/claw-cli-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+export CLAW_HOME="$tmp/home"
+export HOME="$tmp/user"
+mkdir -p "$HOME"
+unset CLAW_PROJECT XDG_DATA_HOME ANTHROPIC_API_KEY OPENAI_API_KEY CLAW_API_KEY CLAW_MODEL \
+	CLAW_AGENT CLAW_BASE_URL NO_COLOR
+
+run() {
+	"$CLAW_BIN" "$@" >"$tmp/.out" 2>"$tmp/.err"
+	rc=$?
+	out=$(cat "$tmp/.out")
+	err=$(cat "$tmp/.err")
+}
+
+_report() { # pass name [diagnostics...]
+	tap_n=$((tap_n + 1))
+	if [ "$1" = 1 ]; then
+		echo "ok $tap_n - $2"
+	else
+		tap_failed=$((tap_failed + 1))
+		echo "not ok $tap_n - $2"
+		shift 2
+		for d in "$@"; do printf '#   %s\n' "$d"; done
+		printf '#   stdout: %s\n#   stderr: %s\n' "${out-}" "${err-}"
+	fi
+}
+
+is() { # got want name
+	if [ "$1" = "$2" ]; then _report 1 "$3"; else _report 0 "$3" "got: '$1'" "expected: '$2'"; fi
+}
+
+like() { # haystack needle name
+	case "$1" in
+	*"$2"*) _report 1 "$3" ;;
+	*) _report 0 "$3" "in: '$1'" "missing: '$2'" ;;
+	esac
+}
+
+ok() { # condition-exit-status name
+	if [ "$1" = 0 ]; then _report 1 "$2"; else _report 0 "$2"; fi
+}
+
+done_testing() {
+	echo "1..$tap_n"
+	[ "$tap_failed" = 0 ]
+}
