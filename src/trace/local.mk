@@ -1,8 +1,17 @@
 # src/trace — the journal: tracer, sinks, bus, reader, render.
 libclaw_a_SOURCES += \
-	src/trace/bus.c src/trace/bus.h
+	src/trace/bus.c src/trace/bus.h \
+	src/trace/record.c src/trace/record.h \
+	src/trace/tracer.c src/trace/tracer.h
 
-check_PROGRAMS += tests/unit/test_bus tests/unit/test_bus_threads
-TESTS += tests/unit/test_bus tests/unit/test_bus_threads
+TRACE_TESTS = \
+	tests/unit/test_bus \
+	tests/unit/test_bus_threads \
+	tests/unit/test_record \
+	tests/unit/test_tracer
+check_PROGRAMS += $(TRACE_TESTS)
+TESTS += $(TRACE_TESTS)
 tests_unit_test_bus_SOURCES = tests/unit/test_bus.c
 tests_unit_test_bus_threads_SOURCES = tests/unit/test_bus_threads.c
+tests_unit_test_record_SOURCES = tests/unit/test_record.c
+tests_unit_test_tracer_SOURCES = tests/unit/test_tracer.c

@@ -1,0 +1,14 @@
+# src/llm — model backends: neutral message types, failure classes and
+# backoff, the price table.
+libclaw_a_SOURCES += \
+	src/llm/message.c src/llm/message.h \
+	src/llm/retry.c src/llm/retry.h \
+	src/llm/pricing.c src/llm/pricing.h
+
+# One TAP program per module.
+LLM_UNIT_TESTS = \
+	tests/unit/test_message \
+	tests/unit/test_retry \
+	tests/unit/test_pricing
+check_PROGRAMS += $(LLM_UNIT_TESTS)
+TESTS += $(LLM_UNIT_TESTS)

@@ -1,0 +1,654 @@
+/*
+ * message — neutral conversation types, their checkpoint JSON, and the small
+ * JSON helpers the backends share.  See message.h.
+ *
+ * Messages and conversations are growable arrays allocated with claw_x*
+ * (internal bookkeeping: their sizes are bounded by the caps of whatever
+ * produced the text: the response cap, tool output caps).
+ */
+#include "llm/message.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/mem.h"
+#include "base/str.h"
+
+struct claw_llm_msg {
+	enum claw_llm_role role;
+	struct claw_llm_block *blocks; /* owned, n used of cap */
+	size_t n;
+	size_t cap;
+};
+
+struct claw_llm_conv {
+	struct claw_llm_msg **msgs; /* owned, n used of cap */
+	size_t n;
+	size_t cap;
+};
+
+/* ------------------------------------------------------------ JSON helpers */
+
+enum claw_err
+claw_llm_json_str(struct claw_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+
+	claw_buf_putc(b, '"');
+	while (i < n) {
+		unsigned c = p[i];
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			i++;
+			run++;
+			continue;
+		}
+		/* Flush the plain run before the byte that needs care. */
+		claw_buf_append(b, p + i - run, run);
+		run = 0;
+		if (c < 0x80) {
+			switch (c) {
+			case '"':
+				claw_buf_puts(b, "\\\"");
+				break;
+			case '\\':
+				claw_buf_puts(b, "\\\\");
+				break;
+			case '\n':
+				claw_buf_puts(b, "\\n");
+				break;
+			case '\r':
+				claw_buf_puts(b, "\\r");
+				break;
+			case '\t':
+				claw_buf_puts(b, "\\t");
+				break;
+			default: {
+				char u[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], '\0'};
+				claw_buf_puts(b, u);
+				break;
+			}
+			}
+			i++;
+			continue;
+		}
+		/* A multi-byte sequence: copy it when valid, else one U+FFFD per
+		 * bad byte. */
+		size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+		if (len <= n - i && claw_str_utf8_valid(s + i, len)) {
+			claw_buf_append(b, p + i, len);
+			i += len;
+		} else {
+			claw_buf_puts(b, "\\ufffd");
+			i++;
+		}
+	}
+	claw_buf_append(b, p + i - run, run);
+	claw_buf_putc(b, '"');
+	return claw_buf_error(b);
+}
+
+enum claw_err
+claw_llm_json_cstr(struct claw_buf *b, const char *s)
+{
+	return claw_llm_json_str(b, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
+}
+
+enum claw_err
+claw_llm_json_parse(const char *text, size_t len, struct json_object **out, struct claw_error *err)
+{
+	enum claw_err rc = CLAW_OK;
+	struct json_object *obj = NULL;
+	struct json_tokener *tok = NULL;
+
+	*out = NULL;
+	if (len > (size_t)INT32_MAX - 1) {
+		rc = claw_error_set(err, CLAW_ETOOBIG, "JSON text of %zu bytes is too big", len);
+		goto out;
+	}
+	tok = json_tokener_new_ex(CLAW_LLM_JSON_DEPTH_MAX);
+	if (tok == NULL) {
+		rc = claw_error_set(err, CLAW_ENOMEM, "cannot allocate a JSON parser");
+		goto out;
+	}
+	obj = json_tokener_parse_ex(tok, text, (int)len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	size_t end = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue) {
+		end = len; /* everything was consumed by the first call */
+		/* A bare number or an unterminated value: signal the end. */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		if (jerr == json_tokener_continue) {
+			rc = claw_error_set(err, CLAW_EINVAL,
+					    "invalid JSON at byte %zu: unexpected end", len);
+			goto out;
+		}
+	}
+	if (jerr != json_tokener_success) {
+		rc = claw_error_set(err, CLAW_EINVAL, "invalid JSON at byte %zu: %s", end,
+				    json_tokener_error_desc(jerr));
+		goto out;
+	}
+	for (size_t i = end; i < len; i++) {
+		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') {
+			rc = claw_error_set(err, CLAW_EINVAL,
+					    "invalid JSON at byte %zu: text after the value", i);
+			goto out;
+		}
+	}
+	*out = obj;
+	obj = NULL;
+out:
+	json_object_put(obj);
+	if (tok != NULL)
+		json_tokener_free(tok);
+	return rc;
+}
+
+const char *
+claw_llm_json_get_str(struct json_object *obj, const char *key)
+{
+	struct json_object *v = NULL;
+	if (!json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int64_t
+claw_llm_json_get_count(struct json_object *obj, const char *key, int64_t dflt)
+{
+	struct json_object *v = NULL;
+	if (!json_object_is_type(obj, json_type_object) || !json_object_object_get_ex(obj, key, &v))
+		return dflt;
+	if (json_object_is_type(v, json_type_int)) {
+		int64_t n = json_object_get_int64(v);
+		return n >= 0 ? n : dflt;
+	}
+	if (json_object_is_type(v, json_type_double)) {
+		double d = json_object_get_double(v);
+		if (d >= 0 && d < 9e18 && d == (double)(int64_t)d)
+			return (int64_t)d;
+	}
+	return dflt;
+}
+
+/* ---------------------------------------------------------------- messages */
+
+struct claw_llm_msg *
+claw_llm_msg_new(enum claw_llm_role role)
+{
+	struct claw_llm_msg *m = CLAW_NEW(struct claw_llm_msg);
+	m->role = role;
+	return m;
+}
+
+static void
+block_clear(struct claw_llm_block *b)
+{
+	free(b->text);
+	free(b->id);
+	free(b->name);
+	json_object_put(b->input);
+	free(b->input_raw);
+	free(b->input_error);
+	memset(b, 0, sizeof *b);
+}
+
+void
+claw_llm_msg_free(struct claw_llm_msg *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		block_clear(&m->blocks[i]);
+	free(m->blocks);
+	free(m);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? claw_xstrdup(s) : NULL;
+}
+
+/* A deep copy of a JSON value: json-c objects are reference counted without
+ * synchronisation, so a clone must not share them. */
+static struct json_object *
+json_clone(struct json_object *v)
+{
+	struct json_object *copy = NULL;
+	if (v == NULL)
+		return NULL;
+	if (json_object_deep_copy(v, &copy, NULL) != 0 || copy == NULL) {
+		fprintf(stderr, "claw: out of memory copying a JSON value\n");
+		abort();
+	}
+	return copy;
+}
+
+struct claw_llm_msg *
+claw_llm_msg_clone(const struct claw_llm_msg *m)
+{
+	struct claw_llm_msg *c = claw_llm_msg_new(m->role);
+	c->blocks = claw_xcalloc(m->n > 0 ? m->n : 1, sizeof *c->blocks);
+	c->cap = m->n > 0 ? m->n : 1;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct claw_llm_block *s = &m->blocks[i];
+		struct claw_llm_block *d = &c->blocks[i];
+		d->type = s->type;
+		d->text = dup_or_null(s->text);
+		d->id = dup_or_null(s->id);
+		d->name = dup_or_null(s->name);
+		d->input = json_clone(s->input);
+		d->input_raw = dup_or_null(s->input_raw);
+		d->input_error = dup_or_null(s->input_error);
+		d->is_error = s->is_error;
+	}
+	c->n = m->n;
+	return c;
+}
+
+enum claw_llm_role
+claw_llm_msg_role(const struct claw_llm_msg *m)
+{
+	return m->role;
+}
+
+size_t
+claw_llm_msg_count(const struct claw_llm_msg *m)
+{
+	return m->n;
+}
+
+const struct claw_llm_block *
+claw_llm_msg_block(const struct claw_llm_msg *m, size_t i)
+{
+	return i < m->n ? &m->blocks[i] : NULL;
+}
+
+size_t
+claw_llm_msg_tool_uses(const struct claw_llm_msg *m)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < m->n; i++)
+		k += m->blocks[i].type == CLAW_LLM_TOOL_USE;
+	return k;
+}
+
+char *
+claw_llm_msg_text(const struct claw_llm_msg *m)
+{
+	size_t total = 1;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->blocks[i].type == CLAW_LLM_TEXT)
+			total += strlen(m->blocks[i].text) + 1;
+	char *s = claw_xmalloc(total);
+	size_t at = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->blocks[i].type != CLAW_LLM_TEXT)
+			continue;
+		if (at > 0)
+			s[at++] = '\n';
+		size_t k = strlen(m->blocks[i].text);
+		memcpy(s + at, m->blocks[i].text, k);
+		at += k;
+	}
+	s[at] = '\0';
+	return s;
+}
+
+static struct claw_llm_block *
+add_block(struct claw_llm_msg *m, enum claw_llm_block_type type)
+{
+	if (m->n == m->cap) {
+		m->cap = m->cap > 0 ? m->cap * 2 : 4;
+		m->blocks = claw_xrealloc(m->blocks, m->cap * sizeof *m->blocks);
+	}
+	struct claw_llm_block *b = &m->blocks[m->n++];
+	memset(b, 0, sizeof *b);
+	b->type = type;
+	return b;
+}
+
+void
+claw_llm_msg_add_text(struct claw_llm_msg *m, const char *text, size_t n)
+{
+	add_block(m, CLAW_LLM_TEXT)->text = claw_xstrndup(text != NULL ? text : "", n);
+}
+
+void
+claw_llm_msg_add_tool_use(struct claw_llm_msg *m, const char *id, const char *name,
+			  struct json_object *input)
+{
+	struct claw_llm_block *b = add_block(m, CLAW_LLM_TOOL_USE);
+	b->id = claw_xstrdup(id != NULL ? id : "");
+	b->name = claw_xstrdup(name != NULL ? name : "");
+	b->input = input != NULL ? input : json_object_new_object();
+}
+
+void
+claw_llm_msg_add_tool_use_refused(struct claw_llm_msg *m, const char *id, const char *name,
+				  const char *raw, const char *error)
+{
+	claw_llm_msg_add_tool_use(m, id, name, NULL);
+	struct claw_llm_block *b = &m->blocks[m->n - 1];
+	b->input_raw = dup_or_null(raw);
+	b->input_error = claw_xstrdup(error != NULL ? error : "unusable arguments");
+}
+
+void
+claw_llm_msg_add_tool_result(struct claw_llm_msg *m, const char *tool_use_id, const char *content,
+			     size_t n, bool is_error)
+{
+	struct claw_llm_block *b = add_block(m, CLAW_LLM_TOOL_RESULT);
+	b->id = claw_xstrdup(tool_use_id != NULL ? tool_use_id : "");
+	b->text = claw_xstrndup(content != NULL ? content : "", n);
+	b->is_error = is_error;
+}
+
+/* ----------------------------------------------------------- conversations */
+
+struct claw_llm_conv *
+claw_llm_conv_new(void)
+{
+	return CLAW_NEW(struct claw_llm_conv);
+}
+
+void
+claw_llm_conv_free(struct claw_llm_conv *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		claw_llm_msg_free(c->msgs[i]);
+	free(c->msgs);
+	free(c);
+}
+
+size_t
+claw_llm_conv_len(const struct claw_llm_conv *c)
+{
+	return c->n;
+}
+
+const struct claw_llm_msg *
+claw_llm_conv_at(const struct claw_llm_conv *c, size_t i)
+{
+	return i < c->n ? c->msgs[i] : NULL;
+}
+
+struct claw_llm_msg *
+claw_llm_conv_last(struct claw_llm_conv *c)
+{
+	return c->n > 0 ? c->msgs[c->n - 1] : NULL;
+}
+
+void
+claw_llm_conv_push(struct claw_llm_conv *c, struct claw_llm_msg *m)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap > 0 ? c->cap * 2 : 8;
+		c->msgs = claw_xrealloc(c->msgs, c->cap * sizeof *c->msgs);
+	}
+	c->msgs[c->n++] = m;
+}
+
+void
+claw_llm_conv_add_user_text(struct claw_llm_conv *c, const char *text)
+{
+	struct claw_llm_msg *m = claw_llm_msg_new(CLAW_LLM_USER);
+	claw_llm_msg_add_text(m, text, text != NULL ? strlen(text) : 0);
+	claw_llm_conv_push(c, m);
+}
+
+struct claw_llm_msg *
+claw_llm_conv_pop(struct claw_llm_conv *c)
+{
+	return c->n > 0 ? c->msgs[--c->n] : NULL;
+}
+
+/* -------------------------------------------------------- checkpoint JSON */
+
+static void
+block_to_json(const struct claw_llm_block *b, struct claw_buf *out)
+{
+	switch (b->type) {
+	case CLAW_LLM_TEXT:
+		claw_buf_puts(out, "{\"type\":\"text\",\"text\":");
+		claw_llm_json_cstr(out, b->text);
+		break;
+	case CLAW_LLM_TOOL_USE:
+		claw_buf_puts(out, "{\"type\":\"tool_use\",\"id\":");
+		claw_llm_json_cstr(out, b->id);
+		claw_buf_puts(out, ",\"name\":");
+		claw_llm_json_cstr(out, b->name);
+		claw_buf_puts(out, ",\"input\":");
+		claw_buf_puts(out, json_object_to_json_string_ext(b->input, CLAW_LLM_JSON_FLAGS));
+		if (b->input_error != NULL) {
+			claw_buf_puts(out, ",\"input_raw\":");
+			claw_llm_json_cstr(out, b->input_raw);
+			claw_buf_puts(out, ",\"input_error\":");
+			claw_llm_json_cstr(out, b->input_error);
+		}
+		break;
+	case CLAW_LLM_TOOL_RESULT:
+		claw_buf_puts(out, "{\"type\":\"tool_result\",\"tool_use_id\":");
+		claw_llm_json_cstr(out, b->id);
+		claw_buf_puts(out, ",\"content\":");
+		claw_llm_json_cstr(out, b->text);
+		claw_buf_puts(out, b->is_error ? ",\"is_error\":true" : ",\"is_error\":false");
+		break;
+	}
+	claw_buf_putc(out, '}');
+}
+
+enum claw_err
+claw_llm_messages_to_json(const struct claw_llm_conv *c, struct claw_buf *out)
+{
+	claw_buf_putc(out, '[');
+	for (size_t i = 0; i < c->n; i++) {
+		const struct claw_llm_msg *m = c->msgs[i];
+		if (i > 0)
+			claw_buf_putc(out, ',');
+		claw_buf_puts(out, m->role == CLAW_LLM_USER
+					   ? "{\"role\":\"user\",\"content\":["
+					   : "{\"role\":\"assistant\",\"content\":[");
+		for (size_t k = 0; k < m->n; k++) {
+			if (k > 0)
+				claw_buf_putc(out, ',');
+			block_to_json(&m->blocks[k], out);
+		}
+		claw_buf_puts(out, "]}");
+	}
+	claw_buf_putc(out, ']');
+	return claw_buf_error(out);
+}
+
+/* A required string field of a checkpoint block. */
+static enum claw_err
+need_str(struct json_object *o, const char *key, const char **out, size_t mi, size_t bi,
+	 struct claw_error *err)
+{
+	*out = claw_llm_json_get_str(o, key);
+	if (*out == NULL)
+		return claw_error_set(err, CLAW_EINVAL,
+				      "messages[%zu].content[%zu]: field \"%s\" must be a string",
+				      mi, bi, key);
+	return CLAW_OK;
+}
+
+static enum claw_err
+block_from_json(struct json_object *o, struct claw_llm_msg *m, size_t mi, size_t bi,
+		struct claw_error *err)
+{
+	enum claw_err rc = CLAW_OK;
+	const char *type = NULL, *a = NULL, *b = NULL;
+	struct json_object *v = NULL;
+
+	rc = need_str(o, "type", &type, mi, bi, err);
+	if (rc != CLAW_OK)
+		goto out;
+	if (strcmp(type, "text") == 0) {
+		rc = need_str(o, "text", &a, mi, bi, err);
+		if (rc != CLAW_OK)
+			goto out;
+		claw_llm_msg_add_text(m, a, strlen(a));
+	} else if (strcmp(type, "tool_use") == 0) {
+		rc = need_str(o, "id", &a, mi, bi, err);
+		if (rc == CLAW_OK)
+			rc = need_str(o, "name", &b, mi, bi, err);
+		if (rc != CLAW_OK)
+			goto out;
+		if (!json_object_object_get_ex(o, "input", &v) ||
+		    !json_object_is_type(v, json_type_object)) {
+			rc = claw_error_set(err, CLAW_EINVAL,
+					    "messages[%zu].content[%zu]: field \"input\" must be "
+					    "an object",
+					    mi, bi);
+			goto out;
+		}
+		const char *error = claw_llm_json_get_str(o, "input_error");
+		if (error != NULL)
+			claw_llm_msg_add_tool_use_refused(
+				m, a, b, claw_llm_json_get_str(o, "input_raw"), error);
+		else
+			claw_llm_msg_add_tool_use(m, a, b, json_clone(v));
+	} else if (strcmp(type, "tool_result") == 0) {
+		rc = need_str(o, "tool_use_id", &a, mi, bi, err);
+		if (rc == CLAW_OK)
+			rc = need_str(o, "content", &b, mi, bi, err);
+		if (rc != CLAW_OK)
+			goto out;
+		bool is_error = json_object_object_get_ex(o, "is_error", &v) &&
+				json_object_is_type(v, json_type_boolean) &&
+				json_object_get_boolean(v);
+		claw_llm_msg_add_tool_result(m, a, b, strlen(b), is_error);
+	} else {
+		rc = claw_error_set(err, CLAW_EINVAL,
+				    "messages[%zu].content[%zu]: unknown block type \"%s\"", mi, bi,
+				    type);
+		goto out;
+	}
+out:
+	return rc;
+}
+
+enum claw_err
+claw_llm_messages_from_json(const char *text, size_t len, struct claw_llm_conv **out,
+			    struct claw_error *err)
+{
+	enum claw_err rc = CLAW_OK;
+	struct json_object *root = NULL;
+	struct claw_llm_conv *c = NULL;
+	struct claw_llm_msg *m = NULL;
+
+	*out = NULL;
+	rc = claw_llm_json_parse(text, len, &root, err);
+	if (rc != CLAW_OK) {
+		claw_error_prefix(err, "messages");
+		goto out;
+	}
+	if (!json_object_is_type(root, json_type_array)) {
+		rc = claw_error_set(err, CLAW_EINVAL, "messages: expected a JSON array");
+		goto out;
+	}
+	size_t n = json_object_array_length(root);
+	if (n > CLAW_LLM_MESSAGES_MAX) {
+		rc = claw_error_set(err, CLAW_ETOOBIG, "messages: %zu messages, at most %d", n,
+				    CLAW_LLM_MESSAGES_MAX);
+		goto out;
+	}
+	c = claw_llm_conv_new();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(root, i);
+		struct json_object *content = NULL;
+		const char *role = claw_llm_json_get_str(o, "role");
+		if (role == NULL || (strcmp(role, "user") != 0 && strcmp(role, "assistant") != 0)) {
+			rc = claw_error_set(err, CLAW_EINVAL,
+					    "messages[%zu]: field \"role\" must be \"user\" or "
+					    "\"assistant\"",
+					    i);
+			goto out;
+		}
+		if (!json_object_object_get_ex(o, "content", &content) ||
+		    !json_object_is_type(content, json_type_array)) {
+			rc = claw_error_set(err, CLAW_EINVAL,
+					    "messages[%zu]: field \"content\" must be an array", i);
+			goto out;
+		}
+		m = claw_llm_msg_new(strcmp(role, "user") == 0 ? CLAW_LLM_USER
+							       : CLAW_LLM_ASSISTANT);
+		size_t k = json_object_array_length(content);
+		for (size_t j = 0; j < k; j++) {
+			struct json_object *bo = json_object_array_get_idx(content, j);
+			if (!json_object_is_type(bo, json_type_object)) {
+				rc = claw_error_set(
+					err, CLAW_EINVAL,
+					"messages[%zu].content[%zu]: expected an object", i, j);
+				goto out;
+			}
+			rc = block_from_json(bo, m, i, j, err);
+			if (rc != CLAW_OK)
+				goto out;
+		}
+		claw_llm_conv_push(c, m);
+		m = NULL;
+	}
+	*out = c;
+	c = NULL;
+out:
+	claw_llm_msg_free(m);
+	claw_llm_conv_free(c);
+	json_object_put(root);
+	return rc;
+}
+
+/* -------------------------------------------------------------- responses */
+
+void
+claw_llm_response_init(struct claw_llm_response *r)
+{
+	memset(r, 0, sizeof *r);
+	r->stop = CLAW_LLM_STOP_OTHER;
+	r->cost_source = CLAW_LLM_COST_TABLE;
+	r->fault = CLAW_RETRY_NONE;
+}
+
+void
+claw_llm_response_clear(struct claw_llm_response *r)
+{
+	claw_llm_msg_free(r->msg);
+	free(r->model);
+	free(r->id);
+	claw_llm_response_init(r);
+}
+
+struct claw_llm_msg *
+claw_llm_response_take(struct claw_llm_response *r)
+{
+	struct claw_llm_msg *m = r->msg;
+	r->msg = NULL;
+	return m;
+}
+
+const char *
+claw_llm_stop_name(enum claw_llm_stop s)
+{
+	switch (s) {
+	case CLAW_LLM_STOP_END_TURN:
+		return "end_turn";
+	case CLAW_LLM_STOP_TOOL_USE:
+		return "tool_use";
+	case CLAW_LLM_STOP_MAX_TOKENS:
+		return "max_tokens";
+	case CLAW_LLM_STOP_REFUSAL:
+		return "refusal";
+	case CLAW_LLM_STOP_OTHER:
+		break;
+	}
+	return "other";
+}

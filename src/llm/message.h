@@ -1,0 +1,236 @@
+/*
+ * message — the neutral conversation types shared by every model backend.
+ *
+ * A conversation (struct claw_llm_conv) is an ordered list of messages; a
+ * message (struct claw_llm_msg) has a role (user or assistant) and a list of
+ * blocks: text, tool_use (a call the model asks for: id, tool name, a JSON
+ * object of arguments) and tool_result (claw's answer to one tool_use).  The
+ * backends (anthropic.c, openai.c) translate these to and from their wire
+ * formats; the run engine builds them, checkpoints them as JSON
+ * (claw_llm_messages_to_json / _from_json) and reads the model's replies from
+ * them.  Nothing here touches the network.
+ *
+ * The checkpoint JSON is claw's own format, close to the Anthropic one and
+ * stable across backends (a run checkpointed with one backend resumes with
+ * the other):
+ *
+ *   [{"role": "user", "content": [{"type": "text", "text": "..."}]},
+ *    {"role": "assistant", "content": [
+ *        {"type": "text", "text": "..."},
+ *        {"type": "tool_use", "id": "t1", "name": "bash", "input": {...}}]},
+ *    {"role": "user", "content": [
+ *        {"type": "tool_result", "tool_use_id": "t1", "content": "...",
+ *         "is_error": false}]}]
+ *
+ * A tool_use whose arguments the provider sent as unusable text (OpenAI's
+ * `arguments` is a string the model writes; it may not be a JSON object)
+ * keeps "input": {} plus "input_raw" (the text, echoed back verbatim to the
+ * provider) and "input_error" (why it was refused); the engine answers such a
+ * call with an error tool_result instead of running the tool.
+ *
+ * Ownership: a conversation owns its messages, a message its blocks, a block
+ * its strings and its input object.  Handles are freed with their _free().
+ * Blocks are public read-only views: build them with the _add_ functions.
+ *
+ * Threads: a conversation, message or response belongs to one thread at a
+ * time (json-c objects inside are not synchronised).
+ */
+#ifndef CLAW_LLM_MESSAGE_H
+#define CLAW_LLM_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "llm/retry.h"
+
+/* Caps on outside-sized data handled here. */
+#define CLAW_LLM_REQUEST_MAX (32u << 20) /* a request body (Anthropic's own limit) */
+#define CLAW_LLM_JSON_DEPTH_MAX 64       /* nesting accepted when parsing */
+#define CLAW_LLM_MESSAGES_MAX 100000     /* messages in a checkpoint */
+
+enum claw_llm_role {
+	CLAW_LLM_USER,
+	CLAW_LLM_ASSISTANT,
+};
+
+enum claw_llm_block_type {
+	CLAW_LLM_TEXT,
+	CLAW_LLM_TOOL_USE,
+	CLAW_LLM_TOOL_RESULT,
+};
+
+/* Read-only view; every pointer is owned by the message holding the block. */
+struct claw_llm_block {
+	enum claw_llm_block_type type;
+	char *text;                /* TEXT: the text; TOOL_RESULT: the content; else NULL */
+	char *id;                  /* TOOL_USE: call id; TOOL_RESULT: the tool_use id answered */
+	char *name;                /* TOOL_USE: tool name; else NULL */
+	struct json_object *input; /* TOOL_USE: arguments, always a JSON object; else NULL */
+	char *input_raw;           /* TOOL_USE refused: the provider's argument text; else NULL */
+	char *input_error;         /* TOOL_USE refused: why (NULL when input is usable) */
+	bool is_error;             /* TOOL_RESULT: the tool failed */
+};
+
+struct claw_llm_msg;
+struct claw_llm_conv;
+
+/* ------------------------------------------------------------ messages */
+
+/* A new empty message.  Caller frees with claw_llm_msg_free(). */
+struct claw_llm_msg *claw_llm_msg_new(enum claw_llm_role role);
+void claw_llm_msg_free(struct claw_llm_msg *m); /* NULL is a no-op */
+/* A deep copy.  Caller frees with claw_llm_msg_free(). */
+struct claw_llm_msg *claw_llm_msg_clone(const struct claw_llm_msg *m);
+
+enum claw_llm_role claw_llm_msg_role(const struct claw_llm_msg *m);
+size_t claw_llm_msg_count(const struct claw_llm_msg *m);
+/* Block i (< count), borrowed: valid until m is changed or freed. */
+const struct claw_llm_block *claw_llm_msg_block(const struct claw_llm_msg *m, size_t i);
+/* Number of tool_use blocks. */
+size_t claw_llm_msg_tool_uses(const struct claw_llm_msg *m);
+/* The text blocks joined with "\n" ("" when none).  Caller frees. */
+char *claw_llm_msg_text(const struct claw_llm_msg *m);
+
+/* Appends a text block (copies text[0..n)). */
+void claw_llm_msg_add_text(struct claw_llm_msg *m, const char *text, size_t n);
+/* Appends a tool_use block.  Copies id and name; takes ownership of input,
+ * which must be a JSON object (NULL becomes {}). */
+void claw_llm_msg_add_tool_use(struct claw_llm_msg *m, const char *id, const char *name,
+			       struct json_object *input);
+/* Appends a tool_use block whose arguments were unusable: input is {},
+ * raw and error are copied (raw may be NULL). */
+void claw_llm_msg_add_tool_use_refused(struct claw_llm_msg *m, const char *id, const char *name,
+				       const char *raw, const char *error);
+/* Appends a tool_result block answering tool_use_id (copies both strings). */
+void claw_llm_msg_add_tool_result(struct claw_llm_msg *m, const char *tool_use_id,
+				  const char *content, size_t n, bool is_error);
+
+/* ------------------------------------------------------- conversations */
+
+/* A new empty conversation.  Caller frees with claw_llm_conv_free(). */
+struct claw_llm_conv *claw_llm_conv_new(void);
+void claw_llm_conv_free(struct claw_llm_conv *c); /* NULL is a no-op */
+size_t claw_llm_conv_len(const struct claw_llm_conv *c);
+/* Message i (< len), borrowed: valid until c is changed or freed. */
+const struct claw_llm_msg *claw_llm_conv_at(const struct claw_llm_conv *c, size_t i);
+/* The last message or NULL when empty; borrowed, and mutable so the engine
+ * can add tool results to the user message it is building. */
+struct claw_llm_msg *claw_llm_conv_last(struct claw_llm_conv *c);
+/* Appends m; takes ownership. */
+void claw_llm_conv_push(struct claw_llm_conv *c, struct claw_llm_msg *m);
+/* Appends a user message with one text block. */
+void claw_llm_conv_add_user_text(struct claw_llm_conv *c, const char *text);
+/* Removes the last message and hands it to the caller (claw_llm_msg_free
+ * it); NULL when empty.  Used to drop a turn whose tool calls were not all
+ * answered before re-asking the model. */
+struct claw_llm_msg *claw_llm_conv_pop(struct claw_llm_conv *c);
+
+/* Appends c as the checkpoint JSON array (format above) to out.  Returns
+ * out's sticky error (CLAW_ETOOBIG past its cap). */
+enum claw_err claw_llm_messages_to_json(const struct claw_llm_conv *c, struct claw_buf *out);
+/* Parses checkpoint JSON text[0..len) into a new conversation in *out
+ * (caller frees).  CLAW_EINVAL with a message naming the place
+ * (`messages[3].content[0]: unknown block type "x"`) on bad input; *out is
+ * NULL on failure. */
+enum claw_err claw_llm_messages_from_json(const char *text, size_t len, struct claw_llm_conv **out,
+					  struct claw_error *err);
+
+/* ------------------------------------------------------ request, reply */
+
+/* A tool the model may call.  Borrowed strings.  schema_json is the JSON
+ * Schema of the input as JSON text from claw's tool registry (trusted, put
+ * into requests verbatim); NULL means an object with no properties. */
+struct claw_llm_tool {
+	const char *name;
+	const char *description;
+	const char *schema_json;
+};
+
+/* One model call.  Every pointer is borrowed for the duration of the call. */
+struct claw_llm_request {
+	const char *model;                /* required */
+	const char *system;               /* NULL or "" for none */
+	const struct claw_llm_conv *conv; /* required, at least one message */
+	const struct claw_llm_tool *tools;
+	size_t n_tools;
+	int64_t max_tokens;   /* <= 0: the backend's default */
+	double temperature;   /* used only when has_temperature */
+	bool has_temperature; /* false: the provider's default */
+};
+
+enum claw_llm_stop {
+	CLAW_LLM_STOP_END_TURN,
+	CLAW_LLM_STOP_TOOL_USE,
+	CLAW_LLM_STOP_MAX_TOKENS,
+	CLAW_LLM_STOP_REFUSAL,
+	CLAW_LLM_STOP_OTHER,
+};
+
+/* Token counts of one reply.  in counts every prompt token, cached ones
+ * included (Anthropic reports them apart; they are added up here), so
+ * in - cached is what was billed at the full input price. */
+struct claw_llm_usage {
+	int64_t in;
+	int64_t out;
+	int64_t cached;
+};
+
+enum claw_llm_cost_source {
+	CLAW_LLM_COST_TABLE,    /* computed from the price table (pricing.h) */
+	CLAW_LLM_COST_PROVIDER, /* reported by the provider (e.g. OpenRouter usage.cost) */
+};
+
+/* The outcome of one call.  Initialise with claw_llm_response_init(),
+ * release with claw_llm_response_clear().  Owned fields are freed by clear. */
+struct claw_llm_response {
+	struct claw_llm_msg *msg; /* the assistant message (owned); NULL until success */
+	enum claw_llm_stop stop;
+	char stop_raw[32]; /* the provider's own word for it ("stop_sequence") */
+	struct claw_llm_usage usage;
+	int64_t cost_micros; /* micro-USD */
+	enum claw_llm_cost_source cost_source;
+	char *model;                 /* model the provider says answered (owned, may be NULL) */
+	char *id;                    /* provider's response id (owned, may be NULL) */
+	int attempts;                /* HTTP attempts made by claw_llm_send() */
+	long status;                 /* HTTP status of the last attempt (0: none) */
+	enum claw_retry_class fault; /* on failure: its class; CLAW_RETRY_NONE on success */
+};
+
+void claw_llm_response_init(struct claw_llm_response *r);
+void claw_llm_response_clear(struct claw_llm_response *r);
+/* Hands the assistant message to the caller (e.g. to claw_llm_conv_push);
+ * r->msg becomes NULL. */
+struct claw_llm_msg *claw_llm_response_take(struct claw_llm_response *r);
+/* "end_turn", "tool_use", "max_tokens", "refusal", "other". */
+const char *claw_llm_stop_name(enum claw_llm_stop s);
+
+/* ------------------------------------------- JSON helpers for backends */
+
+/* json-c serialization flags for anything sent or stored: compact, and "/"
+ * left alone. */
+#define CLAW_LLM_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* Appends s[0..n) as a quoted JSON string: `"`, `\` and control characters
+ * escaped, every byte that is not valid UTF-8 replaced by \ufffd (a model API
+ * refuses invalid UTF-8, and tool output may hold any bytes).  Returns b's
+ * sticky error. */
+enum claw_err claw_llm_json_str(struct claw_buf *b, const char *s, size_t n);
+/* claw_llm_json_str of a NUL-terminated string (NULL writes ""). */
+enum claw_err claw_llm_json_cstr(struct claw_buf *b, const char *s);
+/* Strict parse of text[0..len) as exactly one JSON value, nesting capped at
+ * CLAW_LLM_JSON_DEPTH_MAX.  *out is the new value (caller json_object_put()s
+ * it; JSON null gives NULL with CLAW_OK).  CLAW_EINVAL with `invalid JSON at
+ * byte N: reason` otherwise. */
+enum claw_err claw_llm_json_parse(const char *text, size_t len, struct json_object **out,
+				  struct claw_error *err);
+/* obj[key] when it is a string, else NULL.  Borrowed from obj. */
+const char *claw_llm_json_get_str(struct json_object *obj, const char *key);
+/* obj[key] when it is an integer (or an integral double) >= 0, else dflt. */
+int64_t claw_llm_json_get_count(struct json_object *obj, const char *key, int64_t dflt);
+
+#endif
