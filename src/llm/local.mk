@@ -1,13 +1,17 @@
-# src/llm — model backends: neutral message types, failure classes and
-# backoff, the price table.
+# src/llm — model backends: neutral message types, the Anthropic and
+# OpenAI-compatible wire formats, failure classes and backoff, the price table.
 libclaw_a_SOURCES += \
 	src/llm/message.c src/llm/message.h \
 	src/llm/retry.c src/llm/retry.h \
-	src/llm/pricing.c src/llm/pricing.h
+	src/llm/pricing.c src/llm/pricing.h \
+	src/llm/anthropic.c src/llm/anthropic.h \
+	src/llm/openai.c src/llm/openai.h
 
 # One TAP program per module.
 LLM_UNIT_TESTS = \
 	tests/unit/test_message \
+	tests/unit/test_anthropic \
+	tests/unit/test_openai \
 	tests/unit/test_retry \
 	tests/unit/test_pricing
 check_PROGRAMS += $(LLM_UNIT_TESTS)

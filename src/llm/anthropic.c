@@ -1,0 +1,232 @@
+/*
+ * anthropic — Messages API request and reply mapping.  See anthropic.h.
+ *
+ * Requests are written straight into a capped buffer (no intermediate json-c
+ * tree: a long conversation is megabytes); replies are parsed with json-c.
+ */
+#include "llm/anthropic.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/mem.h"
+
+/* Writes one message's content array. */
+static void
+put_content(struct claw_buf *out, const struct claw_llm_msg *m)
+{
+	size_t written = 0;
+
+	claw_buf_putc(out, '[');
+	for (size_t i = 0; i < claw_llm_msg_count(m); i++) {
+		const struct claw_llm_block *b = claw_llm_msg_block(m, i);
+		if (b->type == CLAW_LLM_TEXT && b->text[0] == '\0')
+			continue;
+		if (written++ > 0)
+			claw_buf_putc(out, ',');
+		switch (b->type) {
+		case CLAW_LLM_TEXT:
+			claw_buf_puts(out, "{\"type\":\"text\",\"text\":");
+			claw_llm_json_cstr(out, b->text);
+			break;
+		case CLAW_LLM_TOOL_USE:
+			claw_buf_puts(out, "{\"type\":\"tool_use\",\"id\":");
+			claw_llm_json_cstr(out, b->id);
+			claw_buf_puts(out, ",\"name\":");
+			claw_llm_json_cstr(out, b->name);
+			claw_buf_puts(out, ",\"input\":");
+			claw_buf_puts(out, b->input_error != NULL
+						   ? "{}"
+						   : json_object_to_json_string_ext(
+							     b->input, CLAW_LLM_JSON_FLAGS));
+			break;
+		case CLAW_LLM_TOOL_RESULT:
+			claw_buf_puts(out, "{\"type\":\"tool_result\",\"tool_use_id\":");
+			claw_llm_json_cstr(out, b->id);
+			claw_buf_puts(out, ",\"content\":");
+			claw_llm_json_cstr(out, b->text);
+			if (b->is_error)
+				claw_buf_puts(out, ",\"is_error\":true");
+			break;
+		}
+		claw_buf_putc(out, '}');
+	}
+	if (written == 0)
+		claw_buf_puts(out, "{\"type\":\"text\",\"text\":\"(empty)\"}");
+	claw_buf_putc(out, ']');
+}
+
+enum claw_err
+claw_anthropic_build(const struct claw_llm_request *req, struct claw_buf *out,
+		     struct claw_error *err)
+{
+	const struct claw_llm_conv *c = req->conv;
+
+	if (req->model == NULL || req->model[0] == '\0')
+		return claw_error_set(err, CLAW_EINVAL, "anthropic: the request has no model");
+	if (c == NULL || claw_llm_conv_len(c) == 0)
+		return claw_error_set(err, CLAW_EINVAL, "anthropic: the request has no messages");
+	if (req->has_temperature && !(req->temperature >= 0 && req->temperature <= 2))
+		return claw_error_set(err, CLAW_EINVAL, "anthropic: temperature %g out of 0..2",
+				      req->temperature);
+
+	claw_buf_puts(out, "{\"model\":");
+	claw_llm_json_cstr(out, req->model);
+	claw_buf_printf(
+		out, ",\"max_tokens\":%lld",
+		(long long)(req->max_tokens > 0 ? req->max_tokens : CLAW_ANTHROPIC_MAX_TOKENS));
+	if (req->system != NULL && req->system[0] != '\0') {
+		claw_buf_puts(out, ",\"system\":");
+		claw_llm_json_cstr(out, req->system);
+	}
+	if (req->has_temperature)
+		claw_buf_printf(out, ",\"temperature\":%.3g", req->temperature);
+	claw_buf_puts(out, ",\"messages\":[");
+	for (size_t i = 0; i < claw_llm_conv_len(c); i++) {
+		const struct claw_llm_msg *m = claw_llm_conv_at(c, i);
+		if (i > 0)
+			claw_buf_putc(out, ',');
+		claw_buf_puts(out, claw_llm_msg_role(m) == CLAW_LLM_USER
+					   ? "{\"role\":\"user\",\"content\":"
+					   : "{\"role\":\"assistant\",\"content\":");
+		put_content(out, m);
+		claw_buf_putc(out, '}');
+	}
+	claw_buf_putc(out, ']');
+	if (req->n_tools > 0) {
+		claw_buf_puts(out, ",\"tools\":[");
+		for (size_t i = 0; i < req->n_tools; i++) {
+			const struct claw_llm_tool *t = &req->tools[i];
+			if (i > 0)
+				claw_buf_putc(out, ',');
+			claw_buf_puts(out, "{\"name\":");
+			claw_llm_json_cstr(out, t->name);
+			claw_buf_puts(out, ",\"description\":");
+			claw_llm_json_cstr(out, t->description);
+			claw_buf_puts(out, ",\"input_schema\":");
+			claw_buf_puts(out, t->schema_json != NULL
+						   ? t->schema_json
+						   : "{\"type\":\"object\",\"properties\":{}}");
+			claw_buf_putc(out, '}');
+		}
+		claw_buf_putc(out, ']');
+	}
+	claw_buf_putc(out, '}');
+	if (claw_buf_error(out) != CLAW_OK)
+		return claw_error_set(err, claw_buf_error(out),
+				      "anthropic: request body over %zu bytes", out->max);
+	return CLAW_OK;
+}
+
+static enum claw_llm_stop
+map_stop(const char *s)
+{
+	if (s == NULL)
+		return CLAW_LLM_STOP_OTHER;
+	if (strcmp(s, "end_turn") == 0)
+		return CLAW_LLM_STOP_END_TURN;
+	if (strcmp(s, "tool_use") == 0)
+		return CLAW_LLM_STOP_TOOL_USE;
+	if (strcmp(s, "max_tokens") == 0)
+		return CLAW_LLM_STOP_MAX_TOKENS;
+	if (strcmp(s, "refusal") == 0)
+		return CLAW_LLM_STOP_REFUSAL;
+	return CLAW_LLM_STOP_OTHER;
+}
+
+enum claw_err
+claw_anthropic_parse(const char *body, size_t len, struct claw_llm_response *resp,
+		     struct claw_error *err)
+{
+	enum claw_err rc = CLAW_OK;
+	struct json_object *root = NULL, *content = NULL, *usage = NULL, *v = NULL;
+	struct claw_llm_msg *m = NULL;
+
+	rc = claw_llm_json_parse(body, len, &root, err);
+	if (rc != CLAW_OK) {
+		rc = CLAW_EINVAL;
+		claw_error_prefix(err, "anthropic: malformed reply");
+		goto out;
+	}
+	if (!json_object_is_type(root, json_type_object)) {
+		rc = claw_error_set(err, CLAW_EINVAL, "anthropic: malformed reply: not an object");
+		goto out;
+	}
+	if (json_object_object_get_ex(root, "error", &v)) {
+		rc = claw_error_set(err, CLAW_EBACKEND, "anthropic: an error inside a 2xx reply");
+		goto out;
+	}
+	if (!json_object_object_get_ex(root, "content", &content) ||
+	    !json_object_is_type(content, json_type_array)) {
+		rc = claw_error_set(err, CLAW_EINVAL,
+				    "anthropic: malformed reply: no \"content\" array");
+		goto out;
+	}
+	m = claw_llm_msg_new(CLAW_LLM_ASSISTANT);
+	for (size_t i = 0; i < json_object_array_length(content); i++) {
+		struct json_object *b = json_object_array_get_idx(content, i);
+		const char *type = claw_llm_json_get_str(b, "type");
+		if (type == NULL) {
+			rc = claw_error_set(err, CLAW_EINVAL,
+					    "anthropic: malformed reply: content[%zu] has no type",
+					    i);
+			goto out;
+		}
+		if (strcmp(type, "text") == 0) {
+			const char *text = claw_llm_json_get_str(b, "text");
+			if (text == NULL) {
+				rc = claw_error_set(err, CLAW_EINVAL,
+						    "anthropic: malformed reply: content[%zu] has "
+						    "no text",
+						    i);
+				goto out;
+			}
+			if (text[0] != '\0')
+				claw_llm_msg_add_text(m, text, strlen(text));
+		} else if (strcmp(type, "tool_use") == 0) {
+			const char *id = claw_llm_json_get_str(b, "id");
+			const char *name = claw_llm_json_get_str(b, "name");
+			struct json_object *input = NULL;
+			if (id == NULL || name == NULL) {
+				rc = claw_error_set(err, CLAW_EINVAL,
+						    "anthropic: malformed reply: content[%zu] "
+						    "tool_use without id or name",
+						    i);
+				goto out;
+			}
+			if (json_object_object_get_ex(b, "input", &input) &&
+			    json_object_is_type(input, json_type_object))
+				claw_llm_msg_add_tool_use(m, id, name, json_object_get(input));
+			else
+				claw_llm_msg_add_tool_use_refused(
+					m, id, name, json_object_to_json_string(input),
+					"the tool input is not a JSON object");
+		}
+		/* thinking, redacted_thinking, server tools: not for claw. */
+	}
+	const char *stop = claw_llm_json_get_str(root, "stop_reason");
+	resp->stop = map_stop(stop);
+	(void)snprintf(resp->stop_raw, sizeof resp->stop_raw, "%s", stop != NULL ? stop : "");
+	if (json_object_object_get_ex(root, "usage", &usage)) {
+		int64_t cached = claw_llm_json_get_count(usage, "cache_read_input_tokens", 0);
+		resp->usage.in = claw_llm_json_get_count(usage, "input_tokens", 0) + cached +
+				 claw_llm_json_get_count(usage, "cache_creation_input_tokens", 0);
+		resp->usage.cached = cached;
+		resp->usage.out = claw_llm_json_get_count(usage, "output_tokens", 0);
+	}
+	const char *s = claw_llm_json_get_str(root, "model");
+	free(resp->model);
+	resp->model = s != NULL ? claw_xstrdup(s) : NULL;
+	s = claw_llm_json_get_str(root, "id");
+	free(resp->id);
+	resp->id = s != NULL ? claw_xstrdup(s) : NULL;
+	claw_llm_msg_free(resp->msg);
+	resp->msg = m;
+	m = NULL;
+out:
+	claw_llm_msg_free(m);
+	json_object_put(root);
+	return rc;
+}
