@@ -144,7 +144,7 @@ claw_anthropic_parse(const char *body, size_t len, struct claw_llm_response *res
 	struct json_object *root = NULL, *content = NULL, *usage = NULL, *v = NULL;
 	struct claw_llm_msg *m = NULL;
 
-	rc = claw_llm_json_parse(body, len, &root, err);
+	rc = claw_json_parse(body, len, &root, err);
 	if (rc != CLAW_OK) {
 		rc = CLAW_EINVAL;
 		claw_error_prefix(err, "anthropic: malformed reply");

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "base/mem.h"
-#include "base/str.h"
 
 struct claw_llm_msg {
 	enum claw_llm_role role;
@@ -31,121 +30,9 @@ struct claw_llm_conv {
 /* ------------------------------------------------------------ JSON helpers */
 
 enum claw_err
-claw_llm_json_str(struct claw_buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, run = 0;
-
-	claw_buf_putc(b, '"');
-	while (i < n) {
-		unsigned c = p[i];
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			i++;
-			run++;
-			continue;
-		}
-		/* Flush the plain run before the byte that needs care. */
-		claw_buf_append(b, p + i - run, run);
-		run = 0;
-		if (c < 0x80) {
-			switch (c) {
-			case '"':
-				claw_buf_puts(b, "\\\"");
-				break;
-			case '\\':
-				claw_buf_puts(b, "\\\\");
-				break;
-			case '\n':
-				claw_buf_puts(b, "\\n");
-				break;
-			case '\r':
-				claw_buf_puts(b, "\\r");
-				break;
-			case '\t':
-				claw_buf_puts(b, "\\t");
-				break;
-			default: {
-				char u[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], '\0'};
-				claw_buf_puts(b, u);
-				break;
-			}
-			}
-			i++;
-			continue;
-		}
-		/* A multi-byte sequence: copy it when valid, else one U+FFFD per
-		 * bad byte. */
-		size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-		if (len <= n - i && claw_str_utf8_valid(s + i, len)) {
-			claw_buf_append(b, p + i, len);
-			i += len;
-		} else {
-			claw_buf_puts(b, "\\ufffd");
-			i++;
-		}
-	}
-	claw_buf_append(b, p + i - run, run);
-	claw_buf_putc(b, '"');
-	return claw_buf_error(b);
-}
-
-enum claw_err
 claw_llm_json_cstr(struct claw_buf *b, const char *s)
 {
-	return claw_llm_json_str(b, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
-}
-
-enum claw_err
-claw_llm_json_parse(const char *text, size_t len, struct json_object **out, struct claw_error *err)
-{
-	enum claw_err rc = CLAW_OK;
-	struct json_object *obj = NULL;
-	struct json_tokener *tok = NULL;
-
-	*out = NULL;
-	if (len > (size_t)INT32_MAX - 1) {
-		rc = claw_error_set(err, CLAW_ETOOBIG, "JSON text of %zu bytes is too big", len);
-		goto out;
-	}
-	tok = json_tokener_new_ex(CLAW_LLM_JSON_DEPTH_MAX);
-	if (tok == NULL) {
-		rc = claw_error_set(err, CLAW_ENOMEM, "cannot allocate a JSON parser");
-		goto out;
-	}
-	obj = json_tokener_parse_ex(tok, text, (int)len);
-	enum json_tokener_error jerr = json_tokener_get_error(tok);
-	size_t end = json_tokener_get_parse_end(tok);
-	if (jerr == json_tokener_continue) {
-		end = len; /* everything was consumed by the first call */
-		/* A bare number or an unterminated value: signal the end. */
-		obj = json_tokener_parse_ex(tok, "", 1);
-		jerr = json_tokener_get_error(tok);
-		if (jerr == json_tokener_continue) {
-			rc = claw_error_set(err, CLAW_EINVAL,
-					    "invalid JSON at byte %zu: unexpected end", len);
-			goto out;
-		}
-	}
-	if (jerr != json_tokener_success) {
-		rc = claw_error_set(err, CLAW_EINVAL, "invalid JSON at byte %zu: %s", end,
-				    json_tokener_error_desc(jerr));
-		goto out;
-	}
-	for (size_t i = end; i < len; i++) {
-		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') {
-			rc = claw_error_set(err, CLAW_EINVAL,
-					    "invalid JSON at byte %zu: text after the value", i);
-			goto out;
-		}
-	}
-	*out = obj;
-	obj = NULL;
-out:
-	json_object_put(obj);
-	if (tok != NULL)
-		json_tokener_free(tok);
-	return rc;
+	return claw_json_buf_append_string(b, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
 }
 
 const char *
@@ -547,7 +434,7 @@ claw_llm_messages_from_json(const char *text, size_t len, struct claw_llm_conv *
 	struct claw_llm_msg *m = NULL;
 
 	*out = NULL;
-	rc = claw_llm_json_parse(text, len, &root, err);
+	rc = claw_json_parse(text, len, &root, err);
 	if (rc != CLAW_OK) {
 		claw_error_prefix(err, "messages");
 		goto out;

@@ -46,11 +46,11 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "llm/retry.h"
 
 /* Caps on outside-sized data handled here. */
 #define CLAW_LLM_REQUEST_MAX (32u << 20) /* a request body (Anthropic's own limit) */
-#define CLAW_LLM_JSON_DEPTH_MAX 64       /* nesting accepted when parsing */
 #define CLAW_LLM_MESSAGES_MAX 100000     /* messages in a checkpoint */
 
 enum claw_llm_role {
@@ -215,19 +215,11 @@ const char *claw_llm_stop_name(enum claw_llm_stop s);
  * left alone. */
 #define CLAW_LLM_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-/* Appends s[0..n) as a quoted JSON string: `"`, `\` and control characters
- * escaped, every byte that is not valid UTF-8 replaced by \ufffd (a model API
- * refuses invalid UTF-8, and tool output may hold any bytes).  Returns b's
- * sticky error. */
-enum claw_err claw_llm_json_str(struct claw_buf *b, const char *s, size_t n);
-/* claw_llm_json_str of a NUL-terminated string (NULL writes ""). */
+/* claw_json_buf_append_string() (base/json.h) of a NUL-terminated string;
+ * NULL writes "".  Returns b's sticky error. */
 enum claw_err claw_llm_json_cstr(struct claw_buf *b, const char *s);
-/* Strict parse of text[0..len) as exactly one JSON value, nesting capped at
- * CLAW_LLM_JSON_DEPTH_MAX.  *out is the new value (caller json_object_put()s
- * it; JSON null gives NULL with CLAW_OK).  CLAW_EINVAL with `invalid JSON at
- * byte N: reason` otherwise. */
-enum claw_err claw_llm_json_parse(const char *text, size_t len, struct json_object **out,
-				  struct claw_error *err);
+/* Lenient readers for provider replies (a wrong type is "absent", not an
+ * error: providers add and drop fields freely). */
 /* obj[key] when it is a string, else NULL.  Borrowed from obj. */
 const char *claw_llm_json_get_str(struct json_object *obj, const char *key);
 /* obj[key] when it is an integer (or an integral double) >= 0, else dflt. */

@@ -42,7 +42,7 @@ put_joined_text(struct claw_buf *out, const struct claw_llm_msg *m)
 		 * copies nothing): the overflow reaches the caller. */
 		claw_buf_append(out, NULL, SIZE_MAX);
 	else
-		claw_llm_json_str(out, claw_buf_str(&joined), claw_buf_len(&joined));
+		claw_json_buf_append_string(out, claw_buf_str(&joined), claw_buf_len(&joined));
 	claw_buf_free(&joined);
 }
 
@@ -239,7 +239,7 @@ add_call(struct claw_llm_msg *m, struct json_object *call, size_t i, struct claw
 		claw_llm_msg_add_tool_use(m, id, name, NULL); /* "" means no arguments */
 		return CLAW_OK;
 	}
-	if (claw_llm_json_parse(raw, rawlen, &input, &perr) != CLAW_OK) {
+	if (claw_json_parse(raw, rawlen, &input, &perr) != CLAW_OK) {
 		char *why = claw_xasprintf("the tool arguments are not valid JSON (%s)", perr.msg);
 		claw_llm_msg_add_tool_use_refused(m, id, name, raw, why);
 		free(why);
@@ -285,7 +285,7 @@ claw_openai_parse(const char *body, size_t len, struct claw_llm_response *resp,
 	struct json_object *usage = NULL, *details = NULL, *calls = NULL;
 	struct claw_llm_msg *m = NULL;
 
-	rc = claw_llm_json_parse(body, len, &root, err);
+	rc = claw_json_parse(body, len, &root, err);
 	if (rc != CLAW_OK) {
 		rc = CLAW_EINVAL;
 		claw_error_prefix(err, "openai: malformed reply");

@@ -198,7 +198,7 @@ parse_over(const struct claw_pricing *base, const char *text, size_t len, struct
 	char where[64];
 
 	*out = NULL;
-	rc = claw_llm_json_parse(text, len, &root, err);
+	rc = claw_json_parse(text, len, &root, err);
 	if (rc != CLAW_OK)
 		goto out;
 	if (!json_object_is_type(root, json_type_object)) {

@@ -160,7 +160,7 @@ claw_retry_classify(long status, const char *body, size_t len, char *msg, size_t
 	enum claw_retry_class c;
 
 	msg[0] = '\0';
-	if (body != NULL && len > 0 && claw_llm_json_parse(body, len, &root, NULL) == CLAW_OK &&
+	if (body != NULL && len > 0 && claw_json_parse(body, len, &root, NULL) == CLAW_OK &&
 	    json_object_is_type(root, json_type_object)) {
 		if (json_object_object_get_ex(root, "error", &e) &&
 		    json_object_is_type(e, json_type_object)) {

@@ -69,7 +69,7 @@ test_build(void)
 
 	/* The body is valid JSON. */
 	struct json_object *o = NULL;
-	is_int(claw_llm_json_parse(claw_buf_str(&b), claw_buf_len(&b), &o, &err), CLAW_OK,
+	is_int(claw_json_parse(claw_buf_str(&b), claw_buf_len(&b), &o, &err), CLAW_OK,
 	       "request body parses");
 	json_object_put(o);
 
