@@ -1,1 +1,12 @@
 # bench — reproducible benchmarks run beside their peers.
+#
+# Built by `make check` (so they never rot) but not run by it: run them with
+# `make bench` on a quiet machine, in a build without sanitizers.  Results
+# and how they were taken: docs/BENCHMARKS.md.
+CLAW_BENCHES = bench/ingest
+check_PROGRAMS += $(CLAW_BENCHES)
+bench_ingest_SOURCES = bench/ingest.c
+
+bench: $(CLAW_BENCHES)
+	./bench/ingest
+.PHONY: bench
