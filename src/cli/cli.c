@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"  -c [DIR] [-d TEXT]     register a project folder (alias: init); default: .\n"
 	"  -i TITLE [-d TEXT]     open an issue in this project (alias: issue new)\n"
 	"  issues                 list this project's issues\n"
+	"  log [RUN]              recent runs and a run's trace tree (default: the latest)\n"
 	"\n"
 	"Global options:\n"
 	"  -C DIR                 act as if claw had been started in DIR\n"
@@ -147,6 +148,7 @@ static const struct command commands[] = {
 	{"-c", "init", NULL, "init", claw_cmd_init},
 	{"-i", "issue", "new", "issue", claw_cmd_issue_new},
 	{NULL, "issues", NULL, "issues", claw_cmd_issues},
+	{NULL, "log", NULL, "log", claw_cmd_log},
 };
 
 /* Finds the command at args[0]; sets *skip to the words it used minus one

@@ -4,4 +4,5 @@ libclaw_a_SOURCES += \
 	src/cli/cli.c src/cli/cli.h \
 	src/cli/init.c \
 	src/cli/issue.c \
-	src/cli/issues.c
+	src/cli/issues.c \
+	src/cli/log.c
