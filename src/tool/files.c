@@ -1,0 +1,487 @@
+/*
+ * files — confined file tools.  See files.h.
+ *
+ * Every handler goes through claw_files_open(): a lexical check first (so
+ * "/etc/passwd" and "../x" get the clear message without a syscall), then
+ * openat2(RESOLVE_BENEATH) from an O_PATH descriptor of the project, which
+ * is the actual guarantee.
+ */
+#include "tool/files.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "base/mem.h"
+#include "tool/secrets.h"
+
+/* Redacting a read can grow it (a short value, a long label): room for
+ * that before it is cut to CLAW_FILES_READ_MAX. */
+#define READ_REDACTED_MAX (2 * 1024 * 1024)
+
+static const char read_schema[] =
+	"{\"type\": \"object\", \"properties\": {\"path\": {\"type\": \"string\","
+	" \"description\": \"file path relative to the project folder\"}},"
+	" \"required\": [\"path\"], \"additionalProperties\": false}";
+static const char write_schema[] =
+	"{\"type\": \"object\", \"properties\": {"
+	"\"path\": {\"type\": \"string\", \"description\": \"file path relative to the project "
+	"folder; its directory must exist\"},"
+	" \"content\": {\"type\": \"string\", \"description\": \"the whole new content\"}},"
+	" \"required\": [\"path\", \"content\"], \"additionalProperties\": false}";
+static const char list_schema[] =
+	"{\"type\": \"object\", \"properties\": {\"path\": {\"type\": \"string\","
+	" \"description\": \"directory relative to the project folder (default .)\"}},"
+	" \"additionalProperties\": false}";
+
+/* ------------------------------------------------------------- confinement */
+
+static enum claw_err
+escapes(const char *rel, struct claw_error *err)
+{
+	return claw_error_set(err, CLAW_EINVAL, "path escapes the project: %s", rel);
+}
+
+/* Relative, no "..", not empty, not too long. */
+static enum claw_err
+check_lexical(const char *rel, struct claw_error *err)
+{
+	size_t len = strlen(rel);
+
+	if (len == 0)
+		return claw_error_set(err, CLAW_EINVAL, "path is empty");
+	if (len >= PATH_MAX)
+		return claw_error_set(err, CLAW_ETOOBIG, "path is longer than %d bytes",
+				      PATH_MAX - 1);
+	if (rel[0] == '/')
+		return escapes(rel, err);
+	for (const char *p = rel; *p != '\0';) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return escapes(rel, err);
+		p += n;
+		p += *p == '/';
+	}
+	return CLAW_OK;
+}
+
+static int
+open_beneath(int rootfd, const char *rel, int flags, mode_t mode)
+{
+	struct open_how how;
+	long r;
+
+	memset(&how, 0, sizeof how);
+	how.flags = (uint64_t)(flags | O_CLOEXEC);
+	how.mode = (flags & O_CREAT) != 0 ? mode : 0;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	do
+		r = syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
+	while (r < 0 && errno == EINTR);
+	return (int)r;
+}
+
+/* When RESOLVE_BENEATH refused rel, it may still be an absolute symlink to a
+ * place inside root: find its real path and, if inside, the part below
+ * root into out.  False when it really leaves. */
+static bool
+inside_by_realpath(const char *root, const char *rel, char *out, size_t size)
+{
+	char *full = claw_xasprintf("%s/%s", root, rel);
+	char real[PATH_MAX];
+	bool ok = false;
+
+	if (realpath(full, real) == NULL) {
+		/* Not there yet (a create): the real directory plus the name.
+		 * If the name is a dangling symlink the retried open still
+		 * refuses it. */
+		char *slash = strrchr(full, '/');
+		*slash = '\0';
+		if (slash[1] == '\0' || realpath(full, real) == NULL)
+			goto out;
+		size_t n = strlen(real);
+		if (snprintf(real + n, sizeof real - n, "/%s", slash + 1) >= (int)(sizeof real - n))
+			goto out;
+	}
+	size_t rl = strlen(root);
+	if (strncmp(real, root, rl) != 0 || (real[rl] != '\0' && real[rl] != '/'))
+		goto out;
+	ok = snprintf(out, size, "%s", real[rl] == '\0' ? "." : real + rl + 1) < (int)size;
+out:
+	free(full);
+	return ok;
+}
+
+/* "DIR" of "DIR/name", or "." */
+static void
+dir_of(const char *rel, char *out, size_t size)
+{
+	const char *slash = strrchr(rel, '/');
+	if (slash == NULL)
+		(void)snprintf(out, size, ".");
+	else
+		(void)snprintf(out, size, "%.*s", (int)(slash - rel), rel);
+}
+
+static enum claw_err
+open_failed(const char *rel, int flags, int errnum, struct claw_error *err)
+{
+	char e[128], dir[PATH_MAX];
+	switch (errnum) {
+	case EXDEV:
+		return escapes(rel, err);
+	case ENOENT:
+		if ((flags & O_CREAT) != 0) {
+			dir_of(rel, dir, sizeof dir);
+			return claw_error_set(err, CLAW_ENOTFOUND,
+					      "no such directory: %s (create it first)", dir);
+		}
+		return claw_error_set(err, CLAW_ENOTFOUND, "no such file: %s", rel);
+	case ENOTDIR:
+		return claw_error_set(err, CLAW_ENOTFOUND, "not a directory: %s", rel);
+	case EISDIR:
+		return claw_error_set(err, CLAW_EINVAL, "%s is a directory", rel);
+	case ELOOP:
+		return claw_error_set(err, CLAW_EINVAL, "too many symbolic links: %s", rel);
+	case ENXIO:
+		return claw_error_set(err, CLAW_EINVAL, "%s is not a regular file", rel);
+	case EACCES:
+	case EPERM:
+		return claw_error_set(err, CLAW_EIO, "permission denied: %s", rel);
+	case ENOSYS:
+		return claw_error_set(err, CLAW_EIO,
+				      "this kernel has no openat2 (Linux 5.6+ needed)");
+	default:
+		return claw_error_set(err, CLAW_EIO, "cannot open %s: %s", rel,
+				      claw_errno_text(errnum, e, sizeof e));
+	}
+}
+
+enum claw_err
+claw_files_open(const char *root, const char *rel, int flags, mode_t mode, int *fd,
+		struct claw_error *err)
+{
+	enum claw_err rc = CLAW_OK;
+	char alt[PATH_MAX];
+	int rootfd = -1, f = -1;
+
+	rc = check_lexical(rel, err);
+	if (rc != CLAW_OK)
+		goto out;
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		char e[128];
+		rc = claw_error_set(err, CLAW_EIO, "cannot open the project folder %s: %s", root,
+				    claw_errno_text(errno, e, sizeof e));
+		goto out;
+	}
+	f = open_beneath(rootfd, rel, flags, mode);
+	int saved = errno;
+	if (f < 0 && saved == EXDEV && inside_by_realpath(root, rel, alt, sizeof alt)) {
+		f = open_beneath(rootfd, alt, flags, mode);
+		saved = errno;
+	}
+	if (f < 0) {
+		rc = open_failed(rel, flags, saved, err);
+		goto out;
+	}
+	*fd = f;
+out:
+	if (rootfd >= 0)
+		(void)close(rootfd);
+	return rc;
+}
+
+/* ------------------------------------------------------------------- tools */
+
+/* The "path" input as a C string; NULL (with an error result) when it holds
+ * a NUL byte, which a C path would silently cut. */
+static const char *
+path_arg(struct json_object *input, const char *dflt, struct claw_tool_result *res)
+{
+	struct json_object *v = NULL;
+	if (!json_object_object_get_ex(input, "path", &v) || v == NULL)
+		return dflt;
+	const char *s = json_object_get_string(v);
+	if (strlen(s) != (size_t)json_object_get_string_len(v)) {
+		claw_tool_result_error(res, "path contains a NUL byte");
+		return NULL;
+	}
+	return s;
+}
+
+static bool
+have_project(const struct claw_tool_ctx *ctx, struct claw_tool_result *res)
+{
+	if (ctx != NULL && ctx->project != NULL)
+		return true;
+	claw_tool_result_error(res, "no project folder");
+	return false;
+}
+
+static void
+read_run(const struct claw_tool_ctx *ctx, struct json_object *input, struct claw_tool_result *res)
+{
+	struct claw_error err = {0};
+	struct claw_buf red = CLAW_BUF_INIT(READ_REDACTED_MAX);
+	const size_t want = CLAW_FILES_READ_MAX + CLAW_SECRETS_VALUE_MAX;
+	char *data = NULL;
+	int fd = -1;
+	struct stat st;
+	const char *path = path_arg(input, NULL, res);
+
+	if (path == NULL || !have_project(ctx, res))
+		goto out;
+	if (claw_files_open(ctx->project, path, O_RDONLY | O_NONBLOCK, 0, &fd, &err) != CLAW_OK) {
+		claw_tool_result_error(res, "%s", claw_error_text(&err));
+		goto out;
+	}
+	if (fstat(fd, &st) != 0) {
+		char e[128];
+		claw_tool_result_error(res, "cannot read %s: %s", path,
+				       claw_errno_text(errno, e, sizeof e));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		claw_tool_result_error(res,
+				       S_ISDIR(st.st_mode) ? "%s is a directory: use list_files"
+							   : "%s is not a regular file",
+				       path);
+		goto out;
+	}
+	/* Read past the cap by the longest secret, so a value crossing the
+	 * cut is redacted whole before the cut is made. */
+	data = claw_xmalloc(want);
+	size_t got = 0;
+	while (got < want) {
+		ssize_t r = read(fd, data + got, want - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			char e[128];
+			claw_tool_result_error(res, "cannot read %s: %s", path,
+					       claw_errno_text(errno, e, sizeof e));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got == 0) {
+		claw_tool_result_ok(res, "(empty file)");
+		goto out;
+	}
+	if (memchr(data, '\0', got) != NULL) {
+		claw_tool_result_error(res,
+				       "%s looks like a binary file (%lld bytes): inspect it with "
+				       "bash (od, xxd, file)",
+				       path, (long long)st.st_size);
+		goto out;
+	}
+	(void)claw_secrets_redact(ctx->secrets, data, got, &red);
+	size_t cut = claw_buf_len(&red);
+	bool truncated = (uint64_t)st.st_size > got || cut > CLAW_FILES_READ_MAX ||
+			 claw_buf_error(&red) != CLAW_OK;
+	if (cut > CLAW_FILES_READ_MAX) {
+		cut = CLAW_FILES_READ_MAX;
+		const char *t = claw_buf_str(&red);
+		for (int k = 0; k < 3 && cut > 0 && ((unsigned char)t[cut] & 0xC0) == 0x80; k++)
+			cut--;
+	}
+	claw_buf_reset(&res->text);
+	(void)claw_buf_append(&res->text, claw_buf_str(&red), cut);
+	if (truncated)
+		(void)claw_buf_puts(&res->text, "\n... [truncated]");
+out:
+	free(data);
+	claw_buf_free(&red);
+	if (fd >= 0)
+		(void)close(fd);
+}
+
+static void
+write_run(const struct claw_tool_ctx *ctx, struct json_object *input, struct claw_tool_result *res)
+{
+	struct claw_error err = {0};
+	struct json_object *c = NULL;
+	int fd = -1;
+	struct stat st;
+	char e[128];
+	const char *path = path_arg(input, NULL, res);
+
+	if (path == NULL || !have_project(ctx, res))
+		goto out;
+	(void)json_object_object_get_ex(input, "content", &c);
+	const char *content = json_object_get_string(c);
+	size_t len = (size_t)json_object_get_string_len(c);
+	if (len > CLAW_FILES_WRITE_MAX) {
+		claw_tool_result_error(res, "content is over %d bytes", CLAW_FILES_WRITE_MAX);
+		goto out;
+	}
+	if (claw_files_open(ctx->project, path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK, 0666,
+			    &fd, &err) != CLAW_OK) {
+		claw_tool_result_error(res, "%s", claw_error_text(&err));
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		claw_tool_result_error(res, "%s is not a regular file", path);
+		goto out;
+	}
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(fd, content + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			claw_tool_result_error(res, "cannot write %s: %s", path,
+					       claw_errno_text(errno, e, sizeof e));
+			goto out;
+		}
+		done += (size_t)w;
+	}
+	int cr = close(fd);
+	fd = -1;
+	if (cr != 0) {
+		claw_tool_result_error(res, "cannot write %s: %s", path,
+				       claw_errno_text(errno, e, sizeof e));
+		goto out;
+	}
+	claw_tool_result_ok(res, "Wrote %zu bytes to %s", len, path);
+out:
+	if (fd >= 0)
+		(void)close(fd);
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+list_entry(int dfd, const char *name, struct claw_buf *out)
+{
+	struct stat st;
+	char target[PATH_MAX];
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		(void)claw_buf_printf(out, "%s\n", name);
+	} else if (S_ISDIR(st.st_mode)) {
+		(void)claw_buf_printf(out, "%s/\n", name);
+	} else if (S_ISLNK(st.st_mode)) {
+		ssize_t n = readlinkat(dfd, name, target, sizeof target - 1);
+		target[n > 0 ? n : 0] = '\0';
+		(void)claw_buf_printf(out, "%s -> %s\n", name, target);
+	} else if (S_ISREG(st.st_mode)) {
+		(void)claw_buf_printf(out, "%s (%lld bytes)\n", name, (long long)st.st_size);
+	} else {
+		(void)claw_buf_printf(out, "%s (special file)\n", name);
+	}
+}
+
+static void
+list_run(const struct claw_tool_ctx *ctx, struct json_object *input, struct claw_tool_result *res)
+{
+	struct claw_error err = {0};
+	char **names = NULL;
+	size_t n = 0, cap = 0, total = 0;
+	DIR *d = NULL;
+	int fd = -1;
+	const char *path = path_arg(input, ".", res);
+
+	if (path == NULL || !have_project(ctx, res))
+		goto out;
+	if (claw_files_open(ctx->project, path, O_RDONLY | O_DIRECTORY, 0, &fd, &err) != CLAW_OK) {
+		claw_tool_result_error(res, "%s", claw_error_text(&err));
+		goto out;
+	}
+	d = fdopendir(fd);
+	if (d == NULL) {
+		claw_tool_result_error(res, "cannot list %s", path);
+		goto out;
+	}
+	fd = -1; /* owned by d now */
+	for (struct dirent *de; (de = readdir(d)) != NULL;) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		total++;
+		if (n == CLAW_FILES_SCAN_MAX)
+			continue;
+		if (n == cap) {
+			cap = cap != 0 ? cap * 2 : 64;
+			names = claw_xrealloc(names, cap * sizeof *names);
+		}
+		names[n++] = claw_xstrdup(de->d_name);
+	}
+	if (n > 1)
+		qsort(names, n, sizeof *names, by_name);
+	claw_buf_reset(&res->text);
+	for (size_t i = 0; i < n && i < CLAW_FILES_LIST_MAX; i++)
+		list_entry(dirfd(d), names[i], &res->text);
+	if (total > CLAW_FILES_LIST_MAX)
+		(void)claw_buf_printf(&res->text, "... [%zu more entries]\n",
+				      total - CLAW_FILES_LIST_MAX);
+	if (total == 0)
+		(void)claw_buf_puts(&res->text, "(empty directory)\n");
+	claw_buf_truncate(&res->text, claw_buf_len(&res->text) - 1); /* last newline */
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (d != NULL)
+		(void)closedir(d);
+	if (fd >= 0)
+		(void)close(fd);
+}
+
+static const struct claw_tool read_tool = {
+	.name = "read_file",
+	.description = "Read a text file of the project (path relative to the project folder). "
+		       "Shows at most 100000 bytes, then '... [truncated]'.",
+	.schema = read_schema,
+	.risk = CLAW_TOOL_SAFE,
+	.run = read_run,
+};
+
+static const struct claw_tool write_tool = {
+	.name = "write_file",
+	.description = "Create or overwrite a file of the project with the given content (path "
+		       "relative to the project folder; its directory must already exist).",
+	.schema = write_schema,
+	.risk = CLAW_TOOL_MUTATING,
+	.run = write_run,
+};
+
+static const struct claw_tool list_tool = {
+	.name = "list_files",
+	.description = "List one directory of the project (default: the project folder): "
+		       "directories end with '/', files show their size.  At most 1000 entries.",
+	.schema = list_schema,
+	.risk = CLAW_TOOL_SAFE,
+	.run = list_run,
+};
+
+const struct claw_tool *
+claw_files_read_tool(void)
+{
+	return &read_tool;
+}
+
+const struct claw_tool *
+claw_files_write_tool(void)
+{
+	return &write_tool;
+}
+
+const struct claw_tool *
+claw_files_list_tool(void)
+{
+	return &list_tool;
+}

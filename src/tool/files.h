@@ -1,0 +1,46 @@
+/*
+ * files — read_file, write_file and list_files, confined to the project.
+ *
+ * Confinement (SPEC section 5): a path must be relative, must have no ".."
+ * component, and must resolve, symlinks included, to a place inside the
+ * project; otherwise the answer is "path escapes the project: PATH".  The
+ * check is not done on strings alone (a string check and a later open race
+ * with anything that swaps a symlink in between): files are opened with
+ * openat2(RESOLVE_BENEATH) relative to the project folder, so the kernel
+ * itself refuses any resolution that would leave it, whether by an absolute
+ * symlink, a relative one climbing out, or a dangling one that O_CREAT would
+ * follow to create a file outside.  One legitimate case RESOLVE_BENEATH
+ * refuses, an absolute symlink whose target is inside the project, is
+ * retried through its real path.  Needs Linux 5.6.
+ *
+ * Files are opened non-blocking (a FIFO left in the project must not hang a
+ * run) and must be regular files.
+ *
+ * Threads: thread-safe.
+ */
+#ifndef CLAW_TOOL_FILES_H
+#define CLAW_TOOL_FILES_H
+
+#include <sys/types.h>
+
+#include "tool/registry.h"
+
+#define CLAW_FILES_READ_MAX 100000             /* bytes read_file shows */
+#define CLAW_FILES_WRITE_MAX (4 * 1024 * 1024) /* bytes write_file accepts */
+#define CLAW_FILES_LIST_MAX 1000               /* entries list_files shows */
+#define CLAW_FILES_SCAN_MAX 100000             /* entries list_files sorts */
+
+/* The tool descriptors. */
+const struct claw_tool *claw_files_read_tool(void);
+const struct claw_tool *claw_files_write_tool(void);
+const struct claw_tool *claw_files_list_tool(void);
+
+/* Opens rel inside root (a real absolute path) with open(2) flags and mode,
+ * confined as above.  On CLAW_OK *fd is the caller's.  Errors, naming rel:
+ * CLAW_EINVAL "path escapes the project: REL" (also for absolute paths and
+ * ".." components) or "path is empty"; CLAW_ENOTFOUND "no such file: REL"
+ * (for O_CREAT: "no such directory: DIR"); CLAW_EIO otherwise. */
+enum claw_err claw_files_open(const char *root, const char *rel, int flags, mode_t mode, int *fd,
+			      struct claw_error *err);
+
+#endif

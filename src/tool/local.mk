@@ -1,0 +1,20 @@
+# src/tool — how agents touch a project: the registry and its tools, the
+# bubblewrap sandbox, and secrets.  Above base; below flow.
+libclaw_a_SOURCES += \
+	src/tool/registry.c src/tool/registry.h \
+	src/tool/history.c src/tool/history.h \
+	src/tool/secrets.c src/tool/secrets.h \
+	src/tool/proc.c src/tool/proc.h \
+	src/tool/cgroup.c src/tool/cgroup.h \
+	src/tool/sandbox.c src/tool/sandbox.h \
+	src/tool/bash.c src/tool/bash.h \
+	src/tool/files.c src/tool/files.h \
+	src/tool/builtin.c src/tool/builtin.h
+
+# One TAP program per module; test_sandbox is the table of escape attempts,
+# each through the real tools and the real bubblewrap.
+TOOL_TESTS = tests/unit/test_registry tests/unit/test_sandbox
+check_PROGRAMS += $(TOOL_TESTS)
+TESTS += $(TOOL_TESTS)
+tests_unit_test_registry_SOURCES = tests/unit/test_registry.c
+tests_unit_test_sandbox_SOURCES = tests/unit/test_sandbox.c

@@ -1,0 +1,363 @@
+/*
+ * proc — fork, capture, deadline, group kill, reap.  See proc.h.
+ *
+ * Start-up errors travel back on a close-on-exec "exec pipe": the child
+ * writes {stage, errno} there and exits 127 if a step before execve fails;
+ * a successful execve closes the pipe, so the parent reading 0 bytes knows
+ * the program is running.  Only then does the deadline clock matter.
+ */
+#include "tool/proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/mem.h"
+
+#define READ_CHUNK 16384
+#define POLL_TICK_MS 20 /* exit polling when there is no pidfd */
+
+/* Which start-up step failed, for the parent's message. */
+enum stage { ST_FDS = 1, ST_CGROUP, ST_RLIMIT, ST_CWD, ST_EXEC };
+
+struct startup_error {
+	int stage;
+	int err;
+};
+
+/* Output kept so far: a head buffer, then a ring of the latest bytes. */
+struct capture {
+	struct claw_buf head; /* cap: head_max */
+	size_t head_max;
+	char *ring;      /* CLAW_PROC_TAIL_MAX bytes, allocated on overflow */
+	size_t ring_pos; /* next write position */
+	size_t ring_len; /* bytes held */
+	uint64_t total;
+};
+
+static void
+capture_add(struct capture *c, const char *p, size_t n)
+{
+	c->total += n;
+	size_t room = c->head_max - claw_buf_len(&c->head);
+	size_t k = n < room ? n : room;
+	if (k != 0)
+		(void)claw_buf_append(&c->head, p, k);
+	p += k;
+	n -= k;
+	if (n == 0)
+		return;
+	if (c->ring == NULL)
+		c->ring = claw_xmalloc(CLAW_PROC_TAIL_MAX);
+	if (n >= CLAW_PROC_TAIL_MAX) {
+		p += n - CLAW_PROC_TAIL_MAX;
+		n = CLAW_PROC_TAIL_MAX;
+	}
+	while (n > 0) {
+		size_t chunk = CLAW_PROC_TAIL_MAX - c->ring_pos;
+		if (chunk > n)
+			chunk = n;
+		memcpy(c->ring + c->ring_pos, p, chunk);
+		c->ring_pos = (c->ring_pos + chunk) % CLAW_PROC_TAIL_MAX;
+		c->ring_len = c->ring_len + chunk > CLAW_PROC_TAIL_MAX ? CLAW_PROC_TAIL_MAX
+								       : c->ring_len + chunk;
+		p += chunk;
+		n -= chunk;
+	}
+}
+
+/* Head then ring, in order, into res. */
+static void
+capture_finish(struct capture *c, struct claw_proc_result *res)
+{
+	size_t head = claw_buf_len(&c->head);
+	res->out = claw_xmalloc(head + c->ring_len + 1);
+	memcpy(res->out, claw_buf_str(&c->head), head);
+	size_t start = (c->ring_pos + CLAW_PROC_TAIL_MAX - c->ring_len) % CLAW_PROC_TAIL_MAX;
+	for (size_t i = 0; i < c->ring_len; i++)
+		res->out[head + i] = c->ring[(start + i) % CLAW_PROC_TAIL_MAX];
+	res->len = head + c->ring_len;
+	res->out[res->len] = '\0';
+	res->head_len = head;
+	res->total = c->total;
+}
+
+/* ------------------------------------------------------------------- child */
+
+static void
+child_fail(int fd, enum stage stage)
+{
+	struct startup_error se = {(int)stage, errno};
+	(void)!write(fd, &se, sizeof se);
+	_exit(127);
+}
+
+/* The forked child: async-signal-safe calls only. */
+__attribute__((noreturn)) static void
+child_main(const struct claw_proc_spec *spec, const struct rlimit *rl, int devnull, int out_w,
+	   int err_w, int exec_w)
+{
+	sigset_t none;
+	struct sigaction dfl;
+
+	/* Lift every fd we need above 2 first: if claw was started with 0-2
+	 * closed, a pipe may sit there and dup2 would clobber it. */
+	devnull = fcntl(devnull, F_DUPFD, 10);
+	out_w = fcntl(out_w, F_DUPFD, 10);
+	err_w = fcntl(err_w, F_DUPFD, 10);
+	exec_w = fcntl(exec_w, F_DUPFD_CLOEXEC, 10);
+	int cg = spec->cgroup_fd >= 0 ? fcntl(spec->cgroup_fd, F_DUPFD_CLOEXEC, 10) : -1;
+	if (exec_w < 0)
+		_exit(127);
+	if (devnull < 0 || out_w < 0 || err_w < 0 || (spec->cgroup_fd >= 0 && cg < 0))
+		child_fail(exec_w, ST_FDS);
+
+	(void)sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	for (int s = 1; s < NSIG; s++)
+		(void)sigaction(s, &dfl, NULL); /* SIGKILL/SIGSTOP refuse: fine */
+	(void)setpgid(0, 0);
+
+	if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
+		child_fail(exec_w, ST_FDS);
+	/* Join the cgroup before anything can fork. */
+	if (cg >= 0 && write(cg, "0", 1) != 1)
+		child_fail(exec_w, ST_CGROUP);
+	for (size_t i = 0; i < spec->nlimits; i++)
+		if (setrlimit(spec->limits[i].resource, &rl[i]) != 0)
+			child_fail(exec_w, ST_RLIMIT);
+	if (spec->cwd != NULL && chdir(spec->cwd) != 0)
+		child_fail(exec_w, ST_CWD);
+	/* Everything but 0-2 and the exec pipe (close-on-exec) goes. */
+	if (exec_w > 3)
+		(void)close_range(3, (unsigned)exec_w - 1, 0);
+	(void)close_range((unsigned)exec_w + 1, ~0U, 0);
+	execve(spec->path, spec->argv, spec->envp);
+	child_fail(exec_w, ST_EXEC);
+	_exit(127); /* not reached */
+}
+
+/* ------------------------------------------------------------------ parent */
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0)
+		(void)close(*fd);
+	*fd = -1;
+}
+
+/* True once the child has exited (it stays a zombie: not reaped here). */
+static bool
+child_exited(pid_t pid)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
+		return errno == ECHILD;
+	return si.si_pid == pid;
+}
+
+static enum claw_err
+startup_failed(const struct claw_proc_spec *spec, const struct startup_error *se,
+	       struct claw_error *err)
+{
+	char e[128];
+	const char *why = claw_errno_text(se->err, e, sizeof e);
+	switch (se->stage) {
+	case ST_CWD:
+		return claw_error_set(err, CLAW_EIO, "cannot enter %s: %s", spec->cwd, why);
+	case ST_CGROUP:
+		return claw_error_set(err, CLAW_EIO, "cannot join the process cgroup: %s", why);
+	case ST_RLIMIT:
+		return claw_error_set(err, CLAW_EIO, "cannot set a resource limit: %s", why);
+	case ST_EXEC:
+		return claw_error_set(err, CLAW_EIO, "cannot run %s: %s", spec->path, why);
+	default:
+		return claw_error_set(err, CLAW_EIO, "cannot set up the child of %s: %s",
+				      spec->path, why);
+	}
+}
+
+/* Reads what is available on *fd into c; closes it at EOF or error. */
+static void
+drain_once(int *fd, struct capture *c, char *chunk)
+{
+	for (;;) {
+		ssize_t r = read(*fd, chunk, READ_CHUNK);
+		if (r > 0) {
+			capture_add(c, chunk, (size_t)r);
+			if (r < READ_CHUNK)
+				return;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return;
+		close_fd(fd);
+		return;
+	}
+}
+
+/* Waits for the child: reads both pipes until the child has exited and
+ * they are closed (or drained for CLAW_PROC_DRAIN_MS), killing the group at
+ * the deadline or once the leader is gone. */
+static void
+supervise(const struct claw_proc_spec *spec, pid_t pid, int pidfd, int *fds, struct capture *c,
+	  struct claw_proc_result *res)
+{
+	int64_t deadline = claw_clock_mono_ms() + spec->timeout_ms;
+	int64_t drain_until = -1; /* set once the group has been killed */
+	bool exited = false;
+	char *chunk = claw_xmalloc(READ_CHUNK);
+
+	for (;;) {
+		int64_t now = claw_clock_mono_ms();
+		if (!exited && (pidfd < 0 || drain_until >= 0))
+			exited = child_exited(pid);
+		if (drain_until < 0 && (exited || now >= deadline)) {
+			/* Kill the whole group: leftovers after a normal exit, or
+			 * everything at the deadline. */
+			res->timed_out = !exited;
+			(void)kill(-pid, SIGKILL);
+			drain_until = now + CLAW_PROC_DRAIN_MS;
+		}
+		if (fds[0] < 0 && fds[1] < 0 && exited)
+			break;
+		if (drain_until >= 0 && now >= drain_until)
+			break;
+
+		struct pollfd pf[3];
+		nfds_t n = 0;
+		for (int i = 0; i < 2; i++)
+			if (fds[i] >= 0)
+				pf[n++] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+		if (pidfd >= 0 && !exited)
+			pf[n++] = (struct pollfd){.fd = pidfd, .events = POLLIN};
+		int64_t wait = (drain_until >= 0 ? drain_until : deadline) - now;
+		if ((pidfd < 0 || drain_until >= 0) && !exited && wait > POLL_TICK_MS)
+			wait = POLL_TICK_MS;
+		if (wait < 0)
+			wait = 0;
+		int pr = poll(pf, n, (int)wait);
+		if (pr < 0 && errno != EINTR)
+			claw_clock_sleep_ms(POLL_TICK_MS); /* should not happen; don't spin */
+		for (nfds_t i = 0; pr > 0 && i < n; i++) {
+			if (pf[i].revents == 0)
+				continue;
+			if (pf[i].fd == pidfd)
+				exited = child_exited(pid);
+			else
+				drain_once(pf[i].fd == fds[0] ? &fds[0] : &fds[1], c, chunk);
+		}
+	}
+	free(chunk);
+}
+
+enum claw_err
+claw_proc_run(const struct claw_proc_spec *spec, struct claw_proc_result *res,
+	      struct claw_error *err)
+{
+	enum claw_err rc = CLAW_OK;
+	struct rlimit rl[CLAW_PROC_LIMITS_MAX];
+	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, execp[2] = {-1, -1};
+	int devnull = -1, pidfd = -1, fds[2] = {-1, -1};
+	struct capture cap = {.head = CLAW_BUF_INIT(spec->capture_max),
+			      .head_max = spec->capture_max};
+	struct startup_error se = {0, 0};
+	pid_t pid = -1;
+	char e[128];
+
+	memset(res, 0, sizeof *res);
+	int64_t t0 = claw_clock_mono_ms();
+	if (spec->nlimits > CLAW_PROC_LIMITS_MAX || spec->timeout_ms <= 0) {
+		rc = claw_error_set(err, CLAW_EINVAL, "bad process spec for %s", spec->path);
+		goto out;
+	}
+	for (size_t i = 0; i < spec->nlimits; i++)
+		rl[i].rlim_cur = rl[i].rlim_max = (rlim_t)spec->limits[i].value;
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (devnull < 0 || pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
+	    pipe2(execp, O_CLOEXEC) != 0) {
+		rc = claw_error_set(err, CLAW_EIO, "cannot make pipes for %s: %s", spec->path,
+				    claw_errno_text(errno, e, sizeof e));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		rc = claw_error_set(err, CLAW_EIO, "cannot fork for %s: %s", spec->path,
+				    claw_errno_text(errno, e, sizeof e));
+		goto out;
+	}
+	if (pid == 0)
+		child_main(spec, rl, devnull, outp[1], errp[1], execp[1]);
+	(void)setpgid(pid, pid); /* also done by the child: whoever runs first */
+	close_fd(&outp[1]);
+	close_fd(&errp[1]);
+	close_fd(&execp[1]);
+
+	ssize_t got;
+	do
+		got = read(execp[0], &se, sizeof se);
+	while (got < 0 && errno == EINTR);
+	if (got == (ssize_t)sizeof se) {
+		rc = startup_failed(spec, &se, err);
+		goto out;
+	}
+
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	fds[0] = outp[0];
+	fds[1] = errp[0];
+	outp[0] = errp[0] = -1;
+	for (int i = 0; i < 2; i++)
+		(void)fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+	supervise(spec, pid, pidfd, fds, &cap, res);
+	capture_finish(&cap, res);
+out:
+	if (pid > 0) {
+		int status = 0;
+		if (rc != CLAW_OK)
+			(void)kill(-pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (WIFEXITED(status)) {
+			res->exit_code = WEXITSTATUS(status);
+		} else if (WIFSIGNALED(status)) {
+			res->signal = WTERMSIG(status);
+			res->exit_code = 128 + res->signal;
+		}
+	}
+	res->ms = claw_clock_mono_ms() - t0;
+	close_fd(&fds[0]);
+	close_fd(&fds[1]);
+	close_fd(&pidfd);
+	close_fd(&devnull);
+	for (int i = 0; i < 2; i++) {
+		close_fd(&outp[i]);
+		close_fd(&errp[i]);
+		close_fd(&execp[i]);
+	}
+	claw_buf_free(&cap.head);
+	free(cap.ring);
+	return rc;
+}
+
+void
+claw_proc_result_free(struct claw_proc_result *res)
+{
+	free(res->out);
+	res->out = NULL;
+	res->len = 0;
+}

@@ -1,0 +1,84 @@
+/*
+ * proc — run one child process to completion under a deadline, capturing
+ * its output, and leave nothing behind.
+ *
+ * The child gets stdin from /dev/null, stdout and stderr on two pipes, its
+ * own process group, default signal dispositions and an empty signal mask
+ * (claw's threads block signals; that must not leak into builds), only fds
+ * 0-2, the given resource limits, optionally a cgroup, and exactly the given
+ * environment.  The parent reads both pipes concurrently with poll(2), so a
+ * child writing megabytes to stderr while stdout is quiet never deadlocks;
+ * output from both goes into one stream in arrival order.  The first
+ * capture_max bytes are kept, then only the last CLAW_PROC_TAIL_MAX bytes (a
+ * ring), and the total is counted: a child printing 50 MB costs claw at most
+ * capture_max + CLAW_PROC_TAIL_MAX bytes and is never blocked on a full pipe.
+ *
+ * Ending: when the child exits, anything left in its process group is
+ * killed (a `sleep 1000 &` does not outlive the command) and the pipes are
+ * drained for at most CLAW_PROC_DRAIN_MS more.  At the deadline the whole
+ * group is killed with SIGKILL.  The child is always reaped: no zombie.
+ * The exit is noticed through a pidfd where the kernel has one (Linux 5.3),
+ * else by polling every 20 ms.  The group stays addressable until the reap
+ * because the exited leader, a zombie until then, holds the group id.
+ *
+ * Between fork and exec the child runs only async-signal-safe code, so this
+ * is safe to call from any thread of a multi-threaded claw serve.  Note that
+ * a --die-with-parent sandbox dies with the *thread* that forked it: call
+ * from the thread that will wait (this function waits).
+ *
+ * Threads: thread-safe; each call is independent.
+ */
+#ifndef CLAW_TOOL_PROC_H
+#define CLAW_TOOL_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+#define CLAW_PROC_TAIL_MAX (64 * 1024) /* bytes kept from the end of long output */
+#define CLAW_PROC_DRAIN_MS 500         /* reading after the child is gone */
+#define CLAW_PROC_LIMITS_MAX 8         /* resource limits in one spec */
+
+/* One resource limit (soft and hard) for the child. */
+struct claw_proc_limit {
+	int resource;   /* RLIMIT_CPU, RLIMIT_FSIZE, ... */
+	uint64_t value; /* RLIM_INFINITY for none */
+};
+
+/* What to run.  Everything is borrowed for the duration of the call. */
+struct claw_proc_spec {
+	const char *path;  /* absolute path of the program (no PATH search) */
+	char *const *argv; /* NULL-terminated */
+	char *const *envp; /* NULL-terminated: the child's whole environment */
+	const char *cwd;   /* NULL: claw's own */
+	const struct claw_proc_limit *limits;
+	size_t nlimits;     /* at most CLAW_PROC_LIMITS_MAX */
+	int cgroup_fd;      /* -1, or a cgroup.procs file open for writing: the child joins it */
+	int64_t timeout_ms; /* > 0 */
+	size_t capture_max; /* bytes kept from the start of the output */
+};
+
+/* What happened.  Use claw_proc_result_free(). */
+struct claw_proc_result {
+	char *out;       /* kept output: the head, then the tail when over capture_max;
+			    NUL-terminated, never NULL after CLAW_OK */
+	size_t len;      /* bytes in out */
+	size_t head_len; /* out[0..head_len) is the head; the rest the tail */
+	uint64_t total;  /* bytes the child wrote in all */
+	int exit_code;   /* exit status, or 128 + signal number */
+	int signal;      /* the signal that ended it, 0 when it exited */
+	bool timed_out;  /* killed at the deadline */
+	int64_t ms;      /* wall time from fork to reap */
+};
+
+/* Runs spec as described above and fills res.  CLAW_EIO (with the reason:
+ * "cannot run PATH: ...", "cannot enter DIR: ...") when the child could not
+ * be started; a child that ran and failed is CLAW_OK with its exit code. */
+enum claw_err claw_proc_run(const struct claw_proc_spec *spec, struct claw_proc_result *res,
+			    struct claw_error *err);
+
+void claw_proc_result_free(struct claw_proc_result *res);
+
+#endif
