@@ -31,7 +31,9 @@
 /* Rows of run_id with seq > since, in seq order, at most limit of them
  * (0 or more than CLAW_READER_TAIL_MAX: CLAW_READER_TAIL_MAX).  A row whose
  * phase or type this claw does not know fails with CLAW_EINVAL naming its
- * seq.  *out is replaced; free with claw_record_list_free. */
+ * seq.  *out must be zeroed or hold an earlier result, which is freed and
+ * replaced (so one list can page through a run); free with
+ * claw_record_list_free. */
 enum claw_err claw_reader_tail(struct claw_db *db, int64_t run_id, int64_t since, size_t limit,
 			       struct claw_record_list *out, struct claw_error *err);
 
@@ -63,7 +65,8 @@ void claw_trace_totals_free(struct claw_trace_totals *t);
 
 /* Sums data.usage.{in,out,cached,cost_micros} over the run's reply rows, in
  * all and per model (data.model of the reply, else of its parent span: the
- * turn or ai enter).  A run without replies gives zeros. */
+ * turn or ai enter).  A run without replies gives zeros.  *out must be
+ * zeroed or hold an earlier result (freed and replaced). */
 enum claw_err claw_reader_totals(struct claw_db *db, int64_t run_id, struct claw_trace_totals *out,
 				 struct claw_error *err);
 
