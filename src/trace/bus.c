@@ -335,7 +335,7 @@ table_grow(struct claw_bus *bus)
 	if (bus->ntopics <= bus->nbuckets * 2)
 		return;
 	size_t n = bus->nbuckets * 2;
-	struct topic **b = claw_xcalloc(n, sizeof *b);
+	struct topic **b = claw_xcalloc(n, sizeof(struct topic *));
 	for (size_t i = 0; i < bus->nbuckets; i++) {
 		struct topic *t = bus->buckets[i];
 		while (t != NULL) {
@@ -367,7 +367,7 @@ claw_bus_new(void)
 	struct claw_bus *bus = CLAW_NEW(struct claw_bus);
 	claw_mutex_init(&bus->mu, "bus");
 	bus->nbuckets = BUS_BUCKETS_MIN;
-	bus->buckets = claw_xcalloc(bus->nbuckets, sizeof *bus->buckets);
+	bus->buckets = claw_xcalloc(bus->nbuckets, sizeof(struct topic *));
 	atomic_init(&bus->published, 0);
 	atomic_init(&bus->delivered, 0);
 	atomic_init(&bus->dropped, 0);
@@ -457,10 +457,11 @@ claw_bus_publish(struct claw_bus *bus, const char *project, int64_t run_id,
 		if (nwake == wake_cap) {
 			wake_cap *= 2;
 			if (wake == inline_wake) {
-				wake = claw_xmalloc(wake_cap * sizeof *wake);
+				wake = claw_xmalloc(wake_cap * sizeof(struct claw_bus_waiter *));
 				memcpy(wake, inline_wake, sizeof inline_wake);
 			} else {
-				wake = claw_xrealloc(wake, wake_cap * sizeof *wake);
+				wake = claw_xrealloc(wake,
+						     wake_cap * sizeof(struct claw_bus_waiter *));
 			}
 		}
 		wake[nwake++] = waiter_ref(sub->waiter);
@@ -491,7 +492,7 @@ claw_bus_subscribe(struct claw_bus *bus, const char *project, int64_t run_id, si
 
 	*out = NULL;
 	if (cap == 0 || cap > CLAW_BUS_QUEUE_MAX)
-		return claw_error_set(err, CLAW_EINVAL, "bus: queue of %zu events (1..%d)", cap,
+		return claw_error_set(err, CLAW_EINVAL, "bus: queue of %zu events (1..%zu)", cap,
 				      CLAW_BUS_QUEUE_MAX);
 	if (w == NULL) {
 		rc = claw_bus_waiter_new(&w, err);
@@ -508,7 +509,7 @@ claw_bus_subscribe(struct claw_bus *bus, const char *project, int64_t run_id, si
 	sub->private_waiter = private_waiter;
 	sub->user = user;
 	sub->cap = cap;
-	sub->q = claw_xcalloc(cap, sizeof *sub->q);
+	sub->q = claw_xcalloc(cap, sizeof(struct claw_bus_event *));
 
 	claw_mutex_lock(&bus->mu);
 	struct topic *t = topic_find(bus, project, run_id, hash);

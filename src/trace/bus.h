@@ -46,9 +46,9 @@
 
 #include "base/err.h"
 
-#define CLAW_BUS_BOARD 0               /* run id of a project's board topic */
-#define CLAW_BUS_QUEUE_DEFAULT 1024    /* a sensible per-subscriber queue */
-#define CLAW_BUS_QUEUE_MAX (64 * 1024) /* largest queue a subscriber may ask for */
+#define CLAW_BUS_BOARD 0                       /* run id of a project's board topic */
+#define CLAW_BUS_QUEUE_DEFAULT ((size_t)1024)  /* a sensible per-subscriber queue */
+#define CLAW_BUS_QUEUE_MAX ((size_t)64 * 1024) /* largest queue a subscriber may ask for */
 
 struct claw_bus;
 struct claw_bus_event;

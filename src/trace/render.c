@@ -24,6 +24,7 @@
 #include "base/mem.h"
 
 #define SGR_RESET "\033[0m"
+#define RENDER_LOG_BUF_MAX ((size_t)1024 * 1024) /* claw log output between writes */
 
 struct open_span {
 	int64_t id;
@@ -547,7 +548,7 @@ claw_render_log(struct claw_db *db, int64_t run_id, int level, bool colour, FILE
 	struct claw_run *runs = NULL, chosen = {0};
 	struct claw_record_list page = {0};
 	struct claw_trace_totals tot = {0};
-	struct claw_buf b = CLAW_BUF_INIT(1024 * 1024);
+	struct claw_buf b = CLAW_BUF_INIT(RENDER_LOG_BUF_MAX);
 	struct claw_render *r = NULL;
 	size_t nruns = 0;
 	bool listed = false, any = false;

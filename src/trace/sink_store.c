@@ -323,7 +323,7 @@ sink_write(void *ctx, const struct claw_record *rec, struct claw_error *err)
 	if (len > CLAW_TRACE_DATA_MAX)
 		return claw_error_set(
 			err, CLAW_ETOOBIG,
-			"a %s record of %zu bytes is over the %d-byte cap; not stored",
+			"a %s record of %zu bytes is over the %zu-byte cap; not stored",
 			claw_record_type_name(rec->type), len, CLAW_TRACE_DATA_MAX);
 	struct item *it = claw_xmalloc(sizeof *it + len + 1);
 	it->next = NULL;

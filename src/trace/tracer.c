@@ -122,12 +122,12 @@ report_misuse(struct claw_tracer *t, enum misuse what, const char *fmt, ...)
 	char msg[160];
 	va_list ap;
 
-	if (t->misuse & what)
-		return;
-	t->misuse |= what;
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	if (t->misuse & what)
+		return; /* misuse is rare: formatting first costs nothing that matters */
+	t->misuse |= what;
 	claw_log_warn("trace: run %lld: %s (ignored; not reported again)", (long long)t->run_id,
 		      msg);
 }
