@@ -10,6 +10,7 @@
 
 #include "store/issues.h"
 #include "store/runs.h"
+#include "trace/reader.h"
 
 #define ISSUES_TITLE_COLS 48
 
@@ -62,24 +63,31 @@ claw_cmd_issues(struct claw_cli *cli, int argc, char **argv)
 			      project.name);
 		goto out;
 	}
-	(void)fprintf(cli->out, "%5s  %-10s  %-*s  %s\n", "#", "STATUS", ISSUES_TITLE_COLS, "TITLE",
-		      "LATEST RUN");
+	(void)fprintf(cli->out, "%5s  %-10s  %-*s  %-18s  %s\n", "#", "STATUS", ISSUES_TITLE_COLS,
+		      "TITLE", "LATEST RUN", "COST");
 	for (size_t i = 0; i < n; i++) {
 		struct claw_run run = {0};
-		char runcol[64] = "-";
+		struct claw_trace_totals totals = {0};
+		char runcol[64] = "-", costcol[32] = "-";
 		enum claw_err rc = claw_run_latest_of_issue(db, list[i].id, &run, &err);
 		if (rc == CLAW_OK) {
 			(void)snprintf(runcol, sizeof runcol, "run %lld %s", (long long)run.id,
 				       claw_run_status_name(run.status));
+			rc = claw_reader_totals(db, run.id, &totals, &err);
+			if (rc == CLAW_OK)
+				(void)snprintf(costcol, sizeof costcol, "$%.4f",
+					       (double)totals.cost_micros / 1e6);
+			claw_trace_totals_free(&totals);
 			claw_run_free(&run);
-		} else if (rc != CLAW_ENOTFOUND) {
+		}
+		if (rc != CLAW_OK && rc != CLAW_ENOTFOUND) {
 			status = claw_cli_fail(cli, &err);
 			goto out;
 		}
 		(void)fprintf(cli->out, "%5lld  %-10s  ", (long long)list[i].id,
 			      claw_issue_status_name(list[i].status));
 		put_column(cli->out, list[i].title, ISSUES_TITLE_COLS);
-		(void)fprintf(cli->out, "  %s\n", runcol);
+		(void)fprintf(cli->out, "  %-18s  %s\n", runcol, costcol);
 	}
 out:
 	claw_issue_list_free(list, n);

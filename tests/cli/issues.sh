@@ -48,6 +48,18 @@ like "$out" "Add a --version flag" "the first issue"
 like "$out" "Via CLAW_PROJECT" "the fourth issue"
 is "$(printf '%s\n' "$out" | grep -c ' open ')" 4 "four open issues, none from the refusals"
 
+# The latest run and its cost (the sum of its reply rows) show in the list.
+pdb=$(ls "$CLAW_HOME"/projects/*-p.db)
+sqlite3 "$pdb" "INSERT INTO runs(issue_id, solver_version, status, reason, started_by, created_at, ended_at)
+	VALUES (1, 0, 'done', '', 'console', 1, 2);
+	INSERT INTO trace(run_id, span_id, parent_id, depth, phase, type, level, data, ts_ms) VALUES
+	(1, 5, 4, 3, 'event', 'reply', 10, '{\"text\":\"hi\",\"tool_calls\":[],\"usage\":{\"in\":100,\"out\":20,\"cached\":0,\"cost_micros\":21000,\"cost_source\":\"table\"}}', 3),
+	(1, 6, 4, 3, 'event', 'reply', 10, '{\"text\":\"ok\",\"tool_calls\":[],\"usage\":{\"in\":100,\"out\":20,\"cached\":0,\"cost_micros\":21100,\"cost_source\":\"table\"}}', 4);"
+run -C "$tmp/p" issues
+line=$(printf '%s\n' "$out" | grep 'Add a --version flag')
+like "$line" "run 1 done" "the latest run of issue 1 is listed"
+like "$line" '$0.0421' "with its cost summed from the reply rows"
+
 run -C "$tmp/p" issues extra
 is "$rc" 2 "claw issues takes no arguments"
 
