@@ -1,0 +1,360 @@
+/*
+ * client — the model call with retries.  See client.h.
+ *
+ * The request body is built once per claw_llm_send() and re-sent as is on
+ * each attempt.  A backend is a small table of functions (build, parse) plus
+ * its path and headers; everything else is shared.  Jitter comes from a
+ * per-client xorshift generator (the C library one is banned: not thread-safe).
+ */
+#include "llm/client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/mem.h"
+#include "llm/anthropic.h"
+#include "llm/openai.h"
+
+/* Room for a phrase and an HTTP status around a struct claw_error message. */
+#define CLIENT_MSG_MAX (CLAW_ERROR_MSG_MAX + 128)
+
+struct backend {
+	const char *name;
+	const char *default_url;
+	const char *path;
+	enum claw_err (*build)(const struct claw_llm_request *, struct claw_buf *,
+			       struct claw_error *);
+	enum claw_err (*parse)(const char *, size_t, struct claw_llm_response *,
+			       struct claw_error *);
+};
+
+static const struct backend backends[] = {
+	[CLAW_AGENT_ANTHROPIC] = {"anthropic", CLAW_ANTHROPIC_DEFAULT_URL, CLAW_ANTHROPIC_PATH,
+				  claw_anthropic_build, claw_anthropic_parse},
+	[CLAW_AGENT_OPENAI] = {"openai", CLAW_OPENAI_DEFAULT_URL, CLAW_OPENAI_PATH,
+			       claw_openai_build, claw_openai_parse},
+};
+
+struct claw_llm_client {
+	const struct backend *be;
+	char *url;  /* owned: base + path */
+	char *key;  /* owned, NULL for none; wiped on free */
+	char *auth; /* owned header value ("Bearer KEY" or KEY); wiped on free */
+	struct claw_http *http;
+	int64_t connect_timeout_ms;
+	int64_t timeout_ms;
+	size_t max_response;
+	struct claw_retry_policy retry;
+	const struct claw_pricing *pricing; /* borrowed */
+	claw_http_cancel_fn cancel;
+	void *cancel_ctx;
+	uint64_t rng; /* xorshift64 state, never 0 */
+};
+
+static void
+wipe_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+void
+claw_llm_client_free(struct claw_llm_client *c)
+{
+	if (c == NULL)
+		return;
+	claw_http_free(c->http);
+	free(c->url);
+	wipe_free(c->key);
+	wipe_free(c->auth);
+	free(c);
+}
+
+enum claw_err
+claw_llm_client_new(const struct claw_llm_client_params *p, struct claw_llm_client **out,
+		    struct claw_error *err)
+{
+	static const struct claw_retry_policy dflt_retry = CLAW_RETRY_POLICY_DEFAULT;
+	enum claw_err rc = CLAW_OK;
+	struct claw_llm_client *c = NULL;
+
+	*out = NULL;
+	if ((unsigned)p->agent > CLAW_AGENT_OPENAI) {
+		rc = claw_error_set(err, CLAW_ECONFIG, "unknown agent kind %d", (int)p->agent);
+		goto out;
+	}
+	c = CLAW_NEW(struct claw_llm_client);
+	c->be = &backends[p->agent];
+	const char *base =
+		p->base_url != NULL && p->base_url[0] != '\0' ? p->base_url : c->be->default_url;
+	size_t blen = strlen(base);
+	if (blen > CLAW_LLM_URL_MAX ||
+	    (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0)) {
+		rc = claw_error_set(err, CLAW_ECONFIG,
+				    "CLAW_BASE_URL must be an http:// or https:// URL of at most "
+				    "%d bytes",
+				    CLAW_LLM_URL_MAX);
+		goto out;
+	}
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	c->url = claw_xasprintf("%.*s%s", (int)blen, base, c->be->path);
+	if (p->api_key != NULL && p->api_key[0] != '\0') {
+		size_t klen = strlen(p->api_key);
+		bool clean = klen <= CLAW_LLM_KEY_MAX;
+		for (size_t i = 0; clean && i < klen; i++)
+			clean = (unsigned char)p->api_key[i] > 0x20 &&
+				(unsigned char)p->api_key[i] != 0x7f;
+		if (!clean) {
+			/* Never quote the key, not even in part. */
+			rc = claw_error_set(err, CLAW_ECONFIG,
+					    "the %s API key is malformed (spaces, control "
+					    "characters, or over %d bytes)",
+					    c->be->name, CLAW_LLM_KEY_MAX);
+			goto out;
+		}
+		c->key = claw_xstrdup(p->api_key);
+		c->auth = p->agent == CLAW_AGENT_OPENAI ? claw_xasprintf("Bearer %s", c->key)
+							: claw_xstrdup(c->key);
+	}
+	c->connect_timeout_ms =
+		p->connect_timeout_ms > 0 ? p->connect_timeout_ms : CLAW_LLM_CONNECT_TIMEOUT_MS;
+	c->timeout_ms = p->timeout_ms > 0 ? p->timeout_ms : CLAW_LLM_TIMEOUT_MS;
+	c->max_response = p->max_response > 0 ? p->max_response : CLAW_HTTP_RESPONSE_MAX;
+	c->retry = p->retry != NULL ? *p->retry : dflt_retry;
+	if (c->retry.attempts < 1)
+		c->retry.attempts = 1;
+	c->pricing = p->pricing != NULL ? p->pricing : claw_pricing_builtin();
+	c->rng = (uint64_t)claw_clock_mono_ms() * 0x9E3779B97F4A7C15u ^ (uint64_t)(uintptr_t)c ^
+		 (uint64_t)getpid() << 32;
+	if (c->rng == 0)
+		c->rng = 0x2545F4914F6CDD1Du;
+	rc = claw_http_new(&c->http, err);
+	if (rc != CLAW_OK)
+		goto out;
+	*out = c;
+	c = NULL;
+out:
+	claw_llm_client_free(c);
+	return rc;
+}
+
+enum claw_err
+claw_llm_client_from_config(const struct claw_config *cfg, const struct claw_pricing *pricing,
+			    struct claw_llm_client **out, struct claw_error *err)
+{
+	struct claw_llm_client_params p = {
+		.agent = cfg->agent,
+		.base_url = cfg->base_url,
+		.api_key = cfg->api_key,
+		.pricing = pricing,
+	};
+	return claw_llm_client_new(&p, out, err);
+}
+
+void
+claw_llm_client_set_cancel(struct claw_llm_client *c, claw_http_cancel_fn fn, void *ctx)
+{
+	c->cancel = fn;
+	c->cancel_ctx = ctx;
+}
+
+const char *
+claw_llm_client_url(const struct claw_llm_client *c)
+{
+	return c->url;
+}
+
+static uint64_t
+next_random(struct claw_llm_client *c)
+{
+	uint64_t x = c->rng;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	c->rng = x;
+	return x;
+}
+
+/* Replaces every occurrence of the key in msg with "[redacted]", and a
+ * clipped start of it at the very end of msg (a provider message cut short
+ * in the middle of an echoed key). */
+static void
+scrub(char *msg, size_t size, const char *key)
+{
+	static const char mark[] = "[redacted]";
+	char out[CLIENT_MSG_MAX];
+	size_t klen = key != NULL ? strlen(key) : 0;
+	size_t at = 0;
+
+	if (klen < 8)
+		return;
+	for (const char *p = msg; *p != '\0' && at + 1 < sizeof out;) {
+		size_t rest = strlen(p);
+		bool whole = strncmp(p, key, klen) == 0;
+		bool clipped = !whole && rest >= 8 && rest < klen && strncmp(p, key, rest) == 0;
+		if (whole || clipped) {
+			for (size_t k = 0; mark[k] != '\0' && at + 1 < sizeof out; k++)
+				out[at++] = mark[k];
+			p += whole ? klen : rest;
+		} else {
+			out[at++] = *p++;
+		}
+	}
+	out[at] = '\0';
+	(void)snprintf(msg, size, "%s", out);
+}
+
+/* Waits ms, polling the cancel callback; false when cancelled. */
+static bool
+wait_ms(struct claw_llm_client *c, int64_t ms)
+{
+	int64_t end = claw_clock_mono_ms() + ms;
+	for (;;) {
+		if (c->cancel != NULL && c->cancel(c->cancel_ctx) != 0)
+			return false;
+		int64_t left = end - claw_clock_mono_ms();
+		if (left <= 0)
+			return true;
+		claw_clock_sleep_ms(left < 100 ? left : 100);
+	}
+}
+
+/* Describes a failed HTTP answer in msg: "rate limited (HTTP 429): text". */
+static enum claw_retry_class
+judge_status(const struct claw_http_response *h, char *msg, size_t size)
+{
+	char provider[CLAW_RETRY_MSG_MAX + 1];
+	enum claw_retry_class k =
+		claw_retry_classify(h->status, claw_buf_str(&h->body), claw_buf_len(&h->body),
+				    provider, sizeof provider);
+	(void)snprintf(msg, size, "%s (HTTP %ld)%s%s", claw_retry_class_phrase(k), h->status,
+		       provider[0] != '\0' ? ": " : "", provider);
+	return k;
+}
+
+enum claw_err
+claw_llm_send(struct claw_llm_client *c, const struct claw_llm_request *req,
+	      struct claw_llm_response *resp, claw_llm_retry_fn retry_cb, void *ctx,
+	      struct claw_error *err)
+{
+	enum claw_err rc = CLAW_OK;
+	struct claw_buf body = CLAW_BUF_INIT(CLAW_LLM_REQUEST_MAX);
+	struct claw_http_response h;
+	struct claw_http_header headers[2];
+	size_t n_headers = 0;
+	struct claw_error e;
+	char msg[CLIENT_MSG_MAX];
+
+	claw_llm_response_clear(resp);
+	claw_http_response_init(&h);
+	rc = c->be->build(req, &body, err);
+	if (rc != CLAW_OK) {
+		resp->fault = CLAW_RETRY_BAD_REQUEST;
+		goto out;
+	}
+	if (c->be == &backends[CLAW_AGENT_ANTHROPIC]) {
+		if (c->auth != NULL)
+			headers[n_headers++] = (struct claw_http_header){"x-api-key", c->auth};
+		headers[n_headers++] =
+			(struct claw_http_header){"anthropic-version", CLAW_ANTHROPIC_VERSION};
+	} else if (c->auth != NULL) {
+		headers[n_headers++] = (struct claw_http_header){"Authorization", c->auth};
+	}
+	struct claw_http_request hr = {
+		.url = c->url,
+		.headers = headers,
+		.n_headers = n_headers,
+		.body = claw_buf_str(&body),
+		.body_len = claw_buf_len(&body),
+		.connect_timeout_ms = c->connect_timeout_ms,
+		.timeout_ms = c->timeout_ms,
+		.max_response = c->max_response,
+		.cancel = c->cancel,
+		.cancel_ctx = c->cancel_ctx,
+	};
+
+	for (int attempt = 1;; attempt++) {
+		enum claw_retry_class fault;
+		claw_error_clear(&e);
+		resp->attempts = attempt;
+		rc = claw_http_post(c->http, &hr, &h, &e);
+		resp->status = h.status;
+		if (rc == CLAW_ETOOBIG || rc == CLAW_ESTOPPED || rc == CLAW_EINVAL) {
+			resp->fault = rc == CLAW_ESTOPPED ? CLAW_RETRY_NONE : CLAW_RETRY_TRANSPORT;
+			(void)snprintf(msg, sizeof msg, "%s", e.msg);
+			goto fail;
+		}
+		if (rc != CLAW_OK) {
+			fault = CLAW_RETRY_TRANSPORT;
+			(void)snprintf(msg, sizeof msg, "%s: %s", claw_retry_class_phrase(fault),
+				       e.msg);
+		} else if (h.status >= 200 && h.status < 300) {
+			rc = c->be->parse(claw_buf_str(&h.body), claw_buf_len(&h.body), resp, &e);
+			if (rc == CLAW_OK) {
+				if (resp->cost_source != CLAW_LLM_COST_PROVIDER)
+					resp->cost_micros = claw_pricing_cost_micros(
+						c->pricing,
+						resp->model != NULL ? resp->model : req->model,
+						&resp->usage);
+				resp->fault = CLAW_RETRY_NONE;
+				goto out;
+			}
+			if (rc == CLAW_EBACKEND) {
+				fault = judge_status(&h, msg, sizeof msg);
+			} else {
+				fault = CLAW_RETRY_TRANSPORT;
+				(void)snprintf(msg, sizeof msg, "%s (HTTP %ld): %s",
+					       claw_retry_class_phrase(fault), h.status, e.msg);
+			}
+		} else {
+			fault = judge_status(&h, msg, sizeof msg);
+		}
+		resp->fault = fault;
+		rc = fault == CLAW_RETRY_TRANSPORT ? CLAW_ENET : CLAW_EBACKEND;
+		scrub(msg, sizeof msg, c->key);
+		if (!claw_retry_transient(fault))
+			goto fail;
+		int64_t wait =
+			claw_retry_wait_ms(&c->retry, attempt, h.retry_after_ms, next_random(c));
+		if (wait < 0) {
+			size_t at = strlen(msg);
+			if (h.retry_after_ms > c->retry.max_retry_after_ms)
+				(void)snprintf(msg + at, sizeof msg - at,
+					       " (gave up: retry-after %lld s is over %lld s)",
+					       (long long)(h.retry_after_ms / 1000),
+					       (long long)(c->retry.max_retry_after_ms / 1000));
+			else
+				(void)snprintf(msg + at, sizeof msg - at,
+					       " (gave up after %d attempts)", attempt);
+			goto fail;
+		}
+		if (retry_cb != NULL) {
+			struct claw_llm_retry_info info = {
+				fault, msg, attempt, c->retry.attempts, wait, h.status};
+			retry_cb(ctx, &info);
+		}
+		if (!wait_ms(c, wait)) {
+			rc = CLAW_ESTOPPED;
+			(void)snprintf(msg, sizeof msg, "cancelled while waiting to retry");
+			goto fail;
+		}
+	}
+fail:
+	scrub(msg, sizeof msg, c->key);
+	rc = claw_error_set(err, rc, "%s: %s", c->be->name, msg);
+	if (err != NULL)
+		scrub(err->msg, sizeof err->msg, c->key);
+	claw_llm_msg_free(resp->msg);
+	resp->msg = NULL;
+out:
+	claw_http_response_free(&h);
+	claw_buf_free(&body);
+	return rc;
+}
