@@ -1,0 +1,787 @@
+/*
+ * test_client — claw's model client (src/llm/client.c, through the real
+ * libcurl transport) against mockllm on a loopback port.
+ *
+ * Each case writes a scenario, starts its own mockllm (--listen
+ * 127.0.0.1:0, the port read back from its stdout), talks to it with a
+ * claw_llm_client and checks both sides: what the client returned and what
+ * mockllm logged it received.  mockllm is found next to this program, or at
+ * $MOCKLLM.  Every server is stopped by its PID.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/json.h"
+#include "base/mem.h"
+#include "llm/client.h"
+#include "tap.h"
+
+static char mockllm_path[4096];
+
+struct mock {
+	pid_t pid;
+	int port;
+	char base[128]; /* http://127.0.0.1:PORT */
+	char log[4096];
+	int64_t start_ms; /* how long it took to print its port */
+};
+
+static const char key[] = "sk-test-0123456789abcdef";
+
+static void
+write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL) {
+		tap_diag("cannot write %s", path);
+		return;
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Starts mockllm with the scenario text; extra is NULL or "--expect-key". */
+static bool
+mock_start(struct mock *m, const char *scenario, bool expect_key)
+{
+	static int n;
+	char spath[4096];
+	int fds[2];
+
+	memset(m, 0, sizeof *m);
+	n++;
+	(void)snprintf(spath, sizeof spath, "%s/scenario%d.json", tap_tmpdir(), n);
+	(void)snprintf(m->log, sizeof m->log, "%s/requests%d.jsonl", tap_tmpdir(), n);
+	write_text(spath, scenario);
+	if (pipe(fds) != 0)
+		return false;
+	int64_t t0 = claw_clock_mono_ms();
+	pid_t pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		const char *argv[] = {mockllm_path, "--listen", "127.0.0.1:0",  "--scenario", spath,
+				      "--log",      m->log,     "--expect-key", key,          NULL};
+		if (!expect_key)
+			argv[7] = NULL;
+		execv(mockllm_path, (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	char line[32] = "";
+	size_t at = 0;
+	while (at < sizeof line - 1) {
+		struct pollfd p = {fds[0], POLLIN, 0};
+		if (poll(&p, 1, 10000) <= 0)
+			break;
+		ssize_t k = read(fds[0], line + at, sizeof line - 1 - at);
+		if (k <= 0)
+			break;
+		at += (size_t)k;
+		line[at] = '\0';
+		if (strchr(line, '\n') != NULL)
+			break;
+	}
+	close(fds[0]);
+	m->pid = pid;
+	m->port = (int)strtol(line, NULL, 10);
+	m->start_ms = claw_clock_mono_ms() - t0;
+	(void)snprintf(m->base, sizeof m->base, "http://127.0.0.1:%d", m->port);
+	if (m->port <= 0) {
+		tap_diag("mockllm did not start (%s)", mockllm_path);
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+		return false;
+	}
+	return true;
+}
+
+static void
+mock_stop(struct mock *m)
+{
+	if (m->pid > 0) {
+		kill(m->pid, SIGTERM);
+		waitpid(m->pid, NULL, 0);
+		m->pid = 0;
+	}
+}
+
+/* The log as text (caller frees). */
+static char *
+log_text(const struct mock *m)
+{
+	struct claw_buf b = CLAW_BUF_INIT(64u << 20);
+	char chunk[8192];
+	int fd = open(m->log, O_RDONLY);
+	if (fd >= 0) {
+		ssize_t k;
+		while ((k = read(fd, chunk, sizeof chunk)) > 0)
+			claw_buf_append(&b, chunk, (size_t)k);
+		close(fd);
+	}
+	return claw_buf_steal(&b);
+}
+
+/* Line i (0-based) of the log, parsed; caller json_object_put()s it. */
+static struct json_object *
+log_line(const struct mock *m, int i)
+{
+	char *text = log_text(m);
+	char *p = text;
+	struct json_object *o = NULL;
+	for (int k = 0; k < i && p != NULL; k++) {
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	if (p != NULL && *p != '\0') {
+		char *end = strchr(p, '\n');
+		(void)claw_json_parse(p, end != NULL ? (size_t)(end - p) : strlen(p), &o, NULL);
+	}
+	free(text);
+	return o;
+}
+
+static int
+log_lines(const struct mock *m)
+{
+	char *text = log_text(m);
+	int n = 0;
+	for (char *p = text; *p != '\0'; p++)
+		n += *p == '\n';
+	free(text);
+	return n;
+}
+
+/* A value by a dotted path of keys and array indexes ("body.messages.0.role"). */
+static struct json_object *
+jget(struct json_object *o, const char *path)
+{
+	char part[128];
+	while (o != NULL && *path != '\0') {
+		size_t n = strcspn(path, ".");
+		if (n >= sizeof part)
+			return NULL;
+		memcpy(part, path, n);
+		part[n] = '\0';
+		path += n + (path[n] == '.');
+		if (json_object_is_type(o, json_type_array)) {
+			char *end = NULL;
+			long i = strtol(part, &end, 10);
+			if (*end != '\0' || i < 0 || (size_t)i >= json_object_array_length(o))
+				return NULL;
+			o = json_object_array_get_idx(o, (size_t)i);
+		} else if (!json_object_object_get_ex(o, part, &o)) {
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static const char *
+jstr(struct json_object *o, const char *path)
+{
+	struct json_object *v = jget(o, path);
+	return v != NULL ? json_object_get_string(v) : "(absent)";
+}
+
+/* Records every retry callback. */
+struct retries {
+	int n;
+	struct claw_llm_retry_info last;
+	char error[1024];
+	int64_t waits[8];
+};
+
+static void
+on_retry(void *ctx, const struct claw_llm_retry_info *info)
+{
+	struct retries *r = ctx;
+	if (r->n < 8)
+		r->waits[r->n] = info->wait_ms;
+	r->n++;
+	r->last = *info;
+	(void)snprintf(r->error, sizeof r->error, "%s", info->error);
+	r->last.error = r->error;
+}
+
+static const struct claw_retry_policy fast = {4, 10, 100, 25, 60000};
+
+static struct claw_llm_client *
+client_for(const struct mock *m, enum claw_agent_kind agent, const char *path_suffix,
+	   const char *api_key, const struct claw_retry_policy *policy, int64_t timeout_ms,
+	   size_t max_response)
+{
+	char base[256];
+	struct claw_llm_client *c = NULL;
+	struct claw_error err;
+	(void)snprintf(base, sizeof base, "%s%s", m->base, path_suffix);
+	struct claw_llm_client_params p = {
+		.agent = agent,
+		.base_url = base,
+		.api_key = api_key,
+		.connect_timeout_ms = 2000,
+		.timeout_ms = timeout_ms > 0 ? timeout_ms : 10000,
+		.max_response = max_response,
+		.retry = policy,
+	};
+	if (claw_llm_client_new(&p, &c, &err) != CLAW_OK)
+		tap_diag("client: %s", err.msg);
+	return c;
+}
+
+static const struct claw_llm_tool tools[] = {
+	{"read_file", "Read a file of the project.",
+	 "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}},"
+	 "\"required\":[\"path\"]}"},
+};
+
+/* ------------------------------------------------------------------ cases */
+
+/* A user message carrying one tool result for every tool_use of msg. */
+static struct claw_llm_msg *
+answer_tools(const struct claw_llm_msg *msg, const char *content)
+{
+	struct claw_llm_msg *u = claw_llm_msg_new(CLAW_LLM_USER);
+	for (size_t i = 0; i < claw_llm_msg_count(msg); i++) {
+		const struct claw_llm_block *b = claw_llm_msg_block(msg, i);
+		if (b->type == CLAW_LLM_TOOL_USE)
+			claw_llm_msg_add_tool_result(u, b->id, content, strlen(content),
+						     b->input_error != NULL);
+	}
+	return u;
+}
+
+static void
+test_anthropic_tool_use(void)
+{
+	struct mock m;
+	struct claw_error err;
+	struct claw_llm_response r;
+
+	if (!mock_start(&m,
+			"{\"replies\": ["
+			"{\"match\": {\"api\": \"anthropic\"}, \"thinking\": \"plan\","
+			" \"text\": \"I will read it.\","
+			" \"tool_calls\": [{\"id\": \"toolu_A\", \"name\": \"read_file\","
+			" \"input\": {\"path\": \"README.md\"}}],"
+			" \"usage\": {\"in\": 1000, \"out\": 50, \"cached\": 400}},"
+			"{\"match\": {\"user\": \"# Hello\"}, \"text\": \"Done.\","
+			" \"model\": \"claude-sonnet-4-5-20250929\","
+			" \"usage\": {\"in\": 1200, \"out\": 5}}]}",
+			true)) {
+		ok(false, "anthropic: mockllm started");
+		return;
+	}
+	ok(m.start_ms < 2000, "mockllm prints its port fast (%lld ms)", (long long)m.start_ms);
+	struct claw_llm_client *c = client_for(&m, CLAW_AGENT_ANTHROPIC, "/", key, NULL, 0, 0);
+	char want[256];
+	(void)snprintf(want, sizeof want, "%s/v1/messages", m.base);
+	is_str(claw_llm_client_url(c), want, "anthropic endpoint, trailing slash of base dropped");
+
+	struct claw_llm_conv *conv = claw_llm_conv_new();
+	claw_llm_conv_add_user_text(conv, "Read the README.");
+	struct claw_llm_request req = {
+		.model = "claude-sonnet-4-5",
+		.system = "You are claw.",
+		.conv = conv,
+		.tools = tools,
+		.n_tools = 1,
+		.max_tokens = 2048,
+	};
+	claw_llm_response_init(&r);
+	is_int(claw_llm_send(c, &req, &r, NULL, NULL, &err), CLAW_OK, "anthropic turn 1");
+	is_int(r.stop, CLAW_LLM_STOP_TOOL_USE, "turn 1 stops for a tool");
+	is_int(r.attempts, 1, "one attempt");
+	ok(r.msg != NULL && claw_llm_msg_count(r.msg) == 2, "text and tool_use (thinking skipped)");
+	const struct claw_llm_block *b = r.msg != NULL ? claw_llm_msg_block(r.msg, 1) : NULL;
+	ok(b != NULL && b->type == CLAW_LLM_TOOL_USE && strcmp(b->id, "toolu_A") == 0 &&
+		   strcmp(b->name, "read_file") == 0,
+	   "tool_use read_file toolu_A");
+	is_str(b != NULL ? claw_llm_json_get_str(b->input, "path") : NULL, "README.md",
+	       "tool input");
+	is_int(r.usage.in, 1000, "usage in (cached included)");
+	is_int(r.usage.cached, 400, "usage cached");
+	is_int(r.usage.out, 50, "usage out");
+	/* 600 x $3 + 400 x $0.3 + 50 x $15 per Mtok. */
+	is_int(r.cost_micros, 2670, "cost from the price table");
+	is_int(r.cost_source, CLAW_LLM_COST_TABLE, "cost source table");
+
+	struct claw_llm_msg *a = claw_llm_response_take(&r);
+	claw_llm_conv_push(conv, a);
+	claw_llm_conv_push(conv, answer_tools(a, "# Hello\nworld"));
+	is_int(claw_llm_send(c, &req, &r, NULL, NULL, &err), CLAW_OK, "anthropic turn 2");
+	char *text = r.msg != NULL ? claw_llm_msg_text(r.msg) : claw_xstrdup("");
+	is_str(text, "Done.", "final text");
+	free(text);
+	is_int(r.stop, CLAW_LLM_STOP_END_TURN, "turn 2 ends the exchange");
+	is_str(r.model, "claude-sonnet-4-5-20250929", "model as the provider reports it");
+	is_int(r.cost_micros, 1200 * 3 + 5 * 15, "cost by the reported model");
+	claw_llm_response_clear(&r);
+
+	/* What mockllm received. */
+	is_int(log_lines(&m), 2, "two requests logged");
+	struct json_object *l1 = log_line(&m, 0), *l2 = log_line(&m, 1);
+	is_str(jstr(l1, "path"), "/v1/messages", "POST /v1/messages");
+	is_str(jstr(l1, "headers.anthropic-version"), "2023-06-01", "anthropic-version header");
+	is_str(jstr(l1, "headers.content-type"), "application/json", "JSON content type");
+	is_str(jstr(l1, "auth"), "x-api-key", "key sent as x-api-key");
+	is_str(jstr(l1, "key_ok"), "true", "the right key");
+	is_str(jstr(l1, "body.system"), "You are claw.", "system prompt");
+	is_str(jstr(l1, "body.max_tokens"), "2048", "max_tokens");
+	is_str(jstr(l1, "body.tools.0.name"), "read_file", "tool spec sent");
+	is_str(jstr(l1, "body.tools.0.input_schema.required.0"), "path", "tool schema sent");
+	is_str(jstr(l2, "body.messages.1.content.1.type"), "tool_use", "history has the call");
+	is_str(jstr(l2, "body.messages.1.content.1.id"), "toolu_A", "with its id");
+	is_str(jstr(l2, "body.messages.2.content.0.type"), "tool_result", "result block");
+	is_str(jstr(l2, "body.messages.2.content.0.tool_use_id"), "toolu_A", "answers the call");
+	is_str(jstr(l2, "body.messages.2.content.0.content"), "# Hello\nworld", "result text");
+	is_str(jstr(l2, "conn"), jstr(l1, "conn"), "the connection is kept alive");
+	char *all = log_text(&m);
+	ok(strstr(all, key) == NULL, "the key never reaches the log");
+	free(all);
+	json_object_put(l1);
+	json_object_put(l2);
+	claw_llm_conv_free(conv);
+	claw_llm_client_free(c);
+	mock_stop(&m);
+}
+
+static void
+test_openai_tool_use(void)
+{
+	struct mock m;
+	struct claw_error err;
+	struct claw_llm_response r;
+
+	if (!mock_start(
+		    &m,
+		    "[{\"text\": \"\", \"tool_calls\": ["
+		    "{\"id\": \"call_1\", \"name\": \"read_file\", \"input\": {\"path\": \"a\"}},"
+		    "{\"id\": \"call_2\", \"name\": \"read_file\", \"arguments\": \"{\\\"path\"}"
+		    "], \"usage\": {\"in\": 3000, \"out\": 80, \"cached\": 2048}},"
+		    "{\"text\": \"All read.\", \"usage\": {\"in\": 3100, \"out\": 4,"
+		    " \"cost\": 0.0025}}]",
+		    true)) {
+		ok(false, "openai: mockllm started");
+		return;
+	}
+	struct claw_llm_client *c = client_for(&m, CLAW_AGENT_OPENAI, "/v1", key, NULL, 0, 0);
+	struct claw_llm_conv *conv = claw_llm_conv_new();
+	claw_llm_conv_add_user_text(conv, "Read a.");
+	struct claw_llm_request req = {
+		.model = "gpt-4o",
+		.system = "You are claw.",
+		.conv = conv,
+		.tools = tools,
+		.n_tools = 1,
+		.temperature = 0.5,
+		.has_temperature = true,
+	};
+	claw_llm_response_init(&r);
+	is_int(claw_llm_send(c, &req, &r, NULL, NULL, &err), CLAW_OK, "openai turn 1");
+	is_int(r.stop, CLAW_LLM_STOP_TOOL_USE, "finish tool_calls");
+	is_int(r.msg != NULL ? claw_llm_msg_tool_uses(r.msg) : 0, 2, "two calls");
+	const struct claw_llm_block *bad = r.msg != NULL ? claw_llm_msg_block(r.msg, 1) : NULL;
+	ok(bad != NULL && bad->input_error != NULL, "invalid arguments refused, no crash");
+	is_int(r.usage.cached, 2048, "cached tokens");
+	/* 952 x $2.5 + 2048 x $1.25 + 80 x $10 per Mtok. */
+	is_int(r.cost_micros, 952 * 25 / 10 + 2048 * 125 / 100 + 800, "gpt-4o table cost");
+
+	struct claw_llm_msg *a = claw_llm_response_take(&r);
+	claw_llm_conv_push(conv, a);
+	claw_llm_conv_push(conv, answer_tools(a, "contents of a"));
+	is_int(claw_llm_send(c, &req, &r, NULL, NULL, &err), CLAW_OK, "openai turn 2");
+	is_int(r.stop, CLAW_LLM_STOP_END_TURN, "finish stop");
+	is_int(r.cost_micros, 2500, "provider-reported cost");
+	is_int(r.cost_source, CLAW_LLM_COST_PROVIDER, "cost source provider");
+	claw_llm_response_clear(&r);
+
+	struct json_object *l1 = log_line(&m, 0), *l2 = log_line(&m, 1);
+	is_str(jstr(l1, "path"), "/v1/chat/completions", "POST {base}/chat/completions");
+	is_str(jstr(l1, "auth"), "bearer", "Authorization: Bearer");
+	is_str(jstr(l1, "key_ok"), "true", "the right key");
+	is_str(jstr(l1, "body.messages.0.role"), "system", "system prompt first");
+	is_str(jstr(l1, "body.temperature"), "0.5", "temperature");
+	is_str(jstr(l1, "body.tools.0.function.name"), "read_file", "tool as a function");
+	is_str(jstr(l2, "body.messages.2.tool_calls.0.function.arguments"), "{\"path\":\"a\"}",
+	       "arguments echoed as a JSON string");
+	is_str(jstr(l2, "body.messages.2.tool_calls.1.function.arguments"), "{\"path",
+	       "refused arguments echoed verbatim");
+	is_str(jstr(l2, "body.messages.3.role"), "tool", "result as a tool message");
+	is_str(jstr(l2, "body.messages.3.tool_call_id"), "call_1", "answers call_1");
+	is_str(jstr(l2, "body.messages.4.tool_call_id"), "call_2", "answers call_2");
+	has_str(jstr(l2, "body.messages.4.content"), "[error]", "error result marked");
+	json_object_put(l1);
+	json_object_put(l2);
+	claw_llm_conv_free(conv);
+	claw_llm_client_free(c);
+	mock_stop(&m);
+}
+
+/* Sends one user text; returns the claw_llm_send() code. */
+static enum claw_err
+ask(struct claw_llm_client *c, const char *model, const char *text, struct claw_llm_response *r,
+    struct retries *rt, struct claw_error *err)
+{
+	struct claw_llm_conv *conv = claw_llm_conv_new();
+	claw_llm_conv_add_user_text(conv, text);
+	struct claw_llm_request req = {.model = model, .conv = conv};
+	claw_error_clear(err);
+	enum claw_err rc = claw_llm_send(c, &req, r, rt != NULL ? on_retry : NULL, rt, err);
+	claw_llm_conv_free(conv);
+	return rc;
+}
+
+static void
+test_retry_429(void)
+{
+	struct mock m;
+	struct claw_error err;
+	struct claw_llm_response r;
+	struct retries rt = {0};
+
+	if (!mock_start(&m,
+			"[{\"fault\": {\"status\": 429, \"retry_after\": \"1\","
+			" \"message\": \"Number of requests has exceeded your rate limit\"}},"
+			" {\"text\": \"after the wait\"}]",
+			false)) {
+		ok(false, "429: mockllm started");
+		return;
+	}
+	struct claw_llm_client *c = client_for(&m, CLAW_AGENT_ANTHROPIC, "", key, NULL, 0, 0);
+	claw_llm_response_init(&r);
+	int64_t t0 = claw_clock_mono_ms();
+	is_int(ask(c, "claude-haiku-4-5", "hi", &r, &rt, &err), CLAW_OK, "429 then success");
+	int64_t took = claw_clock_mono_ms() - t0;
+	is_int(r.attempts, 2, "two attempts");
+	is_int(rt.n, 1, "one wait reported");
+	is_int(rt.last.fault, CLAW_RETRY_RATE_LIMIT, "reported as a rate limit");
+	is_int(rt.last.attempt, 1, "after attempt 1");
+	is_int(rt.last.attempts, 4, "of 4");
+	is_int(rt.last.status, 429, "status 429");
+	ok(rt.last.wait_ms >= 1000 && rt.last.wait_ms <= 1250,
+	   "retry-after 1 s honoured (wait %lld ms)", (long long)rt.last.wait_ms);
+	has_str(rt.error, "rate limited (HTTP 429): Number of requests", "error for the trace");
+	ok(took >= 1000, "the wait happened (%lld ms)", (long long)took);
+	is_int(r.fault, CLAW_RETRY_NONE, "no fault on success");
+	claw_llm_response_clear(&r);
+	claw_llm_client_free(c);
+	mock_stop(&m);
+}
+
+static void
+test_transient_faults(void)
+{
+	struct mock m;
+	struct claw_error err;
+	struct claw_llm_response r;
+	struct retries rt = {0};
+
+	if (!mock_start(&m,
+			/* drop first: libcurl itself retries a request once when a
+			 * reused connection dies before answering. */
+			"[{\"drop\": true},"
+			" {\"fault\": {\"status\": 529}},"
+			" {\"partial\": true, \"text\": \"cut short in the middle of a reply\"},"
+			" {\"text\": \"finally\"},"
+			" {\"malformed\": true},"
+			" {\"fault\": {\"status\": 503, \"body\": \"<html>503</html>\"}},"
+			" {\"fault\": {\"status\": 500, \"retry_after_ms\": 30}},"
+			" {\"text\": \"second\"},"
+			" {\"fault\": {\"status\": 500}, \"times\": 0}]",
+			false)) {
+		ok(false, "faults: mockllm started");
+		return;
+	}
+	struct claw_llm_client *c = client_for(&m, CLAW_AGENT_ANTHROPIC, "", NULL, &fast, 0, 0);
+	claw_llm_response_init(&r);
+	is_int(ask(c, "m", "x", &r, &rt, &err), CLAW_OK, "drop, 529, partial, then success");
+	is_int(r.attempts, 4, "four attempts");
+	is_int(rt.n, 3, "three waits reported");
+	char *t = r.msg != NULL ? claw_llm_msg_text(r.msg) : claw_xstrdup("");
+	is_str(t, "finally", "the good reply");
+	free(t);
+
+	rt = (struct retries){0};
+	is_int(ask(c, "m", "x", &r, &rt, &err), CLAW_OK, "malformed, HTML 503, 500, success");
+	is_int(rt.n, 3, "three waits");
+	is_int(rt.waits[2] >= 30, 1, "retry-after-ms honoured");
+	is_int(rt.last.fault, CLAW_RETRY_SERVER, "last fault a server error");
+
+	rt = (struct retries){0};
+	int rc = ask(c, "m", "x", &r, &rt, &err);
+	is_int(rc, CLAW_EBACKEND, "500 forever: gives up");
+	is_int(r.attempts, 4, "after four attempts");
+	is_int(rt.n, 3, "three waits");
+	is_int(r.fault, CLAW_RETRY_SERVER, "fault server error");
+	is_int(r.status, 500, "last status");
+	has_str(err.msg, "anthropic: server error (HTTP 500)", "message names agent and class");
+	has_str(err.msg, "(gave up after 4 attempts)", "message says it gave up");
+	ok(r.msg == NULL, "no message on failure");
+	claw_llm_response_clear(&r);
+	claw_llm_client_free(c);
+	mock_stop(&m);
+}
+
+static void
+test_refusals(void)
+{
+	struct mock m;
+	struct claw_error err;
+	struct claw_llm_response r;
+	struct retries rt = {0};
+
+	if (!mock_start(
+		    &m,
+		    "[{\"fault\": {\"status\": 400, \"message\": \"prompt is too long: 215304"
+		    " tokens > 200000 maximum\"}},"
+		    " {\"fault\": {\"status\": 429, \"retry_after\": \"120\"}},"
+		    " {\"fault\": {\"status\": 400, \"type\": \"invalid_request_error\","
+		    " \"message\": \"Your credit balance is too low\"}},"
+		    " {\"fault\": {\"status\": 403, \"message\": \"key sk-test-0123456789abcdef "
+		    "is not allowed\"}}]",
+		    false)) {
+		ok(false, "refusals: mockllm started");
+		return;
+	}
+	struct claw_llm_client *c = client_for(&m, CLAW_AGENT_ANTHROPIC, "", key, &fast, 0, 0);
+	claw_llm_response_init(&r);
+	is_int(ask(c, "m", "x", &r, &rt, &err), CLAW_EBACKEND, "context length fails at once");
+	is_int(r.fault, CLAW_RETRY_CONTEXT, "class context_length");
+	is_int(r.attempts, 1, "no retry");
+	is_int(rt.n, 0, "no wait");
+	has_str(err.msg, "prompt is too long: 215304 tokens", "provider message kept");
+
+	is_int(ask(c, "m", "x", &r, &rt, &err), CLAW_EBACKEND, "retry-after of 2 min: give up");
+	is_int(r.fault, CLAW_RETRY_RATE_LIMIT, "class rate_limit");
+	is_int(rt.n, 0, "no wait reported");
+	has_str(err.msg, "retry-after 120 s is over 60 s", "says why");
+
+	is_int(ask(c, "m", "x", &r, &rt, &err), CLAW_EBACKEND, "quota fails at once");
+	is_int(r.fault, CLAW_RETRY_QUOTA, "class quota");
+
+	is_int(ask(c, "m", "x", &r, &rt, &err), CLAW_EBACKEND, "403 fails at once");
+	is_int(r.fault, CLAW_RETRY_AUTH, "class auth");
+	ok(strstr(err.msg, key) == NULL, "an echoed key is scrubbed: %s", err.msg);
+	has_str(err.msg, "[redacted]", "and marked");
+	claw_llm_response_clear(&r);
+	claw_llm_client_free(c);
+	mock_stop(&m);
+
+	/* A wrong key against a server that checks it. */
+	if (!mock_start(&m, "[{\"text\": \"never\"}]", true)) {
+		ok(false, "auth: mockllm started");
+		return;
+	}
+	c = client_for(&m, CLAW_AGENT_OPENAI, "", "sk-wrong-key-000000", &fast, 0, 0);
+	is_int(ask(c, "gpt-4o", "x", &r, &rt, &err), CLAW_EBACKEND, "wrong key: auth error");
+	is_int(r.fault, CLAW_RETRY_AUTH, "class auth");
+	is_int(r.status, 401, "HTTP 401");
+	has_str(err.msg, "openai: authentication failed (HTTP 401): Incorrect API key",
+		"message for people");
+	ok(strstr(err.msg, "sk-wrong") == NULL, "no key in the message");
+	claw_llm_client_free(c);
+
+	/* No key at all: no auth header (local servers). */
+	c = client_for(&m, CLAW_AGENT_OPENAI, "", NULL, &fast, 0, 0);
+	ask(c, "llama3", "x", &r, NULL, &err);
+	struct json_object *l = log_line(&m, 1);
+	is_str(jstr(l, "auth"), "none", "no key: no Authorization header");
+	json_object_put(l);
+	claw_llm_response_clear(&r);
+	claw_llm_client_free(c);
+	mock_stop(&m);
+}
+
+static int
+cancel_after(void *ctx)
+{
+	return claw_clock_mono_ms() >= *(int64_t *)ctx;
+}
+
+static void
+test_limits(void)
+{
+	struct mock m;
+	struct claw_error err;
+	struct claw_llm_response r;
+	struct claw_retry_policy once = {1, 10, 100, 0, 60000};
+
+	if (!mock_start(&m,
+			"[{\"text\": \"big\", \"filler\": 5000},"
+			" {\"hang\": true, \"hang_ms\": 5000},"
+			" {\"hang\": true, \"hang_ms\": 5000},"
+			" {\"delay_ms\": 3000, \"text\": \"slow\"}]",
+			false)) {
+		ok(false, "limits: mockllm started");
+		return;
+	}
+	struct claw_llm_client *c =
+		client_for(&m, CLAW_AGENT_ANTHROPIC, "", NULL, &once, 400, 1024);
+	claw_llm_response_init(&r);
+	is_int(ask(c, "m", "x", &r, NULL, &err), CLAW_ETOOBIG, "reply over the cap");
+	has_str(err.msg, "response body over 1024 bytes", "clear message");
+	is_int(r.attempts, 1, "not retried");
+
+	int64_t t0 = claw_clock_mono_ms();
+	is_int(ask(c, "m", "x", &r, NULL, &err), CLAW_ENET, "a hanging server times out");
+	int64_t took = claw_clock_mono_ms() - t0;
+	ok(took >= 350 && took < 3000, "after the total timeout (%lld ms)", (long long)took);
+	is_int(r.fault, CLAW_RETRY_TRANSPORT, "class transport");
+	has_str(err.msg, "timed out", "says so");
+	claw_llm_client_free(c);
+
+	/* Cancelled mid-transfer. */
+	c = client_for(&m, CLAW_AGENT_ANTHROPIC, "", NULL, &once, 10000, 0);
+	int64_t deadline = claw_clock_mono_ms() + 300;
+	claw_llm_client_set_cancel(c, cancel_after, &deadline);
+	t0 = claw_clock_mono_ms();
+	is_int(ask(c, "m", "x", &r, NULL, &err), CLAW_ESTOPPED, "cancel stops a hanging call");
+	ok(claw_clock_mono_ms() - t0 < 2000, "promptly");
+	/* Cancelled during a retry wait. */
+	claw_llm_client_free(c);
+	mock_stop(&m);
+
+	/* Nobody listening: transport errors, retried, then given up. */
+	struct mock dead = m;
+	c = client_for(&dead, CLAW_AGENT_OPENAI, "", NULL, &fast, 1000, 0);
+	struct retries rt = {0};
+	is_int(ask(c, "m", "x", &r, &rt, &err), CLAW_ENET, "connection refused");
+	is_int(rt.n, 3, "retried three times");
+	is_int(rt.last.fault, CLAW_RETRY_TRANSPORT, "as transport errors");
+	has_str(err.msg, "gave up after 4 attempts", "then gave up");
+	claw_llm_response_clear(&r);
+	claw_llm_client_free(c);
+}
+
+struct job {
+	const struct mock *m;
+	int n;
+	char got[64];
+	enum claw_err rc;
+};
+
+static void *
+job_main(void *arg)
+{
+	struct job *j = arg;
+	struct claw_llm_response r;
+	struct claw_error err;
+	char text[64];
+	struct claw_llm_client *c = client_for(j->m, CLAW_AGENT_OPENAI, "", NULL, &fast, 0, 0);
+	(void)snprintf(text, sizeof text, "this is job-%d speaking", j->n);
+	claw_llm_response_init(&r);
+	j->rc = ask(c, "gpt-4o", text, &r, NULL, &err);
+	char *t = r.msg != NULL ? claw_llm_msg_text(r.msg) : claw_xstrdup("");
+	(void)snprintf(j->got, sizeof j->got, "%s", t);
+	free(t);
+	claw_llm_response_clear(&r);
+	claw_llm_client_free(c);
+	return NULL;
+}
+
+static void
+test_concurrent(void)
+{
+	enum { JOBS = 4 };
+	struct mock m;
+	struct claw_buf sc = CLAW_BUF_INIT(1 << 16);
+	claw_buf_puts(&sc, "[");
+	for (int i = JOBS - 1; i >= 0; i--)
+		claw_buf_printf(&sc,
+				"%s{\"match\": {\"user\": \"job-%d\"}, \"delay_ms\": 400,"
+				" \"text\": \"answer-%d\"}",
+				i == JOBS - 1 ? "" : ",", i, i);
+	claw_buf_puts(&sc, "]");
+	if (!mock_start(&m, claw_buf_str(&sc), false)) {
+		ok(false, "concurrent: mockllm started");
+		claw_buf_free(&sc);
+		return;
+	}
+	struct job jobs[JOBS];
+	pthread_t t[JOBS];
+	int64_t t0 = claw_clock_mono_ms();
+	for (int i = 0; i < JOBS; i++) {
+		jobs[i] = (struct job){&m, i, "", CLAW_OK};
+		pthread_create(&t[i], NULL, job_main, &jobs[i]);
+	}
+	for (int i = 0; i < JOBS; i++)
+		pthread_join(t[i], NULL);
+	int64_t took = claw_clock_mono_ms() - t0;
+	for (int i = 0; i < JOBS; i++) {
+		char want[32];
+		(void)snprintf(want, sizeof want, "answer-%d", i);
+		is_int(jobs[i].rc, CLAW_OK, "job %d succeeded", i);
+		is_str(jobs[i].got, want, "job %d got its own reply (matched by user text)", i);
+	}
+	ok(took < JOBS * 400, "served concurrently (%lld ms for %d x 400 ms)", (long long)took,
+	   JOBS);
+	claw_buf_free(&sc);
+	mock_stop(&m);
+}
+
+static void
+test_url_for_message(void)
+{
+	char out[128];
+	claw_http_url_for_message("https://user:pw@example.com/v1?x=1", out, sizeof out);
+	is_str(out, "https://example.com/v1?x=1", "credentials dropped from URLs in messages");
+	claw_http_url_for_message("http://127.0.0.1:9/v1/messages", out, sizeof out);
+	is_str(out, "http://127.0.0.1:9/v1/messages", "plain URL kept");
+
+	struct claw_llm_client *c = NULL;
+	struct claw_error err;
+	struct claw_llm_client_params p = {.agent = CLAW_AGENT_OPENAI, .base_url = "ftp://x"};
+	is_int(claw_llm_client_new(&p, &c, &err), CLAW_ECONFIG, "non-HTTP base URL refused");
+	p = (struct claw_llm_client_params){.agent = CLAW_AGENT_ANTHROPIC, .api_key = "a b"};
+	is_int(claw_llm_client_new(&p, &c, &err), CLAW_ECONFIG, "key with a space refused");
+	ok(strstr(err.msg, "a b") == NULL, "without quoting the key");
+	p = (struct claw_llm_client_params){.agent = CLAW_AGENT_OPENAI};
+	is_int(claw_llm_client_new(&p, &c, &err), CLAW_OK, "defaults");
+	is_str(claw_llm_client_url(c), "https://api.openai.com/v1/chat/completions",
+	       "OpenAI default endpoint");
+	claw_llm_client_free(c);
+}
+
+int
+main(int argc, char **argv)
+{
+	(void)argc;
+	const char *env = getenv("MOCKLLM");
+	if (env != NULL && env[0] != '\0') {
+		(void)snprintf(mockllm_path, sizeof mockllm_path, "%s", env);
+	} else {
+		const char *slash = strrchr(argv[0], '/');
+		int dir = slash != NULL ? (int)(slash - argv[0]) : 1;
+		(void)snprintf(mockllm_path, sizeof mockllm_path, "%.*s/mockllm", dir,
+			       slash != NULL ? argv[0] : ".");
+	}
+	struct claw_error err;
+	if (claw_llm_global_init(&err) != CLAW_OK) {
+		ok(false, "libcurl init: %s", err.msg);
+		return tap_done();
+	}
+	test_url_for_message();
+	test_anthropic_tool_use();
+	test_openai_tool_use();
+	test_retry_429();
+	test_transient_faults();
+	test_refusals();
+	test_limits();
+	test_concurrent();
+	return tap_done();
+}
