@@ -13,8 +13,15 @@ libclaw_a_SOURCES += \
 
 # One TAP program per module; test_sandbox is the table of escape attempts,
 # each through the real tools and the real bubblewrap.
-TOOL_TESTS = tests/unit/test_registry tests/unit/test_sandbox
+TOOL_TESTS = \
+	tests/unit/test_registry tests/unit/test_history tests/unit/test_secrets \
+	tests/unit/test_proc tests/unit/test_files tests/unit/test_bash tests/unit/test_sandbox
 check_PROGRAMS += $(TOOL_TESTS)
 TESTS += $(TOOL_TESTS)
 tests_unit_test_registry_SOURCES = tests/unit/test_registry.c
+tests_unit_test_history_SOURCES = tests/unit/test_history.c
+tests_unit_test_secrets_SOURCES = tests/unit/test_secrets.c
+tests_unit_test_proc_SOURCES = tests/unit/test_proc.c
+tests_unit_test_files_SOURCES = tests/unit/test_files.c
+tests_unit_test_bash_SOURCES = tests/unit/test_bash.c
 tests_unit_test_sandbox_SOURCES = tests/unit/test_sandbox.c
