@@ -279,6 +279,7 @@ claw_llm_conv_push(struct claw_llm_conv *c, struct claw_llm_msg *m)
 {
 	if (c->n == c->cap) {
 		c->cap = c->cap > 0 ? c->cap * 2 : 8;
+		/* An array of pointers. NOLINTNEXTLINE(bugprone-sizeof-expression) */
 		c->msgs = claw_xrealloc(c->msgs, c->cap * sizeof *c->msgs);
 	}
 	c->msgs[c->n++] = m;
@@ -361,11 +362,12 @@ need_str(struct json_object *o, const char *key, const char **out, size_t mi, si
 	 struct claw_error *err)
 {
 	*out = claw_llm_json_get_str(o, key);
-	if (*out == NULL)
-		return claw_error_set(err, CLAW_EINVAL,
-				      "messages[%zu].content[%zu]: field \"%s\" must be a string",
-				      mi, bi, key);
-	return CLAW_OK;
+	if (*out != NULL)
+		return CLAW_OK;
+	(void)claw_error_set(err, CLAW_EINVAL,
+			     "messages[%zu].content[%zu]: field \"%s\" must be a string", mi, bi,
+			     key);
+	return CLAW_EINVAL;
 }
 
 static enum claw_err

@@ -256,10 +256,10 @@ claw_retry_after_parse(const char *value, int64_t now_ms)
 	if (v.n == 0)
 		return -1;
 	if (isdigit((unsigned char)v.p[0])) {
-		/* delay-seconds; a fraction ("1.5") is tolerated and rounded up. */
+		/* delay-seconds; a fraction ("1.5") is tolerated, to the ms. */
 		struct claw_str rest = v;
 		struct claw_str whole = claw_str_cut(&rest, '.');
-		if (claw_str_to_i64(whole, 0, 86400 * 365, &secs) != CLAW_OK)
+		if (claw_str_to_i64(whole, 0, INT64_C(86400) * 365, &secs) != CLAW_OK)
 			return -1;
 		int64_t ms = secs * 1000;
 		if (rest.n > 0) {

@@ -433,7 +433,10 @@ conn_main(void *arg)
 	for (;;) {
 		/* The head. */
 		char *end = NULL;
-		while ((end = c->len > 0 ? memmem(c->buf, c->len, "\r\n\r\n", 4) : NULL) == NULL) {
+		for (;;) {
+			end = c->len > 0 ? memmem(c->buf, c->len, "\r\n\r\n", 4) : NULL;
+			if (end != NULL)
+				break;
 			if (c->len > MOCK_HEAD_MAX || !fill(c))
 				goto out;
 		}
