@@ -40,11 +40,11 @@ claw_strerror(enum claw_err code)
 	return phrases[code];
 }
 
-enum claw_err
-claw_error_set(struct claw_error *e, enum claw_err code, const char *fmt, ...)
+void
+claw_error_format(struct claw_error *e, enum claw_err code, const char *fmt, ...)
 {
 	if (e == NULL)
-		return code;
+		return;
 	e->code = code;
 	e->msg[0] = '\0';
 	if (fmt != NULL) {
@@ -55,7 +55,6 @@ claw_error_set(struct claw_error *e, enum claw_err code, const char *fmt, ...)
 	}
 	if (e->msg[0] == '\0')
 		(void)snprintf(e->msg, sizeof e->msg, "%s", claw_strerror(code));
-	return code;
 }
 
 void

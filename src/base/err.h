@@ -48,10 +48,21 @@ struct claw_error {
 };
 
 /* Records code and a printf-style message in e (which may be NULL: then it
- * only returns code).  Returns code, so `return claw_error_set(e, ...)` reads
- * naturally.  An empty message becomes claw_strerror(code). */
-enum claw_err claw_error_set(struct claw_error *e, enum claw_err code, const char *fmt, ...)
+ * records nothing).  An empty message becomes claw_strerror(code). */
+void claw_error_format(struct claw_error *e, enum claw_err code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* claw_error_format that evaluates to code, so `return claw_error_set(e,
+ * CLAW_EINVAL, ...)` and `rc = claw_error_set(...)` read naturally.  A macro
+ * (code evaluated once) rather than a function so that the compiler and the
+ * static analyzer see that the result is exactly code: with an opaque
+ * function, clang-analyzer assumed an error path could return CLAW_OK. */
+#define claw_error_set(e, code, ...)                                                               \
+	__extension__({                                                                            \
+		enum claw_err claw_error_code_ = (code);                                           \
+		claw_error_format((e), claw_error_code_, __VA_ARGS__);                             \
+		claw_error_code_;                                                                  \
+	})
 
 /* Clears e to CLAW_OK with an empty message.  e may be NULL. */
 void claw_error_clear(struct claw_error *e);

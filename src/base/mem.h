@@ -14,14 +14,16 @@
 
 #include <stddef.h>
 
-/* Never return NULL.  Caller frees with free(). */
-void *claw_xmalloc(size_t size);
-void *claw_xcalloc(size_t n, size_t size);
-void *claw_xrealloc(void *p, size_t size);
-char *claw_xstrdup(const char *s);
-char *claw_xstrndup(const char *s, size_t n);
+/* Never return NULL (said to the compiler and the analyzer too).  Caller
+ * frees with free(). */
+#define CLAW_XALLOC __attribute__((returns_nonnull, warn_unused_result))
+CLAW_XALLOC void *claw_xmalloc(size_t size);
+CLAW_XALLOC void *claw_xcalloc(size_t n, size_t size);
+CLAW_XALLOC void *claw_xrealloc(void *p, size_t size);
+CLAW_XALLOC char *claw_xstrdup(const char *s);
+CLAW_XALLOC char *claw_xstrndup(const char *s, size_t n);
 /* printf into a fresh string.  Caller frees. */
-char *claw_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+CLAW_XALLOC char *claw_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define CLAW_NEW(type) ((type *)claw_xcalloc(1, sizeof(type)))
 

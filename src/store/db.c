@@ -410,7 +410,7 @@ migrate(struct claw_db *db, struct claw_error *err)
 		if (sqlite3_exec(db->sq, migrations[v], NULL, NULL, NULL) != SQLITE_OK) {
 			char what[64];
 			(void)snprintf(what, sizeof what, "migrate to schema %lld",
-				       (long long)(v + 1));
+				       (long long)v + 1);
 			rc = claw_db_fail(db, what, err);
 			goto out;
 		}
@@ -530,13 +530,13 @@ db_connect(const char *path, struct claw_db **out, struct claw_error *err)
 
 	db->path = claw_xstrdup(path);
 	if (sqlite3_open_v2(path, &db->sq, flags, NULL) != SQLITE_OK) {
-		enum claw_err rc;
-		if (db->sq == NULL) {
-			rc = claw_error_set(err, CLAW_ENOMEM, "open %s: out of memory", path);
-		} else {
-			rc = claw_error_set(err, CLAW_EIO, "cannot open %s: %s", path,
-					    sqlite3_errmsg(db->sq));
-		}
+		/* rc is set here, not taken from claw_error_set, so the analyzer
+		 * sees that *out stays unset only on failure. */
+		enum claw_err rc = db->sq == NULL ? CLAW_ENOMEM : CLAW_EIO;
+		if (db->sq == NULL)
+			claw_error_set(err, rc, "open %s: out of memory", path);
+		else
+			claw_error_set(err, rc, "cannot open %s: %s", path, sqlite3_errmsg(db->sq));
 		claw_db_close(db);
 		return rc;
 	}

@@ -302,7 +302,8 @@ already_registered(const char *db_path, const char *key, const char *real, struc
 {
 	struct claw_project other;
 
-	if (load_path(db_path, &other, NULL) == CLAW_OK && strcmp(other.path, real) != 0) {
+	if (load_path(db_path, &other, NULL) == CLAW_OK && other.path != NULL &&
+	    strcmp(other.path, real) != 0) {
 		claw_error_set(err, CLAW_EEXIST, "project key %s is already used by %s (db: %s)",
 			       key, other.path, db_path);
 		claw_project_free(&other);
