@@ -2,8 +2,8 @@
  * history — a step's tool results by handle.  See history.h.
  *
  * Entries are appended in handle order, so entry i holds handle first + i.
- * Dropping the oldest text frees it and leaves the entry (text NULL), which
- * keeps the index arithmetic trivial.
+ * Dropping the oldest text frees it (and the input) and leaves the entry
+ * (text NULL), which keeps the index arithmetic trivial.
  */
 #include "tool/history.h"
 
@@ -15,7 +15,8 @@
 
 struct item {
 	char *tool;
-	char *text; /* NULL once dropped for space */
+	char *input; /* NULL once dropped for space, with text */
+	char *text;  /* NULL once dropped for space */
 	size_t len;
 	bool is_error;
 };
@@ -43,6 +44,7 @@ claw_history_free(struct claw_history *h)
 		return;
 	for (size_t i = 0; i < h->n; i++) {
 		free(h->items[i].tool);
+		free(h->items[i].input);
 		free(h->items[i].text);
 	}
 	free(h->items);
@@ -50,9 +52,10 @@ claw_history_free(struct claw_history *h)
 }
 
 int64_t
-claw_history_add(struct claw_history *h, const char *tool, const char *text, bool is_error)
+claw_history_add(struct claw_history *h, const char *tool, const char *input, const char *text,
+		 bool is_error)
 {
-	size_t len = strlen(text);
+	size_t len = strlen(text) + strlen(input);
 
 	if (h->n == h->cap) {
 		h->cap = h->cap != 0 ? h->cap * 2 : 16;
@@ -63,13 +66,15 @@ claw_history_add(struct claw_history *h, const char *tool, const char *text, boo
 		struct item *old = &h->items[h->oldest++];
 		h->bytes -= old->len;
 		free(old->text);
-		old->text = NULL;
+		free(old->input);
+		old->text = old->input = NULL;
 		old->len = 0;
 	}
 	struct item *it = &h->items[h->n++];
 	it->tool = claw_xstrdup(tool);
 	it->len = len <= CLAW_HISTORY_BYTES_MAX ? len : 0;
 	it->text = len <= CLAW_HISTORY_BYTES_MAX ? claw_xstrdup(text) : NULL;
+	it->input = len <= CLAW_HISTORY_BYTES_MAX ? claw_xstrdup(input) : NULL;
 	it->is_error = is_error;
 	h->bytes += it->len;
 	return h->first + (int64_t)(h->n - 1);
@@ -82,9 +87,12 @@ claw_history_next(const struct claw_history *h)
 }
 
 enum claw_err
-claw_history_get(const struct claw_history *h, int64_t n, const char **tool, const char **text,
-		 bool *is_error, struct claw_error *err)
+claw_history_get(const struct claw_history *h, int64_t n, struct claw_history_entry *out,
+		 struct claw_error *err)
 {
+	if (h->n == 0)
+		return claw_error_set(err, CLAW_ENOTFOUND,
+				      "run#%lld is not a tool call of this step", (long long)n);
 	if (n < h->first || n >= h->first + (int64_t)h->n)
 		return claw_error_set(err, CLAW_ENOTFOUND,
 				      "run#%lld is not a tool call of this step (handles here: "
@@ -96,9 +104,10 @@ claw_history_get(const struct claw_history *h, int64_t n, const char **tool, con
 		return claw_error_set(err, CLAW_ENOTFOUND,
 				      "run#%lld is no longer held (too old): use command instead",
 				      (long long)n);
-	*tool = it->tool;
-	*text = it->text;
-	*is_error = it->is_error;
+	out->tool = it->tool;
+	out->input = it->input;
+	out->text = it->text;
+	out->is_error = it->is_error;
 	return CLAW_OK;
 }
 

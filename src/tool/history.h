@@ -31,16 +31,26 @@ struct claw_history;
 struct claw_history *claw_history_new(int64_t next);
 void claw_history_free(struct claw_history *h);
 
-/* Records one result (tool name and text copied) and returns its handle N. */
-int64_t claw_history_add(struct claw_history *h, const char *tool, const char *text, bool is_error);
+/* Records one call (tool name, its input as JSON text and the result text,
+ * all copied) and returns its handle N. */
+int64_t claw_history_add(struct claw_history *h, const char *tool, const char *input,
+			 const char *text, bool is_error);
 /* The handle the next result will get. */
 int64_t claw_history_next(const struct claw_history *h);
 
-/* Looks up handle n.  On CLAW_OK *tool and *text are borrowed from h (valid
- * until the next add).  CLAW_ENOTFOUND "run#N is not a tool call of this
- * step" or "run#N is no longer held (too old)" otherwise. */
-enum claw_err claw_history_get(const struct claw_history *h, int64_t n, const char **tool,
-			       const char **text, bool *is_error, struct claw_error *err);
+/* One held call, borrowed from the history (valid until the next add). */
+struct claw_history_entry {
+	const char *tool;
+	const char *input; /* JSON text */
+	const char *text;
+	bool is_error;
+};
+
+/* Looks up handle n.  On CLAW_OK *out borrows from h.  CLAW_ENOTFOUND
+ * "run#N is not a tool call of this step" or "run#N is no longer held (too
+ * old)" otherwise. */
+enum claw_err claw_history_get(const struct claw_history *h, int64_t n,
+			       struct claw_history_entry *out, struct claw_error *err);
 
 /* Parses a handle as a model writes it: "run#12", "12", "[run#12]" (spaces
  * around allowed).  CLAW_EINVAL "not a run#N handle: ..." otherwise. */

@@ -518,7 +518,11 @@ claw_registry_call(const struct claw_registry *reg, const struct claw_tool_ctx *
 out:
 	redact_result(ctx != NULL ? ctx->secrets : NULL, res);
 	if (ctx != NULL && ctx->history != NULL) {
-		int64_t n = claw_history_add(ctx->history, name, claw_buf_str(&res->text),
+		const char *in =
+			input != NULL
+				? json_object_to_json_string_ext(input, JSON_C_TO_STRING_PLAIN)
+				: "{}";
+		int64_t n = claw_history_add(ctx->history, name, in, claw_buf_str(&res->text),
 					     res->is_error);
 		(void)claw_buf_printf(&res->text, "\n[run#%lld]", (long long)n);
 	}

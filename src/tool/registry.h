@@ -43,10 +43,12 @@
 #include "base/buf.h"
 #include "base/err.h"
 
+struct claw_db;
+struct claw_history;
 struct claw_registry;
 struct claw_sandbox;
 struct claw_secrets;
-struct claw_history;
+struct claw_tracer;
 
 /* Cap on a tool result's text.  The largest legitimate result is a
  * list_files of 1000 entries or a 100 000-byte read_file; a handler that
@@ -67,17 +69,23 @@ enum claw_tool_risk {
 
 /* What one call may reach.  Built by the caller (a run, or `claw tool`) and
  * borrowed for the duration of the call; every pointer may be NULL where the
- * caller has no such thing, and tools that need it refuse with a message. */
+ * caller has no such thing, and tools that need it refuse with a message.
+ * A run fills the run scope for each step: recall reads the journal through
+ * db (the run thread's own connection) after flushing tracer, and artifact
+ * writes its `artifact` record through tracer. */
 struct claw_tool_ctx {
 	const char *project;                /* real absolute path of the project folder */
 	struct claw_sandbox *sandbox;       /* where bash runs */
 	const struct claw_secrets *secrets; /* redacted from every result */
 	const struct claw_registry *tools;  /* the palette (artifact runs bash through it) */
-	/* Run scope: NULL/0 outside a run (`claw tool`). */
-	int64_t run_id;               /* the run, 0 outside one */
+	/* Run scope: all NULL/0 outside a run (`claw tool`). */
+	int64_t run_id;               /* the run; 0 outside one */
 	const char *step;             /* the step's name */
 	struct claw_history *history; /* the step's results, by run#N handle */
-	void *run;                    /* the run's trace seams (recall, artifact) */
+	struct claw_tracer *tracer;   /* the run's tracer (src/trace/tracer.h) */
+	struct claw_db *db;           /* the project db, this thread's connection */
+	const char *task;             /* the issue: "#N title\n\ndescription" */
+	const char *workflow;         /* the workflow being run, JSON text */
 };
 
 /* A tool's answer.  A value type: init, fill through the helpers, free. */

@@ -204,11 +204,11 @@ test_door(void)
 	is_str(call(reg, &ctx, "fail", "{}", &e), "it broke\n[run#3]", "errors get handles too");
 	is_str(call(reg, &ctx, "nope", "{}", &e), "unknown tool nope\n[run#4]",
 	       "even unknown tools get one");
-	const char *tool = NULL, *t = NULL;
-	bool ie = false;
-	is_int(claw_history_get(h, 2, &tool, &t, &ie, &err), CLAW_OK, "run#2 is held");
-	is_str(t, "a=x [redacted KEY] y", "held redacted and without the handle");
-	is_str(tool, "echo", "with its tool");
+	struct claw_history_entry he;
+	is_int(claw_history_get(h, 2, &he, &err), CLAW_OK, "run#2 is held");
+	is_str(he.text, "a=x [redacted KEY] y", "held redacted and without the handle");
+	is_str(he.tool, "echo", "with its tool");
+	is_str(he.input, "{\"a\":\"x topsecretvalue y\"}", "and its input");
 	claw_history_free(h);
 	claw_secrets_free(sec);
 	claw_registry_free(reg);
@@ -252,7 +252,8 @@ test_builtin(void)
 {
 	struct claw_registry *reg = NULL;
 	struct claw_error err = {0};
-	const char *want[] = {"bash", "read_file", "write_file", "list_files"};
+	const char *want[] = {"bash",       "read_file", "write_file",
+			      "list_files", "recall",    "artifact"};
 
 	is_int(claw_builtin_registry(&reg, &err), CLAW_OK, "built-in registry");
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
@@ -268,6 +269,10 @@ test_builtin(void)
 	       "bash is not available here: no project sandbox", "bash without a sandbox");
 	is_str(call(reg, NULL, "read_file", "{\"path\": \"x\"}", &e), "no project folder",
 	       "files without a project");
+	has_str(call(reg, NULL, "recall", "{\"what\": \"task\"}", &e), "recall needs a run",
+		"recall outside a run");
+	has_str(call(reg, NULL, "artifact", "{\"label\": \"x\", \"text\": \"y\"}", &e),
+		"artifact needs a run", "artifact outside a run");
 	claw_registry_free(reg);
 }
 
