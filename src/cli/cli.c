@@ -27,6 +27,7 @@ static const char usage_text[] =
 	"  -i TITLE [-d TEXT]     open an issue in this project (alias: issue new)\n"
 	"  issues                 list this project's issues\n"
 	"  log [RUN]              recent runs and a run's trace tree (default: the latest)\n"
+	"  tool NAME JSON         run one tool here as a run would (sandbox, secrets)\n"
 	"\n"
 	"Global options:\n"
 	"  -C DIR                 act as if claw had been started in DIR\n"
@@ -149,6 +150,7 @@ static const struct command commands[] = {
 	{"-i", "issue", "new", "issue", claw_cmd_issue_new},
 	{NULL, "issues", NULL, "issues", claw_cmd_issues},
 	{NULL, "log", NULL, "log", claw_cmd_log},
+	{NULL, "tool", NULL, "tool", claw_cmd_tool},
 };
 
 /* Finds the command at args[0]; sets *skip to the words it used minus one

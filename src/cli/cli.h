@@ -77,5 +77,6 @@ int claw_cmd_init(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_issue_new(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_issues(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_log(struct claw_cli *cli, int argc, char **argv);
+int claw_cmd_tool(struct claw_cli *cli, int argc, char **argv);
 
 #endif

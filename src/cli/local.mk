@@ -5,4 +5,5 @@ libclaw_a_SOURCES += \
 	src/cli/init.c \
 	src/cli/issue.c \
 	src/cli/issues.c \
-	src/cli/log.c
+	src/cli/log.c \
+	src/cli/tool.c
