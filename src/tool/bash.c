@@ -121,9 +121,10 @@ static const struct claw_tool tool = {
 	.name = "bash",
 	.description = "Run a shell command (/bin/sh -c) in the project folder, inside a "
 		       "sandbox: the project is writable, the rest of the filesystem read-only, "
-		       "/tmp private, no network.  Returns stdout and stderr together (long "
-		       "output keeps its first and last 10000 bytes), prefixed with [exit N] "
-		       "when the command fails and [timeout after Ns] when it is killed.",
+		       "/tmp private, no network unless the operator allows it.  Returns stdout "
+		       "and stderr together (long output keeps its first and last 10000 bytes), "
+		       "prefixed with [exit N] when the command fails and [timeout after Ns] "
+		       "when it is killed.",
 	.schema = schema,
 	.risk = CLAW_TOOL_DANGEROUS,
 	.run = run,

@@ -98,7 +98,6 @@ find_mount(bool v2, char *mnt, size_t mnt_size, char *root, size_t root_size)
 
 	while (!found && rest.n > 0) {
 		struct claw_str line = claw_str_cut(&rest, '\n');
-		struct claw_str tail = line;
 		/* Fields after " - ": fstype source superoptions. */
 		const char *dash = NULL;
 		for (size_t i = 0; i + 3 <= line.n && dash == NULL; i++)
@@ -106,7 +105,7 @@ find_mount(bool v2, char *mnt, size_t mnt_size, char *root, size_t root_size)
 				dash = line.p + i + 3;
 		if (dash == NULL || memchr(line.p, '\\', line.n) != NULL)
 			continue; /* escaped paths: not worth decoding */
-		tail = (struct claw_str){dash, line.n - (size_t)(dash - line.p)};
+		struct claw_str tail = {dash, line.n - (size_t)(dash - line.p)};
 		struct claw_str fstype = field(tail, 0);
 		if (v2 ? !claw_str_eq_cstr(fstype, "cgroup2")
 		       : !(claw_str_eq_cstr(fstype, "cgroup") &&

@@ -288,7 +288,7 @@ push(struct claw_registry *reg, struct entry *e)
 {
 	if (reg->n == reg->cap) {
 		reg->cap = reg->cap != 0 ? reg->cap * 2 : 8;
-		reg->entries = claw_xrealloc(reg->entries, reg->cap * sizeof *reg->entries);
+		reg->entries = claw_xrealloc(reg->entries, reg->cap * sizeof(struct entry *));
 	}
 	reg->entries[reg->n++] = e;
 }
