@@ -148,6 +148,32 @@ own_path(bool v2, char *out, size_t size)
 	return found;
 }
 
+/* A directory under which a new cgroup gets a pids controller: any
+ * writable one of the v1 pids hierarchy; in v2 a writable one whose
+ * cgroup.subtree_control lists pids. */
+static bool
+usable(const char *dir, bool v2)
+{
+	bool ok = false;
+
+	if (access(dir, W_OK) != 0)
+		return false;
+	if (!v2)
+		return true;
+	char *path = claw_xasprintf("%s/cgroup.subtree_control", dir);
+	char *text = slurp(path);
+	struct claw_str rest = claw_str_trim(claw_str_from(text));
+	while (!ok && rest.n > 0)
+		ok = claw_str_eq_cstr(claw_str_cut(&rest, ' '), "pids");
+	free(text);
+	free(path);
+	return ok;
+}
+
+/* Tries claw's own cgroup, then the root of the hierarchy (where v2's
+ * rule against processes in inner cgroups does not apply, so root can
+ * usually make one there even when claw's own cgroup cannot have
+ * children with controllers). */
 static bool
 try_locate(bool v2)
 {
@@ -162,12 +188,17 @@ try_locate(bool v2)
 	if (strcmp(root, "/") != 0 && strncmp(path, root, rl) == 0)
 		rel = path + rl;
 	int n = snprintf(base_dir, sizeof base_dir, "%s%s", mnt, strcmp(rel, "/") == 0 ? "" : rel);
-	if (n < 0 || (size_t)n >= sizeof base_dir || access(base_dir, W_OK) != 0) {
-		base_dir[0] = '\0';
-		return false;
+	if (n > 0 && (size_t)n < sizeof base_dir && usable(base_dir, v2)) {
+		base_v2 = v2;
+		return true;
 	}
-	base_v2 = v2;
-	return true;
+	if (usable(mnt, v2)) {
+		(void)snprintf(base_dir, sizeof base_dir, "%s", mnt);
+		base_v2 = v2;
+		return true;
+	}
+	base_dir[0] = '\0';
+	return false;
 }
 
 static void

@@ -5,10 +5,11 @@
  * never applies it to uid 0 (copy_process exempts the root user whatever
  * its capabilities or user namespace), so claw running as root, as it does
  * in many containers, would let a fork bomb in a build take the machine.  A
- * pids cgroup limits root too.  When claw can create a child cgroup with a
- * pids controller (cgroup v1 "pids" hierarchy, or v2 with pids enabled for
- * its cgroup's children), each command runs in a fresh one with pids.max
- * set, and claw_cgroup_destroy() kills whatever is left in it, which also
+ * pids cgroup limits root too.  When claw can create a cgroup with a pids
+ * controller (in the cgroup v1 "pids" hierarchy, or in v2 below a cgroup
+ * whose subtree_control has pids; under claw's own cgroup or, failing that,
+ * at the root of the hierarchy), each command runs in a fresh one with
+ * pids.max set, and claw_cgroup_destroy() kills whatever is left in it, which also
  * catches processes that escaped their process group with setsid.
  *
  * Where it cannot (an unprivileged user without delegation: the usual
@@ -26,7 +27,7 @@
 
 struct claw_cgroup;
 
-/* Creates a fresh cgroup "claw-<pid>-<n>" under claw's own pids cgroup with
+/* Creates a fresh cgroup "claw-<pid>-<n>" (see above for where) with
  * pids.max = pids_max.  CLAW_ENOTFOUND (with the reason) when there is no
  * writable pids controller here.  Caller destroys. */
 enum claw_err claw_cgroup_create(int64_t pids_max, struct claw_cgroup **out,
