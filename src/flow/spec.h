@@ -78,6 +78,10 @@ struct claw_registry; /* src/tool/registry.h */
 #define CLAW_SPEC_ROUNDS_DEFAULT 2
 #define CLAW_SPEC_ROUNDS_MIN 1
 #define CLAW_SPEC_ROUNDS_MAX 5
+/* Largest budget a workflow may ask for (whatever the ceiling). */
+#define CLAW_SPEC_BUDGET_TOKENS_MAX INT64_C(1000000000000)
+#define CLAW_SPEC_BUDGET_SECONDS_MAX INT64_C(31536000)         /* a year */
+#define CLAW_SPEC_BUDGET_USD_MICROS_MAX INT64_C(1000000000000) /* $1 000 000 */
 /* Problems kept in a struct claw_problems; later ones are only counted. */
 #define CLAW_SPEC_PROBLEMS_MAX 64
 /* Largest string a placeholder expansion may produce (one string value). */
@@ -251,8 +255,8 @@ enum claw_err claw_workflow_expand_args(const struct claw_step *step,
 /* ------------------------------------------------------------ output */
 
 /* Appends the canonical JSON form of wf to out (compact, fixed key order,
- * defaults written out: agent for ai steps, max_rounds where a critic or
- * back_to uses it).  claw_workflow_parse() of it gives an equal workflow.
+ * defaults written out: agent for ai steps; max_rounds where a critic or
+ * back_to uses it or it is not the default).  claw_workflow_parse() of it gives an equal workflow.
  * Returns out's sticky error. */
 enum claw_err claw_workflow_to_json(const struct claw_workflow *wf, struct claw_buf *out);
 
