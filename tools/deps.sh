@@ -2,7 +2,7 @@
 # Sourced by tools/test and tools/up.
 
 CLAW_BUILD_DEPS="gcc make autoconf automake pkg-config libsqlite3-dev libcurl4-openssl-dev
-libjson-c-dev libfcgi-dev clang-format sqlite3"
+libjson-c-dev libfcgi-dev clang-format sqlite3 bubblewrap"
 
 # claw_install_missing PKG...: apt-get installs the ones dpkg does not know.
 claw_install_missing() {
