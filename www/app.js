@@ -1,0 +1,198 @@
+// app — the dashboard's entry: header, project picker, routing, toasts.
+//
+// Routes live in the URL hash so a view can be bookmarked and reloaded:
+//   #/                          first project's board
+//   #/KEY                       board of project KEY
+//   #/KEY/issue/ID              issue ID, following its latest run
+//   #/KEY/issue/ID/run/RUN      issue ID showing run RUN
+// One ProjectStore (one board stream) per tab, kept while the project stays
+// the same; the issue view adds at most one run stream.
+
+import { api } from './api.js';
+import { h, replace } from './dom.js';
+import { openForm, field } from './dialog.js';
+import { ProjectStore } from './project.js';
+import { BoardView } from './board.js';
+import { IssueView } from './issue.js';
+
+const KEY_RE = /^[A-Za-z0-9-]{1,200}$/;
+
+const ui = {
+	main: document.getElementById('main'),
+	picker: document.getElementById('project-picker'),
+	addProject: document.getElementById('add-project'),
+	conn: document.getElementById('board-conn'),
+	health: document.getElementById('health'),
+	banner: document.getElementById('banner'),
+	toasts: document.getElementById('toasts'),
+};
+
+const state = {
+	projects: [],
+	store: null,   // ProjectStore of the selected project
+	view: null,    // BoardView | IssueView
+	route: '',
+};
+
+function parseRoute() {
+	const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+	const key = parts[0] && KEY_RE.test(parts[0]) ? parts[0] : '';
+	const route = { key, issue: 0, run: 0 };
+	if (parts[1] === 'issue' && /^\d+$/.test(parts[2] || '')) route.issue = Number(parts[2]);
+	if (parts[3] === 'run' && /^\d+$/.test(parts[4] || '')) route.run = Number(parts[4]);
+	return route;
+}
+
+export function navigate(hash, replaceState) {
+	if (location.hash === hash) return;
+	if (replaceState) {
+		history.replaceState(null, '', hash);
+		render();
+	} else location.hash = hash;
+}
+
+export function toast(message, isError) {
+	const t = h('div', { class: `toast${isError ? ' err' : ''}`, role: isError ? 'alert' : 'status' }, message);
+	ui.toasts.append(t);
+	setTimeout(() => t.remove(), isError ? 8000 : 3500);
+}
+
+async function loadProjects() {
+	try {
+		const list = await api.projects();
+		state.projects = Array.isArray(list) ? list : [];
+	} catch (e) {
+		state.projects = [];
+		toast(`projects: ${e.message}`, true);
+	}
+	renderPicker();
+}
+
+function renderPicker() {
+	const key = state.store ? state.store.key : parseRoute().key;
+	replace(ui.picker,
+		state.projects.length ? null : h('option', { value: '' }, 'no projects'),
+		state.projects.map((p) => h('option', { value: p.key }, p.name || p.key)));
+	ui.picker.value = key;
+	ui.picker.disabled = !state.projects.length;
+}
+
+async function registerProject() {
+	const path = h('input', { name: 'path', required: true, autocomplete: 'off', spellcheck: 'false',
+		placeholder: '/home/me/src/myproject' });
+	const desc = h('input', { name: 'description', autocomplete: 'off', placeholder: 'optional' });
+	const made = await openForm({
+		title: 'Register a project', submit: 'Register',
+		fields: [field('Folder (absolute path on the server)', path,
+			'An existing folder; claw keeps its state outside it.'), field('Description', desc)],
+		onSubmit: () => api.registerProject(path.value.trim(), desc.value.trim()),
+	});
+	if (made && made.key) {
+		await loadProjects();
+		navigate(`#/${encodeURIComponent(made.key)}`);
+		toast(`Registered ${made.name || made.key}`);
+	}
+}
+
+function setConn(s) {
+	ui.conn.dataset.state = s;
+	ui.conn.textContent = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…',
+		closed: 'offline', ended: 'offline' }[s] || s;
+	ui.conn.title = `board stream: ${s}`;
+}
+
+function render() {
+	const route = parseRoute();
+	if (!route.key) {
+		if (state.projects.length) return navigate(`#/${encodeURIComponent(state.projects[0].key)}`, true);
+		return showWelcome();
+	}
+	const project = state.projects.find((p) => p.key === route.key);
+	if (!project) {
+		closeView();
+		ui.main.replaceChildren(h('div', { class: 'empty-state' },
+			h('h1', null, 'Unknown project'),
+			h('p', null, `No project with the key “${route.key}” is registered here.`),
+			h('p', null, h('a', { href: '#/' }, 'Back to the first project'))));
+		return undefined;
+	}
+	if (!state.store || state.store.key !== route.key) {
+		closeView();
+		if (state.store) state.store.close();
+		state.store = new ProjectStore(route.key).start();
+		state.store.onConn(setConn);
+		ui.conn.hidden = false;
+	}
+	ui.picker.value = route.key;
+	const sig = `${route.key}/${route.issue}/${route.run}`;
+	if (sig === state.route && state.view) return undefined;
+	state.route = sig;
+	closeView(true);
+	if (route.issue) {
+		state.view = new IssueView({ store: state.store, id: route.issue, runId: route.run, navigate, toast });
+		document.title = `#${route.issue} · ${project.name || project.key} · claw`;
+	} else {
+		state.view = new BoardView({ store: state.store, project, navigate });
+		document.title = `${project.name || project.key} · claw`;
+	}
+	ui.main.replaceChildren(state.view.el);
+	window.scrollTo(0, 0);
+	return undefined;
+}
+
+function closeView(keepStore) {
+	if (state.view) state.view.destroy();
+	state.view = null;
+	state.route = '';
+	if (!keepStore && state.store) {
+		state.store.close();
+		state.store = null;
+		ui.conn.hidden = true;
+	}
+}
+
+function showWelcome() {
+	closeView();
+	ui.main.replaceChildren(h('div', { class: 'empty-state welcome' },
+		h('h1', null, 'No project yet'),
+		h('p', null, 'Register a folder on the server (often a git repository). claw writes a solver for each ' +
+			'issue you open against it, asks you to approve it, and runs it.'),
+		h('button', { class: 'btn primary', onclick: registerProject }, 'Register a project'),
+		h('p', { class: 'muted' }, 'Or from a shell on the server: ', h('code', null, 'claw -c /path/to/project'))));
+}
+
+async function pollHealth() {
+	if (document.hidden) return;
+	try {
+		const hl = await api.health();
+		const active = Number(hl.runs_active) || 0;
+		const queued = Number(hl.runs_queued) || 0;
+		ui.health.textContent = `${active} running${queued ? ` · ${queued} queued` : ''}`;
+		ui.health.title = `claw ${hl.version || ''}`;
+		ui.health.classList.toggle('busy', active > 0);
+		const demo = hl.demo === true || hl.model === 'demo' || hl.agent === 'demo';
+		ui.banner.hidden = !demo;
+		if (demo) {
+			replace(ui.banner, h('strong', null, 'Demo model. '),
+				typeof hl.demo_note === 'string' ? hl.demo_note
+					: 'This server answers with a scripted demo model, not a real one: runs show how claw works, not real solutions.');
+		}
+	} catch {
+		ui.health.textContent = 'server unreachable';
+		ui.health.classList.remove('busy');
+	}
+}
+
+ui.picker.addEventListener('change', () => navigate(`#/${encodeURIComponent(ui.picker.value)}`));
+ui.addProject.addEventListener('click', registerProject);
+window.addEventListener('hashchange', render);
+document.addEventListener('keydown', (ev) => {
+	if (ev.key === 'Escape' && !document.querySelector('dialog[open]') && parseRoute().issue &&
+	    !/^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement?.tagName)) {
+		navigate(`#/${encodeURIComponent(parseRoute().key)}`);
+	}
+});
+
+pollHealth();
+setInterval(pollHealth, 15000);
+loadProjects().then(render);

@@ -1,0 +1,246 @@
+// gate — the panel where a person answers a parked run (SPEC.md 6, 7).
+//
+// Three kinds: a free-text `question`; an `approve` gate whose payload is
+// the generated solver (shown step by step with goals, tools and critic
+// rubrics) and is approved, rejected, or rejected with feedback; and a
+// `budget` gate showing spent against limit, answered by granting more or
+// stopping.  The panel is rebuilt only when the gate changes, so text being
+// typed survives board updates.  Answers go to POST .../answer; the gate
+// disappears when the board says the issue no longer waits on it.
+
+import { api } from './api.js';
+import { h, replace } from './dom.js';
+import { confirmAction } from './dialog.js';
+import { renderMarkdown } from './markdown.js';
+import { parseMaybe } from './trace.js';
+import * as fmt from './format.js';
+
+export class GatePanel {
+	constructor({ key, issueId }) {
+		this.key = key;
+		this.issueId = issueId;
+		this.el = h('section', { class: 'gate-panel', hidden: true, 'aria-live': 'polite' });
+		this.shown = '';
+	}
+
+	// gate: the issue's {id, kind, prompt} or null; question: the trace row's
+	// data for that gate when the run view has it; solver: the issue's latest
+	// solver from GET issue (fallback payload of an approval).
+	update({ gate, question, solver }) {
+		if (!gate) {
+			this.el.hidden = true;
+			replace(this.el);
+			this.shown = '';
+			return;
+		}
+		let payload = question ? parseMaybe(question.payload) : null;
+		if ((payload === null || payload === undefined) && gate.kind === 'approve' && solver)
+			payload = parseMaybe(solver.spec ?? solver);
+		const sig = `${gate.id}:${payload ? 1 : 0}`;
+		if (sig === this.shown) return;
+		this.shown = sig;
+		this.gate = gate;
+		this.el.hidden = false;
+		this.el.className = `gate-panel g-${gate.kind}`;
+		const prompt = gate.prompt || (question && question.prompt) || '';
+		this.status = h('p', { class: 'gate-status', role: 'status' });
+		const body = gate.kind === 'approve' ? this.approve(payload)
+			: gate.kind === 'budget' ? this.budget(payload) : this.question();
+		replace(this.el,
+			h('header', null,
+				h('span', { class: 'gate-icon', 'aria-hidden': 'true' }, gate.kind === 'budget' ? '$' : gate.kind === 'approve' ? '✓' : '?'),
+				h('h2', null, { question: 'The run asks a question', approve: 'Approve the solver',
+					budget: 'Budget exhausted' }[gate.kind] || 'The run is waiting'),
+				h('span', { class: 'gate-id' }, `gate ${gate.id}`)),
+			prompt ? h('div', { class: 'gate-prompt' }, renderMarkdown(prompt)) : null,
+			body, this.status);
+	}
+
+	async send(body, buttons) {
+		for (const b of buttons) b.disabled = true;
+		this.status.className = 'gate-status';
+		this.status.textContent = 'sending…';
+		try {
+			await api.answer(this.key, this.issueId, { gate: this.gate.id, ...body });
+			this.status.className = 'gate-status ok';
+			this.status.textContent = 'Answer recorded. The run continues…';
+		} catch (e) {
+			for (const b of buttons) b.disabled = false;
+			this.status.className = 'gate-status form-error';
+			this.status.textContent = e.message;
+		}
+	}
+
+	question() {
+		const text = h('textarea', { rows: 4, 'aria-label': 'your answer', placeholder: 'Your answer…' });
+		const btn = h('button', { class: 'btn primary', type: 'submit' }, 'Send answer');
+		const form = h('form', { class: 'gate-form' }, text, h('div', { class: 'actions' },
+			h('small', { class: 'hint' }, 'Ctrl+Enter to send'), btn));
+		form.addEventListener('submit', (ev) => {
+			ev.preventDefault();
+			if (!text.value.trim()) {
+				text.focus();
+				return;
+			}
+			this.send({ text: text.value.trim() }, [btn]);
+		});
+		text.addEventListener('keydown', (ev) => {
+			if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
+				ev.preventDefault();
+				form.requestSubmit();
+			}
+		});
+		return form;
+	}
+
+	approve(payload) {
+		const spec = payload && typeof payload === 'object' && !payload.steps && payload.spec
+			? parseMaybe(payload.spec) : payload;
+		const feedback = h('textarea', { rows: 3, 'aria-label': 'feedback for the planner',
+			placeholder: 'What should the solver do differently?' });
+		const fbBox = h('div', { class: 'feedback', hidden: true }, feedback);
+		const approve = h('button', { class: 'btn ok', type: 'button' }, 'Approve');
+		const withFb = h('button', { class: 'btn', type: 'button' }, 'Reject with feedback…');
+		const reject = h('button', { class: 'btn danger', type: 'button' }, 'Reject');
+		const all = [approve, withFb, reject];
+		approve.addEventListener('click', () => this.send({ decision: 'approve' }, all));
+		withFb.addEventListener('click', () => {
+			if (fbBox.hidden) {
+				fbBox.hidden = false;
+				withFb.textContent = 'Send feedback';
+				feedback.focus();
+				return;
+			}
+			if (!feedback.value.trim()) {
+				feedback.focus();
+				return;
+			}
+			this.send({ decision: 'reject', text: feedback.value.trim() }, all);
+		});
+		feedback.addEventListener('keydown', (ev) => {
+			if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) withFb.click();
+		});
+		reject.addEventListener('click', async () => {
+			if (await confirmAction('Reject the solver?',
+				'The run ends without running it and the issue waits. Start it again to generate a new solver.',
+				'Reject')) this.send({ decision: 'reject' }, all);
+		});
+		return h('div', { class: 'approve' }, solverView(spec), fbBox,
+			h('div', { class: 'actions' }, approve, withFb, reject));
+	}
+
+	budget(payload) {
+		const lines = budgetLines(payload);
+		const main = lines.find((l) => l.limit && l.spent >= l.limit) || lines[0];
+		const unit = main ? main.what : 'tokens';
+		const amount = h('input', { type: 'number', min: 0, step: unit === 'usd' ? '0.01' : '1',
+			'aria-label': `amount to grant (${UNIT[unit]})`,
+			value: main && main.limit ? String(main.limit) : '' });
+		const grant = h('button', { class: 'btn ok', type: 'submit' }, 'Grant');
+		const stop = h('button', { class: 'btn danger', type: 'button' }, 'Stop the run');
+		const form = h('form', { class: 'gate-form budget-form' },
+			h('div', { class: 'meters' }, lines.map(meter)),
+			!lines.length && payload ? h('pre', null, JSON.stringify(payload, null, 2)) : null,
+			h('div', { class: 'actions' },
+				h('label', { class: 'inline' }, 'Grant ', amount, ` ${UNIT[unit]} more`), grant, stop));
+		form.addEventListener('submit', (ev) => {
+			ev.preventDefault();
+			const v = Number(amount.value);
+			if (!(v > 0)) {
+				amount.focus();
+				return;
+			}
+			this.send({ decision: 'grant', amount: unit === 'usd' ? Math.round(v * 1e6) : Math.round(v) }, [grant, stop]);
+		});
+		stop.addEventListener('click', async () => {
+			if (await confirmAction('Stop the run?', 'The run ends here, failed for budget; its work so far stays in the project.', 'Stop'))
+				this.send({ decision: 'stop' }, [grant, stop]);
+		});
+		return form;
+	}
+}
+
+const UNIT = { tokens: 'tokens', usd: 'USD', seconds: 'seconds' };
+
+// The budget payload as lines {what: tokens|usd|seconds, spent, limit}.
+// Accepts {spent: N, limit: N, kind|what|unit: ...} or per-dimension
+// objects {spent: {tokens, usd|usd_micros, seconds}, limit: {...}}.
+export function budgetLines(p) {
+	p = parseMaybe(p);
+	if (!p || typeof p !== 'object') return [];
+	const norm = (what) => {
+		const w = String(what || '').toLowerCase();
+		if (/usd|cost|micro|\$/.test(w)) return 'usd';
+		if (/sec|time|ms/.test(w)) return 'seconds';
+		return 'tokens';
+	};
+	const scale = (what, v, key) => {
+		v = Number(v) || 0;
+		if (what === 'usd' && /micro/.test(key)) return v / 1e6;
+		if (what === 'seconds' && /(^|_)ms$/.test(key)) return v / 1000;
+		return v;
+	};
+	if (typeof p.spent !== 'object' && (p.spent !== undefined || p.limit !== undefined)) {
+		const key = String(p.what || p.kind || p.unit || p.budget || p.dimension || 'tokens');
+		const what = norm(key);
+		return [{ what, spent: scale(what, p.spent, key), limit: scale(what, p.limit, key) }];
+	}
+	const spent = p.spent || {};
+	const limit = p.limit || {};
+	const out = [];
+	for (const k of new Set([...Object.keys(spent), ...Object.keys(limit)])) {
+		const what = norm(k);
+		out.push({ what, spent: scale(what, spent[k], k), limit: scale(what, limit[k], k) });
+	}
+	return out;
+}
+
+function show(what, v) {
+	if (what === 'usd') return fmt.usd(v);
+	if (what === 'seconds') return fmt.duration(v * 1000);
+	return `${fmt.tokens(v)} tokens`;
+}
+
+function meter(l) {
+	const pct = l.limit ? Math.min(100, (100 * l.spent) / l.limit) : 0;
+	return h('div', { class: `meter${l.limit && l.spent >= l.limit ? ' over' : ''}` },
+		h('div', { class: 'meter-text' }, h('b', null, show(l.what, l.spent)), ' spent of ',
+			h('b', null, l.limit ? show(l.what, l.limit) : 'no limit')),
+		h('div', { class: 'meter-bar', role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': l.limit || 0,
+			'aria-valuenow': l.spent, 'aria-label': `${l.what} spent` }, h('span', { style: { width: `${pct}%` } })));
+}
+
+// A solver spec (SPEC.md 4) as a readable plan.
+export function solverView(spec) {
+	if (!spec || typeof spec !== 'object' || !Array.isArray(spec.steps)) {
+		return h('div', { class: 'solver' }, spec ? h('pre', null, typeof spec === 'string' ? spec : JSON.stringify(spec, null, 2))
+			: h('p', { class: 'muted' }, 'The solver is not available yet.'));
+	}
+	const critics = spec.critics && typeof spec.critics === 'object' ? spec.critics : {};
+	const budget = spec.budget && typeof spec.budget === 'object' ? spec.budget : null;
+	return h('div', { class: 'solver' },
+		h('div', { class: 'solver-head' },
+			h('span', { class: 'solver-name' }, spec.name || 'solver'),
+			h('span', { class: 'muted' }, `${spec.steps.length} step${spec.steps.length === 1 ? '' : 's'}`),
+			budget ? h('span', { class: 'muted' }, 'budget ', [
+				budget.tokens ? `${fmt.tokens(budget.tokens)} tokens` : null,
+				budget.seconds ? fmt.duration(budget.seconds * 1000) : null,
+				budget.usd ? fmt.usd(budget.usd) : null].filter(Boolean).join(' · ')) : null),
+		spec.summary ? h('p', { class: 'solver-summary' }, spec.summary) : null,
+		h('ol', { class: 'solver-steps' }, spec.steps.map((s) => h('li', { class: 'solver-step' },
+			h('div', { class: 'step-head' },
+				h('span', { class: 'step-name' }, s.name || '?'),
+				h('span', { class: 'chip role' }, s.agent || 'worker'),
+				s.critic ? h('span', { class: 'chip critic', title: 'critic rubric' }, `critic: ${s.critic}`) : null,
+				s.max_rounds ? h('span', { class: 'chip' }, `≤ ${s.max_rounds} rounds`) : null,
+				s.back_to ? h('span', { class: 'chip back' }, `on reject ↩ ${s.back_to}`) : null),
+			s.goal ? h('div', { class: 'step-goal' }, renderMarkdown(s.goal)) : null,
+			s.call ? h('div', { class: 'step-call' }, h('span', { class: 'muted' }, 'tool step: '),
+				h('code', null, `${s.call.tool}(${JSON.stringify(s.call.args ?? {})})`)) : null,
+			Array.isArray(s.tools) ? h('div', { class: 'tools' }, s.tools.length
+				? s.tools.map((t) => h('span', { class: 'chip tool' }, t)) : h('span', { class: 'muted' }, 'no tools')) : null,
+			s.critic && critics[s.critic] ? h('div', { class: 'rubric' },
+				h('span', { class: 'rubric-name' }, s.critic), renderMarkdown(critics[s.critic])) : null,
+			Array.isArray(s.params) && s.params.length ? h('ul', { class: 'params' }, s.params.map((p) =>
+				h('li', null, h('code', null, p.name), ` → ${p.for}: ${p.instruction}`))) : null))));
+}

@@ -1,0 +1,193 @@
+// issue — one issue: its header and actions, the gate panel, the run view,
+// the description and the runs list.
+//
+// The issue itself comes from the ProjectStore (kept live by the board
+// stream); GET issue adds the solver.  The run shown is the one named in
+// the URL, else the latest; while the URL names none, a new run of the issue
+// (started here or elsewhere) is followed automatically.
+
+import { api } from './api.js';
+import { h, replace, pill } from './dom.js';
+import { confirmAction } from './dialog.js';
+import { renderMarkdown } from './markdown.js';
+import { RunView } from './run.js';
+import { GatePanel } from './gate.js';
+import { latestRun } from './board.js';
+import * as fmt from './format.js';
+
+export class IssueView {
+	constructor({ store, id, runId, navigate, toast }) {
+		this.store = store;
+		this.key = store.key;
+		this.id = Number(id);
+		this.pinnedRun = runId ? Number(runId) : 0;
+		this.navigate = navigate;
+		this.toast = toast;
+		this.run = null;
+		this.detail = null;
+		this.sig = '';
+
+		this.gate = new GatePanel({ key: this.key, issueId: this.id });
+		this.head = h('div', { class: 'issue-head' });
+		this.runBox = h('div', { class: 'run-box' });
+		this.desc = h('section', { class: 'side-box' });
+		this.runs = h('section', { class: 'side-box' });
+		this.facts = h('section', { class: 'side-box' });
+		this.el = h('section', { class: 'issue-view' },
+			this.head,
+			h('div', { class: 'issue-grid' },
+				h('div', { class: 'issue-main' }, this.gate.el, this.runBox),
+				h('aside', { class: 'issue-side' }, this.desc, this.runs, this.facts)));
+		this.unsub = store.on((changed) => {
+			if (changed === null || Number(changed) === this.id) this.update();
+		});
+		this.update();
+		this.loadDetail();
+	}
+
+	issue() {
+		return this.store.get(this.id);
+	}
+
+	async loadDetail() {
+		try {
+			this.detail = await api.issue(this.key, this.id);
+			if (this.detail && !this.store.get(this.id)) this.store.put(this.detail);
+			this.update(true);
+		} catch (e) {
+			if (e.status === 404) {
+				replace(this.head, h('a', { class: 'back', href: `#/${encodeURIComponent(this.key)}` }, '← Board'));
+				replace(this.runBox, h('p', { class: 'empty-state' }, `Issue #${this.id} not found.`));
+			}
+		}
+	}
+
+	update(force) {
+		const issue = this.issue() || this.detail;
+		if (!issue) return;
+		const sig = JSON.stringify([issue.status, issue.live, issue.title, issue.runs, issue.gate, issue.done, issue.steps,
+			issue.tokensIn, issue.tokensOut, issue.tokensCached, issue.costUsd, issue.desc]);
+		if (sig === this.sig && !force) return;
+		const gateChanged = JSON.stringify(issue.gate) !== JSON.stringify((this.last || {}).gate);
+		const runsChanged = JSON.stringify(issue.runs) !== JSON.stringify((this.last || {}).runs);
+		this.sig = sig;
+		this.last = issue;
+		this.renderHead(issue);
+		this.renderSide(issue);
+		this.pickRun(issue);
+		this.renderGate();
+		// A new gate (approval) or a new run: the solver may have changed.
+		if (!force && (gateChanged || runsChanged)) this.loadDetail();
+	}
+
+	renderHead(issue) {
+		const active = issue.live || ['queued', 'inprogress'].includes(issue.status);
+		const start = h('button', { class: 'btn primary', onclick: () => this.act('start') },
+			(issue.runs || []).length ? '▶ Run again' : '▶ Start');
+		const stop = h('button', { class: 'btn', onclick: () => this.act('stop') }, '■ Stop');
+		const close = h('button', { class: 'btn danger-quiet', onclick: () => this.act('close') }, 'Close issue');
+		replace(this.head,
+			h('a', { class: 'back', href: `#/${encodeURIComponent(this.key)}`, title: 'back to the board (Esc)' }, '← Board'),
+			h('h1', null, h('span', { class: 'id' }, `#${issue.id}`), ' ', issue.title),
+			pill(issue.status, fmt.STATUS_LABEL[issue.status] || issue.status),
+			issue.live ? h('span', { class: 'live-dot', title: 'a run is active' }) : null,
+			h('span', { class: 'spacer' }),
+			h('div', { class: 'actions' }, active ? stop : start, issue.status !== 'closed' ? close : null));
+	}
+
+	renderSide(issue) {
+		const desc = issue.desc ?? issue.description ?? '';
+		replace(this.desc, h('h3', null, 'Description'),
+			desc.trim() ? renderMarkdown(desc) : h('p', { class: 'muted' }, 'No description.'));
+		const runs = Array.isArray(issue.runs) ? issue.runs : [];
+		const shown = this.run ? this.run.runId : 0;
+		replace(this.runs, h('h3', null, 'Runs'), runs.length ? h('ol', { class: 'runs-list', reversed: true },
+			runs.slice().reverse().map((r) => h('li', null, h('a', {
+				href: `#/${encodeURIComponent(this.key)}/issue/${this.id}/run/${r.id}`,
+				class: r.id === shown ? 'current' : '', 'aria-current': r.id === shown ? 'true' : null,
+			}, h('span', null, `Run ${r.n}`), pill(r.status), h('span', { class: 'muted' }, `id ${r.id}`)))))
+			: h('p', { class: 'muted' }, 'Not run yet.'));
+		const s = this.detail && this.detail.solver;
+		const steps = Number(issue.steps) || 0;
+		replace(this.facts, h('h3', null, 'Latest run'), h('dl', { class: 'facts' },
+			h('dt', null, 'progress'), h('dd', null, steps ? `${issue.done || 0} of ${steps} steps` : '–'),
+			h('dt', null, 'tokens'), h('dd', null, `${fmt.tokens(issue.tokensIn)} in · ${fmt.tokens(issue.tokensOut)} out · ` +
+				`${fmt.tokens(issue.tokensCached)} cached`),
+			h('dt', null, 'cost'), h('dd', null, fmt.usd(issue.costUsd)),
+			s ? [h('dt', null, 'solver'), h('dd', null, `v${s.version ?? '?'} `, s.status ? pill(s.status) : null,
+				s.decidedBy ? h('span', { class: 'muted' }, ` by ${s.decidedBy}`) : null)] : null,
+			issue.updatedMs ? [h('dt', null, 'updated'), h('dd', { title: new Date(issue.updatedMs).toLocaleString() },
+				fmt.ago(issue.updatedMs))] : null));
+	}
+
+	pickRun(issue) {
+		const runs = Array.isArray(issue.runs) ? issue.runs : [];
+		let want = this.pinnedRun ? runs.find((r) => r.id === this.pinnedRun) || { id: this.pinnedRun, n: '' }
+			: latestRun(issue);
+		// A run just started here that the board has not announced yet.
+		if (!this.pinnedRun && this.started && (!want || want.id < this.started.id)) want = this.started;
+		if (!want) {
+			if (!this.run) replace(this.runBox, h('div', { class: 'empty-state' },
+				h('p', null, 'This issue has not been run yet.'),
+				h('p', { class: 'muted' }, 'Start it: claw writes a solver for it, asks you to approve it, then runs it.')));
+			return;
+		}
+		if (this.run && this.run.runId === want.id) return;
+		if (this.run) this.run.destroy();
+		this.run = new RunView({
+			key: this.key, runId: want.id, runN: want.n,
+			onModel: () => this.renderGate(),
+			onEnd: () => this.renderGate(),
+		});
+		replace(this.runBox, this.run.el);
+		this.renderSide(issue);
+	}
+
+	renderGate() {
+		const issue = this.issue() || this.detail;
+		if (!issue) return;
+		let gate = issue.gate || null;
+		const model = this.run && this.run.model;
+		// The board's gate is the truth; a run view seeing an open question
+		// before the board does may show it too (same id once both agree).
+		if (!gate && model && !this.run.status && issue.live) {
+			const q = model.openGate();
+			if (q) gate = { id: q.spanId, kind: q.data.kind, prompt: q.data.prompt };
+		}
+		const q = gate && model ? model.question(gate.id) : null;
+		if (q && q.answer) gate = null; // answered: the board will catch up
+		let question = q ? q.data : null;
+		// GET issue carries the open gate's payload: enough when the run
+		// view shows another run, or has not replayed the question yet.
+		const dg = this.detail && this.detail.gate;
+		if (!question && gate && dg && dg.id === gate.id && dg.payload !== undefined)
+			question = { prompt: dg.prompt, payload: dg.payload };
+		this.gate.update({ gate, question, solver: this.detail && this.detail.solver });
+	}
+
+	async act(what) {
+		const issue = this.issue();
+		if (what === 'stop' && !(await confirmAction(`Stop run of #${this.id}?`,
+			'The run stops at its next safe point and is marked failed; the issue goes back to open.', 'Stop run'))) return;
+		if (what === 'close' && !(await confirmAction(`Close #${this.id}?`,
+			issue && issue.live ? 'Its active run is stopped first.' : 'The issue moves to closed.', 'Close issue'))) return;
+		try {
+			const res = await api[what](this.key, this.id);
+			if (what === 'start' && res && res.runId) {
+				this.pinnedRun = 0;
+				this.started = { id: Number(res.runId), n: (issue && issue.runs ? issue.runs.length : 0) + 1 };
+				this.pickRun(this.issue() || issue);
+				this.toast(res.queued ? `Run queued (id ${res.runId})` : `Run started (id ${res.runId})`);
+				this.navigate(`#/${encodeURIComponent(this.key)}/issue/${this.id}`, true);
+			} else if (what === 'stop') this.toast('Stop requested');
+			else if (what === 'close') this.toast(`Issue #${this.id} closed`);
+		} catch (e) {
+			this.toast(e.message, true);
+		}
+	}
+
+	destroy() {
+		this.unsub();
+		if (this.run) this.run.destroy();
+	}
+}

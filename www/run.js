@@ -1,0 +1,493 @@
+// run — one run, live: totals, the trace waterfall and the artifacts.
+//
+// RunView owns the tab's only run EventSource.  Rows are queued as they
+// arrive and filed into a TraceModel in small batches; only new and changed
+// nodes touch the DOM.  The waterfall's time axis is a pair of CSS custom
+// properties on the tree (--t-span) and on each row (--s start, --w width,
+// in ms since the first row), so a tick of the clock restyles one element
+// plus the spans that are still open.
+//
+// Auto-follow: while the tree is scrolled to its bottom, new rows keep it
+// there; scrolling up stops that and shows a "follow" button.
+
+import { api, streams } from './api.js';
+import { h, replace, pill } from './dom.js';
+import { Stream } from './stream.js';
+import { TraceModel, parseMaybe } from './trace.js';
+import * as fmt from './format.js';
+
+const LEVELS = [['10', 'debug'], ['20', 'info'], ['30', 'notice']];
+const BADGE = {
+	workflow: 'wf', step: 'step', ai: 'ai', turn: 'turn', prompt: 'prompt', reply: 'reply',
+	tool: 'tool', 'tool-result': 'result', artifact: 'artifact', handoff: 'handoff',
+	question: 'gate', answer: 'answer', back: 'back', retry: 'retry', note: 'note',
+};
+
+export class RunView {
+	// opts: {key, runId, runN, onModel(model), onEnd(status)}
+	constructor(opts) {
+		this.opts = opts;
+		this.key = opts.key;
+		this.runId = opts.runId;
+		this.model = new TraceModel();
+		this.els = new Map();     // node → element
+		this.open = new Set();    // span nodes still running (their bars grow)
+		this.queue = [];
+		this.flushTimer = 0;
+		this.follow = true;
+		this.status = null;       // final status after `end`
+		this.lastArrival = 0;     // performance.now() of the last row
+		this.artTimer = 0;
+
+		this.conn = h('span', { class: 'conn', 'data-state': 'connecting' }, 'connecting');
+		this.totals = h('div', { class: 'run-totals' });
+		this.levelSel = h('select', { 'aria-label': 'detail level', onchange: () => this.applyLevel() },
+			LEVELS.map(([v, l]) => h('option', { value: v }, l)));
+		this.levelSel.value = localStorage.getItem('claw.level') || '10';
+		this.followBtn = h('button', { class: 'btn small follow', hidden: true, onclick: () => this.resumeFollow() },
+			'↓ follow');
+		this.tree = h('div', { class: 'tree', role: 'tree', 'aria-label': 'run trace' });
+		this.scroller = h('div', { class: 'trace', tabindex: 0 },
+			h('div', { class: 'tree-head', 'aria-hidden': 'true' },
+				h('span', null, 'span'), h('span', null, 'tokens in/out'), h('span', null, 'cost'),
+				h('span', null, 'time'), h('span', { class: 'axis' }, h('span', { class: 'axis-end' }))),
+			this.tree,
+			h('p', { class: 'tree-empty' }, 'Waiting for the first trace row…'));
+		this.scroller.addEventListener('scroll', () => {
+			const atBottom = this.scroller.scrollTop + this.scroller.clientHeight >= this.scroller.scrollHeight - 12;
+			if (atBottom !== this.follow) {
+				this.follow = atBottom;
+				this.followBtn.hidden = atBottom;
+			}
+		}, { passive: true });
+		this.artList = h('div', { class: 'artifacts' }, h('p', { class: 'muted' }, 'No artifacts yet.'));
+
+		this.el = h('section', { class: 'run-view', 'aria-label': `run ${opts.runN ?? ''}` },
+			h('div', { class: 'run-head' },
+				h('h2', null, `Run ${opts.runN ?? ''}`, h('span', { class: 'run-id' }, ` id ${this.runId}`)),
+				this.statusEl = h('span', { class: 'run-status' }),
+				this.conn, h('span', { class: 'spacer' }), this.totals),
+			h('div', { class: 'trace-tools' },
+				h('span', { class: 'muted' }, 'Trace'),
+				h('span', { class: 'spacer' }),
+				h('label', { class: 'inline' }, 'show ', this.levelSel),
+				h('button', { class: 'btn small', onclick: () => this.expandAll(true) }, 'expand all'),
+				h('button', { class: 'btn small', onclick: () => this.expandAll(false) }, 'collapse all'),
+				this.followBtn),
+			this.scroller,
+			h('section', { class: 'artifacts-box' }, h('h3', null, 'Artifacts'), this.artList));
+		this.applyLevel();
+		this.renderTotals();
+		this.tick = setInterval(() => this.clock(), 1000);
+		this.loadArtifacts();
+
+		this.stream = new Stream({
+			urlFor: () => streams.run(this.key, this.runId, this.model.lastSeq),
+			events: {
+				trace: (ev) => this.enqueue(JSON.parse(ev.data)),
+				end: (ev) => this.finish(ev.data),
+			},
+			onState: (s) => this.setConn(s),
+		}).open();
+	}
+
+	setConn(s) {
+		const label = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…',
+			ended: 'finished', closed: 'closed' }[s] || s;
+		this.conn.dataset.state = s;
+		this.conn.textContent = label;
+	}
+
+	finish(raw) {
+		const d = parseMaybe(raw);
+		this.status = (d && typeof d === 'object' ? d.status : d) || 'ended';
+		this.stream.end();
+		this.flush();
+		replace(this.statusEl, pill(this.status));
+		for (const n of this.open) this.paintTime(n);
+		this.open.clear();
+		this.renderTotals();
+		this.loadArtifacts();
+		if (this.opts.onEnd) this.opts.onEnd(this.status);
+	}
+
+	enqueue(row) {
+		this.queue.push(row);
+		if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), 40);
+	}
+
+	flush() {
+		clearTimeout(this.flushTimer);
+		this.flushTimer = 0;
+		if (!this.queue.length) return;
+		const rows = this.queue;
+		this.queue = [];
+		const dirty = new Set();
+		let artifacts = false;
+		for (const row of rows) {
+			const ch = this.model.add(row);
+			if (!ch) continue; // a duplicate: already shown
+			if (ch.created) this.mount(ch.node);
+			else if (ch.node) dirty.add(ch.node);
+			for (const n of ch.touched) dirty.add(n);
+			if (row.type === 'artifact') artifacts = true;
+		}
+		this.lastArrival = performance.now();
+		for (const n of dirty) this.paint(n);
+		this.scroller.classList.toggle('has-rows', this.model.rows > 0);
+		this.layoutAxis();
+		this.renderTotals();
+		if (artifacts) this.scheduleArtifacts();
+		if (this.follow) this.scroller.scrollTop = this.scroller.scrollHeight;
+		else this.followBtn.hidden = false;
+		if (this.opts.onModel) this.opts.onModel(this.model);
+	}
+
+	// Creates the element of a new node under its parent's children box.
+	mount(node) {
+		const tog = node.span ? h('button', { class: 'tog', 'aria-expanded': 'true', 'aria-label': 'collapse',
+			onclick: () => this.toggle(node) }) : h('span', { class: 'tog-space' });
+		const label = h(hasDetail(node) ? 'button' : 'span', { class: 'label' });
+		if (label.tagName === 'BUTTON') {
+			label.addEventListener('click', () => this.toggleDetail(node));
+			label.setAttribute('aria-expanded', 'false');
+		}
+		const row = h('div', { class: 'row', role: 'treeitem' },
+			h('div', { class: 'c-name' }, tog, h('span', { class: `badge t-${node.type}` }, BADGE[node.type] || node.type),
+				label, h('span', { class: 'flags' })),
+			h('div', { class: 'c-tok' }), h('div', { class: 'c-cost' }), h('div', { class: 'c-time' }),
+			h('div', { class: 'c-bar' }, h('span', { class: node.span || node.type === 'tool' ? 'bar' : 'tick' })));
+		const el = h('div', { class: `node t-${node.type} l${node.level}`, dataset: { seq: String(node.seq),
+			span: String(node.spanId) } }, row);
+		el.style.setProperty('--depth', String(node.depth));
+		if (node.span) el.append(h('div', { class: 'kids', role: 'group' }));
+		node.el = el;
+		this.els.set(node, el);
+
+		const box = node.parent && node.parent.el ? node.parent.el.lastElementChild : this.tree;
+		const next = nextSibling(node);
+		if (next && next.el && next.el.parentElement === box) box.insertBefore(el, next.el);
+		else box.append(el);
+		if (node.span && !node.ended && !this.status) this.open.add(node);
+		this.paint(node);
+	}
+
+	// Refreshes a node's summary, numbers, flags and bar.
+	paint(node) {
+		const el = node.el;
+		if (!el) return;
+		const row = el.firstElementChild;
+		const [name, tok, cost] = row.children;
+		const label = name.querySelector('.label');
+		label.textContent = summary(node);
+		label.title = label.textContent;
+		const flags = name.querySelector('.flags');
+		replace(flags,
+			node.errors ? h('span', { class: 'flag err', title: 'tool errors inside' }, `⚠ ${node.errors}`) : null,
+			node.rejects ? h('span', { class: 'flag rej', title: 'critic rejections inside' }, `✗ ${node.rejects}`) : null,
+			node.type === 'question' && !node.answer ? h('span', { class: 'flag gate' }, 'waiting') : null);
+		el.classList.toggle('error', !!node.error);
+		el.classList.toggle('reject', !!node.reject);
+		el.classList.toggle('accept', node.verdict === 'accept');
+		el.classList.toggle('running', node.span && !node.ended && !this.status);
+		const u = node.ownUsage || (node.span ? node.usage : null);
+		tok.textContent = u && (u.in || u.out) ? `${fmt.tokens(u.in)} / ${fmt.tokens(u.out)}` : '';
+		tok.title = u && u.cached ? `${fmt.tokens(u.cached)} cached` : '';
+		cost.textContent = u && u.cost ? fmt.usdMicros(u.cost) : '';
+		if (node.ended) this.open.delete(node);
+		this.paintTime(node);
+		if (node.detailOpen) this.renderDetail(node);
+	}
+
+	paintTime(node) {
+		const el = node.el;
+		const time = el.firstElementChild.children[3];
+		const t0 = this.model.t0;
+		el.style.setProperty('--s', String(Math.max(0, node.tsMs - t0)));
+		let w = 0;
+		if (node.span) {
+			w = node.ended ? node.ms : this.now() - node.tsMs;
+			time.textContent = fmt.duration(w);
+			time.classList.toggle('running', !node.ended && !this.status);
+		} else if (node.type === 'tool' && node.result) {
+			w = Math.max(0, (node.resultTs || node.tsMs) - node.tsMs);
+			time.textContent = w ? fmt.duration(w) : '';
+		} else {
+			time.textContent = '';
+			time.title = fmt.clock(node.tsMs);
+		}
+		el.style.setProperty('--w', String(Math.max(0, w)));
+	}
+
+	// The latest time of the run: the journal's, moved on by the wall clock
+	// while rows still arrive (no dependence on the server's clock).
+	now() {
+		if (this.status || !this.lastArrival) return this.model.tMax;
+		return this.model.tMax + Math.min(performance.now() - this.lastArrival, 3600e3);
+	}
+
+	layoutAxis() {
+		const span = Math.max(1, this.now() - this.model.t0);
+		this.tree.style.setProperty('--t-span', String(span));
+		const end = this.scroller.querySelector('.axis-end');
+		end.textContent = this.model.rows ? fmt.duration(span) : '';
+	}
+
+	clock() {
+		if (this.status || !this.model.rows) return;
+		for (const n of this.open) this.paintTime(n);
+		this.layoutAxis();
+		this.renderTotals();
+	}
+
+	renderTotals() {
+		const u = this.model.usage;
+		replace(this.totals,
+			h('span', { class: 'stat', title: 'tokens in (prompt, cached included)' }, h('b', null, fmt.tokens(u.in)), ' in'),
+			h('span', { class: 'stat' }, h('b', null, fmt.tokens(u.out)), ' out'),
+			h('span', { class: 'stat' }, h('b', null, fmt.tokens(u.cached)), ' cached'),
+			h('span', { class: 'stat' }, h('b', null, fmt.usdMicros(u.cost))),
+			h('span', { class: 'stat', title: 'duration' }, h('b', null, this.model.rows ?
+				fmt.duration(this.status ? this.model.duration() : this.now() - this.model.t0) : '–')));
+	}
+
+	toggle(node, force) {
+		const el = node.el;
+		const collapsed = force === undefined ? !el.classList.contains('collapsed') : !force;
+		el.classList.toggle('collapsed', collapsed);
+		const tog = el.firstElementChild.querySelector('.tog');
+		tog.setAttribute('aria-expanded', String(!collapsed));
+		tog.setAttribute('aria-label', collapsed ? 'expand' : 'collapse');
+	}
+
+	expandAll(open) {
+		for (const node of this.els.keys()) if (node.span && node.type !== 'workflow') this.toggle(node, open);
+	}
+
+	toggleDetail(node) {
+		node.detailOpen = !node.detailOpen;
+		const label = node.el.firstElementChild.querySelector('.label');
+		label.setAttribute('aria-expanded', String(node.detailOpen));
+		let det = node.el.querySelector(':scope > .det');
+		if (!node.detailOpen) {
+			if (det) det.remove();
+			return;
+		}
+		if (!det) {
+			det = h('div', { class: 'det' });
+			node.el.firstElementChild.after(det);
+		}
+		this.renderDetail(node);
+	}
+
+	renderDetail(node) {
+		const det = node.el.querySelector(':scope > .det');
+		if (det) replace(det, detail(node));
+	}
+
+	resumeFollow() {
+		this.follow = true;
+		this.followBtn.hidden = true;
+		this.scroller.scrollTop = this.scroller.scrollHeight;
+	}
+
+	applyLevel() {
+		const v = this.levelSel.value;
+		localStorage.setItem('claw.level', v);
+		this.tree.dataset.min = v;
+	}
+
+	scheduleArtifacts() {
+		clearTimeout(this.artTimer);
+		this.artTimer = setTimeout(() => this.loadArtifacts(), 400);
+	}
+
+	async loadArtifacts() {
+		let list;
+		try {
+			list = await api.artifacts(this.key, this.runId);
+		} catch {
+			list = null;
+		}
+		if (!Array.isArray(list)) list = this.traceArtifacts();
+		if (this.destroyed) return;
+		renderArtifacts(this.artList, list, (n) => this.artifactBody(n));
+	}
+
+	// Artifact rows of the trace, newest per n: the fallback when the route fails.
+	traceArtifacts() {
+		const by = new Map();
+		for (const node of this.els.keys()) {
+			if (node.type !== 'artifact') continue;
+			const d = node.data;
+			by.set(d.n, { n: d.n, label: d.label, kind: d.kind, step: d.step, source: d.source, note: d.note,
+				size: typeof d.value === 'string' ? d.value.length : 0, body: d.value });
+		}
+		return [...by.values()].sort((a, b) => a.n - b.n);
+	}
+
+	async artifactBody(meta) {
+		if (typeof meta.body === 'string') return meta;
+		return { ...meta, ...(await api.artifact(this.key, this.runId, meta.n)) };
+	}
+
+	destroy() {
+		this.destroyed = true;
+		this.stream.close();
+		clearInterval(this.tick);
+		clearTimeout(this.flushTimer);
+		clearTimeout(this.artTimer);
+	}
+}
+
+function nextSibling(node) {
+	const list = node.parent ? node.parent.children : [];
+	const i = list.indexOf(node);
+	return i >= 0 ? list[i + 1] : null;
+}
+
+function hasDetail(node) {
+	return !['workflow', 'step', 'ai', 'turn'].includes(node.type);
+}
+
+function str(v) {
+	if (v === undefined || v === null) return '';
+	return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+// A tool call's input in one line: the argument that matters most.
+function toolArg(name, input) {
+	const i = parseMaybe(input);
+	if (!i || typeof i !== 'object') return str(i);
+	if (name === 'bash' && i.command) return `$ ${i.command}`;
+	if (name === 'verdict') return `${i.decision || ''}${i.rubric_item ? ` · ${i.rubric_item}` : ''}${i.reason ? ` — ${i.reason}` : ''}`;
+	if (name === 'artifact') return `${i.label || ''}${i.command ? ` $ ${i.command}` : ''}`;
+	if (i.path !== undefined) return String(i.path);
+	if (i.label !== undefined) return String(i.label);
+	return JSON.stringify(i);
+}
+
+export function summary(node) {
+	const d = node.data || {};
+	switch (node.type) {
+	case 'workflow': case 'step': return String(d.name ?? '');
+	case 'ai': return `${d.role ?? ''}${d.model ? ` (${d.model})` : ''}`;
+	case 'turn': return `#${d.number ?? ''}`;
+	case 'prompt': {
+		const tools = Array.isArray(d.tools) ? d.tools.length : 0;
+		return `${fmt.clip(d.text, 90)}  · ${str(d.text).length} chars${tools ? ` · ${tools} tools` : ''}`;
+	}
+	case 'reply': {
+		const calls = Array.isArray(d.tool_calls) ? d.tool_calls.map((c) => c.name).join(', ') : '';
+		const text = fmt.clip(d.text, 140);
+		return `${text || (calls ? '' : '(empty)')}${calls ? `${text ? '  ' : ''}→ ${calls}` : ''}`;
+	}
+	case 'tool': {
+		let s = `${d.name} ${fmt.clip(toolArg(d.name, d.input), 120)}`;
+		if (node.result) s += `  ⇒ ${node.result.is_error ? '[error] ' : ''}${fmt.clip(node.result.text, 80)}`;
+		return s;
+	}
+	case 'tool-result': return `${d.name} ⇒ ${d.is_error ? '[error] ' : ''}${fmt.clip(d.text, 120)}`;
+	case 'artifact': return `${d.label ?? ''} (${d.kind ?? ''})${d.note ? ` — ${fmt.clip(d.note, 80)}` : ''}`;
+	case 'handoff': return fmt.clip(d.text, 160);
+	case 'question': return `${d.kind ?? 'question'}: ${fmt.clip(d.prompt, 140)}${node.answer ? `  ⇒ ${node.answer.decision || fmt.clip(node.answer.text, 40)}` : ''}`;
+	case 'answer': return `${d.decision || 'answer'}${d.text ? `: ${fmt.clip(d.text, 100)}` : ''}${d.by ? ` — by ${d.by}` : ''}`;
+	case 'back': return `${d.from ?? ''} → ${d.to ?? ''}${d.reason ? `: ${fmt.clip(d.reason, 120)}` : ''}`;
+	case 'retry': {
+		const err = str(d.error);
+		const what = /429|rate|limit/i.test(err) ? 'rate-limited' : 'backend error';
+		return `${what}, retrying in ${Math.max(0, Math.round((Number(d.wait_ms) || 0) / 100) / 10)} s` +
+			`${d.attempt ? ` (attempt ${d.attempt})` : ''}${err ? ` — ${fmt.clip(err, 80)}` : ''}`;
+	}
+	case 'note': return `${d.action ? `${d.action}: ` : ''}${fmt.clip(d.message, 140)}`;
+	default: return fmt.clip(str(d), 140);
+	}
+}
+
+function pre(text, cls) {
+	return h('pre', { class: cls || '' }, text);
+}
+
+function pretty(v) {
+	const p = parseMaybe(v);
+	return typeof p === 'string' ? p : JSON.stringify(p, null, 2);
+}
+
+// The expanded body of an event row.
+function detail(node) {
+	const d = node.data || {};
+	const kv = (k, v) => h('div', { class: 'kv' }, h('span', null, k), v);
+	switch (node.type) {
+	case 'prompt':
+		return [Array.isArray(d.tools) && d.tools.length ? kv('tools', d.tools.join(', ')) : null, pre(str(d.text))];
+	case 'reply': {
+		const u = node.ownUsage || {};
+		return [kv('usage', `${u.in} in · ${u.out} out · ${u.cached} cached · ${fmt.usdMicros(u.cost)}` +
+			`${d.usage && d.usage.cost_source ? ` (${d.usage.cost_source})` : ''}`),
+		d.text ? pre(str(d.text)) : null,
+		...(Array.isArray(d.tool_calls) ? d.tool_calls.map((c) => [kv('call', c.name), pre(pretty(c.input))]) : [])];
+	}
+	case 'tool':
+		return [kv('input', ''), pre(pretty(d.input)),
+			node.result ? [kv(node.result.is_error ? 'error' : 'result', ''),
+				pre(str(node.result.text), node.result.is_error ? 'err' : '')] : h('p', { class: 'muted' }, 'no result yet')];
+	case 'tool-result': return pre(str(d.text), d.is_error ? 'err' : '');
+	case 'artifact':
+		return [d.step ? kv('step', d.step) : null, d.source ? kv('source', str(d.source)) : null,
+			d.note ? kv('note', str(d.note)) : null, pre(str(d.value))];
+	case 'question':
+		return [pre(str(d.prompt)), d.payload && d.payload !== 'null' ? pre(pretty(d.payload)) : null,
+			node.answer ? kv('answer', `${node.answer.decision || ''} ${str(node.answer.text)} — by ${node.answer.by || '?'}`) : null];
+	case 'back': return pre(str(d.reason));
+	case 'retry': return pre(JSON.stringify(d, null, 2));
+	case 'answer': case 'handoff': return pre(str(d.text));
+	case 'note': return pre(str(d.message));
+	default: return pre(JSON.stringify(d, null, 2));
+	}
+}
+
+function renderArtifacts(box, list, fetchBody) {
+	if (!list.length) {
+		replace(box, h('p', { class: 'muted' }, 'No artifacts yet.'));
+		return;
+	}
+	const open = new Set([...box.querySelectorAll('details[open]')].map((d) => d.dataset.n));
+	const groups = new Map();
+	for (const a of list) {
+		const step = a.step || '(run)';
+		if (!groups.has(step)) groups.set(step, []);
+		groups.get(step).push(a);
+	}
+	const out = [];
+	for (const [step, arts] of groups) {
+		out.push(h('div', { class: 'art-step' }, h('h4', null, step), arts.map((a) => {
+			const body = h('div', { class: 'art-body' });
+			const det = h('details', { class: `art k-${a.kind}`, dataset: { n: String(a.n) } },
+				h('summary', null, h('span', { class: `badge t-artifact` }, a.kind || 'artifact'),
+					h('span', { class: 'art-label' }, a.label || `#${a.n}`),
+					a.size ? h('span', { class: 'muted' }, `${fmt.tokens(a.size)} B`) : null,
+					a.note ? h('span', { class: 'art-note' }, fmt.clip(a.note, 100)) : null),
+				body);
+			let loaded = false;
+			det.addEventListener('toggle', async () => {
+				if (!det.open || loaded) return;
+				loaded = true;
+				replace(body, h('p', { class: 'muted' }, 'loading…'));
+				try {
+					const full = await fetchBody(a);
+					replace(body,
+						full.source ? h('div', { class: 'kv' }, h('span', null, a.kind === 'evidence' ? 'command' : 'source'),
+							h('code', null, str(full.source))) : null,
+						full.note ? h('div', { class: 'kv' }, h('span', null, 'note'), str(full.note)) : null,
+						pre(pretty(full.body ?? full.value ?? '')));
+				} catch (e) {
+					loaded = false;
+					replace(body, h('p', { class: 'form-error' }, e.message));
+				}
+			});
+			if (open.has(String(a.n))) det.open = true;
+			return det;
+		})));
+	}
+	replace(box, out);
+}
