@@ -11,6 +11,25 @@ check_PROGRAMS += $(SPEC_TESTS)
 TESTS += $(SPEC_TESTS)
 tests_unit_test_spec_SOURCES = tests/unit/test_spec.c
 
+# The built-in workflows: src/flow/builtin/<name>.json, turned into bytes by
+# embed.sh in the build tree (builtins_data.inc, included by builtins.c; not
+# distributed, always regenerated from the JSON).
+FLOW_BUILTIN_JSON = src/flow/builtin/generate.json src/flow/builtin/repair.json
+libclaw_a_SOURCES += \
+	src/flow/builtins.c src/flow/builtins.h
+EXTRA_DIST += src/flow/embed.sh $(FLOW_BUILTIN_JSON)
+BUILT_SOURCES += src/flow/builtins_data.inc
+CLEANFILES += src/flow/builtins_data.inc
+src/flow/builtins_data.inc: $(FLOW_BUILTIN_JSON) src/flow/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) src/flow && $(SHELL) $(srcdir)/src/flow/embed.sh $@ \
+		generate=$(srcdir)/src/flow/builtin/generate.json \
+		repair=$(srcdir)/src/flow/builtin/repair.json
+src/flow/builtins.$(OBJEXT): src/flow/builtins_data.inc
+BUILTIN_TESTS = tests/unit/test_builtin
+check_PROGRAMS += $(BUILTIN_TESTS)
+TESTS += $(BUILTIN_TESTS)
+tests_unit_test_builtin_SOURCES = tests/unit/test_builtin.c
+
 # The engine: run context, budget, gates, the ask ladder, the turn loop.
 libclaw_a_SOURCES += \
 	src/flow/context.c src/flow/context.h \
