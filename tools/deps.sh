@@ -4,6 +4,13 @@
 CLAW_BUILD_DEPS="gcc make autoconf automake pkg-config libsqlite3-dev libcurl4-openssl-dev
 libjson-c-dev libfcgi-dev clang-format sqlite3 bubblewrap"
 
+# The browser tests (tests/e2e): a private nginx and the system Chromium,
+# driven by playwright-core from npm (which never downloads a browser).
+# Node.js and npm only when not on PATH already: NodeSource's nodejs bundles
+# npm, and Debian's npm package conflicts with it.
+CLAW_E2E_DEPS="nginx chromium"
+CLAW_E2E_NODE_DEPS="nodejs npm"
+
 # claw_install_missing PKG...: apt-get installs the ones dpkg does not know.
 claw_install_missing() {
 	missing=""

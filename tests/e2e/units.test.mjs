@@ -1,0 +1,112 @@
+// units — the page's own modules checked inside the real browser: the
+// markdown renderer never lets data become markup, and the trace model
+// files each row once however often it is replayed.  Needs only nginx
+// serving www/ (no claw).
+
+import { test, assert, equal } from './tap.mjs';
+
+export function unitTests(ctx) {
+	let page;
+
+	test('units: the page\'s modules load in Chromium', async () => {
+		page = await ctx.h.context.newPage();
+		await page.goto(`${ctx.h.base}/index.html#/`);
+		const ok = await page.evaluate(async () => {
+			const mods = ['app', 'api', 'board', 'dialog', 'dom', 'format', 'gate', 'issue', 'markdown',
+				'project', 'run', 'stream', 'trace'];
+			for (const m of mods) await import(`/${m}.js`);
+			return mods.length;
+		});
+		equal(ok, 13, 'modules imported');
+	}, { fatal: true });
+
+	test('units: markdown renders structure and never markup from data', async () => {
+		const r = await page.evaluate(async () => {
+			const { renderMarkdown } = await import('/markdown.js');
+			const src = [
+				'# Title', '', 'Some *em* and **strong** and `code <b>x</b>`.', '',
+				'- one', '- two', '  - nested', '1. first', '', '```sh', 'echo "<script>alert(1)</script>"', '```', '',
+				'<script>window.pwned = 1</script>', '<img src=x onerror="window.pwned = 2">',
+				'[ok](https://example.com/a) [bad](javascript:window.pwned=3) [rel](/etc/passwd) <https://x.example/y>',
+				'> quoted', '', '- [x] done task',
+			].join('\n');
+			const el = renderMarkdown(src);
+			document.body.append(el);
+			const links = [...el.querySelectorAll('a')].map((a) => ({ href: a.getAttribute('href'), rel: a.rel, target: a.target }));
+			const out = {
+				h3: el.querySelector('h3')?.textContent,
+				em: el.querySelector('em')?.textContent,
+				strong: el.querySelector('strong')?.textContent,
+				code: el.querySelector('p code')?.textContent,
+				lis: el.querySelectorAll('li').length,
+				nested: el.querySelectorAll('ul ul li').length,
+				pre: el.querySelector('pre code')?.textContent,
+				scripts: el.querySelectorAll('script, img, iframe, [onerror]').length,
+				links,
+				quote: el.querySelector('blockquote')?.textContent.trim(),
+				text: el.textContent,
+			};
+			el.remove();
+			out.pwned = window.pwned ?? null;
+			return out;
+		});
+		equal(r.h3, 'Title', 'heading');
+		equal(r.em, 'em', 'emphasis');
+		equal(r.strong, 'strong', 'strong');
+		equal(r.code, 'code <b>x</b>', 'inline code kept as text');
+		equal(r.nested, 1, 'nested list item');
+		assert(r.lis >= 5, `list items: ${r.lis}`);
+		equal(r.pre, 'echo "<script>alert(1)</script>"', 'fenced code as text');
+		equal(r.scripts, 0, 'no element made from raw HTML');
+		equal(r.pwned, null, 'no script ran');
+		assert(r.text.includes('<script>window.pwned = 1</script>'), 'raw HTML shown as text');
+		equal(r.links.length, 2, `only http(s) links kept: ${JSON.stringify(r.links)}`);
+		for (const l of r.links) {
+			assert(/^https:/.test(l.href), `link ${l.href}`);
+			assert(l.rel.includes('noopener'), `rel=${l.rel}`);
+		}
+		equal(r.quote, 'quoted', 'block quote');
+	});
+
+	test('units: the trace model files a replayed row once', async () => {
+		const r = await page.evaluate(async () => {
+			const { TraceModel } = await import('/trace.js');
+			const rows = [
+				{ seq: 1, spanId: 1, parentId: 0, depth: 0, phase: 'enter', type: 'workflow', level: 30, tsMs: 1000, data: { name: 'S' } },
+				{ seq: 2, spanId: 2, parentId: 1, depth: 1, phase: 'enter', type: 'step', level: 20, tsMs: 1010, data: { name: 'a' } },
+				{ seq: 3, spanId: 3, parentId: 2, depth: 2, phase: 'event', type: 'reply', level: 10, tsMs: 1020,
+					data: { text: 'x', usage: { in: 100, out: 10, cached: 50, cost_micros: 1234 } } },
+				{ seq: 4, spanId: 4, parentId: 2, depth: 2, phase: 'event', type: 'tool', level: 20, tsMs: 1030, data: { name: 'bash', input: { command: 'false' } } },
+				{ seq: 5, spanId: 5, parentId: 2, depth: 2, phase: 'event', type: 'tool-result', level: 30, tsMs: 1090, data: { name: 'bash', text: '[exit 1]', is_error: true } },
+				{ seq: 6, spanId: 6, parentId: 2, depth: 2, phase: 'event', type: 'tool', level: 20, tsMs: 1100, data: { name: 'verdict', input: { decision: 'reject' } } },
+				{ seq: 7, spanId: 2, parentId: 1, depth: 1, phase: 'exit', type: 'end', level: 20, tsMs: 1200, data: { ms: 190 } },
+				{ seq: 8, spanId: 8, parentId: 0, depth: 0, phase: 'event', type: 'question', level: 30, tsMs: 1300, data: { kind: 'question', prompt: 'why?' } },
+			];
+			const m = new TraceModel();
+			for (const row of rows) m.add(row);
+			const again = rows.map((row) => m.add(row)).filter(Boolean).length;
+			const step = m.nodes.get(2);
+			const tool = step.children.find((n) => n.type === 'tool');
+			const open = m.openGate();
+			m.add({ seq: 9, spanId: 9, parentId: 0, depth: 0, phase: 'event', type: 'answer', level: 30, tsMs: 1400, data: { ref: 8, text: 'because' } });
+			return {
+				again, rows: m.rows, lastSeq: m.lastSeq, stepMs: step.ms, stepIn: step.usage.in, stepCost: step.usage.cost,
+				errors: step.errors, rejects: step.rejects, toolErr: !!tool.error, kids: step.children.length,
+				open: open && open.spanId, openAfter: m.openGate(), wfIn: m.nodes.get(1).usage.in,
+			};
+		});
+		equal(r.again, 0, 'replayed rows change nothing');
+		equal(r.rows, 9, 'rows filed');
+		equal(r.lastSeq, 9, 'resume cursor');
+		equal(r.stepMs, 190, 'duration from the end row');
+		equal(r.stepIn, 100, 'tokens summed into the step');
+		equal(r.wfIn, 100, 'tokens summed into the workflow');
+		equal(r.stepCost, 1234, 'cost summed');
+		equal(r.errors, 1, 'tool error counted on the step');
+		equal(r.rejects, 1, 'critic rejection counted on the step');
+		equal(r.toolErr, true, 'the result folded into its call');
+		equal(r.kids, 3, 'reply, tool, verdict under the step');
+		equal(r.open, 8, 'open gate');
+		equal(r.openAfter, null, 'answered gate is closed');
+	});
+}
