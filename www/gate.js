@@ -162,8 +162,8 @@ export class GatePanel {
 
 const UNIT = { tokens: 'tokens', usd: 'USD', seconds: 'seconds' };
 
-// The budget payload as lines {what: tokens|usd|seconds, spent, limit}.
-// Accepts {spent: N, limit: N, kind|what|unit: ...} or per-dimension
+// The budget payload as lines {what: tokens|usd|seconds, spent, limit},
+// USD in dollars.  Accepts {kind, spent, limit} (micro-USD for usd) or per-dimension
 // objects {spent: {tokens, usd|usd_micros, seconds}, limit: {...}}.
 export function budgetLines(p) {
 	p = parseMaybe(p);
@@ -181,8 +181,10 @@ export function budgetLines(p) {
 		return v;
 	};
 	if (typeof p.spent !== 'object' && (p.spent !== undefined || p.limit !== undefined)) {
-		const key = String(p.what || p.kind || p.unit || p.budget || p.dimension || 'tokens');
-		const what = norm(key);
+		// The engine's shape (src/flow/gate.h): {kind, spent, limit} in
+		// tokens, seconds or micro-USD.
+		const what = norm(p.kind || p.what || p.unit || 'tokens');
+		const key = what === 'usd' ? 'micros' : what;
 		return [{ what, spent: scale(what, p.spent, key), limit: scale(what, p.limit, key) }];
 	}
 	const spent = p.spent || {};
