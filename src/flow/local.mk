@@ -38,3 +38,8 @@ libclaw_a_SOURCES += \
 	src/flow/ask.c src/flow/ask.h \
 	src/flow/turnloop.c src/flow/turnloop.h \
 	src/flow/runner.h
+libclaw_a_SOURCES += \
+	src/flow/tools.c src/flow/tools.h \
+	src/flow/critic.c src/flow/critic.h \
+	src/flow/engine.c src/flow/engine.h \
+	src/flow/runner.c

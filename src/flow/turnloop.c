@@ -1,0 +1,782 @@
+/*
+ * turnloop — the ReAct loop, its guards, and its checkpoints.  See
+ * turnloop.h.
+ *
+ * One call of claw_turn_loop() is one `ai` span.  The loop keeps no state
+ * outside the conversation except the guard counts and the per-exchange
+ * spending, which a resumed exchange starts afresh (a resume is a new
+ * exchange for the caps; the run budget is rebuilt from the journal).
+ *
+ * Order inside a turn: stop poll, budget gate, caps, the "go on?" check,
+ * `turn` enter, `prompt`, the model call, `reply`, charge, then each tool:
+ * stop poll, `tool`, run, `tool-result`, guard; then the results message,
+ * `turn` exit (its `end` row carries the turn's duration, which is what the
+ * seconds budget sums on resume), and the checkpoint.  A stop between two
+ * tool calls leaves the turn out of the checkpoint, so it is asked again.
+ */
+#include "flow/turnloop.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/str.h"
+#include "flow/ask.h"
+#include "flow/gate.h"
+#include "llm/client.h"
+#include "store/state.h"
+#include "trace/record.h"
+
+#define GUARD_TEXT_MAX (CLAW_TOOL_RESULT_MAX + 64 * 1024) /* a guard key before hashing */
+
+/* ------------------------------------------------------------ helpers */
+
+char *
+claw_turn_question(const char *reply)
+{
+	const char *line = reply;
+
+	while (line != NULL && *line != '\0') {
+		const char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncmp(p, "[question]", 10) == 0) {
+			struct claw_str q = claw_str_trim(claw_str_from(p + 10));
+			return claw_str_dup(q);
+		}
+		line = strchr(line, '\n');
+		if (line != NULL)
+			line++;
+	}
+	return NULL;
+}
+
+enum claw_err
+claw_turn_normalise(struct claw_buf *out, const char *s)
+{
+	bool in_digits = false;
+
+	for (const char *p = s != NULL ? s : ""; *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (!in_digits)
+				(void)claw_buf_putc(out, '#');
+			in_digits = true;
+			continue;
+		}
+		in_digits = false;
+		(void)claw_buf_putc(out, *p);
+	}
+	return claw_buf_error(out);
+}
+
+enum claw_err
+claw_turn_checkpoint(struct claw_flow_ctx *ctx, const char *workflow, const char *step,
+		     const struct claw_llm_conv *conv, struct claw_error *err)
+{
+	struct claw_buf b = CLAW_BUF_INIT(CLAW_STATE_HISTORY_MAX);
+	enum claw_err rc = claw_llm_messages_to_json(conv, &b);
+
+	if (rc != CLAW_OK) {
+		rc = claw_error_set(err, rc, "the conversation of step %s is over %d bytes", step,
+				    CLAW_STATE_HISTORY_MAX);
+		goto out;
+	}
+	rc = claw_exchange_save(ctx->db, ctx->run_id, workflow, step, claw_buf_str(&b), err);
+out:
+	claw_buf_free(&b);
+	return rc;
+}
+
+/* A copy of v whose strings longer than CLAW_TURN_TRACE_STRING_MAX are
+ * clipped (a write_file content must not make a trace row too big). */
+static struct json_object *
+clipped_copy(struct json_object *v, int depth)
+{
+	if (v == NULL)
+		return NULL;
+	switch (json_object_get_type(v)) {
+	case json_type_string: {
+		size_t n = (size_t)json_object_get_string_len(v);
+		if (n <= CLAW_TURN_TRACE_STRING_MAX)
+			return json_object_get(v);
+		struct claw_buf b = CLAW_BUF_INIT(CLAW_TURN_TRACE_STRING_MAX + 256);
+		(void)claw_tool_clip(&b, json_object_get_string(v), n, n);
+		struct json_object *s =
+			json_object_new_string_len(claw_buf_str(&b), (int)claw_buf_len(&b));
+		claw_buf_free(&b);
+		return s;
+	}
+	case json_type_object: {
+		if (depth > CLAW_JSON_DEPTH_MAX)
+			return json_object_new_string("...");
+		struct json_object *o = json_object_new_object();
+		json_object_object_foreach(v, k, val)
+		{
+			(void)json_object_object_add(o, k, clipped_copy(val, depth + 1));
+		}
+		return o;
+	}
+	case json_type_array: {
+		if (depth > CLAW_JSON_DEPTH_MAX)
+			return json_object_new_string("...");
+		struct json_object *a = json_object_new_array();
+		size_t n = json_object_array_length(v);
+		for (size_t i = 0; i < n; i++)
+			(void)json_object_array_add(
+				a, clipped_copy(json_object_array_get_idx(v, i), depth + 1));
+		return a;
+	}
+	default:
+		return json_object_get(v);
+	}
+}
+
+static struct json_object *
+clipped_string(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+	struct claw_buf b = CLAW_BUF_INIT(CLAW_TURN_TRACE_TEXT_MAX + 256);
+	struct json_object *o;
+
+	if (n <= CLAW_TURN_TRACE_TEXT_MAX)
+		return json_object_new_string_len(s != NULL ? s : "", (int)n);
+	(void)claw_tool_clip(&b, s, n, n);
+	o = json_object_new_string_len(claw_buf_str(&b), (int)claw_buf_len(&b));
+	claw_buf_free(&b);
+	return o;
+}
+
+/* ------------------------------------------------------------- guards */
+
+struct guard_slot {
+	uint64_t hash;
+	int count;
+};
+
+struct guard {
+	struct guard_slot *v;
+	size_t n, alloc;
+	bool asked; /* the supervisor was asked once already */
+};
+
+static uint64_t
+fnv1a(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Counts key; returns the count after this one. */
+static int
+guard_count(struct guard *g, uint64_t hash)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		if (g->v[i].hash == hash)
+			return ++g->v[i].count;
+	}
+	if (g->n >= CLAW_TURN_GUARD_KEYS)
+		return 1;
+	if (g->n == g->alloc) {
+		g->alloc = g->alloc != 0 ? g->alloc * 2 : 32;
+		g->v = claw_xrealloc(g->v, g->alloc * sizeof *g->v);
+	}
+	g->v[g->n].hash = hash;
+	g->v[g->n].count = 1;
+	return g->v[g->n++].count;
+}
+
+/* Records one call; true when it makes the step stuck.  *why describes it. */
+static bool
+guard_record(struct guard *g, const char *name, const char *input_json,
+	     const struct claw_tool_result *res, struct claw_buf *why)
+{
+	struct claw_buf k = CLAW_BUF_INIT(GUARD_TEXT_MAX);
+	bool stuck = false;
+	int c;
+
+	(void)claw_buf_printf(&k, "same-call\n%s\n", name);
+	(void)claw_turn_normalise(&k, input_json);
+	(void)claw_buf_putc(&k, '\n');
+	(void)claw_turn_normalise(&k, claw_buf_str(&res->text));
+	c = guard_count(g, fnv1a(claw_buf_str(&k), claw_buf_len(&k)));
+	if (c >= CLAW_TURN_GUARD_REPEATS) {
+		stuck = true;
+		(void)claw_buf_printf(why, "the same %s call gave the same result %d times", name,
+				      c);
+	}
+	if (!stuck && res->is_error) {
+		claw_buf_reset(&k);
+		(void)claw_buf_printf(&k, "same-failure\n%s\n", name);
+		(void)claw_turn_normalise(&k, claw_buf_str(&res->text));
+		c = guard_count(g, fnv1a(claw_buf_str(&k), claw_buf_len(&k)));
+		if (c >= CLAW_TURN_GUARD_REPEATS) {
+			stuck = true;
+			(void)claw_buf_printf(why, "%s failed with the same failure %d times", name,
+					      c);
+		}
+	}
+	claw_buf_free(&k);
+	return stuck;
+}
+
+static void
+guard_reset(struct guard *g)
+{
+	g->n = 0;
+}
+
+/* ------------------------------------------------------------ tracing */
+
+static void
+trace_prompt(struct claw_flow_ctx *ctx, const struct claw_turn_params *p,
+	     const struct claw_llm_conv *conv, bool first)
+{
+	const struct claw_llm_msg *last = claw_llm_conv_at(conv, claw_llm_conv_len(conv) - 1);
+	struct json_object *d = json_object_new_object();
+	struct json_object *tools = json_object_new_array();
+	struct claw_buf t = CLAW_BUF_INIT(CLAW_TURN_TRACE_TEXT_MAX * 2);
+	char *user = claw_llm_msg_text(last);
+	size_t results = 0;
+
+	for (size_t i = 0; i < claw_llm_msg_count(last); i++)
+		results += claw_llm_msg_block(last, i)->type == CLAW_LLM_TOOL_RESULT;
+	if (first && p->system != NULL)
+		(void)claw_buf_printf(&t, "%s\n\n", p->system);
+	if (results > 0)
+		(void)claw_buf_printf(&t, "(%zu tool result%s)%s", results, results == 1 ? "" : "s",
+				      user[0] != '\0' ? "\n" : "");
+	(void)claw_buf_puts(&t, user);
+	(void)json_object_object_add(d, "text", clipped_string(claw_buf_str(&t)));
+	for (size_t i = 0; p->palette != NULL && i < claw_registry_count(p->palette); i++)
+		(void)json_object_array_add(
+			tools, json_object_new_string(claw_registry_at(p->palette, i)->name));
+	(void)json_object_object_add(d, "tools", tools);
+	(void)claw_trace_event_json(ctx->tracer, CLAW_RECORD_PROMPT, CLAW_RECORD_LEVEL_DEFAULT, d);
+	json_object_put(d);
+	claw_buf_free(&t);
+	free(user);
+}
+
+static void
+trace_reply(struct claw_flow_ctx *ctx, const struct claw_llm_response *r, const char *model)
+{
+	struct json_object *d = json_object_new_object();
+	struct json_object *calls = json_object_new_array();
+	struct json_object *u = json_object_new_object();
+	char *text = claw_llm_msg_text(r->msg);
+
+	(void)json_object_object_add(d, "text", clipped_string(text));
+	for (size_t i = 0; i < claw_llm_msg_count(r->msg); i++) {
+		const struct claw_llm_block *b = claw_llm_msg_block(r->msg, i);
+		if (b->type != CLAW_LLM_TOOL_USE)
+			continue;
+		struct json_object *c = json_object_new_object();
+		(void)json_object_object_add(c, "name", json_object_new_string(b->name));
+		(void)json_object_object_add(c, "input", clipped_copy(b->input, 0));
+		(void)json_object_array_add(calls, c);
+	}
+	(void)json_object_object_add(d, "tool_calls", calls);
+	(void)json_object_object_add(u, "in", json_object_new_int64(r->usage.in));
+	(void)json_object_object_add(u, "out", json_object_new_int64(r->usage.out));
+	(void)json_object_object_add(u, "cached", json_object_new_int64(r->usage.cached));
+	(void)json_object_object_add(u, "cost_micros", json_object_new_int64(r->cost_micros));
+	(void)json_object_object_add(u, "cost_source",
+				     json_object_new_string(r->cost_source == CLAW_LLM_COST_PROVIDER
+								    ? "provider"
+								    : "table"));
+	(void)json_object_object_add(d, "usage", u);
+	(void)json_object_object_add(d, "model",
+				     json_object_new_string(r->model != NULL ? r->model : model));
+	(void)json_object_object_add(d, "stop",
+				     json_object_new_string(claw_llm_stop_name(r->stop)));
+	(void)claw_trace_event_json(ctx->tracer, CLAW_RECORD_REPLY, CLAW_RECORD_LEVEL_DEFAULT, d);
+	json_object_put(d);
+	free(text);
+}
+
+static void
+trace_tool(struct claw_flow_ctx *ctx, const char *name, struct json_object *input)
+{
+	struct json_object *d = json_object_new_object();
+	(void)json_object_object_add(d, "name", json_object_new_string(name));
+	(void)json_object_object_add(d, "input", clipped_copy(input, 0));
+	(void)claw_trace_event_json(ctx->tracer, CLAW_RECORD_TOOL, CLAW_RECORD_LEVEL_DEFAULT, d);
+	json_object_put(d);
+}
+
+static void
+trace_tool_result(struct claw_flow_ctx *ctx, const char *name, const struct claw_tool_result *res)
+{
+	struct json_object *d = json_object_new_object();
+	(void)json_object_object_add(d, "name", json_object_new_string(name));
+	(void)json_object_object_add(d, "text", clipped_string(claw_buf_str(&res->text)));
+	(void)json_object_object_add(d, "is_error", json_object_new_boolean(res->is_error));
+	(void)claw_trace_event_json(ctx->tracer, CLAW_RECORD_TOOL_RESULT,
+				    res->is_error ? CLAW_RECORD_NOTICE : CLAW_RECORD_LEVEL_DEFAULT,
+				    d);
+	json_object_put(d);
+}
+
+static void
+on_retry(void *vctx, const struct claw_llm_retry_info *info)
+{
+	struct claw_flow_ctx *ctx = vctx;
+	struct json_object *d = json_object_new_object();
+	(void)json_object_object_add(d, "error", json_object_new_string(info->error));
+	(void)json_object_object_add(d, "attempt", json_object_new_int(info->attempt));
+	(void)json_object_object_add(d, "wait_ms", json_object_new_int64(info->wait_ms));
+	(void)claw_trace_event_json(ctx->tracer, CLAW_RECORD_RETRY, CLAW_RECORD_LEVEL_DEFAULT, d);
+	json_object_put(d);
+}
+
+/* ------------------------------------------------------- conversation */
+
+/* Drops a trailing turn whose tool calls were not all answered: a final
+ * assistant message with tool uses, or a user message missing some of the
+ * results asked for by the assistant message before it. */
+static void
+drop_unanswered(struct claw_llm_conv *conv, struct claw_flow_ctx *ctx)
+{
+	size_t n = claw_llm_conv_len(conv);
+	const struct claw_llm_msg *last, *prev;
+
+	if (n == 0)
+		return;
+	last = claw_llm_conv_at(conv, n - 1);
+	if (claw_llm_msg_role(last) == CLAW_LLM_ASSISTANT) {
+		if (claw_llm_msg_tool_uses(last) > 0) {
+			claw_llm_msg_free(claw_llm_conv_pop(conv));
+			claw_flow_note(
+				ctx, CLAW_RECORD_INFO, "resume",
+				"the last turn's tool calls were not answered: asking again");
+		}
+		return;
+	}
+	if (n < 2)
+		return;
+	prev = claw_llm_conv_at(conv, n - 2);
+	if (claw_llm_msg_role(prev) != CLAW_LLM_ASSISTANT || claw_llm_msg_tool_uses(prev) == 0)
+		return;
+	for (size_t i = 0; i < claw_llm_msg_count(prev); i++) {
+		const struct claw_llm_block *u = claw_llm_msg_block(prev, i);
+		bool answered = false;
+		if (u->type != CLAW_LLM_TOOL_USE)
+			continue;
+		for (size_t j = 0; j < claw_llm_msg_count(last) && !answered; j++) {
+			const struct claw_llm_block *r = claw_llm_msg_block(last, j);
+			answered = r->type == CLAW_LLM_TOOL_RESULT && r->id != NULL &&
+				   u->id != NULL && strcmp(r->id, u->id) == 0;
+		}
+		if (!answered) {
+			claw_llm_msg_free(claw_llm_conv_pop(conv));
+			claw_llm_msg_free(claw_llm_conv_pop(conv));
+			claw_flow_note(ctx, CLAW_RECORD_INFO, "resume",
+				       "the last turn's tool calls were not all answered: asking "
+				       "again");
+			return;
+		}
+	}
+}
+
+static size_t
+count_assistant(const struct claw_llm_conv *conv)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < claw_llm_conv_len(conv); i++)
+		n += claw_llm_msg_role(claw_llm_conv_at(conv, i)) == CLAW_LLM_ASSISTANT;
+	return n;
+}
+
+/* Adds text to the conversation's trailing user message, or a new one. */
+static void
+add_user_text(struct claw_llm_conv *conv, const char *text)
+{
+	struct claw_llm_msg *last = claw_llm_conv_last(conv);
+	if (last != NULL && claw_llm_msg_role(last) == CLAW_LLM_USER)
+		claw_llm_msg_add_text(last, text, strlen(text));
+	else
+		claw_llm_conv_add_user_text(conv, text);
+}
+
+/* ------------------------------------------------------------- ladder */
+
+/* Puts a matter up the ladder; on CLAW_OK *d and *text (caller frees) say
+ * what came back. */
+static enum claw_err
+ask_up(const struct claw_turn_params *p, enum claw_ask_kind kind, const char *text,
+       enum claw_ask_decision *d, char **answer, struct claw_error *err)
+{
+	struct claw_ask_request req = {.kind = kind,
+				       .step = p->step != NULL ? p->step : "",
+				       .goal = p->goal,
+				       .text = text};
+	struct claw_ask_reply r = {0};
+	enum claw_err rc = claw_ask(p->flow, &req, &r, err);
+
+	if (rc != CLAW_OK) {
+		claw_ask_reply_free(&r);
+		return rc;
+	}
+	*d = r.decision;
+	*answer = r.text;
+	r.text = NULL;
+	claw_ask_reply_free(&r);
+	return CLAW_OK;
+}
+
+/* A final reply with a [question]: answered through the ladder into conv.
+ * *handled is false when the reply has no question (or the exchange has no
+ * ladder). */
+static enum claw_err
+handle_question(const struct claw_turn_params *p, struct claw_llm_conv *conv, const char *reply,
+		bool *handled, struct claw_error *err)
+{
+	char *q = p->ladder ? claw_turn_question(reply) : NULL;
+	char *answer = NULL, *msg = NULL;
+	enum claw_ask_decision d;
+	enum claw_err rc = CLAW_OK;
+
+	*handled = false;
+	if (q == NULL)
+		goto out;
+	rc = ask_up(p, CLAW_ASK_QUESTION, q[0] != '\0' ? q : reply, &d, &answer, err);
+	if (rc != CLAW_OK)
+		goto out;
+	if (d == CLAW_ASK_STOP) {
+		rc = claw_flow_halt(p->flow, CLAW_HALT_SUPERVISOR,
+				    "stopped at the question of step %s: %s", p->step, q);
+		goto out;
+	}
+	if (d == CLAW_ASK_ACCEPT || answer[0] == '\0')
+		msg = claw_xstrdup("Answer to your question: no answer was given; proceed with "
+				   "your best judgement and say what you assumed.");
+	else
+		msg = claw_xasprintf("Answer to your question: %s", answer);
+	add_user_text(conv, msg);
+	*handled = true;
+	if (p->workflow != NULL)
+		rc = claw_turn_checkpoint(p->flow, p->workflow, p->step, conv, err);
+out:
+	free(q);
+	free(answer);
+	free(msg);
+	return rc;
+}
+
+/* ----------------------------------------------------------- the loop */
+
+/* Tool specs of the palette for the request; *n gets the count. */
+static struct claw_llm_tool *
+tool_specs(const struct claw_registry *palette, size_t *n)
+{
+	struct claw_llm_tool *v;
+	*n = palette != NULL ? claw_registry_count(palette) : 0;
+	if (*n == 0)
+		return NULL;
+	v = claw_xcalloc(*n, sizeof *v);
+	for (size_t i = 0; i < *n; i++) {
+		const struct claw_tool *t = claw_registry_at(palette, i);
+		v[i].name = t->name;
+		v[i].description = t->description;
+		v[i].schema_json = t->schema;
+	}
+	return v;
+}
+
+/* Runs the tools of reply into a new user message pushed on conv.
+ * *finish is set when a hook ends the exchange; *stuck (with why) when a
+ * guard fired. */
+static enum claw_err
+run_tools(const struct claw_turn_params *p, const struct claw_llm_msg *reply,
+	  struct claw_llm_conv *conv, struct guard *g, bool *finish, bool *stuck,
+	  struct claw_buf *why)
+{
+	struct claw_flow_ctx *ctx = p->flow;
+	struct claw_tool_ctx tctx = {
+		.project = ctx->project_path,
+		.sandbox = ctx->sandbox,
+		.secrets = ctx->secrets,
+		.tools = p->palette,
+		.run_id = ctx->run_id,
+		.step = p->step,
+		.history = p->history,
+		.tracer = ctx->tracer,
+		.db = ctx->db,
+		.task = ctx->task,
+		.workflow = ctx->workflow_json,
+	};
+	struct claw_llm_msg *results = claw_llm_msg_new(CLAW_LLM_USER);
+	enum claw_err rc = CLAW_OK;
+
+	for (size_t i = 0; i < claw_llm_msg_count(reply); i++) {
+		const struct claw_llm_block *b = claw_llm_msg_block(reply, i);
+		struct claw_tool_result res;
+		bool done_here = false;
+
+		if (b->type != CLAW_LLM_TOOL_USE)
+			continue;
+		if (claw_flow_should_stop(ctx)) {
+			rc = CLAW_ESTOPPED;
+			goto out;
+		}
+		claw_tool_result_init(&res);
+		trace_tool(ctx, b->name, b->input);
+		if (b->input_error != NULL) {
+			claw_tool_result_error(&res, "invalid arguments for %s: %s", b->name,
+					       b->input_error);
+		} else {
+			if (p->hooks != NULL && p->hooks->call != NULL)
+				done_here = p->hooks->call(p->hooks->ctx, &tctx, b->name, b->input,
+							   &res);
+			if (!done_here) {
+				if (p->palette != NULL)
+					claw_registry_call(p->palette, &tctx, b->name, b->input,
+							   &res);
+				else
+					claw_tool_result_error(&res, "unknown tool %s", b->name);
+			}
+		}
+		trace_tool_result(ctx, b->name, &res);
+		if (p->hooks != NULL && p->hooks->after != NULL && b->input_error == NULL)
+			p->hooks->after(p->hooks->ctx, &tctx, b->name, b->input, &res, finish);
+		if (!*stuck)
+			*stuck = guard_record(g, b->name, claw_json_text(b->input), &res, why);
+		claw_llm_msg_add_tool_result(results, b->id != NULL ? b->id : "",
+					     claw_buf_str(&res.text), claw_buf_len(&res.text),
+					     res.is_error);
+		claw_tool_result_free(&res);
+	}
+	claw_llm_conv_push(conv, results);
+	results = NULL;
+out:
+	claw_llm_msg_free(results);
+	return rc;
+}
+
+enum claw_err
+claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
+	       struct claw_turn_result *out, struct claw_error *err)
+{
+	struct claw_flow_ctx *ctx = p->flow;
+	const char *model = claw_flow_model(ctx, p->role);
+	struct claw_llm_response resp;
+	struct claw_llm_tool *specs = NULL;
+	struct guard g = {0};
+	struct claw_buf why = CLAW_BUF_INIT(1024);
+	size_t nspecs = 0;
+	int64_t ai_span = 0, turn_span = 0, tokens = 0, t0 = claw_clock_mono_ms();
+	int64_t asked_at = -1;
+	enum claw_err rc = CLAW_OK;
+	bool first = true;
+
+	claw_llm_response_init(&resp);
+	memset(out, 0, sizeof *out);
+	out->end = CLAW_TURN_DONE;
+	{
+		struct json_object *d = json_object_new_object();
+		(void)json_object_object_add(d, "role", json_object_new_string(p->role));
+		(void)json_object_object_add(d, "model", json_object_new_string(model));
+		ai_span = claw_trace_enter_json(ctx->tracer, CLAW_RECORD_AI, d);
+		json_object_put(d);
+	}
+	specs = tool_specs(p->palette, &nspecs);
+	drop_unanswered(conv, ctx);
+	if (claw_llm_conv_len(conv) == 0) {
+		rc = claw_error_set(err, CLAW_EINTERNAL, "an exchange needs a first message");
+		goto out;
+	}
+	first = claw_llm_conv_len(conv) == 1;
+
+	for (;;) {
+		struct claw_llm_msg *last = claw_llm_conv_last(conv);
+		struct claw_llm_request req = {0};
+		struct claw_llm_msg *reply;
+		size_t number;
+		int64_t turn_t0;
+		bool finish = false, stuck = false, handled = false;
+
+		/* A finished exchange: nothing to send unless it asked a question. */
+		if (claw_llm_msg_role(last) == CLAW_LLM_ASSISTANT) {
+			char *text = claw_llm_msg_text(last);
+			rc = handle_question(p, conv, text, &handled, err);
+			if (rc != CLAW_OK || !handled) {
+				free(out->text);
+				out->text = text;
+				goto out;
+			}
+			free(text);
+			continue;
+		}
+		if (claw_flow_should_stop(ctx)) {
+			rc = CLAW_ESTOPPED;
+			goto out;
+		}
+		rc = claw_flow_budget_gate(ctx, err);
+		if (rc != CLAW_OK)
+			goto out;
+		if (p->max_turns > 0 && out->turns >= p->max_turns) {
+			out->end = CLAW_TURN_CAPPED;
+			claw_flow_note(ctx, CLAW_RECORD_NOTICE, "capped",
+				       "the exchange reached its %d turns", p->max_turns);
+			goto out;
+		}
+		if (ctx->config->turn_tokens > 0 && tokens >= ctx->config->turn_tokens) {
+			out->end = CLAW_TURN_CAPPED;
+			claw_flow_note(ctx, CLAW_RECORD_NOTICE, "capped",
+				       "the exchange used its %lld tokens (CLAW_TURN_TOKENS)",
+				       (long long)ctx->config->turn_tokens);
+			goto out;
+		}
+		if (ctx->config->turn_seconds > 0 &&
+		    claw_clock_mono_ms() - t0 >= ctx->config->turn_seconds * 1000) {
+			out->end = CLAW_TURN_CAPPED;
+			claw_flow_note(ctx, CLAW_RECORD_NOTICE, "capped",
+				       "the exchange used its %lld seconds (CLAW_TURN_SECONDS)",
+				       (long long)ctx->config->turn_seconds);
+			goto out;
+		}
+		number = count_assistant(conv) + 1;
+		if (p->ladder && number > 1 && (number - 1) % CLAW_TURN_SUPERVISE_EVERY == 0 &&
+		    asked_at != (int64_t)number) {
+			enum claw_ask_decision d;
+			char *answer = NULL,
+			     *text = claw_xasprintf("Step %s has taken %zu turns. Should it go on?",
+						    p->step, number - 1);
+			asked_at = (int64_t)number;
+			rc = ask_up(p, CLAW_ASK_CONTINUE, text, &d, &answer, err);
+			free(text);
+			if (rc != CLAW_OK)
+				goto out;
+			if (d == CLAW_ASK_STOP) {
+				free(answer);
+				out->end = CLAW_TURN_CAPPED;
+				claw_flow_note(ctx, CLAW_RECORD_NOTICE, "capped",
+					       "the supervisor ended the exchange after %zu turns",
+					       number - 1);
+				goto out;
+			}
+			if (d == CLAW_ASK_GUIDANCE && answer[0] != '\0') {
+				char *msg = claw_xasprintf("Supervisor: %s", answer);
+				add_user_text(conv, msg);
+				free(msg);
+			}
+			free(answer);
+		}
+
+		turn_t0 = claw_clock_mono_ms();
+		{
+			struct json_object *d = json_object_new_object();
+			(void)json_object_object_add(d, "number",
+						     json_object_new_int64((int64_t)number));
+			(void)json_object_object_add(d, "model", json_object_new_string(model));
+			turn_span = claw_trace_enter_json(ctx->tracer, CLAW_RECORD_TURN, d);
+			json_object_put(d);
+		}
+		trace_prompt(ctx, p, conv, first);
+		first = false;
+		req.model = model;
+		req.system = p->system;
+		req.conv = conv;
+		req.tools = specs;
+		req.n_tools = nspecs;
+		req.max_tokens = CLAW_TURN_MAX_TOKENS;
+		rc = claw_llm_send(ctx->client, &req, &resp, on_retry, ctx, err);
+		if (rc != CLAW_OK) {
+			claw_trace_exit(ctx->tracer, turn_span);
+			if (rc == CLAW_ESTOPPED && claw_flow_should_stop(ctx))
+				goto out;
+			(void)claw_flow_halt(ctx, CLAW_HALT_BACKEND, "%s", claw_error_text(err));
+			goto out;
+		}
+		trace_reply(ctx, &resp, model);
+		claw_budget_charge_reply(&ctx->budget, resp.usage.in + resp.usage.out,
+					 resp.cost_micros);
+		tokens += resp.usage.in + resp.usage.out;
+		out->turns++;
+		reply = claw_llm_response_take(&resp);
+		claw_llm_conv_push(conv, reply);
+
+		if (claw_llm_msg_tool_uses(reply) == 0) {
+			claw_trace_exit(ctx->tracer, turn_span);
+			claw_budget_charge_ms(&ctx->budget, claw_clock_mono_ms() - turn_t0);
+			if (p->workflow != NULL) {
+				rc = claw_turn_checkpoint(ctx, p->workflow, p->step, conv, err);
+				if (rc != CLAW_OK)
+					goto out;
+			}
+			continue; /* the top of the loop ends it or asks its question */
+		}
+		rc = run_tools(p, reply, conv, &g, &finish, &stuck, &why);
+		claw_trace_exit(ctx->tracer, turn_span);
+		claw_budget_charge_ms(&ctx->budget, claw_clock_mono_ms() - turn_t0);
+		if (rc != CLAW_OK)
+			goto out;
+		if (finish) {
+			char *text = claw_llm_msg_text(reply);
+			free(out->text);
+			out->text = text;
+			out->end = CLAW_TURN_FINISHED;
+		}
+		if (stuck && out->end != CLAW_TURN_FINISHED) {
+			enum claw_ask_decision d = CLAW_ASK_ACCEPT;
+			char *answer = NULL;
+			if (p->ladder && !g.asked) {
+				char *text = claw_xasprintf(
+					"Step %s looks stuck: %s. Suggest a different approach.",
+					p->step, claw_buf_str(&why));
+				g.asked = true;
+				rc = ask_up(p, CLAW_ASK_STUCK, text, &d, &answer, err);
+				free(text);
+				if (rc != CLAW_OK)
+					goto out;
+			}
+			if (d == CLAW_ASK_GUIDANCE && answer != NULL && answer[0] != '\0') {
+				char *msg = claw_xasprintf(
+					"You are repeating yourself (%s). Supervisor: %s",
+					claw_buf_str(&why), answer);
+				add_user_text(conv, msg);
+				free(msg);
+				guard_reset(&g);
+				claw_buf_reset(&why);
+			} else if (d == CLAW_ASK_STOP) {
+				free(answer);
+				rc = claw_flow_halt(ctx, CLAW_HALT_SUPERVISOR,
+						    "the supervisor stopped stuck step %s",
+						    p->step);
+				goto out;
+			} else {
+				claw_flow_note(ctx, CLAW_RECORD_NOTICE, "stuck", "STOPPED: %s",
+					       claw_buf_str(&why));
+				out->end = CLAW_TURN_STUCK;
+				free(out->text);
+				out->text = claw_llm_msg_text(reply);
+			}
+			free(answer);
+		}
+		if (p->workflow != NULL) {
+			rc = claw_turn_checkpoint(ctx, p->workflow, p->step, conv, err);
+			if (rc != CLAW_OK)
+				goto out;
+		}
+		if (out->end != CLAW_TURN_DONE)
+			goto out;
+	}
+out:
+	if (out->text == NULL)
+		out->text = claw_xstrdup("");
+	claw_trace_exit(ctx->tracer, ai_span);
+	claw_llm_response_clear(&resp);
+	claw_buf_free(&why);
+	free(specs);
+	free(g.v);
+	return rc;
+}
