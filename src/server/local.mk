@@ -1,0 +1,9 @@
+# src/server — claw serve: FastCGI listener and workers, routes and API
+# handlers, the stream hub, the board announcer, gates and the run manager.
+# Highest layer with cli/: may include anything below it.
+libclaw_a_SOURCES += \
+	src/server/request.c src/server/request.h \
+	src/server/route.c src/server/route.h \
+	src/server/dbcache.c src/server/dbcache.h \
+	src/server/fcgi.c src/server/fcgi.h \
+	src/server/issueview.c src/server/issueview.h

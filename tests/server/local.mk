@@ -1,0 +1,1 @@
+# tests/server — claw serve through FastCGI and a private nginx (TAP).
