@@ -6,4 +6,8 @@ libclaw_a_SOURCES += \
 	src/server/route.c src/server/route.h \
 	src/server/dbcache.c src/server/dbcache.h \
 	src/server/fcgi.c src/server/fcgi.h \
-	src/server/issueview.c src/server/issueview.h
+	src/server/issueview.c src/server/issueview.h \
+	src/server/board.c src/server/board.h \
+	src/server/sse.c src/server/sse.h \
+	src/server/gate.c src/server/gate.h \
+	src/server/runs.c src/server/runs.h

@@ -1,0 +1,65 @@
+/*
+ * board — the board announcer: Issue snapshots pushed to each project's
+ * board topic, coalesced, with a per-project change counter.
+ *
+ * Anyone who changes what an issue shows (the run engine through its front
+ * end, the run manager, the API's writes) calls claw_board_notify(); that
+ * only marks the issue dirty.  The announcer thread sends each dirty issue
+ * at most once per CLAW_BOARD_COALESCE_MS: it reads the Issue from the db
+ * (server/issueview.c), bumps the project's change counter, records the
+ * issue's counter, and publishes `issue` (data: the Issue) or
+ * `issue-removed` (data: {"id"}) with the counter as the event's seq on
+ * (project, CLAW_BUS_BOARD).  For projects someone watches it also scans
+ * the issues table every CLAW_BOARD_SCAN_MS, so changes made by other
+ * processes (the CLI, a console run) reach the board too.
+ *
+ * The counter of a project starts at (wall-clock ms at first use) * 1000, so
+ * a Last-Event-ID from an earlier process is recognisably older than
+ * anything this process numbered: claw_board_replay() then sends the whole
+ * board; an id this process gave sends only issues changed after it.
+ *
+ * Threads and locks: thread-safe.  board.mu guards the project table, the
+ * counters and the dirty marks; it is never held across SQLite or the bus
+ * (the announcer is the only publisher, so its publishes are in counter
+ * order without holding the lock).  No other lock is taken under board.mu.
+ */
+#ifndef CLAW_SERVER_BOARD_H
+#define CLAW_SERVER_BOARD_H
+
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "store/db.h"
+
+#define CLAW_BOARD_COALESCE_MS 250 /* at most one event per issue per this */
+#define CLAW_BOARD_SCAN_MS 2000    /* look for changes by other processes */
+
+struct claw_board;
+struct claw_bus;
+
+/* A board announcer over the projects under home (copied), publishing on
+ * bus (borrowed; outlives it).  Start its thread with claw_board_start. */
+struct claw_board *claw_board_new(const char *home, struct claw_bus *bus);
+enum claw_err claw_board_start(struct claw_board *b, struct claw_error *err);
+/* Sends what is due, stops and joins the thread.  Idempotent. */
+void claw_board_stop(struct claw_board *b);
+void claw_board_free(struct claw_board *b);
+
+/* Issue issue_id of project may have changed.  Cheap; never blocks on I/O. */
+void claw_board_notify(struct claw_board *b, const char *project, int64_t issue_id);
+
+/* Appends to out the SSE frames that bring a board viewer of project up to
+ * date: the whole board when since is < 0 or not a counter of this process,
+ * else the issues changed after since (`issue` or `issue-removed`); every
+ * frame carries `id:` = the counter now, also written to *cursor.  db is the
+ * caller's connection to the project's db.  Marks the project watched.
+ * CLAW_ETOOBIG when out's cap is reached (the caller closes the stream). */
+enum claw_err claw_board_replay(struct claw_board *b, struct claw_db *db, const char *project,
+				int64_t since, struct claw_buf *out, int64_t *cursor,
+				struct claw_error *err);
+
+/* Board events published since start (metrics). */
+int64_t claw_board_published(struct claw_board *b);
+
+#endif

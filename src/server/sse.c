@@ -1,0 +1,901 @@
+/*
+ * sse — the stream hub.  See sse.h for what it promises.
+ *
+ * Shape.  Each stream is a state machine driven by one thread:
+ *
+ *   CATCHUP ──(db has no more rows)──► LIVE ──(bus: lagged)──► CATCHUP
+ *      ▲                                │
+ *      └──────────(bus: end)────────────┘   then: end frame, FINISHED
+ *
+ * A stream's output is a buffer of raw FastCGI bytes (STDOUT records
+ * wrapping SSE text, grown in place while their header is unwritten) and
+ * an offset of what the socket took.  service() alternates filling (db rows
+ * in CATCHUP, bus events in LIVE, only while the buffer holds less than
+ * CLAW_HUB_WRITE_MAX) and writing (at most CLAW_HUB_WRITE_MAX per turn,
+ * until EAGAIN).  Streams with work left go on the run list and are served
+ * round-robin, one turn each per loop, before the loop sleeps in epoll.
+ *
+ * Wake-ups: the bus marks a subscription ready when its queue turns
+ * non-empty, but offers it again only after it was drained, so a stream
+ * keeps `has_events` until a take says EMPTY.  Sockets are edge-triggered
+ * (EPOLLOUT | EPOLLRDHUP): `writable` is set by EPOLLOUT and cleared by
+ * EAGAIN.
+ *
+ * Formatting once: consecutive streams of one topic take the same event in
+ * a row, so the hub keeps the last formatted SSE frame keyed by the event
+ * (holding a reference) and copies it into each stream's output.
+ *
+ * Lifetimes: a closed stream is unsubscribed and its fd closed at once,
+ * but it is freed only at the end of the loop turn (the run list and the
+ * current epoll batch may still point at it).
+ */
+#include "server/sse.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/mutex.h"
+#include "server/board.h"
+#include "server/dbcache.h"
+#include "store/runs.h"
+#include "trace/bus.h"
+#include "trace/reader.h"
+#include "trace/record.h"
+#include "trace/sink_store.h"
+
+#define HUB_EVENTS 256                                  /* epoll events per wait */
+#define HUB_READY 256                                   /* subscriptions per waiter call */
+#define HUB_TICK_MS 1000                                /* heartbeat/stall scan */
+#define HUB_OUT_MAX (CLAW_TRACE_DATA_MAX * 2 + 1048576) /* one stream's pending bytes */
+#define HUB_FRAME_MAX (CLAW_TRACE_DATA_MAX * 2 + 4096)  /* one SSE frame */
+#define HUB_DBS 64                                      /* hub's db connections */
+#define FCGI_REC_MAX 65535                              /* content bytes of a record */
+#define FCGI_VERSION 1
+#define FCGI_STDOUT 6
+#define FCGI_END_REQUEST 3
+
+enum stream_kind { STREAM_RUN, STREAM_BOARD };
+enum stream_mode { MODE_CATCHUP, MODE_LIVE };
+
+struct stream {
+	struct claw_hub *hub;
+	enum stream_kind kind;
+	int fd;
+	int reqid;
+	char *project;
+	int64_t run_id; /* CLAW_BUS_BOARD for a board */
+	struct claw_bus_sub *sub;
+	enum stream_mode mode;
+	int64_t cursor;  /* last seq (run) or counter (board) sent; -1: none (board) */
+	bool ending;     /* run: end seen; write it once caught up */
+	char *end_data;  /* the end event's JSON */
+	bool finished;   /* end-of-request written to out: close once flushed */
+	bool has_events; /* the subscription may hold events */
+	bool writable;   /* no EAGAIN since the last EPOLLOUT */
+	bool dead;       /* closed; freed at the end of the turn */
+	bool scheduled;  /* on the run list */
+	struct claw_buf out;
+	size_t out_off;             /* bytes of out the socket took */
+	size_t rec_hdr;             /* offset of the open record's header, SIZE_MAX: none */
+	int64_t last_write_ms;      /* monotonic, of the last write that took bytes */
+	int64_t blocked_since;      /* monotonic, output pending and not writable; 0: no */
+	struct stream *prev, *next; /* hub->streams */
+	struct stream *rnext;       /* hub->run list or hub->graveyard */
+};
+
+struct handover {
+	struct handover *next;
+	enum stream_kind kind;
+	int fd;
+	int reqid;
+	char *project;
+	int64_t run_id;
+	int64_t since;
+};
+
+struct claw_hub {
+	char *home;
+	struct claw_bus *bus;
+	struct claw_board *board;
+	struct claw_bus_waiter *waiter;
+	int ep;               /* epoll */
+	int inbox_fd;         /* eventfd: hand-overs waiting */
+	struct claw_mutex mu; /* guards inbox and stopping */
+	struct handover *inbox;
+	bool stopping;
+	bool running;
+	pthread_t thread;
+	/* hub thread only */
+	struct claw_dbcache *dbs;
+	struct stream *streams; /* every open stream */
+	struct stream *run_head, *run_tail;
+	struct stream *graveyard;
+	int64_t nstreams;
+	struct claw_bus_event *cache_ev; /* last formatted event (a reference) */
+	struct claw_buf cache_frame;
+	struct claw_buf scratch;
+	/* read by other threads */
+	atomic_int_fast64_t run_streams, board_streams, opened, stalled, catchups, events;
+};
+
+/* ------------------------------------------------------------- framing */
+
+enum claw_err
+claw_sse_frame(struct claw_buf *out, int64_t id, const char *name, const char *data, size_t len)
+{
+	if (id >= 0)
+		(void)claw_buf_printf(out, "id: %lld\n", (long long)id);
+	(void)claw_buf_printf(out, "event: %s\n", name);
+	for (size_t i = 0;;) {
+		size_t j = i;
+		while (j < len && data[j] != '\n' && data[j] != '\r')
+			j++;
+		(void)claw_buf_puts(out, "data: ");
+		(void)claw_buf_append(out, data + i, j - i);
+		(void)claw_buf_putc(out, '\n');
+		if (j >= len)
+			break;
+		if (data[j] == '\r' && j + 1 < len && data[j + 1] == '\n')
+			j++; /* CRLF is one line break */
+		i = j + 1;
+	}
+	return claw_buf_putc(out, '\n');
+}
+
+static size_t
+pending(const struct stream *s)
+{
+	return claw_buf_len(&s->out) - s->out_off;
+}
+
+/* Appends SSE bytes to the stream's output inside FastCGI STDOUT records,
+ * growing the last record while its header is still unwritten. */
+static void
+put_stdout(struct stream *s, const char *p, size_t n)
+{
+	while (n > 0) {
+		size_t room = 0, cur = 0;
+		if (s->rec_hdr != SIZE_MAX && s->rec_hdr >= s->out_off) {
+			const unsigned char *h = (const unsigned char *)s->out.p + s->rec_hdr;
+			cur = (size_t)h[4] << 8 | h[5];
+			room = FCGI_REC_MAX - cur;
+		}
+		if (room == 0) {
+			unsigned char h[8] = {FCGI_VERSION,
+					      FCGI_STDOUT,
+					      (unsigned char)(s->reqid >> 8),
+					      (unsigned char)s->reqid,
+					      0,
+					      0,
+					      0,
+					      0};
+			s->rec_hdr = claw_buf_len(&s->out);
+			if (claw_buf_append(&s->out, h, sizeof h) != CLAW_OK)
+				return;
+			cur = 0;
+			room = FCGI_REC_MAX;
+		}
+		size_t k = n < room ? n : room;
+		if (claw_buf_append(&s->out, p, k) != CLAW_OK)
+			return;
+		unsigned char *h = (unsigned char *)s->out.p + s->rec_hdr;
+		h[4] = (unsigned char)((cur + k) >> 8);
+		h[5] = (unsigned char)(cur + k);
+		p += k;
+		n -= k;
+	}
+}
+
+/* The end of the response: an empty STDOUT and END_REQUEST. */
+static void
+put_end_request(struct stream *s)
+{
+	unsigned char rec[24] = {FCGI_VERSION,
+				 FCGI_STDOUT,
+				 (unsigned char)(s->reqid >> 8),
+				 (unsigned char)s->reqid,
+				 0,
+				 0,
+				 0,
+				 0,
+				 FCGI_VERSION,
+				 FCGI_END_REQUEST,
+				 (unsigned char)(s->reqid >> 8),
+				 (unsigned char)s->reqid,
+				 0,
+				 8,
+				 0,
+				 0,
+				 0,
+				 0,
+				 0,
+				 0,
+				 0, /* appStatus 0, FCGI_REQUEST_COMPLETE */
+				 0,
+				 0,
+				 0};
+	(void)claw_buf_append(&s->out, rec, sizeof rec);
+	s->rec_hdr = SIZE_MAX;
+	s->finished = true;
+}
+
+/* Appends one SSE event. */
+static void
+put_frame(struct stream *s, int64_t id, const char *name, const char *data, size_t len)
+{
+	struct claw_buf *f = &s->hub->scratch;
+	claw_buf_reset(f);
+	(void)claw_sse_frame(f, id, name, data, len);
+	put_stdout(s, claw_buf_str(f), claw_buf_len(f));
+	atomic_fetch_add_explicit(&s->hub->events, 1, memory_order_relaxed);
+}
+
+/* Appends a live event's frame, formatted once for every stream. */
+static void
+put_event(struct stream *s, struct claw_bus_event *ev)
+{
+	struct claw_hub *h = s->hub;
+	if (h->cache_ev != ev) {
+		size_t len;
+		const char *data = claw_bus_event_data(ev, &len);
+		claw_bus_event_unref(h->cache_ev);
+		h->cache_ev = claw_bus_event_ref(ev);
+		claw_buf_reset(&h->cache_frame);
+		(void)claw_sse_frame(&h->cache_frame, claw_bus_event_seq(ev),
+				     claw_bus_event_name(ev), data, len);
+	}
+	put_stdout(s, claw_buf_str(&h->cache_frame), claw_buf_len(&h->cache_frame));
+	atomic_fetch_add_explicit(&h->events, 1, memory_order_relaxed);
+}
+
+/* ------------------------------------------------------- stream lifetime */
+
+static void
+schedule(struct claw_hub *h, struct stream *s)
+{
+	if (s->scheduled || s->dead)
+		return;
+	s->scheduled = true;
+	s->rnext = NULL;
+	if (h->run_tail != NULL)
+		h->run_tail->rnext = s;
+	else
+		h->run_head = s;
+	h->run_tail = s;
+}
+
+/* Closes at once: unsubscribe, close(2), count.  Freed at the end of the
+ * loop turn. */
+static void
+close_stream(struct claw_hub *h, struct stream *s, bool stalled)
+{
+	if (s->dead)
+		return;
+	s->dead = true;
+	claw_bus_unsubscribe(s->sub);
+	s->sub = NULL;
+	(void)epoll_ctl(h->ep, EPOLL_CTL_DEL, s->fd, NULL);
+	(void)close(s->fd);
+	s->fd = -1;
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		h->streams = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	h->nstreams--;
+	atomic_fetch_sub(s->kind == STREAM_RUN ? &h->run_streams : &h->board_streams, 1);
+	if (stalled)
+		atomic_fetch_add(&h->stalled, 1);
+	if (!s->scheduled) { /* else the run list drops it */
+		s->rnext = h->graveyard;
+		h->graveyard = s;
+	}
+}
+
+static void
+stream_free(struct stream *s)
+{
+	claw_buf_free(&s->out);
+	free(s->end_data);
+	free(s->project);
+	free(s);
+}
+
+static void
+open_stream(struct claw_hub *h, struct handover *ho)
+{
+	struct claw_error err = {0};
+	struct stream *s;
+	struct epoll_event ev;
+
+	if (h->nstreams >= CLAW_HUB_STREAMS_MAX) {
+		claw_log_warn("server: %d streams open: refusing another", CLAW_HUB_STREAMS_MAX);
+		(void)close(ho->fd);
+		return;
+	}
+	s = CLAW_NEW(struct stream);
+	s->hub = h;
+	s->kind = ho->kind;
+	s->fd = ho->fd;
+	s->reqid = ho->reqid;
+	s->project = ho->project;
+	ho->project = NULL;
+	s->run_id = ho->run_id;
+	s->cursor = ho->since;
+	s->mode = MODE_CATCHUP;
+	s->writable = true;
+	s->rec_hdr = SIZE_MAX;
+	s->last_write_ms = claw_clock_mono_ms();
+	claw_buf_init(&s->out, HUB_OUT_MAX);
+	(void)fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK);
+	/* Subscribe first, then replay: nothing falls in between. */
+	if (claw_bus_subscribe(h->bus, s->project, s->run_id, CLAW_HUB_QUEUE, h->waiter, s, &s->sub,
+			       &err) != CLAW_OK) {
+		claw_log_warn("server: stream of %s: %s", s->project, claw_error_text(&err));
+		(void)close(s->fd);
+		stream_free(s);
+		return;
+	}
+	ev.events = EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	ev.data.ptr = s;
+	if (epoll_ctl(h->ep, EPOLL_CTL_ADD, s->fd, &ev) != 0) {
+		claw_bus_unsubscribe(s->sub);
+		(void)close(s->fd);
+		stream_free(s);
+		return;
+	}
+	s->next = h->streams;
+	if (h->streams != NULL)
+		h->streams->prev = s;
+	h->streams = s;
+	h->nstreams++;
+	atomic_fetch_add(s->kind == STREAM_RUN ? &h->run_streams : &h->board_streams, 1);
+	atomic_fetch_add(&h->opened, 1);
+	schedule(h, s);
+}
+
+/* ---------------------------------------------------------------- filling */
+
+/* run: the end frame from the run row, for a run that has ended. */
+static bool
+run_ended(struct stream *s, struct claw_db *db)
+{
+	struct claw_error err = {0};
+	struct claw_run run = {0};
+	struct claw_buf b = CLAW_BUF_INIT(1024);
+	bool ended = false;
+
+	if (claw_run_get(db, s->run_id, &run, &err) == CLAW_OK &&
+	    !claw_run_status_active(run.status)) {
+		(void)claw_buf_printf(&b, "{\"runId\":%lld,\"status\":\"%s\",\"reason\":",
+				      (long long)run.id, claw_run_status_name(run.status));
+		(void)claw_json_buf_append_string(
+			&b, run.reason, strlen(run.reason) > 512 ? 512 : strlen(run.reason));
+		(void)claw_buf_putc(&b, '}');
+		free(s->end_data);
+		s->end_data = claw_buf_steal(&b);
+		ended = true;
+	}
+	claw_run_free(&run);
+	claw_buf_free(&b);
+	return ended;
+}
+
+/* One catch-up step from the db.  Returns false when the stream must close. */
+static bool
+catchup_step(struct claw_hub *h, struct stream *s)
+{
+	struct claw_error err = {0};
+	struct claw_db *db = NULL;
+
+	if (claw_dbcache_get(h->dbs, s->project, &db, &err) != CLAW_OK) {
+		claw_log_warn("server: stream of %s: %s", s->project, claw_error_text(&err));
+		return false;
+	}
+	if (s->kind == STREAM_BOARD) {
+		int64_t cursor;
+		claw_buf_reset(&h->scratch);
+		if (claw_board_replay(h->board, db, s->project, s->cursor, &h->scratch, &cursor,
+				      &err) != CLAW_OK) {
+			claw_log_warn("server: board stream of %s: %s", s->project,
+				      claw_error_text(&err));
+			claw_dbcache_drop(h->dbs, s->project);
+			return false;
+		}
+		put_stdout(s, claw_buf_str(&h->scratch), claw_buf_len(&h->scratch));
+		s->cursor = cursor;
+		s->mode = MODE_LIVE;
+		s->has_events = true;
+		return true;
+	}
+
+	struct claw_record_list rows = {0};
+	struct claw_buf row = CLAW_BUF_INIT(HUB_FRAME_MAX);
+	bool ok = true;
+	if (claw_reader_tail(db, s->run_id, s->cursor, CLAW_HUB_REPLAY_ROWS, &rows, &err) !=
+	    CLAW_OK) {
+		claw_log_warn("server: run stream %lld of %s: %s", (long long)s->run_id, s->project,
+			      claw_error_text(&err));
+		claw_dbcache_drop(h->dbs, s->project);
+		ok = false;
+		goto out;
+	}
+	for (size_t i = 0; i < rows.n; i++) {
+		claw_buf_reset(&row);
+		if (claw_record_wire_row(&row, &rows.v[i]) != CLAW_OK)
+			continue;
+		put_frame(s, rows.v[i].seq, "trace", claw_buf_str(&row), claw_buf_len(&row));
+		s->cursor = rows.v[i].seq;
+	}
+	if (rows.n < CLAW_HUB_REPLAY_ROWS) { /* caught up */
+		s->mode = MODE_LIVE;
+		s->has_events = true;
+		if (s->ending || run_ended(s, db)) {
+			const char *d = s->end_data != NULL ? s->end_data : "{}";
+			put_frame(s, -1, "end", d, strlen(d));
+			put_end_request(s);
+		}
+	}
+out:
+	claw_buf_free(&row);
+	claw_record_list_free(&rows);
+	return ok;
+}
+
+/* Takes live events while the output has room. */
+static void
+take_events(struct claw_hub *h, struct stream *s)
+{
+	while (pending(s) < CLAW_HUB_WRITE_MAX && s->mode == MODE_LIVE && !s->finished) {
+		struct claw_bus_event *ev = NULL;
+		int64_t last = 0;
+		switch (claw_bus_sub_take(s->sub, &ev, &last)) {
+		case CLAW_BUS_EMPTY:
+			s->has_events = false;
+			return;
+		case CLAW_BUS_LAGGED:
+			/* Events were dropped: heal from the db after our cursor. */
+			atomic_fetch_add(&h->catchups, 1);
+			s->mode = MODE_CATCHUP;
+			return;
+		case CLAW_BUS_EVENT:
+			break;
+		}
+		const char *name = claw_bus_event_name(ev);
+		if (s->kind == STREAM_RUN && strcmp(name, "end") == 0) {
+			size_t len;
+			const char *d = claw_bus_event_data(ev, &len);
+			free(s->end_data);
+			s->end_data = claw_xstrndup(d, len);
+			s->ending = true;
+			s->mode = MODE_CATCHUP; /* rows committed before the end, then end */
+		} else if (claw_bus_event_seq(ev) > s->cursor) {
+			put_event(s, ev);
+			s->cursor = claw_bus_event_seq(ev);
+		}
+		claw_bus_event_unref(ev);
+	}
+}
+
+/* ---------------------------------------------------------------- writing */
+
+/* Writes up to budget bytes.  Returns bytes written, or -1 when the peer
+ * is gone. */
+static ssize_t
+write_some(struct stream *s, size_t budget)
+{
+	size_t n = pending(s);
+	if (n > budget)
+		n = budget;
+	for (;;) {
+		ssize_t w = send(s->fd, s->out.p + s->out_off, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			s->writable = false;
+			return 0;
+		}
+		if (w < 0)
+			return -1;
+		s->out_off += (size_t)w;
+		s->last_write_ms = claw_clock_mono_ms();
+		s->blocked_since = 0;
+		if (s->out_off == claw_buf_len(&s->out)) { /* drained: give the memory back */
+			claw_buf_free(&s->out);
+			claw_buf_init(&s->out, HUB_OUT_MAX);
+			s->out_off = 0;
+			s->rec_hdr = SIZE_MAX;
+		}
+		return w;
+	}
+}
+
+/* One turn of a stream.  Returns true when it has more to do now. */
+static bool
+service(struct claw_hub *h, struct stream *s)
+{
+	size_t budget = CLAW_HUB_WRITE_MAX;
+
+	for (;;) {
+		if (pending(s) < CLAW_HUB_WRITE_MAX && !s->finished) {
+			if (s->mode == MODE_CATCHUP) {
+				if (!catchup_step(h, s)) {
+					close_stream(h, s, false);
+					return false;
+				}
+			} else if (s->has_events) {
+				take_events(h, s);
+			}
+		}
+		if (claw_buf_error(&s->out) != CLAW_OK) {
+			claw_log_warn("server: stream of %s fell too far behind; closing it",
+				      s->project);
+			close_stream(h, s, false);
+			return false;
+		}
+		if (pending(s) > 0 && s->writable && budget > 0) {
+			ssize_t w = write_some(s, budget);
+			if (w < 0) {
+				close_stream(h, s, false);
+				return false;
+			}
+			budget -= (size_t)w;
+		}
+		if (pending(s) == 0 && s->finished) {
+			close_stream(h, s, false);
+			return false;
+		}
+		if (pending(s) > 0 && !s->writable) {
+			if (s->blocked_since == 0)
+				s->blocked_since = claw_clock_mono_ms();
+			return false; /* EPOLLOUT brings it back */
+		}
+		bool more = pending(s) > 0 ||
+			    (!s->finished && (s->mode == MODE_CATCHUP || s->has_events));
+		if (!more)
+			return false;
+		if (budget == 0)
+			return true; /* fair share used: next turn */
+	}
+}
+
+/* Heartbeats and stalls, once a tick. */
+static void
+tick(struct claw_hub *h, int64_t now)
+{
+	for (struct stream *s = h->streams, *next; s != NULL; s = next) {
+		next = s->next;
+		if (s->blocked_since != 0 && now - s->blocked_since >= CLAW_HUB_STALL_MS) {
+			claw_log_info("server: stream of %s stalled for %ds; closing it",
+				      s->project, CLAW_HUB_STALL_MS / 1000);
+			close_stream(h, s, true);
+			continue;
+		}
+		if (!s->finished && pending(s) == 0 &&
+		    now - s->last_write_ms >= CLAW_HUB_HEARTBEAT_MS) {
+			put_stdout(s, ":\n\n", 3);
+			s->last_write_ms = now; /* counted from the attempt */
+			schedule(h, s);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------- loop */
+
+static void
+take_inbox(struct claw_hub *h)
+{
+	uint64_t v;
+	ssize_t n;
+	do
+		n = read(h->inbox_fd, &v, sizeof v);
+	while (n < 0 && errno == EINTR);
+	claw_mutex_lock(&h->mu);
+	struct handover *list = h->inbox;
+	h->inbox = NULL;
+	claw_mutex_unlock(&h->mu);
+	/* The list is newest first: open in arrival order. */
+	struct handover *rev = NULL;
+	while (list != NULL) {
+		struct handover *ho = list;
+		list = ho->next;
+		ho->next = rev;
+		rev = ho;
+	}
+	while (rev != NULL) {
+		struct handover *ho = rev;
+		rev = ho->next;
+		open_stream(h, ho);
+		free(ho->project);
+		free(ho);
+	}
+}
+
+static void
+take_ready(struct claw_hub *h)
+{
+	struct claw_bus_sub *ready[HUB_READY];
+	size_t n;
+	do {
+		n = claw_bus_waiter_ready(h->waiter, ready, HUB_READY);
+		for (size_t i = 0; i < n; i++) {
+			struct stream *s = claw_bus_sub_user(ready[i]);
+			s->has_events = true;
+			schedule(h, s);
+		}
+	} while (n == HUB_READY);
+}
+
+static void *
+hub_main(void *arg)
+{
+	struct claw_hub *h = arg;
+	struct epoll_event evs[HUB_EVENTS];
+	int64_t next_tick = claw_clock_mono_ms() + HUB_TICK_MS;
+
+	for (;;) {
+		claw_mutex_lock(&h->mu);
+		bool stopping = h->stopping;
+		claw_mutex_unlock(&h->mu);
+		if (stopping)
+			break;
+		int64_t now = claw_clock_mono_ms();
+		int timeout =
+			h->run_head != NULL ? 0 : (int)(next_tick > now ? next_tick - now : 0);
+		int n = epoll_wait(h->ep, evs, HUB_EVENTS, timeout);
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.ptr == &h->waiter) {
+				take_ready(h);
+				continue;
+			}
+			if (evs[i].data.ptr == &h->inbox_fd) {
+				take_inbox(h);
+				continue;
+			}
+			struct stream *s = evs[i].data.ptr;
+			if (s->dead)
+				continue;
+			if (evs[i].events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
+				close_stream(h, s, false);
+				continue;
+			}
+			if (evs[i].events & EPOLLOUT) {
+				s->writable = true;
+				schedule(h, s);
+			}
+		}
+		/* One turn for each stream with work, in order. */
+		struct stream *list = h->run_head;
+		h->run_head = h->run_tail = NULL;
+		while (list != NULL) {
+			struct stream *s = list;
+			list = s->rnext;
+			s->scheduled = false;
+			if (s->dead) {
+				s->rnext = h->graveyard;
+				h->graveyard = s;
+				continue;
+			}
+			if (service(h, s))
+				schedule(h, s);
+		}
+		now = claw_clock_mono_ms();
+		if (now >= next_tick) {
+			tick(h, now);
+			next_tick = now + HUB_TICK_MS;
+		}
+		while (h->graveyard != NULL) {
+			struct stream *s = h->graveyard;
+			h->graveyard = s->rnext;
+			stream_free(s);
+		}
+	}
+
+	/* Stopping: end every stream as well as a non-blocking write allows. */
+	take_inbox(h);
+	while (h->streams != NULL) {
+		struct stream *s = h->streams;
+		if (!s->finished)
+			put_end_request(s);
+		if (s->writable && pending(s) > 0)
+			(void)write_some(s, pending(s));
+		close_stream(h, s, false);
+	}
+	while (h->run_head != NULL) {
+		struct stream *s = h->run_head;
+		h->run_head = s->rnext;
+		stream_free(s);
+	}
+	while (h->graveyard != NULL) {
+		struct stream *s = h->graveyard;
+		h->graveyard = s->rnext;
+		stream_free(s);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------- API */
+
+enum claw_err
+claw_hub_new(const char *home, struct claw_bus *bus, struct claw_board *board,
+	     struct claw_hub **out, struct claw_error *err)
+{
+	struct claw_hub *h = CLAW_NEW(struct claw_hub);
+	struct epoll_event ev = {.events = EPOLLIN};
+	enum claw_err rc;
+	char e[128];
+
+	*out = NULL;
+	h->home = claw_xstrdup(home);
+	h->bus = bus;
+	h->board = board;
+	h->ep = h->inbox_fd = -1;
+	claw_mutex_init(&h->mu, "hub");
+	claw_buf_init(&h->cache_frame, HUB_FRAME_MAX);
+	claw_buf_init(&h->scratch, HUB_OUT_MAX);
+	atomic_init(&h->run_streams, 0);
+	atomic_init(&h->board_streams, 0);
+	atomic_init(&h->opened, 0);
+	atomic_init(&h->stalled, 0);
+	atomic_init(&h->catchups, 0);
+	atomic_init(&h->events, 0);
+	rc = claw_bus_waiter_new(&h->waiter, err);
+	if (rc != CLAW_OK)
+		goto out;
+	h->ep = epoll_create1(EPOLL_CLOEXEC);
+	h->inbox_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (h->ep < 0 || h->inbox_fd < 0) {
+		rc = claw_error_set(err, CLAW_EIO, "hub: %s", claw_errno_text(errno, e, sizeof e));
+		goto out;
+	}
+	ev.data.ptr = &h->waiter;
+	if (epoll_ctl(h->ep, EPOLL_CTL_ADD, claw_bus_waiter_fd(h->waiter), &ev) != 0) {
+		rc = claw_error_set(err, CLAW_EIO, "hub: %s", claw_errno_text(errno, e, sizeof e));
+		goto out;
+	}
+	ev.data.ptr = &h->inbox_fd;
+	if (epoll_ctl(h->ep, EPOLL_CTL_ADD, h->inbox_fd, &ev) != 0) {
+		rc = claw_error_set(err, CLAW_EIO, "hub: %s", claw_errno_text(errno, e, sizeof e));
+		goto out;
+	}
+out:
+	if (rc != CLAW_OK)
+		claw_hub_free(h);
+	else
+		*out = h;
+	return rc;
+}
+
+enum claw_err
+claw_hub_start(struct claw_hub *h, struct claw_error *err)
+{
+	int rc;
+	h->dbs = claw_dbcache_new(h->home, HUB_DBS);
+	rc = pthread_create(&h->thread, NULL, hub_main, h);
+	if (rc != 0) {
+		char e[128];
+		return claw_error_set(err, CLAW_EIO, "cannot start the stream hub: %s",
+				      claw_errno_text(rc, e, sizeof e));
+	}
+	h->running = true;
+	return CLAW_OK;
+}
+
+static void
+wake(struct claw_hub *h)
+{
+	uint64_t one = 1;
+	ssize_t n;
+	do
+		n = write(h->inbox_fd, &one, sizeof one);
+	while (n < 0 && errno == EINTR);
+}
+
+void
+claw_hub_stop(struct claw_hub *h)
+{
+	if (h == NULL || !h->running)
+		return;
+	claw_mutex_lock(&h->mu);
+	h->stopping = true;
+	claw_mutex_unlock(&h->mu);
+	wake(h);
+	(void)pthread_join(h->thread, NULL);
+	h->running = false;
+}
+
+void
+claw_hub_free(struct claw_hub *h)
+{
+	if (h == NULL)
+		return;
+	claw_hub_stop(h);
+	while (h->inbox != NULL) { /* handed over after the stop */
+		struct handover *ho = h->inbox;
+		h->inbox = ho->next;
+		(void)close(ho->fd);
+		free(ho->project);
+		free(ho);
+	}
+	claw_bus_event_unref(h->cache_ev);
+	claw_buf_free(&h->cache_frame);
+	claw_buf_free(&h->scratch);
+	claw_dbcache_free(h->dbs);
+	claw_bus_waiter_free(h->waiter);
+	if (h->ep >= 0)
+		(void)close(h->ep);
+	if (h->inbox_fd >= 0)
+		(void)close(h->inbox_fd);
+	claw_mutex_destroy(&h->mu);
+	free(h->home);
+	free(h);
+}
+
+static void
+hand_over(struct claw_hub *h, enum stream_kind kind, int fd, int request_id, const char *project,
+	  int64_t run_id, int64_t since)
+{
+	struct handover *ho = CLAW_NEW(struct handover);
+	bool was_empty, stopping;
+
+	ho->kind = kind;
+	ho->fd = fd;
+	ho->reqid = request_id;
+	ho->project = claw_xstrdup(project);
+	ho->run_id = run_id;
+	ho->since = since;
+	claw_mutex_lock(&h->mu);
+	stopping = h->stopping;
+	was_empty = h->inbox == NULL;
+	if (!stopping) {
+		ho->next = h->inbox;
+		h->inbox = ho;
+	}
+	claw_mutex_unlock(&h->mu);
+	if (stopping) {
+		(void)close(fd);
+		free(ho->project);
+		free(ho);
+		return;
+	}
+	if (was_empty)
+		wake(h);
+}
+
+void
+claw_hub_add_run(struct claw_hub *h, int fd, int request_id, const char *project, int64_t run_id,
+		 int64_t since)
+{
+	hand_over(h, STREAM_RUN, fd, request_id, project, run_id, since < 0 ? 0 : since);
+}
+
+void
+claw_hub_add_board(struct claw_hub *h, int fd, int request_id, const char *project, int64_t since)
+{
+	hand_over(h, STREAM_BOARD, fd, request_id, project, CLAW_BUS_BOARD, since);
+}
+
+void
+claw_hub_get_stats(struct claw_hub *h, struct claw_hub_stats *out)
+{
+	out->run_streams = atomic_load(&h->run_streams);
+	out->board_streams = atomic_load(&h->board_streams);
+	out->opened = atomic_load(&h->opened);
+	out->stalled = atomic_load(&h->stalled);
+	out->catchups = atomic_load(&h->catchups);
+	out->events = atomic_load(&h->events);
+}
