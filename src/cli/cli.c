@@ -26,8 +26,11 @@ static const char usage_text[] =
 	"  -c [DIR] [-d TEXT]     register a project folder (alias: init); default: .\n"
 	"  -i TITLE [-d TEXT]     open an issue in this project (alias: issue new)\n"
 	"  issues                 list this project's issues\n"
+	"  serve [--listen unix:PATH|HOST:PORT] [--threads N] [--max-runs N]\n"
+	"                         the FastCGI server for nginx and the dashboard\n"
 	"  log [RUN]              recent runs and a run's trace tree (default: the latest)\n"
 	"  tool NAME JSON         run one tool here as a run would (sandbox, secrets)\n"
+	"  run ID [--yes]         solve issue ID in the foreground (--yes: approve its solver)\n"
 	"\n"
 	"Global options:\n"
 	"  -C DIR                 act as if claw had been started in DIR\n"
@@ -149,8 +152,10 @@ static const struct command commands[] = {
 	{"-c", "init", NULL, "init", claw_cmd_init},
 	{"-i", "issue", "new", "issue", claw_cmd_issue_new},
 	{NULL, "issues", NULL, "issues", claw_cmd_issues},
+	{NULL, "serve", NULL, "serve", claw_cmd_serve},
 	{NULL, "log", NULL, "log", claw_cmd_log},
 	{NULL, "tool", NULL, "tool", claw_cmd_tool},
+	{NULL, "run", NULL, "run", claw_cmd_run},
 };
 
 /* Finds the command at args[0]; sets *skip to the words it used minus one

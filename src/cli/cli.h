@@ -76,7 +76,9 @@ int claw_cli_parse(struct claw_cli *cli, int argc, char **argv, struct claw_cli_
 int claw_cmd_init(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_issue_new(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_issues(struct claw_cli *cli, int argc, char **argv);
+int claw_cmd_serve(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_log(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_tool(struct claw_cli *cli, int argc, char **argv);
+int claw_cmd_run(struct claw_cli *cli, int argc, char **argv);
 
 #endif

@@ -5,5 +5,7 @@ libclaw_a_SOURCES += \
 	src/cli/init.c \
 	src/cli/issue.c \
 	src/cli/issues.c \
+	src/cli/serve.c \
 	src/cli/log.c \
-	src/cli/tool.c
+	src/cli/tool.c \
+	src/cli/run.c

@@ -10,4 +10,10 @@ libclaw_a_SOURCES += \
 	src/server/board.c src/server/board.h \
 	src/server/sse.c src/server/sse.h \
 	src/server/gate.c src/server/gate.h \
-	src/server/runs.c src/server/runs.h
+	src/server/runs.c src/server/runs.h \
+	src/server/api.c src/server/api.h \
+	src/server/api_projects.c \
+	src/server/api_issues.c \
+	src/server/api_control.c \
+	src/server/api_runs.c \
+	src/server/server.c src/server/server.h

@@ -1,0 +1,273 @@
+/*
+ * api_control — the writes that drive runs: start, answer, stop, close.
+ *
+ * Each records the acting user (REMOTE_USER, or "anonymous" without nginx
+ * auth): as the run's started_by, the answer's `by`, the "stopped by X"
+ * reason.
+ *
+ * Answering (SPEC 7, src/server/gate.h): the gate must be the issue's open
+ * gate — the one its live run is parked on, else the newest unanswered
+ * question in the journal of its active run — and the answer must fit the
+ * gate's kind.  A live run gets the answer in memory (the engine writes the
+ * `answer` row); for a run that is not live here (parked before a restart)
+ * the answer row is written first and the run is then resumed, and finds
+ * it.
+ */
+#include "server/api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "base/json.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "flow/frontend.h"
+#include "server/board.h"
+#include "server/gate.h"
+#include "server/request.h"
+#include "server/runs.h"
+#include "server/server.h"
+#include "store/runs.h"
+#include "trace/reader.h"
+
+/* Reads a body that must hold no fields (start, stop, close). */
+static bool
+empty_body(struct claw_req *req)
+{
+	static const char *const none[] = {NULL};
+	struct json_object *body = NULL;
+	struct claw_error err = {0};
+	enum claw_err rc = claw_req_body_json(req, &body, &err);
+	if (rc == CLAW_OK)
+		rc = claw_json_check_keys(body, none, &err);
+	json_object_put(body);
+	if (rc != CLAW_OK)
+		claw_req_fail(req, &err);
+	return rc == CLAW_OK;
+}
+
+/* Project, issue id and the issue row's existence from the captures. */
+static struct claw_db *
+issue_of(struct claw_req *req, char key[CLAW_PROJECT_KEY_SIZE], int64_t *id)
+{
+	struct claw_issue is = {0};
+	struct claw_db *db = claw_api_project_db(req, key);
+	if (db == NULL || !claw_api_id(req, 1, "issue", id) || !claw_api_issue(req, db, *id, &is))
+		return NULL;
+	claw_issue_free(&is);
+	return db;
+}
+
+void
+claw_api_issue_start(void *ctx, struct claw_req *req)
+{
+	struct claw_server *srv = ctx;
+	struct claw_error err = {0};
+	struct claw_buf out = CLAW_BUF_INIT(256);
+	char key[CLAW_PROJECT_KEY_SIZE];
+	struct claw_db *db;
+	int64_t id, run_id = 0;
+	bool queued = false;
+
+	db = issue_of(req, key, &id);
+	if (db == NULL || !empty_body(req))
+		goto out;
+	if (claw_runs_start(claw_server_runs(srv), db, key, id, claw_req_user(req), &run_id,
+			    &queued, &err) != CLAW_OK) {
+		if (err.code == CLAW_ECONFIG || err.code == CLAW_ESTOPPED)
+			claw_req_error(req, 503, NULL, "%s", claw_error_text(&err));
+		else
+			claw_req_fail(req, &err);
+		goto out;
+	}
+	(void)claw_buf_printf(&out, "{\"runId\":%lld,\"queued\":%s}", (long long)run_id,
+			      queued ? "true" : "false");
+	claw_req_json(req, 202, &out);
+out:
+	claw_buf_free(&out);
+}
+
+/* The open gate of run_id: where its thread is parked, else the journal's.
+ * Answers 409 when there is none. */
+static bool
+open_gate(struct claw_req *req, struct claw_server *srv, struct claw_db *db, const char *key,
+	  int64_t issue_id, int64_t run_id, int64_t *gate_id, enum claw_gate_kind *kind)
+{
+	struct claw_trace_gate g = {0};
+	struct claw_error err = {0};
+	enum claw_err rc;
+
+	if (claw_gates_parked(claw_server_gates(srv), key, run_id, gate_id, kind))
+		return true;
+	rc = claw_reader_open_gate(db, run_id, &g, &err);
+	if (rc == CLAW_OK) {
+		*gate_id = g.id;
+		if (claw_gate_kind_parse(g.kind, kind) != CLAW_OK) {
+			claw_req_error(req, 500, NULL, "gate %lld has an unknown kind %s",
+				       (long long)g.id, g.kind);
+			rc = CLAW_EINVAL;
+		}
+	} else if (rc == CLAW_ENOTFOUND) {
+		claw_req_error(req, 409, NULL, "issue #%lld has no open gate", (long long)issue_id);
+	} else {
+		claw_req_fail(req, &err);
+	}
+	claw_trace_gate_free(&g);
+	return rc == CLAW_OK;
+}
+
+void
+claw_api_issue_answer(void *ctx, struct claw_req *req)
+{
+	static const char *const keys[] = {"gate", "text", "decision", "amount", NULL};
+	struct claw_server *srv = ctx;
+	struct json_object *body = NULL;
+	struct claw_error err = {0};
+	struct claw_run run = {0};
+	struct claw_buf out = CLAW_BUF_INIT(256);
+	struct claw_gate_answer a = {0};
+	char key[CLAW_PROJECT_KEY_SIZE];
+	const char *text = "", *decision = "";
+	int64_t id, gate = 0, open_id = 0, amount = 0;
+	enum claw_gate_kind kind = CLAW_GATE_QUESTION;
+	bool claimed = false;
+	struct claw_db *db;
+	enum claw_err rc;
+
+	db = issue_of(req, key, &id);
+	if (db == NULL)
+		goto out;
+	rc = claw_req_body_json(req, &body, &err);
+	if (rc == CLAW_OK)
+		rc = claw_json_check_keys(body, keys, &err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_int64(body, "gate", CLAW_JSON_REQUIRED, 1, INT64_MAX, &gate,
+					 &err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_string(body, "text", CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE,
+					  &text, &err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_string(body, "decision", CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE,
+					  &decision, &err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_int64(body, "amount", CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE, 0,
+					 INT64_MAX, &amount, &err);
+	if (rc != CLAW_OK) {
+		claw_req_fail(req, &err);
+		goto out;
+	}
+	rc = claw_run_active_of_issue(db, id, &run, &err);
+	if (rc == CLAW_ENOTFOUND) {
+		claw_req_error(req, 409, NULL, "issue #%lld has no open gate", (long long)id);
+		goto out;
+	}
+	if (rc != CLAW_OK) {
+		claw_req_fail(req, &err);
+		goto out;
+	}
+	if (!open_gate(req, srv, db, key, id, run.id, &open_id, &kind))
+		goto out;
+	if (gate != open_id) {
+		claw_req_error(req, 409, NULL,
+			       "gate %lld is not open (issue #%lld waits on gate %lld); it may be "
+			       "answered already",
+			       (long long)gate, (long long)id, (long long)open_id);
+		goto out;
+	}
+	if (claw_gate_check(kind, text, decision, amount, &err) != CLAW_OK) {
+		claw_req_fail(req, &err);
+		goto out;
+	}
+	a.text = claw_xstrdup(text);
+	a.decision = claw_xstrdup(decision);
+	a.amount = amount;
+	a.by = claw_xstrdup(claw_req_user(req));
+	if (claw_gates_answer(claw_server_gates(srv), key, run.id, gate, &a, &claimed, &err) !=
+	    CLAW_OK) {
+		claw_req_fail(req, &err);
+		goto out;
+	}
+	if (claimed) {
+		char *db_path = claw_project_db_path(claw_server_config(srv)->home, key);
+		a.recorded = true;
+		rc = claw_gates_persist_answer(db_path, key, claw_server_bus(srv), run.id, gate, &a,
+					       &err);
+		free(db_path);
+		claw_gates_unclaim(claw_server_gates(srv), key, run.id);
+		if (rc == CLAW_OK)
+			rc = claw_runs_resume(claw_server_runs(srv), key, id, run.id, a.by, &err);
+		if (rc != CLAW_OK) {
+			claw_req_fail(req, &err);
+			goto out;
+		}
+	}
+	claw_board_notify(claw_server_board(srv), key, id);
+	claw_log_info("server: gate %lld of run %lld (%s) answered by %s", (long long)gate,
+		      (long long)run.id, key, a.by);
+	(void)claw_buf_printf(&out, "{\"gate\":%lld,\"runId\":%lld}", (long long)gate,
+			      (long long)run.id);
+	claw_req_json(req, 202, &out);
+out:
+	claw_gate_answer_free(&a);
+	claw_run_free(&run);
+	claw_buf_free(&out);
+	json_object_put(body);
+}
+
+void
+claw_api_issue_stop(void *ctx, struct claw_req *req)
+{
+	struct claw_server *srv = ctx;
+	struct claw_error err = {0};
+	struct claw_buf out = CLAW_BUF_INIT(256);
+	char key[CLAW_PROJECT_KEY_SIZE];
+	struct claw_db *db;
+	int64_t id;
+
+	db = issue_of(req, key, &id);
+	if (db == NULL || !empty_body(req))
+		goto out;
+	if (claw_runs_stop(claw_server_runs(srv), db, key, id, claw_req_user(req), false, &err) !=
+	    CLAW_OK) {
+		claw_req_fail(req, &err);
+		goto out;
+	}
+	(void)claw_buf_printf(&out, "{\"id\":%lld,\"stopping\":true}", (long long)id);
+	claw_req_json(req, 202, &out);
+out:
+	claw_buf_free(&out);
+}
+
+void
+claw_api_issue_close(void *ctx, struct claw_req *req)
+{
+	struct claw_server *srv = ctx;
+	struct claw_error err = {0};
+	struct claw_buf out = CLAW_BUF_INIT(256);
+	char key[CLAW_PROJECT_KEY_SIZE];
+	struct claw_db *db;
+	int64_t id;
+	enum claw_err rc;
+
+	db = issue_of(req, key, &id);
+	if (db == NULL || !empty_body(req))
+		goto out;
+	rc = claw_runs_stop(claw_server_runs(srv), db, key, id, claw_req_user(req), true, &err);
+	if (rc == CLAW_ECONFLICT)
+		rc = CLAW_OK; /* nothing active: just close */
+	if (rc == CLAW_OK)
+		rc = claw_issue_set_status(db, id, CLAW_ISSUE_CLOSED, &err);
+	if (rc != CLAW_OK) {
+		claw_req_fail(req, &err);
+		goto out;
+	}
+	claw_board_notify(claw_server_board(srv), key, id);
+	claw_log_info("server: issue #%lld of %s closed by %s", (long long)id, key,
+		      claw_req_user(req));
+	(void)claw_buf_printf(&out, "{\"id\":%lld,\"status\":\"closed\"}", (long long)id);
+	claw_req_json(req, 200, &out);
+out:
+	claw_buf_free(&out);
+}

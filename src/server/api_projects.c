@@ -1,0 +1,242 @@
+/*
+ * api_projects — GET /api/health, GET /api/metrics, GET and POST
+ * /api/projects.
+ *
+ * Metrics are Prometheus text (version 0.0.4): requests by status, open
+ * streams, runs by state, trace rows written, bus drops, and the LLM tokens
+ * and cost of the runs that ended in this process.  "Trace rows written"
+ * counts the rows the store sinks published on the bus (every committed row
+ * is published, watched or not): the bus's publish count minus the board
+ * and end events the server published itself.
+ */
+#include "server/api.h"
+
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "base/json.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "config.h" /* PACKAGE_VERSION */
+#include "server/board.h"
+#include "server/dbcache.h"
+#include "server/gate.h"
+#include "server/request.h"
+#include "server/runs.h"
+#include "server/server.h"
+#include "server/sse.h"
+#include "trace/bus.h"
+
+#define API_PROJECTS_MAX (16 * 1024 * 1024) /* bytes of the project list */
+#define API_METRICS_MAX (64 * 1024)
+
+void
+claw_api_health(void *ctx, struct claw_req *req)
+{
+	struct claw_server *srv = ctx;
+	struct claw_runs_stats rs;
+	struct claw_buf out = CLAW_BUF_INIT(1024);
+
+	claw_runs_get_stats(claw_server_runs(srv), &rs);
+	(void)claw_buf_printf(&out,
+			      "{\"ok\":true,\"version\":\"%s\",\"runs_active\":%lld,"
+			      "\"runs_queued\":%lld}",
+			      PACKAGE_VERSION, (long long)(rs.executing + rs.parked),
+			      (long long)rs.queued);
+	claw_req_json(req, 200, &out);
+	claw_buf_free(&out);
+}
+
+void
+claw_api_metrics(void *ctx, struct claw_req *req)
+{
+	struct claw_server *srv = ctx;
+	struct claw_server_requests rq;
+	struct claw_runs_stats rs;
+	struct claw_hub_stats hs;
+	struct claw_bus_stats bs;
+	struct claw_buf out = CLAW_BUF_INIT(API_METRICS_MAX);
+	int64_t board = claw_board_published(claw_server_board(srv));
+
+	claw_server_get_requests(srv, &rq);
+	claw_runs_get_stats(claw_server_runs(srv), &rs);
+	claw_hub_get_stats(claw_server_hub(srv), &hs);
+	claw_bus_get_stats(claw_server_bus(srv), &bs);
+
+	(void)claw_buf_puts(&out, "# HELP claw_http_requests_total Requests answered, by status.\n"
+				  "# TYPE claw_http_requests_total counter\n");
+	for (int i = 0; i < CLAW_SERVER_STATUS_CODES; i++) {
+		if (rq.code[i] != 0)
+			(void)claw_buf_printf(&out, "claw_http_requests_total{code=\"%d\"} %lld\n",
+					      rq.code[i], (long long)rq.count[i]);
+		else
+			(void)claw_buf_printf(&out,
+					      "claw_http_requests_total{code=\"other\"} %lld\n",
+					      (long long)rq.count[i]);
+	}
+	(void)claw_buf_printf(&out,
+			      "# HELP claw_streams_open Server-Sent-Events streams open now.\n"
+			      "# TYPE claw_streams_open gauge\n"
+			      "claw_streams_open{kind=\"run\"} %lld\n"
+			      "claw_streams_open{kind=\"board\"} %lld\n"
+			      "# HELP claw_streams_total Streams opened since start.\n"
+			      "# TYPE claw_streams_total counter\n"
+			      "claw_streams_total %lld\n"
+			      "# HELP claw_streams_stalled_total Streams closed as stalled.\n"
+			      "# TYPE claw_streams_stalled_total counter\n"
+			      "claw_streams_stalled_total %lld\n"
+			      "# HELP claw_stream_catchups_total Lagging subscribers caught up "
+			      "from the db.\n"
+			      "# TYPE claw_stream_catchups_total counter\n"
+			      "claw_stream_catchups_total %lld\n"
+			      "# HELP claw_stream_events_total SSE events written.\n"
+			      "# TYPE claw_stream_events_total counter\n"
+			      "claw_stream_events_total %lld\n",
+			      (long long)hs.run_streams, (long long)hs.board_streams,
+			      (long long)hs.opened, (long long)hs.stalled, (long long)hs.catchups,
+			      (long long)hs.events);
+	(void)claw_buf_printf(&out,
+			      "# HELP claw_runs Runs live in this process, by state.\n"
+			      "# TYPE claw_runs gauge\n"
+			      "claw_runs{state=\"executing\"} %lld\n"
+			      "claw_runs{state=\"queued\"} %lld\n"
+			      "claw_runs{state=\"waiting\"} %lld\n"
+			      "# HELP claw_runs_started_total Run threads started.\n"
+			      "# TYPE claw_runs_started_total counter\n"
+			      "claw_runs_started_total %lld\n"
+			      "# HELP claw_runs_finished_total Run threads ended.\n"
+			      "# TYPE claw_runs_finished_total counter\n"
+			      "claw_runs_finished_total %lld\n",
+			      (long long)rs.executing, (long long)rs.queued, (long long)rs.parked,
+			      (long long)rs.started, (long long)rs.finished);
+	uint64_t own = (uint64_t)board + (uint64_t)rs.end_events;
+	(void)claw_buf_printf(&out,
+			      "# HELP claw_trace_rows_total Trace rows committed and published.\n"
+			      "# TYPE claw_trace_rows_total counter\n"
+			      "claw_trace_rows_total %llu\n"
+			      "# HELP claw_bus_dropped_total Events not queued for a lagging "
+			      "subscriber.\n"
+			      "# TYPE claw_bus_dropped_total counter\n"
+			      "claw_bus_dropped_total %llu\n"
+			      "# HELP claw_bus_lags_total Times a subscriber started lagging.\n"
+			      "# TYPE claw_bus_lags_total counter\n"
+			      "claw_bus_lags_total %llu\n"
+			      "# HELP claw_board_events_total Board events published.\n"
+			      "# TYPE claw_board_events_total counter\n"
+			      "claw_board_events_total %lld\n",
+			      (unsigned long long)(bs.published > own ? bs.published - own : 0),
+			      (unsigned long long)bs.dropped, (unsigned long long)bs.lags,
+			      (long long)board);
+	(void)claw_buf_printf(&out,
+			      "# HELP claw_llm_tokens_total Model tokens of runs ended here.\n"
+			      "# TYPE claw_llm_tokens_total counter\n"
+			      "claw_llm_tokens_total{kind=\"in\"} %lld\n"
+			      "claw_llm_tokens_total{kind=\"out\"} %lld\n"
+			      "claw_llm_tokens_total{kind=\"cached\"} %lld\n"
+			      "# HELP claw_llm_cost_usd_total Model cost of runs ended here.\n"
+			      "# TYPE claw_llm_cost_usd_total counter\n"
+			      "claw_llm_cost_usd_total %lld.%06lld\n",
+			      (long long)rs.tokens_in, (long long)rs.tokens_out,
+			      (long long)rs.tokens_cached, (long long)(rs.cost_micros / 1000000),
+			      (long long)(rs.cost_micros % 1000000));
+	claw_req_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", claw_buf_str(&out),
+		      claw_buf_len(&out));
+	claw_buf_free(&out);
+}
+
+/* {"key","name","path","description","issues":{status: count}}; counts
+ * NULL for a project whose db cannot be read now (all zero). */
+static void
+put_project(struct claw_buf *out, const struct claw_project *p, const int64_t *counts)
+{
+	(void)claw_buf_puts(out, "{\"key\":");
+	(void)claw_json_buf_append_string(out, p->key, strlen(p->key));
+	(void)claw_buf_puts(out, ",\"name\":");
+	(void)claw_json_buf_append_string(out, p->name, strlen(p->name));
+	(void)claw_buf_puts(out, ",\"path\":");
+	(void)claw_json_buf_append_string(out, p->path, strlen(p->path));
+	(void)claw_buf_puts(out, ",\"description\":");
+	(void)claw_json_buf_append_string(out, p->description, strlen(p->description));
+	(void)claw_buf_puts(out, ",\"issues\":{");
+	for (int s = 0; s < CLAW_ISSUE_STATUS_COUNT; s++)
+		(void)claw_buf_printf(out, "%s\"%s\":%lld", s > 0 ? "," : "",
+				      claw_issue_status_name((enum claw_issue_status)s),
+				      counts != NULL ? (long long)counts[s] : 0LL);
+	(void)claw_buf_puts(out, "}}");
+}
+
+void
+claw_api_projects_list(void *ctx, struct claw_req *req)
+{
+	struct claw_server *srv = ctx;
+	struct claw_project *list = NULL;
+	struct claw_error err = {0};
+	struct claw_buf out = CLAW_BUF_INIT(API_PROJECTS_MAX);
+	size_t n = 0;
+
+	if (claw_project_list(claw_server_config(srv)->home, &list, &n, &err) != CLAW_OK) {
+		claw_req_fail(req, &err);
+		goto out;
+	}
+	(void)claw_buf_putc(&out, '[');
+	for (size_t i = 0; i < n; i++) {
+		int64_t counts[CLAW_ISSUE_STATUS_COUNT] = {0};
+		struct claw_db *db = NULL;
+		bool ok = claw_dbcache_get(claw_req_dbs(req), list[i].key, &db, &err) == CLAW_OK &&
+			  claw_issue_count_by_status(db, counts, &err) == CLAW_OK;
+		if (!ok)
+			claw_log_warn("server: project %s: %s", list[i].key, claw_error_text(&err));
+		if (i > 0)
+			(void)claw_buf_putc(&out, ',');
+		put_project(&out, &list[i], ok ? counts : NULL);
+	}
+	(void)claw_buf_putc(&out, ']');
+	if (claw_buf_error(&out) != CLAW_OK)
+		claw_req_error(req, 500, NULL, "the project list is too big");
+	else
+		claw_req_json(req, 200, &out);
+out:
+	claw_buf_free(&out);
+	claw_project_list_free(list, n);
+}
+
+void
+claw_api_projects_create(void *ctx, struct claw_req *req)
+{
+	static const char *const keys[] = {"path", "description", NULL};
+	struct claw_server *srv = ctx;
+	struct json_object *body = NULL;
+	struct claw_project p = {0};
+	struct claw_error err = {0};
+	struct claw_buf out = CLAW_BUF_INIT(64 * 1024);
+	const char *path = NULL, *desc = NULL;
+	enum claw_err rc;
+
+	rc = claw_req_body_json(req, &body, &err);
+	if (rc == CLAW_OK)
+		rc = claw_json_check_keys(body, keys, &err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_string(body, "path", CLAW_JSON_REQUIRED, &path, &err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_string(body, "description",
+					  CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE, &desc, &err);
+	if (rc == CLAW_OK && path[0] != '/')
+		rc = claw_error_set(&err, CLAW_EINVAL, "path must be absolute: %s", path);
+	if (rc == CLAW_OK)
+		rc = claw_project_register(claw_server_config(srv)->home, path, desc, &p, &err);
+	if (rc == CLAW_EEXIST)
+		err.code = CLAW_EINVAL; /* SPEC 7: already registered is a 400 */
+	if (rc != CLAW_OK) {
+		claw_req_fail(req, &err);
+		goto out;
+	}
+	int64_t zero[CLAW_ISSUE_STATUS_COUNT] = {0};
+	put_project(&out, &p, zero);
+	claw_req_json(req, 201, &out);
+	claw_log_notice("server: project %s registered by %s", p.key, claw_req_user(req));
+out:
+	claw_buf_free(&out);
+	claw_project_free(&p);
+	json_object_put(body);
+}

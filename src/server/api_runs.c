@@ -1,0 +1,188 @@
+/*
+ * api_runs — what a run left: its trace (the poll fallback of the run
+ * stream), its artifacts, and the run stream itself.
+ *
+ * Trace rows are the wire rows of src/trace/record.h, the same bytes the
+ * stream sends.  A poll returns at most `limit` rows and never more than
+ * CLAW_REQ_RESPONSE_MAX bytes: a client keeps asking with since = the last
+ * seq it got until it gets an empty array.
+ */
+#include "server/api.h"
+
+#include <string.h>
+
+#include "base/json.h"
+#include "server/request.h"
+#include "server/server.h"
+#include "server/sse.h"
+#include "store/runs.h"
+#include "trace/reader.h"
+#include "trace/record.h"
+#include "trace/sink_store.h"
+
+#define API_TRACE_LIMIT_DEFAULT 1000
+#define API_ROW_MAX (CLAW_TRACE_DATA_MAX + 4096) /* one wire row */
+
+/* Project db and run id from the captures, checking the run exists. */
+static struct claw_db *
+run_of(struct claw_req *req, char key[CLAW_PROJECT_KEY_SIZE], int64_t *run_id)
+{
+	struct claw_error err = {0};
+	struct claw_run run = {0};
+	struct claw_db *db = claw_api_project_db(req, key);
+
+	if (db == NULL || !claw_api_id(req, 1, "run", run_id))
+		return NULL;
+	if (claw_run_get(db, *run_id, &run, &err) != CLAW_OK) {
+		claw_req_fail(req, &err);
+		return NULL;
+	}
+	claw_run_free(&run);
+	return db;
+}
+
+void
+claw_api_run_trace(void *ctx, struct claw_req *req)
+{
+	struct claw_record_list rows = {0};
+	struct claw_error err = {0};
+	struct claw_buf out = CLAW_BUF_INIT(CLAW_REQ_RESPONSE_MAX);
+	struct claw_buf row = CLAW_BUF_INIT(API_ROW_MAX);
+	char key[CLAW_PROJECT_KEY_SIZE];
+	int64_t run_id, since = 0, limit = API_TRACE_LIMIT_DEFAULT;
+	struct claw_db *db;
+
+	(void)ctx;
+	db = run_of(req, key, &run_id);
+	if (db == NULL)
+		goto out;
+	if (claw_req_query_i64(req, "since", 0, INT64_MAX, &since, &err) != CLAW_OK ||
+	    claw_req_query_i64(req, "limit", 1, CLAW_READER_TAIL_MAX, &limit, &err) != CLAW_OK ||
+	    claw_reader_tail(db, run_id, since, (size_t)limit, &rows, &err) != CLAW_OK) {
+		claw_req_fail(req, &err);
+		goto out;
+	}
+	(void)claw_buf_putc(&out, '[');
+	for (size_t i = 0; i < rows.n; i++) {
+		claw_buf_reset(&row);
+		if (claw_record_wire_row(&row, &rows.v[i]) != CLAW_OK)
+			break;
+		if (claw_buf_len(&out) + claw_buf_len(&row) + 2 > CLAW_REQ_RESPONSE_MAX)
+			break; /* the rest on the next poll */
+		if (i > 0)
+			(void)claw_buf_putc(&out, ',');
+		(void)claw_buf_append(&out, claw_buf_str(&row), claw_buf_len(&row));
+	}
+	(void)claw_buf_putc(&out, ']');
+	claw_req_json(req, 200, &out);
+out:
+	claw_record_list_free(&rows);
+	claw_buf_free(&row);
+	claw_buf_free(&out);
+}
+
+static void
+put_str(struct claw_buf *out, const char *key, const char *value)
+{
+	(void)claw_buf_printf(out, ",\"%s\":", key);
+	(void)claw_json_buf_append_string(out, value, strlen(value));
+}
+
+/* The metadata fields of an artifact (without the closing brace). */
+static void
+put_artifact(struct claw_buf *out, const struct claw_trace_artifact *a)
+{
+	(void)claw_buf_printf(out, "{\"n\":%lld", (long long)a->n);
+	put_str(out, "label", a->label);
+	put_str(out, "kind", a->kind);
+	put_str(out, "step", a->step);
+	put_str(out, "source", a->source);
+	put_str(out, "note", a->note);
+	put_str(out, "mime", a->mime);
+	(void)claw_buf_printf(out, ",\"size\":%lld,\"seq\":%lld", (long long)a->size,
+			      (long long)a->seq);
+}
+
+void
+claw_api_run_artifacts(void *ctx, struct claw_req *req)
+{
+	struct claw_trace_artifact *list = NULL;
+	struct claw_error err = {0};
+	struct claw_buf out = CLAW_BUF_INIT(CLAW_REQ_RESPONSE_MAX);
+	char key[CLAW_PROJECT_KEY_SIZE];
+	struct claw_db *db;
+	int64_t run_id;
+	size_t n = 0;
+
+	(void)ctx;
+	db = run_of(req, key, &run_id);
+	if (db == NULL)
+		goto out;
+	if (claw_reader_artifacts(db, run_id, &list, &n, &err) != CLAW_OK) {
+		claw_req_fail(req, &err);
+		goto out;
+	}
+	(void)claw_buf_putc(&out, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			(void)claw_buf_putc(&out, ',');
+		put_artifact(&out, &list[i]);
+		(void)claw_buf_putc(&out, '}');
+	}
+	(void)claw_buf_putc(&out, ']');
+	claw_req_json(req, 200, &out);
+out:
+	claw_trace_artifact_list_free(list, n);
+	claw_buf_free(&out);
+}
+
+void
+claw_api_run_artifact(void *ctx, struct claw_req *req)
+{
+	struct claw_trace_artifact a = {0};
+	struct claw_error err = {0};
+	struct claw_buf out = CLAW_BUF_INIT(CLAW_REQ_RESPONSE_MAX);
+	char key[CLAW_PROJECT_KEY_SIZE], text[32];
+	struct claw_db *db;
+	int64_t run_id, n;
+
+	(void)ctx;
+	db = run_of(req, key, &run_id);
+	if (db == NULL)
+		goto out;
+	if (!claw_req_capture(req, 2, text, sizeof text) ||
+	    claw_str_to_i64(claw_str_from(text), 0, INT64_MAX, &n) != CLAW_OK || text[0] == '+') {
+		claw_req_error(req, 404, NULL, "artifact not found");
+		goto out;
+	}
+	if (claw_reader_artifact(db, run_id, n, &a, &err) != CLAW_OK) {
+		claw_req_fail(req, &err);
+		goto out;
+	}
+	put_artifact(&out, &a);
+	(void)claw_buf_puts(&out, ",\"body\":");
+	(void)claw_json_buf_append_string(&out, a.body != NULL ? a.body : "",
+					  a.body != NULL ? strlen(a.body) : 0);
+	(void)claw_buf_putc(&out, '}');
+	claw_req_json(req, 200, &out);
+out:
+	claw_trace_artifact_free(&a);
+	claw_buf_free(&out);
+}
+
+void
+claw_api_run_stream(void *ctx, struct claw_req *req)
+{
+	struct claw_server *srv = ctx;
+	struct claw_error err = {0};
+	char key[CLAW_PROJECT_KEY_SIZE];
+	int64_t run_id, since;
+	int fd, reqid;
+
+	if (run_of(req, key, &run_id) == NULL || !claw_api_stream_since(req, &since))
+		return;
+	if (claw_req_sse_begin(req, &err) != CLAW_OK ||
+	    claw_req_detach(req, &fd, &reqid, &err) != CLAW_OK)
+		return; /* the client went away; finishing closes the connection */
+	claw_hub_add_run(claw_server_hub(srv), fd, reqid, key, run_id, since < 0 ? 0 : since);
+}
