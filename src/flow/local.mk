@@ -42,4 +42,5 @@ libclaw_a_SOURCES += \
 	src/flow/tools.c src/flow/tools.h \
 	src/flow/critic.c src/flow/critic.h \
 	src/flow/engine.c src/flow/engine.h \
-	src/flow/runner.c
+	src/flow/runner.c \
+	src/flow/console.c src/flow/console.h

@@ -1,0 +1,5 @@
+# tests/run — end-to-end runs of `claw run` against tests/mockllm: the real
+# binary, real SQLite, the real sandbox (TAP, sh; needs the sqlite3 shell).
+RUN_TESTS = tests/run/generate.sh tests/run/critic.sh
+TESTS += $(RUN_TESTS)
+EXTRA_DIST += tests/run/lib.sh $(RUN_TESTS)
