@@ -346,16 +346,13 @@ get_string(struct vctx *v, struct json_object *obj, const char *key, unsigned fl
 	return s;
 }
 
-/* Is name known here (the language's tool, and in the registry if one was
- * given)? */
-static const struct tool_rule *
-known_tool(const struct vctx *v, const char *name)
+/* Is the tool in the caller's registry (always, when none was given)?  The
+ * language's own rules are checked first so their messages do not depend on
+ * the registry at hand. */
+static bool
+available(const struct vctx *v, const char *name)
 {
-	const struct tool_rule *r = tool_rule(name);
-
-	if (r != NULL && v->lim.tools != NULL && claw_registry_find(v->lim.tools, name) == NULL)
-		return NULL;
-	return r;
+	return v->lim.tools == NULL || claw_registry_find(v->lim.tools, name) != NULL;
 }
 
 static void
@@ -381,7 +378,7 @@ check_palette(struct vctx *v, struct json_object *arr, struct claw_step *st)
 			continue;
 		}
 		name = json_object_get_string(t);
-		r = known_tool(v, name);
+		r = tool_rule(name);
 		if (r == NULL) {
 			problem(v, "tools: unknown tool %s (tools: " PALETTE_TOOLS ")", q(name).s);
 			continue;
@@ -395,6 +392,10 @@ check_palette(struct vctx *v, struct json_object *arr, struct claw_step *st)
 				"tools: %s cannot be in a palette (generate and repair call it "
 				"from a tool step)",
 				q(name).s);
+			continue;
+		}
+		if (!available(v, name)) {
+			problem(v, "tools: %s is not in the tool registry", q(name).s);
 			continue;
 		}
 		for (size_t j = 0; j < st->ntools && !dup; j++)
@@ -523,7 +524,7 @@ check_call(struct vctx *v, size_t i, struct json_object *call, struct claw_step 
 	check_keys(v, call, fields, CALL_FIELDS);
 	tool = get_string(v, call, "tool", CLAW_JSON_REQUIRED);
 	if (tool != NULL) {
-		r = known_tool(v, tool);
+		r = tool_rule(tool);
 		if (r == NULL)
 			problem(v, "call: unknown tool %s (tools: " CALL_TOOLS ")", q(tool).s);
 		else if (r->critic)
@@ -536,6 +537,8 @@ check_call(struct vctx *v, size_t i, struct json_object *call, struct claw_step 
 			problem(v,
 				"call: \"define_workflow\" is only for the built-in generate and "
 				"repair workflows");
+		else if (!available(v, tool))
+			problem(v, "call: %s is not in the tool registry", q(tool).s);
 		else
 			tool_ok = true;
 		st->call.tool = claw_xstrdup(tool);

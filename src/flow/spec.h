@@ -180,8 +180,9 @@ struct claw_spec_limits {
 	bool allow_define;      /* tool steps may call define_workflow (only the
 				   built-in generate and repair) */
 	/* Optional (may be NULL), borrowed for the call: the engine's full
-	 * registry.  When given, a tool must also be in it to be known, and a
-	 * tool step's args are checked against the tool's input schema. */
+	 * registry.  When given, a tool the language allows must also be in it
+	 * (`"x" is not in the tool registry`), and a tool step's args are checked
+	 * against the tool's input schema. */
 	const struct claw_registry *tools;
 };
 

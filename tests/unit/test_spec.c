@@ -17,6 +17,8 @@
 #include "base/buf.h"
 #include "base/mem.h"
 #include "tap.h"
+#include "tool/builtin.h"
+#include "tool/registry.h"
 
 /* Room for a joined list of problems in the tests. */
 #define JOINED_MAX (64 * 1024)
@@ -441,6 +443,39 @@ test_bad_computed(void)
 	has_str(problems_of(claw_buf_str(&b), NULL), "\n(+6)", "problems past the cap are counted");
 
 	claw_buf_free(&b);
+}
+
+/* With the caller's registry: a tool must be in it, and a tool step's args
+ * are checked against the tool's schema; the language's own messages come
+ * first whatever the registry holds. */
+static void
+test_registry(void)
+{
+	struct claw_registry *reg = NULL;
+	struct claw_error e;
+	struct claw_spec_limits lim = {0};
+
+	if (!is_int(claw_builtin_registry(&reg, &e), CLAW_OK, "the built-in tool registry"))
+		return;
+	lim.tools = reg;
+	is_str(problems_of(W("{'name':'a','call':{'tool':'bash','args':{}}}"), &lim),
+	       "steps[0] \"a\": call.args: missing field \"command\"", "args against the schema");
+	is_str(problems_of(W("{'name':'a','call':{'tool':'bash','args':{'command':5}}}"), &lim),
+	       "steps[0] \"a\": call.args: field \"command\" must be a string",
+	       "args of the wrong type");
+	is_str(problems_of(W("{'name':'a','call':{'tool':'bash','args':{'command':'make'}}}"),
+			   &lim),
+	       "", "args that fit the schema");
+	is_str(problems_of(W("{'name':'a','goal':'g','tools':['verdict']}"), &lim),
+	       "steps[0] \"a\": tools: \"verdict\" is for critics only",
+	       "the language's message comes first");
+	lim.allow_define = true;
+	is_str(problems_of(W("{'name':'a','call':{'tool':'define_workflow','args':{}}}"), &lim),
+	       "steps[0] \"a\": call: \"define_workflow\" is not in the tool registry",
+	       "a tool of the language the registry lacks");
+	is_str(problems_of(W("{'name':'a','goal':'g','tools':['bash','recall','artifact']}"), &lim),
+	       "", "palette tools of the registry");
+	claw_registry_free(reg);
 }
 
 static void
@@ -946,6 +981,7 @@ main(void)
 {
 	test_bad_table();
 	test_bad_computed();
+	test_registry();
 	test_problems_join();
 	test_good();
 	test_keeps_steps();
