@@ -30,6 +30,7 @@
 #include "store/solvers.h"
 #include "tool/registry.h"
 
+/* NOLINTNEXTLINE(misc-redundant-expression): equal by design, checked here */
 _Static_assert(CLAW_SPEC_DOC_MAX == CLAW_SOLVER_SPEC_MAX,
 	       "a valid workflow must fit the solvers store");
 
@@ -804,10 +805,9 @@ check_steps(struct vctx *v, struct json_object *root, struct claw_workflow *wf)
 	wf->steps = claw_xcalloc(keep, sizeof *wf->steps);
 	wf->nsteps = keep;
 	for (size_t i = 0; i < n; i++) {
-		struct claw_step scratch;
+		struct claw_step scratch = {0};
 		struct claw_step *st = i < keep ? &wf->steps[i] : &scratch;
 
-		memset(&scratch, 0, sizeof scratch);
 		check_step(v, i, json_object_array_get_idx(steps, i), st);
 		if (st == &scratch)
 			step_free(&scratch); /* past the cap: checked, not kept */
@@ -1100,17 +1100,17 @@ claw_spec_expand_string(const char *s, const struct claw_spec_lookup *lookup, st
 		size_t n;
 
 		if (dollar == NULL) {
-			rc = claw_buf_puts(out, p);
+			(void)claw_buf_puts(out, p);
 			break;
 		}
 		if (dollar[1] == '$' && dollar[2] == '{') {
 			(void)claw_buf_append(out, p, (size_t)(dollar - p));
-			rc = claw_buf_puts(out, "${");
+			(void)claw_buf_puts(out, "${");
 			p = dollar + 3;
 			continue;
 		}
 		if (dollar[1] != '{') {
-			rc = claw_buf_append(out, p, (size_t)(dollar + 1 - p));
+			(void)claw_buf_append(out, p, (size_t)(dollar + 1 - p));
 			p = dollar + 1;
 			continue;
 		}
@@ -1136,14 +1136,14 @@ claw_spec_expand_string(const char *s, const struct claw_spec_lookup *lookup, st
 		rc = lookup->fn(lookup->ctx, name, &value, err);
 		if (rc != CLAW_OK)
 			goto out;
-		rc = claw_buf_puts(out, value != NULL ? value : "");
+		(void)claw_buf_puts(out, value != NULL ? value : "");
 		p = end + 1;
 	}
 out:
 	if (rc == CLAW_OK)
 		rc = claw_buf_error(out);
 	if (rc == CLAW_ETOOBIG)
-		claw_error_set(err, rc, "an expanded value is over %zu bytes", out->max);
+		(void)claw_error_set(err, rc, "an expanded value is over %zu bytes", out->max);
 	return rc;
 }
 
