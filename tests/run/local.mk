@@ -1,5 +1,7 @@
 # tests/run — end-to-end runs of `claw run` against tests/mockllm: the real
 # binary, real SQLite, the real sandbox (TAP, sh; needs the sqlite3 shell).
-RUN_TESTS = tests/run/generate.sh tests/run/critic.sh
+RUN_TESTS = tests/run/generate.sh tests/run/critic.sh tests/run/resume.sh \
+	tests/run/backto.sh tests/run/supervisor.sh tests/run/stuck.sh tests/run/question.sh \
+	tests/run/budget.sh
 TESTS += $(RUN_TESTS)
 EXTRA_DIST += tests/run/lib.sh $(RUN_TESTS)

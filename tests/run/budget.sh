@@ -1,0 +1,49 @@
+#!/bin/sh
+# claw run: the run's token budget runs out; the run parks at a budget gate
+# instead of failing; a grant on stdin raises the limit and the run
+# completes.  The spending is rebuilt from the journal.
+. "${CLAW_SRCDIR:-.}/tests/run/lib.sh"
+
+project
+id=$(new_issue "Spend")
+approved_solver "$id" '{"name":"Spend","steps":[{"name":"work","goal":"Work a while.","tools":["bash"]}]}'
+
+# Each reply costs 120 tokens (100 in, 20 out): the third crosses 250.
+cat >"$tmp/scenario.json" <<'JSON'
+{"replies": [
+ {"match": {"any": "Carry out step work"},
+  "tool_calls": [{"name": "bash", "input": {"command": "echo one"}}]},
+ {"match": {"any": "Carry out step work"},
+  "tool_calls": [{"name": "bash", "input": {"command": "echo two"}}]},
+ {"match": {"any": "Carry out step work"},
+  "tool_calls": [{"name": "bash", "input": {"command": "echo three"}}]},
+ {"match": {"any": "Carry out step work"}, "text": "Worked."}
+]}
+JSON
+mock_start "$tmp/scenario.json"
+
+echo 1000 >"$tmp/answer"
+CLAW_BUDGET_TOKENS=250 claw_run "$tmp/answer" "$id"
+is "$rc" 0 "claw run exits 0"
+like "$out" "Run #1 done" "the run completed after the grant"
+like "$err" "The run has used its tokens budget: 360 of 250 tokens." "the gate says what was spent"
+is "$(sql "SELECT json_extract(data, '$.kind') || ' ' || json_extract(data, '$.payload.kind') || ' ' || json_extract(data, '$.payload.limit') FROM trace WHERE type = 'question'")" \
+	"budget tokens 250" "a budget gate with its payload"
+is "$(sql "SELECT json_extract(data, '$.decision') || ' ' || json_extract(data, '$.amount') FROM trace WHERE type = 'answer'")" \
+	"grant 1000" "granted 1000 more tokens"
+like "$(sql "SELECT json_extract(data, '$.message') FROM trace WHERE type = 'note' AND json_extract(data, '$.action') = 'budget'")" \
+	"the limit is now 1250" "the new limit is traced"
+is "$(mock_requests)" "4" "the run went on where it was"
+
+# Stop at the gate: the run fails with the budget as its reason, no repair.
+id=$(new_issue "Spend again")
+approved_solver "$id" '{"name":"Spend","steps":[{"name":"work","goal":"Work a while.","tools":["bash"]}]}'
+mock_stop
+mock_start "$tmp/scenario.json"
+echo n >"$tmp/answer"
+CLAW_BUDGET_TOKENS=250 claw_run "$tmp/answer" "$id"
+is "$rc" 1 "answering N stops the run"
+is "$(sql "SELECT status || ': ' || reason FROM runs WHERE id = 2")" \
+	"failed: the tokens budget is exhausted (360 of 250)" "failed with the budget as the reason"
+is "$(mock_requests)" "3" "no repair after a budget stop"
+done_testing

@@ -1,0 +1,32 @@
+#!/bin/sh
+# claw run: the stuck guard.  The same call with the same result (numbers
+# stripped) three times makes the step stuck: the supervisor is asked once
+# for a different approach and its guidance is sent; stuck again, the
+# exchange ends with a STOPPED note, without asking again.
+. "${CLAW_SRCDIR:-.}/tests/run/lib.sh"
+
+project
+id=$(new_issue "Loop")
+approved_solver "$id" '{"name":"Loop","steps":[{"name":"spin","goal":"Spin.","tools":["bash"]}]}'
+
+# The command prints a changing number: the guard strips numbers.
+cat >"$tmp/scenario.json" <<'JSON'
+{"replies": [
+ {"match": {"user": "the agent is stuck"}, "text": "Try printf instead of date."},
+ {"match": {"any": "Carry out step spin"},
+  "tool_calls": [{"name": "bash", "input": {"command": "date +%N"}}], "times": 6}
+]}
+JSON
+mock_start "$tmp/scenario.json"
+
+claw_run /dev/null "$id"
+is "$rc" 0 "claw run exits 0 (the step has no critic)"
+is "$(mock_requests)" "7" "six turns and one supervisor request"
+is "$(mock_count 'the agent is stuck')" "1" "the supervisor was asked once"
+like "$(sql "SELECT json_extract(data, '$.message') FROM trace WHERE type = 'note' AND json_extract(data, '$.action') = 'stuck'")" \
+	"STOPPED: the same bash call gave the same result 3 times" "the exchange ended with a STOPPED note"
+is "$(mock_count 'You are repeating yourself')" "3" \
+	"the guidance reached the model (and stayed in its conversation)"
+like "$(sql "SELECT json_extract(data, '$.message') FROM trace WHERE type = 'note' AND json_extract(data, '$.action') = 'supervisor'")" \
+	"guidance: Try printf instead of date." "the supervisor's guidance is traced"
+done_testing
