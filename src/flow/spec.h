@@ -8,8 +8,9 @@
  * ReAct exchange with a tool palette) or a tool step (a call the engine makes
  * itself, no model).  claw_workflow_parse() checks EVERY rule of the
  * language and reports every problem it finds, one message per problem, in
- * document order, each naming where it is (`steps[1] "verify": back_to
- * "deploy" is not an earlier step`).  The rules and their exact messages are
+ * a fixed order (top-level fields, each step in turn, critics, budget), each
+ * naming where it is (`steps[1] "verify": back_to "deploy" is not an
+ * earlier step`).  The rules and their exact messages are
  * listed in docs/WORKFLOWS.md; tests/unit/test_spec.c holds them as a table.
  * No JSON input can crash it: sizes are capped (CLAW_SPEC_DOC_MAX) and nesting
  * is capped by claw_json_parse().
@@ -89,7 +90,7 @@ struct claw_registry; /* src/tool/registry.h */
 
 /* ------------------------------------------------------------ problems */
 
-/* The validator's findings: one message per problem, in document order.
+/* The validator's findings: one message per problem, in the order found.
  * A value type: init, pass to the parser, read, free. */
 struct claw_problems {
 	char **items;   /* NUL-terminated messages, owned */
