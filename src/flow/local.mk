@@ -44,3 +44,9 @@ libclaw_a_SOURCES += \
 	src/flow/engine.c src/flow/engine.h \
 	src/flow/runner.c \
 	src/flow/console.c src/flow/console.h
+ENGINE_TESTS = tests/unit/test_ask tests/unit/test_turnloop tests/unit/test_budget
+check_PROGRAMS += $(ENGINE_TESTS)
+TESTS += $(ENGINE_TESTS)
+tests_unit_test_ask_SOURCES = tests/unit/test_ask.c
+tests_unit_test_turnloop_SOURCES = tests/unit/test_turnloop.c
+tests_unit_test_budget_SOURCES = tests/unit/test_budget.c
