@@ -52,7 +52,6 @@ claw_cmd_run(struct claw_cli *cli, int argc, char **argv)
 	status = claw_cli_parse(cli, nargs, args, NULL, 0, pos, 1, &npos);
 	if (status != CLAW_EXIT_OK)
 		goto out;
-	status = CLAW_EXIT_FAIL;
 	if (npos != 1) {
 		status = claw_cli_usage(cli, "which issue? usage: claw run ID [--yes]");
 		goto out;
