@@ -46,4 +46,15 @@ is "$rc" 1 "answering N stops the run"
 is "$(sql "SELECT status || ': ' || reason FROM runs WHERE id = 2")" \
 	"failed: the tokens budget is exhausted (360 of 250)" "failed with the budget as the reason"
 is "$(mock_requests)" "3" "no repair after a budget stop"
+
+# The per-exchange cap ends the exchange, not the run.
+id=$(new_issue "Capped")
+approved_solver "$id" '{"name":"Spend","steps":[{"name":"work","goal":"Work a while.","tools":["bash"]}]}'
+mock_stop
+mock_start "$tmp/scenario.json"
+CLAW_TURN_TOKENS=200 claw_run /dev/null "$id"
+is "$rc" 0 "CLAW_TURN_TOKENS: the run completes"
+is "$(mock_requests)" "2" "the exchange ended after the reply that reached the cap"
+like "$(sql "SELECT json_extract(data, '$.message') FROM trace WHERE type = 'note' AND json_extract(data, '$.action') = 'capped'")" \
+	"the exchange used its 200 tokens (CLAW_TURN_TOKENS)" "the cap is traced"
 done_testing

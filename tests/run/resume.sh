@@ -67,4 +67,26 @@ is "$(sql "SELECT COUNT(*) FROM trace WHERE type = 'workflow' AND phase = 'enter
 	"the workflow was entered by each process"
 run log 1
 is "$rc" 0 "claw log renders the run"
+
+# A checkpoint ending in a turn whose tool calls were never answered (as a
+# crash between the reply and its results would leave): the turn is asked
+# again, never half replayed.
+id=$(new_issue "Half a turn")
+approved_solver "$id" '{"name":"Half","steps":[{"name":"s","goal":"Do s.","tools":["bash"]}]}'
+sql "INSERT INTO runs (issue_id, solver_version, status, started_by, created_at) VALUES ($id, 1, 'running', 'test', 0)"
+run_id=$(sql "SELECT MAX(id) FROM runs")
+sql "INSERT INTO exchange (run_id, workflow, step, history, updated_at) VALUES ($run_id, 'solver', 's',
+ '[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Carry out step s.\"}]},
+   {\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_old\",\"name\":\"bash\",\"input\":{\"command\":\"touch half\"}}]}]', 0)"
+cat >"$tmp/scenario.json" <<'JSON'
+{"replies": [{"match": {"user": "Carry out step s."}, "text": "Done s."}]}
+JSON
+mock_stop
+mock_start "$tmp/scenario.json"
+claw_run /dev/null "$id"
+is "$rc" 0 "the run with a half turn completes"
+is "$(mock_count 'toolu_old')" "0" "the unanswered turn was dropped, not sent"
+ok "$([ ! -e half ]; echo $?)" "and its tool call was not run"
+like "$(sql "SELECT json_extract(data, '$.message') FROM trace WHERE run_id = $run_id AND type = 'note' AND json_extract(data, '$.action') = 'resume'")" \
+	"tool calls were not answered: asking again" "the drop is traced"
 done_testing
