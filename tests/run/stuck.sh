@@ -1,5 +1,6 @@
 #!/bin/sh
-# claw run: the stuck guard.  The same call with the same result (numbers
+# claw run: the stuck guard, and the supervisor's "go on?" every 50 turns.
+#  The same call with the same result (numbers
 # stripped) three times makes the step stuck: the supervisor is asked once
 # for a different approach and its guidance is sent; stuck again, the
 # exchange ends with a STOPPED note, without asking again.
@@ -29,4 +30,27 @@ is "$(mock_count 'You are repeating yourself')" "3" \
 	"the guidance reached the model (and stayed in its conversation)"
 like "$(sql "SELECT json_extract(data, '$.message') FROM trace WHERE type = 'note' AND json_extract(data, '$.action') = 'supervisor'")" \
 	"guidance: Try printf instead of date." "the supervisor's guidance is traced"
+
+# 50 turns of distinct calls: the supervisor is asked whether to go on, and
+# its stop ends the exchange (not the run).
+id=$(new_issue "Long")
+approved_solver "$id" '{"name":"Long","steps":[{"name":"long","goal":"Go long.","tools":["bash"]}]}'
+{
+	echo '{"replies": ['
+	echo ' {"match": {"user": "has taken 50 turns"}, "text": "stop"},'
+	for i in $(seq 1 50); do
+		w=$(echo "$i" | tr 0-9 a-j)
+		echo " {\"match\": {\"any\": \"Carry out step long\"}, \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"echo $w\"}}]},"
+	done
+	echo ' {"match": {"any": "Carry out step long"}, "text": "never asked"}'
+	echo ']}'
+} >"$tmp/long.json"
+mock_stop
+mock_start "$tmp/long.json"
+claw_run /dev/null "$id"
+is "$rc" 0 "the long run completes"
+is "$(mock_requests)" "51" "50 turns, then the supervisor, and no 51st turn"
+is "$(mock_count 'Should it go on?')" "1" "the supervisor was asked whether to go on"
+like "$(sql "SELECT json_extract(data, '$.message') FROM trace WHERE type = 'note' AND json_extract(data, '$.action') = 'capped'")" \
+	"the supervisor ended the exchange after 50 turns" "its stop ended the exchange"
 done_testing
