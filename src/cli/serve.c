@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/str.h"
+#include "flow/runner.h"
 #include "server/fcgi.h"
 #include "server/server.h"
 
@@ -61,10 +62,7 @@ claw_cmd_serve(struct claw_cli *cli, int argc, char **argv)
 					      CLAW_CONFIG_MAX_RUNS_MAX);
 		so.max_runs = v;
 	}
-	/* The issue runner (src/flow/runner.h) is plugged in here once it
-	 * lands; until then starts answer 503 "this server has no issue
-	 * runner". */
-	so.pipeline = NULL;
+	so.pipeline = claw_runner_run;
 	if (claw_server_main(&so, &err) != 0)
 		return claw_cli_fail(cli, &err);
 	return CLAW_EXIT_OK;

@@ -37,6 +37,7 @@
 #include "store/runs.h"
 #include "trace/bus.h"
 #include "trace/reader.h"
+#include "trace/sink_store.h"
 
 #define RUNS_END_MAX 1024 /* bytes of an `end` event */
 
@@ -71,6 +72,12 @@ struct job {
 	atomic_bool stop;
 };
 
+struct store {
+	struct store *next;
+	char *project;
+	struct claw_trace_store *st;
+};
+
 struct claw_runs {
 	struct claw_runs_options o;
 	struct claw_mutex mu; /* guards everything below and the job fields so marked */
@@ -82,6 +89,7 @@ struct claw_runs {
 	bool shutting_down;
 	struct claw_cond idle_cv; /* signalled when a thread ends */
 	struct claw_runs_stats stats;
+	struct store *stores; /* one trace store per project, opened on first use */
 };
 
 /* ------------------------------------------------------------ jobs, queue */
@@ -365,6 +373,43 @@ add_totals(struct claw_runs *r, struct claw_db *db, int64_t run_id)
 	claw_trace_totals_free(&t);
 }
 
+/* The project's trace store, opened on first use (outside runs.mu: it
+ * opens a connection and starts a thread).  NULL on failure (the runner
+ * then opens its own). */
+static struct claw_trace_store *
+project_store(struct claw_runs *r, const char *project, const char *db_path)
+{
+	struct claw_trace_store *st = NULL, *mine = NULL;
+	struct claw_error err = {0};
+
+	claw_mutex_lock(&r->mu);
+	for (struct store *e = r->stores; e != NULL && st == NULL; e = e->next)
+		if (strcmp(e->project, project) == 0)
+			st = e->st;
+	claw_mutex_unlock(&r->mu);
+	if (st != NULL)
+		return st;
+	if (claw_trace_store_open(db_path, project, r->o.bus, &mine, &err) != CLAW_OK) {
+		claw_log_warn("server: trace store of %s: %s", project, claw_error_text(&err));
+		return NULL;
+	}
+	claw_mutex_lock(&r->mu);
+	for (struct store *e = r->stores; e != NULL && st == NULL; e = e->next)
+		if (strcmp(e->project, project) == 0)
+			st = e->st; /* another run was quicker */
+	if (st == NULL) {
+		struct store *e = CLAW_NEW(struct store);
+		e->project = claw_xstrdup(project);
+		e->st = st = mine;
+		e->next = r->stores;
+		r->stores = e;
+		mine = NULL;
+	}
+	claw_mutex_unlock(&r->mu);
+	claw_trace_store_close(mine);
+	return st;
+}
+
 static void *
 run_thread(void *arg)
 {
@@ -380,7 +425,7 @@ run_thread(void *arg)
 		.stop_requested = fe_stop_requested,
 		.add_sinks = NULL, /* the pipeline's store sink publishes to the bus */
 	};
-	struct claw_runs_job params = {
+	struct claw_runner_params params = {
 		.config = r->o.config,
 		.project_key = j->project,
 		.db_path = j->db_path,
@@ -388,6 +433,8 @@ run_thread(void *arg)
 		.run_id = j->run_id,
 		.started_by = j->started_by,
 		.bus = r->o.bus,
+		.store = project_store(r, j->project, j->db_path),
+		.auto_approve = false, /* CLAW_AUTO_APPROVE is read by the runner */
 	};
 
 	rc = claw_db_open(j->db_path, CLAW_DB_OPEN, &db, &err);
@@ -474,6 +521,13 @@ claw_runs_free(struct claw_runs *r)
 		r->all = j->next;
 		claw_gates_detach(r->o.gates, j->project, j->run_id);
 		job_free(j);
+	}
+	while (r->stores != NULL) {
+		struct store *e = r->stores;
+		r->stores = e->next;
+		claw_trace_store_close(e->st);
+		free(e->project);
+		free(e);
 	}
 	claw_cond_destroy(&r->idle_cv);
 	claw_mutex_destroy(&r->mu);
@@ -624,10 +678,11 @@ adopt_project(struct claw_runs *r, const struct claw_project *p)
 		if (run->status != CLAW_RUN_RUNNING)
 			continue;
 		enum claw_err rc = claw_reader_open_gate(db, run->id, &g, &err);
+		int64_t gate_id = g.id;
 		claw_trace_gate_free(&g);
 		if (rc == CLAW_OK) {
 			claw_log_notice("server: run %lld of %s waits at gate %lld",
-					(long long)run->id, p->key, (long long)g.id);
+					(long long)run->id, p->key, (long long)gate_id);
 			continue;
 		}
 		if (rc != CLAW_ENOTFOUND)

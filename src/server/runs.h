@@ -32,8 +32,12 @@
  * every `running` run whose journal has an open gate stays parked without a
  * thread (answering it resumes it); every other `running` run is resumed.
  *
- * Threads and locks: thread-safe.  runs.mu guards the table, the queue and
- * the slot count; it is never held across SQLite, the pipeline, the bus or
+ * Trace stores: the manager keeps one struct claw_trace_store per project
+ * (opened by the first run of the project, closed by claw_runs_free), so
+ * the runs of a project share one writer connection and group commits.
+ *
+ * Threads and locks: thread-safe.  runs.mu guards the table, the queue,
+ * the slot count and the store table; it is never held across SQLite, the pipeline, the bus or
  * thread joins.  Lock order: runs.mu before gates.mu (attach/detach/kick
  * are called under runs.mu); runs.mu is never taken under gates.mu.
  */
@@ -46,6 +50,7 @@
 #include "base/config.h"
 #include "base/err.h"
 #include "flow/frontend.h"
+#include "flow/runner.h"
 #include "store/db.h"
 
 struct claw_bus;
@@ -53,24 +58,13 @@ struct claw_gates;
 struct claw_board;
 struct claw_runs;
 
-/* What a run thread hands the pipeline; the fields of the issue runner's
- * struct claw_runner_params (src/flow/runner.h), one for one.  Borrowed for
- * the duration of the call. */
-struct claw_runs_job {
-	const struct claw_config *config;
-	const char *project_key;
-	const char *db_path; /* the project's db; the pipeline opens its own connections */
-	int64_t issue_id;
-	int64_t run_id;         /* an existing run row (queued/running) to execute or resume */
-	const char *started_by; /* who started (or resumed) it */
-	struct claw_bus *bus;   /* publish trace rows and board nudges here */
-};
-
 /* Runs (or resumes) one issue's pipeline to an end state on the calling
- * thread (claw_runner_run in claw serve; small scripted functions in the
- * manager's tests).  Returns CLAW_ESTOPPED when fe->stop_requested stopped
- * it. */
-typedef enum claw_err (*claw_runs_pipeline_fn)(const struct claw_runs_job *job,
+ * thread: claw_runner_run (src/flow/runner.h) in claw serve, small scripted
+ * functions in the manager's tests.  Returns CLAW_ESTOPPED when
+ * fe->stop_requested stopped it.  The params are borrowed for the call;
+ * params->store is the project's trace store, shared by the project's runs
+ * in this process. */
+typedef enum claw_err (*claw_runs_pipeline_fn)(const struct claw_runner_params *params,
 					       const struct claw_frontend *fe,
 					       struct claw_error *err);
 
