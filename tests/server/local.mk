@@ -10,3 +10,12 @@ TESTS += $(SERVER_UNIT_TESTS)
 tests_unit_test_route_SOURCES = tests/unit/test_route.c
 tests_unit_test_server_gate_SOURCES = tests/unit/test_server_gate.c
 tests_unit_test_server_runs_SOURCES = tests/unit/test_server_runs.c
+
+# The SSE client of the shell tests (a helper, not a test).
+check_PROGRAMS += tests/server/sseclient
+tests_server_sseclient_SOURCES = tests/server/sseclient.c
+
+# Through nginx (tests/server/lib.sh).
+SERVER_SH_TESTS = tests/server/api.sh
+TESTS += $(SERVER_SH_TESTS)
+EXTRA_DIST += tests/server/lib.sh $(SERVER_SH_TESTS) conf/nginx.conf
