@@ -58,5 +58,9 @@ is "$(sql "SELECT group_concat(json_extract(data, '$.name'), ',') FROM trace WHE
 	"implement,verify,implement,verify" "steps ran in that order"
 is "$(sql "SELECT done FROM workflow_state WHERE workflow = 'solver'")" '["implement","verify"]' \
 	"both steps done in the snapshot"
+is "$(mock_count2 'Carry out step verify' 'Baton from step implement')" "4" \
+	"implement's handoff was in every verify request's system prompt"
+is "$(mock_count2 'Judge the work of step \"verify\"' 'Baton the step started from')" "2" \
+	"and in verify's critic's prompt"
 is "$(mock_requests)" "14" "every scripted request and one handoff"
 done_testing

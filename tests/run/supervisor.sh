@@ -86,4 +86,23 @@ is "$(sql "SELECT json_extract(data, '$.text') || ' by ' || json_extract(data, '
 is "$(mock_count2 'Please prove a with a file.' 'Carry out step a')" "1" \
 	"the rework continued the step's conversation with the person's guidance"
 is "$(sql "SELECT status FROM issues WHERE id = $id")" "done" "the issue is done"
+
+# A critic that never calls verdict rejects with its text.
+id=$(new_issue "No verdict")
+approved_solver "$id" "$SOLVER"
+cat >"$tmp/scenario.json" <<'JSON'
+{"replies": [
+ {"match": {"user": "Carry out step a"}, "text": "Did a."},
+ {"match": {"user": "Judge the work of step \"a\""}, "text": "Looks wrong to me."},
+ {"match": {"user": "The critic gave no verdict. It said: Looks wrong to me."}, "text": "accept"}
+]}
+JSON
+mock_stop
+mock_start "$tmp/scenario.json"
+claw_run /dev/null "$id"
+is "$rc" 0 "no verdict: rejected, then accepted by the supervisor"
+run_id=$(sql "SELECT MAX(id) FROM runs")
+is "$(sql "SELECT json_extract(data, '$.message') FROM trace WHERE run_id = $run_id AND type = 'note' AND json_extract(data, '$.action') = 'verdict'")" \
+	"reject: no verdict was given" "the missing verdict is a rejection"
+is "$(mock_requests)" "3" "the supervisor saw the critic's text"
 done_testing
