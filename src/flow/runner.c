@@ -21,13 +21,22 @@
  *              solver runs again under the same key, so its done steps stay
  *              done.  At most CLAW_RUNNER_REPAIRS_MAX, counted from the
  *              journal's `repaired` notes.
+ *
+ * One executor per run: a run is executed under an open-file-description
+ * lock on byte run_id of "<db>.runs.lock" (fcntl F_OFD_SETLK), so `claw run`
+ * and `claw serve`, or two terminals, never execute the same run at once;
+ * the kernel drops the lock when its holder dies (kill -9 included), so a
+ * crashed run is free to be resumed.
  */
 #include "flow/runner.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/json.h"
@@ -551,6 +560,38 @@ finish(struct runner *r, struct claw_error *err)
 	return rc;
 }
 
+/* Takes the run's executor lock; *fd holds it until closed. */
+static enum claw_err
+lock_run(const char *db_path, int64_t run_id, int *fd, struct claw_error *err)
+{
+	char *path = claw_xasprintf("%s.runs.lock", db_path);
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = run_id, .l_len = 1};
+	enum claw_err rc = CLAW_OK;
+	char e[128];
+
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0) {
+		rc = claw_error_set(err, CLAW_EIO, "cannot open %s: %s", path,
+				    claw_errno_text(errno, e, sizeof e));
+		goto out;
+	}
+	if (fcntl(*fd, F_OFD_SETLK, &fl) != 0) {
+		int saved = errno;
+		(void)close(*fd);
+		*fd = -1;
+		if (saved == EAGAIN || saved == EACCES)
+			rc = claw_error_set(err, CLAW_ECONFLICT,
+					    "run #%lld is being executed by another process",
+					    (long long)run_id);
+		else
+			rc = claw_error_set(err, CLAW_EIO, "cannot lock %s: %s", path,
+					    claw_errno_text(saved, e, sizeof e));
+	}
+out:
+	free(path);
+	return rc;
+}
+
 static char *
 task_of(const struct claw_issue *is)
 {
@@ -572,6 +613,7 @@ claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *
 	struct claw_registry *tools = NULL;
 	struct claw_error e = {0};
 	char *secrets_path = NULL, *task = NULL;
+	int lock_fd = -1;
 	enum claw_err rc;
 
 	r->p = p;
@@ -582,6 +624,9 @@ claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *
 	ctx->issue_id = p->issue_id;
 	ctx->project_key = p->project_key;
 
+	rc = lock_run(p->db_path, p->run_id, &lock_fd, err);
+	if (rc != CLAW_OK)
+		goto out;
 	rc = claw_db_open(p->db_path, CLAW_DB_OPEN, &ctx->db, err);
 	if (rc != CLAW_OK)
 		goto out;
@@ -704,6 +749,8 @@ out:
 	claw_issue_free(&r->issue);
 	claw_run_free(&r->run);
 	claw_db_close(ctx->db);
+	if (lock_fd >= 0)
+		(void)close(lock_fd);
 	free(r);
 	return rc;
 }

@@ -25,6 +25,11 @@
  * and the issue are left `running`/`inprogress` so the run can be resumed
  * (the console) or adopted at the next boot (the server).
  *
+ * One executor per run: the runner holds a lock for the run (an
+ * open-file-description lock next to the db, released by the kernel when
+ * its holder dies), so a run executing in one process is refused to another
+ * with CLAW_ECONFLICT "run #N is being executed by another process".
+ *
  * Threads: runs on the caller's thread (a run thread of the server, the main
  * thread of `claw run`).  It opens its own db connections, model client,
  * sandbox and trace store; nothing is shared with other runs except the bus

@@ -56,6 +56,10 @@ while [ "$(mock_requests)" -lt 1 ] && [ $i -lt 400 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
+claw_run /dev/null "$id"
+is "$rc" 1 "a second claw run of the same run while it executes fails"
+like "$err" "claw run: run #1 is being executed by another process" "saying why"
+is "$(mock_requests)" "1" "and asks nothing of the model"
 kill -INT "$pid"
 wait "$pid"
 rc=$?
