@@ -702,6 +702,7 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 					 resp.cost_micros);
 		tokens += resp.usage.in + resp.usage.out;
 		out->turns++;
+		claw_flow_changed(ctx); /* the board shows tokens and cost */
 		reply = claw_llm_response_take(&resp);
 		claw_llm_conv_push(conv, reply);
 
