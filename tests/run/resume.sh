@@ -3,7 +3,8 @@
 # done step is not run again (mockllm sees no second request for it), the
 # interrupted step continues its conversation from its last checkpoint (its
 # finished tool call is not run again), the run completes and its trace is
-# well-formed.
+# well-formed.  The resume goes through the other wire format (OpenAI):
+# checkpoints are backend-neutral.
 . "${CLAW_SRCDIR:-.}/tests/run/lib.sh"
 
 project
@@ -38,8 +39,11 @@ is "$(sql "SELECT json_array_length(history) FROM exchange WHERE step = 'second'
 is "$(sql "SELECT done FROM workflow_state WHERE workflow = 'solver'")" '["first"]' \
 	"the snapshot has step first done"
 
-claw_run /dev/null "$id"
-is "$rc" 0 "claw run again exits 0"
+# Resumed through the other wire format: the checkpoint is backend-neutral.
+CLAW_AGENT=openai OPENAI_API_KEY=test-key claw_run /dev/null "$id"
+is "$rc" 0 "claw run again (with CLAW_AGENT=openai) exits 0"
+is "$(tail -n 1 "$tmp/mock.log" | grep -c '"api":"openai"')" "1" \
+	"the resumed turn went through the OpenAI format"
 like "$err" "Resuming run #1 of issue #$id" "it resumes run #1"
 like "$out" "Run #1 done" "and completes it"
 is "$(mock_requests)" "5" "one more request: the interrupted turn, asked again"
