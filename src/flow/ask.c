@@ -169,14 +169,15 @@ ask_human(struct claw_flow_ctx *ctx, const struct claw_ask_request *req, struct 
 	enum claw_err rc;
 
 	if (req->kind == CLAW_ASK_QUESTION)
-		(void)claw_buf_printf(&prompt, "Step %s asks: %s", req->step,
+		(void)claw_buf_printf(&prompt, "Step %s asks (turn %d): %s", req->step, req->round,
 				      req->text != NULL ? req->text : "");
 	else
-		(void)claw_buf_printf(&prompt,
-				      "Step %s: %s.\n\n%s\n\nAnswer accept, stop, or with "
-				      "guidance for the agent.",
-				      req->step, kind_titles[req->kind],
-				      req->text != NULL ? req->text : "");
+		(void)claw_buf_printf(
+			&prompt,
+			"Step %s (%s %d): %s.\n\n%s\n\nAnswer accept, stop, or with "
+			"guidance for the agent.",
+			req->step, req->kind == CLAW_ASK_REVIEW ? "rejection" : "turn", req->round,
+			kind_titles[req->kind], req->text != NULL ? req->text : "");
 	rc = claw_flow_gate(ctx, CLAW_GATE_QUESTION, claw_buf_str(&prompt), NULL, &a, err);
 	if (rc != CLAW_OK)
 		goto out;

@@ -57,6 +57,10 @@ struct claw_ask_request {
 	const char *goal; /* that step's goal (context for the speakers), may be NULL */
 	const char *text; /* the question, the repeated call, the findings */
 	bool stuck;       /* REVIEW: the step used up its rounds */
+	int round;        /* which occurrence: the rejection number (REVIEW) or the
+			     step's turn (the others).  It names the human gate, so a
+			     later matter worded the same is asked afresh while a
+			     resumed run still finds its own gate (gate.h). */
 };
 
 struct claw_ask_reply {

@@ -826,7 +826,8 @@ visit(struct wfrun *w, size_t i, size_t *next, bool *failed, struct claw_engine_
 						       .step = st->name,
 						       .goal = st->goal,
 						       .text = findings,
-						       .stuck = stuck};
+						       .stuck = stuck,
+						       .round = n};
 			rc = claw_ask(ctx, &req, &r, err);
 			if (rc != CLAW_OK)
 				goto out;

@@ -412,13 +412,14 @@ add_user_text(struct claw_llm_conv *conv, const char *text)
 /* Puts a matter up the ladder; on CLAW_OK *d and *text (caller frees) say
  * what came back. */
 static enum claw_err
-ask_up(const struct claw_turn_params *p, enum claw_ask_kind kind, const char *text,
+ask_up(const struct claw_turn_params *p, enum claw_ask_kind kind, const char *text, size_t turn,
        enum claw_ask_decision *d, char **answer, struct claw_error *err)
 {
 	struct claw_ask_request req = {.kind = kind,
 				       .step = p->step != NULL ? p->step : "",
 				       .goal = p->goal,
-				       .text = text};
+				       .text = text,
+				       .round = (int)turn};
 	struct claw_ask_reply r = {0};
 	enum claw_err rc = claw_ask(p->flow, &req, &r, err);
 
@@ -448,7 +449,8 @@ handle_question(const struct claw_turn_params *p, struct claw_llm_conv *conv, co
 	*handled = false;
 	if (q == NULL)
 		goto out;
-	rc = ask_up(p, CLAW_ASK_QUESTION, q[0] != '\0' ? q : reply, &d, &answer, err);
+	rc = ask_up(p, CLAW_ASK_QUESTION, q[0] != '\0' ? q : reply, count_assistant(conv), &d,
+		    &answer, err);
 	if (rc != CLAW_OK)
 		goto out;
 	if (d == CLAW_ASK_STOP) {
@@ -652,7 +654,7 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 			     *text = claw_xasprintf("Step %s has taken %zu turns. Should it go on?",
 						    p->step, number - 1);
 			asked_at = (int64_t)number;
-			rc = ask_up(p, CLAW_ASK_CONTINUE, text, &d, &answer, err);
+			rc = ask_up(p, CLAW_ASK_CONTINUE, text, number - 1, &d, &answer, err);
 			free(text);
 			if (rc != CLAW_OK)
 				goto out;
@@ -735,7 +737,8 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 					"Step %s looks stuck: %s. Suggest a different approach.",
 					p->step, claw_buf_str(&why));
 				g.asked = true;
-				rc = ask_up(p, CLAW_ASK_STUCK, text, &d, &answer, err);
+				rc = ask_up(p, CLAW_ASK_STUCK, text, count_assistant(conv), &d,
+					    &answer, err);
 				free(text);
 				if (rc != CLAW_OK)
 					goto out;

@@ -77,7 +77,7 @@ scenario 'ESCALATE' ',
 echo "Please prove a with a file." >"$tmp/answer"
 claw_run "$tmp/answer" "$id"
 is "$rc" 0 "ESCALATE: the person's guidance leads to a passing rework"
-like "$err" "Step a: the critic rejected the step's work." "the question was asked on the terminal"
+like "$err" "Step a (rejection 1): the critic rejected the step's work." "the question was asked on the terminal"
 run_id=$(sql "SELECT MAX(id) FROM runs")
 is "$(sql "SELECT json_extract(data, '$.kind') FROM trace WHERE run_id = $run_id AND type = 'question'")" \
 	"question" "a question gate was raised"
