@@ -113,6 +113,21 @@ claw_str_to_i64(struct claw_str a, int64_t min, int64_t max, int64_t *out)
 	return CLAW_OK;
 }
 
+int
+claw_str_lookup(const char *const *table, size_t n, const char *s)
+{
+	for (size_t i = 0; s != NULL && i < n; i++)
+		if (table[i] != NULL && strcmp(table[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+claw_str_name(const char *const *table, size_t n, unsigned i, const char *fallback)
+{
+	return i < n && table[i] != NULL ? table[i] : fallback;
+}
+
 bool
 claw_str_utf8_valid(const char *s, size_t n)
 {

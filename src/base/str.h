@@ -41,6 +41,13 @@ char *claw_str_dup(struct claw_str a);
  * allowed, no spaces.  CLAW_EINVAL on syntax, CLAW_ETOOBIG out of range. */
 enum claw_err claw_str_to_i64(struct claw_str a, int64_t min, int64_t max, int64_t *out);
 
+/* Name tables of enums (designated initializers indexed by the enum).
+ * claw_str_lookup: the index of s in table[0..n), or -1 when absent (or s is
+ * NULL).  claw_str_name: table[i], or fallback when i is out of range or the
+ * entry is NULL. */
+int claw_str_lookup(const char *const *table, size_t n, const char *s);
+const char *claw_str_name(const char *const *table, size_t n, unsigned i, const char *fallback);
+
 /* True when s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool claw_str_utf8_valid(const char *s, size_t n);
 

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "base/str.h"
 #include "trace/reader.h"
 
 static const char *const kind_names[] = {
@@ -25,19 +26,17 @@ _Static_assert(sizeof kind_names / sizeof kind_names[0] == CLAW_BUDGET_KIND_COUN
 const char *
 claw_budget_kind_name(enum claw_budget_kind k)
 {
-	return (unsigned)k < CLAW_BUDGET_KIND_COUNT ? kind_names[k] : "?";
+	return claw_str_name(kind_names, CLAW_BUDGET_KIND_COUNT, (unsigned)k, "?");
 }
 
 enum claw_err
 claw_budget_kind_parse(const char *name, enum claw_budget_kind *out)
 {
-	for (unsigned k = 0; k < CLAW_BUDGET_KIND_COUNT; k++) {
-		if (name != NULL && strcmp(name, kind_names[k]) == 0) {
-			*out = (enum claw_budget_kind)k;
-			return CLAW_OK;
-		}
-	}
-	return CLAW_EINVAL;
+	int k = claw_str_lookup(kind_names, CLAW_BUDGET_KIND_COUNT, name);
+	if (k < 0)
+		return CLAW_EINVAL;
+	*out = (enum claw_budget_kind)k;
+	return CLAW_OK;
 }
 
 void

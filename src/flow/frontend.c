@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/str.h"
+
 static const char *const gate_kind_names[] = {
 	[CLAW_GATE_QUESTION] = "question",
 	[CLAW_GATE_APPROVE] = "approve",
@@ -17,19 +19,17 @@ _Static_assert(sizeof gate_kind_names / sizeof gate_kind_names[0] == CLAW_GATE_K
 const char *
 claw_gate_kind_name(enum claw_gate_kind kind)
 {
-	return (unsigned)kind < CLAW_GATE_KIND_COUNT ? gate_kind_names[kind] : "?";
+	return claw_str_name(gate_kind_names, CLAW_GATE_KIND_COUNT, (unsigned)kind, "?");
 }
 
 enum claw_err
 claw_gate_kind_parse(const char *name, enum claw_gate_kind *out)
 {
-	for (unsigned k = 0; k < CLAW_GATE_KIND_COUNT; k++) {
-		if (name != NULL && strcmp(name, gate_kind_names[k]) == 0) {
-			*out = (enum claw_gate_kind)k;
-			return CLAW_OK;
-		}
-	}
-	return CLAW_EINVAL;
+	int k = claw_str_lookup(gate_kind_names, CLAW_GATE_KIND_COUNT, name);
+	if (k < 0)
+		return CLAW_EINVAL;
+	*out = (enum claw_gate_kind)k;
+	return CLAW_OK;
 }
 
 void

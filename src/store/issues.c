@@ -36,21 +36,17 @@ _Static_assert(sizeof status_names / sizeof status_names[0] == CLAW_ISSUE_STATUS
 const char *
 claw_issue_status_name(enum claw_issue_status s)
 {
-	if ((unsigned)s >= CLAW_ISSUE_STATUS_COUNT)
-		return "unknown";
-	return status_names[s];
+	return claw_str_name(status_names, CLAW_ISSUE_STATUS_COUNT, (unsigned)s, "unknown");
 }
 
 enum claw_err
 claw_issue_status_parse(const char *name, enum claw_issue_status *out)
 {
-	for (int i = 0; i < CLAW_ISSUE_STATUS_COUNT; i++) {
-		if (name != NULL && strcmp(name, status_names[i]) == 0) {
-			*out = (enum claw_issue_status)i;
-			return CLAW_OK;
-		}
-	}
-	return CLAW_EINVAL;
+	int i = claw_str_lookup(status_names, CLAW_ISSUE_STATUS_COUNT, name);
+	if (i < 0)
+		return CLAW_EINVAL;
+	*out = (enum claw_issue_status)i;
+	return CLAW_OK;
 }
 
 void

@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "base/mem.h"
+#include "base/str.h"
 #include "store/issues.h"
 
 static const char *const status_names[] = {
@@ -31,21 +32,17 @@ _Static_assert(sizeof status_names / sizeof status_names[0] == CLAW_RUN_STATUS_C
 const char *
 claw_run_status_name(enum claw_run_status s)
 {
-	if ((unsigned)s >= CLAW_RUN_STATUS_COUNT)
-		return "unknown";
-	return status_names[s];
+	return claw_str_name(status_names, CLAW_RUN_STATUS_COUNT, (unsigned)s, "unknown");
 }
 
 enum claw_err
 claw_run_status_parse(const char *name, enum claw_run_status *out)
 {
-	for (int i = 0; i < CLAW_RUN_STATUS_COUNT; i++) {
-		if (name != NULL && strcmp(name, status_names[i]) == 0) {
-			*out = (enum claw_run_status)i;
-			return CLAW_OK;
-		}
-	}
-	return CLAW_EINVAL;
+	int i = claw_str_lookup(status_names, CLAW_RUN_STATUS_COUNT, name);
+	if (i < 0)
+		return CLAW_EINVAL;
+	*out = (enum claw_run_status)i;
+	return CLAW_OK;
 }
 
 bool

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/str.h"
 #include "store/issues.h"
 
 static const char *const status_names[] = {
@@ -31,21 +32,17 @@ _Static_assert(sizeof status_names / sizeof status_names[0] == CLAW_SOLVER_STATU
 const char *
 claw_solver_status_name(enum claw_solver_status s)
 {
-	if ((unsigned)s >= CLAW_SOLVER_STATUS_COUNT)
-		return "unknown";
-	return status_names[s];
+	return claw_str_name(status_names, CLAW_SOLVER_STATUS_COUNT, (unsigned)s, "unknown");
 }
 
 enum claw_err
 claw_solver_status_parse(const char *name, enum claw_solver_status *out)
 {
-	for (int i = 0; i < CLAW_SOLVER_STATUS_COUNT; i++) {
-		if (name != NULL && strcmp(name, status_names[i]) == 0) {
-			*out = (enum claw_solver_status)i;
-			return CLAW_OK;
-		}
-	}
-	return CLAW_EINVAL;
+	int i = claw_str_lookup(status_names, CLAW_SOLVER_STATUS_COUNT, name);
+	if (i < 0)
+		return CLAW_EINVAL;
+	*out = (enum claw_solver_status)i;
+	return CLAW_OK;
 }
 
 void

@@ -196,6 +196,19 @@ test_utf8(void)
 	   "length is honoured");
 }
 
+static void
+test_name_tables(void)
+{
+	static const char *const names[] = {[0] = "open", [2] = "done"};
+	is_int(claw_str_lookup(names, 3, "open"), 0, "lookup finds the first name");
+	is_int(claw_str_lookup(names, 3, "done"), 2, "lookup skips a NULL entry");
+	is_int(claw_str_lookup(names, 3, "Done"), -1, "lookup is exact");
+	is_int(claw_str_lookup(names, 3, NULL), -1, "lookup of NULL is absent");
+	is_str(claw_str_name(names, 3, 2, "?"), "done", "name of a valid index");
+	is_str(claw_str_name(names, 3, 1, "?"), "?", "a NULL entry gives the fallback");
+	is_str(claw_str_name(names, 3, 7, "?"), "?", "an index out of range gives the fallback");
+}
+
 int
 main(void)
 {
@@ -204,5 +217,6 @@ main(void)
 	test_cut();
 	test_to_i64();
 	test_utf8();
+	test_name_tables();
 	return tap_done();
 }
