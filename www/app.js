@@ -121,6 +121,12 @@ function render() {
 		if (state.store) state.store.close();
 		state.store = new ProjectStore(route.key).start();
 		state.store.onConn(setConn);
+		// Board changes (runs starting, ending) move the header's run counts.
+		let t = 0;
+		state.store.on(() => {
+			clearTimeout(t);
+			t = setTimeout(pollHealth, 400);
+		});
 		ui.conn.hidden = false;
 	}
 	ui.picker.value = route.key;
@@ -161,8 +167,10 @@ function showWelcome() {
 		h('p', { class: 'muted' }, 'Or from a shell on the server: ', h('code', null, 'claw -c /path/to/project'))));
 }
 
+let healthRetry = 0;
+
 async function pollHealth() {
-	if (document.hidden) return;
+	clearTimeout(healthRetry);
 	try {
 		const hl = await api.health();
 		const active = Number(hl.runs_active) || 0;
@@ -180,6 +188,7 @@ async function pollHealth() {
 	} catch {
 		ui.health.textContent = 'server unreachable';
 		ui.health.classList.remove('busy');
+		healthRetry = setTimeout(pollHealth, 3000);
 	}
 }
 
@@ -194,5 +203,5 @@ document.addEventListener('keydown', (ev) => {
 });
 
 pollHealth();
-setInterval(pollHealth, 15000);
+setInterval(() => document.hidden || pollHealth(), 15000);
 loadProjects().then(render);

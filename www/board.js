@@ -108,7 +108,8 @@ export class BoardView {
 		const n = this.store.issues.size;
 		replace(this.totals,
 			h('span', { class: 'stat' }, h('b', null, String(n)), n === 1 ? ' issue' : ' issues'),
-			live ? h('span', { class: 'stat live' }, h('b', null, String(live)), ' running') : null,
+			live ? h('span', { class: 'stat live', title: 'issues with a run queued, running or waiting at a gate' },
+				h('b', null, String(live)), ' active') : null,
 			h('span', { class: 'stat', title: 'tokens in / out of each issue\'s latest run' },
 				h('b', null, fmt.tokens(tin)), ' in · ', h('b', null, fmt.tokens(tout)), ' out'),
 			h('span', { class: 'stat', title: 'cost of each issue\'s latest run' }, h('b', null, fmt.usd(cost))));

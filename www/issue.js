@@ -132,13 +132,17 @@ export class IssueView {
 				h('p', { class: 'muted' }, 'Start it: claw writes a solver for it, asks you to approve it, then runs it.')));
 			return;
 		}
-		if (this.run && this.run.runId === want.id) return;
+		if (this.run && this.run.runId === want.id) {
+			this.run.setRunStatus(want.status);
+			return;
+		}
 		if (this.run) this.run.destroy();
 		this.run = new RunView({
 			key: this.key, runId: want.id, runN: want.n,
 			onModel: () => this.renderGate(),
 			onEnd: () => this.renderGate(),
 		});
+		this.run.setRunStatus(want.status);
 		replace(this.runBox, this.run.el);
 		this.renderSide(issue);
 	}

@@ -98,12 +98,18 @@ export class RunView {
 		this.conn.textContent = label;
 	}
 
+	// The run's status as the board knows it (until the stream's `end`).
+	setRunStatus(status) {
+		if (!status || (this.status && this.status !== 'ended')) return;
+		replace(this.statusEl, pill(status));
+	}
+
 	finish(raw) {
 		const d = parseMaybe(raw);
 		this.status = (d && typeof d === 'object' ? d.status : d) || 'ended';
 		this.stream.end();
 		this.flush();
-		replace(this.statusEl, pill(this.status));
+		if (this.status !== 'ended') replace(this.statusEl, pill(this.status));
 		for (const n of this.open) this.paintTime(n);
 		this.open.clear();
 		this.renderTotals();

@@ -182,10 +182,9 @@ export class TraceModel {
 		return q && q.type === 'question' ? q : null;
 	}
 
-	// Run duration: the root workflow's, else first to last row.
+	// Run duration: first row to the last thing the journal speaks of (gates
+	// included: the run was open while it waited).
 	duration() {
-		const top = this.root.children.find((n) => n.span);
-		if (top && top.ended) return top.ms;
 		return this.tMax - this.t0;
 	}
 }
