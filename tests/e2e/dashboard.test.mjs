@@ -1,8 +1,22 @@
-// dashboard — the whole dashboard against claw serve (filled in as the
-// server and the run engine land; skipped while claw has no serve).
+// dashboard — the whole dashboard against claw serve, nginx and mockllm.
+//
+// Two tabs, as a person would have them: the board (page B) and an issue
+// (page I).  Issue A goes through the whole pipeline driven from the page:
+// register the project, open the issue, start it, watch its card move
+// across the columns and the waterfall fill in live, approve the solver in
+// the gate panel, answer the run's question, reload mid-run and survive an
+// nginx restart without duplicate rows, and see the run finish with its
+// artifacts and cost.  Issue B parks at a budget gate, is granted more from
+// the page, then stopped and closed with the confirmations.  Screenshots of
+// the board, the run view and each gate kind go to the shots directory.
 
 import { spawnSync } from 'node:child_process';
-import { test } from './tap.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test, assert, equal, diag } from './tap.mjs';
+import { waitFor, sleep } from './harness.mjs';
+import { scenario, TITLE_A, TITLE_B, ANSWER, BUDGET_TOKENS, SOLVER, TITLE_Q, TITLE_W, TITLE_QUEUED }
+	from './scenario.mjs';
 
 export function hasServe(claw) {
 	const r = spawnSync(claw, ['serve', '--help'], { encoding: 'utf8', timeout: 5000 });
@@ -11,5 +25,305 @@ export function hasServe(claw) {
 
 export function dashboardTests(ctx) {
 	const why = hasServe(ctx.claw) ? '' : `${ctx.claw} has no serve command`;
-	test('dashboard: claw serve is available', () => {}, { skip: why });
+	const { h } = ctx;
+	const s = {}; // state shared by the steps
+	// Screenshots without passing toasts and with animations settled.
+	const shot = async (page, name, opts = {}) => {
+		await page.evaluate(() => document.getElementById('toasts').replaceChildren());
+		await page.screenshot({ path: path.join(ctx.shots, `${name}.png`), animations: 'disabled', ...opts });
+	};
+	const api = async (method, p, body) => {
+		const r = await fetch(`${h.base}${p}`, { method, headers: body ? { 'Content-Type': 'application/json' } : {},
+			body: body ? JSON.stringify(body) : undefined });
+		const text = await r.text();
+		return { status: r.status, body: text ? JSON.parse(text) : null };
+	};
+	const P = () => `/api/projects/${s.key}`;
+	const issue = async (id) => (await api('GET', `${P()}/issues/${id}`)).body;
+	// Every wire row of a run, through the poll route.
+	const traceRows = async (runId) => {
+		const rows = [];
+		for (let since = 0, i = 0; i < 100; i++) {
+			const r = await api('GET', `${P()}/runs/${runId}/trace?since=${since}&limit=500`);
+			if (!Array.isArray(r.body) || !r.body.length) break;
+			rows.push(...r.body);
+			since = r.body[r.body.length - 1].seq;
+		}
+		return rows;
+	};
+	// The rows the tree must hold: all but `end` rows and the tool results
+	// folded into their calls.
+	const domSeqs = (page) => page.$$eval('.tree .node', (els) => els.map((e) => Number(e.dataset.seq)));
+	const checkTree = async (page, runId) => {
+		const seqs = await domSeqs(page);
+		const uniq = new Set(seqs);
+		equal(uniq.size, seqs.length, 'no duplicate rows in the tree');
+		const rows = await traceRows(runId);
+		const shown = rows.filter((r) => r.type !== 'end' && r.type !== 'tool-result');
+		const missing = shown.filter((r) => !uniq.has(r.seq)).map((r) => `${r.seq}:${r.type}`);
+		equal(missing.join(' '), '', 'every row of the run is in the tree');
+		const extra = seqs.filter((q) => !rows.some((r) => r.seq === q));
+		equal(extra.join(' '), '', 'nothing in the tree that the run does not have');
+		return seqs.length;
+	};
+	const gateKind = (page) => page.$eval('.gate-panel', (el) => (el.hidden ? '' : el.className.replace(/.*g-/, '')))
+		.catch(() => '');
+
+	test('dashboard: mockllm, claw serve and nginx are up', async () => {
+		await h.startMock(scenario());
+		s.proj = path.join(h.dir, 'proj');
+		fs.mkdirSync(s.proj);
+		// One executing run at a time (a run parked at a gate holds no slot).
+		await h.startServe({ CLAW_BUDGET_TOKENS: String(BUDGET_TOKENS), CLAW_MAX_RUNS: '1' });
+		const r = await api('GET', '/api/health');
+		equal(r.status, 200, 'health through nginx');
+		equal(r.body.ok, true, 'health ok');
+	}, { fatal: true, skip: why, timeout: 40000 });
+
+	test('dashboard: register a project from the page', async () => {
+		s.B = await h.context.newPage();
+		s.B.on('pageerror', (e) => diag(`page error (board): ${e.message}`));
+		await s.B.goto(`${h.base}/`);
+		await s.B.getByRole('button', { name: 'Register a project' }).click();
+		await s.B.getByLabel(/Folder/).fill(s.proj);
+		await s.B.getByLabel('Description').fill('e2e project');
+		await s.B.getByRole('button', { name: 'Register', exact: true }).click();
+		await s.B.waitForSelector('.board-view .project-title h1');
+		equal(await s.B.textContent('.project-title h1'), 'proj', 'the board of the new project');
+		s.key = decodeURIComponent(new URL(s.B.url()).hash.split('/')[1]);
+		assert(/^[A-Za-z0-9-]+$/.test(s.key), `key in the URL hash: ${s.key}`);
+		equal(await s.B.$eval('#project-picker', (e) => e.value), s.key, 'the picker shows it');
+	}, { fatal: true, skip: why });
+
+	test('dashboard: create an issue from the board', async () => {
+		await s.B.getByRole('button', { name: '+ New issue' }).click();
+		await s.B.getByLabel('Title').fill(TITLE_A);
+		await s.B.getByLabel('Description').fill('The project needs a **hello.txt**.\n\n- ask which greeting\n- prove it with `cat`');
+		await s.B.getByRole('button', { name: 'Open issue' }).click();
+		const card = await s.B.waitForSelector('.col.c-open .card');
+		s.A = Number(await card.getAttribute('data-id'));
+		assert(s.A > 0, 'card has an id');
+		equal(await card.$eval('.card-title', (e) => e.textContent), TITLE_A, 'card title');
+		// Two more open issues, made elsewhere (the API), appear live.
+		s.W = (await api('POST', `${P()}/issues`, { title: TITLE_W, description: '`calc 2 ^ 10` prints 1024.' })).body.id;
+		s.Qd = (await api('POST', `${P()}/issues`, { title: TITLE_QUEUED })).body.id;
+		await waitFor(async () => (await s.B.$$('.col.c-open .card')).length === 3, { what: 'three open cards' });
+		await waitFor(async () => (await s.B.getAttribute('#board-conn', 'data-state')) === 'live', { what: 'board stream live' });
+		// The board tab records every column each card visits.
+		await s.B.evaluate(() => {
+			window.moves = {};
+			const scan = () => {
+				for (const c of document.querySelectorAll('.card')) {
+					const col = c.closest('.col').className.match(/c-(\w+)/)[1];
+					const m = (window.moves[c.dataset.id] ||= []);
+					if (m[m.length - 1] !== col) m.push(col);
+				}
+			};
+			scan();
+			new MutationObserver(scan).observe(document.querySelector('.board'), { childList: true, subtree: true });
+		});
+	}, { fatal: true, skip: why });
+
+	test('dashboard: start the issue; the waterfall fills in live', async () => {
+		s.I = await h.context.newPage();
+		s.I.on('pageerror', (e) => diag(`page error (issue): ${e.message}`));
+		await s.I.goto(`${h.base}/#/${s.key}/issue/${s.A}`);
+		await s.I.waitForSelector('.issue-head h1');
+		assert((await s.I.textContent('.issue-side .md')).includes('hello.txt'), 'the description, rendered');
+		equal(await s.I.$eval('.issue-side .md strong', (e) => e.textContent), 'hello.txt', 'markdown strong');
+		await s.I.getByRole('button', { name: /Start/ }).click();
+		await s.I.waitForSelector('.run-view');
+		await waitFor(async () => (await s.I.$$('.tree .node.t-step')).length > 0, { what: 'a step row', timeout: 20000 });
+		equal(await s.I.getAttribute('.run-view .conn', 'data-state'), 'live', 'the run stream is live while it fills');
+		await s.I.waitForSelector('.tree .node.t-workflow');
+		const wf = await s.I.textContent('.tree .node.t-workflow > .row .label');
+		equal(wf, 'generate', 'the generate workflow');
+	}, { fatal: true, skip: why, timeout: 40000 });
+
+	test('dashboard: the approval gate shows the solver; approve it', async () => {
+		await s.I.waitForSelector('.gate-panel.g-approve', { timeout: 30000 });
+		const steps = await s.I.$$eval('.gate-panel .solver-step .step-name', (els) => els.map((e) => e.textContent));
+		equal(steps.join(','), 'implement,verify', 'the solver\'s steps');
+		const panel = await s.I.textContent('.gate-panel');
+		assert(panel.includes(SOLVER.critics.works), 'critic rubric shown');
+		assert(panel.includes('write_file'), 'tools shown');
+		assert(panel.includes('on reject ↩ implement'), 'back_to shown');
+		// The waiting card on the board shows the gate.
+		await s.B.waitForSelector(`.col.c-waiting .card[data-id="${s.A}"] .card-gate.g-approve`);
+		await shot(s.B, 'board');
+		await s.I.evaluate(() => window.scrollTo(0, 0));
+		await shot(s.I, 'gate-approve');
+		// The tool error of understand is highlighted; the 429 shows as a retry.
+		assert(await s.I.$('.tree .node.t-tool.error'), 'failed command highlighted');
+		const retry = await s.I.textContent('.tree .node.t-retry > .row .label');
+		assert(/^rate-limited, retrying in 1 s/.test(retry), `retry row: ${retry}`);
+		await s.I.getByRole('button', { name: 'Approve', exact: true }).click();
+		await waitFor(async () => !(await gateKind(s.I)), { what: 'the approval gate to close' });
+	}, { fatal: true, skip: why, timeout: 45000 });
+
+	test('dashboard: answer the run\'s question in the gate panel', async () => {
+		await s.I.waitForSelector('.gate-panel.g-question', { timeout: 30000 });
+		assert((await s.I.textContent('.gate-panel')).includes('Which greeting should hello.txt hold?'), 'the question');
+		await s.B.waitForSelector(`.col.c-waiting .card[data-id="${s.A}"] .card-gate.g-question`);
+		await s.I.evaluate(() => window.scrollTo(0, 0));
+		await shot(s.I, 'gate-question');
+		await s.I.getByLabel('your answer').fill(ANSWER);
+		await s.I.getByRole('button', { name: 'Send answer' }).click();
+		await waitFor(async () => !(await gateKind(s.I)), { what: 'the question gate to close' });
+	}, { fatal: true, skip: why, timeout: 45000 });
+
+	test('dashboard: reload mid-run and an nginx restart: the same tree, no duplicates', async () => {
+		s.runA = (await issue(s.A)).runs.at(-1).id;
+		await s.I.reload();
+		await s.I.waitForSelector('.tree .node.t-workflow');
+		// The run is still going: the implement step reworks after its critic.
+		const st = (await issue(s.A)).status;
+		assert(['inprogress', 'waiting'].includes(st), `still running after the reload (${st})`);
+		const before = (await domSeqs(s.I)).length;
+		await h.stop('nginx');
+		await waitFor(async () => (await s.I.getAttribute('.run-view .conn', 'data-state')) === 'reconnecting',
+			{ what: 'run stream reconnecting', timeout: 10000 });
+		equal(await s.I.getAttribute('#board-conn', 'data-state'), 'reconnecting', 'board stream reconnecting');
+		await sleep(500);
+		await h.startNginx();
+		await waitFor(async () => (await s.B.getAttribute('#board-conn', 'data-state')) === 'live',
+			{ what: 'board stream live again', timeout: 20000 });
+		await waitFor(async () => (await domSeqs(s.I)).length > before, { what: 'new rows after the restart', timeout: 20000 });
+		const seqs = await domSeqs(s.I);
+		equal(new Set(seqs).size, seqs.length, 'no duplicate rows after the reconnect');
+	}, { skip: why, timeout: 60000 });
+
+	test('dashboard: the run finishes with its artifacts and cost', async () => {
+		await waitFor(async () => (await issue(s.A)).status === 'done', { what: 'issue A done', timeout: 40000 });
+		await waitFor(async () => (await s.I.getAttribute('.run-view .conn', 'data-state')) === 'ended',
+			{ what: 'the run stream ended', timeout: 15000 });
+		await s.I.waitForSelector('.issue-head .pill.s-done');
+		await s.B.waitForSelector(`.col.c-done .card[data-id="${s.A}"]`);
+		equal(fs.readFileSync(path.join(s.proj, 'hello.txt'), 'utf8'), `${ANSWER}\n`, 'the run wrote hello.txt');
+		const n = await checkTree(s.I, s.runA);
+		diag(`tree of run ${s.runA}: ${n} rows`);
+		// Critic rejection and the back-and-forth are highlighted.
+		assert(await s.I.$('.tree .node.t-tool.reject'), 'critic rejection highlighted');
+		assert(await s.I.$('.tree .node.t-step .flag.rej'), 'rejection counted on its step');
+		// Cost and tokens.
+		const totals = await s.I.textContent('.run-totals');
+		assert(/\$0\.\d*[1-9]/.test(totals), `run cost shown: ${totals}`);
+		const card = await s.B.textContent(`.card[data-id="${s.A}"]`);
+		assert(/\$0\.\d*[1-9]/.test(card), `card cost: ${card}`);
+		// Artifacts by step, with bodies.
+		await waitFor(async () => (await s.I.$$('.artifacts .art')).length >= 3, { what: 'artifacts listed' });
+		const labels = await s.I.$$eval('.artifacts .art-label', (els) => els.map((e) => e.textContent));
+		for (const l of ['solver', 'hello.txt', 'cat']) assert(labels.includes(l), `artifact ${l} in ${labels}`);
+		const ev = s.I.locator('.artifacts details.art', { has: s.I.locator('.art-label', { hasText: /^cat$/ }) });
+		await ev.locator('summary').click();
+		await waitFor(async () => (await ev.locator('.art-body').textContent()).includes(ANSWER), { what: 'evidence body' });
+		assert((await ev.locator('.art-body').textContent()).includes('cat hello.txt'), 'evidence shows its command');
+		// Column history of the card on the board tab.
+		const moves = await s.B.evaluate((id) => window.moves[id], String(s.A));
+		diag(`card #${s.A} went ${moves.join(' → ')}`);
+		const want = ['open', 'inprogress', 'waiting', 'inprogress', 'waiting', 'inprogress', 'done'];
+		let k = 0;
+		for (const m of moves) if (m === want[k]) k++;
+		equal(k, want.length, `card moved ${want.join(' → ')} (saw ${moves.join(' → ')})`);
+		await s.I.evaluate(() => window.scrollTo(0, 0));
+		await s.I.evaluate(() => {
+			const t = document.querySelector('.trace');
+			const n = document.querySelector('.tree .node.t-workflow:last-of-type');
+			if (t && n) t.scrollTop = n.offsetTop - 30;
+		});
+		await shot(s.I, 'run');
+	}, { skip: why, timeout: 60000 });
+
+	test('dashboard: a budget gate granted from the page, then stop and close', async () => {
+		const made = await api('POST', `${P()}/issues`, { title: TITLE_B, description: 'Burn through the budget.' });
+		s.Bid = made.body.id;
+		await s.I.goto(`${h.base}/#/${s.key}/issue/${s.Bid}`);
+		await s.I.getByRole('button', { name: /Start/ }).click();
+		await s.I.waitForSelector('.gate-panel.g-budget', { timeout: 30000 });
+		const meter = await s.I.textContent('.gate-panel .meter-text');
+		assert(/spent of\s*60k tokens/.test(meter), `spent vs limit: ${meter}`);
+		await s.I.evaluate(() => window.scrollTo(0, 0));
+		await shot(s.I, 'gate-budget');
+		const before = h.mockRequests().length;
+		await s.I.getByLabel(/amount to grant/).fill('100000');
+		await s.I.getByRole('button', { name: 'Grant', exact: true }).click();
+		await waitFor(async () => !(await gateKind(s.I)), { what: 'the budget gate to close' });
+		await waitFor(() => h.mockRequests().slice(before).some((r) => JSON.stringify(r.body).includes('Carry out step assess')),
+			{ what: 'the run to go on after the grant', timeout: 20000 });
+		const answers = (await traceRows((await issue(s.Bid)).runs.at(-1).id)).filter((r) => r.type === 'answer');
+		equal(answers.length, 1, 'one answer row');
+		equal(answers[0].data.decision, 'grant', 'granted');
+		equal(Number(answers[0].data.amount), 100000, 'the amount typed');
+		// Stop, with its confirmation.
+		await s.I.getByRole('button', { name: /Stop/ }).click();
+		await s.I.getByRole('button', { name: 'Stop run' }).click();
+		await waitFor(async () => (await issue(s.Bid)).status === 'open', { what: 'issue B open after the stop', timeout: 20000 });
+		const runB = (await issue(s.Bid)).runs.at(-1);
+		equal(runB.status, 'failed', 'the stopped run failed');
+		await s.B.waitForSelector(`.col.c-open .card[data-id="${s.Bid}"]`);
+		// Close, with its confirmation; cancelling first changes nothing.
+		await s.I.getByRole('button', { name: 'Close issue' }).click();
+		await s.I.getByRole('button', { name: 'Cancel' }).click();
+		equal((await issue(s.Bid)).status, 'open', 'cancelled close changes nothing');
+		await s.I.getByRole('button', { name: 'Close issue' }).click();
+		await s.I.locator('dialog').getByRole('button', { name: 'Close issue' }).click();
+		await s.B.waitForSelector(`.col.c-closed .card[data-id="${s.Bid}"]`);
+		await shot(s.B, 'board-after');
+	}, { skip: why, timeout: 60000 });
+
+	test('dashboard: the board live with runs in every column', async () => {
+		s.Q = (await api('POST', `${P()}/issues`, { title: TITLE_Q,
+			description: 'Print the version from `VERSION` and exit 0.' })).body.id;
+		await api('POST', `${P()}/issues`, { title: 'Add unit tests for the tokenizer' });
+		equal((await api('POST', `${P()}/issues/${s.Q}/start`, {})).status, 202, 'start Q');
+		await waitFor(async () => (await issue(s.Q)).gate, { what: 'Q parked at its question', timeout: 20000 });
+		equal((await api('POST', `${P()}/issues/${s.W}/start`, {})).status, 202, 'start W');
+		await waitFor(async () => h.mockRequests().some((r) => r.reply !== null &&
+			JSON.stringify(r.body).includes('grep -n')), { what: 'W at work', timeout: 20000 });
+		const q = await api('POST', `${P()}/issues/${s.Qd}/start`, {});
+		equal(q.status, 202, 'start the third');
+		equal(q.body.queued, true, 'the third waits for the run slot (CLAW_MAX_RUNS=1)');
+		equal((await api('POST', `${P()}/issues/${s.Qd}/start`, {})).status, 409, 'a second start of it: 409');
+		for (const [col, id] of [['waiting', s.Q], ['inprogress', s.W], ['queued', s.Qd], ['done', s.A], ['closed', s.Bid]])
+			await s.B.waitForSelector(`.col.c-${col} .card[data-id="${id}"]`);
+		await s.B.waitForSelector(`.card[data-id="${s.Q}"] .card-gate.g-question`);
+		await shot(s.B, 'board-live');
+	}, { skip: why, timeout: 45000 });
+
+	test('dashboard: keyboard only, phone width, dark scheme', async () => {
+		// Keyboard: from the board, Tab reaches a card and Enter opens it; Esc goes back.
+		const k = await h.context.newPage();
+		await k.goto(`${h.base}/#/${s.key}`);
+		await k.waitForSelector(`.card[data-id="${s.A}"]`);
+		let reached = false;
+		for (let i = 0; i < 30 && !reached; i++) {
+			await k.keyboard.press('Tab');
+			reached = await k.evaluate((id) => document.activeElement?.dataset?.id === id, String(s.A));
+		}
+		assert(reached, 'a card is reachable with Tab');
+		await k.keyboard.press('Enter');
+		await k.waitForSelector('.issue-view');
+		await k.keyboard.press('Escape');
+		await k.waitForSelector('.board-view');
+		await k.close();
+		// Phone width: no horizontal scrolling of the page.
+		const p = await h.context.newPage();
+		await p.setViewportSize({ width: 390, height: 844 });
+		await p.emulateMedia({ colorScheme: 'dark' });
+		await p.goto(`${h.base}/#/${s.key}`);
+		await p.waitForSelector(`.card[data-id="${s.A}"]`);
+		const over = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+		assert(over <= 0, `board fits the phone width (overflow ${over}px)`);
+		await shot(p, 'phone-board');
+		await p.goto(`${h.base}/#/${s.key}/issue/${s.A}`);
+		await p.waitForSelector('.run-view .conn[data-state="ended"]');
+		const over2 = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+		assert(over2 <= 0, `issue view fits the phone width (overflow ${over2}px)`);
+		await shot(p, 'phone-run-dark');
+		await p.setViewportSize({ width: 1280, height: 800 });
+		await p.goto(`${h.base}/#/${s.key}`);
+		await p.waitForSelector(`.card[data-id="${s.A}"]`);
+		await shot(p, 'board-dark');
+		await p.close();
+	}, { skip: why, timeout: 45000 });
 }

@@ -150,7 +150,8 @@ export class Harness {
 		fs.mkdirSync(path.join(prefix, 'temp'), { recursive: true });
 		const conf = path.join(prefix, 'nginx.conf');
 		fs.writeFileSync(conf, nginxConf({ top: this.top, prefix, port: this.port, sock: this.sock }));
-		this.start('nginx', 'nginx', ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'logs', 'error.log')]);
+		this.start('nginx', 'nginx', ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'logs', 'error.log'),
+			'-g', 'daemon off;']);
 		this.base = `http://127.0.0.1:${this.port}`;
 		await waitFor(async () => {
 			if (!this.alive('nginx')) throw new Error(`nginx exited:\n${fs.readFileSync(path.join(prefix, 'logs', 'error.log'), 'utf8')}`);
@@ -182,53 +183,24 @@ export class Harness {
 	}
 }
 
-// The test copy of the nginx config.  Until conf/nginx.conf lands this is
-// written here, following DESIGN.md's platform facts for SSE.
+// conf/nginx.conf rendered for this run, as tests/server/lib.sh does: the
+// lines marked TEST get this run's prefix, port, socket and www/.
 export function nginxConf({ top, prefix, port, sock }) {
-	const t = (n) => path.join(prefix, 'temp', n);
-	const user = os.userInfo().uid === 0 ? 'user root;\n' : '';
-	return `${user}worker_processes 1;
-daemon off;
-pid ${path.join(prefix, 'nginx.pid')};
-error_log ${path.join(prefix, 'logs', 'error.log')} warn;
-events { worker_connections 512; }
-http {
-	access_log ${path.join(prefix, 'logs', 'access.log')};
-	client_body_temp_path ${t('body')};
-	proxy_temp_path ${t('proxy')};
-	fastcgi_temp_path ${t('fastcgi')};
-	uwsgi_temp_path ${t('uwsgi')};
-	scgi_temp_path ${t('scgi')};
-	types { text/html html; text/css css; text/javascript js mjs; image/png png; image/svg+xml svg; application/json json; }
-	default_type application/octet-stream;
-	charset utf-8;
-	charset_types text/css text/javascript application/json;
-	server {
-		listen 127.0.0.1:${port};
-		root ${path.join(top, 'www')};
-		index index.html;
-		client_max_body_size 2m;
-		location / { try_files $uri $uri/ =404; add_header Cache-Control no-cache; }
-		location /api/ {
-			fastcgi_pass unix:${sock};
-			fastcgi_param QUERY_STRING $query_string;
-			fastcgi_param REQUEST_METHOD $request_method;
-			fastcgi_param CONTENT_TYPE $content_type;
-			fastcgi_param CONTENT_LENGTH $content_length;
-			fastcgi_param SCRIPT_NAME $fastcgi_script_name;
-			fastcgi_param REQUEST_URI $request_uri;
-			fastcgi_param DOCUMENT_URI $document_uri;
-			fastcgi_param SERVER_PROTOCOL $server_protocol;
-			fastcgi_param REMOTE_ADDR $remote_addr;
-			fastcgi_param REMOTE_USER $remote_user;
-			fastcgi_param SERVER_NAME $server_name;
-			fastcgi_param SERVER_PORT $server_port;
-			fastcgi_buffering off;
-			fastcgi_read_timeout 1h;
-			fastcgi_keep_conn off;
-			gzip off;
-		}
-	}
-}
-`;
+	const src = fs.readFileSync(path.join(top, 'conf', 'nginx.conf'), 'utf8');
+	const user = os.userInfo().uid === 0 ? 'user root;' : '';
+	const out = src.split('\n').map((line) => line
+		.replace(/^user .*# TEST.*$/, user)
+		.replace(/^pid .*# TEST.*$/, `pid ${path.join(prefix, 'nginx.pid')};`)
+		.replace(/^error_log .*# TEST.*$/, `error_log ${path.join(prefix, 'logs', 'error.log')} warn;`)
+		.replace(/access_log .*# TEST.*$/, `access_log ${path.join(prefix, 'logs', 'access.log')};`)
+		.replace(/\/var\/lib\/nginx\//g, `${path.join(prefix, 'temp')}/`)
+		.replace(/unix:\/run\/claw\/claw\.sock;/, `unix:${sock};`)
+		.replace(/listen 80; .*# TEST.*$/, `listen 127.0.0.1:${port};`)
+		.replace(/root \/usr\/local\/share\/claw\/www;.*$/, `root ${path.join(top, 'www')};`)
+		.replace(/worker_processes auto;/, 'worker_processes 1;')
+		.replace(/worker_connections \d+;/, 'worker_connections 1024;')
+		.replace(/^worker_rlimit_nofile .*$/, '')).join('\n');
+	for (const must of [`listen 127.0.0.1:${port};`, `unix:${sock};`, path.join(top, 'www')])
+		if (!out.includes(must)) throw new Error(`conf/nginx.conf: cannot render the test copy (no ${must})`);
+	return out;
 }

@@ -1,0 +1,104 @@
+// scenario — what mockllm answers during the dashboard tests.
+//
+// Replies are matched on the text of the last user turn (SPEC 4: the
+// engine's own phrases, as tests/run/*.sh use them) and consumed in order,
+// so the two issues' runs, which the tests drive one after the other, each
+// take their own.  Issue A ("Write hello.txt") goes through the whole
+// pipeline: generate (understand with a failing command, assess after a
+// rate limit (429, retried), draft under
+// the solverReview critic, save), the approval gate, then a solver whose
+// implement step asks a question the supervisor escalates to the person,
+// gets rejected once by its critic, and a verify step that records
+// evidence.  Issue B ("Spend tokens") spends past the token budget at once
+// and parks at a budget gate; after the grant its next model call hangs so
+// the test can stop it.  Last, a showcase fills every column of the board:
+// one run parked at a question, one working, one queued behind them
+// (claw serve runs with CLAW_MAX_RUNS=1; a run parked at a gate holds no slot).
+
+export const TITLE_A = 'Write hello.txt';
+export const TITLE_B = 'Spend tokens';
+export const ANSWER = 'hello from the browser';
+export const TITLE_Q = 'Add a --version flag';                  // showcase: parks at a question
+export const TITLE_W = 'Support exponentiation with ^';        // showcase: keeps working
+export const TITLE_QUEUED = 'Document the grammar in README';  // showcase: waits for a run slot
+export const BUDGET_TOKENS = 60000; // CLAW_BUDGET_TOKENS of claw serve
+
+export const SOLVER = {
+	name: 'HelloSolver',
+	summary: 'Write hello.txt with the greeting the person chooses, and prove it with cat.',
+	steps: [
+		{ name: 'implement', agent: 'worker',
+			goal: 'Ask which greeting `hello.txt` should hold, then write it with `write_file`.\n\n- one line\n- ends with a newline',
+			tools: ['write_file', 'read_file'], critic: 'works', max_rounds: 3 },
+		{ name: 'verify', agent: 'worker',
+			goal: 'Run `cat hello.txt` and record its output as evidence with `artifact`.',
+			tools: ['bash', 'artifact'], critic: 'proven', back_to: 'implement' },
+	],
+	critics: {
+		works: 'hello.txt exists and holds exactly the chosen greeting and a newline.',
+		proven: 'Evidence shows `cat hello.txt` printed the greeting.',
+	},
+};
+
+const slow = 350; // ms per solver reply: long enough to reload and restart nginx mid-run
+
+export function scenario() {
+	const spec = JSON.stringify(SOLVER);
+	const A = (user, reply) => ({ match: { user }, ...reply });
+	return {
+		replies: [
+			{ match: { user: 'Write the baton' }, text: 'Baton: see my report.', times: 0 },
+
+			// ---- issue A: generate
+			A('Carry out step understand', { tool_calls: [{ name: 'bash', input: { command: 'ls hello.txt' } }],
+				usage: { in: 3200, out: 60, cached: 0 } }),
+			A('[exit ', { text: 'Empty project: hello.txt does not exist yet. The fix is to write it.',
+				usage: { in: 3500, out: 40, cached: 3000 } }),
+			A('Carry out step assess', { fault: { status: 429, retry_after: '1' } }),
+			A('Carry out step assess', { text: 'simple', usage: { in: 2100, out: 5, cached: 1800 } }),
+			A('Carry out step draft', { tool_calls: [{ name: 'artifact', input: { label: 'solver', text: spec } }],
+				usage: { in: 6400, out: 520, cached: 2000 } }),
+			A('Recorded artifact', { text: 'Drafted the solver: implement, then verify.' }),
+			A('Judge the work of step "draft"', { tool_calls: [{ name: 'verdict', input: { decision: 'accept',
+				rubric_item: 'all', fact: 'the solver is concrete', reason: 'it will solve the issue' } }] }),
+			A('needs a value from you: name', { text: 'HelloSolver' }),
+			A('needs a value from you: spec', { text: spec }),
+
+			// ---- issue A: the solver (after the approval in the page)
+			A('Carry out step implement', { text: 'I can write it.\n[question] Which greeting should hello.txt hold?',
+				delay_ms: slow }),
+			A('the agent asks a question', { text: 'ESCALATE.' }),
+			A(`Answer to your question: ${ANSWER}`, { tool_calls: [{ name: 'write_file',
+				input: { path: 'hello.txt', content: `helo from the browser\n` } }], delay_ms: slow }),
+			A('Wrote 22 bytes', { text: 'Done.', delay_ms: slow }),
+			A('Judge the work of step "implement"', { tool_calls: [{ name: 'verdict', input: { decision: 'reject',
+				rubric_item: 'exactly the chosen greeting', fact: 'hello.txt holds "helo from the browser"',
+				reason: 'typo: helo' } }], delay_ms: slow }),
+			A('the critic rejected the step', { text: 'Fix the typo: the file must say hello.', delay_ms: slow }),
+			A('The reviewer rejected your work', { tool_calls: [{ name: 'write_file',
+				input: { path: 'hello.txt', content: `${ANSWER}\n` } }], delay_ms: slow }),
+			A('Wrote 23 bytes', { text: 'Fixed the typo.', delay_ms: slow }),
+			A('Judge the work of step "implement"', { tool_calls: [{ name: 'verdict', input: { decision: 'accept',
+				rubric_item: 'exactly the chosen greeting', fact: 'hello.txt holds the greeting', reason: 'fixed' } }],
+			delay_ms: slow }),
+			A('Carry out step verify', { tool_calls: [{ name: 'artifact', input: { label: 'cat', command: 'cat hello.txt',
+				note: 'the file as written' } }], delay_ms: slow }),
+			A('Recorded artifact', { text: 'Verified: cat printed the greeting.', delay_ms: slow }),
+			A('Judge the work of step "verify"', { tool_calls: [{ name: 'verdict', input: { decision: 'accept',
+				rubric_item: 'evidence', fact: 'cat printed the greeting', reason: 'proven' } }], delay_ms: slow }),
+
+			// ---- the showcase: one run parks at a question, one works (hangs)
+			{ match: { user: 'Carry out step understand', any: TITLE_Q }, text: 'The flag belongs in calc.sh.\n' +
+				'[question] Should --version print to stdout or stderr?', usage: { in: 5200, out: 90, cached: 4000 } },
+			{ match: { user: 'the agent asks a question', any: TITLE_Q }, text: 'ESCALATE.' },
+			{ match: { user: 'Carry out step understand', any: TITLE_W }, tool_calls: [{ name: 'bash',
+				input: { command: 'grep -n "case" calc.sh' } }], usage: { in: 4100, out: 70, cached: 2000 } },
+			{ match: { user: '[exit ', any: TITLE_W }, hang: true, hang_ms: 60000 },
+
+			// ---- issue B: over budget at once, then a call that hangs until stopped
+			A('Carry out step understand', { text: 'Read everything there is to read.',
+				usage: { in: BUDGET_TOKENS + 10000, out: 100, cached: 0 } }),
+			A('Carry out step assess', { hang: true, hang_ms: 60000 }),
+		],
+	};
+}
