@@ -122,10 +122,13 @@ function render() {
 		state.store = new ProjectStore(route.key).start();
 		state.store.onConn(setConn);
 		// Board changes (runs starting, ending) move the header's run counts.
-		let t = 0;
+		// Twice: a run's thread ends a moment after its last board event.
+		let t = 0, t2 = 0;
 		state.store.on(() => {
 			clearTimeout(t);
+			clearTimeout(t2);
 			t = setTimeout(pollHealth, 400);
+			t2 = setTimeout(pollHealth, 2500);
 		});
 		ui.conn.hidden = false;
 	}

@@ -71,7 +71,7 @@ export function dashboardTests(ctx) {
 
 	test('dashboard: mockllm, claw serve and nginx are up', async () => {
 		await h.startMock(scenario());
-		s.proj = path.join(h.dir, 'proj');
+		s.proj = path.join(h.dir, 'greeter');
 		fs.mkdirSync(s.proj);
 		// One executing run at a time (a run parked at a gate holds no slot).
 		await h.startServe({ CLAW_BUDGET_TOKENS: String(BUDGET_TOKENS), CLAW_MAX_RUNS: '1' });
@@ -86,10 +86,10 @@ export function dashboardTests(ctx) {
 		await s.B.goto(`${h.base}/`);
 		await s.B.getByRole('button', { name: 'Register a project' }).click();
 		await s.B.getByLabel(/Folder/).fill(s.proj);
-		await s.B.getByLabel('Description').fill('e2e project');
+		await s.B.getByLabel('Description').fill('Says hello, in files');
 		await s.B.getByRole('button', { name: 'Register', exact: true }).click();
 		await s.B.waitForSelector('.board-view .project-title h1');
-		equal(await s.B.textContent('.project-title h1'), 'proj', 'the board of the new project');
+		equal(await s.B.textContent('.project-title h1'), 'greeter', 'the board of the new project');
 		s.key = decodeURIComponent(new URL(s.B.url()).hash.split('/')[1]);
 		assert(/^[A-Za-z0-9-]+$/.test(s.key), `key in the URL hash: ${s.key}`);
 		equal(await s.B.$eval('#project-picker', (e) => e.value), s.key, 'the picker shows it');
@@ -226,10 +226,12 @@ export function dashboardTests(ctx) {
 		for (const m of moves) if (m === want[k]) k++;
 		equal(k, want.length, `card moved ${want.join(' → ')} (saw ${moves.join(' → ')})`);
 		await s.I.evaluate(() => window.scrollTo(0, 0));
+		// The solver's part of the tree: the question, the rejection, the rework.
 		await s.I.evaluate(() => {
 			const t = document.querySelector('.trace');
-			const n = document.querySelector('.tree .node.t-workflow:last-of-type');
-			if (t && n) t.scrollTop = n.offsetTop - 30;
+			const wfs = [...document.querySelectorAll('.tree .node.t-workflow')];
+			const n = wfs[wfs.length - 1];
+			if (t && n) t.scrollTop = n.offsetTop - 24;
 		});
 		await shot(s.I, 'run');
 	}, { skip: why, timeout: 60000 });
