@@ -46,7 +46,7 @@ export class RunView {
 		this.levelSel.value = localStorage.getItem('claw.level') || '10';
 		this.followBtn = h('button', { class: 'btn small follow', hidden: true, onclick: () => this.resumeFollow() },
 			'↓ follow');
-		this.tree = h('div', { class: 'tree', role: 'tree', 'aria-label': 'run trace' });
+		this.tree = h('div', { class: 'tree', 'aria-label': 'run trace' });
 		this.scroller = h('div', { class: 'trace', tabindex: 0 },
 			h('div', { class: 'tree-head', 'aria-hidden': 'true' },
 				h('span', null, 'span'), h('span', null, 'tokens in/out'), h('span', null, 'cost'),
@@ -132,7 +132,10 @@ export class RunView {
 		let artifacts = false;
 		for (const row of rows) {
 			const ch = this.model.add(row);
-			if (!ch) continue; // a duplicate: already shown
+			if (!ch) { // a duplicate: already shown
+				this.el.dataset.dups = String(Number(this.el.dataset.dups || 0) + 1);
+				continue;
+			}
 			if (ch.created) this.mount(ch.node);
 			else if (ch.node) dirty.add(ch.node);
 			for (const n of ch.touched) dirty.add(n);
@@ -158,7 +161,7 @@ export class RunView {
 			label.addEventListener('click', () => this.toggleDetail(node));
 			label.setAttribute('aria-expanded', 'false');
 		}
-		const row = h('div', { class: 'row', role: 'treeitem' },
+		const row = h('div', { class: 'row' },
 			h('div', { class: 'c-name' }, tog, h('span', { class: `badge t-${node.type}` }, BADGE[node.type] || node.type),
 				label, h('span', { class: 'flags' })),
 			h('div', { class: 'c-tok' }), h('div', { class: 'c-cost' }), h('div', { class: 'c-time' }),
@@ -166,7 +169,7 @@ export class RunView {
 		const el = h('div', { class: `node t-${node.type} l${node.level}`, dataset: { seq: String(node.seq),
 			span: String(node.spanId) } }, row);
 		el.style.setProperty('--depth', String(node.depth));
-		if (node.span) el.append(h('div', { class: 'kids', role: 'group' }));
+		if (node.span) el.append(h('div', { class: 'kids' }));
 		node.el = el;
 		this.els.set(node, el);
 

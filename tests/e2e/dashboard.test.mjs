@@ -191,6 +191,8 @@ export function dashboardTests(ctx) {
 		await waitFor(async () => (await domSeqs(s.I)).length > before, { what: 'new rows after the restart', timeout: 20000 });
 		const seqs = await domSeqs(s.I);
 		equal(new Set(seqs).size, seqs.length, 'no duplicate rows after the reconnect');
+		// The browser resumed with Last-Event-ID: the server sent nothing twice.
+		equal(await s.I.getAttribute('.run-view', 'data-dups'), null, 'no row received twice');
 	}, { skip: why, timeout: 60000 });
 
 	test('dashboard: the run finishes with its artifacts and cost', async () => {
