@@ -330,4 +330,18 @@ export function dashboardTests(ctx) {
 		await shot(p, 'board-dark');
 		await p.close();
 	}, { skip: why, timeout: 45000 });
+
+	test('dashboard: claw serve shut down cleanly, with no sanitizer report', async () => {
+		await h.stop('nginx');
+		const child = h.procs.get('serve');
+		const t0 = Date.now();
+		await h.stop('serve', 10000);
+		const info = child.exitInfo || {};
+		diag(`claw serve stopped in ${Date.now() - t0} ms (${info.sig || `exit ${info.code}`})`);
+		const log = fs.readFileSync(h.log('serve'), 'utf8');
+		const bad = log.split('\n').filter((l) => /AddressSanitizer|LeakSanitizer|runtime error:|ThreadSanitizer/.test(l));
+		equal(bad.slice(0, 5).join('\n'), '', 'sanitizer reports in serve.log');
+		equal(info.sig ?? null, null, 'claw serve exited by itself on SIGTERM');
+		equal(info.code, 0, 'with status 0');
+	}, { skip: why, timeout: 30000 });
 }
