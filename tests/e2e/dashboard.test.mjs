@@ -15,8 +15,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test, assert, equal, diag } from './tap.mjs';
 import { waitFor, sleep } from './harness.mjs';
-import { scenario, TITLE_A, TITLE_B, ANSWER, BUDGET_TOKENS, SOLVER, TITLE_Q, TITLE_W, TITLE_QUEUED }
-	from './scenario.mjs';
+import { scenario, TITLE_A, TITLE_B, TITLE_C, FEEDBACK, ANSWER, BUDGET_TOKENS, SOLVER, TITLE_Q, TITLE_W,
+	TITLE_QUEUED } from './scenario.mjs';
 
 export function hasServe(claw) {
 	const r = spawnSync(claw, ['serve', '--help'], { encoding: 'utf8', timeout: 5000 });
@@ -273,6 +273,33 @@ export function dashboardTests(ctx) {
 		await s.I.locator('dialog').getByRole('button', { name: 'Close issue' }).click();
 		await s.B.waitForSelector(`.col.c-closed .card[data-id="${s.Bid}"]`);
 		await shot(s.B, 'board-after');
+	}, { skip: why, timeout: 60000 });
+
+	test('dashboard: reject a solver with feedback, then reject the next one', async () => {
+		const c = (await api('POST', `${P()}/issues`, { title: TITLE_C })).body.id;
+		await s.I.goto(`${h.base}/#/${s.key}/issue/${c}`);
+		await s.I.getByRole('button', { name: /Start/ }).click();
+		await s.I.waitForSelector('.gate-panel.g-approve', { timeout: 30000 });
+		const first = await s.I.textContent('.gate-panel .gate-id');
+		await s.I.getByRole('button', { name: 'Reject with feedback…' }).click();
+		await s.I.getByLabel('feedback for the planner').fill(FEEDBACK);
+		await s.I.getByRole('button', { name: 'Send feedback' }).click();
+		// A new solver, generated with the feedback, at a new gate.
+		await waitFor(async () => (await s.I.textContent('.gate-panel.g-approve .gate-id').catch(() => first)) !== first,
+			{ what: 'a second approval gate', timeout: 30000 });
+		assert(h.mockRequests().some((r) => JSON.stringify(r.body).includes(FEEDBACK) &&
+			JSON.stringify(r.body).includes('Carry out step understand')), 'the regeneration had the feedback');
+		await s.I.getByRole('button', { name: 'Reject', exact: true }).click();
+		await s.I.locator('dialog').getByRole('button', { name: 'Reject' }).click();
+		await waitFor(async () => {
+			const i = await issue(c);
+			return i.status === 'waiting' && !i.gate && i.runs.at(-1).status === 'generated';
+		}, { what: 'issue waiting with its run generated', timeout: 20000 });
+		const sv = (await issue(c)).solver;
+		equal(`${sv.version} ${sv.status}`, '2 rejected', 'solver v2 rejected');
+		await s.I.waitForSelector('.issue-head .pill.s-waiting');
+		await s.I.waitForSelector('.gate-panel', { state: 'hidden' });
+		await api('POST', `${P()}/issues/${c}/close`, {});
 	}, { skip: why, timeout: 60000 });
 
 	test('dashboard: the board live with runs in every column', async () => {

@@ -11,13 +11,16 @@
 // gets rejected once by its critic, and a verify step that records
 // evidence.  Issue B ("Spend tokens") spends past the token budget at once
 // and parks at a budget gate; after the grant its next model call hangs so
-// the test can stop it.  Last, a showcase fills every column of the board:
+// the test can stop it.  Issue C's solver is rejected with feedback from the
+// page, generated again, and rejected.  Last, a showcase fills every column of the board:
 // one run parked at a question, one working, one queued behind them
 // (claw serve runs with CLAW_MAX_RUNS=1; a run parked at a gate holds no slot).
 
 export const TITLE_A = 'Write hello.txt';
 export const TITLE_B = 'Spend tokens';
 export const ANSWER = 'hello from the browser';
+export const TITLE_C = 'Paint the fence';                      // rejected with feedback, then rejected
+export const FEEDBACK = 'Use bash for everything.';
 export const TITLE_Q = 'Add a --version flag';                  // showcase: parks at a question
 export const TITLE_W = 'Support exponentiation with ^';        // showcase: keeps working
 export const TITLE_QUEUED = 'Document the grammar in README';  // showcase: waits for a run slot
@@ -42,8 +45,11 @@ export const SOLVER = {
 
 const slow = 350; // ms per solver reply: long enough to reload and restart nginx mid-run
 
+const SOLVER_C = { name: 'PaintSolver', steps: [{ name: 'paint', goal: 'Paint the fence green.', tools: [] }] };
+
 export function scenario() {
 	const spec = JSON.stringify(SOLVER);
+	const specC = JSON.stringify(SOLVER_C);
 	const A = (user, reply) => ({ match: { user }, ...reply });
 	return {
 		replies: [
@@ -86,6 +92,17 @@ export function scenario() {
 			A('Recorded artifact', { text: 'Verified: cat printed the greeting.', delay_ms: slow }),
 			A('Judge the work of step "verify"', { tool_calls: [{ name: 'verdict', input: { decision: 'accept',
 				rubric_item: 'evidence', fact: 'cat printed the greeting', reason: 'proven' } }], delay_ms: slow }),
+
+			// ---- issue C: generated twice, rejected with feedback, then rejected
+			...[['Carry out step understand', { text: 'Understood.' }],
+				['Carry out step assess', { text: 'simple' }],
+				['Carry out step draft', { tool_calls: [{ name: 'artifact', input: { label: 'solver', text: specC } }] }],
+				['Recorded artifact', { text: 'Drafted.' }],
+				['Judge the work of step "draft"', { tool_calls: [{ name: 'verdict', input: { decision: 'accept',
+					rubric_item: 'all', fact: 'fine', reason: 'ok' } }] }],
+				['needs a value from you: name', { text: 'PaintSolver' }],
+				['needs a value from you: spec', { text: specC }],
+			].map(([user, reply]) => ({ match: { user, any: TITLE_C }, times: 2, ...reply })),
 
 			// ---- the showcase: one run parks at a question, one works (hangs)
 			{ match: { user: 'Carry out step understand', any: TITLE_Q }, text: 'The flag belongs in calc.sh.\n' +
