@@ -103,6 +103,8 @@ function setConn(s) {
 
 function render() {
 	const route = parseRoute();
+	// A dialog belongs to the view it was opened from (back/forward).
+	for (const d of document.querySelectorAll('dialog[open]')) d.close();
 	if (!route.key) {
 		if (state.projects.length) return navigate(`#/${encodeURIComponent(state.projects[0].key)}`, true);
 		return showWelcome();
