@@ -1,8 +1,8 @@
 // board — the project's issues in six status columns, live.
 //
 // BoardView renders a ProjectStore: totals, the new-issue form and one
-// card per issue.  A card that changed is rebuilt in place (or moved to its
-// new column) and flashes once, so work moving across the board is visible.
+// card per issue.  A card that changed is rebuilt in place, or moved to its
+// new column and flashed once, so work moving across the board is visible.
 
 import { api } from './api.js';
 import { h, replace, pill } from './dom.js';
@@ -80,7 +80,8 @@ export class BoardView {
 			if (old) old.remove();
 			col.list.append(card);
 		}
-		if (flash && old) card.classList.add('flash');
+		// Flash a card that moved to another column, not every token update.
+		if (flash && old && old.dataset.status !== issue.status) card.classList.add('flash');
 		if (focused) card.focus();
 		this.cards.set(issue.id, card);
 	}
