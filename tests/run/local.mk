@@ -3,6 +3,6 @@
 RUN_TESTS = tests/run/generate.sh tests/run/critic.sh tests/run/resume.sh \
 	tests/run/backto.sh tests/run/supervisor.sh tests/run/stuck.sh tests/run/question.sh \
 	tests/run/budget.sh tests/run/savefail.sh tests/run/repair.sh tests/run/cli.sh \
-	tests/run/approve.sh
+	tests/run/approve.sh tests/run/demo.sh
 TESTS += $(RUN_TESTS)
 EXTRA_DIST += tests/run/lib.sh $(RUN_TESTS)
