@@ -41,6 +41,7 @@ enum key_id {
 	K_SANDBOX,
 	K_SANDBOX_NET,
 	K_AUTO_APPROVE,
+	K_DEMO,
 	K_PRICING_FILE,
 	K_NO_COLOR,
 	K_PROJECT,
@@ -71,6 +72,7 @@ static const char *const key_names[] = {
 	[K_SANDBOX] = "CLAW_SANDBOX",
 	[K_SANDBOX_NET] = "CLAW_SANDBOX_NET",
 	[K_AUTO_APPROVE] = "CLAW_AUTO_APPROVE",
+	[K_DEMO] = "CLAW_DEMO",
 	[K_PRICING_FILE] = "CLAW_PRICING_FILE",
 	[K_NO_COLOR] = "NO_COLOR",
 	[K_PROJECT] = "CLAW_PROJECT",
@@ -419,6 +421,7 @@ apply(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 			  &cfg->tool_timeout_ms, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_SANDBOX_NET, &cfg->sandbox_net, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_AUTO_APPROVE, &cfg->auto_approve, err)) != CLAW_OK ||
+	    (rc = set_bool(ld, K_DEMO, &cfg->demo, err)) != CLAW_OK ||
 	    (rc = set_base_url(cfg, ld, err)) != CLAW_OK)
 		goto out;
 

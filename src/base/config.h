@@ -88,6 +88,8 @@ struct claw_config {
 	enum claw_sandbox_mode sandbox;
 	bool sandbox_net;   /* sandboxed commands may reach the network */
 	bool auto_approve;  /* skip the human approval of generated solvers */
+	bool demo;          /* CLAW_DEMO: the model is tools/up's scripted demo model
+			     * (examples/demo); only reported, by /api/health */
 	bool no_color;      /* NO_COLOR set (non-empty) */
 	char *pricing_file; /* CLAW_PRICING_FILE; NULL = built-in table */
 	char *project;      /* CLAW_PROJECT; NULL when unset */

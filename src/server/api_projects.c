@@ -31,6 +31,16 @@
 #define API_PROJECTS_MAX (16 * 1024 * 1024) /* bytes of the project list */
 #define API_METRICS_MAX (64 * 1024)
 
+/* What the dashboard's banner says under CLAW_DEMO=1 (tools/up without a
+ * configured model; examples/demo/README.md).  JSON-escaped. */
+static const char demo_note[] =
+	"This server answers with claw's scripted demo model (examples/demo), which tools/up "
+	"started because no model is configured: it solves the demo issue \\\"Support "
+	"subtraction\\\" of the calc project, and nothing else. To use a real model, set "
+	"ANTHROPIC_API_KEY (or OPENAI_API_KEY with CLAW_AGENT=openai, or CLAW_BASE_URL for a "
+	"local server such as Ollama) and CLAW_MODEL, in the environment or in "
+	"$CLAW_HOME/claw.env, then run tools/up again.";
+
 void
 claw_api_health(void *ctx, struct claw_req *req)
 {
@@ -41,9 +51,12 @@ claw_api_health(void *ctx, struct claw_req *req)
 	claw_runs_get_stats(claw_server_runs(srv), &rs);
 	(void)claw_buf_printf(&out,
 			      "{\"ok\":true,\"version\":\"%s\",\"runs_active\":%lld,"
-			      "\"runs_queued\":%lld}",
+			      "\"runs_queued\":%lld",
 			      PACKAGE_VERSION, (long long)(rs.executing + rs.parked),
 			      (long long)rs.queued);
+	if (claw_server_config(srv)->demo)
+		(void)claw_buf_printf(&out, ",\"demo\":true,\"demo_note\":\"%s\"", demo_note);
+	(void)claw_buf_puts(&out, "}");
 	claw_req_json(req, 200, &out);
 	claw_buf_free(&out);
 }

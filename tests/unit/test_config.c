@@ -78,7 +78,7 @@ test_defaults(void)
 	is_int(c.max_runs, 4, "max runs");
 	is_int(c.tool_timeout_ms, 300000, "tool timeout");
 	is_int(c.sandbox, CLAW_SANDBOX_AUTO, "sandbox auto");
-	ok(!c.sandbox_net && !c.auto_approve && !c.no_color, "flags off");
+	ok(!c.sandbox_net && !c.auto_approve && !c.demo && !c.no_color, "flags off");
 	ok(c.pricing_file == NULL && c.project == NULL, "no pricing file, no project");
 	claw_config_free(&c);
 	ok(c.home == NULL, "free zeroes");
@@ -178,11 +178,12 @@ test_file_and_precedence(void)
 	ok(c.model == NULL, "an empty later line unsets it");
 	claw_config_free(&c);
 
-	write_env("NO_COLOR=\nCLAW_AUTO_APPROVE=1\nCLAW_SANDBOX_NET=true\n");
+	write_env("NO_COLOR=\nCLAW_AUTO_APPROVE=1\nCLAW_SANDBOX_NET=true\nCLAW_DEMO=yes\n");
 	is_str(load(&c, NULL, &e), "", "bools");
 	ok(!c.no_color, "empty NO_COLOR is unset");
 	ok(c.auto_approve, "auto approve 1");
 	ok(c.sandbox_net, "sandbox net true");
+	ok(c.demo, "demo yes");
 	claw_config_free(&c);
 }
 
