@@ -20,6 +20,10 @@
 #include "store/state.h"
 #include "trace/reader.h"
 
+/* The snapshot key under which the runner keeps the solver workflow's
+ * state (src/flow/runner.c: claw_engine_params.key). */
+#define ISSUEVIEW_SOLVER_KEY "solver"
+
 static void
 put_key_string(struct claw_buf *out, const char *key, const char *value)
 {
@@ -64,25 +68,6 @@ array_length(const char *text, const char *key)
 	return n;
 }
 
-/* The "name" of a workflow spec text, as a fresh string ("" when none). */
-static char *
-spec_name(const char *spec)
-{
-	struct json_object *v = NULL, *name = NULL;
-	char *s;
-
-	if (claw_json_parse(spec, strlen(spec), &v, NULL) != CLAW_OK)
-		return claw_xstrdup("");
-	if (json_object_is_type(v, json_type_object) &&
-	    json_object_object_get_ex(v, "name", &name) &&
-	    json_object_is_type(name, json_type_string))
-		s = claw_xstrdup(json_object_get_string(name));
-	else
-		s = claw_xstrdup("");
-	json_object_put(v);
-	return s;
-}
-
 /* done/steps of the latest run. */
 static enum claw_err
 progress(struct claw_db *db, const struct claw_run *run, int64_t *done, int64_t *steps,
@@ -91,7 +76,6 @@ progress(struct claw_db *db, const struct claw_run *run, int64_t *done, int64_t 
 	struct claw_solver solver = {0};
 	struct claw_snapshot snap = {0};
 	enum claw_err rc;
-	char *name = NULL;
 
 	*done = *steps = 0;
 	if (run->solver_version <= 0)
@@ -102,13 +86,11 @@ progress(struct claw_db *db, const struct claw_run *run, int64_t *done, int64_t 
 	if (rc != CLAW_OK)
 		return rc;
 	*steps = array_length(solver.spec, "steps");
-	name = spec_name(solver.spec);
-	rc = claw_snapshot_load(db, run->id, name, &snap, err);
+	rc = claw_snapshot_load(db, run->id, ISSUEVIEW_SOLVER_KEY, &snap, err);
 	if (rc == CLAW_OK)
 		*done = array_length(snap.done, NULL);
 	else if (rc == CLAW_ENOTFOUND)
 		rc = CLAW_OK;
-	free(name);
 	claw_snapshot_free(&snap);
 	claw_solver_free(&solver);
 	return rc;

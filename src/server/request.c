@@ -481,7 +481,11 @@ claw_req_sse_begin(struct claw_req *r, struct claw_error *err)
 	r->status = 200;
 	(void)FCGX_PutS("Status: 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
 			"Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
-			"X-Content-Type-Options: nosniff\r\n\r\n",
+			"X-Content-Type-Options: nosniff\r\n\r\n"
+			/* A first comment, so nginx passes the headers on at once
+			 * (it holds a lone header until body bytes come) and the
+			 * browser's EventSource opens. */
+			": claw\n\n",
 			r->fr->out);
 	if (FCGX_FFlush(r->fr->out) != 0 || FCGX_GetError(r->fr->out) != 0)
 		return claw_error_set(err, CLAW_EIO, "the client went away");

@@ -119,7 +119,8 @@ const char *claw_req_status_text(int status);
 /* ------------------------------------------------------------ streaming */
 
 /* Writes the headers of an SSE response (200, text/event-stream, no
- * caching, X-Accel-Buffering: no) and flushes them.  CLAW_EIO when the
+ * caching, X-Accel-Buffering: no) and a first comment line, and flushes
+ * them.  CLAW_EIO when the
  * peer is gone. */
 enum claw_err claw_req_sse_begin(struct claw_req *r, struct claw_error *err);
 
