@@ -6,7 +6,8 @@
 # TAP helpers, mock_start, project, sql, new_issue, approved_solver) and adds:
 #   nginx_start [CONF]      nginx -p DIR on a free loopback port, CONF
 #                           (default conf/nginx.conf) with its TEST lines
-#                           rewritten into $tmp; sets $port and $base
+#                           rewritten into $tmp (and $NGINX_SED, one more
+#                           sed script, applied); sets $port and $base
 #   serve_start [ARGS]      claw serve --listen unix:$sock ARGS, waits for it
 #   serve_stop              SIGTERM, wait; $serve_rc and $serve_ms
 #   serve_kill9             SIGKILL, wait
@@ -84,6 +85,7 @@ nginx_render() { # conf port
 		-e "s|worker_processes auto;|worker_processes 1;|" \
 		-e "s|worker_connections 16384;|worker_connections 4096;|" \
 		-e "s|^worker_rlimit_nofile .*||" \
+		-e "${NGINX_SED:-s|^\$||}" \
 		"$1" >"$tmp/ng/nginx.conf"
 }
 

@@ -2,7 +2,7 @@
  * sseclient — a small Server-Sent-Events client for the server tests.
  *
  *   sseclient --port N --path /api/... [--last-event-id ID] [--max-events N]
- *             [--until NAME] [--timeout-ms N] [--stall] [--out FILE]
+ *             [--until NAME] [--timeout-ms N] [--stall] [--pause-ms N] [--out FILE]
  *
  * Connects to 127.0.0.1:PORT, sends one HTTP/1.1 GET (with Last-Event-ID
  * when given), and writes what it receives, one line each, flushed at once:
@@ -13,7 +13,10 @@
  *   eof | timeout | done      why it ended (done: --max-events or --until)
  * Chunked and plain bodies are both understood.  --stall sends the request
  * and then never reads (with a tiny receive buffer) until the timeout: the
- * slow browser of the tests.  Exit status 0, or 1 on a connection error.
+ * slow browser of the tests.  --pause-ms sends the request, sleeps that long
+ * without reading (tiny receive buffer too), then reads normally: a browser
+ * that falls behind and catches up.  Exit status 0, or 1 on a connection
+ * error.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -200,7 +203,7 @@ main(int argc, char **argv)
 {
 	struct client c = {.out = stdout, .chunk_left = -1};
 	const char *path = "/", *last = NULL, *why = NULL;
-	int64_t port = 0, timeout = 30000;
+	int64_t port = 0, timeout = 30000, pause = 0;
 	bool stall = false;
 	char req[4096];
 
@@ -223,6 +226,8 @@ main(int argc, char **argv)
 			(void)claw_str_to_i64(claw_str_from(v), 0, INT64_MAX, &c.max_events);
 		else if (strcmp(a, "--until") == 0)
 			c.until = v;
+		else if (strcmp(a, "--pause-ms") == 0)
+			(void)claw_str_to_i64(claw_str_from(v), 0, INT64_MAX, &pause);
 		else if (strcmp(a, "--timeout-ms") == 0)
 			(void)claw_str_to_i64(claw_str_from(v), 1, INT64_MAX, &timeout);
 		else if (strcmp(a, "--out") == 0) {
@@ -240,7 +245,7 @@ main(int argc, char **argv)
 	c.deadline = claw_clock_mono_ms() + timeout;
 
 	c.fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (stall) {
+	if (stall || pause > 0) {
 		int small = 1024;
 		(void)setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
 	}
@@ -264,6 +269,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	if (pause > 0)
+		claw_clock_sleep_ms(pause);
 	/* Headers. */
 	for (;;) {
 		const char *s = claw_buf_str(&c.raw);
@@ -308,6 +315,6 @@ main(int argc, char **argv)
 usage:
 	(void)fprintf(stderr, "usage: sseclient --port N --path P [--last-event-id ID] "
 			      "[--max-events N] [--until NAME] [--timeout-ms N] [--stall] "
-			      "[--out FILE]\n");
+			      "[--pause-ms N] [--out FILE]\n");
 	return 2;
 }

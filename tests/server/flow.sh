@@ -1,0 +1,176 @@
+#!/bin/sh
+# A full run driven only by HTTP, through nginx and claw serve with the real
+# engine against mockllm: create the issue, start it (queued behind a slow
+# run: --max-runs 1), approve the generated solver at its gate, answer the
+# question a step escalates, done.  Meanwhile an SSE client receives the
+# trace rows in seq order, is dropped mid-run and reconnects with
+# Last-Event-ID, and the two halves together are exactly GET .../trace; the
+# board stream shows queued -> inprogress -> waiting -> inprogress -> done.
+. "${CLAW_SRCDIR:-.}/tests/server/lib.sh"
+
+project
+P=/api/projects/$key
+
+SOLVER='{\"name\":\"HelloSolver\",\"summary\":\"Write hello.txt and prove it.\",\"steps\":[{\"name\":\"implement\",\"goal\":\"Write hello.txt with the greeting the person wants.\",\"tools\":[\"write_file\",\"read_file\"],\"critic\":\"works\"},{\"name\":\"verify\",\"goal\":\"Show hello.txt with cat and record it as evidence.\",\"tools\":[\"bash\",\"artifact\"],\"critic\":\"proven\",\"back_to\":\"implement\"}],\"critics\":{\"works\":\"hello.txt exists and holds hello.\",\"proven\":\"Evidence shows cat hello.txt printed hello.\"}}'
+
+cat >"$tmp/scenario.json" <<JSON
+{"replies": [
+ {"match": {"user": "Write the baton"}, "text": "Baton: see my report.", "times": 0},
+ {"match": {"user": "Carry out step slowstep"}, "delay_ms": 1500, "text": "Waited."},
+ {"match": {"user": "Carry out step understand"}, "text": "Empty project; write hello.txt."},
+ {"match": {"user": "Carry out step assess"}, "text": "simple"},
+ {"match": {"user": "Carry out step draft"},
+  "tool_calls": [{"name": "artifact", "input": {"label": "solver", "text": "$SOLVER"}}]},
+ {"match": {"user": "Recorded artifact"}, "text": "Drafted the solver."},
+ {"match": {"user": "Judge the work of step \"draft\""},
+  "tool_calls": [{"name": "verdict", "input": {"decision": "accept", "rubric_item": "all",
+    "fact": "the solver is concrete", "reason": "it will solve the issue"}}]},
+ {"match": {"user": "needs a value from you: name"}, "text": "HelloSolver"},
+ {"match": {"user": "needs a value from you: spec"}, "text": "$SOLVER"},
+ {"match": {"user": "Carry out step implement"}, "text": "[question] Which greeting should hello.txt hold?"},
+ {"match": {"user": "Which greeting should hello.txt hold"}, "text": "ESCALATE"},
+ {"match": {"user": "Answer to your question: Use the word hello"},
+  "tool_calls": [{"name": "write_file", "input": {"path": "hello.txt", "content": "hello\n"}}]},
+ {"match": {"user": "Wrote 6 bytes to hello.txt"}, "text": "Wrote hello.txt."},
+ {"match": {"user": "Judge the work of step \"implement\""},
+  "tool_calls": [{"name": "verdict", "input": {"decision": "accept", "rubric_item": "hello",
+    "fact": "hello.txt holds hello", "reason": "done"}}]},
+ {"match": {"user": "Carry out step verify"},
+  "tool_calls": [{"name": "artifact", "input": {"label": "cat", "command": "cat hello.txt"}}]},
+ {"match": {"user": "Recorded artifact"}, "text": "Verified."},
+ {"match": {"user": "Judge the work of step \"verify\""},
+  "tool_calls": [{"name": "verdict", "input": {"decision": "accept", "rubric_item": "evidence",
+    "fact": "cat printed hello", "reason": "proven"}}]}
+]}
+JSON
+mock_start "$tmp/scenario.json"
+nginx_start
+serve_start --max-runs 1
+
+slow=$(new_issue "Slow one")
+approved_solver "$slow" '{"name":"Slow","steps":[{"name":"slowstep","goal":"Wait a moment.","tools":[]}]}'
+api POST "$P/issues" '{"title":"Write hello.txt","description":"The project needs a hello.txt."}'
+is "$code" 201 "issue created over HTTP"
+id=$(jget '$.id')
+
+sse_start board "$P/issues/stream"
+api POST "$P/issues/$slow/start"
+is "$code" 202 "start the slow run"
+is "$(jget '$.queued')" "0" "it executes at once"
+api POST "$P/issues/$id/start"
+is "$code" 202 "start: 202"
+run=$(jget '$.runId')
+is "$(jget '$.queued')" "1" "queued behind the slow run (--max-runs 1)"
+api POST "$P/issues/$id/start"
+is "$code" 409 "a second start while queued: 409"
+like "$body" "already has an active run" "says so"
+api GET /api/health
+is "$(jget '$.runs_queued')" "1" "health counts the queued run"
+
+sse_start a "$P/runs/$run/stream"
+
+issue_gate() { # kind: true once the issue waits on a gate of that kind
+	curl -s "$base$P/issues/$id" >"$tmp/issue.json"
+	[ "$(jget '$.gate.kind' "$tmp/issue.json")" = "$1" ]
+}
+wait_for 60 issue_gate approve
+ok $? "the run waits at the approval gate"
+gate=$(jget '$.gate.id' "$tmp/issue.json")
+sse_wait board "^event issue .*\"status\":\"waiting\".*\"gate\":{\"id\":$gate,\"kind\":\"approve\"" 10
+ok $? "the board shows the approval gate"
+like "$(jget '$.gate.prompt' "$tmp/issue.json")" "solver" "the prompt is about the solver"
+is "$(jget '$.gate.payload.name' "$tmp/issue.json")" "HelloSolver" "the payload is the solver spec"
+is "$(jget '$.status' "$tmp/issue.json")" "waiting" "the issue is waiting"
+is "$(jget '$.solver.version' "$tmp/issue.json")" "1" "the issue shows solver v1"
+
+# Drop the stream client mid-run; reconnect later with its last id.
+sse_wait a "^event trace" 10
+sse_stop a
+last=$(awk '$1 == "event" && $2 == "trace" { id = $3 } END { print id }' "$tmp/a.sse")
+ok "$([ -n "$last" ] && echo 0 || echo 1)" "the first client got rows (up to seq $last)"
+
+api POST "$P/issues/$id/answer" "{\"gate\":$gate,\"decision\":\"grant\",\"amount\":5}"
+is "$code" 409 "a budget decision on an approve gate: 409"
+api POST "$P/issues/$id/answer" "{\"gate\":$((gate + 1000)),\"decision\":\"approve\"}"
+is "$code" 409 "a gate that is not open: 409"
+code=$(curl -s -o "$tmp/.body" -w '%{http_code}' -u alice:secret -X POST \
+	-H 'Content-Type: application/json' --data-binary "{\"gate\":$gate,\"decision\":\"approve\"}" \
+	"$base$P/issues/$id/answer")
+is "$code" 202 "approve as alice: 202"
+api POST "$P/issues/$id/answer" "{\"gate\":$gate,\"decision\":\"approve\"}"
+is "$code" 409 "the same gate again: 409"
+
+sse_start b "$P/runs/$run/stream" --last-event-id "$last" --until end
+wait_for 60 issue_gate question
+ok $? "a step escalated a question to the dashboard"
+qgate=$(jget '$.gate.id' "$tmp/issue.json")
+# As a person would: answer once the board shows the question (the board
+# coalesces: a state that lasts under 250 ms may never be shown).
+sse_wait board "^event issue .*\"status\":\"waiting\".*\"gate\":{\"id\":$qgate,\"kind\":\"question\"" 10
+ok $? "the board shows the question gate"
+like "$(jget '$.gate.prompt' "$tmp/issue.json")" "Which greeting" "the step's question"
+api POST "$P/issues/$id/answer" "{\"gate\":$qgate,\"decision\":\"approve\"}"
+is "$code" 409 "a decision on a question gate: 409"
+api POST "$P/issues/$id/answer" "{\"gate\":$qgate,\"text\":\"Use the word hello\"}"
+is "$code" 202 "answer the question: 202"
+
+sse_wait b "^done" 60
+ok $? "the run stream ends"
+like "$(grep '^event end' "$tmp/b.sse")" "\"status\":\"done\"" "with the final status done"
+is "$(sql "SELECT status FROM runs WHERE id = $run")" "done" "run done"
+is "$(sql "SELECT status FROM issues WHERE id = $id")" "done" "issue done"
+is "$(cat "$tmp/p/hello.txt" 2>/dev/null)" "hello" "the solver wrote hello.txt"
+is "$(sql "SELECT decided_by FROM solvers WHERE issue_id = $id")" "alice" \
+	"REMOTE_USER is who approved the solver"
+is "$(sql "SELECT json_extract(data, '$.by') FROM trace WHERE run_id = $run AND type = 'answer' AND json_extract(data, '$.ref') = $qgate")" \
+	"anonymous" "and the answer's by without a login"
+is "$(sql "SELECT started_by FROM runs WHERE id = $run")" "anonymous" "started_by"
+
+# Both halves of the stream together: exactly the journal, in seq order.
+sse_seqs a >"$tmp/seqs.sse"
+sse_seqs b >>"$tmp/seqs.sse"
+curl -s "$base$P/runs/$run/trace?limit=10000" >"$tmp/trace.json"
+sqlite3 -batch -noheader :memory: \
+	"SELECT json_extract(value, '$.seq') FROM json_each(CAST(readfile('$tmp/trace.json') AS TEXT))" \
+	>"$tmp/seqs.poll"
+ok "$([ -s "$tmp/seqs.poll" ] && echo 0 || echo 1)" "the poll route returns the rows"
+is "$(sort -n "$tmp/seqs.sse" | uniq | wc -l | tr -d ' ')" "$(wc -l <"$tmp/seqs.sse" | tr -d ' ')" \
+	"no seq twice across the reconnect"
+is "$(cat "$tmp/seqs.sse" | tr '\n' ' ')" "$(cat "$tmp/seqs.poll" | tr '\n' ' ')" \
+	"stream (before + after the reconnect) = GET trace, in seq order"
+awk '$1 == "event" && $2 == "trace" { sub(/^event trace [0-9]+ /, ""); print }' \
+	"$tmp/a.sse" "$tmp/b.sse" >"$tmp/rows.sse"
+sqlite3 -batch -noheader :memory: \
+	"SELECT json_extract(value, '$.spanId') || ' ' || json_extract(value, '$.type') FROM json_each(CAST(readfile('$tmp/trace.json') AS TEXT))" \
+	>"$tmp/spans.poll"
+i=0
+: >"$tmp/spans.sse"
+while IFS= read -r row; do
+	printf '%s\n' "$row" >"$tmp/row.json"
+	echo "$(jget '$.spanId' "$tmp/row.json") $(jget '$.type' "$tmp/row.json")" >>"$tmp/spans.sse"
+done <"$tmp/rows.sse"
+is "$(md5sum <"$tmp/spans.sse")" "$(md5sum <"$tmp/spans.poll")" "the same rows (span ids and types)"
+
+# The board: the issue's statuses, in order, without repeats.
+grep "^event issue .*\"id\":$id,\"title\"" "$tmp/board.sse" |
+	sed 's/^[^{]*{"id":[0-9]*,"title":"[^"]*","desc":"[^"]*","status":"\([a-z]*\)".*/\1/' |
+	uniq | tr '\n' ' ' >"$tmp/statuses"
+case "$(cat "$tmp/statuses")" in
+"open queued inprogress waiting "*"inprogress done ") ok 0 "board: queued -> inprogress -> waiting -> inprogress -> done" ;;
+*) ok 1 "board: queued -> inprogress -> waiting -> inprogress -> done (got: $(cat "$tmp/statuses"))" ;;
+esac
+last_board=$(grep "^event issue .*\"id\":$id,\"title\"" "$tmp/board.sse" | tail -n 1)
+like "$last_board" '"live":false' "the last board event: not live"
+like "$last_board" '"done":2,"steps":2' "both steps done"
+like "$last_board" '"gate":null' "no gate"
+
+api GET "$P/issues/$id"
+is "$(jget '$.runs[0].status')" "done" "GET issue: the run is done"
+ok "$([ "$(jget '$.tokensIn')" -gt 0 ] && echo 0 || echo 1)" "tokens summed from the replies"
+api GET "$P/runs/$run/artifacts"
+like "$body" '"label":"cat","kind":"evidence"' "the evidence artifact is listed"
+api GET /api/metrics
+like "$body" 'claw_runs_finished_total 2' "two run threads ended"
+serve_stop
+is "$serve_rc" 0 "orderly stop"
+done_testing
