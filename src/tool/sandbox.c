@@ -324,7 +324,14 @@ claw_sandbox_argv(const struct claw_sandbox *sb, const char *project, const char
 	a->v[a->n++] = "--tmpfs";
 	a->v[a->n++] = "/tmp";
 	if (hide && is_within(project, a->home)) {
-		push_home(a);
+		/* The project's mount point is made in the cover while it is
+		 * still writable (bwrap cannot make it in a read-only tmpfs). */
+		a->v[a->n++] = "--tmpfs";
+		a->v[a->n++] = a->home;
+		a->v[a->n++] = "--dir";
+		a->v[a->n++] = project;
+		a->v[a->n++] = "--remount-ro";
+		a->v[a->n++] = a->home;
 		push_project(a, project);
 	} else {
 		push_project(a, project);

@@ -42,17 +42,24 @@ sandbox(enum claw_sandbox_mode mode, int64_t timeout_ms, uint64_t memory)
 	return sb;
 }
 
-/* Runs command through the registry; the result stays in res. */
+/* Runs command through the registry in the project dir; the result stays in
+ * res. */
 static const char *
-bash(struct claw_sandbox *sb, const char *command)
+bash_in(struct claw_sandbox *sb, const char *dir, const char *command)
 {
 	struct claw_tool_ctx ctx = {
-		.project = project, .sandbox = sb, .secrets = secrets, .tools = reg};
+		.project = dir, .sandbox = sb, .secrets = secrets, .tools = reg};
 	struct json_object *in = json_object_new_object();
 	json_object_object_add(in, "command", json_object_new_string(command));
 	claw_registry_call(reg, &ctx, "bash", in, &res);
 	json_object_put(in);
 	return claw_buf_str(&res.text);
+}
+
+static const char *
+bash(struct claw_sandbox *sb, const char *command)
+{
+	return bash_in(sb, project, command);
 }
 
 static void
@@ -144,6 +151,16 @@ test_argv(void)
 			tmpfs = i;
 	}
 	ok(tmpfs < bind, "a project inside the home is bound after the cover");
+	/* And really runs there (tools/up keeps its demo project in the home):
+	 * the rest of the home stays hidden and read-only. */
+	(void)snprintf(inner, sizeof inner, "%s/claw.env", home);
+	FILE *f = fopen(inner, "w");
+	if (f != NULL)
+		(void)fclose(f);
+	(void)snprintf(inner, sizeof inner, "%s/inner", home);
+	is_str(bash_in(sb, inner,
+		       "echo in >f && cat f && ls -A .. && touch ../x 2>/dev/null || echo ro"),
+	       "in\ninner\nro\n", "a project inside the home runs, the home around it hidden");
 	is_int(claw_sandbox_argv(sb, home, "true", &a, &err), CLAW_ECONFIG, "project == home");
 	has_str(err.msg, "cannot hide claw's home", "says so");
 	claw_sandbox_free(sb);
