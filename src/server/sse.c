@@ -62,7 +62,8 @@
 #define HUB_OUT_MAX (CLAW_TRACE_DATA_MAX * 2 + 1048576) /* one stream's pending bytes */
 #define HUB_FRAME_MAX (CLAW_TRACE_DATA_MAX * 2 + 4096)  /* one SSE frame */
 #define HUB_DBS 64                                      /* hub's db connections */
-#define FCGI_REC_MAX 65535                              /* content bytes of a record */
+#define HUB_COMPACT_MIN (64 * 1024) /* written bytes worth moving the rest down */
+#define FCGI_REC_MAX 65535          /* content bytes of a record */
 #define FCGI_VERSION 1
 #define FCGI_STDOUT 6
 #define FCGI_END_REQUEST 3
@@ -519,6 +520,17 @@ write_some(struct stream *s, size_t budget)
 			claw_buf_init(&s->out, HUB_OUT_MAX);
 			s->out_off = 0;
 			s->rec_hdr = SIZE_MAX;
+		} else if (s->out_off >= HUB_COMPACT_MIN &&
+			   s->out_off * 2 >= claw_buf_len(&s->out)) {
+			/* A reader that always leaves a little behind: drop what was
+			 * written, or the buffer would only grow. */
+			size_t left = pending(s);
+			memmove(s->out.p, s->out.p + s->out_off, left);
+			claw_buf_truncate(&s->out, left);
+			s->rec_hdr = s->rec_hdr != SIZE_MAX && s->rec_hdr >= s->out_off
+					     ? s->rec_hdr - s->out_off
+					     : SIZE_MAX;
+			s->out_off = 0;
 		}
 		return w;
 	}

@@ -4,12 +4,14 @@
 SERVER_UNIT_TESTS = \
 	tests/unit/test_route \
 	tests/unit/test_server_gate \
-	tests/unit/test_server_runs
+	tests/unit/test_server_runs \
+	tests/unit/test_sse
 check_PROGRAMS += $(SERVER_UNIT_TESTS)
 TESTS += $(SERVER_UNIT_TESTS)
 tests_unit_test_route_SOURCES = tests/unit/test_route.c
 tests_unit_test_server_gate_SOURCES = tests/unit/test_server_gate.c
 tests_unit_test_server_runs_SOURCES = tests/unit/test_server_runs.c
+tests_unit_test_sse_SOURCES = tests/unit/test_sse.c
 
 # The SSE client of the shell tests (a helper, not a test).
 check_PROGRAMS += tests/server/sseclient

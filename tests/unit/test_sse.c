@@ -1,0 +1,350 @@
+/*
+ * test_sse — the stream hub without nginx: a socketpair stands for the
+ * FastCGI connection, and the test reads the raw records the hub writes
+ * (STDOUT records, then the empty STDOUT and END_REQUEST), decodes the SSE
+ * inside, and checks the ids.
+ *
+ *   - replay then live: rows written before and after the hand-over arrive
+ *     once each, in seq order, then `end` and the end of the request;
+ *   - a reader that does not read while 2000 rows are written (its bus
+ *     queue lags) still gets every row once, in order (caught up from the
+ *     db);
+ *   - a tiny send buffer (partial writes, the output compacted) and a
+ *     reader taking a little at a time: every row, in order;
+ *   - a peer that hangs up is closed by the hub.
+ * Also meant for --enable-tsan.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/mem.h"
+#include "server/board.h"
+#include "server/sse.h"
+#include "store/db.h"
+#include "store/issues.h"
+#include "store/projects.h"
+#include "store/runs.h"
+#include "tap.h"
+#include "trace/bus.h"
+#include "trace/sink_store.h"
+#include "trace/tracer.h"
+
+#define READ_MS 20000
+
+static struct claw_project proj;
+static struct claw_db *db;
+static struct claw_bus *bus;
+static struct claw_trace_store *store;
+static char *home;
+static int64_t want[4096]; /* a run's seqs from the db */
+
+/* What a reader saw. */
+struct seen {
+	struct claw_buf sse; /* the STDOUT bytes */
+	bool end_request;    /* END_REQUEST record seen */
+	bool eof;            /* the hub closed */
+	int64_t ids[8192];
+	size_t nids;
+	bool end_event;
+	bool bad_record;
+};
+
+/* Reads records from fd until END_REQUEST/EOF or the deadline; chunk
+ * limits each read (0: 64 KiB), nap sleeps between reads. */
+static void
+read_stream(int fd, struct seen *s, size_t chunk, int nap_ms)
+{
+	struct claw_buf raw = CLAW_BUF_INIT(64 * 1024 * 1024);
+	char *buf = claw_xmalloc(65536);
+	int64_t deadline = claw_clock_mono_ms() + READ_MS;
+
+	if (chunk == 0 || chunk > 65536)
+		chunk = 65536;
+	while (!s->end_request && claw_clock_mono_ms() < deadline) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		ssize_t n = read(fd, buf, chunk);
+		if (n <= 0) {
+			s->eof = true;
+			break;
+		}
+		(void)claw_buf_append(&raw, buf, (size_t)n);
+		/* Whole records. */
+		for (;;) {
+			const unsigned char *h = (const unsigned char *)raw.p;
+			size_t len = claw_buf_len(&raw);
+			if (len < 8)
+				break;
+			size_t clen = (size_t)h[4] << 8 | h[5], plen = h[6];
+			if (len < 8 + clen + plen)
+				break;
+			if (h[0] != 1 || (h[1] != 6 && h[1] != 3) || h[2] != 0 || h[3] != 7)
+				s->bad_record = true;
+			if (h[1] == 6)
+				(void)claw_buf_append(&s->sse, raw.p + 8, clen);
+			if (h[1] == 3)
+				s->end_request = true;
+			memmove(raw.p, raw.p + 8 + clen + plen, len - 8 - clen - plen);
+			claw_buf_truncate(&raw, len - 8 - clen - plen);
+		}
+		if (nap_ms > 0)
+			claw_clock_sleep_ms(nap_ms);
+	}
+	if (s->end_request) { /* after END_REQUEST the hub closes */
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 5000) > 0 && read(fd, buf, 1) == 0)
+			s->eof = true;
+	}
+	/* The SSE lines. */
+	const char *t = claw_buf_str(&s->sse);
+	for (const char *l = t; *l != '\0';) {
+		const char *nl = strchr(l, '\n');
+		if (nl == NULL)
+			break;
+		if (strncmp(l, "id: ", 4) == 0 && s->nids < sizeof s->ids / sizeof s->ids[0])
+			s->ids[s->nids++] = strtoll(l + 4, NULL, 10);
+		if (strncmp(l, "event: end", 10) == 0)
+			s->end_event = true;
+		l = nl + 1;
+	}
+	free(buf);
+	claw_buf_free(&raw);
+}
+
+/* True when the ids are exactly expect[0..n) (the run's seqs, in order). */
+static bool
+ids_are(const struct seen *s, const int64_t *expect, size_t n)
+{
+	if (s->nids != n) {
+		tap_diag("got %zu ids, want %zu", s->nids, n);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (s->ids[i] != expect[i]) {
+			tap_diag("id %zu: got %lld, want %lld", i, (long long)s->ids[i],
+				 (long long)expect[i]);
+			return false;
+		}
+	return true;
+}
+
+static struct seen *
+new_seen(void)
+{
+	struct seen *s = CLAW_NEW(struct seen);
+	claw_buf_init(&s->sse, 64 * 1024 * 1024);
+	return s;
+}
+
+static int64_t
+new_run(void)
+{
+	int64_t issue = 0, run = 0;
+	(void)claw_issue_create(db, "stream", NULL, &issue, NULL);
+	(void)claw_run_create(db, issue, CLAW_RUN_RUNNING, "test", &run, NULL);
+	return run;
+}
+
+/* Writes n note rows (data of pad bytes) and waits for their commit. */
+static void
+write_rows(struct claw_tracer *t, int n, size_t pad)
+{
+	char *data = claw_xmalloc(pad + 64);
+	char *fill = claw_xmalloc(pad + 1);
+	memset(fill, 'x', pad);
+	fill[pad] = '\0';
+	for (int i = 0; i < n; i++) {
+		(void)snprintf(data, pad + 64, "{\"action\":\"t\",\"message\":\"%d %s\"}", i, fill);
+		(void)claw_trace_event(t, CLAW_RECORD_NOTE, CLAW_RECORD_LEVEL_DEFAULT, data);
+	}
+	(void)claw_tracer_flush(t, NULL);
+	free(fill);
+	free(data);
+}
+
+/* The run's seqs from the db. */
+static size_t
+seqs_of(int64_t run, int64_t *out, size_t max)
+{
+	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+	(void)sqlite3_prepare_v2(claw_db_sqlite(db),
+				 "SELECT seq FROM trace WHERE run_id = ? ORDER BY seq", -1, &st,
+				 NULL);
+	(void)sqlite3_bind_int64(st, 1, run);
+	while (sqlite3_step(st) == SQLITE_ROW && n < max)
+		out[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void
+end_run(int64_t run)
+{
+	const char *d = "{\"runId\":0,\"status\":\"done\",\"reason\":\"\"}";
+	(void)claw_run_set_status(db, run, CLAW_RUN_DONE, NULL, NULL);
+	struct claw_bus_event *ev = claw_bus_event_new("end", 0, d, strlen(d));
+	(void)claw_bus_publish(bus, proj.key, run, ev);
+	claw_bus_event_unref(ev);
+}
+
+static void
+test_replay_live(struct claw_hub *h)
+{
+	int64_t run = new_run();
+	struct claw_tracer *t = NULL;
+	struct seen *s = new_seen();
+	int sv[2];
+
+	(void)claw_trace_store_tracer_new(store, db, run, &t, NULL);
+	write_rows(t, 100, 10);
+	(void)socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+	claw_hub_add_run(h, sv[0], 7, proj.key, run, 0);
+	write_rows(t, 100, 10);
+	claw_clock_sleep_ms(100);
+	end_run(run);
+	read_stream(sv[1], s, 0, 0);
+	size_t n = seqs_of(run, want, 4096);
+	is_int(n, 200, "200 rows in the journal");
+	ok(ids_are(s, want, n), "replay then live: every row once, in seq order");
+	ok(s->end_event, "then the end event");
+	ok(s->end_request && s->eof, "then END_REQUEST and the hub closes");
+	ok(!s->bad_record, "well-formed FastCGI records with the request id");
+	has_str(claw_buf_str(&s->sse), "event: trace\ndata: {\"seq\":", "frames of wire rows");
+	claw_tracer_free(t);
+	(void)close(sv[1]);
+	claw_buf_free(&s->sse);
+	free(s);
+}
+
+static void
+test_lag(struct claw_hub *h)
+{
+	int64_t run = new_run();
+	struct claw_tracer *t = NULL;
+	struct seen *s = new_seen();
+	struct claw_hub_stats before, after;
+	int sv[2];
+
+	claw_hub_get_stats(h, &before);
+	(void)claw_trace_store_tracer_new(store, db, run, &t, NULL);
+	(void)socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+	int small = 4096;
+	(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+	(void)setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	claw_hub_add_run(h, sv[0], 7, proj.key, run, 0);
+	claw_clock_sleep_ms(100);
+	write_rows(t, 2000, 200); /* nobody reads meanwhile: the queue overflows */
+	claw_clock_sleep_ms(200);
+	end_run(run);
+	read_stream(sv[1], s, 0, 0);
+	claw_hub_get_stats(h, &after);
+	size_t n = seqs_of(run, want, 4096);
+	ok(after.catchups > before.catchups, "the stalled reader lagged and was caught up");
+	ok(ids_are(s, want, n), "still every row once, in seq order");
+	ok(s->end_event && s->end_request, "and the end");
+	claw_tracer_free(t);
+	(void)close(sv[1]);
+	claw_buf_free(&s->sse);
+	free(s);
+}
+
+static void
+test_trickle(struct claw_hub *h)
+{
+	int64_t run = new_run();
+	struct claw_tracer *t = NULL;
+	struct seen *s = new_seen();
+	int sv[2];
+
+	(void)claw_trace_store_tracer_new(store, db, run, &t, NULL);
+	write_rows(t, 300, 3000);
+	(void)socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+	int small = 2048;
+	(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+	claw_hub_add_run(h, sv[0], 7, proj.key, run, 0);
+	end_run(run);
+	read_stream(sv[1], s, 1500, 0); /* a little at a time: partial writes */
+	size_t n = seqs_of(run, want, 4096);
+	ok(ids_are(s, want, n), "partial writes and compaction: every row once, in order");
+	ok(s->end_event && s->end_request, "and the end");
+	claw_tracer_free(t);
+	(void)close(sv[1]);
+	claw_buf_free(&s->sse);
+	free(s);
+}
+
+static void
+test_hangup(struct claw_hub *h)
+{
+	int64_t run = new_run();
+	struct claw_hub_stats st;
+	int sv[2];
+
+	(void)socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+	claw_hub_add_run(h, sv[0], 7, proj.key, run, 0);
+	for (int i = 0; i < 200; i++) {
+		claw_hub_get_stats(h, &st);
+		if (st.run_streams == 1)
+			break;
+		claw_clock_sleep_ms(5);
+	}
+	is_int(st.run_streams, 1, "one open stream");
+	(void)close(sv[1]);
+	for (int i = 0; i < 400; i++) {
+		claw_hub_get_stats(h, &st);
+		if (st.run_streams == 0)
+			break;
+		claw_clock_sleep_ms(5);
+	}
+	is_int(st.run_streams, 0, "a peer that hangs up is closed at once");
+}
+
+int
+main(void)
+{
+	struct claw_error err = {0};
+	struct claw_hub *h = NULL;
+	struct claw_board *board;
+	char *dir = claw_xasprintf("%s/p", tap_tmpdir());
+
+	home = claw_xasprintf("%s/home", tap_tmpdir());
+	bus = claw_bus_new();
+	if (mkdir(dir, 0700) != 0 ||
+	    claw_project_register(home, dir, NULL, &proj, &err) != CLAW_OK ||
+	    claw_project_open_db(&proj, &db, &err) != CLAW_OK ||
+	    claw_trace_store_open(proj.db_path, proj.key, bus, &store, &err) != CLAW_OK) {
+		printf("Bail out! %s\n", claw_error_text(&err));
+		return 1;
+	}
+	board = claw_board_new(home, bus);
+	if (claw_hub_new(home, bus, board, &h, &err) != CLAW_OK ||
+	    claw_hub_start(h, &err) != CLAW_OK) {
+		printf("Bail out! %s\n", claw_error_text(&err));
+		return 1;
+	}
+	test_replay_live(h);
+	test_lag(h);
+	test_trickle(h);
+	test_hangup(h);
+	claw_hub_stop(h);
+	claw_hub_free(h);
+	claw_board_free(board);
+	claw_trace_store_close(store);
+	claw_db_close(db);
+	claw_project_free(&proj);
+	claw_bus_free(bus);
+	free(home);
+	free(dir);
+	return tap_done();
+}
