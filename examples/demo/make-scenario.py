@@ -43,8 +43,8 @@ SOLVER = {
    "critic": "proven", "back_to": "implement"}
  ],
  "critics": {
-  "works": "1. calc.sh has a - branch computing $1 - $3, and its +, '*'/x and unknown-operator branches are unchanged (read calc.sh). 2. test.sh still checks 7 - 3 = 4. 3. The evidence \"tests\" (sh test.sh) shows every check ok, 7 - 3 = 4 included, and no FAIL line.",
-  "proven": "1. The evidence \"suite\" is a run of sh test.sh with every check ok (7 - 3 = 4 included), no FAIL line and no exit marker. 2. The evidence \"examples\" prints 6, -3 and 5 in that order. Re-run the evidence with rerun_evidence rather than trusting it."
+  "works": "1. calc.sh has a - branch computing $1 - $3, and its +, '*'/x and unknown-operator branches are unchanged (read calc.sh).\n2. test.sh still checks 7 - 3 = 4.\n3. The evidence \"tests\" (sh test.sh) shows every check ok, 7 - 3 = 4 included, and no FAIL line.",
+  "proven": "1. The evidence \"suite\" is a run of sh test.sh with every check ok (7 - 3 = 4 included), no FAIL line and no exit marker.\n2. The evidence \"examples\" prints 6, -3 and 5 in that order.\nRe-run the evidence with rerun_evidence rather than trusting it."
  }
 }
 SOLVER_TEXT = json.dumps(SOLVER, ensure_ascii=False)
