@@ -23,38 +23,20 @@
 void
 claw_api_issues_list(void *ctx, struct claw_req *req)
 {
-	struct claw_issue *list = NULL;
+	struct claw_server *srv = ctx;
 	struct claw_error err = {0};
 	struct claw_buf out = CLAW_BUF_INIT(CLAW_REQ_RESPONSE_MAX);
 	char key[CLAW_PROJECT_KEY_SIZE];
 	struct claw_db *db;
-	size_t n = 0;
 
-	(void)ctx;
 	db = claw_api_project_db(req, key);
 	if (db == NULL)
 		return;
-	if (claw_issue_list(db, &list, &n, &err) != CLAW_OK)
-		goto fail;
-	(void)claw_buf_putc(&out, '[');
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0)
-			(void)claw_buf_putc(&out, ',');
-		if (claw_issueview_append(db, &list[i], 0, &out, &err) != CLAW_OK)
-			goto fail;
-	}
-	(void)claw_buf_putc(&out, ']');
-	if (claw_buf_error(&out) != CLAW_OK) {
-		claw_error_set(&err, CLAW_EINTERNAL, "the issue list is too big");
-		goto fail;
-	}
-	claw_req_json(req, 200, &out);
-	goto out;
-fail:
-	claw_req_fail(req, &err);
-out:
+	if (claw_board_list(claw_server_board(srv), db, key, &out, &err) != CLAW_OK)
+		claw_req_fail(req, &err);
+	else
+		claw_req_json(req, 200, &out);
 	claw_buf_free(&out);
-	claw_issue_list_free(list, n);
 }
 
 void

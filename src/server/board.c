@@ -37,6 +37,13 @@ struct mark {
 	int64_t last_sent_ms; /* monotonic */
 	bool dirty;
 	bool removed; /* its last event was issue-removed */
+	uint64_t gen; /* bumped by every notify */
+	/* The cached Issue of a settled issue (no active run): valid while
+	 * json_gen == gen and json_updated is the issue's updated_at. */
+	char *json;
+	size_t json_len;
+	uint64_t json_gen;
+	int64_t json_updated;
 };
 
 struct project {
@@ -46,9 +53,16 @@ struct project {
 	int64_t counter;    /* last counter given */
 	struct mark *marks; /* sorted by id */
 	size_t n, alloc;
-	bool watched;         /* a board stream replayed it: scan it */
-	bool scanned;         /* a scan has recorded every issue's updated_at */
-	int64_t next_scan_ms; /* monotonic */
+	uint64_t gen; /* bumped by every notify of one of its issues */
+	char *list;   /* the cached GET .../issues body, NULL: none */
+	size_t list_len;
+	uint64_t list_gen;       /* gen when it was built */
+	int64_t list_count;      /* issues then */
+	int64_t list_updated;    /* their highest updated_at then */
+	int64_t list_checked_ms; /* monotonic: when the summary last matched */
+	bool watched;            /* a board stream replayed it: scan it */
+	bool scanned;            /* a scan has recorded every issue's updated_at */
+	int64_t next_scan_ms;    /* monotonic */
 };
 
 struct due {
@@ -89,6 +103,9 @@ claw_board_free(struct claw_board *b)
 	while (b->projects != NULL) {
 		struct project *p = b->projects;
 		b->projects = p->next;
+		for (size_t k = 0; k < p->n; k++)
+			free(p->marks[k].json);
+		free(p->list);
 		free(p->marks);
 		free(p->key);
 		free(p);
@@ -151,6 +168,8 @@ mark_dirty(struct claw_board *b, struct project *p, int64_t id)
 {
 	struct mark *m = mark_get(p, id);
 	claw_mutex_assert_held(&b->mu);
+	m->gen++;
+	p->gen++;
 	if (!m->dirty) {
 		m->dirty = true;
 		claw_cond_signal(&b->cv);
@@ -352,6 +371,154 @@ claw_board_stop(struct claw_board *b)
 	b->running = false;
 }
 
+/* ------------------------------------------------------------ the cache */
+
+/* A settled issue: nothing about it changes without its updated_at or a
+ * notify (a run that is still active writes tokens, gates and artifacts). */
+static bool
+settled(const struct claw_issue *is)
+{
+	return is->status == CLAW_ISSUE_OPEN || is->status == CLAW_ISSUE_DONE ||
+	       is->status == CLAW_ISSUE_CLOSED;
+}
+
+/* Appends the Issue of is (list shape) to out: from the cache when it
+ * holds a valid copy, else built from db (and kept when the issue is
+ * settled). */
+static enum claw_err
+issue_json(struct claw_board *b, struct claw_db *db, const char *project,
+	   const struct claw_issue *is, struct claw_buf *out, struct claw_error *err)
+{
+	struct claw_buf json = CLAW_BUF_INIT(BOARD_ISSUE_MAX);
+	uint64_t gen = 0;
+	enum claw_err rc;
+	bool hit = false, keep = settled(is);
+
+	if (keep) {
+		claw_mutex_lock(&b->mu);
+		struct mark *m = mark_get(project_get(b, project), is->id);
+		gen = m->gen;
+		if (m->json != NULL && m->json_gen == gen && m->json_updated == is->updated_at) {
+			(void)claw_buf_append(out, m->json, m->json_len);
+			hit = true;
+		}
+		claw_mutex_unlock(&b->mu);
+		if (hit)
+			return claw_buf_error(out);
+	}
+	rc = claw_issueview_append(db, is, 0, &json, err);
+	if (rc == CLAW_OK) {
+		(void)claw_buf_append(out, claw_buf_str(&json), claw_buf_len(&json));
+		if (keep) {
+			claw_mutex_lock(&b->mu);
+			struct mark *m = mark_get(project_get(b, project), is->id);
+			if (m->gen == gen) { /* no change while it was being built */
+				free(m->json);
+				m->json_len = claw_buf_len(&json);
+				m->json = claw_buf_steal(&json);
+				m->json_gen = gen;
+				m->json_updated = is->updated_at;
+			}
+			claw_mutex_unlock(&b->mu);
+		}
+	}
+	claw_buf_free(&json);
+	return rc;
+}
+
+/* COUNT, MAX(updated_at) and the number of unsettled issues. */
+static enum claw_err
+issues_summary(struct claw_db *db, int64_t *count, int64_t *updated, int64_t *active,
+	       struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum claw_err rc =
+		claw_db_stmt(db,
+			     "SELECT COUNT(*), COALESCE(MAX(updated_at), 0), "
+			     "COALESCE(SUM(status NOT IN ('open', 'done', 'closed')), 0) "
+			     "FROM issues",
+			     &st, err);
+	if (rc != CLAW_OK)
+		return rc;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		*updated = sqlite3_column_int64(st, 1);
+		*active = sqlite3_column_int64(st, 2);
+	} else {
+		rc = claw_db_fail(db, "reading the issues", err);
+	}
+	claw_db_finish(st);
+	return rc;
+}
+
+enum claw_err
+claw_board_list(struct claw_board *b, struct claw_db *db, const char *project, struct claw_buf *out,
+		struct claw_error *err)
+{
+	struct claw_issue *list = NULL;
+	int64_t count = 0, updated = 0, active = 0, now = claw_clock_mono_ms();
+	uint64_t gen;
+	size_t n = 0, start = claw_buf_len(out);
+	enum claw_err rc = CLAW_OK;
+	bool hit = false;
+
+	/* Fresh enough: no query at all (changes by this process bump gen at
+	 * once; those of other processes show within CLAW_BOARD_LIST_FRESH_MS). */
+	claw_mutex_lock(&b->mu);
+	struct project *p = project_get(b, project);
+	if (p->list != NULL && p->list_gen == p->gen &&
+	    now - p->list_checked_ms < CLAW_BOARD_LIST_FRESH_MS) {
+		(void)claw_buf_append(out, p->list, p->list_len);
+		hit = true;
+	}
+	claw_mutex_unlock(&b->mu);
+	if (hit)
+		return claw_buf_error(out);
+
+	rc = issues_summary(db, &count, &updated, &active, err);
+	if (rc != CLAW_OK)
+		return rc;
+	claw_mutex_lock(&b->mu);
+	p = project_get(b, project);
+	gen = p->gen;
+	if (active == 0 && p->list != NULL && p->list_gen == gen && p->list_count == count &&
+	    p->list_updated == updated) {
+		(void)claw_buf_append(out, p->list, p->list_len);
+		p->list_checked_ms = now;
+		hit = true;
+	}
+	claw_mutex_unlock(&b->mu);
+	if (hit)
+		return claw_buf_error(out);
+
+	rc = claw_issue_list(db, &list, &n, err);
+	(void)claw_buf_putc(out, '[');
+	for (size_t i = 0; rc == CLAW_OK && i < n; i++) {
+		if (i > 0)
+			(void)claw_buf_putc(out, ',');
+		rc = issue_json(b, db, project, &list[i], out, err);
+	}
+	(void)claw_buf_putc(out, ']');
+	if (rc == CLAW_OK && claw_buf_error(out) != CLAW_OK)
+		rc = claw_error_set(err, CLAW_ETOOBIG, "the issue list of %s is too big", project);
+	if (rc == CLAW_OK && active == 0) {
+		claw_mutex_lock(&b->mu);
+		p = project_get(b, project);
+		if (p->gen == gen) {
+			free(p->list);
+			p->list_len = claw_buf_len(out) - start;
+			p->list = claw_xstrndup(claw_buf_str(out) + start, p->list_len);
+			p->list_gen = gen;
+			p->list_count = count;
+			p->list_updated = updated;
+			p->list_checked_ms = now;
+		}
+		claw_mutex_unlock(&b->mu);
+	}
+	claw_issue_list_free(list, n);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- replay */
 
 enum claw_err
@@ -388,7 +555,7 @@ claw_board_replay(struct claw_board *b, struct claw_db *db, const char *project,
 		rc = claw_issue_list(db, &list, &n, err);
 		for (size_t i = 0; rc == CLAW_OK && i < n; i++) {
 			claw_buf_reset(&json);
-			rc = claw_issueview_append(db, &list[i], 0, &json, err);
+			rc = issue_json(b, db, project, &list[i], &json, err);
 			if (rc == CLAW_OK)
 				claw_sse_frame(out, c, "issue", claw_buf_str(&json),
 					       claw_buf_len(&json));
@@ -404,7 +571,7 @@ claw_board_replay(struct claw_board *b, struct claw_db *db, const char *project,
 				       claw_buf_len(&json));
 			rc = CLAW_OK;
 		} else if (rc == CLAW_OK) {
-			rc = claw_issueview_append(db, &is, 0, &json, err);
+			rc = issue_json(b, db, project, &is, &json, err);
 			if (rc == CLAW_OK)
 				claw_sse_frame(out, c, "issue", claw_buf_str(&json),
 					       claw_buf_len(&json));

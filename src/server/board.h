@@ -18,8 +18,12 @@
  * anything this process numbered: claw_board_replay() then sends the whole
  * board; an id this process gave sends only issues changed after it.
  *
+ * It also keeps the rendered Issues of settled issues and each project's
+ * whole issue list, so GET .../issues and the first board replay cost one
+ * query while nothing changes (claw_board_list).
+ *
  * Threads and locks: thread-safe.  board.mu guards the project table, the
- * counters and the dirty marks; it is never held across SQLite or the bus
+ * counters, the dirty marks and the cache; it is never held across SQLite or the bus
  * (the announcer is the only publisher, so its publishes are in counter
  * order without holding the lock).  No other lock is taken under board.mu.
  */
@@ -32,8 +36,9 @@
 #include "base/err.h"
 #include "store/db.h"
 
-#define CLAW_BOARD_COALESCE_MS 250 /* at most one event per issue per this */
-#define CLAW_BOARD_SCAN_MS 2000    /* look for changes by other processes */
+#define CLAW_BOARD_COALESCE_MS 250   /* at most one event per issue per this */
+#define CLAW_BOARD_SCAN_MS 2000      /* look for changes by other processes */
+#define CLAW_BOARD_LIST_FRESH_MS 250 /* a cached issue list is served unchecked this long */
 
 struct claw_board;
 struct claw_bus;
@@ -58,6 +63,20 @@ void claw_board_notify(struct claw_board *b, const char *project, int64_t issue_
 enum claw_err claw_board_replay(struct claw_board *b, struct claw_db *db, const char *project,
 				int64_t since, struct claw_buf *out, int64_t *cursor,
 				struct claw_error *err);
+
+/* Appends the body of GET .../issues (a JSON array of Issues) for project
+ * to out, db being the caller's connection to its db.  Served from a cache
+ * while nothing changed: a settled issue (open, done, closed) is rebuilt
+ * only after a notify of it or a change of its updated_at, and the whole
+ * list only after a notify in the project or a change of the issues'
+ * count or highest updated_at; while an issue is queued, in progress or
+ * waiting (its run writes tokens, gates, artifacts), that issue is built
+ * afresh every time.  A list checked less than CLAW_BOARD_LIST_FRESH_MS ago
+ * is served without a query (changes by this process invalidate it at
+ * once; changes by other processes show after at most that long).
+ * CLAW_ETOOBIG at out's cap. */
+enum claw_err claw_board_list(struct claw_board *b, struct claw_db *db, const char *project,
+			      struct claw_buf *out, struct claw_error *err);
 
 /* Board events published since start (metrics). */
 int64_t claw_board_published(struct claw_board *b);

@@ -9,10 +9,12 @@
  * claw_req_text or claw_req_error, or hand the connection to the stream hub
  * with claw_req_detach after writing the SSE headers.
  *
- * Finishing is done here, not by libfcgi: claw_req_finish writes the end of
- * the response (FCGX_FClose of err and out: the end-of-stream and
- * END_REQUEST records) and closes the connection itself, so libfcgi's
- * OS_Close, which may wait up to 2 s for the peer, never runs.  When the
+ * Answers are built as raw FastCGI records (the headers with a
+ * Content-Length, the body, the end of the stream and END_REQUEST) in one
+ * buffer, and claw_req_finish writes them in one write(2) and closes the
+ * connection itself: fewer copies and system calls than libfcgi's 8 KiB
+ * stream buffer, and libfcgi's OS_Close, which may wait up to 2 s for the
+ * peer (with a select() that breaks past fd 1023), never runs.  When the
  * request's input was not read to its end (a 413), the connection is
  * half-closed and drained for at most CLAW_REQ_DRAIN_MS first, so a TCP
  * peer never gets a reset that could eat the response.
@@ -21,8 +23,8 @@
  * before a byte of it is read; without CONTENT_LENGTH at most one byte more
  * than the cap is read.
  *
- * Threads: a request belongs to the worker that accepted it.  The FCGX_*
- * writes happen with no lock held (handlers never call these under one).
+ * Threads: a request belongs to the worker that accepted it.  Its writes
+ * happen with no lock held (handlers never answer under one).
  */
 #ifndef CLAW_SERVER_REQUEST_H
 #define CLAW_SERVER_REQUEST_H

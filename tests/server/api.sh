@@ -59,6 +59,20 @@ code=$(curl -s -o "$tmp/.body" -w '%{http_code}' -X POST -H 'Content-Type: appli
 is "$code" 413 "a body over 1 MiB: 413"
 like "$(cat "$tmp/.body")" '"error":' "as a JSON error"
 
+# claw's own 413, straight over FastCGI (nginx stops big bodies first):
+# refused from CONTENT_LENGTH, without reading the body.
+if command -v cgi-fcgi >/dev/null 2>&1; then
+	head -c 2000000 /dev/zero | tr '\0' a >"$tmp/huge"
+	out=$(env -i REQUEST_METHOD=POST REQUEST_URI=/api/projects CONTENT_TYPE=application/json \
+		CONTENT_LENGTH=2000000 cgi-fcgi -bind -connect "$sock" <"$tmp/huge" 2>&1)
+	like "$out" "Status: 413" "FastCGI: a CONTENT_LENGTH over 1 MiB is a 413"
+	like "$out" '"error":"the request body is over 1048576 bytes"' "with claw's JSON error"
+	out=$(env -i REQUEST_METHOD=GET REQUEST_URI=/api/health cgi-fcgi -bind -connect "$sock" </dev/null 2>&1)
+	like "$out" "Content-Length: " "FastCGI: answers carry a Content-Length"
+else
+	ok 0 "direct FastCGI checks skipped: no cgi-fcgi (libfcgi-bin)"
+fi
+
 api POST "$P/issues" '{"title":"Add a --version flag","description":"Print the version."}'
 is "$code" 201 "create an issue: 201"
 id=$(jget '$.id')
