@@ -5,7 +5,8 @@ libclaw_a_SOURCES += \
 
 # The workflow language: parser, validator, placeholders, canonical JSON.
 libclaw_a_SOURCES += \
-	src/flow/spec.c src/flow/spec.h
+	src/flow/spec.c src/flow/spec.h src/flow/spec_int.h \
+	src/flow/spec_expand.c src/flow/spec_render.c
 SPEC_TESTS = tests/unit/test_spec
 check_PROGRAMS += $(SPEC_TESTS)
 TESTS += $(SPEC_TESTS)

@@ -1,6 +1,8 @@
 /*
- * spec — the workflow language: parser and validator, placeholders, the
- * canonical JSON form and the rendering for people.  See spec.h.
+ * spec — the workflow language: the parser and validator, and the parsed
+ * workflow's accessors.  See spec.h.  The placeholders are expanded in
+ * spec_expand.c, a workflow is written out in spec_render.c; what the three
+ * files share is in spec_int.h.
  *
  * The validator never stops at the first problem: every check that can be
  * made is made, and each failure adds one message to the caller's list.  A
@@ -14,7 +16,7 @@
  * Messages are located: "steps[1] \"verify\": " before anything inside a
  * step (the name only when it is a valid one), "critics: " and "budget: "
  * for those objects.  Text from the document is quoted as JSON and clipped
- * (QUOTE_CLIP) so a hostile name cannot make a message unreadable.
+ * (claw_spec_quote) so a hostile name cannot make a message unreadable.
  */
 #include "flow/spec.h"
 
@@ -27,6 +29,7 @@
 
 #include "base/json.h"
 #include "base/mem.h"
+#include "flow/spec_int.h"
 #include "store/solvers.h"
 #include "tool/registry.h"
 
@@ -34,10 +37,8 @@
 _Static_assert(CLAW_SPEC_DOC_MAX == CLAW_SOLVER_SPEC_MAX,
 	       "a valid workflow must fit the solvers store");
 
-/* Bytes of document text quoted in a message before it is clipped. */
-#define QUOTE_CLIP 48
-/* Room for a quoted, clipped, escaped string ("\u00xx" is 6 bytes). */
-#define QUOTE_MAX (QUOTE_CLIP * 6 + 8)
+/* claw_spec_quote, spelled short: nearly every message below quotes. */
+#define q(s) claw_spec_quote(s)
 /* Room for a location prefix ("steps[11] \"name\"", a params or args path). */
 #define WHERE_MAX 256
 
@@ -132,7 +133,6 @@ static const struct tool_rule tool_rules[] = {
 static const char *const run_palette[] = {"bash",       "read_file", "write_file",
 					  "list_files", "recall",    "artifact"};
 
-#define PALETTE_TOOLS "bash, read_file, write_file, list_files, recall, artifact"
 #define CALL_TOOLS "bash, read_file, write_file, list_files, artifact"
 #define ROLES "worker, worker-smart, reviewer, supervisor, supervisor-smart, planner"
 #define TOP_FIELDS "name, summary, steps, critics, budget"
@@ -164,9 +164,8 @@ claw_spec_run_palette(size_t *n)
 	return run_palette;
 }
 
-/* [a-z][a-z0-9_]* (lower) or [A-Za-z][A-Za-z0-9_]*, 1..CLAW_SPEC_NAME_MAX. */
-static bool
-is_ident(const char *s, bool lower)
+bool
+claw_spec_is_ident(const char *s, bool lower)
 {
 	size_t n = strlen(s);
 
@@ -194,22 +193,15 @@ role_parse(const char *name, enum claw_role *out)
 	return false;
 }
 
-/* A JSON-quoted, clipped copy of s for a message.  Used as q(s).s inside
- * one printf-style call: the temporary lives until the end of that full
- * expression. */
-struct quoted {
-	char s[QUOTE_MAX];
-};
-
-static struct quoted
-q(const char *s)
+struct claw_spec_quoted
+claw_spec_quote(const char *s)
 {
-	struct quoted out;
-	struct claw_buf b = CLAW_BUF_INIT(QUOTE_MAX - 1);
+	struct claw_spec_quoted out;
+	struct claw_buf b = CLAW_BUF_INIT(CLAW_SPEC_QUOTE_MAX - 1);
 	size_t n = strlen(s), keep = n;
 
-	if (keep > QUOTE_CLIP) {
-		keep = QUOTE_CLIP;
+	if (keep > CLAW_SPEC_QUOTE_CLIP) {
+		keep = CLAW_SPEC_QUOTE_CLIP;
 		while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
 			keep--; /* cut at a UTF-8 character boundary */
 	}
@@ -381,7 +373,8 @@ check_palette(struct vctx *v, struct json_object *arr, struct claw_step *st)
 		name = json_object_get_string(t);
 		r = tool_rule(name);
 		if (r == NULL) {
-			problem(v, "tools: unknown tool %s (tools: " PALETTE_TOOLS ")", q(name).s);
+			problem(v, "tools: unknown tool %s (tools: " CLAW_SPEC_PALETTE_TOOLS ")",
+				q(name).s);
 			continue;
 		}
 		if (r->critic) {
@@ -455,22 +448,16 @@ check_placeholders(struct vctx *v, size_t step, const char *path, const char *s)
 		}
 		memcpy(name, p + 2, n);
 		name[n] = '\0';
-		if (strcmp(name, "issue.title") == 0 || strcmp(name, "issue.description") == 0 ||
-		    strcmp(name, "run.id") == 0) {
-			/* known */
-		} else if (strncmp(name, "param.", 6) == 0 && is_ident(name + 6, true)) {
-			if (!param_provided(v, step, name + 6))
-				problem(v,
-					"%s: ${%s} is not provided by the params of an earlier "
-					"step",
-					path, name);
-		} else {
+		if (!claw_spec_placeholder_known(name)) {
 			char shown[sizeof name + 3];
 			(void)snprintf(shown, sizeof shown, "${%s}", name);
 			problem(v,
 				"%s: unknown placeholder %s (known: " PLACEHOLDERS
 				"; write $${ for a literal ${)",
 				path, q(shown).s);
+		} else if (strncmp(name, "param.", 6) == 0 && !param_provided(v, step, name + 6)) {
+			problem(v, "%s: ${%s} is not provided by the params of an earlier step",
+				path, name);
 		}
 		p = end + 1;
 	}
@@ -599,7 +586,7 @@ check_params(struct vctx *v, size_t i, struct json_object *arr, struct claw_step
 			ok = false;
 		}
 		name = get_string(v, pobj, "name", CLAW_JSON_REQUIRED);
-		if (name != NULL && !is_ident(name, true)) {
+		if (name != NULL && !claw_spec_is_ident(name, true)) {
 			problem(v,
 				"name %s is not a valid param name: use [a-z][a-z0-9_]*, at most "
 				"%d characters",
@@ -797,7 +784,7 @@ check_steps(struct vctx *v, struct json_object *root, struct claw_workflow *wf)
 		if (json_object_is_type(st, json_type_object) &&
 		    json_object_object_get_ex(st, "name", &nm) &&
 		    json_object_is_type(nm, json_type_string) &&
-		    is_ident(json_object_get_string(nm), true))
+		    claw_spec_is_ident(json_object_get_string(nm), true))
 			v->names[i] = json_object_get_string(nm);
 	}
 
@@ -833,7 +820,7 @@ check_critics(struct vctx *v, struct json_object *root, struct claw_workflow *wf
 
 		for (size_t i = 0; i < v->nsteps && !used; i++)
 			used = v->critic_of[i] != NULL && strcmp(v->critic_of[i], name) == 0;
-		if (!is_ident(name, false)) {
+		if (!claw_spec_is_ident(name, false)) {
 			problem(v,
 				"%s is not a valid critic name: use [A-Za-z][A-Za-z0-9_]*, at most "
 				"%d characters",
@@ -879,9 +866,8 @@ check_critics(struct vctx *v, struct json_object *root, struct claw_workflow *wf
 	}
 }
 
-/* "1.5" for 1500000 micros: dollars without trailing zeros. */
-static void
-usd_text(char *out, size_t size, int64_t micros)
+void
+claw_spec_usd_text(char *out, size_t size, int64_t micros)
 {
 	size_t n;
 
@@ -935,8 +921,8 @@ check_budget(struct vctx *v, struct json_object *root, struct claw_workflow *wf)
 			b->usd_micros = (int64_t)micros;
 			if (v->lim.max_usd_micros > 0 && b->usd_micros > v->lim.max_usd_micros) {
 				char got[32], cap[32];
-				usd_text(got, sizeof got, b->usd_micros);
-				usd_text(cap, sizeof cap, v->lim.max_usd_micros);
+				claw_spec_usd_text(got, sizeof got, b->usd_micros);
+				claw_spec_usd_text(cap, sizeof cap, v->lim.max_usd_micros);
 				problem(v, "usd %s is above the ceiling of %s", got, cap);
 			}
 		}
@@ -953,7 +939,7 @@ check_top(struct vctx *v, struct json_object *root, struct claw_workflow *wf)
 
 	check_keys(v, root, fields, TOP_FIELDS);
 	s = get_string(v, root, "name", CLAW_JSON_REQUIRED);
-	if (s != NULL && !is_ident(s, false))
+	if (s != NULL && !claw_spec_is_ident(s, false))
 		problem(v,
 			"name %s is not a valid workflow name: use [A-Za-z][A-Za-z0-9_]*, at most "
 			"%d characters",
@@ -1074,379 +1060,4 @@ claw_workflow_keeps_steps(const struct claw_workflow *old, const struct claw_wor
 		}
 	}
 	return kept;
-}
-
-/* ------------------------------------------------------------ placeholders */
-
-/* Is name (between "${" and "}") a placeholder of the language? */
-static bool
-placeholder_known(const char *name)
-{
-	return strcmp(name, "issue.title") == 0 || strcmp(name, "issue.description") == 0 ||
-	       strcmp(name, "run.id") == 0 ||
-	       (strncmp(name, "param.", 6) == 0 && is_ident(name + 6, true));
-}
-
-enum claw_err
-claw_spec_expand_string(const char *s, const struct claw_spec_lookup *lookup, struct claw_buf *out,
-			struct claw_error *err)
-{
-	enum claw_err rc = CLAW_OK;
-	const char *p = s;
-
-	for (;;) {
-		const char *dollar = strchr(p, '$'), *end, *value = NULL;
-		char name[CLAW_SPEC_NAME_MAX + 16];
-		size_t n;
-
-		if (dollar == NULL) {
-			(void)claw_buf_puts(out, p);
-			break;
-		}
-		if (dollar[1] == '$' && dollar[2] == '{') {
-			(void)claw_buf_append(out, p, (size_t)(dollar - p));
-			(void)claw_buf_puts(out, "${");
-			p = dollar + 3;
-			continue;
-		}
-		if (dollar[1] != '{') {
-			(void)claw_buf_append(out, p, (size_t)(dollar + 1 - p));
-			p = dollar + 1;
-			continue;
-		}
-		(void)claw_buf_append(out, p, (size_t)(dollar - p));
-		end = strchr(dollar + 2, '}');
-		if (end == NULL) {
-			rc = claw_error_set(err, CLAW_EINVAL, "unterminated placeholder %s",
-					    q(dollar).s);
-			goto out;
-		}
-		n = (size_t)(end - (dollar + 2));
-		if (n >= sizeof name) {
-			rc = claw_error_set(err, CLAW_EINVAL, "unknown placeholder %s",
-					    q(dollar).s);
-			goto out;
-		}
-		memcpy(name, dollar + 2, n);
-		name[n] = '\0';
-		if (!placeholder_known(name)) {
-			rc = claw_error_set(err, CLAW_EINVAL, "unknown placeholder ${%s}", name);
-			goto out;
-		}
-		rc = lookup->fn(lookup->ctx, name, &value, err);
-		if (rc != CLAW_OK)
-			goto out;
-		(void)claw_buf_puts(out, value != NULL ? value : "");
-		p = end + 1;
-	}
-out:
-	if (rc == CLAW_OK)
-		rc = claw_buf_error(out);
-	if (rc == CLAW_ETOOBIG)
-		(void)claw_error_set(err, rc, "an expanded value is over %zu bytes", out->max);
-	return rc;
-}
-
-/* Expands every string value under val in place (val is our own tree). */
-static enum claw_err
-expand_value(struct json_object *val, const struct claw_spec_lookup *lookup, struct claw_error *err)
-{
-	enum claw_err rc = CLAW_OK;
-	struct claw_buf b = CLAW_BUF_INIT(CLAW_SPEC_EXPAND_MAX);
-
-	switch (json_object_get_type(val)) {
-	case json_type_object: {
-		json_object_object_foreach(val, key, child)
-		{
-			(void)key;
-			if (json_object_is_type(child, json_type_string)) {
-				claw_buf_reset(&b);
-				rc = claw_spec_expand_string(json_object_get_string(child), lookup,
-							     &b, err);
-				if (rc != CLAW_OK)
-					goto out;
-				json_object_object_add(
-					val, key,
-					json_object_new_string_len(claw_buf_str(&b),
-								   (int)claw_buf_len(&b)));
-			} else {
-				rc = expand_value(child, lookup, err);
-				if (rc != CLAW_OK)
-					goto out;
-			}
-		}
-		break;
-	}
-	case json_type_array:
-		for (size_t i = 0; i < json_object_array_length(val); i++) {
-			struct json_object *child = json_object_array_get_idx(val, i);
-			if (json_object_is_type(child, json_type_string)) {
-				claw_buf_reset(&b);
-				rc = claw_spec_expand_string(json_object_get_string(child), lookup,
-							     &b, err);
-				if (rc != CLAW_OK)
-					goto out;
-				json_object_array_put_idx(
-					val, i,
-					json_object_new_string_len(claw_buf_str(&b),
-								   (int)claw_buf_len(&b)));
-			} else {
-				rc = expand_value(child, lookup, err);
-				if (rc != CLAW_OK)
-					goto out;
-			}
-		}
-		break;
-	default:
-		break;
-	}
-out:
-	claw_buf_free(&b);
-	return rc;
-}
-
-enum claw_err
-claw_workflow_expand_args(const struct claw_step *step, const struct claw_spec_lookup *lookup,
-			  struct json_object **out, struct claw_error *err)
-{
-	enum claw_err rc;
-	struct json_object *args = NULL;
-
-	*out = NULL;
-	if (step->kind != CLAW_STEP_TOOL || step->call.args == NULL) {
-		rc = claw_error_set(err, CLAW_EINVAL, "step %s is not a tool step",
-				    step->name != NULL ? step->name : "?");
-		goto out;
-	}
-	rc = claw_json_parse(step->call.args, strlen(step->call.args), &args, err);
-	if (rc != CLAW_OK)
-		goto out;
-	if (!json_object_is_type(args, json_type_object)) {
-		rc = claw_error_set(err, CLAW_EINTERNAL, "step %s: args are not an object",
-				    step->name);
-		goto out;
-	}
-	rc = expand_value(args, lookup, err);
-	if (rc != CLAW_OK) {
-		claw_error_prefix(err, "step %s", step->name);
-		goto out;
-	}
-	*out = args;
-	args = NULL;
-out:
-	json_object_put(args);
-	return rc;
-}
-
-/* ------------------------------------------------------------ output */
-
-static void
-put_key(struct claw_buf *b, const char *key, bool comma)
-{
-	if (comma)
-		(void)claw_buf_putc(b, ',');
-	(void)claw_json_buf_append_string(b, key, strlen(key));
-	(void)claw_buf_putc(b, ':');
-}
-
-static void
-put_string(struct claw_buf *b, const char *key, const char *value, bool comma)
-{
-	put_key(b, key, comma);
-	(void)claw_json_buf_append_string(b, value, strlen(value));
-}
-
-static void
-step_to_json(const struct claw_workflow *wf, const struct claw_step *st, struct claw_buf *b)
-{
-	(void)claw_buf_putc(b, '{');
-	put_string(b, "name", st->name, false);
-	if (st->kind == CLAW_STEP_AI) {
-		put_string(b, "agent", claw_config_role_name(st->agent), true);
-		put_string(b, "goal", st->goal, true);
-		if (st->has_tools) {
-			put_key(b, "tools", true);
-			(void)claw_buf_putc(b, '[');
-			for (size_t k = 0; k < st->ntools; k++) {
-				if (k > 0)
-					(void)claw_buf_putc(b, ',');
-				(void)claw_json_buf_append_string(b, st->tools[k],
-								  strlen(st->tools[k]));
-			}
-			(void)claw_buf_putc(b, ']');
-		}
-	} else {
-		put_key(b, "call", true);
-		(void)claw_buf_putc(b, '{');
-		put_string(b, "tool", st->call.tool, false);
-		put_key(b, "args", true);
-		(void)claw_buf_puts(b, st->call.args);
-		(void)claw_buf_putc(b, '}');
-	}
-	if (st->critic >= 0)
-		put_string(b, "critic", wf->critics[st->critic].name, true);
-	if (st->critic >= 0 || st->back_to >= 0 || st->max_rounds != CLAW_SPEC_ROUNDS_DEFAULT) {
-		put_key(b, "max_rounds", true);
-		(void)claw_buf_printf(b, "%d", st->max_rounds);
-	}
-	if (st->back_to >= 0)
-		put_string(b, "back_to", wf->steps[st->back_to].name, true);
-	if (st->nparams > 0) {
-		put_key(b, "params", true);
-		(void)claw_buf_putc(b, '[');
-		for (size_t k = 0; k < st->nparams; k++) {
-			const struct claw_param *pa = &st->params[k];
-			(void)claw_buf_puts(b, k > 0 ? ",{" : "{");
-			put_string(b, "for", wf->steps[pa->for_step].name, false);
-			put_string(b, "name", pa->name, true);
-			put_string(b, "instruction", pa->instruction, true);
-			(void)claw_buf_putc(b, '}');
-		}
-		(void)claw_buf_putc(b, ']');
-	}
-	(void)claw_buf_putc(b, '}');
-}
-
-enum claw_err
-claw_workflow_to_json(const struct claw_workflow *wf, struct claw_buf *out)
-{
-	const struct claw_budget *bu = &wf->budget;
-
-	(void)claw_buf_putc(out, '{');
-	put_string(out, "name", wf->name, false);
-	if (wf->summary[0] != '\0')
-		put_string(out, "summary", wf->summary, true);
-	put_key(out, "steps", true);
-	(void)claw_buf_putc(out, '[');
-	for (size_t i = 0; i < wf->nsteps; i++) {
-		if (i > 0)
-			(void)claw_buf_putc(out, ',');
-		step_to_json(wf, &wf->steps[i], out);
-	}
-	(void)claw_buf_putc(out, ']');
-	if (wf->ncritics > 0) {
-		put_key(out, "critics", true);
-		(void)claw_buf_putc(out, '{');
-		for (size_t c = 0; c < wf->ncritics; c++)
-			put_string(out, wf->critics[c].name, wf->critics[c].rubric, c > 0);
-		(void)claw_buf_putc(out, '}');
-	}
-	if (bu->tokens > 0 || bu->seconds > 0 || bu->usd_micros > 0) {
-		bool comma = false;
-		char usd[32];
-		put_key(out, "budget", true);
-		(void)claw_buf_putc(out, '{');
-		if (bu->tokens > 0) {
-			put_key(out, "tokens", comma);
-			(void)claw_buf_printf(out, "%lld", (long long)bu->tokens);
-			comma = true;
-		}
-		if (bu->seconds > 0) {
-			put_key(out, "seconds", comma);
-			(void)claw_buf_printf(out, "%lld", (long long)bu->seconds);
-			comma = true;
-		}
-		if (bu->usd_micros > 0) {
-			put_key(out, "usd", comma);
-			usd_text(usd, sizeof usd, bu->usd_micros);
-			(void)claw_buf_puts(out, usd);
-		}
-		(void)claw_buf_putc(out, '}');
-	}
-	(void)claw_buf_putc(out, '}');
-	return claw_buf_error(out);
-}
-
-/* Appends text with every line indented by `indent` spaces. */
-static void
-put_indented(struct claw_buf *b, const char *text, int indent)
-{
-	const char *p = text;
-
-	while (*p != '\0') {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
-		(void)claw_buf_printf(b, "%*s%.*s\n", indent, "", (int)n, p);
-		p += n;
-		if (*p == '\n')
-			p++;
-	}
-}
-
-enum claw_err
-claw_workflow_render(const struct claw_workflow *wf, struct claw_buf *out)
-{
-	const struct claw_budget *bu = &wf->budget;
-
-	(void)claw_buf_printf(out, "Workflow %s (%zu step%s)\n", wf->name, wf->nsteps,
-			      wf->nsteps == 1 ? "" : "s");
-	if (wf->summary[0] != '\0')
-		put_indented(out, wf->summary, 2);
-	if (bu->tokens > 0 || bu->seconds > 0 || bu->usd_micros > 0) {
-		const char *sep = "";
-		(void)claw_buf_puts(out, "Budget:");
-		if (bu->tokens > 0) {
-			(void)claw_buf_printf(out, " %lld tokens", (long long)bu->tokens);
-			sep = ",";
-		}
-		if (bu->seconds > 0) {
-			(void)claw_buf_printf(out, "%s %lld s", sep, (long long)bu->seconds);
-			sep = ",";
-		}
-		if (bu->usd_micros > 0) {
-			char usd[32];
-			usd_text(usd, sizeof usd, bu->usd_micros);
-			(void)claw_buf_printf(out, "%s $%s", sep, usd);
-		}
-		(void)claw_buf_putc(out, '\n');
-	}
-	for (size_t i = 0; i < wf->nsteps; i++) {
-		const struct claw_step *st = &wf->steps[i];
-
-		(void)claw_buf_putc(out, '\n');
-		if (st->kind == CLAW_STEP_AI) {
-			(void)claw_buf_printf(out, "%zu. %s (ai step, %s)\n", i + 1, st->name,
-					      claw_config_role_name(st->agent));
-			(void)claw_buf_puts(out, "   Goal:\n");
-			put_indented(out, st->goal, 5);
-			if (!st->has_tools) {
-				(void)claw_buf_puts(out, "   Tools: the run palette (" PALETTE_TOOLS
-							 ")\n");
-			} else if (st->ntools == 0) {
-				(void)claw_buf_puts(out, "   Tools: none\n");
-			} else {
-				(void)claw_buf_puts(out, "   Tools:");
-				for (size_t k = 0; k < st->ntools; k++)
-					(void)claw_buf_printf(out, "%s %s", k > 0 ? "," : "",
-							      st->tools[k]);
-				(void)claw_buf_putc(out, '\n');
-			}
-			if (st->critic >= 0)
-				(void)claw_buf_printf(out, "   Critic: %s, at most %d round%s\n",
-						      wf->critics[st->critic].name, st->max_rounds,
-						      st->max_rounds == 1 ? "" : "s");
-		} else {
-			(void)claw_buf_printf(out, "%zu. %s (tool step)\n", i + 1, st->name);
-			(void)claw_buf_printf(out, "   Calls: %s %s\n", st->call.tool,
-					      st->call.args);
-		}
-		if (st->back_to >= 0)
-			(void)claw_buf_printf(out,
-					      "   On rejection: back to %s, at most %d round%s\n",
-					      wf->steps[st->back_to].name, st->max_rounds,
-					      st->max_rounds == 1 ? "" : "s");
-		for (size_t k = 0; k < st->nparams; k++) {
-			const struct claw_param *pa = &st->params[k];
-			(void)claw_buf_printf(out, "   Gives %s to %s:\n", pa->name,
-					      wf->steps[pa->for_step].name);
-			put_indented(out, pa->instruction, 5);
-		}
-	}
-	if (wf->ncritics > 0)
-		(void)claw_buf_puts(out, "\nCritics:\n");
-	for (size_t c = 0; c < wf->ncritics; c++) {
-		(void)claw_buf_printf(out, "  %s:\n", wf->critics[c].name);
-		put_indented(out, wf->critics[c].rubric, 4);
-	}
-	return claw_buf_error(out);
 }

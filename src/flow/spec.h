@@ -47,6 +47,9 @@
  *
  * Threads: no shared state; every function is thread-safe for distinct
  * arguments, and a parsed workflow may be read concurrently.
+ *
+ * Files: spec.c (problems, vocabulary, parser and validator), spec_expand.c
+ * (placeholders), spec_render.c (output); spec_int.h is what they share.
  */
 #ifndef CLAW_FLOW_SPEC_H
 #define CLAW_FLOW_SPEC_H

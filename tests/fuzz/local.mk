@@ -8,7 +8,8 @@ FUZZ_SEEDS_SPEC = \
 EXTRA_DIST += tests/fuzz/fuzz_spec.c tests/fuzz/spec.dict $(FUZZ_SEEDS_SPEC)
 if ENABLE_FUZZ
 noinst_PROGRAMS = tests/fuzz/fuzz_spec
-tests_fuzz_fuzz_spec_SOURCES = tests/fuzz/fuzz_spec.c src/flow/spec.c
+tests_fuzz_fuzz_spec_SOURCES = tests/fuzz/fuzz_spec.c src/flow/spec.c \
+	src/flow/spec_expand.c src/flow/spec_render.c
 tests_fuzz_fuzz_spec_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_spec_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_spec_LDADD = libclaw.a $(CLAW_DEPS_LIBS)
