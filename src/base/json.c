@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "base/str.h"
 
 /* Field names quoted in messages are clipped to this many bytes of input so
  * a hostile key cannot fill the message. */
@@ -26,42 +27,6 @@
 
 #define JSON_STR_(x) #x
 #define JSON_STR(x) JSON_STR_(x)
-
-/* Length of the valid UTF-8 sequence at p (1–4), or 0 when the bytes there
- * are not one (truncated, overlong, surrogate, past U+10FFFF). */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-	size_t len;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		cp = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		cp = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t k = 1; k < len; k++) {
-		if ((p[k] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[k] & 0x3F);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
 
 static bool
 is_digit(char c)
@@ -150,7 +115,7 @@ scan(const char *text, size_t len, size_t *at, const char **why)
 		}
 		if (in_str) {
 			if (c >= 0x80) {
-				size_t k = utf8_seq(p + i, len - i);
+				size_t k = claw_str_utf8_seq(text + i, len - i);
 				if (k == 0) {
 					*at = i;
 					*why = "invalid UTF-8";
@@ -591,7 +556,7 @@ claw_json_buf_append_string(struct claw_buf *b, const char *s, size_t n)
 		}
 		(void)claw_buf_append(b, s + run, i - run);
 		if (c >= 0x80) {
-			size_t k = utf8_seq(p + i, n - i);
+			size_t k = claw_str_utf8_seq(s + i, n - i);
 			if (k == 0) {
 				(void)claw_buf_puts(b, "\\ufffd");
 				k = 1;

@@ -50,5 +50,10 @@ const char *claw_str_name(const char *const *table, size_t n, unsigned i, const 
 
 /* True when s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool claw_str_utf8_valid(const char *s, size_t n);
+/* Length of the valid UTF-8 sequence at s[0..n) (1-4; n must be at least
+ * 1), or 0 when the bytes there are not one (truncated, overlong,
+ * surrogate, past U+10FFFF).  The one decoder behind claw_str_utf8_valid
+ * and the JSON scanner and escaper. */
+size_t claw_str_utf8_seq(const char *s, size_t n);
 
 #endif
