@@ -15,13 +15,8 @@
 #include "base/clock.h"
 #include "base/mem.h"
 #include "store/db.h"
+#include "fixture.h"
 #include "tap.h"
-
-static char *
-tmp_path(const char *name)
-{
-	return claw_xasprintf("%s/%s", tap_tmpdir(), name);
-}
 
 static bool
 exists(const char *path)
@@ -76,7 +71,7 @@ db_text(struct claw_db *db, const char *sql)
 static void
 test_create(void)
 {
-	char *path = tmp_path("new.db");
+	char *path = fixture_path("new.db");
 	struct claw_db *db = NULL;
 	struct claw_error e;
 	struct stat sb;
@@ -147,7 +142,7 @@ test_create(void)
 static void
 test_open_missing(void)
 {
-	char *path = tmp_path("missing.db");
+	char *path = fixture_path("missing.db");
 	struct claw_db *db = NULL;
 	struct claw_error e;
 
@@ -157,7 +152,7 @@ test_open_missing(void)
 	ok(!exists(path), "open does not create");
 	free(path);
 
-	path = tmp_path("no/such/dir/x.db");
+	path = fixture_path("no/such/dir/x.db");
 	is_int(claw_db_open(path, CLAW_DB_CREATE, &db, &e), CLAW_EIO,
 	       "create in a missing directory");
 	has_str(e.msg, "cannot create", "the message says what failed");
@@ -167,7 +162,7 @@ test_open_missing(void)
 static void
 test_newer(void)
 {
-	char *path = tmp_path("newer.db");
+	char *path = fixture_path("newer.db");
 	struct claw_db *db = NULL;
 	struct claw_error e;
 	char want[1024];
@@ -196,7 +191,7 @@ test_newer(void)
 
 	/* Also when a claw db is upgraded after this claw made it. */
 	free(path);
-	path = tmp_path("upgraded.db");
+	path = fixture_path("upgraded.db");
 	is_int(claw_db_open(path, CLAW_DB_CREATE, &db, &e), CLAW_OK, "create");
 	claw_db_close(db);
 	db = NULL;
@@ -209,7 +204,7 @@ test_newer(void)
 static void
 test_not_claw(void)
 {
-	char *path = tmp_path("text.db");
+	char *path = fixture_path("text.db");
 	struct claw_db *db = NULL;
 	struct claw_error e;
 	char want[1024];
@@ -229,7 +224,7 @@ test_not_claw(void)
 	   "the text file is untouched");
 	free(path);
 
-	path = tmp_path("foreign.db");
+	path = fixture_path("foreign.db");
 	raw_exec(path, "CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('mine');");
 	is_int(claw_db_open(path, CLAW_DB_OPEN, &db, &e), CLAW_EINVAL,
 	       "sqlite without claw tables is refused");
@@ -240,14 +235,14 @@ test_not_claw(void)
 	free(s);
 	free(path);
 
-	path = tmp_path("empty.db");
+	path = fixture_path("empty.db");
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	(void)close(fd);
 	is_int(claw_db_open(path, CLAW_DB_OPEN, &db, &e), CLAW_EINVAL, "an empty file is refused");
 	has_str(e.msg, "is not a claw database", "empty file message");
 	free(path);
 
-	path = tmp_path("dir.db");
+	path = fixture_path("dir.db");
 	(void)mkdir(path, 0700);
 	is_int(claw_db_open(path, CLAW_DB_OPEN, &db, &e), CLAW_EINVAL, "a directory is refused");
 	has_str(e.msg, "is not a claw database", "directory message");
@@ -257,7 +252,7 @@ test_not_claw(void)
 static void
 test_statements(void)
 {
-	char *path = tmp_path("stmt.db");
+	char *path = fixture_path("stmt.db");
 	struct claw_db *db = NULL;
 	struct claw_error e;
 	sqlite3_stmt *a;
@@ -332,7 +327,7 @@ test_statements(void)
 static void
 test_busy(void)
 {
-	char *path = tmp_path("busy.db");
+	char *path = fixture_path("busy.db");
 	struct claw_db *a = NULL;
 	struct claw_db *b = NULL;
 	struct claw_error e;
@@ -381,7 +376,7 @@ test_busy(void)
 static void
 test_unlink(void)
 {
-	char *path = tmp_path("gone.db");
+	char *path = fixture_path("gone.db");
 	char *wal = claw_xasprintf("%s-wal", path);
 	struct claw_db *db = NULL;
 	struct claw_error e;

@@ -2,29 +2,14 @@
  * test_issues — creating, validating, listing and updating issues, and a
  * write that meets a busy database.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/clock.h"
 #include "base/mem.h"
 #include "store/issues.h"
+#include "fixture.h"
 #include "tap.h"
-
-static struct claw_db *
-fresh_db(const char *name)
-{
-	char *path = claw_xasprintf("%s/%s", tap_tmpdir(), name);
-	struct claw_db *db = NULL;
-	struct claw_error e;
-
-	if (claw_db_open(path, CLAW_DB_CREATE, &db, &e) != CLAW_OK) {
-		printf("Bail out! cannot create %s: %s\n", path, claw_error_text(&e));
-		exit(1);
-	}
-	free(path);
-	return db;
-}
 
 /* Creates an issue and returns the error message ("" on success). */
 static const char *
@@ -55,7 +40,7 @@ test_status_names(void)
 static void
 test_validation(void)
 {
-	struct claw_db *db = fresh_db("valid.db");
+	struct claw_db *db = fixture_db("valid.db");
 	struct claw_error e;
 	char title[400];
 	size_t n;
@@ -115,7 +100,7 @@ test_validation(void)
 static void
 test_crud(void)
 {
-	struct claw_db *db = fresh_db("crud.db");
+	struct claw_db *db = fixture_db("crud.db");
 	struct claw_error e;
 	struct claw_issue is;
 	struct claw_issue *list = NULL;
@@ -205,7 +190,7 @@ test_crud(void)
 static void
 test_busy(void)
 {
-	char *path = claw_xasprintf("%s/busy.db", tap_tmpdir());
+	char *path = fixture_path("busy.db");
 	struct claw_db *a = NULL;
 	struct claw_db *b = NULL;
 	struct claw_error e;

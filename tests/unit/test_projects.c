@@ -13,18 +13,13 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "store/projects.h"
+#include "fixture.h"
 #include "tap.h"
-
-static char *
-tmp_path(const char *name)
-{
-	return claw_xasprintf("%s/%s", tap_tmpdir(), name);
-}
 
 static char *
 make_dir(const char *name)
 {
-	char *p = tmp_path(name);
+	char *p = fixture_path(name);
 	char *q = claw_xstrdup(p);
 	for (char *s = q + strlen(tap_tmpdir()) + 1; *s != '\0'; s++) {
 		if (*s == '/') {
@@ -155,7 +150,7 @@ test_keys(void)
 static void
 test_register(void)
 {
-	char *home = tmp_path("home1/nested");
+	char *home = fixture_path("home1/nested");
 	char *dir = make_dir("work/my proj");
 	char *real = realpath(dir, NULL);
 	char *pdir = claw_project_dir(home);
@@ -186,7 +181,7 @@ test_register(void)
 	is_int(claw_project_register(home, dir, NULL, &q, &e), CLAW_EEXIST, "register twice");
 	(void)snprintf(want, sizeof want, "already registered: %s (db: %s)", real, db_path);
 	is_str(e.msg, want, "the message names the folder and its db");
-	char *link_path = tmp_path("link-to-proj");
+	char *link_path = fixture_path("link-to-proj");
 	(void)!symlink(dir, link_path);
 	is_int(claw_project_register(home, link_path, NULL, &q, &e), CLAW_EEXIST,
 	       "through a symlink is the same folder");
@@ -201,13 +196,13 @@ test_register(void)
 	is_str(e.msg, want, "names the other folder");
 
 	/* Bad folders. */
-	char *file = tmp_path("work/file.txt");
+	char *file = fixture_path("work/file.txt");
 	int fd = open(file, O_WRONLY | O_CREAT, 0600);
 	(void)close(fd);
 	is_int(claw_project_register(home, file, NULL, &q, &e), CLAW_EINVAL, "register a file");
 	(void)snprintf(want, sizeof want, "not a directory: %s", file);
 	is_str(e.msg, want, "not a directory");
-	char *missing = tmp_path("work/nope");
+	char *missing = fixture_path("work/nope");
 	is_int(claw_project_register(home, missing, NULL, &q, &e), CLAW_EINVAL,
 	       "register a missing folder");
 	(void)snprintf(want, sizeof want, "no such directory: %s", missing);
@@ -217,7 +212,7 @@ test_register(void)
 	has_str(e.msg, "key would be empty", "has no key");
 
 	/* Bad descriptions leave nothing behind, not even the home. */
-	char *home2 = tmp_path("home2");
+	char *home2 = fixture_path("home2");
 	char *other = make_dir("work/other");
 	char *bigdesc = claw_xmalloc(CLAW_PROJECT_DESCRIPTION_MAX + 2);
 	memset(bigdesc, 'd', CLAW_PROJECT_DESCRIPTION_MAX + 1);
@@ -243,7 +238,7 @@ test_register(void)
 	char longname[300];
 	memset(longname, 'n', sizeof longname - 1);
 	longname[sizeof longname - 1] = '\0';
-	char *made = tmp_path("made-then-undone");
+	char *made = fixture_path("made-then-undone");
 	char *home3 = claw_xasprintf("%s/%s", made, longname);
 	is_int(claw_project_register(home3, other, NULL, &q, &e), CLAW_EIO, "a home name too long");
 	has_str(e.msg, "cannot create", "says so");
@@ -275,7 +270,7 @@ test_register(void)
 	claw_db_close(db);
 
 	/* A claw db without its project row. */
-	char *bare = tmp_path("bare.db");
+	char *bare = fixture_path("bare.db");
 	is_int(claw_db_open(bare, CLAW_DB_CREATE, &db, &e), CLAW_OK, "a bare claw db");
 	is_int(claw_project_load_db(db, &q, &e), CLAW_ENOTFOUND, "has no project row");
 	has_str(e.msg, "no project row in", "says so");
@@ -304,7 +299,7 @@ test_register(void)
 static void
 test_resolve(void)
 {
-	char *home = tmp_path("home-r");
+	char *home = fixture_path("home-r");
 	char *proj = make_dir("r/proj");
 	char *sub = make_dir("r/proj/src/deep");
 	char *inner = make_dir("r/proj/vendor/inner");
@@ -348,7 +343,7 @@ test_resolve(void)
 	(void)snprintf(want, sizeof want, "not inside a registered project: %s (run: claw -c)",
 		       real_dashed);
 	is_str(e.msg, want, "not inside");
-	char *missing = tmp_path("r/gone");
+	char *missing = fixture_path("r/gone");
 	is_int(claw_project_resolve(home, missing, &p, &e), CLAW_EINVAL,
 	       "resolve from a missing dir");
 	(void)snprintf(want, sizeof want, "no such directory: %s", missing);
@@ -385,7 +380,7 @@ test_resolve(void)
 static void
 test_list(void)
 {
-	char *home = tmp_path("home-l");
+	char *home = fixture_path("home-l");
 	char *zed = make_dir("l/zed");
 	char *alpha = make_dir("l/alpha");
 	struct claw_project *list = NULL;
@@ -416,7 +411,7 @@ test_list(void)
 	fd = open(badname, O_WRONLY | O_CREAT, 0600);
 	(void)close(fd);
 
-	char *logfile = tmp_path("list.log");
+	char *logfile = fixture_path("list.log");
 	int logfd = open(logfile, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	claw_log_set_fd(logfd);
 	is_int(claw_project_list(home, &list, &n, &e), CLAW_OK, "list");

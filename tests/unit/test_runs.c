@@ -3,7 +3,6 @@
  * across connections and inside a caller's transaction), status changes,
  * lookups and lists.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,28 +10,8 @@
 #include "base/mem.h"
 #include "store/issues.h"
 #include "store/runs.h"
+#include "fixture.h"
 #include "tap.h"
-
-static char *
-db_file(const char *name)
-{
-	return claw_xasprintf("%s/%s", tap_tmpdir(), name);
-}
-
-static struct claw_db *
-fresh_db(const char *name)
-{
-	char *path = db_file(name);
-	struct claw_db *db = NULL;
-	struct claw_error e;
-
-	if (claw_db_open(path, CLAW_DB_CREATE, &db, &e) != CLAW_OK) {
-		printf("Bail out! cannot create %s: %s\n", path, claw_error_text(&e));
-		exit(1);
-	}
-	free(path);
-	return db;
-}
 
 static void
 test_status_names(void)
@@ -57,7 +36,7 @@ test_status_names(void)
 static void
 test_lifecycle(void)
 {
-	struct claw_db *db = fresh_db("life.db");
+	struct claw_db *db = fixture_db("life.db");
 	struct claw_error e;
 	struct claw_run r;
 	int64_t id = 0;
@@ -146,7 +125,7 @@ test_lifecycle(void)
 static void
 test_lists(void)
 {
-	struct claw_db *db = fresh_db("lists.db");
+	struct claw_db *db = fixture_db("lists.db");
 	struct claw_error e;
 	struct claw_run r;
 	struct claw_run *list = NULL;
@@ -208,7 +187,7 @@ test_lists(void)
 static void
 test_transactions(void)
 {
-	char *path = db_file("txn.db");
+	char *path = fixture_path("txn.db");
 	struct claw_db *a = NULL;
 	struct claw_db *b = NULL;
 	struct claw_error e;

@@ -2,29 +2,14 @@
  * test_solvers — solver versions per issue, approval decisions, spec
  * replacement and limits.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/mem.h"
 #include "store/issues.h"
 #include "store/solvers.h"
+#include "fixture.h"
 #include "tap.h"
-
-static struct claw_db *
-fresh_db(const char *name)
-{
-	char *path = claw_xasprintf("%s/%s", tap_tmpdir(), name);
-	struct claw_db *db = NULL;
-	struct claw_error e;
-
-	if (claw_db_open(path, CLAW_DB_CREATE, &db, &e) != CLAW_OK) {
-		printf("Bail out! cannot create %s: %s\n", path, claw_error_text(&e));
-		exit(1);
-	}
-	free(path);
-	return db;
-}
 
 static void
 test_status_names(void)
@@ -44,7 +29,7 @@ test_status_names(void)
 static void
 test_versions(void)
 {
-	struct claw_db *db = fresh_db("solvers.db");
+	struct claw_db *db = fixture_db("solvers.db");
 	struct claw_error e;
 	struct claw_solver s;
 	int64_t i1 = 0;

@@ -10,22 +10,8 @@
 #include "store/issues.h"
 #include "store/runs.h"
 #include "store/state.h"
+#include "fixture.h"
 #include "tap.h"
-
-static struct claw_db *
-fresh_db(const char *name)
-{
-	char *path = claw_xasprintf("%s/%s", tap_tmpdir(), name);
-	struct claw_db *db = NULL;
-	struct claw_error e;
-
-	if (claw_db_open(path, CLAW_DB_CREATE, &db, &e) != CLAW_OK) {
-		printf("Bail out! cannot create %s: %s\n", path, claw_error_text(&e));
-		exit(1);
-	}
-	free(path);
-	return db;
-}
 
 static int64_t
 make_run(struct claw_db *db)
@@ -45,7 +31,7 @@ make_run(struct claw_db *db)
 static void
 test_snapshot(void)
 {
-	struct claw_db *db = fresh_db("snap.db");
+	struct claw_db *db = fixture_db("snap.db");
 	int64_t run = make_run(db);
 	struct claw_error e;
 	struct claw_snapshot s;
@@ -102,7 +88,7 @@ test_snapshot(void)
 static void
 test_exchange(void)
 {
-	struct claw_db *db = fresh_db("exch.db");
+	struct claw_db *db = fixture_db("exch.db");
 	int64_t run = make_run(db);
 	struct claw_error e;
 	char *h = NULL;
