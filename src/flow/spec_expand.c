@@ -85,66 +85,47 @@ out:
 	return rc;
 }
 
-/* *out = a new JSON string: s with its placeholders expanded (b is
- * scratch, capped at CLAW_SPEC_EXPAND_MAX).  Caller json_object_put()s it. */
+/* Expands every string value under val: a string's expansion is a new JSON
+ * string in *repl (the caller puts it in val's place); a container is
+ * expanded in place (val is our own tree) and *repl is NULL. */
 static enum claw_err
-expand_to_string(const char *s, const struct claw_spec_lookup *lookup, struct claw_buf *b,
-		 struct json_object **out, struct claw_error *err)
-{
-	enum claw_err rc;
-
-	claw_buf_reset(b);
-	rc = claw_spec_expand_string(s, lookup, b, err);
-	if (rc == CLAW_OK)
-		*out = json_object_new_string_len(claw_buf_str(b), (int)claw_buf_len(b));
-	return rc;
-}
-
-/* Expands every string value under val in place (val is our own tree). */
-static enum claw_err
-expand_value(struct json_object *val, const struct claw_spec_lookup *lookup, struct claw_error *err)
+expand_value(struct json_object *val, const struct claw_spec_lookup *lookup,
+	     struct json_object **repl, struct claw_error *err)
 {
 	enum claw_err rc = CLAW_OK;
-	struct claw_buf b = CLAW_BUF_INIT(CLAW_SPEC_EXPAND_MAX);
-	struct json_object *s;
+	struct json_object *r = NULL;
 
+	*repl = NULL;
 	switch (json_object_get_type(val)) {
+	case json_type_string: {
+		struct claw_buf b = CLAW_BUF_INIT(CLAW_SPEC_EXPAND_MAX);
+		rc = claw_spec_expand_string(json_object_get_string(val), lookup, &b, err);
+		if (rc == CLAW_OK)
+			*repl = json_object_new_string_len(claw_buf_str(&b), (int)claw_buf_len(&b));
+		claw_buf_free(&b);
+		break;
+	}
 	case json_type_object: {
 		json_object_object_foreach(val, key, child)
 		{
-			if (!json_object_is_type(child, json_type_string)) {
-				rc = expand_value(child, lookup, err);
-			} else {
-				rc = expand_to_string(json_object_get_string(child), lookup, &b, &s,
-						      err);
-				if (rc == CLAW_OK)
-					json_object_object_add(val, key, s);
-			}
+			rc = expand_value(child, lookup, &r, err);
 			if (rc != CLAW_OK)
-				goto out;
+				break;
+			if (r != NULL)
+				json_object_object_add(val, key, r);
 		}
 		break;
 	}
 	case json_type_array:
-		for (size_t i = 0; i < json_object_array_length(val); i++) {
-			struct json_object *child = json_object_array_get_idx(val, i);
-			if (!json_object_is_type(child, json_type_string)) {
-				rc = expand_value(child, lookup, err);
-			} else {
-				rc = expand_to_string(json_object_get_string(child), lookup, &b, &s,
-						      err);
-				if (rc == CLAW_OK)
-					json_object_array_put_idx(val, i, s);
-			}
-			if (rc != CLAW_OK)
-				goto out;
+		for (size_t i = 0; i < json_object_array_length(val) && rc == CLAW_OK; i++) {
+			rc = expand_value(json_object_array_get_idx(val, i), lookup, &r, err);
+			if (rc == CLAW_OK && r != NULL)
+				json_object_array_put_idx(val, i, r);
 		}
 		break;
 	default:
 		break;
 	}
-out:
-	claw_buf_free(&b);
 	return rc;
 }
 
@@ -153,7 +134,7 @@ claw_workflow_expand_args(const struct claw_step *step, const struct claw_spec_l
 			  struct json_object **out, struct claw_error *err)
 {
 	enum claw_err rc;
-	struct json_object *args = NULL;
+	struct json_object *args = NULL, *repl;
 
 	*out = NULL;
 	if (step->kind != CLAW_STEP_TOOL || step->call.args == NULL) {
@@ -169,7 +150,7 @@ claw_workflow_expand_args(const struct claw_step *step, const struct claw_spec_l
 				    step->name);
 		goto out;
 	}
-	rc = expand_value(args, lookup, err);
+	rc = expand_value(args, lookup, &repl, err); /* an object: repl stays NULL */
 	if (rc != CLAW_OK) {
 		claw_error_prefix(err, "step %s", step->name);
 		goto out;
