@@ -211,6 +211,21 @@ writer_main(void *arg)
 
 /* --------------------------------------------------------------- store */
 
+/* Frees st and everything it owns, its db connection included.  The writer
+ * thread has been joined or was never started. */
+static void
+store_free(struct claw_trace_store *st)
+{
+	claw_cond_destroy(&st->done);
+	claw_cond_destroy(&st->room);
+	claw_cond_destroy(&st->work);
+	claw_mutex_destroy(&st->mu);
+	claw_buf_free(&st->row);
+	claw_db_close(st->db);
+	free(st->project);
+	free(st);
+}
+
 enum claw_err
 claw_trace_store_open(const char *db_path, const char *project, struct claw_bus *bus,
 		      struct claw_trace_store **out, struct claw_error *err)
@@ -237,14 +252,7 @@ claw_trace_store_open(const char *db_path, const char *project, struct claw_bus 
 		char msg[128];
 		rc = claw_error_set(err, CLAW_EIO, "trace writer thread: %s",
 				    claw_errno_text(prc, msg, sizeof msg));
-		claw_cond_destroy(&st->done);
-		claw_cond_destroy(&st->room);
-		claw_cond_destroy(&st->work);
-		claw_mutex_destroy(&st->mu);
-		claw_buf_free(&st->row);
-		free(st->project);
-		free(st);
-		claw_db_close(db);
+		store_free(st);
 		goto out;
 	}
 	*out = st;
@@ -264,15 +272,7 @@ claw_trace_store_close(struct claw_trace_store *st)
 	claw_mutex_unlock(&st->mu);
 	claw_cond_signal(&st->work);
 	(void)pthread_join(st->thread, NULL);
-
-	claw_cond_destroy(&st->done);
-	claw_cond_destroy(&st->room);
-	claw_cond_destroy(&st->work);
-	claw_mutex_destroy(&st->mu);
-	claw_buf_free(&st->row);
-	claw_db_close(st->db);
-	free(st->project);
-	free(st);
+	store_free(st);
 }
 
 /* Waits until done_ticket >= ticket; returns whether a batch failed after
