@@ -118,11 +118,17 @@ rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	return remove(path);
 }
 
+void
+tap_rmtree(const char *path)
+{
+	(void)nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int
 tap_done(void)
 {
 	if (tap_dir[0] != '\0') {
-		(void)nftw(tap_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		tap_rmtree(tap_dir);
 		tap_dir[0] = '\0';
 	}
 	printf("1..%d\n", tap_count);

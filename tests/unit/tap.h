@@ -37,4 +37,8 @@ int tap_done(void);
  * in it by tap_done().  Returns a static path valid until tap_done(). */
 const char *tap_tmpdir(void);
 
+/* Removes path and everything under it, best effort (symbolic links are
+ * removed, never followed). */
+void tap_rmtree(const char *path);
+
 #endif

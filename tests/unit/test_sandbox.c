@@ -22,7 +22,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -179,20 +178,11 @@ setup(void)
 		 claw_cgroup_base());
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 teardown(void)
 {
-	(void)nftw(home, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	(void)nftw(outside, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tap_rmtree(home);
+	tap_rmtree(outside);
 	claw_registry_free(reg);
 	claw_sandbox_free(sb);
 	claw_sandbox_free(sb_net);
