@@ -97,24 +97,35 @@ serve_pid=$!
 i=0
 while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 mkdir -p "$tmp/ng/logs" "$tmp/ng/temp" "$tmp/static"
-port=$((20000 + $$ % 40000))
 user_line=""
 [ "$(id -u)" = 0 ] && user_line="user root;"
-sed -e "s|^user .*# TEST|$user_line|" \
-	-e "s|^pid .*# TEST|pid $tmp/ng/nginx.pid;|" \
-	-e "s|^error_log .*# TEST|error_log $tmp/ng/logs/error.log warn;|" \
-	-e "s|access_log .*# TEST|access_log off;|" \
-	-e "s|/var/lib/nginx/|$tmp/ng/temp/|" \
-	-e "s|unix:/run/claw/claw.sock;|unix:$sock;|" \
-	-e "s|listen 80; .*# TEST|listen 127.0.0.1:$port;|" \
-	-e "s|root /usr/local/share/claw/www;.*|root $tmp/static;|" \
-	-e "s|worker_processes auto;|worker_processes 1;|" \
-	"$top/conf/nginx.conf" >"$tmp/ng/nginx.conf"
-nginx -p "$tmp/ng" -c "$tmp/ng/nginx.conf" -e "$tmp/ng/logs/error.log" -g 'daemon off;' &
-nginx_pid=$!
-base="http://127.0.0.1:$port"
-i=0
-until curl -s -o /dev/null "$base/api/health" || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+try=0
+while :; do
+	# Below the ephemeral range (32768+), where clients' ports come from.
+	port=$((20000 + ($$ * 7 + try * 1009) % 12000))
+	sed -e "s|^user .*# TEST|$user_line|" \
+		-e "s|^pid .*# TEST|pid $tmp/ng/nginx.pid;|" \
+		-e "s|^error_log .*# TEST|error_log $tmp/ng/logs/error.log warn;|" \
+		-e "s|access_log .*# TEST|access_log off;|" \
+		-e "s|/var/lib/nginx/|$tmp/ng/temp/|" \
+		-e "s|unix:/run/claw/claw.sock;|unix:$sock;|" \
+		-e "s|listen 80; .*# TEST|listen 127.0.0.1:$port;|" \
+		-e "s|root /usr/local/share/claw/www;.*|root $tmp/static;|" \
+		-e "s|worker_processes auto;|worker_processes 1;|" \
+		"$top/conf/nginx.conf" >"$tmp/ng/nginx.conf"
+	nginx -p "$tmp/ng" -c "$tmp/ng/nginx.conf" -e "$tmp/ng/logs/error.log" -g 'daemon off;' \
+		2>>"$tmp/ng/logs/stderr" &
+	nginx_pid=$!
+	base="http://127.0.0.1:$port"
+	i=0
+	until curl -s -o /dev/null "$base/api/health" || [ $i -ge 60 ]; do sleep 0.05; i=$((i + 1)); done
+	kill -0 "$nginx_pid" 2>/dev/null && curl -s -o /dev/null "$base/api/health" && break
+	kill "$nginx_pid" 2>/dev/null
+	wait "$nginx_pid" 2>/dev/null
+	nginx_pid=
+	try=$((try + 1))
+	[ $try -lt 10 ] || { echo "bench/rest.sh: nginx did not start" >&2; exit 1; }
+done
 curl -s "$base/api/projects/$key/issues" >"$tmp/static/issues.json"
 bytes=$(wc -c <"$tmp/static/issues.json")
 [ "$(curl -s "$base/issues.json" | wc -c)" = "$bytes" ] || { echo "static copy differs" >&2; exit 1; }

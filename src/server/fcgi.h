@@ -27,7 +27,9 @@
 
 #define CLAW_FCGI_THREADS_DEFAULT 16
 #define CLAW_FCGI_THREADS_MAX 1024
-#define CLAW_FCGI_BACKLOG 1024
+#define CLAW_FCGI_BACKLOG                                                                          \
+	4096 /* connections waiting for a worker (capped by net.core.somaxconn); a burst of stream \
+		reconnects must fit */
 
 struct claw_fcgi;
 struct claw_req;

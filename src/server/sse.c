@@ -23,7 +23,9 @@
  *
  * Formatting once: consecutive streams of one topic take the same event in
  * a row, so the hub keeps the last formatted SSE frame keyed by the event
- * (holding a reference) and copies it into each stream's output.
+ * (holding a reference).  A stream with nothing pending writes it straight
+ * from there (writev of a record header and the shared frame); only what a
+ * socket does not take is copied into the stream's own output.
  *
  * Lifetimes: a closed stream is unsubscribed and its fd closed at once,
  * but it is freed only at the end of the loop turn (the run list and the
@@ -41,6 +43,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -63,6 +66,7 @@
 #define HUB_FRAME_MAX (CLAW_TRACE_DATA_MAX * 2 + 4096)  /* one SSE frame */
 #define HUB_DBS 64                                      /* hub's db connections */
 #define HUB_COMPACT_MIN (64 * 1024) /* written bytes worth moving the rest down */
+#define HUB_OUT_KEEP 4096           /* a drained output keeps an allocation this small */
 #define FCGI_REC_MAX 65535          /* content bytes of a record */
 #define FCGI_VERSION 1
 #define FCGI_STDOUT 6
@@ -244,11 +248,10 @@ put_frame(struct stream *s, int64_t id, const char *name, const char *data, size
 	atomic_fetch_add_explicit(&s->hub->events, 1, memory_order_relaxed);
 }
 
-/* Appends a live event's frame, formatted once for every stream. */
+/* Makes h's cached frame the frame of ev. */
 static void
-put_event(struct stream *s, struct claw_bus_event *ev)
+cache_frame(struct claw_hub *h, struct claw_bus_event *ev)
 {
-	struct claw_hub *h = s->hub;
 	if (h->cache_ev != ev) {
 		size_t len;
 		const char *data = claw_bus_event_data(ev, &len);
@@ -258,8 +261,58 @@ put_event(struct stream *s, struct claw_bus_event *ev)
 		(void)claw_sse_frame(&h->cache_frame, claw_bus_event_seq(ev),
 				     claw_bus_event_name(ev), data, len);
 	}
-	put_stdout(s, claw_buf_str(&h->cache_frame), claw_buf_len(&h->cache_frame));
+}
+
+/* The fan-out fast path: a stream with nothing pending writes the shared
+ * frame straight from the cache (one STDOUT record, one writev), without
+ * copying it; whatever the socket does not take is copied into its output.
+ * Returns false when the peer is gone. */
+static bool
+send_event(struct stream *s, struct claw_bus_event *ev)
+{
+	struct claw_hub *h = s->hub;
+	size_t flen;
+	unsigned char hdr[8];
+
+	cache_frame(h, ev);
+	flen = claw_buf_len(&h->cache_frame);
+	if (pending(s) > 0 || !s->writable || flen > FCGI_REC_MAX) {
+		put_stdout(s, claw_buf_str(&h->cache_frame), flen);
+		atomic_fetch_add_explicit(&h->events, 1, memory_order_relaxed);
+		return true;
+	}
+	hdr[0] = FCGI_VERSION;
+	hdr[1] = FCGI_STDOUT;
+	hdr[2] = (unsigned char)(s->reqid >> 8);
+	hdr[3] = (unsigned char)s->reqid;
+	hdr[4] = (unsigned char)(flen >> 8);
+	hdr[5] = (unsigned char)flen;
+	hdr[6] = hdr[7] = 0;
+	struct iovec iov[2] = {{hdr, sizeof hdr}, {h->cache_frame.p, flen}};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+	ssize_t w;
+	do
+		w = sendmsg(s->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (w < 0 && errno == EINTR);
+	if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+		return false;
+	if (w < 0) {
+		w = 0;
+		s->writable = false;
+	} else {
+		s->last_write_ms = claw_clock_mono_ms();
+		s->blocked_since = 0;
+	}
+	size_t done = (size_t)w, total = sizeof hdr + flen;
+	if (done < total) { /* the rest, raw: its record header is (partly) out */
+		if (done < sizeof hdr)
+			(void)claw_buf_append(&s->out, hdr + done, sizeof hdr - done);
+		size_t from = done > sizeof hdr ? done - sizeof hdr : 0;
+		(void)claw_buf_append(&s->out, h->cache_frame.p + from, flen - from);
+		s->rec_hdr = SIZE_MAX;
+	}
 	atomic_fetch_add_explicit(&h->events, 1, memory_order_relaxed);
+	return true;
 }
 
 /* ------------------------------------------------------- stream lifetime */
@@ -457,8 +510,9 @@ out:
 	return ok;
 }
 
-/* Takes live events while the output has room. */
-static void
+/* Takes live events while the output has room.  Returns false when the
+ * peer is gone. */
+static bool
 take_events(struct claw_hub *h, struct stream *s)
 {
 	while (pending(s) < CLAW_HUB_WRITE_MAX && s->mode == MODE_LIVE && !s->finished) {
@@ -467,12 +521,12 @@ take_events(struct claw_hub *h, struct stream *s)
 		switch (claw_bus_sub_take(s->sub, &ev, &last)) {
 		case CLAW_BUS_EMPTY:
 			s->has_events = false;
-			return;
+			return true;
 		case CLAW_BUS_LAGGED:
 			/* Events were dropped: heal from the db after our cursor. */
 			atomic_fetch_add(&h->catchups, 1);
 			s->mode = MODE_CATCHUP;
-			return;
+			return true;
 		case CLAW_BUS_EVENT:
 			break;
 		}
@@ -485,11 +539,15 @@ take_events(struct claw_hub *h, struct stream *s)
 			s->ending = true;
 			s->mode = MODE_CATCHUP; /* rows committed before the end, then end */
 		} else if (claw_bus_event_seq(ev) > s->cursor) {
-			put_event(s, ev);
 			s->cursor = claw_bus_event_seq(ev);
+			if (!send_event(s, ev)) {
+				claw_bus_event_unref(ev);
+				return false;
+			}
 		}
 		claw_bus_event_unref(ev);
 	}
+	return true;
 }
 
 /* ---------------------------------------------------------------- writing */
@@ -515,9 +573,13 @@ write_some(struct stream *s, size_t budget)
 		s->out_off += (size_t)w;
 		s->last_write_ms = claw_clock_mono_ms();
 		s->blocked_since = 0;
-		if (s->out_off == claw_buf_len(&s->out)) { /* drained: give the memory back */
-			claw_buf_free(&s->out);
-			claw_buf_init(&s->out, HUB_OUT_MAX);
+		if (s->out_off == claw_buf_len(&s->out)) { /* drained */
+			if (s->out.alloc > HUB_OUT_KEEP) { /* give big buffers back */
+				claw_buf_free(&s->out);
+				claw_buf_init(&s->out, HUB_OUT_MAX);
+			} else {
+				claw_buf_reset(&s->out);
+			}
 			s->out_off = 0;
 			s->rec_hdr = SIZE_MAX;
 		} else if (s->out_off >= HUB_COMPACT_MIN &&
@@ -549,8 +611,9 @@ service(struct claw_hub *h, struct stream *s)
 					close_stream(h, s, false);
 					return false;
 				}
-			} else if (s->has_events) {
-				take_events(h, s);
+			} else if (s->has_events && !take_events(h, s)) {
+				close_stream(h, s, false);
+				return false;
 			}
 		}
 		if (claw_buf_error(&s->out) != CLAW_OK) {

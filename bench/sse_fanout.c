@@ -1,0 +1,758 @@
+/*
+ * sse_fanout — one run stream watched by N browsers, through nginx, against
+ * nginx's own pub/sub (nchan) in the same run.
+ *
+ * One process hosts claw serve (the real server: listener, workers, hub,
+ * bus, run manager) with a bench pipeline in place of the issue runner: a
+ * run that, when told, writes -e trace rows -i ms apart, each carrying its
+ * emit time (CLOCK_MONOTONIC, µs) in its data.  A private nginx serves the
+ * run stream (the SSE location of conf/nginx.conf) and an nchan channel
+ * (nchan_subscriber eventsource / nchan_publisher).  For each N, a forked
+ * client process opens N SSE connections to nginx (epoll, non-blocking),
+ * and once all N are open and idle:
+ *   - claw: the server's RSS growth over the N idle streams, per stream;
+ *     then the rows are written, and per row the time until the median
+ *     and the last subscriber had it;
+ *   - nchan: the same N subscribers on the channel, -e messages POSTed to
+ *     the publisher -i ms apart with their emit time, the same measures.
+ * A first event warms every subscription up (both sides) and is not
+ * counted; the times of each side are averaged over the -e events after it.  Targets (issue
+ * 7): at 10 000 subscribers, claw's last-subscriber latency at most 1.0x
+ * nchan's, and at most 16 KiB of claw RSS per idle stream.
+ *
+ *   bench/sse_fanout [-n 1000,5000,10000] [-e EVENTS] [-i MS] [-k]
+ *
+ * Needs nginx with libnginx-mod-nchan (without it, the nchan side is
+ * skipped) and a build without sanitizers.  Run as a user that may raise
+ * RLIMIT_NOFILE, or lower -n.  Everything listens on 127.0.0.1 or a socket
+ * in a temporary directory (-k keeps it).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/config.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/mutex.h"
+#include "base/str.h"
+#include "server/runs.h"
+#include "server/server.h"
+#include "store/issues.h"
+#include "store/projects.h"
+#include "store/runs.h"
+#include "trace/sink_store.h"
+#include "trace/tracer.h"
+
+#define NCHAN_MODULE "/usr/lib/nginx/modules/ngx_nchan_module.so"
+#define CONN_BUF 8192
+#define MAX_SUBS 50000
+#define SETTLE_MS 2000 /* idle time between "all open" and the first event */
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---------------------------------------------------------- the pipeline */
+
+static struct claw_mutex go_mu;
+static struct claw_cond go_cv;
+static int go_events;      /* > 0: write this many rows now */
+static int go_interval;    /* ms between them */
+static bool go_finish;     /* end the run */
+static bool pipeline_idle; /* rows written, waiting */
+static int next_event;     /* the number of the next event written (per run) */
+
+static enum claw_err
+bench_pipeline(const struct claw_runner_params *p, const struct claw_frontend *fe,
+	       struct claw_error *err)
+{
+	struct claw_db *db = NULL;
+	struct claw_tracer *t = NULL;
+	enum claw_err rc = claw_db_open(p->db_path, CLAW_DB_OPEN, &db, err);
+	(void)fe;
+	if (rc == CLAW_OK)
+		rc = claw_trace_store_tracer_new(p->store, db, p->run_id, &t, err);
+	if (rc != CLAW_OK)
+		goto out;
+	claw_mutex_lock(&go_mu);
+	for (;;) {
+		while (go_events == 0 && !go_finish)
+			claw_cond_wait(&go_cv, &go_mu);
+		if (go_finish)
+			break;
+		int n = go_events, interval = go_interval;
+		go_events = 0;
+		pipeline_idle = false;
+		claw_mutex_unlock(&go_mu);
+		for (int i = 0; i < n; i++) { /* next_event: only this thread, between go's */
+			char data[256];
+			(void)snprintf(data, sizeof data,
+				       "{\"action\":\"bench\",\"message\":\"event %d\",\"t\":%lld}",
+				       next_event++, (long long)now_us());
+			(void)claw_trace_event(t, CLAW_RECORD_NOTE, CLAW_RECORD_LEVEL_DEFAULT,
+					       data);
+			claw_clock_sleep_ms(interval);
+		}
+		(void)claw_tracer_flush(t, NULL);
+		claw_mutex_lock(&go_mu);
+		pipeline_idle = true;
+		claw_cond_broadcast(&go_cv);
+	}
+	claw_mutex_unlock(&go_mu);
+	rc = claw_run_set_status(db, p->run_id, CLAW_RUN_DONE, NULL, err);
+out:
+	claw_tracer_free(t);
+	claw_db_close(db);
+	return rc;
+}
+
+/* ------------------------------------------------------------ the client */
+
+struct conn {
+	int fd;
+	char buf[CONN_BUF]; /* an SSE line being assembled */
+	size_t len;
+	bool open; /* the first body bytes arrived */
+	bool in_body;
+	bool eof;           /* the server closed it */
+	bool chunked;       /* Transfer-Encoding: chunked */
+	int status;         /* the HTTP status */
+	int64_t chunk_left; /* body bytes left in this chunk; -1: a size line next */
+	bool chunk_crlf;    /* the CRLF after a chunk's data comes next */
+	char size[24];      /* the size line being read */
+	size_t size_len;
+	int64_t got;  /* events with a time seen */
+	int64_t *lat; /* per event index: latency µs, -1 until seen */
+};
+
+/* Parses one line of an SSE body: a data line with "t": is an event. */
+static void
+on_line(struct conn *c, const char *l, size_t n, int64_t events, int64_t *next_index)
+{
+	(void)next_index;
+	if (n < 6 || strncmp(l, "data: ", 6) != 0)
+		return;
+	const char *t = memmem(l, n, "\"t\":", 4);
+	if (t == NULL)
+		return;
+	int64_t emit = strtoll(t + 4, NULL, 10);
+	const char *e = memmem(l, n, "\"message\":\"event ", 17);
+	int64_t idx = e != NULL ? strtoll(e + 17, NULL, 10) : c->got;
+	if (idx >= 0 && idx < events && c->lat[idx] < 0) {
+		c->lat[idx] = now_us() - emit;
+		c->got++;
+	}
+}
+
+/* Feeds SSE body bytes to the line parser. */
+static void
+on_body(struct conn *c, const char *p, size_t n, int64_t events)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n') {
+			size_t len = c->len;
+			if (len > 0 && c->buf[len - 1] == '\r')
+				len--;
+			c->open = true;
+			on_line(c, c->buf, len, events, NULL);
+			c->len = 0;
+		} else if (c->len < sizeof c->buf - 1) {
+			c->buf[c->len++] = p[i];
+		}
+	}
+}
+
+/* Feeds raw bytes: the headers, then the chunked body (nginx's SSE
+ * responses are chunked; a chunk may end in the middle of a line). */
+static void
+on_bytes(struct conn *c, const char *p, size_t n, int64_t events)
+{
+	size_t i = 0;
+	while (i < n && !c->in_body) { /* headers: until the blank line */
+		if (p[i] == '\n') {
+			c->buf[c->len] = '\0';
+			if (c->len == 0 || (c->len == 1 && c->buf[0] == '\r'))
+				c->in_body = true;
+			else if (strncmp(c->buf, "HTTP/1.", 7) == 0 && c->len > 12)
+				c->status = (int)strtol(c->buf + 9, NULL, 10);
+			else if (strncasecmp(c->buf, "transfer-encoding: chunked", 26) == 0)
+				c->chunked = true;
+			c->len = 0;
+		} else if (c->len < sizeof c->buf - 1) {
+			c->buf[c->len++] = p[i];
+		}
+		i++;
+	}
+	if (!c->chunked) {
+		on_body(c, p + i, n - i, events);
+		return;
+	}
+	while (i < n) {
+		if (c->chunk_crlf) { /* skip "\r\n" after a chunk */
+			if (p[i] == '\n')
+				c->chunk_crlf = false;
+			i++;
+			continue;
+		}
+		if (c->chunk_left < 0) { /* the size line */
+			if (p[i] == '\n') {
+				c->chunk_left = c->size_len > 0 ? strtoll(c->size, NULL, 16) : -1;
+				c->size_len = 0;
+			} else if (c->size_len < sizeof c->size - 1) {
+				c->size[c->size_len++] = p[i];
+				c->size[c->size_len] = '\0';
+			}
+			i++;
+			continue;
+		}
+		size_t k = n - i < (size_t)c->chunk_left ? n - i : (size_t)c->chunk_left;
+		on_body(c, p + i, k, events);
+		c->chunk_left -= (int64_t)k;
+		i += k;
+		if (c->chunk_left == 0) {
+			c->chunk_left = -1;
+			c->chunk_crlf = true;
+		}
+	}
+}
+
+static int
+connect_to(int port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 &&
+	    errno != EINPROGRESS) {
+		(void)close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* The client process: N subscribers on path; writes "ready\n" to out_fd
+ * once all are open, then reports "median_us last_us received" after the
+ * events (or the timeout). */
+static int
+client_main(int port, const char *path, int n, int64_t events, int in_fd, int out_fd)
+{
+	struct conn *c = claw_xcalloc((size_t)n, sizeof *c);
+	struct epoll_event *evs = claw_xcalloc(1024, sizeof *evs);
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	char req[512];
+	int opened = 0, reqlen;
+	char go;
+
+	reqlen = snprintf(req, sizeof req,
+			  "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n",
+			  path);
+	for (int i = 0; i < n; i++) {
+		c[i].chunk_left = -1;
+		c[i].lat = claw_xmalloc((size_t)events * sizeof *c[i].lat);
+		for (int64_t k = 0; k < events; k++)
+			c[i].lat[k] = -1;
+	}
+	/* Connect in waves, so nginx's backlog keeps up. */
+	for (int i = 0; i < n; i++) {
+		c[i].fd = connect_to(port);
+		if (c[i].fd < 0) {
+			char e[128];
+			(void)fprintf(stderr, "client: connect %d: %s\n", i,
+				      claw_errno_text(errno, e, sizeof e));
+			return 1;
+		}
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.u32 = (uint32_t)i};
+		(void)epoll_ctl(ep, EPOLL_CTL_ADD, c[i].fd, &ev);
+		if (i % 100 == 99)
+			claw_clock_sleep_ms(10);
+	}
+	bool *sent = claw_xcalloc((size_t)n, sizeof *sent);
+	int64_t deadline = claw_clock_mono_ms() + 120000;
+	bool ready_said = false, measuring = false, warm_said = false;
+	int64_t measure_end = 0;
+	for (;;) {
+		int k = epoll_wait(ep, evs, 1024, 100);
+		for (int j = 0; j < k; j++) {
+			int i = (int)evs[j].data.u32;
+			if ((evs[j].events & EPOLLOUT) && !sent[i]) {
+				if (write(c[i].fd, req, (size_t)reqlen) == reqlen) {
+					sent[i] = true;
+					struct epoll_event ev = {.events = EPOLLIN,
+								 .data.u32 = (uint32_t)i};
+					(void)epoll_ctl(ep, EPOLL_CTL_MOD, c[i].fd, &ev);
+				}
+			}
+			if (evs[j].events & EPOLLIN) {
+				char buf[16384];
+				ssize_t got = read(c[i].fd, buf, sizeof buf);
+				if (got > 0) {
+					bool was = c[i].open;
+					on_bytes(&c[i], buf, (size_t)got, events);
+					if (!was && c[i].open)
+						opened++;
+				} else if (got == 0) {
+					(void)epoll_ctl(ep, EPOLL_CTL_DEL, c[i].fd, NULL);
+					c[i].eof = true;
+				}
+			}
+		}
+		if (!ready_said && opened == n) {
+			int bad = 0;
+			for (int i = 0; i < n; i++)
+				bad += c[i].status != 200;
+			if (bad > 0) {
+				(void)fprintf(stderr, "client: %d of %d streams answered no 200\n",
+					      bad, n);
+				return 1;
+			}
+			claw_clock_sleep_ms(300); /* let the server settle, idle */
+			if (write(out_fd, "ready\n", 6) != 6)
+				return 1;
+			ready_said = true;
+			/* The parent says "g" when it starts publishing. */
+			if (read(in_fd, &go, 1) != 1)
+				return 1;
+			measuring = true;
+			measure_end = claw_clock_mono_ms() + 60000;
+		}
+		if (measuring) {
+			int64_t all = 0, warm = 0;
+			for (int i = 0; i < n; i++) {
+				all += c[i].got;
+				warm += c[i].lat[0] >= 0;
+			}
+			if (!warm_said && warm == n) {
+				if (write(out_fd, "warm\n", 5) != 5)
+					return 1;
+				warm_said = true;
+			}
+			if (!warm_said && claw_clock_mono_ms() > measure_end - 45000) {
+				int eofs = 0;
+				for (int i = 0; i < n; i++)
+					eofs += c[i].eof;
+				(void)fprintf(
+					stderr,
+					"client: %lld of %d subscribers got event 0 (%d closed)\n",
+					(long long)warm, n, eofs);
+				return 1;
+			}
+			if (all == (int64_t)n * events || claw_clock_mono_ms() > measure_end)
+				break;
+		}
+		if (!ready_said && claw_clock_mono_ms() > deadline) {
+			(void)fprintf(stderr, "client: only %d of %d streams opened\n", opened, n);
+			return 1;
+		}
+	}
+	/* Per event: median and max over the subscribers; averaged. */
+	int64_t *v = claw_xcalloc((size_t)n, sizeof *v);
+	double med_sum = 0, max_sum = 0;
+	int64_t received = 0, counted = 0;
+	for (int64_t e = 1; e < events; e++) { /* event 0 is the warm-up */
+		int m = 0;
+		for (int i = 0; i < n; i++)
+			if (c[i].lat[e] >= 0)
+				v[m++] = c[i].lat[e];
+		received += m;
+		if (m == 0)
+			continue;
+		/* insertion-free median: sort (n is at most tens of thousands) */
+		for (int a = 1; a < m; a++) {
+			int64_t x = v[a];
+			int b = a - 1;
+			while (b >= 0 && v[b] > x) {
+				v[b + 1] = v[b];
+				b--;
+			}
+			v[b + 1] = x;
+		}
+		med_sum += (double)v[m / 2];
+		max_sum += (double)v[m - 1];
+		counted++;
+	}
+	char line[128];
+	int len = snprintf(line, sizeof line, "%.0f %.0f %lld\n", counted ? med_sum / counted : -1,
+			   counted ? max_sum / counted : -1, (long long)received);
+	if (write(out_fd, line, (size_t)len) != len)
+		return 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------ the parent */
+
+static long
+rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = -1;
+	while (f != NULL && fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			kib = strtol(line + 6, NULL, 10);
+	if (f != NULL)
+		(void)fclose(f);
+	return kib;
+}
+
+/* POSTs body to nchan's publisher on channel ch. */
+static void
+nchan_publish(int port, const char *ch, const char *body)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	char req[512], resp[1024];
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		goto out;
+	int n = snprintf(
+		req, sizeof req,
+		"POST /pub?ch=%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+		"Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+		ch, strlen(body), body);
+	if (write(fd, req, (size_t)n) != n)
+		goto out;
+	while (read(fd, resp, sizeof resp) > 0)
+		;
+out:
+	if (fd >= 0)
+		(void)close(fd);
+}
+
+struct round {
+	double med_us, max_us;
+	long received;
+	long rss_per_stream; /* bytes; claw only */
+};
+
+/* One round: fork the client on path, wait for ready, publish, collect. */
+static bool
+run_round(int port, const char *path, int n, int events, int interval, bool claw, struct round *out)
+{
+	int to_child[2], from_child[2];
+	char buf[256];
+	long before, after;
+
+	if (pipe(to_child) != 0 || pipe(from_child) != 0)
+		return false;
+	before = rss_kib();
+	pid_t pid = fork();
+	if (pid == 0) {
+		(void)close(to_child[1]);
+		(void)close(from_child[0]);
+		_exit(client_main(port, path, n, events, to_child[0], from_child[1]));
+	}
+	(void)close(to_child[0]);
+	(void)close(from_child[1]);
+	ssize_t got = read(from_child[0], buf, sizeof buf - 1);
+	if (got <= 0 || strncmp(buf, "ready", 5) != 0) {
+		(void)fprintf(stderr, "sse_fanout: the client did not get ready\n");
+		(void)waitpid(pid, NULL, 0);
+		return false;
+	}
+	/* Let every subscription settle (nchan registers subscribers
+	 * asynchronously and replays its buffer to late ones, which would count
+	 * registration as latency). */
+	claw_clock_sleep_ms(SETTLE_MS);
+	after = rss_kib();
+	out->rss_per_stream = claw ? (after - before) * 1024 / n : 0;
+	if (write(to_child[1], "g", 1) != 1)
+		return false;
+	/* Event 0 warms every subscription up (not counted); then events
+	 * 1..events-1, interval ms apart. */
+	for (int phase = 0; phase < 2; phase++) {
+		int count = phase == 0 ? 1 : events - 1;
+		if (claw) {
+			claw_mutex_lock(&go_mu);
+			go_interval = interval;
+			go_events = count;
+			claw_cond_broadcast(&go_cv);
+			claw_mutex_unlock(&go_mu);
+		} else {
+			for (int i = 0; i < count; i++) {
+				char body[128];
+				(void)snprintf(body, sizeof body,
+					       "{\"message\":\"event %d\",\"t\":%lld}",
+					       phase == 0 ? 0 : i + 1, (long long)now_us());
+				nchan_publish(port, strchr(path, '=') + 1, body);
+				claw_clock_sleep_ms(interval);
+			}
+		}
+		if (phase == 0) {
+			got = read(from_child[0], buf, sizeof buf - 1);
+			if (got <= 0 || strncmp(buf, "warm", 4) != 0) {
+				(void)fprintf(stderr,
+					      "sse_fanout: not every subscriber got event 0\n");
+				(void)waitpid(pid, NULL, 0);
+				return false;
+			}
+		}
+	}
+	got = read(from_child[0], buf, sizeof buf - 1);
+	(void)waitpid(pid, NULL, 0);
+	(void)close(to_child[1]);
+	(void)close(from_child[0]);
+	if (got <= 0)
+		return false;
+	buf[got] = '\0';
+	return sscanf(buf, "%lf %lf %ld", &out->med_us, &out->max_us, &out->received) == 3;
+}
+
+/* A loopback port nobody listens on now. */
+static int
+free_port(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = 0;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		(void)close(fd);
+	return port;
+}
+
+static bool
+write_nginx_conf(const char *dir, int port, const char *sock, bool nchan)
+{
+	char *path = claw_xasprintf("%s/nginx.conf", dir);
+	FILE *f = fopen(path, "w");
+	free(path);
+	if (f == NULL)
+		return false;
+	(void)fprintf(f,
+		      "%s"
+		      "%s"
+		      "worker_processes 2;\n"
+		      "worker_rlimit_nofile 100000;\n"
+		      "pid %s/nginx.pid;\n"
+		      "error_log %s/error.log warn;\n"
+		      "events { worker_connections 60000; multi_accept on; }\n"
+		      "http {\n"
+		      "  access_log off;\n"
+		      "  client_body_temp_path %s/body; proxy_temp_path %s/proxy;\n"
+		      "  fastcgi_temp_path %s/fastcgi; uwsgi_temp_path %s/uwsgi;\n"
+		      "  scgi_temp_path %s/scgi;\n"
+		      "  server {\n"
+		      "    listen 127.0.0.1:%d backlog=65535 reuseport;\n"
+		      "    location ~ ^/api/projects/[A-Za-z0-9-]+/(issues|runs/[0-9]+)/stream$ {\n"
+		      "      fastcgi_param REQUEST_METHOD $request_method;\n"
+		      "      fastcgi_param REQUEST_URI $request_uri;\n"
+		      "      fastcgi_param QUERY_STRING $query_string;\n"
+		      "      fastcgi_pass unix:%s;\n"
+		      "      fastcgi_keep_conn off; fastcgi_buffering off;\n"
+		      "      fastcgi_read_timeout 1h; gzip off;\n"
+		      "    }\n"
+		      "%s"
+		      "  }\n"
+		      "}\n",
+		      nchan ? "load_module " NCHAN_MODULE ";\n" : "",
+		      getuid() == 0 ? "user root;\n" : "", dir, dir, dir, dir, dir, dir, dir, port,
+		      sock,
+		      nchan ? "    location = /sub { nchan_subscriber eventsource; "
+			      "nchan_channel_id $arg_ch; nchan_subscriber_first_message oldest; }\n"
+			      "    location = /pub { nchan_publisher; nchan_channel_id $arg_ch; }\n"
+			    : "");
+	return fclose(f) == 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *sizes = "1000,5000,10000";
+	int events = 20, interval = 100, opt;
+	bool keep = false;
+	struct claw_error err = {0};
+
+	while ((opt = getopt(argc, argv, "n:e:i:k")) != -1) {
+		if (opt == 'n')
+			sizes = optarg;
+		else if (opt == 'e')
+			events = (int)strtol(optarg, NULL, 10);
+		else if (opt == 'i')
+			interval = (int)strtol(optarg, NULL, 10);
+		else if (opt == 'k')
+			keep = true;
+		else {
+			(void)fprintf(stderr, "usage: bench/sse_fanout [-n N,N,...] [-e EVENTS] "
+					      "[-i MS] [-k]\n");
+			return 2;
+		}
+	}
+	struct rlimit rl = {.rlim_cur = 100000, .rlim_max = 100000};
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	claw_log_set_level(CLAW_LOG_WARN);
+	claw_mutex_init(&go_mu, "bench.go");
+	claw_cond_init(&go_cv);
+
+	char tmpl[] = "/tmp/claw-bench-fanout-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	if (dir == NULL)
+		return 1;
+	char *home = claw_xasprintf("%s/home", dir), *proj_dir = claw_xasprintf("%s/p", dir);
+	char *sock = claw_xasprintf("%s/claw.sock", dir), *ngdir = claw_xasprintf("%s/ng", dir);
+	char *envhome = claw_xasprintf("CLAW_HOME=%s", home);
+	const char *envp[] = {envhome, NULL};
+	struct claw_config cfg = {0};
+	struct claw_project proj = {0};
+	struct claw_db *db = NULL;
+	struct claw_server *srv = NULL;
+	int64_t issue = 0;
+
+	(void)mkdir(proj_dir, 0700);
+	(void)mkdir(ngdir, 0700);
+	if (claw_config_load_from(&cfg, envp, &err) != CLAW_OK ||
+	    claw_project_register(home, proj_dir, NULL, &proj, &err) != CLAW_OK ||
+	    claw_project_open_db(&proj, &db, &err) != CLAW_OK ||
+	    claw_issue_create(db, "fan-out", NULL, &issue, &err) != CLAW_OK) {
+		(void)fprintf(stderr, "sse_fanout: %s\n", claw_error_text(&err));
+		return 1;
+	}
+	char *listen = claw_xasprintf("unix:%s", sock);
+	struct claw_server_options so = {
+		.config = &cfg, .listen = listen, .max_runs = 4, .pipeline = bench_pipeline};
+	sigset_t set;
+	(void)sigemptyset(&set);
+	(void)sigaddset(&set, SIGTERM);
+	(void)sigaddset(&set, SIGINT);
+	(void)pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (claw_server_new(&so, &srv, &err) != CLAW_OK ||
+	    claw_server_start(srv, &err) != CLAW_OK) {
+		(void)fprintf(stderr, "sse_fanout: %s\n", claw_error_text(&err));
+		return 1;
+	}
+
+	bool nchan = access(NCHAN_MODULE, R_OK) == 0;
+	int port = free_port();
+	if (!write_nginx_conf(ngdir, port, sock, nchan))
+		return 1;
+	char *conf = claw_xasprintf("%s/nginx.conf", ngdir);
+	char *errlog = claw_xasprintf("%s/error.log", ngdir);
+	pid_t ng = fork();
+	if (ng == 0) {
+		(void)pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+		execlp("nginx", "nginx", "-p", ngdir, "-c", conf, "-e", errlog, "-g", "daemon off;",
+		       (char *)NULL);
+		_exit(127);
+	}
+	claw_clock_sleep_ms(500);
+
+	(void)printf(
+		"sse_fanout: %d events %d ms apart per round; nginx%s; claw serve in-process\n",
+		events, interval, nchan ? " + nchan" : " (no nchan module: claw only)");
+	(void)printf("%8s  %-6s %12s %12s %10s %14s\n", "streams", "server", "median ms", "last ms",
+		     "received", "RSS/stream");
+	struct claw_str rest = claw_str_from(sizes);
+	while (rest.n > 0) {
+		struct claw_str one = claw_str_cut(&rest, ',');
+		int64_t n = 0;
+		if (claw_str_to_i64(one, 1, MAX_SUBS, &n) != CLAW_OK)
+			continue;
+		/* A fresh run for each round. */
+		int64_t run = 0;
+		bool queued = false;
+		claw_mutex_lock(&go_mu);
+		go_finish = false;
+		pipeline_idle = false;
+		next_event = 0;
+		claw_mutex_unlock(&go_mu);
+		if (claw_runs_start(claw_server_runs(srv), db, proj.key, issue, "bench", &run,
+				    &queued, &err) != CLAW_OK) {
+			(void)fprintf(stderr, "sse_fanout: %s\n", claw_error_text(&err));
+			break;
+		}
+		char *path = claw_xasprintf("/api/projects/%s/runs/%lld/stream", proj.key,
+					    (long long)run);
+		struct round r = {0};
+		if (run_round(port, path, (int)n, events + 1, interval, true, &r))
+			(void)printf("%8lld  %-6s %12.1f %12.1f %10ld %11.1f KiB\n", (long long)n,
+				     "claw", r.med_us / 1000, r.max_us / 1000, r.received,
+				     (double)r.rss_per_stream / 1024);
+		else
+			(void)printf("%8lld  %-6s   (failed)\n", (long long)n, "claw");
+		(void)fflush(stdout);
+		claw_mutex_lock(&go_mu);
+		go_finish = true;
+		claw_cond_broadcast(&go_cv);
+		claw_mutex_unlock(&go_mu);
+		free(path);
+		for (int w = 0; w < 200; w++) { /* the run ends before the next start */
+			struct claw_run rr = {0};
+			bool active = claw_run_get(db, run, &rr, NULL) == CLAW_OK &&
+				      claw_run_status_active(rr.status);
+			claw_run_free(&rr);
+			if (!active)
+				break;
+			claw_clock_sleep_ms(50);
+		}
+		if (nchan) {
+			struct round q = {0};
+			char *sub = claw_xasprintf("/sub?ch=round%lld", (long long)n);
+			bool okq = run_round(port, sub, (int)n, events + 1, interval, false, &q);
+			free(sub);
+			if (okq)
+				(void)printf("%8lld  %-6s %12.1f %12.1f %10ld %14s\n", (long long)n,
+					     "nchan", q.med_us / 1000, q.max_us / 1000, q.received,
+					     "-");
+			else
+				(void)printf("%8lld  %-6s   (failed)\n", (long long)n, "nchan");
+			(void)fflush(stdout);
+		}
+	}
+
+	(void)kill(ng, SIGTERM);
+	(void)waitpid(ng, NULL, 0);
+	claw_server_stop(srv);
+	claw_server_free(srv);
+	claw_db_close(db);
+	claw_project_free(&proj);
+	claw_config_free(&cfg);
+	if (!keep) {
+		char *rm = claw_xasprintf("%s", dir);
+		pid_t p = fork();
+		if (p == 0) {
+			execlp("rm", "rm", "-rf", rm, (char *)NULL);
+			_exit(127);
+		}
+		(void)waitpid(p, NULL, 0);
+		free(rm);
+	} else {
+		(void)printf("kept %s\n", dir);
+	}
+	free(conf);
+	free(errlog);
+	free(listen);
+	free(envhome);
+	free(ngdir);
+	free(sock);
+	free(proj_dir);
+	free(home);
+	return 0;
+}
