@@ -52,7 +52,7 @@ claw_api_health(void *ctx, struct claw_req *req)
 	(void)claw_buf_printf(&out,
 			      "{\"ok\":true,\"version\":\"%s\",\"runs_active\":%lld,"
 			      "\"runs_queued\":%lld",
-			      PACKAGE_VERSION, (long long)(rs.executing + rs.parked),
+			      PACKAGE_VERSION, (long long)rs.executing + (long long)rs.parked,
 			      (long long)rs.queued);
 	if (claw_server_config(srv)->demo)
 		(void)claw_buf_printf(&out, ",\"demo\":true,\"demo_note\":\"%s\"", demo_note);

@@ -82,7 +82,8 @@ claw_dbcache_get(struct claw_dbcache *c, const char *key, struct claw_db **out,
 	memcpy(e->key, key, strlen(key) + 1);
 	e->next = c->head;
 	c->head = e;
-	if (++c->n > c->max) { /* close the least recently used */
+	/* max >= 1, so past it the list has an entry after e: the oldest. */
+	if (++c->n > c->max && e->next != NULL) { /* close the least recently used */
 		for (pp = &c->head; (*pp)->next != NULL; pp = &(*pp)->next)
 			;
 		claw_db_close((*pp)->db);

@@ -168,7 +168,7 @@ listen_tcp(struct claw_fcgi *f, const char *spec, bool allow_remote, struct claw
 				 .ai_socktype = SOCK_STREAM,
 				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
 	struct addrinfo *ai = NULL;
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = {0};
 	socklen_t sl = sizeof ss;
 	const char *colon = strrchr(spec, ':');
 	char host[FCGI_ADDRESS_MAX], hbuf[NI_MAXHOST], pbuf[NI_MAXSERV];
