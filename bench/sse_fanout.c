@@ -40,6 +40,7 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -58,6 +59,7 @@
 #include "store/issues.h"
 #include "store/projects.h"
 #include "store/runs.h"
+#include "trace/record.h"
 #include "trace/sink_store.h"
 #include "trace/tracer.h"
 
@@ -74,6 +76,57 @@ now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* CPU time (user + system) this process has used, in µs. */
+static int64_t
+self_cpu_us(void)
+{
+	struct rusage ru;
+	(void)getrusage(RUSAGE_SELF, &ru);
+	return (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + ru.ru_utime.tv_usec +
+	       ru.ru_stime.tv_usec;
+}
+
+static pid_t nginx_pid;
+
+/* CPU time of nginx's workers (the master's children), in µs. */
+static int64_t
+nginx_cpu_us(void)
+{
+	char path[64], line[4096];
+	int64_t ticks = 0;
+	(void)snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)nginx_pid,
+		       (int)nginx_pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	size_t n = fread(line, 1, sizeof line - 1, f);
+	(void)fclose(f);
+	line[n] = '\0';
+	for (char *p = line, *end; *p != '\0'; p = end) {
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		char stat[1024];
+		(void)snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+		FILE *g = fopen(path, "r");
+		if (g == NULL)
+			continue;
+		size_t m = fread(stat, 1, sizeof stat - 1, g);
+		(void)fclose(g);
+		stat[m] = '\0';
+		/* after "(comm) ": fields 3.. ; utime and stime are 14 and 15 */
+		char *q = strrchr(stat, ')');
+		for (int field = 2; q != NULL && field < 14; field++)
+			q = strchr(q + 1, ' ');
+		if (q != NULL) {
+			char *r;
+			ticks += strtoll(q + 1, &r, 10);
+			ticks += strtoll(r, NULL, 10);
+		}
+	}
+	return ticks * 1000000 / sysconf(_SC_CLK_TCK);
+}
+
 /* ---------------------------------------------------------- the pipeline */
 
 static struct claw_mutex go_mu;
@@ -83,6 +136,14 @@ static int go_interval;    /* ms between them */
 static bool go_finish;     /* end the run */
 static bool pipeline_idle; /* rows written, waiting */
 static int next_event;     /* the number of the next event written (per run) */
+
+/* The data of event i, stamped now: both sides carry it. */
+static void
+event_data(char *buf, size_t size, int i)
+{
+	(void)snprintf(buf, size, "{\"action\":\"bench\",\"message\":\"event %d\",\"t\":%lld}", i,
+		       (long long)now_us());
+}
 
 static enum claw_err
 bench_pipeline(const struct claw_runner_params *p, const struct claw_frontend *fe,
@@ -108,9 +169,7 @@ bench_pipeline(const struct claw_runner_params *p, const struct claw_frontend *f
 		claw_mutex_unlock(&go_mu);
 		for (int i = 0; i < n; i++) { /* next_event: only this thread, between go's */
 			char data[256];
-			(void)snprintf(data, sizeof data,
-				       "{\"action\":\"bench\",\"message\":\"event %d\",\"t\":%lld}",
-				       next_event++, (long long)now_us());
+			event_data(data, sizeof data, next_event++);
 			(void)claw_trace_event(t, CLAW_RECORD_NOTE, CLAW_RECORD_LEVEL_DEFAULT,
 					       data);
 			claw_clock_sleep_ms(interval);
@@ -147,6 +206,10 @@ struct conn {
 	int64_t *lat; /* per event index: latency µs, -1 until seen */
 };
 
+/* The client's totals over all its connections: events seen, and how
+ * many connections have seen the warm-up event. */
+static int64_t client_got, client_warm;
+
 /* Parses one line of an SSE body: a data line with "t": is an event. */
 static void
 on_line(struct conn *c, const char *l, size_t n, int64_t events, int64_t *next_index)
@@ -163,6 +226,8 @@ on_line(struct conn *c, const char *l, size_t n, int64_t events, int64_t *next_i
 	if (idx >= 0 && idx < events && c->lat[idx] < 0) {
 		c->lat[idx] = now_us() - emit;
 		c->got++;
+		client_got++;
+		client_warm += idx == 0;
 	}
 }
 
@@ -291,7 +356,7 @@ client_main(int port, const char *path, int n, int64_t events, int in_fd, int ou
 	bool *sent = claw_xcalloc((size_t)n, sizeof *sent);
 	int64_t deadline = claw_clock_mono_ms() + 120000;
 	bool ready_said = false, measuring = false, warm_said = false;
-	int64_t measure_end = 0;
+	int64_t measure_end = 0, cpu_go = 0;
 	for (;;) {
 		int k = epoll_wait(ep, evs, 1024, 100);
 		for (int j = 0; j < k; j++) {
@@ -335,14 +400,11 @@ client_main(int port, const char *path, int n, int64_t events, int in_fd, int ou
 			if (read(in_fd, &go, 1) != 1)
 				return 1;
 			measuring = true;
+			cpu_go = self_cpu_us();
 			measure_end = claw_clock_mono_ms() + 60000;
 		}
 		if (measuring) {
-			int64_t all = 0, warm = 0;
-			for (int i = 0; i < n; i++) {
-				all += c[i].got;
-				warm += c[i].lat[0] >= 0;
-			}
+			int64_t all = client_got, warm = client_warm;
 			if (!warm_said && warm == n) {
 				if (write(out_fd, "warm\n", 5) != 5)
 					return 1;
@@ -392,9 +454,10 @@ client_main(int port, const char *path, int n, int64_t events, int in_fd, int ou
 		max_sum += (double)v[m - 1];
 		counted++;
 	}
-	char line[128];
-	int len = snprintf(line, sizeof line, "%.0f %.0f %lld\n", counted ? med_sum / counted : -1,
-			   counted ? max_sum / counted : -1, (long long)received);
+	char line[160];
+	int len = snprintf(line, sizeof line, "%.0f %.0f %lld %lld\n",
+			   counted ? med_sum / counted : -1, counted ? max_sum / counted : -1,
+			   (long long)received, (long long)(self_cpu_us() - cpu_go));
 	if (write(out_fd, line, (size_t)len) != len)
 		return 1;
 	return 0;
@@ -421,7 +484,7 @@ static void
 nchan_publish(int port, const char *ch, const char *body)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	char req[512], resp[1024];
+	char req[1024], resp[1024];
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
@@ -444,6 +507,9 @@ struct round {
 	double med_us, max_us;
 	long received;
 	long rss_per_stream; /* bytes; claw only */
+	/* CPU µs per event while the events flowed: the server process (claw
+	 * serve; the bench parent for nchan), nginx's workers, the client */
+	double srv_cpu, ngx_cpu, cli_cpu;
 };
 
 /* One round: fork the client on path, wait for ready, publish, collect. */
@@ -477,6 +543,7 @@ run_round(int port, const char *path, int n, int events, int interval, bool claw
 	claw_clock_sleep_ms(SETTLE_MS);
 	after = rss_kib();
 	out->rss_per_stream = claw ? (after - before) * 1024 / n : 0;
+	int64_t srv0 = self_cpu_us(), ngx0 = nginx_cpu_us();
 	if (write(to_child[1], "g", 1) != 1)
 		return false;
 	/* Event 0 warms every subscription up (not counted); then events
@@ -491,11 +558,24 @@ run_round(int port, const char *path, int n, int events, int interval, bool claw
 			claw_mutex_unlock(&go_mu);
 		} else {
 			for (int i = 0; i < count; i++) {
-				char body[128];
-				(void)snprintf(body, sizeof body,
-					       "{\"message\":\"event %d\",\"t\":%lld}",
-					       phase == 0 ? 0 : i + 1, (long long)now_us());
-				nchan_publish(port, strchr(path, '=') + 1, body);
+				/* The very wire row claw sends for such an event. */
+				char data[256];
+				int idx = phase == 0 ? 0 : i + 1;
+				event_data(data, sizeof data, idx);
+				struct claw_record rec = {.seq = 1000 + idx,
+							  .run_id = 1,
+							  .span_id = 2 + idx,
+							  .parent_id = 1,
+							  .depth = 1,
+							  .phase = CLAW_RECORD_EVENT,
+							  .type = CLAW_RECORD_NOTE,
+							  .level = CLAW_RECORD_INFO,
+							  .ts_ms = claw_clock_now_ms(),
+							  .data = data};
+				struct claw_buf body = CLAW_BUF_INIT(1024);
+				(void)claw_record_wire_row(&body, &rec);
+				nchan_publish(port, strchr(path, '=') + 1, claw_buf_str(&body));
+				claw_buf_free(&body);
 				claw_clock_sleep_ms(interval);
 			}
 		}
@@ -510,13 +590,36 @@ run_round(int port, const char *path, int n, int events, int interval, bool claw
 		}
 	}
 	got = read(from_child[0], buf, sizeof buf - 1);
+	out->srv_cpu = (double)(self_cpu_us() - srv0) / events;
+	out->ngx_cpu = (double)(nginx_cpu_us() - ngx0) / events;
 	(void)waitpid(pid, NULL, 0);
 	(void)close(to_child[1]);
 	(void)close(from_child[0]);
 	if (got <= 0)
 		return false;
 	buf[got] = '\0';
-	return sscanf(buf, "%lf %lf %ld", &out->med_us, &out->max_us, &out->received) == 3;
+	if (sscanf(buf, "%lf %lf %ld %lf", &out->med_us, &out->max_us, &out->received,
+		   &out->cli_cpu) != 4)
+		return false;
+	out->cli_cpu /= events;
+	return true;
+}
+
+static void
+print_round(int64_t n, const char *server, bool ok, const struct round *r)
+{
+	char rss[32] = "-";
+	if (!ok)
+		(void)printf("%8lld  %-6s   (failed)\n", (long long)n, server);
+	else {
+		if (r->rss_per_stream > 0)
+			(void)snprintf(rss, sizeof rss, "%.1f KiB",
+				       (double)r->rss_per_stream / 1024);
+		(void)printf("%8lld  %-6s %10.1f %10.1f %9ld %11s  %12.2f %6.2f %6.2f\n",
+			     (long long)n, server, r->med_us / 1000, r->max_us / 1000, r->received,
+			     rss, r->srv_cpu / 1000, r->ngx_cpu / 1000, r->cli_cpu / 1000);
+	}
+	(void)fflush(stdout);
 }
 
 /* A loopback port nobody listens on now. */
@@ -655,7 +758,7 @@ main(int argc, char **argv)
 		return 1;
 	char *conf = claw_xasprintf("%s/nginx.conf", ngdir);
 	char *errlog = claw_xasprintf("%s/error.log", ngdir);
-	pid_t ng = fork();
+	pid_t ng = nginx_pid = fork();
 	if (ng == 0) {
 		(void)pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 		execlp("nginx", "nginx", "-p", ngdir, "-c", conf, "-e", errlog, "-g", "daemon off;",
@@ -667,8 +770,8 @@ main(int argc, char **argv)
 	(void)printf(
 		"sse_fanout: %d events %d ms apart per round; nginx%s; claw serve in-process\n",
 		events, interval, nchan ? " + nchan" : " (no nchan module: claw only)");
-	(void)printf("%8s  %-6s %12s %12s %10s %14s\n", "streams", "server", "median ms", "last ms",
-		     "received", "RSS/stream");
+	(void)printf("%8s  %-6s %10s %10s %9s %11s  %s\n", "streams", "server", "median ms",
+		     "last ms", "received", "RSS/stream", "CPU ms/event: server nginx client");
 	struct claw_str rest = claw_str_from(sizes);
 	while (rest.n > 0) {
 		struct claw_str one = claw_str_cut(&rest, ',');
@@ -691,13 +794,8 @@ main(int argc, char **argv)
 		char *path = claw_xasprintf("/api/projects/%s/runs/%lld/stream", proj.key,
 					    (long long)run);
 		struct round r = {0};
-		if (run_round(port, path, (int)n, events + 1, interval, true, &r))
-			(void)printf("%8lld  %-6s %12.1f %12.1f %10ld %11.1f KiB\n", (long long)n,
-				     "claw", r.med_us / 1000, r.max_us / 1000, r.received,
-				     (double)r.rss_per_stream / 1024);
-		else
-			(void)printf("%8lld  %-6s   (failed)\n", (long long)n, "claw");
-		(void)fflush(stdout);
+		print_round(n, "claw",
+			    run_round(port, path, (int)n, events + 1, interval, true, &r), &r);
 		claw_mutex_lock(&go_mu);
 		go_finish = true;
 		claw_cond_broadcast(&go_cv);
@@ -717,13 +815,7 @@ main(int argc, char **argv)
 			char *sub = claw_xasprintf("/sub?ch=round%lld", (long long)n);
 			bool okq = run_round(port, sub, (int)n, events + 1, interval, false, &q);
 			free(sub);
-			if (okq)
-				(void)printf("%8lld  %-6s %12.1f %12.1f %10ld %14s\n", (long long)n,
-					     "nchan", q.med_us / 1000, q.max_us / 1000, q.received,
-					     "-");
-			else
-				(void)printf("%8lld  %-6s   (failed)\n", (long long)n, "nchan");
-			(void)fflush(stdout);
+			print_round(n, "nchan", okq, &q);
 		}
 	}
 

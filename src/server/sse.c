@@ -18,8 +18,11 @@
  * Wake-ups: the bus marks a subscription ready when its queue turns
  * non-empty, but offers it again only after it was drained, so a stream
  * keeps `has_events` until a take says EMPTY.  Sockets are edge-triggered
- * (EPOLLOUT | EPOLLRDHUP): `writable` is set by EPOLLOUT and cleared by
- * EAGAIN.
+ * and watched for EPOLLRDHUP always, for EPOLLOUT only while output waits
+ * on a full socket: `writable` is cleared by EAGAIN (which arms EPOLLOUT)
+ * and set again by EPOLLOUT; a drained stream disarms it.  An always-armed
+ * EPOLLOUT would wake the hub each time nginx reads an event off a stream,
+ * 10 000 wake-ups per event at 10 000 streams.
  *
  * Formatting once: consecutive streams of one topic take the same event in
  * a row, so the hub keeps the last formatted SSE frame keyed by the event
@@ -90,6 +93,7 @@ struct stream {
 	bool finished;   /* end-of-request written to out: close once flushed */
 	bool has_events; /* the subscription may hold events */
 	bool writable;   /* no EAGAIN since the last EPOLLOUT */
+	bool armed;      /* EPOLLOUT is in the epoll interest */
 	bool dead;       /* closed; freed at the end of the turn */
 	bool scheduled;  /* on the run list */
 	struct claw_buf out;
@@ -133,7 +137,7 @@ struct claw_hub {
 	struct claw_buf cache_frame;
 	struct claw_buf scratch;
 	/* read by other threads */
-	atomic_int_fast64_t run_streams, board_streams, opened, stalled, catchups, events;
+	atomic_int_fast64_t run_streams, board_streams, opened, stalled, catchups, events, wakes;
 };
 
 /* ------------------------------------------------------------- framing */
@@ -248,6 +252,24 @@ put_frame(struct stream *s, int64_t id, const char *name, const char *data, size
 	atomic_fetch_add_explicit(&s->hub->events, 1, memory_order_relaxed);
 }
 
+/* Watches s's socket for EPOLLOUT (on) or for hang-up alone (off). */
+static void
+arm(struct stream *s, bool on)
+{
+	struct epoll_event ev = {.events = EPOLLRDHUP | EPOLLET | (on ? EPOLLOUT : 0u),
+				 .data.ptr = s};
+	if (s->armed != on && epoll_ctl(s->hub->ep, EPOLL_CTL_MOD, s->fd, &ev) == 0)
+		s->armed = on;
+}
+
+/* The socket took less than offered: wait for EPOLLOUT. */
+static void
+blocked(struct stream *s)
+{
+	s->writable = false;
+	arm(s, true);
+}
+
 /* Makes h's cached frame the frame of ev. */
 static void
 cache_frame(struct claw_hub *h, struct claw_bus_event *ev)
@@ -298,7 +320,7 @@ send_event(struct stream *s, struct claw_bus_event *ev)
 		return false;
 	if (w < 0) {
 		w = 0;
-		s->writable = false;
+		blocked(s);
 	} else {
 		s->last_write_ms = claw_clock_mono_ms();
 		s->blocked_since = 0;
@@ -404,7 +426,7 @@ open_stream(struct claw_hub *h, struct handover *ho)
 		stream_free(s);
 		return;
 	}
-	ev.events = EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	ev.events = EPOLLRDHUP | EPOLLET;
 	ev.data.ptr = s;
 	if (epoll_ctl(h->ep, EPOLL_CTL_ADD, s->fd, &ev) != 0) {
 		claw_bus_unsubscribe(s->sub);
@@ -565,7 +587,7 @@ write_some(struct stream *s, size_t budget)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			s->writable = false;
+			blocked(s);
 			return 0;
 		}
 		if (w < 0)
@@ -582,6 +604,7 @@ write_some(struct stream *s, size_t budget)
 			}
 			s->out_off = 0;
 			s->rec_hdr = SIZE_MAX;
+			arm(s, false);
 		} else if (s->out_off >= HUB_COMPACT_MIN &&
 			   s->out_off * 2 >= claw_buf_len(&s->out)) {
 			/* A reader that always leaves a little behind: drop what was
@@ -742,6 +765,7 @@ hub_main(void *arg)
 				continue;
 			}
 			struct stream *s = evs[i].data.ptr;
+			atomic_fetch_add_explicit(&h->wakes, 1, memory_order_relaxed);
 			if (s->dead)
 				continue;
 			if (evs[i].events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
@@ -828,6 +852,7 @@ claw_hub_new(const char *home, struct claw_bus *bus, struct claw_board *board,
 	atomic_init(&h->stalled, 0);
 	atomic_init(&h->catchups, 0);
 	atomic_init(&h->events, 0);
+	atomic_init(&h->wakes, 0);
 	rc = claw_bus_waiter_new(&h->waiter, err);
 	if (rc != CLAW_OK)
 		goto out;
@@ -973,4 +998,5 @@ claw_hub_get_stats(struct claw_hub *h, struct claw_hub_stats *out)
 	out->stalled = atomic_load(&h->stalled);
 	out->catchups = atomic_load(&h->catchups);
 	out->events = atomic_load(&h->events);
+	out->wakes = atomic_load(&h->wakes);
 }

@@ -284,6 +284,48 @@ test_trickle(struct claw_hub *h)
 	free(s);
 }
 
+/* A reader that keeps up costs the hub no wake-ups: EPOLLOUT is watched
+ * only while output waits, so the reads that free socket space (one per
+ * event here) do not wake the hub. */
+static void
+test_quiet_reader(struct claw_hub *h)
+{
+	int64_t run = new_run();
+	struct claw_tracer *t = NULL;
+	struct claw_hub_stats before, after;
+	struct claw_buf raw = CLAW_BUF_INIT(1024 * 1024);
+	char buf[4096];
+	int sv[2], ids = 0;
+
+	(void)claw_trace_store_tracer_new(store, db, run, &t, NULL);
+	(void)socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+	claw_hub_add_run(h, sv[0], 7, proj.key, run, 0);
+	claw_clock_sleep_ms(100);
+	claw_hub_get_stats(h, &before);
+	for (int i = 0; i < 100; i++) { /* one row, then read what came */
+		write_rows(t, 1, 10);
+		struct pollfd p = {.fd = sv[1], .events = POLLIN};
+		while (poll(&p, 1, 20) > 0) {
+			ssize_t n = read(sv[1], buf, sizeof buf);
+			if (n <= 0)
+				break;
+			(void)claw_buf_append(&raw, buf, (size_t)n);
+		}
+	}
+	claw_clock_sleep_ms(100);
+	claw_hub_get_stats(h, &after);
+	for (const char *q = claw_buf_str(&raw);
+	     (q = memmem(q, (size_t)(raw.p + claw_buf_len(&raw) - q), "id: ", 4)) != NULL; q++)
+		ids++;
+	ok(ids == 100, "the reader got the 100 rows as they came (%d)", ids);
+	ok(after.wakes - before.wakes <= 2, "and its reads woke the hub %lld times (at most 2)",
+	   (long long)(after.wakes - before.wakes));
+	end_run(run);
+	claw_tracer_free(t);
+	(void)close(sv[1]);
+	claw_buf_free(&raw);
+}
+
 static void
 test_hangup(struct claw_hub *h)
 {
@@ -336,6 +378,7 @@ main(void)
 	test_replay_live(h);
 	test_lag(h);
 	test_trickle(h);
+	test_quiet_reader(h);
 	test_hangup(h);
 	claw_hub_stop(h);
 	claw_hub_free(h);
