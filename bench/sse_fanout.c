@@ -668,6 +668,7 @@ write_nginx_conf(const char *dir, int port, const char *sock, bool nchan)
 		      "      fastcgi_pass unix:%s;\n"
 		      "      fastcgi_keep_conn off; fastcgi_buffering off;\n"
 		      "      fastcgi_read_timeout 1h; gzip off;\n"
+		      "      chunked_transfer_encoding off;\n"
 		      "    }\n"
 		      "%s"
 		      "  }\n"

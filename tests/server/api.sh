@@ -191,6 +191,14 @@ sse_start last "$P/runs/$run/stream" --last-event-id $((first + 28)) --until end
 sse_wait last "^done" 10
 is "$(sse_seqs last | tr '\n' ' ')" "$((first + 29)) $((first + 30)) " \
 	"Last-Event-ID starts after it"
+# As nginx.conf sends a stream: event-stream, unbuffered, not chunked (the
+# body ends when the connection closes).
+hdrs=$(curl -s -D - -o /dev/null "$base$P/runs/$run/stream" | tr -d '\r')
+like "$hdrs" "Content-Type: text/event-stream" "a stream is text/event-stream"
+case $hdrs in
+*[Tt]ransfer-[Ee]ncoding*) ok 1 "and not chunked" ;;
+*) ok 0 "and not chunked" ;;
+esac
 code=$(curl -s -o /dev/null -w '%{http_code}' "$base$P/runs/9999/stream")
 is "$code" 404 "stream of an unknown run: 404"
 
