@@ -25,10 +25,14 @@
  * 10 000 wake-ups per event at 10 000 streams.
  *
  * Formatting once: consecutive streams of one topic take the same event in
- * a row, so the hub keeps the last formatted SSE frame keyed by the event
- * (holding a reference).  A stream with nothing pending writes it straight
- * from there (writev of a record header and the shared frame); only what a
- * socket does not take is copied into the stream's own output.
+ * a row, so the hub keeps the last formatted event, as a STDOUT record,
+ * keyed by the event (holding a reference).  A stream with nothing pending
+ * and one event to send writes it straight from there (one send(2), its
+ * request id patched in); only what a socket does not take is copied into
+ * the stream's own output.  A stream with several events waiting (a run
+ * writes its rows in bursts: a reply, a tool call, its result) gathers them
+ * in its output and sends them in one write, so nginx relays the burst with
+ * one read and one write instead of one per row.
  *
  * Lifetimes: a closed stream is unsubscribed and its fd closed at once,
  * but it is freed only at the end of the loop turn (the run list and the
@@ -71,6 +75,7 @@
 #define HUB_COMPACT_MIN (64 * 1024) /* written bytes worth moving the rest down */
 #define HUB_OUT_KEEP 4096           /* a drained output keeps an allocation this small */
 #define FCGI_REC_MAX 65535          /* content bytes of a record */
+#define FCGI_HEADER 8               /* bytes of a record header */
 #define FCGI_VERSION 1
 #define FCGI_STDOUT 6
 #define FCGI_END_REQUEST 3
@@ -137,7 +142,8 @@ struct claw_hub {
 	struct claw_buf cache_frame;
 	struct claw_buf scratch;
 	/* read by other threads */
-	atomic_int_fast64_t run_streams, board_streams, opened, stalled, catchups, events, wakes;
+	atomic_int_fast64_t run_streams, board_streams, opened, stalled, catchups, events, wakes,
+		writes;
 };
 
 /* ------------------------------------------------------------- framing */
@@ -262,6 +268,15 @@ arm(struct stream *s, bool on)
 		s->armed = on;
 }
 
+/* The socket took bytes. */
+static void
+wrote(struct stream *s)
+{
+	s->last_write_ms = claw_clock_mono_ms();
+	s->blocked_since = 0;
+	atomic_fetch_add_explicit(&s->hub->writes, 1, memory_order_relaxed);
+}
+
 /* The socket took less than offered: wait for EPOLLOUT. */
 static void
 blocked(struct stream *s)
@@ -270,51 +285,60 @@ blocked(struct stream *s)
 	arm(s, true);
 }
 
-/* Makes h's cached frame the frame of ev. */
+/* Makes h's cached record the record of ev: an 8-byte STDOUT header (its
+ * request id filled in per stream) and the SSE frame, contiguous, so a
+ * stream sends it with one send(2). */
 static void
 cache_frame(struct claw_hub *h, struct claw_bus_event *ev)
 {
 	if (h->cache_ev != ev) {
-		size_t len;
+		static const unsigned char hdr[FCGI_HEADER] = {FCGI_VERSION, FCGI_STDOUT};
+		size_t len, flen;
 		const char *data = claw_bus_event_data(ev, &len);
 		claw_bus_event_unref(h->cache_ev);
 		h->cache_ev = claw_bus_event_ref(ev);
 		claw_buf_reset(&h->cache_frame);
+		(void)claw_buf_append(&h->cache_frame, hdr, sizeof hdr);
 		(void)claw_sse_frame(&h->cache_frame, claw_bus_event_seq(ev),
 				     claw_bus_event_name(ev), data, len);
+		flen = claw_buf_len(&h->cache_frame) - sizeof hdr;
+		h->cache_frame.p[4] = (char)(unsigned char)(flen >> 8);
+		h->cache_frame.p[5] = (char)(unsigned char)flen;
 	}
 }
 
-/* The fan-out fast path: a stream with nothing pending writes the shared
- * frame straight from the cache (one STDOUT record, one writev), without
- * copying it; whatever the socket does not take is copied into its output.
+/* Appends ev's frame to s's output. */
+static void
+copy_event(struct stream *s, struct claw_bus_event *ev)
+{
+	struct claw_hub *h = s->hub;
+	cache_frame(h, ev);
+	put_stdout(s, h->cache_frame.p + FCGI_HEADER, claw_buf_len(&h->cache_frame) - FCGI_HEADER);
+	atomic_fetch_add_explicit(&h->events, 1, memory_order_relaxed);
+}
+
+/* Writes ev to s.  Alone (nothing pending, socket writable) it goes out
+ * straight from the shared cache, one send(2) and no copy; otherwise, or
+ * for what the socket does not take, it is copied into s's output.
  * Returns false when the peer is gone. */
 static bool
 send_event(struct stream *s, struct claw_bus_event *ev)
 {
 	struct claw_hub *h = s->hub;
-	size_t flen;
-	unsigned char hdr[8];
+	size_t total;
 
 	cache_frame(h, ev);
-	flen = claw_buf_len(&h->cache_frame);
-	if (pending(s) > 0 || !s->writable || flen > FCGI_REC_MAX) {
-		put_stdout(s, claw_buf_str(&h->cache_frame), flen);
-		atomic_fetch_add_explicit(&h->events, 1, memory_order_relaxed);
+	total = claw_buf_len(&h->cache_frame);
+	if (pending(s) > 0 || !s->writable || total - FCGI_HEADER > FCGI_REC_MAX) {
+		copy_event(s, ev);
 		return true;
 	}
-	hdr[0] = FCGI_VERSION;
-	hdr[1] = FCGI_STDOUT;
-	hdr[2] = (unsigned char)(s->reqid >> 8);
-	hdr[3] = (unsigned char)s->reqid;
-	hdr[4] = (unsigned char)(flen >> 8);
-	hdr[5] = (unsigned char)flen;
-	hdr[6] = hdr[7] = 0;
-	struct iovec iov[2] = {{hdr, sizeof hdr}, {h->cache_frame.p, flen}};
-	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+	atomic_fetch_add_explicit(&h->events, 1, memory_order_relaxed);
+	h->cache_frame.p[2] = (char)(unsigned char)(s->reqid >> 8);
+	h->cache_frame.p[3] = (char)(unsigned char)s->reqid;
 	ssize_t w;
 	do
-		w = sendmsg(s->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		w = send(s->fd, h->cache_frame.p, total, MSG_NOSIGNAL | MSG_DONTWAIT);
 	while (w < 0 && errno == EINTR);
 	if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 		return false;
@@ -322,18 +346,12 @@ send_event(struct stream *s, struct claw_bus_event *ev)
 		w = 0;
 		blocked(s);
 	} else {
-		s->last_write_ms = claw_clock_mono_ms();
-		s->blocked_since = 0;
+		wrote(s);
 	}
-	size_t done = (size_t)w, total = sizeof hdr + flen;
-	if (done < total) { /* the rest, raw: its record header is (partly) out */
-		if (done < sizeof hdr)
-			(void)claw_buf_append(&s->out, hdr + done, sizeof hdr - done);
-		size_t from = done > sizeof hdr ? done - sizeof hdr : 0;
-		(void)claw_buf_append(&s->out, h->cache_frame.p + from, flen - from);
+	if ((size_t)w < total) { /* the rest, raw: its record header is (partly) out */
+		(void)claw_buf_append(&s->out, h->cache_frame.p + w, total - (size_t)w);
 		s->rec_hdr = SIZE_MAX;
 	}
-	atomic_fetch_add_explicit(&h->events, 1, memory_order_relaxed);
 	return true;
 }
 
@@ -532,25 +550,34 @@ out:
 	return ok;
 }
 
-/* Takes live events while the output has room.  Returns false when the
- * peer is gone. */
+/* Takes live events while the output has room.  Each event waits in
+ * `held` until the next take: one alone goes out by send_event's fast path,
+ * several (a burst of rows) are gathered into the output and leave in one
+ * write.  Returns false when the peer is gone. */
 static bool
 take_events(struct claw_hub *h, struct stream *s)
 {
+	struct claw_bus_event *held = NULL;
+	bool ok = true;
+
 	while (pending(s) < CLAW_HUB_WRITE_MAX && s->mode == MODE_LIVE && !s->finished) {
 		struct claw_bus_event *ev = NULL;
 		int64_t last = 0;
-		switch (claw_bus_sub_take(s->sub, &ev, &last)) {
-		case CLAW_BUS_EMPTY:
+		enum claw_bus_take took = claw_bus_sub_take(s->sub, &ev, &last);
+		if (took == CLAW_BUS_EMPTY) {
 			s->has_events = false;
-			return true;
-		case CLAW_BUS_LAGGED:
+			break;
+		}
+		if (took == CLAW_BUS_LAGGED) {
 			/* Events were dropped: heal from the db after our cursor. */
 			atomic_fetch_add(&h->catchups, 1);
 			s->mode = MODE_CATCHUP;
-			return true;
-		case CLAW_BUS_EVENT:
 			break;
+		}
+		if (held != NULL) { /* not alone: into the output */
+			copy_event(s, held);
+			claw_bus_event_unref(held);
+			held = NULL;
 		}
 		const char *name = claw_bus_event_name(ev);
 		if (s->kind == STREAM_RUN && strcmp(name, "end") == 0) {
@@ -562,14 +589,16 @@ take_events(struct claw_hub *h, struct stream *s)
 			s->mode = MODE_CATCHUP; /* rows committed before the end, then end */
 		} else if (claw_bus_event_seq(ev) > s->cursor) {
 			s->cursor = claw_bus_event_seq(ev);
-			if (!send_event(s, ev)) {
-				claw_bus_event_unref(ev);
-				return false;
-			}
+			held = ev; /* our reference */
+			continue;
 		}
 		claw_bus_event_unref(ev);
 	}
-	return true;
+	if (held != NULL) {
+		ok = send_event(s, held);
+		claw_bus_event_unref(held);
+	}
+	return ok;
 }
 
 /* ---------------------------------------------------------------- writing */
@@ -593,8 +622,7 @@ write_some(struct stream *s, size_t budget)
 		if (w < 0)
 			return -1;
 		s->out_off += (size_t)w;
-		s->last_write_ms = claw_clock_mono_ms();
-		s->blocked_since = 0;
+		wrote(s);
 		if (s->out_off == claw_buf_len(&s->out)) { /* drained */
 			if (s->out.alloc > HUB_OUT_KEEP) { /* give big buffers back */
 				claw_buf_free(&s->out);
@@ -853,6 +881,7 @@ claw_hub_new(const char *home, struct claw_bus *bus, struct claw_board *board,
 	atomic_init(&h->catchups, 0);
 	atomic_init(&h->events, 0);
 	atomic_init(&h->wakes, 0);
+	atomic_init(&h->writes, 0);
 	rc = claw_bus_waiter_new(&h->waiter, err);
 	if (rc != CLAW_OK)
 		goto out;
@@ -999,4 +1028,5 @@ claw_hub_get_stats(struct claw_hub *h, struct claw_hub_stats *out)
 	out->catchups = atomic_load(&h->catchups);
 	out->events = atomic_load(&h->events);
 	out->wakes = atomic_load(&h->wakes);
+	out->writes = atomic_load(&h->writes);
 }

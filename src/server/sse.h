@@ -88,6 +88,7 @@ struct claw_hub_stats {
 	int64_t catchups;      /* lag recoveries from the db */
 	int64_t events;        /* SSE events written */
 	int64_t wakes;         /* socket readiness events handled (EPOLLOUT, hang-up) */
+	int64_t writes;        /* send(2) calls that took bytes */
 };
 void claw_hub_get_stats(struct claw_hub *h, struct claw_hub_stats *out);
 

@@ -432,12 +432,19 @@ size_t
 claw_bus_publish(struct claw_bus *bus, const char *project, int64_t run_id,
 		 struct claw_bus_event *ev)
 {
+	return claw_bus_publish_many(bus, project, run_id, &ev, 1);
+}
+
+size_t
+claw_bus_publish_many(struct claw_bus *bus, const char *project, int64_t run_id,
+		      struct claw_bus_event *const *evs, size_t n)
+{
 	struct claw_bus_waiter *inline_wake[BUS_WAKE_INLINE];
 	struct claw_bus_waiter **wake = inline_wake;
 	size_t nwake = 0, wake_cap = BUS_WAKE_INLINE, delivered = 0;
 	uint64_t hash = topic_hash(project, run_id);
 
-	atomic_fetch_add_explicit(&bus->published, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&bus->published, n, memory_order_relaxed);
 	claw_mutex_lock(&bus->mu);
 	struct topic *t = topic_find(bus, project, run_id, hash);
 	if (t == NULL) {
@@ -448,10 +455,14 @@ claw_bus_publish(struct claw_bus *bus, const char *project, int64_t run_id,
 	claw_mutex_unlock(&bus->mu);
 
 	for (struct claw_bus_sub *sub = t->subs; sub != NULL; sub = sub->next) {
-		bool became_ready;
-		if (!queue_push(bus, sub, ev, &became_ready))
-			continue;
-		delivered++;
+		bool became_ready = false;
+		for (size_t i = 0; i < n; i++) {
+			bool first;
+			if (!queue_push(bus, sub, evs[i], &first))
+				continue; /* lagging: counted as dropped */
+			delivered++;
+			became_ready |= first;
+		}
 		if (!became_ready || !ready_add(sub))
 			continue;
 		if (nwake == wake_cap) {

@@ -72,9 +72,16 @@ void claw_bus_free(struct claw_bus *bus);
 size_t claw_bus_publish(struct claw_bus *bus, const char *project, int64_t run_id,
 			struct claw_bus_event *ev);
 
+/* claw_bus_publish() of evs[0..n), in order, as one step: a subscriber
+ * sees all of them or none, and is woken once.  A burst of rows committed
+ * together reaches a consumer together (the stream hub then sends it in one
+ * write).  Returns the queue appends made. */
+size_t claw_bus_publish_many(struct claw_bus *bus, const char *project, int64_t run_id,
+			     struct claw_bus_event *const *evs, size_t n);
+
 /* Counters for /api/metrics; totals since claw_bus_new. */
 struct claw_bus_stats {
-	uint64_t published; /* publish calls */
+	uint64_t published; /* events published */
 	uint64_t delivered; /* events put on a queue */
 	uint64_t dropped;   /* events not queued because a subscriber lagged */
 	uint64_t lags;      /* times a subscriber became lagging */

@@ -32,6 +32,7 @@
 #include "trace/reader.h"
 
 #define STORE_ROW_MAX (CLAW_TRACE_DATA_MAX + 512) /* a wire row: data plus the envelope */
+#define SINK_PUBLISH_GROUP 64 /* rows per bus publish: a burst reaches subscribers together */
 
 struct item {
 	struct item *next;
@@ -129,21 +130,39 @@ out:
 	return rc;
 }
 
-/* Formats and publishes each committed item. */
+/* Publishes evs[0..*n) (the run's) as one group and empties it. */
+static void
+publish_group(struct claw_trace_store *st, int64_t run_id, struct claw_bus_event **evs, size_t *n)
+{
+	(void)claw_bus_publish_many(st->bus, st->project, run_id, evs, *n);
+	for (size_t i = 0; i < *n; i++)
+		claw_bus_event_unref(evs[i]);
+	*n = 0;
+}
+
+/* Formats and publishes each committed item; consecutive rows of one run
+ * go out as one group, so a subscriber gets a committed burst at once. */
 static void
 publish_batch(struct claw_trace_store *st, struct item *batch)
 {
+	struct claw_bus_event *evs[SINK_PUBLISH_GROUP];
+	size_t n = 0;
+	int64_t run_id = 0;
+
 	if (st->bus == NULL)
 		return;
 	for (struct item *it = batch; it != NULL; it = it->next) {
+		if (n > 0 && (it->rec.run_id != run_id || n == SINK_PUBLISH_GROUP))
+			publish_group(st, run_id, evs, &n);
 		claw_buf_reset(&st->row);
 		if (claw_record_wire_row(&st->row, &it->rec) != CLAW_OK)
 			continue; /* cannot happen: data is capped below the row cap */
-		struct claw_bus_event *ev = claw_bus_event_new(
-			"trace", it->rec.seq, claw_buf_str(&st->row), claw_buf_len(&st->row));
-		(void)claw_bus_publish(st->bus, st->project, it->rec.run_id, ev);
-		claw_bus_event_unref(ev);
+		run_id = it->rec.run_id;
+		evs[n++] = claw_bus_event_new("trace", it->rec.seq, claw_buf_str(&st->row),
+					      claw_buf_len(&st->row));
 	}
+	if (n > 0)
+		publish_group(st, run_id, evs, &n);
 }
 
 static void *

@@ -203,6 +203,41 @@ test_waiter(void)
 	claw_bus_free(bus);
 }
 
+/* A group: in order, one wake, and a full queue lags for the rest. */
+static void
+test_publish_many(void)
+{
+	struct claw_bus *bus = claw_bus_new();
+	struct claw_bus_waiter *w;
+	struct claw_bus_sub *s, *small, *ready[4];
+	struct claw_bus_event *evs[5];
+	struct claw_error err;
+
+	ok(claw_bus_waiter_new(&w, &err) == CLAW_OK, "waiter");
+	ok(claw_bus_subscribe(bus, "p", 3, 8, w, NULL, &s, &err) == CLAW_OK, "a queue of 8");
+	ok(claw_bus_subscribe(bus, "p", 3, 2, NULL, NULL, &small, &err) == CLAW_OK, "a queue of 2");
+	for (int i = 0; i < 5; i++)
+		evs[i] = mk(i + 1);
+	is_int((int64_t)claw_bus_publish_many(bus, "p", 3, evs, 5), 7,
+	       "five to one queue, two to the small one");
+	for (int i = 0; i < 5; i++)
+		claw_bus_event_unref(evs[i]);
+	is_int((int64_t)claw_bus_waiter_ready(w, ready, 4), 1, "the group woke its waiter once");
+	for (int64_t i = 1; i <= 5; i++)
+		is_int(take_seq(s, NULL), i, "in order: seq %lld", (long long)i);
+	is_int(take_seq(small, NULL), 1, "the small queue: 1");
+	is_int(take_seq(small, NULL), 2, "then 2");
+	is_int(take_seq(small, NULL), -2, "then lagged for 3..5");
+	struct claw_bus_stats st;
+	claw_bus_get_stats(bus, &st);
+	is_int((int64_t)st.published, 5, "five events published");
+	is_int((int64_t)st.dropped, 3, "three dropped");
+	claw_bus_unsubscribe(s);
+	claw_bus_unsubscribe(small);
+	claw_bus_waiter_free(w);
+	claw_bus_free(bus);
+}
+
 static void
 test_next(void)
 {
@@ -268,6 +303,7 @@ main(void)
 	test_topics();
 	test_lagging();
 	test_waiter();
+	test_publish_many();
 	test_next();
 	test_many_topics();
 	return tap_done();

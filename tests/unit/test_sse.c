@@ -284,6 +284,31 @@ test_trickle(struct claw_hub *h)
 	free(s);
 }
 
+/* Reads what fd has until it is quiet for quiet_ms; appends to raw. */
+static void
+read_quiet(int fd, struct claw_buf *raw, int quiet_ms)
+{
+	char buf[4096];
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	while (poll(&p, 1, quiet_ms) > 0) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n <= 0)
+			break;
+		(void)claw_buf_append(raw, buf, (size_t)n);
+	}
+}
+
+/* The SSE events (id: lines) in raw FastCGI bytes. */
+static int
+count_ids(const struct claw_buf *raw)
+{
+	int ids = 0;
+	const char *end = raw->p + claw_buf_len(raw);
+	for (const char *q = raw->p; (q = memmem(q, (size_t)(end - q), "id: ", 4)) != NULL; q++)
+		ids++;
+	return ids;
+}
+
 /* A reader that keeps up costs the hub no wake-ups: EPOLLOUT is watched
  * only while output waits, so the reads that free socket space (one per
  * event here) do not wake the hub. */
@@ -294,8 +319,7 @@ test_quiet_reader(struct claw_hub *h)
 	struct claw_tracer *t = NULL;
 	struct claw_hub_stats before, after;
 	struct claw_buf raw = CLAW_BUF_INIT(1024 * 1024);
-	char buf[4096];
-	int sv[2], ids = 0;
+	int sv[2];
 
 	(void)claw_trace_store_tracer_new(store, db, run, &t, NULL);
 	(void)socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
@@ -304,22 +328,49 @@ test_quiet_reader(struct claw_hub *h)
 	claw_hub_get_stats(h, &before);
 	for (int i = 0; i < 100; i++) { /* one row, then read what came */
 		write_rows(t, 1, 10);
-		struct pollfd p = {.fd = sv[1], .events = POLLIN};
-		while (poll(&p, 1, 20) > 0) {
-			ssize_t n = read(sv[1], buf, sizeof buf);
-			if (n <= 0)
-				break;
-			(void)claw_buf_append(&raw, buf, (size_t)n);
-		}
+		read_quiet(sv[1], &raw, 20);
 	}
 	claw_clock_sleep_ms(100);
 	claw_hub_get_stats(h, &after);
-	for (const char *q = claw_buf_str(&raw);
-	     (q = memmem(q, (size_t)(raw.p + claw_buf_len(&raw) - q), "id: ", 4)) != NULL; q++)
-		ids++;
-	ok(ids == 100, "the reader got the 100 rows as they came (%d)", ids);
+	ok(count_ids(&raw) == 100, "the reader got the 100 rows as they came (%d)",
+	   count_ids(&raw));
 	ok(after.wakes - before.wakes <= 2, "and its reads woke the hub %lld times (at most 2)",
 	   (long long)(after.wakes - before.wakes));
+	end_run(run);
+	claw_tracer_free(t);
+	(void)close(sv[1]);
+	claw_buf_free(&raw);
+}
+
+/* A burst of rows (one commit: the test holds the db's write lock while
+ * the run writes them) leaves in a few writes, not one per row. */
+static void
+test_burst(struct claw_hub *h)
+{
+	int64_t run = new_run();
+	struct claw_tracer *t = NULL;
+	struct claw_hub_stats before, after;
+	struct claw_buf raw = CLAW_BUF_INIT(1024 * 1024);
+	int sv[2];
+
+	(void)claw_trace_store_tracer_new(store, db, run, &t, NULL);
+	(void)socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+	claw_hub_add_run(h, sv[0], 7, proj.key, run, 0);
+	claw_clock_sleep_ms(100);
+	read_quiet(sv[1], &raw, 50);
+	claw_hub_get_stats(h, &before);
+	(void)claw_db_exec(db, "BEGIN IMMEDIATE", NULL);
+	for (int i = 0; i < 50; i++)
+		(void)claw_trace_event(t, CLAW_RECORD_NOTE, CLAW_RECORD_LEVEL_DEFAULT,
+				       "{\"action\":\"t\",\"message\":\"burst\"}");
+	claw_clock_sleep_ms(50); /* the sink waits on the lock with the rows queued */
+	(void)claw_db_exec(db, "COMMIT", NULL);
+	(void)claw_tracer_flush(t, NULL);
+	read_quiet(sv[1], &raw, 200);
+	claw_hub_get_stats(h, &after);
+	ok(count_ids(&raw) == 50, "the reader got the burst of 50 rows (%d)", count_ids(&raw));
+	ok(after.writes - before.writes <= 3, "in %lld writes (at most 3)",
+	   (long long)(after.writes - before.writes));
 	end_run(run);
 	claw_tracer_free(t);
 	(void)close(sv[1]);
@@ -379,6 +430,7 @@ main(void)
 	test_lag(h);
 	test_trickle(h);
 	test_quiet_reader(h);
+	test_burst(h);
 	test_hangup(h);
 	claw_hub_stop(h);
 	claw_hub_free(h);
