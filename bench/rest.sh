@@ -11,9 +11,12 @@
 # trace rows (replies with usage, tool calls, artifacts).  wrk measures, one
 # after the other, in one run:
 #   issues   GET /api/projects/KEY/issues        (the board's list: 50 Issues)
+#            with Accept-Encoding: gzip, as every browser asks (gzip body)
+#   plain    the same without Accept-Encoding (identity body)
 #   health   GET /api/health                     (the FastCGI floor)
-#   static   the same bytes as issues, as a static file served by nginx
-# and prints requests/s and the ratios issues/health and issues/static.
+#   static   the bytes of the issues answer, as a static file served by nginx
+# and prints requests/s and the ratios issues/health, plain/health and
+# issues/static.
 # With -r N the three are measured N times in rotation and the best of each
 # is kept (the machine is shared: the best is the least disturbed).  -w sets
 # claw serve's request workers (--threads; default its own, 16).
@@ -56,6 +59,24 @@ trap cleanup EXIT INT TERM
 export CLAW_HOME="$tmp/home"
 unset CLAW_MODEL ANTHROPIC_API_KEY OPENAI_API_KEY CLAW_API_KEY
 
+# count seed → count words from a vocabulary, the same for the same seed:
+# titles and descriptions as varied as a real board's (a uniform one would
+# compress far better than real data).
+words() {
+	awk -v n="$1" -v s="$2" 'BEGIN {
+		k = split("the a of to in when after before with without fails crash slow " \
+			"parser config server cache stream socket timeout retry index query " \
+			"button page login user token session worker queue thread lock file " \
+			"path build test flaky memory leak overflow unicode error message " \
+			"returns shows hangs ignores drops loses duplicates rejects accepts " \
+			"should must never always sometimes on start reload upload large " \
+			"empty nested quoted windows linux mac docker nginx sqlite json yaml", w, " ")
+		srand(s)
+		for (i = 0; i < n; i++)
+			printf "%s%s", (i ? " " : ""), w[int(rand() * k) + 1]
+	}'
+}
+
 # The project and its 50 issues.
 mkdir -p "$tmp/p"
 "$claw" -c "$tmp/p" -q >/dev/null
@@ -66,7 +87,7 @@ db="$CLAW_HOME/projects/$key.db"
 	i=1
 	while [ $i -le 50 ]; do
 		echo "INSERT INTO issues (id, title, description, status, created_at, updated_at)
-		      VALUES ($i, 'Issue number $i: make the thing work', 'A description of issue $i, a few words long.', 'done', 1, 2);
+		      VALUES ($i, 'Issue $i: $(words $((4 + i % 5)) "$i")', '$(words $((20 + i % 21)) "$((i + 1000))")', 'done', 1, 2);
 		      INSERT INTO solvers (issue_id, version, spec, status, decided_by, created_at, decided_at)
 		      VALUES ($i, 1, '{\"name\":\"S$i\",\"steps\":[{\"name\":\"implement\",\"goal\":\"Do it.\"},{\"name\":\"verify\",\"goal\":\"Prove it.\"}]}', 'approved', 'bench', 1, 1);"
 		for r in 1 2; do
@@ -126,30 +147,40 @@ while :; do
 	try=$((try + 1))
 	[ $try -lt 10 ] || { echo "bench/rest.sh: nginx did not start" >&2; exit 1; }
 done
-curl -s "$base/api/projects/$key/issues" >"$tmp/static/issues.json"
-bytes=$(wc -c <"$tmp/static/issues.json")
-[ "$(curl -s "$base/issues.json" | wc -c)" = "$bytes" ] || { echo "static copy differs" >&2; exit 1; }
+ae="Accept-Encoding: gzip, deflate, br"
+curl -s "$base/api/projects/$key/issues" >"$tmp/plain.json"
+curl -s -H "$ae" "$base/api/projects/$key/issues" >"$tmp/static/issues.json.gz"
+bytes=$(wc -c <"$tmp/plain.json")
+gzbytes=$(wc -c <"$tmp/static/issues.json.gz")
+gzip -dc <"$tmp/static/issues.json.gz" | cmp -s - "$tmp/plain.json" ||
+	{ echo "bench/rest.sh: the gzip answer is not the plain one" >&2; exit 1; }
+[ "$(curl -s "$base/issues.json.gz" | wc -c)" = "$gzbytes" ] ||
+	{ echo "bench/rest.sh: static copy differs" >&2; exit 1; }
 
-rate() { # url → requests/s
-	wrk -t"$threads" -c"$conns" -d"${secs}s" "$1" 2>&1 | tee -a "$tmp/wrk.log" |
+rate() { # url [header] → requests/s
+	wrk -t"$threads" -c"$conns" -d"${secs}s" ${2:+-H "$2"} "$1" 2>&1 | tee -a "$tmp/wrk.log" |
 		awk '/^Requests\/sec:/ { print int($2) } /Non-2xx/ { bad = 1 } END { if (bad) print "non-2xx" > "/dev/stderr" }'
 }
-echo "bench/rest: 50 issues ($bytes bytes), wrk -t$threads -c$conns -d${secs}s x $repeats, nginx + claw serve ${workers:-(16 workers)} $(cd "$top" && git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "bench/rest: 50 issues ($bytes bytes, $gzbytes gzip), wrk -t$threads -c$conns -d${secs}s x $repeats, nginx + claw serve ${workers:-(16 workers)} $(cd "$top" && git rev-parse --short HEAD 2>/dev/null || echo '?')"
 issues=0
+plain=0
 health=0
 static=0
 r=0
 while [ $r -lt "$repeats" ]; do
-	v=$(rate "$base/api/projects/$key/issues")
+	v=$(rate "$base/api/projects/$key/issues" "$ae")
 	[ "$v" -gt "$issues" ] && issues=$v
-	v=$(rate "$base/api/health")
+	v=$(rate "$base/api/projects/$key/issues")
+	[ "$v" -gt "$plain" ] && plain=$v
+	v=$(rate "$base/api/health" "$ae")
 	[ "$v" -gt "$health" ] && health=$v
-	v=$(rate "$base/issues.json")
+	v=$(rate "$base/issues.json.gz" "$ae")
 	[ "$v" -gt "$static" ] && static=$v
 	r=$((r + 1))
 done
-echo "issues  $issues req/s"
+echo "issues  $issues req/s (gzip)"
+echo "plain   $plain req/s (identity)"
 echo "health  $health req/s"
 echo "static  $static req/s"
-awk -v i="$issues" -v h="$health" -v s="$static" \
-	'BEGIN { printf "issues/health %.2f (target >= 0.90)\nissues/static %.2f\n", i / h, i / s }'
+awk -v i="$issues" -v p="$plain" -v h="$health" -v s="$static" \
+	'BEGIN { printf "issues/health %.2f (target >= 0.90)\nplain/health  %.2f\nissues/static %.2f\n", i / h, p / h, i / s }'

@@ -2,7 +2,7 @@
 # Sourced by tools/test and tools/up.
 
 CLAW_BUILD_DEPS="gcc make autoconf automake pkg-config libsqlite3-dev libcurl4-openssl-dev
-libjson-c-dev libfcgi-dev clang-format sqlite3 bubblewrap nginx curl"
+libjson-c-dev libfcgi-dev zlib1g-dev clang-format sqlite3 bubblewrap nginx curl"
 
 # The browser tests (tests/e2e): a private nginx and the system Chromium,
 # driven by playwright-core from npm (which never downloads a browser).

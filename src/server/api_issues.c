@@ -29,13 +29,15 @@ claw_api_issues_list(void *ctx, struct claw_req *req)
 	char key[CLAW_PROJECT_KEY_SIZE];
 	struct claw_db *db;
 
+	bool gzip = claw_req_accepts_gzip(req);
+
 	db = claw_api_project_db(req, key);
 	if (db == NULL)
 		return;
-	if (claw_board_list(claw_server_board(srv), db, key, &out, &err) != CLAW_OK)
+	if (claw_board_list(claw_server_board(srv), db, key, gzip, &out, &err) != CLAW_OK)
 		claw_req_fail(req, &err);
 	else
-		claw_req_json(req, 200, &out);
+		claw_req_json_coded(req, 200, &out, gzip);
 	claw_buf_free(&out);
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/gzip.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/mutex.h"
@@ -56,6 +57,8 @@ struct project {
 	uint64_t gen; /* bumped by every notify of one of its issues */
 	char *list;   /* the cached GET .../issues body, NULL: none */
 	size_t list_len;
+	char *list_gz; /* the same, gzip-compressed (with list) */
+	size_t list_gz_len;
 	uint64_t list_gen;       /* gen when it was built */
 	int64_t list_count;      /* issues then */
 	int64_t list_updated;    /* their highest updated_at then */
@@ -106,6 +109,7 @@ claw_board_free(struct claw_board *b)
 		for (size_t k = 0; k < p->n; k++)
 			free(p->marks[k].json);
 		free(p->list);
+		free(p->list_gz);
 		free(p->marks);
 		free(p->key);
 		free(p);
@@ -451,10 +455,21 @@ issues_summary(struct claw_db *db, int64_t *count, int64_t *updated, int64_t *ac
 	return rc;
 }
 
-enum claw_err
-claw_board_list(struct claw_board *b, struct claw_db *db, const char *project, struct claw_buf *out,
-		struct claw_error *err)
+/* Appends p's cached list to out, compressed or not. */
+static void
+append_list(const struct project *p, bool gzip, struct claw_buf *out)
 {
+	if (gzip)
+		(void)claw_buf_append(out, p->list_gz, p->list_gz_len);
+	else
+		(void)claw_buf_append(out, p->list, p->list_len);
+}
+
+enum claw_err
+claw_board_list(struct claw_board *b, struct claw_db *db, const char *project, bool gzip,
+		struct claw_buf *out, struct claw_error *err)
+{
+	struct claw_buf gz = CLAW_BUF_INIT(0);
 	struct claw_issue *list = NULL;
 	int64_t count = 0, updated = 0, active = 0, now = claw_clock_mono_ms();
 	uint64_t gen;
@@ -468,7 +483,7 @@ claw_board_list(struct claw_board *b, struct claw_db *db, const char *project, s
 	struct project *p = project_get(b, project);
 	if (p->list != NULL && p->list_gen == p->gen &&
 	    now - p->list_checked_ms < CLAW_BOARD_LIST_FRESH_MS) {
-		(void)claw_buf_append(out, p->list, p->list_len);
+		append_list(p, gzip, out);
 		hit = true;
 	}
 	claw_mutex_unlock(&b->mu);
@@ -483,7 +498,7 @@ claw_board_list(struct claw_board *b, struct claw_db *db, const char *project, s
 	gen = p->gen;
 	if (active == 0 && p->list != NULL && p->list_gen == gen && p->list_count == count &&
 	    p->list_updated == updated) {
-		(void)claw_buf_append(out, p->list, p->list_len);
+		append_list(p, gzip, out);
 		p->list_checked_ms = now;
 		hit = true;
 	}
@@ -501,13 +516,23 @@ claw_board_list(struct claw_board *b, struct claw_db *db, const char *project, s
 	(void)claw_buf_putc(out, ']');
 	if (rc == CLAW_OK && claw_buf_error(out) != CLAW_OK)
 		rc = claw_error_set(err, CLAW_ETOOBIG, "the issue list of %s is too big", project);
+	/* Compressed once for the cache (settled lists), else per request. */
+	size_t len = claw_buf_len(out) - start;
+	if (rc == CLAW_OK && (gzip || active == 0)) {
+		claw_buf_init(&gz, len + len / 64 + 1024); /* above deflate's worst case */
+		rc = claw_gzip(&gz, claw_buf_str(out) + start, len, err);
+	}
 	if (rc == CLAW_OK && active == 0) {
 		claw_mutex_lock(&b->mu);
 		p = project_get(b, project);
 		if (p->gen == gen) {
 			free(p->list);
-			p->list_len = claw_buf_len(out) - start;
-			p->list = claw_xstrndup(claw_buf_str(out) + start, p->list_len);
+			free(p->list_gz);
+			p->list_len = len;
+			p->list = claw_xstrndup(claw_buf_str(out) + start, len);
+			p->list_gz_len = claw_buf_len(&gz);
+			p->list_gz = claw_xmalloc(p->list_gz_len);
+			memcpy(p->list_gz, claw_buf_str(&gz), p->list_gz_len);
 			p->list_gen = gen;
 			p->list_count = count;
 			p->list_updated = updated;
@@ -515,6 +540,12 @@ claw_board_list(struct claw_board *b, struct claw_db *db, const char *project, s
 		}
 		claw_mutex_unlock(&b->mu);
 	}
+	if (rc == CLAW_OK && gzip) {
+		claw_buf_truncate(out, start);
+		(void)claw_buf_append(out, claw_buf_str(&gz), claw_buf_len(&gz));
+		rc = claw_buf_error(out);
+	}
+	claw_buf_free(&gz);
 	claw_issue_list_free(list, n);
 	return rc;
 }

@@ -30,6 +30,7 @@
 #ifndef CLAW_SERVER_BOARD_H
 #define CLAW_SERVER_BOARD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "base/buf.h"
@@ -65,7 +66,8 @@ enum claw_err claw_board_replay(struct claw_board *b, struct claw_db *db, const 
 				struct claw_error *err);
 
 /* Appends the body of GET .../issues (a JSON array of Issues) for project
- * to out, db being the caller's connection to its db.  Served from a cache
+ * to out, gzip-compressed when gzip (one gzip member), db being the
+ * caller's connection to its db.  Served from a cache
  * while nothing changed: a settled issue (open, done, closed) is rebuilt
  * only after a notify of it or a change of its updated_at, and the whole
  * list only after a notify in the project or a change of the issues'
@@ -73,10 +75,11 @@ enum claw_err claw_board_replay(struct claw_board *b, struct claw_db *db, const 
  * waiting (its run writes tokens, gates, artifacts), that issue is built
  * afresh every time.  A list checked less than CLAW_BOARD_LIST_FRESH_MS ago
  * is served without a query (changes by this process invalidate it at
- * once; changes by other processes show after at most that long).
- * CLAW_ETOOBIG at out's cap. */
+ * once; changes by other processes show after at most that long).  A
+ * cached list is compressed once, when it is built.  CLAW_ETOOBIG at out's
+ * cap. */
 enum claw_err claw_board_list(struct claw_board *b, struct claw_db *db, const char *project,
-			      struct claw_buf *out, struct claw_error *err);
+			      bool gzip, struct claw_buf *out, struct claw_error *err);
 
 /* Board events published since start (metrics). */
 int64_t claw_board_published(struct claw_board *b);

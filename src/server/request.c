@@ -104,6 +104,91 @@ claw_req_dbs(const struct claw_req *r)
 	return r->dbs;
 }
 
+/* A token character of RFC 9110 (5.6.2). */
+static bool
+tchar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* The q of a qvalue at *p: 1 accepted (1, 0.5), 0 refused (0, 0.000), -1
+ * malformed (1.5, 0.0001, 2).  Advances *p past it. */
+static int
+qvalue(const char **p)
+{
+	const char *s = *p;
+	bool one, fraction = false;
+	if (*s != '0' && *s != '1')
+		return -1;
+	one = *s++ == '1';
+	if (*s == '.') {
+		s++;
+		for (int digits = 0; *s >= '0' && *s <= '9' && digits < 3; s++, digits++)
+			fraction |= *s != '0';
+	}
+	*p = s;
+	if (tchar(*s))
+		return -1;
+	if (one)
+		return fraction ? -1 : 1;
+	return fraction ? 1 : 0;
+}
+
+bool
+claw_http_accepts_coding(const char *header, const char *coding)
+{
+	int named = -1, star = -1; /* -1: not listed; else its q (0/1) */
+	const char *p = header;
+	size_t clen = strlen(coding);
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		const char *tok = p;
+		while (tchar(*p))
+			p++;
+		size_t tlen = (size_t)(p - tok);
+		int q = tlen > 0 ? 1 : -1;
+		/* Parameters: only q matters. */
+		for (;;) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p != ';')
+				break;
+			p++;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if ((p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+				p += 2;
+				q = qvalue(&p);
+			}
+			while (*p != '\0' && *p != ',' && *p != ';')
+				p++;
+		}
+		if (*p != '\0' && *p != ',') { /* garbage after the entry */
+			q = -1;
+			while (*p != '\0' && *p != ',')
+				p++;
+		}
+		if (q < 0)
+			continue;
+		if ((tlen == clen && strncasecmp(tok, coding, clen) == 0) ||
+		    (strcasecmp(coding, "gzip") == 0 && tlen == 6 &&
+		     strncasecmp(tok, "x-gzip", 6) == 0))
+			named = q;
+		else if (tlen == 1 && tok[0] == '*')
+			star = q;
+	}
+	return named >= 0 ? named == 1 : star == 1;
+}
+
+bool
+claw_req_accepts_gzip(const struct claw_req *r)
+{
+	return claw_http_accepts_coding(claw_req_param(r, "HTTP_ACCEPT_ENCODING"), "gzip");
+}
+
 /* ----------------------------------------------------------------- query */
 
 static int
@@ -380,6 +465,14 @@ void
 claw_req_json(struct claw_req *r, int status, const struct claw_buf *body)
 {
 	respond(r, status, "application/json", NULL, claw_buf_str(body), claw_buf_len(body));
+}
+
+void
+claw_req_json_coded(struct claw_req *r, int status, const struct claw_buf *body, bool gzip)
+{
+	respond(r, status, "application/json",
+		gzip ? "Content-Encoding: gzip\r\nVary: Accept-Encoding" : "Vary: Accept-Encoding",
+		claw_buf_str(body), claw_buf_len(body));
 }
 
 void

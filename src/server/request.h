@@ -85,6 +85,15 @@ void claw_req_set_captures(struct claw_req *r, const struct claw_str *caps, size
  * i is out of range or it does not fit. */
 bool claw_req_capture(const struct claw_req *r, size_t i, char *out, size_t size);
 
+/* Whether an Accept-Encoding header value (NULL: no header) accepts the
+ * content coding `coding` ("gzip"; "x-gzip" counts as gzip): named or
+ * matched by "*", with a q-value above 0; a coding named explicitly wins
+ * over "*" (RFC 9110 12.5.3).  No header, or a malformed q, accepts
+ * nothing but identity. */
+bool claw_http_accepts_coding(const char *header, const char *coding);
+/* The request's Accept-Encoding accepts gzip. */
+bool claw_req_accepts_gzip(const struct claw_req *r);
+
 /* CONTENT_TYPE is application/json (parameters such as charset allowed). */
 bool claw_req_is_json(const struct claw_req *r);
 /* CONTENT_LENGTH is over CLAW_REQ_BODY_MAX (checked before reading). */
@@ -102,6 +111,10 @@ enum claw_err claw_req_body_json(struct claw_req *r, struct json_object **out,
 /* Answers status with a JSON body (the bytes of body).  Only the first
  * answer of a request counts; later calls are ignored (and logged). */
 void claw_req_json(struct claw_req *r, int status, const struct claw_buf *body);
+/* Answers a JSON body that has a compressed form: gzip says body is the
+ * gzip member of the JSON (Content-Encoding: gzip); both forms carry Vary:
+ * Accept-Encoding so caches keep them apart. */
+void claw_req_json_coded(struct claw_req *r, int status, const struct claw_buf *body, bool gzip);
 /* Answers with body text of the given content type. */
 void claw_req_text(struct claw_req *r, int status, const char *content_type, const char *body,
 		   size_t len);

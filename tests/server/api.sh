@@ -97,6 +97,26 @@ like "$body" '"runs":[]' "no runs"
 like "$body" '"artifacts":[]' "no artifacts"
 like "$body" '"updatedMs":' "updatedMs"
 
+# Compressed when the client accepts gzip (browsers do), the very same JSON;
+# identity otherwise; both say Vary: Accept-Encoding.  Twice: built, then
+# from the cache.
+for round in built cached; do
+	hdrs=$(curl -s -D - -o "$tmp/list.gz" -H 'Accept-Encoding: br, gzip;q=0.8' "$base$P/issues" |
+		tr -d '\r')
+	like "$hdrs" "Content-Encoding: gzip" "the list, gzip when accepted ($round)"
+	like "$hdrs" "Vary: Accept-Encoding" "with Vary ($round)"
+	is "$(gzip -dc <"$tmp/list.gz" | cmp - "$tmp/.body" && echo same)" same \
+		"unzips to the identity answer ($round)"
+done
+hdrs=$(curl -s -D - -o "$tmp/list.id" -H 'Accept-Encoding: gzip;q=0, deflate' "$base$P/issues" |
+	tr -d '\r')
+case $hdrs in
+*Content-Encoding*) ok 1 "gzip;q=0: not compressed" ;;
+*) ok 0 "gzip;q=0: not compressed" ;;
+esac
+like "$hdrs" "Vary: Accept-Encoding" "and still Vary"
+is "$(cmp "$tmp/list.id" "$tmp/.body" && echo same)" same "the identity answer"
+
 api GET "$P/issues/$id"
 is "$code" 200 "one issue"
 is "$(jget '$.id')" "$id" "its id"
