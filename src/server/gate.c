@@ -21,6 +21,7 @@
 #include "base/mutex.h"
 #include "base/str.h"
 #include "store/db.h"
+#include "trace/reader.h"
 #include "trace/sink_store.h"
 #include "trace/tracer.h"
 
@@ -350,6 +351,7 @@ claw_gates_persist_answer(const char *db_path, const char *project, struct claw_
 	struct claw_trace_store *st = NULL;
 	struct claw_tracer *t = NULL;
 	struct json_object *data = json_object_new_object();
+	struct claw_trace_gate gate = {0};
 	enum claw_err rc;
 
 	json_object_object_add(data, "ref", json_object_new_int64(gate_id));
@@ -365,14 +367,24 @@ claw_gates_persist_answer(const char *db_path, const char *project, struct claw_
 		rc = claw_trace_store_open(db_path, project, bus, &st, err);
 	if (rc == CLAW_OK)
 		rc = claw_trace_store_tracer_new(st, db, run_id, &t, err);
+	/* Beside its question, as the engine writes it (the root if the
+	 * question cannot be read back: the answer must be written anyway). */
 	if (rc == CLAW_OK &&
-	    claw_trace_event_json(t, CLAW_RECORD_ANSWER, CLAW_RECORD_LEVEL_DEFAULT, data) == 0)
+	    (claw_reader_open_gate(db, run_id, &gate, NULL) != CLAW_OK || gate.id != gate_id))
+		gate.parent_id = gate.depth = 0;
+	if (rc == CLAW_OK &&
+	    claw_trace_event_at(
+		    t, gate.parent_id, (int)gate.depth, CLAW_RECORD_ANSWER,
+		    CLAW_RECORD_LEVEL_DEFAULT,
+		    json_object_to_json_string_ext(
+			    data, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) == 0)
 		rc = claw_error_set(err, CLAW_EINTERNAL, "cannot trace the answer");
 	if (rc == CLAW_OK)
 		rc = claw_tracer_flush(t, err);
 	if (rc != CLAW_OK)
 		claw_error_prefix(err, "writing the answer to gate %lld of run %lld",
 				  (long long)gate_id, (long long)run_id);
+	claw_trace_gate_free(&gate);
 	claw_tracer_free(t);
 	claw_trace_store_close(st);
 	claw_db_close(db);

@@ -381,13 +381,14 @@ claw_reader_open_gate(struct claw_db *db, int64_t run_id, struct claw_trace_gate
 	enum claw_err rc;
 
 	memset(out, 0, sizeof *out);
-	rc = claw_db_stmt(db,
-			  "SELECT q.seq, q.span_id, q.ts_ms, q.data FROM trace q"
-			  " WHERE q.run_id = ?1 AND q.type = 'question' AND NOT EXISTS ("
-			  "  SELECT 1 FROM trace a WHERE a.run_id = ?1 AND a.type = 'answer'"
-			  "  AND CAST(json_extract(a.data, '$.ref') AS INTEGER) = q.span_id)"
-			  " ORDER BY q.seq DESC LIMIT 1",
-			  &st, err);
+	rc = claw_db_stmt(
+		db,
+		"SELECT q.seq, q.span_id, q.ts_ms, q.data, q.parent_id, q.depth FROM trace q"
+		" WHERE q.run_id = ?1 AND q.type = 'question' AND NOT EXISTS ("
+		"  SELECT 1 FROM trace a WHERE a.run_id = ?1 AND a.type = 'answer'"
+		"  AND CAST(json_extract(a.data, '$.ref') AS INTEGER) = q.span_id)"
+		" ORDER BY q.seq DESC LIMIT 1",
+		&st, err);
 	if (rc != CLAW_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, run_id);
@@ -405,6 +406,8 @@ claw_reader_open_gate(struct claw_db *db, int64_t run_id, struct claw_trace_gate
 	out->seq = sqlite3_column_int64(st, 0);
 	out->id = sqlite3_column_int64(st, 1);
 	out->ts_ms = sqlite3_column_int64(st, 2);
+	out->parent_id = sqlite3_column_int64(st, 4);
+	out->depth = sqlite3_column_int64(st, 5);
 	out->kind = claw_xstrdup(jstr(d, "kind")[0] != '\0' ? jstr(d, "kind") : "question");
 	out->prompt = claw_xstrdup(jstr(d, "prompt"));
 	out->payload = jtext(d, "payload");

@@ -99,7 +99,8 @@ enum claw_err claw_reader_artifact(struct claw_db *db, int64_t run_id, int64_t n
 /* ----------------------------------------------------------------- gates */
 
 struct claw_trace_gate {
-	int64_t id; /* the question's span id: the gate id */
+	int64_t id;               /* the question's span id: the gate id */
+	int64_t parent_id, depth; /* of the question row: where its answer goes */
 	int64_t seq;
 	int64_t ts_ms;
 	char *kind;    /* question | approve | budget */

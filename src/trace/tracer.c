@@ -241,6 +241,13 @@ claw_trace_exit_all(struct claw_tracer *t)
 int64_t
 claw_trace_event(struct claw_tracer *t, enum claw_record_type type, int level, const char *data)
 {
+	return claw_trace_event_at(t, claw_tracer_current(t), (int)t->nstack, type, level, data);
+}
+
+int64_t
+claw_trace_event_at(struct claw_tracer *t, int64_t parent_id, int depth, enum claw_record_type type,
+		    int level, const char *data)
+{
 	if (claw_record_type_is_span(type) || type == CLAW_RECORD_END ||
 	    (unsigned)type >= CLAW_RECORD_TYPE_COUNT) {
 		report_misuse(t, MISUSE_NOT_EVENT, "event of record type %s, which is not an event",
@@ -250,8 +257,8 @@ claw_trace_event(struct claw_tracer *t, enum claw_record_type type, int level, c
 	struct claw_record rec = {
 		.run_id = t->run_id,
 		.span_id = ++t->last_span,
-		.parent_id = claw_tracer_current(t),
-		.depth = (int)t->nstack,
+		.parent_id = parent_id,
+		.depth = depth,
 		.phase = CLAW_RECORD_EVENT,
 		.type = type,
 		.level = level > 0 ? level : claw_record_type_level(type),

@@ -91,6 +91,12 @@ void claw_trace_exit_all(struct claw_tracer *t);
 int64_t claw_trace_event(struct claw_tracer *t, enum claw_record_type type, int level,
 			 const char *data);
 
+/* claw_trace_event at a given place in the tree: under parent_id at depth,
+ * for a record that belongs beside one another tracer wrote (the server's
+ * answer to a question of a run that is not live). */
+int64_t claw_trace_event_at(struct claw_tracer *t, int64_t parent_id, int depth,
+			    enum claw_record_type type, int level, const char *data);
+
 /* The same with data as a json-c object (borrowed; serialized compactly,
  * NULL → {}).  The object belongs to the calling thread. */
 int64_t claw_trace_enter_json(struct claw_tracer *t, enum claw_record_type type,

@@ -82,6 +82,9 @@ is "$(sql "SELECT COUNT(*) FROM trace WHERE run_id = $rb AND type = 'answer' AND
 	"1" "one answer row (written by the server, consumed by the engine)"
 is "$(sql "SELECT json_extract(data, '$.by') FROM trace WHERE run_id = $rb AND type = 'answer'")" "dora" \
 	"by the user who answered"
+is "$(sql "SELECT a.parent_id || ' ' || a.depth FROM trace a WHERE a.run_id = $rb AND a.type = 'answer'")" \
+	"$(sql "SELECT parent_id || ' ' || depth FROM trace WHERE run_id = $rb AND span_id = $gate")" \
+	"beside its question in the tree (same parent and depth)"
 is "$(sql "SELECT status FROM issues WHERE id = $b")" "done" "B's issue is done"
 ok "$([ "$(mock_count 'Answer to your question: Blue')" -ge 1 ] && echo 0 || echo 1)" \
 	"the answer reached the model"

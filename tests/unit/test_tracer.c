@@ -178,6 +178,13 @@ test_seed_and_json(void)
 	is_int(c->v[1].level, 20, "artifact Info");
 	claw_trace_event_json(t, CLAW_RECORD_NOTE, 0, NULL);
 	is_str(c->v[2].data, "{}", "NULL json is {}");
+	/* An event placed beside another tracer's record. */
+	id = claw_trace_event_at(t, 7, 3, CLAW_RECORD_ANSWER, 0, "{\"ref\":9}");
+	is_int(id, 54, "event_at takes the next id");
+	is_int(c->v[3].parent_id, 7, "under the parent given");
+	is_int(c->v[3].depth, 3, "at the depth given");
+	is_int(claw_tracer_depth(t), 1, "the tracer's own spans are untouched");
+	is_int(claw_trace_event_at(t, 7, 3, CLAW_RECORD_STEP, 0, NULL), 0, "spans are refused");
 	json_object_put(o);
 	claw_tracer_free(t);
 
