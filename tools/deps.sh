@@ -4,6 +4,10 @@
 CLAW_BUILD_DEPS="gcc make autoconf automake pkg-config libsqlite3-dev libcurl4-openssl-dev
 libjson-c-dev libfcgi-dev zlib1g-dev clang-format sqlite3 bubblewrap nginx curl"
 
+# Only for the test suite: cgi-fcgi, to talk FastCGI to claw serve without
+# nginx (tests/server/api.sh).
+CLAW_TEST_DEPS="libfcgi-bin"
+
 # The browser tests (tests/e2e): a private nginx and the system Chromium,
 # driven by playwright-core from npm (which never downloads a browser).
 # Node.js and npm only when not on PATH already: NodeSource's nodejs bundles

@@ -70,7 +70,7 @@ if command -v cgi-fcgi >/dev/null 2>&1; then
 	out=$(env -i REQUEST_METHOD=GET REQUEST_URI=/api/health cgi-fcgi -bind -connect "$sock" </dev/null 2>&1)
 	like "$out" "Content-Length: " "FastCGI: answers carry a Content-Length"
 else
-	ok 0 "direct FastCGI checks skipped: no cgi-fcgi (libfcgi-bin)"
+	skip "direct FastCGI checks: no cgi-fcgi (libfcgi-bin; tools/test installs it)"
 fi
 
 api POST "$P/issues" '{"title":"Add a --version flag","description":"Print the version."}'
