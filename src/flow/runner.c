@@ -444,7 +444,8 @@ repair(struct runner *r, const struct claw_solver *solver, const struct claw_wor
 				      "Your step's goal and rubric may have changed: read them "
 				      "again in the system prompt, then carry out your step.",
 				      failure->reason);
-		rc = claw_engine_tell(&r->ctx, "solver", failure->failed_step, tell, err);
+		rc = claw_engine_tell(&r->ctx, CLAW_RUNNER_SOLVER_KEY, failure->failed_step, tell,
+				      err);
 		if (rc != CLAW_OK)
 			goto out;
 	}
@@ -468,7 +469,7 @@ solve(struct runner *r, struct claw_error *err)
 		struct claw_solver solver = {0};
 		struct claw_workflow *wf = NULL;
 		struct claw_engine_result res = {0};
-		struct claw_engine_params ep = {.flow = ctx, .key = "solver"};
+		struct claw_engine_params ep = {.flow = ctx, .key = CLAW_RUNNER_SOLVER_KEY};
 		char *problems = NULL;
 		bool found = false, repaired = false;
 		int64_t k;

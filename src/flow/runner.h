@@ -48,6 +48,10 @@
 struct claw_bus;         /* src/trace/bus.h */
 struct claw_trace_store; /* src/trace/sink_store.h */
 
+/* The snapshot key (claw_engine_params.key) of the solver workflow's state:
+ * readers of a run's progress (the server's Issue view) look it up. */
+#define CLAW_RUNNER_SOLVER_KEY "solver"
+
 /* Every pointer is borrowed for the duration of claw_runner_run(). */
 struct claw_runner_params {
 	const struct claw_config *config; /* borrowed */

@@ -15,14 +15,11 @@
 
 #include "base/json.h"
 #include "base/mem.h"
+#include "flow/runner.h"
 #include "store/runs.h"
 #include "store/solvers.h"
 #include "store/state.h"
 #include "trace/reader.h"
-
-/* The snapshot key under which the runner keeps the solver workflow's
- * state (src/flow/runner.c: claw_engine_params.key). */
-#define ISSUEVIEW_SOLVER_KEY "solver"
 
 static void
 put_key_string(struct claw_buf *out, const char *key, const char *value)
@@ -86,7 +83,7 @@ progress(struct claw_db *db, const struct claw_run *run, int64_t *done, int64_t 
 	if (rc != CLAW_OK)
 		return rc;
 	*steps = array_length(solver.spec, "steps");
-	rc = claw_snapshot_load(db, run->id, ISSUEVIEW_SOLVER_KEY, &snap, err);
+	rc = claw_snapshot_load(db, run->id, CLAW_RUNNER_SOLVER_KEY, &snap, err);
 	if (rc == CLAW_OK)
 		*done = array_length(snap.done, NULL);
 	else if (rc == CLAW_ENOTFOUND)
