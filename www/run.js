@@ -194,7 +194,8 @@ export class RunView {
 		replace(flags,
 			node.errors ? h('span', { class: 'flag err', title: 'tool errors inside' }, `⚠ ${node.errors}`) : null,
 			node.rejects ? h('span', { class: 'flag rej', title: 'critic rejections inside' }, `✗ ${node.rejects}`) : null,
-			node.type === 'question' && !node.answer ? h('span', { class: 'flag gate' }, 'waiting') : null);
+			node.type === 'question' && !node.answer ? h('span', { class: 'flag gate' }, 'waiting') : null,
+			node.interrupted ? h('span', { class: 'flag int', title: 'its process stopped here; the run resumed after' }, 'interrupted') : null);
 		el.classList.toggle('error', !!node.error);
 		el.classList.toggle('reject', !!node.reject);
 		el.classList.toggle('accept', node.verdict === 'accept');

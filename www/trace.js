@@ -78,6 +78,7 @@ export class TraceModel {
 			const span = this.nodes.get(row.spanId);
 			if (!span) return { node: null, created: false, touched };
 			span.ended = true;
+			span.interrupted = data.interrupted === true; // its process stopped; resumed after
 			span.ms = Number(data.ms) || Math.max(0, ts - span.tsMs);
 			span.endTs = span.tsMs + span.ms;
 			if (span.endTs > this.tMax) this.tMax = span.endTs;

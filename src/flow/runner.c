@@ -601,6 +601,28 @@ task_of(const struct claw_issue *is)
 	return claw_xasprintf("#%lld %s\n\n%s", (long long)is->id, is->title, is->description);
 }
 
+/* A resumed run first closes what the process before it left open (it
+ * died, or stopped to be resumed): each span gets its end, marked
+ * interrupted, lasting until the journal's last row, innermost first.  The
+ * run then enters its workflow and step afresh, so the tree stays whole
+ * and the time spent before the stop counts (a turn's toward the seconds
+ * budget). */
+static enum claw_err
+close_interrupted(struct claw_flow_ctx *ctx, struct claw_error *err)
+{
+	struct claw_record_list open = {0};
+	int64_t last_ms = 0;
+	enum claw_err rc;
+
+	if (claw_tracer_last_span(ctx->tracer) == 0)
+		return CLAW_OK; /* a fresh run */
+	rc = claw_reader_open_spans(ctx->db, claw_tracer_run_id(ctx->tracer), &open, &last_ms, err);
+	for (size_t i = 0; rc == CLAW_OK && i < open.n; i++)
+		claw_trace_close_interrupted(ctx->tracer, &open.v[i], last_ms - open.v[i].ts_ms);
+	claw_record_list_free(&open);
+	return rc;
+}
+
 enum claw_err
 claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *fe,
 		struct claw_error *err)
@@ -697,6 +719,8 @@ claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *
 	}
 	rc = claw_trace_store_tracer_new(p->store != NULL ? p->store : own_store, ctx->db,
 					 p->run_id, &ctx->tracer, err);
+	if (rc == CLAW_OK)
+		rc = close_interrupted(ctx, err);
 	if (rc != CLAW_OK)
 		goto out;
 	if (fe != NULL && fe->add_sinks != NULL)

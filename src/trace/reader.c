@@ -47,14 +47,38 @@ read_record(sqlite3_stmt *st, struct claw_record *rec, struct claw_error *err)
 	return CLAW_OK;
 }
 
+/* Steps st (ROW_COLUMNS, bound) to its end into out (freed first). */
+static enum claw_err
+collect(struct claw_db *db, sqlite3_stmt *st, struct claw_record_list *out, struct claw_error *err)
+{
+	size_t alloc = 0;
+	enum claw_err rc = CLAW_OK;
+	int s;
+
+	claw_record_list_free(out);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == alloc) {
+			alloc = alloc != 0 ? alloc * 2 : 64;
+			out->v = claw_xrealloc(out->v, alloc * sizeof *out->v);
+		}
+		rc = read_record(st, &out->v[out->n], err);
+		if (rc != CLAW_OK)
+			break;
+		out->n++;
+	}
+	if (rc == CLAW_OK && s != SQLITE_DONE)
+		rc = claw_db_fail(db, "read the trace", err);
+	if (rc != CLAW_OK)
+		claw_record_list_free(out);
+	return rc;
+}
+
 enum claw_err
 claw_reader_tail(struct claw_db *db, int64_t run_id, int64_t since, size_t limit,
 		 struct claw_record_list *out, struct claw_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	size_t alloc = 0;
 	enum claw_err rc;
-	int s;
 
 	claw_record_list_free(out);
 	if (limit == 0 || limit > CLAW_READER_TAIL_MAX)
@@ -63,29 +87,13 @@ claw_reader_tail(struct claw_db *db, int64_t run_id, int64_t since, size_t limit
 			  "SELECT " ROW_COLUMNS " FROM trace WHERE run_id = ? AND seq > ?"
 			  " ORDER BY seq LIMIT ?",
 			  &st, err);
-	if (rc != CLAW_OK)
-		goto out;
-	sqlite3_bind_int64(st, 1, run_id);
-	sqlite3_bind_int64(st, 2, since);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == alloc) {
-			alloc = alloc != 0 ? alloc * 2 : 64;
-			out->v = claw_xrealloc(out->v, alloc * sizeof *out->v);
-		}
-		rc = read_record(st, &out->v[out->n], err);
-		if (rc != CLAW_OK)
-			goto out;
-		out->n++;
+	if (rc == CLAW_OK) {
+		sqlite3_bind_int64(st, 1, run_id);
+		sqlite3_bind_int64(st, 2, since);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+		rc = collect(db, st, out, err);
 	}
-	if (s != SQLITE_DONE) {
-		rc = claw_db_fail(db, "read the trace", err);
-		goto out;
-	}
-out:
 	claw_db_finish(st);
-	if (rc != CLAW_OK)
-		claw_record_list_free(out);
 	return rc;
 }
 
@@ -123,6 +131,33 @@ claw_reader_last_span(struct claw_db *db, int64_t run_id, int64_t *out, struct c
 	bool found;
 	return query_i64(db, "SELECT MAX(span_id) FROM trace WHERE run_id = ?", run_id,
 			 "read the last span id", out, &found, err);
+}
+
+enum claw_err
+claw_reader_open_spans(struct claw_db *db, int64_t run_id, struct claw_record_list *out,
+		       int64_t *last_ms, struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum claw_err rc;
+	bool found;
+
+	claw_record_list_free(out);
+	rc = query_i64(db, "SELECT MAX(ts_ms) FROM trace WHERE run_id = ?", run_id,
+		       "read the run's last time", last_ms, &found, err);
+	if (rc == CLAW_OK)
+		rc = claw_db_stmt(
+			db,
+			"SELECT " ROW_COLUMNS " FROM trace e WHERE e.run_id = ?1"
+			" AND e.phase = 'enter' AND NOT EXISTS (SELECT 1 FROM trace x"
+			"  WHERE x.run_id = ?1 AND x.span_id = e.span_id AND x.phase = 'exit')"
+			" ORDER BY e.seq DESC",
+			&st, err);
+	if (rc == CLAW_OK) {
+		sqlite3_bind_int64(st, 1, run_id);
+		rc = collect(db, st, out, err);
+	}
+	claw_db_finish(st);
+	return rc;
 }
 
 enum claw_err

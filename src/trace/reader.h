@@ -37,6 +37,14 @@
 enum claw_err claw_reader_tail(struct claw_db *db, int64_t run_id, int64_t since, size_t limit,
 			       struct claw_record_list *out, struct claw_error *err);
 
+/* The enter rows of run_id's spans that no exit closed, innermost (newest)
+ * first: what a process that died or stopped left open; and in *last_ms
+ * the time of the run's newest row (where its journal stops; 0 when it has
+ * none).  *out as for claw_reader_tail. */
+enum claw_err claw_reader_open_spans(struct claw_db *db, int64_t run_id,
+				     struct claw_record_list *out, int64_t *last_ms,
+				     struct claw_error *err);
+
 /* The highest span id of run_id (0 when it has no rows). */
 enum claw_err claw_reader_last_span(struct claw_db *db, int64_t run_id, int64_t *out,
 				    struct claw_error *err);

@@ -227,6 +227,8 @@ claw_render_summary(const struct claw_record *rec, struct claw_buf *out)
 	case CLAW_RECORD_END:
 		if (jint(d, "ms", &v))
 			put_duration(out, v);
+		if (jbool(d, "interrupted"))
+			(void)claw_buf_puts(out, ", interrupted");
 		break;
 	case CLAW_RECORD_PROMPT: {
 		struct json_object *tools;
@@ -408,13 +410,14 @@ claw_render_record(struct claw_render *r, const struct claw_record *rec, struct 
 		int64_t ms = 0;
 		struct json_object *d = parse_data(rec->data);
 		(void)jint(d, "ms", &ms);
+		bool interrupted = jbool(d, "interrupted");
 		json_object_put(d);
 		tname = claw_record_type_name(closed->type);
 		sgr = type_colour[closed->type];
 		(void)claw_buf_puts(&r->tmp, closed->summary);
 		(void)claw_buf_puts(&r->tmp, claw_buf_len(&r->tmp) > 0 ? " (" : "(");
 		put_duration(&r->tmp, ms);
-		(void)claw_buf_putc(&r->tmp, ')');
+		(void)claw_buf_puts(&r->tmp, interrupted ? ", interrupted)" : ")");
 	} else if (rec->type == CLAW_RECORD_END) {
 		(void)claw_buf_putc(&r->tmp, '(');
 		(void)claw_render_summary(rec, &r->tmp);

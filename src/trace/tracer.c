@@ -217,6 +217,26 @@ close_top(struct claw_tracer *t)
 }
 
 void
+claw_trace_close_interrupted(struct claw_tracer *t, const struct claw_record *enter, int64_t ms)
+{
+	char data[64];
+	(void)snprintf(data, sizeof data, "{\"ms\":%lld,\"interrupted\":true}",
+		       (long long)(ms > 0 ? ms : 0));
+	struct claw_record rec = {
+		.run_id = t->run_id,
+		.span_id = enter->span_id,
+		.parent_id = enter->parent_id,
+		.depth = enter->depth,
+		.phase = CLAW_RECORD_EXIT,
+		.type = CLAW_RECORD_END,
+		.level = enter->level,
+		.ts_ms = claw_clock_now_ms(),
+		.data = data,
+	};
+	(void)emit(t, &rec);
+}
+
+void
 claw_trace_exit(struct claw_tracer *t, int64_t span_id)
 {
 	size_t i = t->nstack;

@@ -82,6 +82,13 @@ int64_t claw_trace_enter(struct claw_tracer *t, enum claw_record_type type, cons
 /* Closes span_id and, first, every span still open inside it.  A span id
  * that is not open is reported once and ignored. */
 void claw_trace_exit(struct claw_tracer *t, int64_t span_id);
+/* Writes the end of a span another process opened and never closed (it
+ * died, or stopped to be resumed): enter is that span's enter row, ms how
+ * long it lasted as far as the journal knows.  The end record is the
+ * usual one with data {"ms":N,"interrupted":true}.  The tracer's own
+ * stack is untouched. */
+void claw_trace_close_interrupted(struct claw_tracer *t, const struct claw_record *enter,
+				  int64_t ms);
 /* Closes every open span (the end of a run). */
 void claw_trace_exit_all(struct claw_tracer *t);
 /* Writes an event of type (not a span type, not end) with data (NULL → {})

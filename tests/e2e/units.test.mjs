@@ -89,15 +89,18 @@ export function unitTests(ctx) {
 			const tool = step.children.find((n) => n.type === 'tool');
 			const open = m.openGate();
 			m.add({ seq: 9, spanId: 9, parentId: 0, depth: 0, phase: 'event', type: 'answer', level: 30, tsMs: 1400, data: { ref: 8, text: 'because' } });
+			// A workflow whose process died, closed by the resumed one.
+			m.add({ seq: 10, spanId: 1, parentId: 0, depth: 0, phase: 'exit', type: 'end', level: 30, tsMs: 1500, data: { ms: 400, interrupted: true } });
 			return {
+				wfEnded: m.nodes.get(1).ended, wfInterrupted: m.nodes.get(1).interrupted, stepInterrupted: step.interrupted,
 				again, rows: m.rows, lastSeq: m.lastSeq, stepMs: step.ms, stepIn: step.usage.in, stepCost: step.usage.cost,
 				errors: step.errors, rejects: step.rejects, toolErr: !!tool.error, kids: step.children.length,
 				open: open && open.spanId, openAfter: m.openGate(), wfIn: m.nodes.get(1).usage.in,
 			};
 		});
 		equal(r.again, 0, 'replayed rows change nothing');
-		equal(r.rows, 9, 'rows filed');
-		equal(r.lastSeq, 9, 'resume cursor');
+		equal(r.rows, 10, 'rows filed');
+		equal(r.lastSeq, 10, 'resume cursor');
 		equal(r.stepMs, 190, 'duration from the end row');
 		equal(r.stepIn, 100, 'tokens summed into the step');
 		equal(r.wfIn, 100, 'tokens summed into the workflow');
@@ -108,5 +111,7 @@ export function unitTests(ctx) {
 		equal(r.kids, 3, 'reply, tool, verdict under the step');
 		equal(r.open, 8, 'open gate');
 		equal(r.openAfter, null, 'answered gate is closed');
+		equal(r.wfEnded && r.wfInterrupted, true, 'an interrupted end closes its span, marked');
+		equal(r.stepInterrupted, false, 'a normal end is not marked');
 	});
 }

@@ -69,6 +69,12 @@ is "$(sql "SELECT COUNT(*) FROM (SELECT span_id FROM trace WHERE phase = 'exit' 
 	"0" "no span is closed twice"
 is "$(sql "SELECT COUNT(*) FROM trace WHERE type = 'workflow' AND phase = 'enter'")" "2" \
 	"the workflow was entered by each process"
+is "$(sql "SELECT COUNT(*) FROM trace e WHERE e.phase = 'enter' AND NOT EXISTS (SELECT 1 FROM trace x WHERE x.phase = 'exit' AND x.span_id = e.span_id)")" \
+	"0" "every span is closed, those the killed process left open too"
+is "$(sql "SELECT group_concat(e.type, ' ') FROM trace x JOIN trace e ON e.span_id = x.span_id AND e.phase = 'enter' WHERE x.phase = 'exit' AND json_extract(x.data, '$.interrupted') ORDER BY x.seq")" \
+	"turn ai step workflow" "the killed process's spans end marked interrupted, innermost first"
+is "$(sql "SELECT MAX(seq) < (SELECT seq FROM trace WHERE type = 'note' AND json_extract(data, '$.action') = 'resume') FROM trace WHERE json_extract(data, '$.interrupted')")" \
+	"1" "written by the resumed process before its resume note"
 run log 1
 is "$rc" 0 "claw log renders the run"
 

@@ -53,6 +53,8 @@ test_summaries(void)
 	is_str(summary(CLAW_RECORD_END, "{\"ms\":340}"), "340ms", "end: ms");
 	is_str(summary(CLAW_RECORD_END, "{\"ms\":2345}"), "2.3s", "end: seconds");
 	is_str(summary(CLAW_RECORD_END, "{\"ms\":125000}"), "2m05s", "end: minutes");
+	is_str(summary(CLAW_RECORD_END, "{\"ms\":340,\"interrupted\":true}"), "340ms, interrupted",
+	       "end: interrupted");
 	is_str(summary(CLAW_RECORD_PROMPT,
 		       "{\"text\":\"Fix the\\n  bug\",\"tools\":[\"a\",\"b\"]}"),
 	       "Fix the bug (2 tools)", "prompt: flattened text and tool count");
