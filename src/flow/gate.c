@@ -3,6 +3,7 @@
  */
 #include "flow/gate.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,8 +268,19 @@ budget_unit(enum claw_budget_kind k)
 	case CLAW_BUDGET_SECONDS:
 		return "seconds";
 	default:
-		return "micro-USD";
+		return "dollars";
 	}
+}
+
+/* An amount of kind k for people: "360", or "$0.60" for micro-USD (four
+ * decimals under a cent). */
+static void
+budget_amount(enum claw_budget_kind k, int64_t v, char *buf, size_t size)
+{
+	if (k == CLAW_BUDGET_USD)
+		(void)snprintf(buf, size, v < 10000 ? "$%.4f" : "$%.2f", (double)v / 1e6);
+	else
+		(void)snprintf(buf, size, "%lld", (long long)v);
 }
 
 enum claw_err
@@ -289,10 +301,14 @@ claw_flow_budget_gate(struct claw_flow_ctx *ctx, struct claw_error *err)
 					    claw_budget_kind_name(k), round);
 			break;
 		}
-		prompt = claw_xasprintf("The run has used its %s budget: %lld of %lld %s. "
+		char spent_s[32], limit_s[32];
+		budget_amount(k, spent, spent_s, sizeof spent_s);
+		budget_amount(k, limit, limit_s, sizeof limit_s);
+		prompt = claw_xasprintf("The run has used its %s budget: %s of %s%s%s. "
 					"Grant more, or stop the run?",
-					claw_budget_kind_name(k), (long long)spent,
-					(long long)limit, budget_unit(k));
+					claw_budget_kind_name(k), spent_s, limit_s,
+					k == CLAW_BUDGET_USD ? "" : " ",
+					k == CLAW_BUDGET_USD ? "" : budget_unit(k));
 		payload = claw_xasprintf("{\"kind\":\"%s\",\"spent\":%lld,\"limit\":%lld}",
 					 claw_budget_kind_name(k), (long long)spent,
 					 (long long)limit);
@@ -303,16 +319,16 @@ claw_flow_budget_gate(struct claw_flow_ctx *ctx, struct claw_error *err)
 			break;
 		if (strcmp(a.decision, "grant") == 0) {
 			claw_budget_grant(&ctx->budget, k, a.amount);
+			budget_amount(k, claw_budget_limit(&ctx->budget, k), limit_s,
+				      sizeof limit_s);
 			claw_flow_note(ctx, CLAW_RECORD_NOTICE, "budget",
-				       "%s granted more %s: the limit is now %lld",
-				       a.by[0] != '\0' ? a.by : "someone", budget_unit(k),
-				       (long long)claw_budget_limit(&ctx->budget, k));
+				       "%s granted more %s: the limit is now %s",
+				       a.by[0] != '\0' ? a.by : "someone", budget_unit(k), limit_s);
 			claw_gate_answer_free(&a);
 			continue;
 		}
-		rc = claw_flow_halt(ctx, CLAW_HALT_BUDGET,
-				    "the %s budget is exhausted (%lld of %lld)",
-				    claw_budget_kind_name(k), (long long)spent, (long long)limit);
+		rc = claw_flow_halt(ctx, CLAW_HALT_BUDGET, "the %s budget is exhausted (%s of %s)",
+				    claw_budget_kind_name(k), spent_s, limit_s);
 		claw_gate_answer_free(&a);
 		break;
 	}
