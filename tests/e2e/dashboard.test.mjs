@@ -7,7 +7,9 @@
 // the gate panel, answer the run's question, reload mid-run and survive an
 // nginx restart without duplicate rows, and see the run finish with its
 // artifacts and cost.  Issue B parks at a budget gate, is granted more from
-// the page, then stopped and closed with the confirmations.  Screenshots of
+// the page, then stopped and closed with the confirmations.  A second
+// project is switched to with the picker, and an issue deleted from its db
+// by another process leaves its board.  Screenshots of
 // the board, the run view and each gate kind go to the shots directory.
 
 import { spawnSync } from 'node:child_process';
@@ -320,6 +322,33 @@ export function dashboardTests(ctx) {
 		await s.B.waitForSelector(`.card[data-id="${s.Q}"] .card-gate.g-question`);
 		await shot(s.B, 'board-live');
 	}, { skip: why, timeout: 45000 });
+
+	test('dashboard: a second project in the picker; an issue deleted elsewhere leaves its board', async () => {
+		const dir = path.join(h.dir, 'second');
+		fs.mkdirSync(dir, { recursive: true });
+		const reg = await api('POST', '/api/projects', { path: dir, description: 'The other one' });
+		equal(reg.status, 201, 'register a second project');
+		const key2 = reg.body.key;
+		const P2 = `/api/projects/${key2}`;
+		const keep = (await api('POST', `${P2}/issues`, { title: 'Stays on the board' })).body.id;
+		const gone = (await api('POST', `${P2}/issues`, { title: 'Deleted by another process' })).body.id;
+		// The picker lists projects when the page loads.
+		await s.B.reload();
+		await s.B.waitForSelector(`#project-picker option[value="${key2}"]`, { state: 'attached' });
+		await s.B.selectOption('#project-picker', key2);
+		await s.B.waitForSelector(`.card[data-id="${gone}"]`);
+		equal(await s.B.textContent('.project-title h1'), 'second', 'the picker switched boards');
+		equal(decodeURIComponent(new URL(s.B.url()).hash.split('/')[1]), key2, 'and the URL');
+		// As `sqlite3` or another tool would: the board's rescan notices.
+		const db = path.join(h.home, 'projects', `${key2}.db`);
+		const r = spawnSync('sqlite3', [db, `DELETE FROM issues WHERE id = ${gone}`], { encoding: 'utf8' });
+		equal(r.status, 0, `deleted from the db ${r.stderr}`);
+		await s.B.waitForSelector(`.card[data-id="${gone}"]`, { state: 'detached', timeout: 8000 });
+		assert(await s.B.$(`.card[data-id="${keep}"]`), 'the other card stays');
+		await s.B.selectOption('#project-picker', s.key);
+		await s.B.waitForSelector(`.card[data-id="${s.A}"]`);
+		equal(await s.B.textContent('.project-title h1'), 'greeter', 'and back to the first project');
+	}, { skip: why, timeout: 30000 });
 
 	test('dashboard: keyboard only, phone width, dark scheme', async () => {
 		// Keyboard: from the board, Tab reaches a card and Enter opens it; Esc goes back.
