@@ -193,47 +193,41 @@ claw_trace_enter(struct claw_tracer *t, enum claw_record_type type, const char *
 	return s->id;
 }
 
-/* Pops the innermost span and writes its end record. */
+/* Writes the end record of span id (under parent, at depth, at level)
+ * that lasted ms; interrupted marks one another process left open. */
 static void
-close_top(struct claw_tracer *t)
+emit_end(struct claw_tracer *t, int64_t id, int64_t parent, int depth, int level, int64_t ms,
+	 bool interrupted)
 {
-	char data[48];
-	struct span s = t->stack[--t->nstack];
-	int64_t ms = claw_clock_mono_ms() - s.mono_ms;
-
-	(void)snprintf(data, sizeof data, "{\"ms\":%lld}", (long long)(ms > 0 ? ms : 0));
+	char data[64];
+	(void)snprintf(data, sizeof data, "{\"ms\":%lld%s}", (long long)(ms > 0 ? ms : 0),
+		       interrupted ? ",\"interrupted\":true" : "");
 	struct claw_record rec = {
 		.run_id = t->run_id,
-		.span_id = s.id,
-		.parent_id = s.parent,
-		.depth = s.depth,
+		.span_id = id,
+		.parent_id = parent,
+		.depth = depth,
 		.phase = CLAW_RECORD_EXIT,
 		.type = CLAW_RECORD_END,
-		.level = s.level,
+		.level = level,
 		.ts_ms = claw_clock_now_ms(),
 		.data = data,
 	};
 	(void)emit(t, &rec);
 }
 
+/* Pops the innermost span and writes its end record. */
+static void
+close_top(struct claw_tracer *t)
+{
+	struct span s = t->stack[--t->nstack];
+	emit_end(t, s.id, s.parent, s.depth, s.level, claw_clock_mono_ms() - s.mono_ms, false);
+}
+
 void
 claw_trace_close_interrupted(struct claw_tracer *t, const struct claw_record *enter, int64_t ms)
 {
-	char data[64];
-	(void)snprintf(data, sizeof data, "{\"ms\":%lld,\"interrupted\":true}",
-		       (long long)(ms > 0 ? ms : 0));
-	struct claw_record rec = {
-		.run_id = t->run_id,
-		.span_id = enter->span_id,
-		.parent_id = enter->parent_id,
-		.depth = enter->depth,
-		.phase = CLAW_RECORD_EXIT,
-		.type = CLAW_RECORD_END,
-		.level = enter->level,
-		.ts_ms = claw_clock_now_ms(),
-		.data = data,
-	};
-	(void)emit(t, &rec);
+	emit_end(t, enter->span_id, enter->parent_id, enter->depth, enter->level, ms, true);
 }
 
 void

@@ -309,37 +309,59 @@ count_ids(const struct claw_buf *raw)
 	return ids;
 }
 
+/* A live run with one stream on a socketpair: the hub writes sv[0], the
+ * test reads sv[1] into raw. */
+struct live {
+	int64_t run;
+	struct claw_tracer *t;
+	int sv[2];
+	struct claw_buf raw;
+};
+
+static void
+live_open(struct claw_hub *h, struct live *l)
+{
+	l->run = new_run();
+	l->t = NULL;
+	claw_buf_init(&l->raw, 1024 * 1024);
+	(void)claw_trace_store_tracer_new(store, db, l->run, &l->t, NULL);
+	(void)socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, l->sv);
+	claw_hub_add_run(h, l->sv[0], 7, proj.key, l->run, 0);
+	claw_clock_sleep_ms(100);
+	read_quiet(l->sv[1], &l->raw, 50);
+}
+
+static void
+live_close(struct live *l)
+{
+	end_run(l->run);
+	claw_tracer_free(l->t);
+	(void)close(l->sv[1]);
+	claw_buf_free(&l->raw);
+}
+
 /* A reader that keeps up costs the hub no wake-ups: EPOLLOUT is watched
  * only while output waits, so the reads that free socket space (one per
  * event here) do not wake the hub. */
 static void
 test_quiet_reader(struct claw_hub *h)
 {
-	int64_t run = new_run();
-	struct claw_tracer *t = NULL;
 	struct claw_hub_stats before, after;
-	struct claw_buf raw = CLAW_BUF_INIT(1024 * 1024);
-	int sv[2];
+	struct live l;
 
-	(void)claw_trace_store_tracer_new(store, db, run, &t, NULL);
-	(void)socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
-	claw_hub_add_run(h, sv[0], 7, proj.key, run, 0);
-	claw_clock_sleep_ms(100);
+	live_open(h, &l);
 	claw_hub_get_stats(h, &before);
 	for (int i = 0; i < 100; i++) { /* one row, then read what came */
-		write_rows(t, 1, 10);
-		read_quiet(sv[1], &raw, 20);
+		write_rows(l.t, 1, 10);
+		read_quiet(l.sv[1], &l.raw, 20);
 	}
 	claw_clock_sleep_ms(100);
 	claw_hub_get_stats(h, &after);
-	ok(count_ids(&raw) == 100, "the reader got the 100 rows as they came (%d)",
-	   count_ids(&raw));
+	ok(count_ids(&l.raw) == 100, "the reader got the 100 rows as they came (%d)",
+	   count_ids(&l.raw));
 	ok(after.wakes - before.wakes <= 2, "and its reads woke the hub %lld times (at most 2)",
 	   (long long)(after.wakes - before.wakes));
-	end_run(run);
-	claw_tracer_free(t);
-	(void)close(sv[1]);
-	claw_buf_free(&raw);
+	live_close(&l);
 }
 
 /* A burst of rows (one commit: the test holds the db's write lock while
@@ -347,34 +369,24 @@ test_quiet_reader(struct claw_hub *h)
 static void
 test_burst(struct claw_hub *h)
 {
-	int64_t run = new_run();
-	struct claw_tracer *t = NULL;
 	struct claw_hub_stats before, after;
-	struct claw_buf raw = CLAW_BUF_INIT(1024 * 1024);
-	int sv[2];
+	struct live l;
 
-	(void)claw_trace_store_tracer_new(store, db, run, &t, NULL);
-	(void)socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
-	claw_hub_add_run(h, sv[0], 7, proj.key, run, 0);
-	claw_clock_sleep_ms(100);
-	read_quiet(sv[1], &raw, 50);
+	live_open(h, &l);
 	claw_hub_get_stats(h, &before);
 	(void)claw_db_exec(db, "BEGIN IMMEDIATE", NULL);
 	for (int i = 0; i < 50; i++)
-		(void)claw_trace_event(t, CLAW_RECORD_NOTE, CLAW_RECORD_LEVEL_DEFAULT,
+		(void)claw_trace_event(l.t, CLAW_RECORD_NOTE, CLAW_RECORD_LEVEL_DEFAULT,
 				       "{\"action\":\"t\",\"message\":\"burst\"}");
 	claw_clock_sleep_ms(50); /* the sink waits on the lock with the rows queued */
 	(void)claw_db_exec(db, "COMMIT", NULL);
-	(void)claw_tracer_flush(t, NULL);
-	read_quiet(sv[1], &raw, 200);
+	(void)claw_tracer_flush(l.t, NULL);
+	read_quiet(l.sv[1], &l.raw, 200);
 	claw_hub_get_stats(h, &after);
-	ok(count_ids(&raw) == 50, "the reader got the burst of 50 rows (%d)", count_ids(&raw));
+	ok(count_ids(&l.raw) == 50, "the reader got the burst of 50 rows (%d)", count_ids(&l.raw));
 	ok(after.writes - before.writes <= 3, "in %lld writes (at most 3)",
 	   (long long)(after.writes - before.writes));
-	end_run(run);
-	claw_tracer_free(t);
-	(void)close(sv[1]);
-	claw_buf_free(&raw);
+	live_close(&l);
 }
 
 static void
