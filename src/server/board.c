@@ -542,8 +542,9 @@ claw_board_list(struct claw_board *b, struct claw_db *db, const char *project, b
 	}
 	if (rc == CLAW_OK && gzip) {
 		claw_buf_truncate(out, start);
-		(void)claw_buf_append(out, claw_buf_str(&gz), claw_buf_len(&gz));
-		rc = claw_buf_error(out);
+		if (claw_buf_append(out, claw_buf_str(&gz), claw_buf_len(&gz)) != CLAW_OK)
+			rc = claw_error_set(err, CLAW_ETOOBIG, "the issue list of %s is too big",
+					    project);
 	}
 	claw_buf_free(&gz);
 	claw_issue_list_free(list, n);
