@@ -35,6 +35,30 @@ claw_llm_json_cstr(struct claw_buf *b, const char *s)
 	return claw_json_buf_append_string(b, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
 }
 
+void
+claw_llm_put_tools(struct claw_buf *out, const struct claw_llm_request *req, const char *open,
+		   const char *schema_key, const char *close)
+{
+	if (req->n_tools == 0)
+		return;
+	claw_buf_puts(out, ",\"tools\":[");
+	for (size_t i = 0; i < req->n_tools; i++) {
+		const struct claw_llm_tool *t = &req->tools[i];
+		if (i > 0)
+			claw_buf_putc(out, ',');
+		claw_buf_puts(out, open);
+		claw_llm_json_cstr(out, t->name);
+		claw_buf_puts(out, ",\"description\":");
+		claw_llm_json_cstr(out, t->description);
+		(void)claw_buf_printf(out, ",\"%s\":", schema_key);
+		claw_buf_puts(out, t->schema_json != NULL
+					   ? t->schema_json
+					   : "{\"type\":\"object\",\"properties\":{}}");
+		claw_buf_puts(out, close);
+	}
+	claw_buf_putc(out, ']');
+}
+
 const char *
 claw_llm_json_get_str(struct json_object *obj, const char *key)
 {

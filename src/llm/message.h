@@ -218,6 +218,12 @@ const char *claw_llm_stop_name(enum claw_llm_stop s);
 /* claw_json_buf_append_string() (base/json.h) of a NUL-terminated string;
  * NULL writes "".  Returns b's sticky error. */
 enum claw_err claw_llm_json_cstr(struct claw_buf *b, const char *s);
+/* Appends `,"tools":[...]` for req's tools (nothing when it has none): each
+ * tool is open, its JSON name, `,"description":` and its description,
+ * `,"<schema_key>":` and its schema (an empty object schema when it has
+ * none), then close.  The wire formats differ only in that wrapping. */
+void claw_llm_put_tools(struct claw_buf *out, const struct claw_llm_request *req, const char *open,
+			const char *schema_key, const char *close);
 /* Lenient readers for provider replies (a wrong type is "absent", not an
  * error: providers add and drop fields freely). */
 /* obj[key] when it is a string, else NULL.  Borrowed from obj. */

@@ -157,24 +157,8 @@ claw_openai_build(const struct claw_llm_request *req, struct claw_buf *out, stru
 	for (size_t i = 0; i < claw_llm_conv_len(c); i++)
 		put_message(out, claw_llm_conv_at(c, i), &first);
 	claw_buf_putc(out, ']');
-	if (req->n_tools > 0) {
-		claw_buf_puts(out, ",\"tools\":[");
-		for (size_t i = 0; i < req->n_tools; i++) {
-			const struct claw_llm_tool *t = &req->tools[i];
-			if (i > 0)
-				claw_buf_putc(out, ',');
-			claw_buf_puts(out, "{\"type\":\"function\",\"function\":{\"name\":");
-			claw_llm_json_cstr(out, t->name);
-			claw_buf_puts(out, ",\"description\":");
-			claw_llm_json_cstr(out, t->description);
-			claw_buf_puts(out, ",\"parameters\":");
-			claw_buf_puts(out, t->schema_json != NULL
-						   ? t->schema_json
-						   : "{\"type\":\"object\",\"properties\":{}}");
-			claw_buf_puts(out, "}}");
-		}
-		claw_buf_putc(out, ']');
-	}
+	claw_llm_put_tools(out, req, "{\"type\":\"function\",\"function\":{\"name\":", "parameters",
+			   "}}");
 	claw_buf_putc(out, '}');
 	if (claw_buf_error(out) != CLAW_OK)
 		return claw_error_set(err, claw_buf_error(out),
