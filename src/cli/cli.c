@@ -146,16 +146,78 @@ struct command {
 	const char *word2; /* second word required after word ("new"), or NULL */
 	const char *name;  /* name in messages */
 	int (*fn)(struct claw_cli *cli, int argc, char **argv);
+	const char *help; /* `claw COMMAND --help` */
 };
 
+static const char help_init[] =
+	"usage: claw -c [DIR] [-d TEXT]   (alias: claw init)\n"
+	"\n"
+	"Registers DIR (default: the current directory) as a project: its state db\n"
+	"goes to $CLAW_HOME/projects/<key>.db.  A folder already registered, or one\n"
+	"inside $CLAW_HOME, is refused.\n"
+	"\n"
+	"  -d, --description TEXT   what the project is\n";
+
+static const char help_issue[] =
+	"usage: claw -i TITLE [-d TEXT]   (alias: claw issue new)\n"
+	"\n"
+	"Opens an issue in the project found from -C DIR, $CLAW_PROJECT or the\n"
+	"current directory.\n"
+	"\n"
+	"  -d, --description TEXT   the issue's text (Markdown)\n";
+
+static const char help_issues[] =
+	"usage: claw issues\n"
+	"\n"
+	"Lists the project's issues: id, status, title, latest run and its cost.\n";
+
+static const char help_serve[] =
+	"usage: claw serve [--listen unix:PATH|HOST:PORT] [--threads N] [--max-runs N]\n"
+	"                  [--group NAME] [--allow-remote]\n"
+	"\n"
+	"The FastCGI server behind nginx: the REST API, the live streams and the\n"
+	"runs.  Stops on SIGTERM or SIGINT; runs still working resume at the next\n"
+	"start.\n"
+	"\n"
+	"  --listen unix:PATH       a unix socket (mode 0660); default\n"
+	"                           unix:$CLAW_HOME/claw.sock\n"
+	"  --listen HOST:PORT       TCP; loopback only unless --allow-remote\n"
+	"  --threads N              request workers (default 16)\n"
+	"  --max-runs N             runs executing at once (default $CLAW_MAX_RUNS, 4);\n"
+	"                           further starts queue\n"
+	"  --group NAME             give the unix socket to this group (nginx's)\n"
+	"  --allow-remote           let a TCP listener bind a non-loopback address\n";
+
+static const char help_log[] =
+	"usage: claw log [RUN] [-q|-v]\n"
+	"\n"
+	"Lists recent runs, newest first, then renders RUN's trace tree (default:\n"
+	"the run that last wrote a trace row).  -q: milestones only; -v: everything.\n";
+
+static const char help_tool[] =
+	"usage: claw tool NAME JSON\n"
+	"\n"
+	"Runs one tool against the project exactly as a run would (sandbox, limits,\n"
+	"secrets, redaction) and prints its result; exit 1 on an error result.\n"
+	"Example: claw tool bash '{\"command\": \"ls /run\"}'\n";
+
+static const char help_run[] =
+	"usage: claw run ID [--yes]\n"
+	"\n"
+	"Generates (or reuses) and runs the solver of issue ID in the foreground;\n"
+	"the live trace goes to stderr, gates are asked on the terminal.  Resumes an\n"
+	"interrupted run of that issue.\n"
+	"\n"
+	"  --yes                    approve the generated solver without asking\n";
+
 static const struct command commands[] = {
-	{"-c", "init", NULL, "init", claw_cmd_init},
-	{"-i", "issue", "new", "issue", claw_cmd_issue_new},
-	{NULL, "issues", NULL, "issues", claw_cmd_issues},
-	{NULL, "serve", NULL, "serve", claw_cmd_serve},
-	{NULL, "log", NULL, "log", claw_cmd_log},
-	{NULL, "tool", NULL, "tool", claw_cmd_tool},
-	{NULL, "run", NULL, "run", claw_cmd_run},
+	{"-c", "init", NULL, "init", claw_cmd_init, help_init},
+	{"-i", "issue", "new", "issue", claw_cmd_issue_new, help_issue},
+	{NULL, "issues", NULL, "issues", claw_cmd_issues, help_issues},
+	{NULL, "serve", NULL, "serve", claw_cmd_serve, help_serve},
+	{NULL, "log", NULL, "log", claw_cmd_log, help_log},
+	{NULL, "tool", NULL, "tool", claw_cmd_tool, help_tool},
+	{NULL, "run", NULL, "run", claw_cmd_run, help_run},
 };
 
 /* Finds the command at args[0]; sets *skip to the words it used minus one
@@ -225,12 +287,14 @@ claw_cli_main(int argc, char **argv)
 		(void)fprintf(cli.out, "claw %s\n", PACKAGE_VERSION);
 		goto out;
 	}
+	if (nrest > 0)
+		cmd = find_command(nrest, rest, &skip);
 	if (help || nrest == 0) {
-		(void)fputs(usage_text, help ? cli.out : cli.err);
+		/* `claw serve --help`: the command's own; else the overview. */
+		(void)fputs(help && cmd != NULL ? cmd->help : usage_text, help ? cli.out : cli.err);
 		status = help ? CLAW_EXIT_OK : CLAW_EXIT_USAGE;
 		goto out;
 	}
-	cmd = find_command(nrest, rest, &skip);
 	if (cmd == NULL) {
 		status = claw_cli_usage(&cli, "unknown command '%s'", rest[0]);
 		goto out;

@@ -746,6 +746,8 @@ claw_runs_shutdown(struct claw_runs *r, int64_t deadline_ms)
 	struct job *drop = NULL;
 	int left;
 
+	if (r == NULL) /* a server that failed before its runs were made */
+		return 0;
 	claw_mutex_lock(&r->mu);
 	r->shutting_down = true;
 	for (struct job **pp = &r->all; *pp != NULL;) {

@@ -127,7 +127,8 @@ void claw_runs_get_stats(struct claw_runs *r, struct claw_runs_stats *out);
 /* Stops everything for shutdown (see the header comment) and waits until
  * deadline_ms (monotonic) for run threads to end; threads still running
  * then are left (their runs stay resumable) and claw_runs_free leaks their
- * state rather than freeing it under them.  Returns the number left. */
+ * state rather than freeing it under them.  Returns the number left (0 for
+ * NULL). */
 int claw_runs_shutdown(struct claw_runs *r, int64_t deadline_ms);
 
 #endif
