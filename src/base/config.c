@@ -38,6 +38,9 @@ enum key_id {
 	K_TURN_SECONDS,
 	K_MAX_RUNS,
 	K_TOOL_TIMEOUT_MS,
+	K_TOOL_MEMORY_MB,
+	K_STEP_TURNS,
+	K_STOP_GRACE_S,
 	K_SANDBOX,
 	K_SANDBOX_NET,
 	K_AUTO_APPROVE,
@@ -69,6 +72,9 @@ static const char *const key_names[] = {
 	[K_TURN_SECONDS] = "CLAW_TURN_SECONDS",
 	[K_MAX_RUNS] = "CLAW_MAX_RUNS",
 	[K_TOOL_TIMEOUT_MS] = "CLAW_TOOL_TIMEOUT_MS",
+	[K_TOOL_MEMORY_MB] = "CLAW_TOOL_MEMORY_MB",
+	[K_STEP_TURNS] = "CLAW_STEP_TURNS",
+	[K_STOP_GRACE_S] = "CLAW_STOP_GRACE_S",
 	[K_SANDBOX] = "CLAW_SANDBOX",
 	[K_SANDBOX_NET] = "CLAW_SANDBOX_NET",
 	[K_AUTO_APPROVE] = "CLAW_AUTO_APPROVE",
@@ -408,6 +414,8 @@ apply(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 
 	cfg->max_runs = CLAW_CONFIG_MAX_RUNS_DEFAULT;
 	cfg->tool_timeout_ms = CLAW_CONFIG_TOOL_TIMEOUT_MS_DEFAULT;
+	cfg->step_turns = CLAW_CONFIG_STEP_TURNS_DEFAULT;
+	cfg->stop_grace_s = CLAW_CONFIG_STOP_GRACE_S_DEFAULT;
 	if ((rc = set_int(ld, K_BUDGET_TOKENS, 0, INT64_MAX, &cfg->budget_tokens, err)) !=
 		    CLAW_OK ||
 	    (rc = set_int(ld, K_BUDGET_SECONDS, 0, INT64_MAX, &cfg->budget_seconds, err)) !=
@@ -419,6 +427,12 @@ apply(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 		    CLAW_OK ||
 	    (rc = set_int(ld, K_TOOL_TIMEOUT_MS, 1, CLAW_CONFIG_TOOL_TIMEOUT_MS_MAX,
 			  &cfg->tool_timeout_ms, err)) != CLAW_OK ||
+	    (rc = set_int(ld, K_TOOL_MEMORY_MB, 1, CLAW_CONFIG_TOOL_MEMORY_MB_MAX,
+			  &cfg->tool_memory_mb, err)) != CLAW_OK ||
+	    (rc = set_int(ld, K_STEP_TURNS, 1, CLAW_CONFIG_STEP_TURNS_MAX, &cfg->step_turns,
+			  err)) != CLAW_OK ||
+	    (rc = set_int(ld, K_STOP_GRACE_S, 0, CLAW_CONFIG_STOP_GRACE_S_MAX, &cfg->stop_grace_s,
+			  err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_SANDBOX_NET, &cfg->sandbox_net, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_AUTO_APPROVE, &cfg->auto_approve, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_DEMO, &cfg->demo, err)) != CLAW_OK ||

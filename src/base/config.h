@@ -38,6 +38,11 @@
 #define CLAW_CONFIG_MAX_RUNS_MAX 1024 /* each is a thread and a db connection */
 #define CLAW_CONFIG_TOOL_TIMEOUT_MS_DEFAULT 300000
 #define CLAW_CONFIG_TOOL_TIMEOUT_MS_MAX 86400000 /* one day */
+#define CLAW_CONFIG_TOOL_MEMORY_MB_MAX (1 << 24) /* 16 TiB */
+#define CLAW_CONFIG_STEP_TURNS_DEFAULT 200
+#define CLAW_CONFIG_STEP_TURNS_MAX 100000
+#define CLAW_CONFIG_STOP_GRACE_S_DEFAULT 30
+#define CLAW_CONFIG_STOP_GRACE_S_MAX 3600
 
 /* CLAW_AGENT: which wire protocol the model backend speaks. */
 enum claw_agent_kind {
@@ -85,6 +90,12 @@ struct claw_config {
 	int64_t turn_seconds;              /* per exchange; 0 = unlimited */
 	int64_t max_runs;                  /* runs executing at once in claw serve */
 	int64_t tool_timeout_ms;           /* a tool call is killed after this */
+	int64_t tool_memory_mb;            /* CLAW_TOOL_MEMORY_MB: memory of one sandboxed
+					    * command and its children; 0 = unset (the
+					    * sandbox's default, sandbox.h) */
+	int64_t step_turns;                /* CLAW_STEP_TURNS: turns per exchange */
+	int64_t stop_grace_s;              /* CLAW_STOP_GRACE_S: how long a stop waits for
+					    * a model reply in flight (0: none) */
 	enum claw_sandbox_mode sandbox;
 	bool sandbox_net;   /* sandboxed commands may reach the network */
 	bool auto_approve;  /* skip the human approval of generated solvers */

@@ -176,3 +176,62 @@ claw_str_utf8_valid(const char *s, size_t n)
 	}
 	return true;
 }
+
+/* The byte at s[0..n) as it passes claw_str_visible: its length when it
+ * passes unchanged, 0 when it must be escaped or replaced. */
+static size_t
+visible_seq(const char *s, size_t n, enum claw_str_visible_mode mode)
+{
+	unsigned char c = (unsigned char)s[0];
+	if (c == 0x7F)
+		return 0;
+	if (c < 0x20)
+		return mode == CLAW_STR_VISIBLE_TEXT && (c == '\n' || c == '\r' || c == '\t');
+	return claw_str_utf8_seq(s, n);
+}
+
+bool
+claw_str_needs_visible(const char *s, size_t n, enum claw_str_visible_mode mode)
+{
+	for (size_t i = 0; i < n;) {
+		size_t len = visible_seq(s + i, n - i, mode);
+		if (len == 0)
+			return true;
+		i += len;
+	}
+	return false;
+}
+
+enum claw_err
+claw_str_visible(struct claw_buf *out, const char *s, size_t n, enum claw_str_visible_mode mode)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, run = 0; /* s[run..i) passes unchanged */
+
+	while (i < n) {
+		size_t len = visible_seq(s + i, n - i, mode);
+		if (len != 0) {
+			i += len;
+			continue;
+		}
+		(void)claw_buf_append(out, s + run, i - run);
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7F) {
+			char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+			(void)claw_buf_append(out, esc, sizeof esc);
+		} else {
+			(void)claw_buf_append(out, "\xef\xbf\xbd", 3); /* U+FFFD */
+		}
+		run = ++i;
+	}
+	return claw_buf_append(out, s + run, n - run);
+}
+
+bool
+claw_str_path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (strcmp(dir, "/") == 0)
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 
 /* A value type: use on the stack.  p may be NULL only when n is 0. */
@@ -55,5 +56,28 @@ bool claw_str_utf8_valid(const char *s, size_t n);
  * surrogate, past U+10FFFF).  The one decoder behind claw_str_utf8_valid
  * and the JSON scanner and escaper. */
 size_t claw_str_utf8_seq(const char *s, size_t n);
+
+/* How claw_str_visible treats line breaks and tabs. */
+enum claw_str_visible_mode {
+	CLAW_STR_VISIBLE_TEXT, /* keeps \n, \r and \t: command output, files */
+	CLAW_STR_VISIBLE_NAME, /* escapes them too: one file name on one line */
+};
+
+/* Appends s[0..n) to out as text anyone can see and any JSON can carry:
+ * every byte that means something is kept.  Control bytes (below 0x20 but
+ * for those the mode keeps, and 0x7F) become the visible escape "\xHH", NUL
+ * included; each byte that does not start a valid UTF-8 sequence becomes
+ * U+FFFD.  Valid UTF-8 passes unchanged, so the function is idempotent.
+ * Returns out's sticky status (CLAW_ETOOBIG past its cap). */
+enum claw_err claw_str_visible(struct claw_buf *out, const char *s, size_t n,
+			       enum claw_str_visible_mode mode);
+/* True when s[0..n) needs claw_str_visible (a control byte or invalid
+ * UTF-8), false when it would pass unchanged. */
+bool claw_str_needs_visible(const char *s, size_t n, enum claw_str_visible_mode mode);
+
+/* True when path is dir or below it: both absolute and normalised (real
+ * paths), compared component by component ("/a/bc" is not within "/a/b");
+ * everything is within "/". */
+bool claw_str_path_within(const char *path, const char *dir);
 
 #endif

@@ -22,6 +22,7 @@
 #include "server/gate.h"
 #include "server/request.h"
 #include "server/sse.h"
+#include "tool/sandbox.h"
 #include "trace/bus.h"
 
 static const int status_codes[CLAW_SERVER_STATUS_CODES] = {200, 201, 202, 400, 404, 405,
@@ -66,6 +67,23 @@ make_dirs(const char *path, struct claw_error *err)
 	return rc;
 }
 
+/* A command in the sandbox must not reach the socket that runs claw: its
+ * folder is covered in every sandbox of this process (sandbox.h says how
+ * the socket file itself is hidden wherever it is). */
+static void
+hide_socket_dir(const char *address)
+{
+	if (strncmp(address, "unix:", 5) != 0)
+		return;
+	char *dir = claw_xstrdup(address + 5);
+	char *slash = strrchr(dir, '/');
+	if (slash != NULL) {
+		*slash = '\0';
+		claw_sandbox_hide_dir(slash == dir ? "/" : dir);
+	}
+	free(dir);
+}
+
 enum claw_err
 claw_server_new(const struct claw_server_options *o, struct claw_server **out,
 		struct claw_error *err)
@@ -93,6 +111,7 @@ claw_server_new(const struct claw_server_options *o, struct claw_server **out,
 	rc = claw_fcgi_listen(listen, o->group, o->allow_remote, &s->fcgi, err);
 	if (rc != CLAW_OK)
 		goto out;
+	hide_socket_dir(claw_fcgi_address(s->fcgi));
 	s->bus = claw_bus_new();
 	s->board = claw_board_new(o->config->home, s->bus);
 	s->gates = claw_gates_new();

@@ -170,6 +170,24 @@ out:
 	return rc;
 }
 
+/* Refuses a folder inside claw's home (or the home itself): its sandbox
+ * would bind the home read-write and hand every project's db and secrets to
+ * its commands.  A home that does not exist yet holds no folder. */
+static enum claw_err
+check_outside_home(const char *home, const char *real, struct claw_error *err)
+{
+	char *rhome = realpath(home, NULL);
+	enum claw_err rc = CLAW_OK;
+
+	if (rhome != NULL && claw_str_path_within(real, rhome))
+		rc = claw_error_set(err, CLAW_EINVAL,
+				    "%s is inside claw's home %s, where the databases and "
+				    "secrets live; register a folder outside it",
+				    real, rhome);
+	free(rhome);
+	return rc;
+}
+
 /* Directories made by mkdir_p, to be removed again when registration fails. */
 struct made_dirs {
 	char *v[PROJECTS_MKDIR_MAX];
@@ -361,6 +379,9 @@ claw_project_register(const char *home, const char *dir, const char *description
 
 	memset(out, 0, sizeof *out);
 	rc = real_dir(dir, &real, err);
+	if (rc != CLAW_OK)
+		goto out;
+	rc = check_outside_home(home, real, err);
 	if (rc != CLAW_OK)
 		goto out;
 	rc = check_description(description, err);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "base/str.h"
 #include "tool/sandbox.h"
 #include "tool/secrets.h"
 
@@ -69,6 +70,7 @@ claw_bash_run(const struct claw_tool_ctx *ctx, const char *command, struct claw_
 	struct claw_error err = {0};
 	struct claw_proc_result pr = {0};
 	struct claw_buf red = CLAW_BUF_INIT(CLAW_BASH_REDACTED_MAX);
+	struct claw_buf vis = CLAW_BUF_INIT(CLAW_BASH_VISIBLE_MAX);
 	char **envp = NULL;
 
 	if (ctx == NULL || ctx->sandbox == NULL || ctx->project == NULL) {
@@ -84,8 +86,17 @@ claw_bash_run(const struct claw_tool_ctx *ctx, const char *command, struct claw_
 		claw_tool_result_error(res, "the command's output is too big to redact");
 		goto out;
 	}
+	if (claw_str_visible(&vis, claw_buf_str(&red), claw_buf_len(&red), CLAW_STR_VISIBLE_TEXT) !=
+	    CLAW_OK) {
+		claw_tool_result_error(res, "the command's output is too big to show");
+		goto out;
+	}
 	claw_buf_reset(&res->text);
-	res->is_error = pr.timed_out || pr.exit_code != 0;
+	res->is_error = pr.timed_out || pr.exit_code != 0 || pr.oom_kills > 0;
+	if (pr.oom_kills > 0)
+		(void)claw_buf_printf(
+			&res->text, "[killed: memory limit %llu MiB]\n",
+			(unsigned long long)(claw_sandbox_opts(ctx->sandbox)->memory_bytes >> 20));
 	if (pr.timed_out) {
 		int64_t ms = claw_sandbox_opts(ctx->sandbox)->timeout_ms;
 		if (ms % 1000 == 0)
@@ -100,9 +111,10 @@ claw_bash_run(const struct claw_tool_ctx *ctx, const char *command, struct claw_
 	if (pr.total == 0 && !res->is_error)
 		(void)claw_buf_puts(&res->text, "(no output)");
 	uint64_t never_kept = pr.total - pr.len;
-	(void)claw_tool_clip(&res->text, claw_buf_str(&red), claw_buf_len(&red),
-			     claw_buf_len(&red) + never_kept);
+	(void)claw_tool_clip(&res->text, claw_buf_str(&vis), claw_buf_len(&vis),
+			     claw_buf_len(&vis) + never_kept);
 out:
+	claw_buf_free(&vis);
 	claw_buf_free(&red);
 	claw_proc_result_free(&pr);
 	if (envp != NULL)

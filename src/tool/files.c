@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "base/mem.h"
+#include "base/str.h"
 #include "tool/secrets.h"
 
 /* Redacting a read can grow it (a short value, a long label): room for
@@ -365,24 +366,35 @@ by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Appends name as one visible line's worth: a newline or other control
+ * byte in a file name must not forge a second entry. */
+static void
+put_name(struct claw_buf *out, const char *name)
+{
+	(void)claw_str_visible(out, name, strlen(name), CLAW_STR_VISIBLE_NAME);
+}
+
 static void
 list_entry(int dfd, const char *name, struct claw_buf *out)
 {
 	struct stat st;
 	char target[PATH_MAX];
 
+	put_name(out, name);
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-		(void)claw_buf_printf(out, "%s\n", name);
+		(void)claw_buf_puts(out, "\n");
 	} else if (S_ISDIR(st.st_mode)) {
-		(void)claw_buf_printf(out, "%s/\n", name);
+		(void)claw_buf_puts(out, "/\n");
 	} else if (S_ISLNK(st.st_mode)) {
 		ssize_t n = readlinkat(dfd, name, target, sizeof target - 1);
 		target[n > 0 ? n : 0] = '\0';
-		(void)claw_buf_printf(out, "%s -> %s\n", name, target);
+		(void)claw_buf_puts(out, " -> ");
+		put_name(out, target);
+		(void)claw_buf_puts(out, "\n");
 	} else if (S_ISREG(st.st_mode)) {
-		(void)claw_buf_printf(out, "%s (%lld bytes)\n", name, (long long)st.st_size);
+		(void)claw_buf_printf(out, " (%lld bytes)\n", (long long)st.st_size);
 	} else {
-		(void)claw_buf_printf(out, "%s (special file)\n", name);
+		(void)claw_buf_puts(out, " (special file)\n");
 	}
 }
 

@@ -13,6 +13,10 @@
  * refuses, an absolute symlink whose target is inside the project, is
  * retried through its real path.  Needs Linux 5.6.
  *
+ * list_files shows each name on its own line with control bytes (a newline
+ * included) as "\xHH" escapes and invalid UTF-8 as U+FFFD, so a name can
+ * never forge an entry.
+ *
  * Files are opened non-blocking (a FIFO left in the project must not hang a
  * run) and must be regular files.
  *

@@ -115,10 +115,15 @@ child_main(const struct claw_proc_spec *spec, const struct rlimit *rl, int devnu
 	out_w = fcntl(out_w, F_DUPFD, 10);
 	err_w = fcntl(err_w, F_DUPFD, 10);
 	exec_w = fcntl(exec_w, F_DUPFD_CLOEXEC, 10);
-	int cg = spec->cgroup_fd >= 0 ? fcntl(spec->cgroup_fd, F_DUPFD_CLOEXEC, 10) : -1;
+	int cg[CLAW_PROC_CGROUPS_MAX];
+	bool cg_ok = true;
+	for (size_t i = 0; i < spec->ncgroups; i++) {
+		cg[i] = fcntl(spec->cgroup_fds[i], F_DUPFD_CLOEXEC, 10);
+		cg_ok = cg_ok && cg[i] >= 0;
+	}
 	if (exec_w < 0)
 		_exit(127);
-	if (devnull < 0 || out_w < 0 || err_w < 0 || (spec->cgroup_fd >= 0 && cg < 0))
+	if (devnull < 0 || out_w < 0 || err_w < 0 || !cg_ok)
 		child_fail(exec_w, ST_FDS);
 
 	(void)sigemptyset(&none);
@@ -131,9 +136,10 @@ child_main(const struct claw_proc_spec *spec, const struct rlimit *rl, int devnu
 
 	if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
 		child_fail(exec_w, ST_FDS);
-	/* Join the cgroup before anything can fork. */
-	if (cg >= 0 && write(cg, "0", 1) != 1)
-		child_fail(exec_w, ST_CGROUP);
+	/* Join the cgroups before anything can fork. */
+	for (size_t i = 0; i < spec->ncgroups; i++)
+		if (write(cg[i], "0", 1) != 1)
+			child_fail(exec_w, ST_CGROUP);
 	for (size_t i = 0; i < spec->nlimits; i++)
 		if (setrlimit(spec->limits[i].resource, &rl[i]) != 0)
 			child_fail(exec_w, ST_RLIMIT);
@@ -282,7 +288,8 @@ claw_proc_run(const struct claw_proc_spec *spec, struct claw_proc_result *res,
 
 	memset(res, 0, sizeof *res);
 	int64_t t0 = claw_clock_mono_ms();
-	if (spec->nlimits > CLAW_PROC_LIMITS_MAX || spec->timeout_ms <= 0) {
+	if (spec->nlimits > CLAW_PROC_LIMITS_MAX || spec->ncgroups > CLAW_PROC_CGROUPS_MAX ||
+	    spec->timeout_ms <= 0) {
 		rc = claw_error_set(err, CLAW_EINVAL, "bad process spec for %s", spec->path);
 		goto out;
 	}

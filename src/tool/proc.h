@@ -5,7 +5,7 @@
  * The child gets stdin from /dev/null, stdout and stderr on two pipes, its
  * own process group, default signal dispositions and an empty signal mask
  * (claw's threads block signals; that must not leak into builds), only fds
- * 0-2, the given resource limits, optionally a cgroup, and exactly the given
+ * 0-2, the given resource limits, optionally cgroups, and exactly the given
  * environment.  The parent reads both pipes concurrently with poll(2), so a
  * child writing megabytes to stderr while stdout is quiet never deadlocks;
  * output from both goes into one stream in arrival order.  The first
@@ -40,6 +40,7 @@
 #define CLAW_PROC_TAIL_MAX (64 * 1024) /* bytes kept from the end of long output */
 #define CLAW_PROC_DRAIN_MS 500         /* reading after the child is gone */
 #define CLAW_PROC_LIMITS_MAX 8         /* resource limits in one spec */
+#define CLAW_PROC_CGROUPS_MAX 4        /* cgroups the child joins */
 
 /* One resource limit (soft and hard) for the child. */
 struct claw_proc_limit {
@@ -54,23 +55,26 @@ struct claw_proc_spec {
 	char *const *envp; /* NULL-terminated: the child's whole environment */
 	const char *cwd;   /* NULL: claw's own */
 	const struct claw_proc_limit *limits;
-	size_t nlimits;     /* at most CLAW_PROC_LIMITS_MAX */
-	int cgroup_fd;      /* -1, or a cgroup.procs file open for writing: the child joins it */
-	int64_t timeout_ms; /* > 0 */
-	size_t capture_max; /* bytes kept from the start of the output */
+	size_t nlimits;        /* at most CLAW_PROC_LIMITS_MAX */
+	const int *cgroup_fds; /* cgroup.procs files open for writing: the child joins them */
+	size_t ncgroups;       /* at most CLAW_PROC_CGROUPS_MAX */
+	int64_t timeout_ms;    /* > 0 */
+	size_t capture_max;    /* bytes kept from the start of the output */
 };
 
 /* What happened.  Use claw_proc_result_free(). */
 struct claw_proc_result {
-	char *out;       /* kept output: the head, then the tail when over capture_max;
-			    NUL-terminated, never NULL after CLAW_OK */
-	size_t len;      /* bytes in out */
-	size_t head_len; /* out[0..head_len) is the head; the rest the tail */
-	uint64_t total;  /* bytes the child wrote in all */
-	int exit_code;   /* exit status, or 128 + signal number */
-	int signal;      /* the signal that ended it, 0 when it exited */
-	bool timed_out;  /* killed at the deadline */
-	int64_t ms;      /* wall time from fork to reap */
+	char *out;         /* kept output: the head, then the tail when over capture_max;
+			      NUL-terminated, never NULL after CLAW_OK */
+	size_t len;        /* bytes in out */
+	size_t head_len;   /* out[0..head_len) is the head; the rest the tail */
+	uint64_t total;    /* bytes the child wrote in all */
+	int exit_code;     /* exit status, or 128 + signal number */
+	int signal;        /* the signal that ended it, 0 when it exited */
+	bool timed_out;    /* killed at the deadline */
+	int64_t ms;        /* wall time from fork to reap */
+	int64_t oom_kills; /* processes the memory limit killed: set by the sandbox
+			      (sandbox.h), 0 here */
 };
 
 /* Runs spec as described above and fills res.  CLAW_EIO (with the reason:

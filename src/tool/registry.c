@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "base/str.h"
 #include "tool/history.h"
 #include "tool/secrets.h"
 
@@ -490,6 +491,27 @@ redact_result(const struct claw_secrets *secrets, struct claw_tool_result *res)
 	res->text = red;
 }
 
+/* Makes res's text visible (claw_str_visible): a NUL or an invalid byte in
+ * what a command printed or a file held must neither cut the text short
+ * where it is copied as a C string nor reach a JSON body raw. */
+static void
+visible_result(struct claw_tool_result *res)
+{
+	if (!claw_str_needs_visible(claw_buf_str(&res->text), claw_buf_len(&res->text),
+				    CLAW_STR_VISIBLE_TEXT))
+		return;
+	struct claw_buf vis = CLAW_BUF_INIT(CLAW_TOOL_RESULT_MAX);
+	if (claw_str_visible(&vis, claw_buf_str(&res->text), claw_buf_len(&res->text),
+			     CLAW_STR_VISIBLE_TEXT) != CLAW_OK) {
+		claw_tool_result_error(res, "tool output is over %d bytes once made visible",
+				       CLAW_TOOL_RESULT_MAX);
+		claw_buf_free(&vis);
+		return;
+	}
+	claw_buf_free(&res->text);
+	res->text = vis;
+}
+
 void
 claw_registry_call(const struct claw_registry *reg, const struct claw_tool_ctx *ctx,
 		   const char *name, struct json_object *input, struct claw_tool_result *res)
@@ -517,6 +539,7 @@ claw_registry_call(const struct claw_registry *reg, const struct claw_tool_ctx *
 				       CLAW_TOOL_RESULT_MAX);
 out:
 	redact_result(ctx != NULL ? ctx->secrets : NULL, res);
+	visible_result(res);
 	if (ctx != NULL && ctx->history != NULL) {
 		const char *in =
 			input != NULL

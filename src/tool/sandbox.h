@@ -3,8 +3,9 @@
  * and a kill that reaches every process a command started.
  *
  * With bwrap (SPEC section 5.1) a command sees the host filesystem
- * read-only, the project folder read-write, a private size-capped /tmp, its
- * own /dev and /proc, no network unless opts.net, and a new PID namespace
+ * read-only, the project folder read-write, its own /dev (read-only but for
+ * the device nodes) and /proc, private size-capped tmpfs mounts on /tmp,
+ * /dev/shm and /run, no network unless opts.net, and a new PID namespace
  * (so /proc/<claw pid>/environ does not exist in there).  claw's home
  * ($CLAW_HOME: dbs, claw.env, secrets files) is covered by an empty
  * read-only tmpfs, so it is not visible at all.  The command runs with no
@@ -12,16 +13,29 @@
  * and root with CAP_SYS_ADMIN in the sandbox's namespaces can simply
  * unmount that tmpfs), cannot make user namespaces (--disable-userns), runs
  * in its own session (--new-session: no TIOCSTI into claw's terminal), and
- * dies with claw (--die-with-parent).  The full argv is in
- * claw_sandbox_argv() and DESIGN notes in docs.
+ * dies with claw (--die-with-parent).
  *
- * Limits (0 = none): CPU seconds, file size, processes and address space as
- * rlimits on the command and everything it starts; the process count also
- * as a pids cgroup when claw can make one (cgroup.h says why root needs it).
- * The address-space limit is off by default: AddressSanitizer reserves
- * ~20 TB of address space and V8 several GB, so any finite default breaks
- * sanitizer-built test suites (claw's own among them).  Set it for projects
- * that need none of those.
+ * No host unix socket is reachable.  A read-only mount does not stop
+ * connect(2) on a socket file, and a socket is a door to whatever listens
+ * on it (claw serve's own FastCGI socket would let a command start runs and
+ * answer gates as anyone).  Abstract sockets live in the network namespace,
+ * which the sandbox does not share unless opts.net (with the network on,
+ * the host's loopback ports and abstract sockets are reachable: that is
+ * what CLAW_SANDBOX_NET=1 means).  Path sockets, in every mode: /tmp, /run
+ * and (when it is a folder, not the usual link) /var/run are private; the
+ * folders claw_sandbox_hide_dir() named (claw serve's socket folder) are
+ * covered like the home; and every other socket file the kernel lists in
+ * /proc/net/unix gets /dev/null bound over it.
+ *
+ * Limits (0 = none): CPU seconds, file size and processes as rlimits on
+ * the command and everything it starts; the process count also as a pids
+ * cgroup, and the memory of the command and all its children as a memory
+ * cgroup (tmpfs pages included), when claw can make them (cgroup.h says
+ * why both need cgroups).  A command the OOM killer stopped for the memory
+ * limit reports it (claw_proc_result.oom_kills).  Where there is no memory
+ * cgroup, an explicitly set memory limit becomes RLIMIT_AS per process
+ * (address space: it breaks AddressSanitizer and V8, hence not by
+ * default); the default one is then not enforced and claw says so once.
  *
  * Modes (CLAW_SANDBOX, SPEC section 3): bwrap (required: claw_sandbox_new
  * fails when bubblewrap does not work here), none (commands run directly,
@@ -32,11 +46,11 @@
  *
  * Threads: a struct claw_sandbox is read-only after claw_sandbox_new() and
  * may be shared; claw_sandbox_run() is thread-safe and blocks its thread.
+ * claw_sandbox_hide_dir() before any thread runs commands.
  */
 #ifndef CLAW_TOOL_SANDBOX_H
 #define CLAW_TOOL_SANDBOX_H
 
-#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,33 +64,52 @@
 #define CLAW_SANDBOX_CPU_SECONDS_DEFAULT 600
 #define CLAW_SANDBOX_FILE_BYTES_DEFAULT (2ULL << 30) /* 2 GiB */
 #define CLAW_SANDBOX_PROCESSES_DEFAULT 2048
-#define CLAW_SANDBOX_MEMORY_BYTES_DEFAULT 0         /* off: see above */
-#define CLAW_SANDBOX_TMP_BYTES_DEFAULT (1ULL << 30) /* 1 GiB */
-#define CLAW_SANDBOX_ARGV_MAX 48
+#define CLAW_SANDBOX_TMP_BYTES_DEFAULT (1ULL << 30)   /* 1 GiB */
+#define CLAW_SANDBOX_SHM_BYTES_DEFAULT (256ULL << 20) /* 256 MiB */
+#define CLAW_SANDBOX_RUN_BYTES_DEFAULT (16ULL << 20)  /* 16 MiB */
+#define CLAW_SANDBOX_MEMORY_MIN (512ULL << 20)        /* the default's floor */
+#define CLAW_SANDBOX_SOCKETS_MAX 4096 /* host socket files one command can have hidden */
+#define CLAW_SANDBOX_HIDE_MAX 4       /* claw_sandbox_hide_dir() folders */
 
 /* How to sandbox.  A value type: fill with claw_sandbox_opts_default() or
  * claw_sandbox_opts_from_config(), then adjust.  Strings are borrowed until
  * claw_sandbox_new() returns (it copies them). */
 struct claw_sandbox_opts {
 	enum claw_sandbox_mode mode;
-	bool net;              /* CLAW_SANDBOX_NET */
-	int64_t timeout_ms;    /* CLAW_TOOL_TIMEOUT_MS: the whole group dies after it */
-	const char *home;      /* $CLAW_HOME, hidden from commands; NULL: nothing */
-	const char *bwrap;     /* bubblewrap program; NULL: "bwrap" from $PATH */
-	uint64_t cpu_seconds;  /* RLIMIT_CPU */
-	uint64_t file_bytes;   /* RLIMIT_FSIZE: largest file a command may write */
-	uint64_t processes;    /* RLIMIT_NPROC and pids.max */
-	uint64_t memory_bytes; /* RLIMIT_AS, per process */
-	uint64_t tmp_bytes;    /* size of the private /tmp */
+	bool net;               /* CLAW_SANDBOX_NET */
+	int64_t timeout_ms;     /* CLAW_TOOL_TIMEOUT_MS: the whole group dies after it */
+	const char *home;       /* $CLAW_HOME, hidden from commands; NULL: nothing */
+	const char *bwrap;      /* bubblewrap program; NULL: "bwrap" from $PATH */
+	uint64_t cpu_seconds;   /* RLIMIT_CPU */
+	uint64_t file_bytes;    /* RLIMIT_FSIZE: largest file a command may write */
+	uint64_t processes;     /* RLIMIT_NPROC and pids.max */
+	uint64_t memory_bytes;  /* memory cgroup of the whole command (CLAW_TOOL_MEMORY_MB) */
+	bool memory_rlimit;     /* no memory cgroup: RLIMIT_AS = memory_bytes instead */
+	uint64_t address_bytes; /* RLIMIT_AS, per process, whatever the cgroup */
+	uint64_t tmp_bytes;     /* size of the private /tmp */
+	uint64_t shm_bytes;     /* size of the private /dev/shm */
+	uint64_t run_bytes;     /* size of the private /run */
 };
 
 struct claw_sandbox;
 
 /* Defaults: auto, no network, CLAW_CONFIG_TOOL_TIMEOUT_MS_DEFAULT, the
- * CLAW_SANDBOX_*_DEFAULT limits, no home. */
+ * CLAW_SANDBOX_*_DEFAULT limits, memory claw_sandbox_memory_default()
+ * without the rlimit fallback, no address-space limit, no home. */
 void claw_sandbox_opts_default(struct claw_sandbox_opts *o);
-/* Defaults, then mode, net, timeout and home from cfg (borrowed). */
+/* Defaults, then mode, net, timeout, home and memory (CLAW_TOOL_MEMORY_MB,
+ * which also turns the rlimit fallback on) from cfg (borrowed). */
 void claw_sandbox_opts_from_config(struct claw_sandbox_opts *o, const struct claw_config *cfg);
+/* A quarter of the machine's physical memory, at least
+ * CLAW_SANDBOX_MEMORY_MIN. */
+uint64_t claw_sandbox_memory_default(void);
+
+/* Covers dir (an absolute path; its real path is used) in every sandbox
+ * this process makes from now on, like the home: claw serve names its
+ * socket's folder.  "/" and paths past CLAW_SANDBOX_HIDE_MAX are ignored
+ * (the socket file is still hidden through /proc/net/unix).  Call before
+ * threads run commands. */
+void claw_sandbox_hide_dir(const char *dir);
 
 /* Resolves the mode (probing bwrap once per process for auto and bwrap) and
  * makes a sandbox.  CLAW_ECONFIG when mode is bwrap and bubblewrap is
@@ -91,26 +124,31 @@ enum claw_sandbox_mode claw_sandbox_mode(const struct claw_sandbox *sb);
 /* The options in force (strings owned by sb). */
 const struct claw_sandbox_opts *claw_sandbox_opts(const struct claw_sandbox *sb);
 
-/* An argv built by claw_sandbox_argv(): a value type for the stack. */
+/* An argv built by claw_sandbox_argv(): free with claw_sandbox_argv_free().
+ * Fields are read-only for callers. */
 struct claw_sandbox_argv {
-	const char *v[CLAW_SANDBOX_ARGV_MAX + 1]; /* NULL-terminated */
-	size_t n;
-	char home[PATH_MAX]; /* storage for the home's real path */
-	char tmp_size[24];   /* storage for --size */
+	const char **v; /* NULL-terminated */
+	size_t n, cap;
+	char **own; /* strings v points into that the argv owns */
+	size_t nown, own_cap;
 };
 
 /* The argv that runs `/bin/sh -c command` in project (a real absolute
  * path): bwrap's in bwrap mode, sh's in none mode.  Strings are borrowed
- * from sb, project, command and a.  CLAW_ECONFIG when the home cannot be
- * hidden (it is "/" or the project itself). */
+ * from sb, project and command, or owned by a.  CLAW_ECONFIG when the home
+ * cannot be hidden (it is "/" or the project itself) or when more than
+ * CLAW_SANDBOX_SOCKETS_MAX host sockets would need hiding; a is then
+ * empty but still to be freed. */
 enum claw_err claw_sandbox_argv(const struct claw_sandbox *sb, const char *project,
 				const char *command, struct claw_sandbox_argv *a,
 				struct claw_error *err);
+void claw_sandbox_argv_free(struct claw_sandbox_argv *a);
 
 /* Runs `/bin/sh -c command` in project under the sandbox with exactly the
  * environment envp, limits, timeout and capture of CLAW_SANDBOX_CAPTURE_MAX
- * (proc.h).  CLAW_OK whenever the command ran, whatever its exit; errors
- * only when it could not be started.  Caller frees res. */
+ * (proc.h); res->oom_kills says whether the memory limit killed anything.
+ * CLAW_OK whenever the command ran, whatever its exit; errors only when it
+ * could not be started.  Caller frees res. */
 enum claw_err claw_sandbox_run(const struct claw_sandbox *sb, const char *project,
 			       const char *command, char *const *envp, struct claw_proc_result *res,
 			       struct claw_error *err);

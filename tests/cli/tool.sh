@@ -6,6 +6,7 @@
 # is what hides it.
 . "${CLAW_SRCDIR:-.}/tests/cli/lib.sh"
 
+top=$PWD
 CLAW_HOME=$(mktemp -d "$PWD/tool-home-XXXXXX")
 export CLAW_HOME
 trap 'rm -rf "$tmp" "$CLAW_HOME"' EXIT
@@ -83,6 +84,49 @@ run tool bash
 is "$rc" 2 "missing JSON is a usage error"
 run tool bash '{"cmd": "ls"}'
 is "$err" "claw tool: invalid input for bash: missing field \"command\"" "schema checked"
+
+run tool bash '{"command": "printf \"x\\\\000hidden\\\\n\"; echo more"}'
+is "$out" 'x\x00hidden
+more' "a NUL in the output cuts nothing off (issue 13) and shows"
+
+# Nothing inside claw's home can be a project: its sandbox would hold every
+# project's db and secrets.
+run -c "$CLAW_HOME/projects"
+is "$rc" 1 "the home's projects folder cannot be registered"
+like "$err" "is inside claw's home" "and says why"
+mkdir -p "$CLAW_HOME/sub"
+run -c "$CLAW_HOME/sub"
+is "$rc" 1 "nor any folder in the home"
+
+# claw serve's socket, wherever it is, is out of a command's reach (issue 13:
+# from `claw tool bash`, cgi-fcgi on /run/.../claw.sock registered /etc as a
+# project).  One socket outside both the home and /tmp, one in /run, one in
+# the project folder itself.
+connect='perl -MIO::Socket::UNIX -e "IO::Socket::UNIX->new(Peer => shift) or die qq(refused: \$!\\n); print qq(CONNECTED\\n)"'
+outdir=$(mktemp -d "$top/tool-sock-XXXXXX")
+rundir=$(mktemp -d /run/claw-tool-test-XXXXXX)
+trap 'rm -rf "$tmp" "$CLAW_HOME" "$outdir" "$rundir"' EXIT
+for sock in "$outdir/claw.sock" "$rundir/claw.sock" "$tmp/p/claw.sock"; do
+	"$CLAW_BIN" serve --listen "unix:$sock" >"$tmp/serve.out" 2>&1 &
+	pid=$!
+	i=0
+	while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	sh -c "$connect $sock" >"$tmp/host.out" 2>&1
+	like "$(cat "$tmp/host.out")" "CONNECTED" "control: the host reaches $sock"
+	run tool bash "{\"command\": \"ls -l $sock; $(printf %s "$connect" | sed 's/\\/\\\\/g; s/"/\\"/g') $sock\"}"
+	is "$rc" 1 "a sandboxed command cannot connect to $sock"
+	like "$err" "refused" "it is refused"
+	if command -v cgi-fcgi >/dev/null 2>&1; then
+		run tool bash "{\"command\": \"REQUEST_METHOD=GET REQUEST_URI=/api/health cgi-fcgi -bind -connect $sock </dev/null\"}"
+		is "$rc" 1 "cgi-fcgi from the sandbox gets nothing from $sock"
+		case "$out$err" in *'"ok"'*) ok 1 "no health answer" ;; *) ok 0 "no health answer" ;; esac
+	else
+		skip "cgi-fcgi on $sock: no cgi-fcgi (libfcgi-bin; tools/test installs it)"
+		skip "no health answer"
+	fi
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+done
 
 cd "$tmp/outside" || exit 1
 run tool bash '{"command": "true"}'

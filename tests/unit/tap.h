@@ -24,6 +24,8 @@ bool tap_is_str(const char *got, const char *want, const char *file, int line, c
 bool tap_has_str(const char *haystack, const char *needle, const char *file, int line,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Counts n checks that cannot run here as "ok N # SKIP why". */
+void tap_skip(int n, const char *why);
 /* Prints the plan; returns the process exit status. */
 int tap_done(void);
 

@@ -17,6 +17,7 @@
 #include "tap.h"
 #include "tool/builtin.h"
 #include "tool/sandbox.h"
+#include "tool/cgroup.h"
 #include "tool/secrets.h"
 
 static char project[PATH_MAX];
@@ -25,7 +26,7 @@ static struct claw_secrets *secrets;
 static struct claw_tool_result res;
 
 static struct claw_sandbox *
-sandbox(enum claw_sandbox_mode mode, int64_t timeout_ms, uint64_t memory)
+sandbox(enum claw_sandbox_mode mode, int64_t timeout_ms, uint64_t address)
 {
 	struct claw_sandbox_opts o;
 	struct claw_sandbox *sb = NULL;
@@ -34,7 +35,7 @@ sandbox(enum claw_sandbox_mode mode, int64_t timeout_ms, uint64_t memory)
 	claw_sandbox_opts_default(&o);
 	o.mode = mode;
 	o.timeout_ms = timeout_ms;
-	o.memory_bytes = memory;
+	o.address_bytes = address;
 	if (claw_sandbox_new(&o, &sb, &err) != CLAW_OK) {
 		printf("Bail out! %s\n", claw_error_text(&err));
 		exit(1);
@@ -71,6 +72,11 @@ test_output(struct claw_sandbox *sb, const char *mode)
 	is_str(bash(sb, "true"), "(no output)", "%s: no output", mode);
 	is_str(bash(sb, "echo partial; exit 3"), "[exit 3]\npartial\n", "%s: [exit N]", mode);
 	ok(res.is_error, "%s: a failure is an error result", mode);
+	is_str(bash(sb, "printf 'x\\000hidden\\n'; echo more"), "x\\x00hidden\nmore\n",
+	       "%s: a NUL cuts nothing and shows", mode);
+	is_str(bash(sb, "printf 'caf\\351 \\033[1mbold\\177\\r\\t\\n'"),
+	       "caf\xef\xbf\xbd \\x1b[1mbold\\x7f\r\t\n",
+	       "%s: invalid UTF-8 is U+FFFD, control bytes escapes, CR and tab kept", mode);
 	is_str(bash(sb, "exit 1"), "[exit 1]\n", "%s: failure without output", mode);
 	is_str(bash(sb, "kill -KILL $$"), "[exit 137]\n", "%s: a signal is 128 + N", mode);
 	char want[PATH_MAX + 512];
@@ -107,10 +113,45 @@ test_limits(void)
 	ok(res.is_error, "a timeout is an error result");
 	is_str(bash(sb, "df -k /tmp | tail -1 | tr -s ' ' | cut -d' ' -f2"), "1048576\n",
 	       "private /tmp of 1 GiB");
+	is_str(bash(sb, "df -k /dev/shm | tail -1 | tr -s ' ' | cut -d' ' -f2"), "262144\n",
+	       "private /dev/shm of 256 MiB (it was the size of /dev: half the RAM)");
+	is_str(bash(sb,
+		    "(echo x >/dev/big) 2>/dev/null || echo refused; echo y >/dev/null && echo ok"),
+	       "refused\nok\n", "/dev is read-only but for its devices");
+	is_str(bash(sb, "ls -A /run; df -k /run | tail -1 | tr -s ' ' | cut -d' ' -f2"), "16384\n",
+	       "a private, empty /run of 16 MiB");
 	claw_sandbox_free(sb);
 	sb = sandbox(CLAW_SANDBOX_NONE, 1000, 0);
 	t = bash(sb, "grep -c '^Max address space *unlimited' /proc/self/limits");
 	is_str(t, "1\n", "address space unlimited by default (ASan, V8)");
+	claw_sandbox_free(sb);
+}
+
+/* CLAW_TOOL_MEMORY_MB: the whole command, children and tmpfs included. */
+static void
+test_memory(void)
+{
+	struct claw_sandbox_opts o;
+	struct claw_sandbox *sb = NULL;
+	struct claw_error err = {0};
+
+	if (claw_cgroup_memory_base()[0] == '\0') {
+		tap_skip(3, "no memory cgroup here");
+		return;
+	}
+	claw_sandbox_opts_default(&o);
+	o.mode = CLAW_SANDBOX_BWRAP;
+	o.timeout_ms = 20000;
+	o.memory_bytes = 64ULL << 20;
+	if (claw_sandbox_new(&o, &sb, &err) != CLAW_OK)
+		return;
+	const char *t = bash(sb, "perl -e '$x = \"x\" x (256 << 20); print length $x'");
+	ok(strncmp(t, "[killed: memory limit 64 MiB]\n", 30) == 0 && res.is_error,
+	   "256 MiB in one process: killed at the 64 MiB limit, and said (%s)", t);
+	t = bash(sb, "dd if=/dev/zero of=/dev/shm/f bs=1M count=200 2>/dev/null; echo done");
+	has_str(t, "[killed: memory limit 64 MiB]", "200 MiB into /dev/shm: tmpfs counts too");
+	is_str(bash(sb, "perl -e '$x = \"x\" x (16 << 20); print length $x'"), "16777216",
+	       "under the limit all is well");
 	claw_sandbox_free(sb);
 }
 
@@ -119,7 +160,7 @@ test_argv(void)
 {
 	struct claw_sandbox_opts o;
 	struct claw_sandbox *sb = NULL;
-	struct claw_sandbox_argv a;
+	struct claw_sandbox_argv a = {0};
 	struct claw_error err = {0};
 	char home[PATH_MAX + 32], inner[PATH_MAX + 64];
 
@@ -141,6 +182,7 @@ test_argv(void)
 	is_str(a.v[a.n - 3], "/bin/sh", "runs /bin/sh");
 	is_str(a.v[a.n - 1], "true", "-c COMMAND");
 	ok(a.v[a.n] == NULL, "NULL-terminated");
+	claw_sandbox_argv_free(&a);
 	(void)snprintf(inner, sizeof inner, "%s/inner", home);
 	(void)mkdir(inner, 0755);
 	is_int(claw_sandbox_argv(sb, inner, "true", &a, &err), CLAW_OK, "project inside home");
@@ -151,6 +193,7 @@ test_argv(void)
 			tmpfs = i;
 	}
 	ok(tmpfs < bind, "a project inside the home is bound after the cover");
+	claw_sandbox_argv_free(&a);
 	/* And really runs there (tools/up keeps its demo project in the home):
 	 * the rest of the home stays hidden and read-only. */
 	(void)snprintf(inner, sizeof inner, "%s/claw.env", home);
@@ -176,6 +219,7 @@ test_argv(void)
 	for (size_t i = 0; i < a.n; i++)
 		share = share || strcmp(a.v[i], "--share-net") == 0;
 	ok(share, "CLAW_SANDBOX_NET=1 shares the network");
+	claw_sandbox_argv_free(&a);
 	claw_sandbox_free(sb);
 }
 
@@ -226,6 +270,7 @@ main(void)
 	test_output(bw, "bwrap");
 	test_output(none, "none");
 	test_limits();
+	test_memory();
 	test_argv();
 	test_modes();
 	claw_sandbox_free(bw);

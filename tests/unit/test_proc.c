@@ -34,7 +34,6 @@ run(const char *cmd, int64_t timeout_ms, size_t capture, const struct claw_proc_
 		.envp = envp,
 		.limits = lim,
 		.nlimits = nlim,
-		.cgroup_fd = -1,
 		.timeout_ms = timeout_ms,
 		.capture_max = capture,
 	};
@@ -194,7 +193,6 @@ test_failures(void)
 		.path = "/nonexistent/x",
 		.argv = (char *const *)argv,
 		.envp = envp,
-		.cgroup_fd = -1,
 		.timeout_ms = 1000,
 		.capture_max = 100,
 	};

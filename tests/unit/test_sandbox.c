@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,6 +57,8 @@ static struct claw_registry *reg;
 static struct claw_sandbox *sb, *sb_net;
 static struct claw_secrets *secrets;
 static int listener = -1, port;
+static int unix_listener = -1; /* a host unix socket outside /tmp and /run */
+static char unix_path[PATH_MAX];
 static bool limit_holds; /* the fork flood was stopped */
 
 /* ------------------------------------------------------------------ set-up */
@@ -98,6 +101,25 @@ make_listener(void)
 		exit(1);
 	}
 	port = ntohs(a.sin_port);
+}
+
+static void
+make_unix_listener(void)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+
+	path_join(unix_path, outside, "claw.sock");
+	if (strlen(unix_path) >= sizeof a.sun_path) {
+		printf("Bail out! socket path too long: %s\n", unix_path);
+		exit(1);
+	}
+	memcpy(a.sun_path, unix_path, strlen(unix_path) + 1);
+	unix_listener = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (unix_listener < 0 || bind(unix_listener, (struct sockaddr *)&a, sizeof a) != 0 ||
+	    listen(unix_listener, 8) != 0) {
+		printf("Bail out! cannot listen on %s\n", unix_path);
+		exit(1);
+	}
 }
 
 /* A sandbox as claw would make from the configuration, with low limits. */
@@ -171,9 +193,12 @@ setup(void)
 		printf("Bail out! %s\n", claw_error_text(&err));
 		exit(1);
 	}
+	path_join(path, project, "a (5 bytes)\nsecret.key (42 bytes)");
+	write_text(path, "", 0644);
 	sb = make_sandbox(false);
 	sb_net = make_sandbox(true);
 	make_listener();
+	make_unix_listener();
 	tap_diag("project %s, home %s, outside %s, pids cgroups under '%s'", project, home, outside,
 		 claw_cgroup_base());
 }
@@ -189,6 +214,8 @@ teardown(void)
 	claw_secrets_free(secrets);
 	if (listener >= 0)
 		(void)close(listener);
+	if (unix_listener >= 0)
+		(void)close(unix_listener);
 }
 
 /* --------------------------------------------------------------- host checks */
@@ -292,6 +319,16 @@ static bool
 after_no_connection(void)
 {
 	int c = accept(listener, NULL, NULL);
+	if (c >= 0) {
+		(void)close(c);
+		return false;
+	}
+	return errno == EAGAIN || errno == EWOULDBLOCK;
+}
+static bool
+after_no_unix_connection(void)
+{
+	int c = accept(unix_listener, NULL, NULL);
 	if (c >= 0) {
 		(void)close(c);
 		return false;
@@ -447,6 +484,23 @@ static const struct escape_case cases[] = {
 	{"bash connects to an outside address", "bash",
 	 "{\"command\":\"bash -c 'exec 3<>/dev/tcp/1.1.1.1/80' && echo CONNECTED\"}",
 	 1, NULL, {"CONNECTED"}, NULL, 0},
+	/* Host unix sockets (issue 13: claw serve's own, outside the home,
+	 * was reachable: a read-only bind does not stop connect). */
+	{"bash connects to a host unix socket outside /tmp and /run", "bash",
+	 "{\"command\":\"ls -l %S; perl -MIO::Socket::UNIX -e 'IO::Socket::UNIX->new(Peer => shift) or die qq(refused: $!\\\\n); print qq(CONNECTED\\\\n)' %S\"}",
+	 1, "refused", {"CONNECTED"}, after_no_unix_connection, 0},
+	{"bash connects to it with the network on", "bash",
+	 "{\"command\":\"perl -MIO::Socket::UNIX -e 'IO::Socket::UNIX->new(Peer => shift) or die qq(refused: $!\\\\n); print qq(CONNECTED\\\\n)' %S\"}",
+	 1, "refused", {"CONNECTED"}, after_no_unix_connection, NET},
+	{"bash sees a private, empty /run", "bash",
+	 "{\"command\":\"find /run/ /var/run/ -mindepth 1 | wc -l\"}",
+	 0, "0", {NULL}, NULL, 0},
+	{"bash fills /dev/shm past its cap", "bash",
+	 "{\"command\":\"i=0; while [ $i -lt 45 ] && dd if=/dev/zero of=/dev/shm/f$i bs=1M count=7 2>/dev/null; do i=$((i+1)); done; echo $i files; dd if=/dev/zero of=/dev/shm/last bs=1M count=7\"}",
+	 1, "36 files", {NULL}, NULL, 0},
+	{"list_files of a name that forges an entry", "list_files",
+	 "{\"path\":\".\"}",
+	 0, "a (5 bytes)\\x0asecret.key (42 bytes) (0 bytes)\n", {"\nsecret.key (42 bytes)\n"}, NULL, 0},
 	{"control: with CLAW_SANDBOX_NET=1 the same connect works", "bash",
 	 "{\"command\":\"bash -c 'exec 3<>/dev/tcp/127.0.0.1/%N' && echo CONNECTED\"}",
 	 0, "CONNECTED", {NULL}, after_connection, NET},
@@ -499,6 +553,9 @@ expand(const char *in)
 			break;
 		case 'N':
 			(void)claw_buf_printf(&b, "%d", port);
+			break;
+		case 'S':
+			(void)claw_buf_puts(&b, unix_path);
 			break;
 		default:
 			(void)claw_buf_putc(&b, *p);

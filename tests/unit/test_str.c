@@ -209,6 +209,51 @@ test_name_tables(void)
 	is_str(claw_str_name(names, 3, 7, "?"), "?", "an index out of range gives the fallback");
 }
 
+/* claw_str_visible of n bytes of s in mode, as a fresh string. */
+static char *
+visible(const char *s, size_t n, enum claw_str_visible_mode mode)
+{
+	struct claw_buf b = CLAW_BUF_INIT(1024);
+	(void)claw_str_visible(&b, s, n, mode);
+	return claw_buf_steal(&b);
+}
+
+static void
+test_visible(void)
+{
+	static const char raw[] = "a\0b\n\tc\r\x1b[1m\x7f\xe9t\xc3\xa9 \xf0\x9f\x98\x80";
+	char *t = visible(raw, sizeof raw - 1, CLAW_STR_VISIBLE_TEXT);
+	is_str(t, "a\\x00b\n\tc\r\\x1b[1m\\x7f\xef\xbf\xbdt\xc3\xa9 \xf0\x9f\x98\x80",
+	       "text: NUL and controls escaped, an invalid byte U+FFFD, UTF-8 kept");
+	ok(claw_str_utf8_valid(t, strlen(t)), "the result is valid UTF-8");
+	ok(!claw_str_needs_visible(t, strlen(t), CLAW_STR_VISIBLE_TEXT), "and needs nothing more");
+	char *again = visible(t, strlen(t), CLAW_STR_VISIBLE_TEXT);
+	is_str(again, t, "idempotent");
+	free(again);
+	free(t);
+	t = visible("a\nb\tc", 5, CLAW_STR_VISIBLE_NAME);
+	is_str(t, "a\\x0ab\\x09c", "name: line breaks and tabs escaped too");
+	free(t);
+	t = visible("\xe2\x82", 2, CLAW_STR_VISIBLE_TEXT);
+	is_str(t, "\xef\xbf\xbd\xef\xbf\xbd", "a truncated sequence: one U+FFFD per byte");
+	free(t);
+	ok(!claw_str_needs_visible("plain é\n", 9, CLAW_STR_VISIBLE_TEXT), "plain text passes");
+	struct claw_buf small = CLAW_BUF_INIT(4);
+	is_int(claw_str_visible(&small, "\x01\x02", 2, CLAW_STR_VISIBLE_TEXT), CLAW_ETOOBIG,
+	       "past the buffer's cap: CLAW_ETOOBIG");
+	claw_buf_free(&small);
+}
+
+static void
+test_path_within(void)
+{
+	ok(claw_str_path_within("/a/b", "/a/b"), "a folder is within itself");
+	ok(claw_str_path_within("/a/b/c", "/a/b"), "a child");
+	ok(!claw_str_path_within("/a/bc", "/a/b"), "not a sibling with the same prefix");
+	ok(!claw_str_path_within("/a", "/a/b"), "not the parent");
+	ok(claw_str_path_within("/x", "/"), "everything is within /");
+}
+
 int
 main(void)
 {
@@ -218,5 +263,7 @@ main(void)
 	test_to_i64();
 	test_utf8();
 	test_name_tables();
+	test_visible();
+	test_path_within();
 	return tap_done();
 }
