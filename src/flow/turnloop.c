@@ -17,6 +17,7 @@
 #include "flow/turnloop.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -564,6 +565,136 @@ out:
 	return rc;
 }
 
+/* True (with a `capped` note) when a per-exchange cap of p or the
+ * configuration is reached: p->max_turns, CLAW_TURN_TOKENS,
+ * CLAW_TURN_SECONDS (t0: the exchange's start, monotonic). */
+static bool
+capped(const struct claw_turn_params *p, const struct claw_turn_result *out, int64_t tokens,
+       int64_t t0)
+{
+	const struct claw_config *cfg = p->flow->config;
+
+	if (p->max_turns > 0 && out->turns >= p->max_turns) {
+		claw_flow_note(p->flow, CLAW_RECORD_NOTICE, "capped",
+			       "the exchange reached its %d turns", p->max_turns);
+		return true;
+	}
+	if (cfg->turn_tokens > 0 && tokens >= cfg->turn_tokens) {
+		claw_flow_note(p->flow, CLAW_RECORD_NOTICE, "capped",
+			       "the exchange used its %lld tokens (CLAW_TURN_TOKENS)",
+			       (long long)cfg->turn_tokens);
+		return true;
+	}
+	if (cfg->turn_seconds > 0 && claw_clock_mono_ms() - t0 >= cfg->turn_seconds * 1000) {
+		claw_flow_note(p->flow, CLAW_RECORD_NOTICE, "capped",
+			       "the exchange used its %lld seconds (CLAW_TURN_SECONDS)",
+			       (long long)cfg->turn_seconds);
+		return true;
+	}
+	return false;
+}
+
+/* The "go on?" question after every CLAW_TURN_SUPERVISE_EVERY turns: stop
+ * sets *end to CLAW_TURN_CAPPED, guidance becomes the next user turn. */
+static enum claw_err
+ask_go_on(const struct claw_turn_params *p, struct claw_llm_conv *conv, size_t turns,
+	  enum claw_turn_end *end, struct claw_error *err)
+{
+	enum claw_ask_decision d;
+	char *answer = NULL, *text = claw_xasprintf("Step %s has taken %zu turns. Should it go on?",
+						    p->step, turns);
+	enum claw_err rc = ask_up(p, CLAW_ASK_CONTINUE, text, turns, &d, &answer, err);
+
+	free(text);
+	if (rc != CLAW_OK)
+		return rc;
+	if (d == CLAW_ASK_STOP) {
+		*end = CLAW_TURN_CAPPED;
+		claw_flow_note(p->flow, CLAW_RECORD_NOTICE, "capped",
+			       "the supervisor ended the exchange after %zu turns", turns);
+	} else if (d == CLAW_ASK_GUIDANCE && answer[0] != '\0') {
+		char *msg = claw_xasprintf("Supervisor: %s", answer);
+		add_user_text(conv, msg);
+		free(msg);
+	}
+	free(answer);
+	return CLAW_OK;
+}
+
+/* A stuck exchange (why: what makes it stuck): the supervisor is asked
+ * once per exchange (not when asked already) for a different approach.
+ * *go_on when its guidance was added as the next user turn, headed by
+ * lead; a stop halts the run (CLAW_ESTOPPED); otherwise the exchange
+ * ends. */
+static enum claw_err
+ask_stuck(const struct claw_turn_params *p, struct claw_llm_conv *conv, bool asked, const char *why,
+	  const char *lead, bool *go_on, struct claw_error *err)
+{
+	enum claw_ask_decision d = CLAW_ASK_ACCEPT;
+	char *answer = NULL;
+	enum claw_err rc = CLAW_OK;
+
+	*go_on = false;
+	if (p->ladder && !asked) {
+		char *text = claw_xasprintf(
+			"Step %s looks stuck: %s. Suggest a different approach.", p->step, why);
+		rc = ask_up(p, CLAW_ASK_STUCK, text, count_assistant(conv), &d, &answer, err);
+		free(text);
+		if (rc != CLAW_OK)
+			return rc;
+	}
+	if (d == CLAW_ASK_GUIDANCE && answer != NULL && answer[0] != '\0') {
+		char *msg = claw_xasprintf("%s (%s). Supervisor: %s", lead, why, answer);
+		add_user_text(conv, msg);
+		free(msg);
+		*go_on = true;
+	} else if (d == CLAW_ASK_STOP) {
+		rc = claw_flow_halt(p->flow, CLAW_HALT_SUPERVISOR,
+				    "the supervisor stopped stuck step %s", p->step);
+	}
+	free(answer);
+	return rc;
+}
+
+/* The text of the newest assistant message of conv, fresh ("" when none). */
+static char *
+last_reply_text(const struct claw_llm_conv *conv)
+{
+	for (size_t i = claw_llm_conv_len(conv); i > 0; i--)
+		if (claw_llm_msg_role(claw_llm_conv_at(conv, i - 1)) == CLAW_LLM_ASSISTANT)
+			return claw_llm_msg_text(claw_llm_conv_at(conv, i - 1));
+	return claw_xstrdup("");
+}
+
+/* CLAW_STEP_TURNS reached (*cap: the turns this exchange may take): the
+ * step is stuck.  The supervisor is asked once (*asked); its guidance buys
+ * one last stretch of CLAW_TURN_SUPERVISE_EVERY turns (*cap grows), after
+ * which, or without guidance, the exchange ends stuck. */
+static enum claw_err
+at_turn_cap(const struct claw_turn_params *p, struct claw_llm_conv *conv,
+	    struct claw_turn_result *out, int64_t *cap, bool *asked, struct claw_error *err)
+{
+	char why[96];
+	bool go_on = false;
+
+	(void)snprintf(why, sizeof why,
+		       "it took %d turns, the most one exchange may (CLAW_STEP_TURNS)", out->turns);
+	enum claw_err rc =
+		ask_stuck(p, conv, *asked, why, "This step has run too long", &go_on, err);
+	*asked = true;
+	if (rc != CLAW_OK)
+		return rc;
+	if (go_on) {
+		*cap += CLAW_TURN_SUPERVISE_EVERY;
+		return CLAW_OK;
+	}
+	claw_flow_note(p->flow, CLAW_RECORD_NOTICE, "stuck", "STOPPED: %s", why);
+	out->end = CLAW_TURN_STUCK;
+	free(out->text);
+	out->text = last_reply_text(conv);
+	return CLAW_OK;
+}
+
 enum claw_err
 claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 	       struct claw_turn_result *out, struct claw_error *err)
@@ -577,8 +708,9 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 	size_t nspecs = 0;
 	int64_t ai_span = 0, turn_span = 0, tokens = 0, t0 = claw_clock_mono_ms();
 	int64_t asked_at = -1;
+	int64_t turn_cap = ctx->config->step_turns > 0 ? ctx->config->step_turns : INT64_MAX;
 	enum claw_err rc = CLAW_OK;
-	bool first = true;
+	bool first = true, cap_asked = false;
 
 	claw_llm_response_init(&resp);
 	memset(out, 0, sizeof *out);
@@ -625,53 +757,22 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 		rc = claw_flow_budget_gate(ctx, err);
 		if (rc != CLAW_OK)
 			goto out;
-		if (p->max_turns > 0 && out->turns >= p->max_turns) {
+		if (capped(p, out, tokens, t0)) {
 			out->end = CLAW_TURN_CAPPED;
-			claw_flow_note(ctx, CLAW_RECORD_NOTICE, "capped",
-				       "the exchange reached its %d turns", p->max_turns);
-			goto out;
-		}
-		if (ctx->config->turn_tokens > 0 && tokens >= ctx->config->turn_tokens) {
-			out->end = CLAW_TURN_CAPPED;
-			claw_flow_note(ctx, CLAW_RECORD_NOTICE, "capped",
-				       "the exchange used its %lld tokens (CLAW_TURN_TOKENS)",
-				       (long long)ctx->config->turn_tokens);
-			goto out;
-		}
-		if (ctx->config->turn_seconds > 0 &&
-		    claw_clock_mono_ms() - t0 >= ctx->config->turn_seconds * 1000) {
-			out->end = CLAW_TURN_CAPPED;
-			claw_flow_note(ctx, CLAW_RECORD_NOTICE, "capped",
-				       "the exchange used its %lld seconds (CLAW_TURN_SECONDS)",
-				       (long long)ctx->config->turn_seconds);
 			goto out;
 		}
 		number = count_assistant(conv) + 1;
 		if (p->ladder && number > 1 && (number - 1) % CLAW_TURN_SUPERVISE_EVERY == 0 &&
 		    asked_at != (int64_t)number) {
-			enum claw_ask_decision d;
-			char *answer = NULL,
-			     *text = claw_xasprintf("Step %s has taken %zu turns. Should it go on?",
-						    p->step, number - 1);
 			asked_at = (int64_t)number;
-			rc = ask_up(p, CLAW_ASK_CONTINUE, text, number - 1, &d, &answer, err);
-			free(text);
-			if (rc != CLAW_OK)
+			rc = ask_go_on(p, conv, number - 1, &out->end, err);
+			if (rc != CLAW_OK || out->end != CLAW_TURN_DONE)
 				goto out;
-			if (d == CLAW_ASK_STOP) {
-				free(answer);
-				out->end = CLAW_TURN_CAPPED;
-				claw_flow_note(ctx, CLAW_RECORD_NOTICE, "capped",
-					       "the supervisor ended the exchange after %zu turns",
-					       number - 1);
+		}
+		if (out->turns >= turn_cap) {
+			rc = at_turn_cap(p, conv, out, &turn_cap, &cap_asked, err);
+			if (rc != CLAW_OK || out->end != CLAW_TURN_DONE)
 				goto out;
-			}
-			if (d == CLAW_ASK_GUIDANCE && answer[0] != '\0') {
-				char *msg = claw_xasprintf("Supervisor: %s", answer);
-				add_user_text(conv, msg);
-				free(msg);
-			}
-			free(answer);
 		}
 
 		turn_t0 = claw_clock_mono_ms();
@@ -730,33 +831,15 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 			out->end = CLAW_TURN_FINISHED;
 		}
 		if (stuck && out->end != CLAW_TURN_FINISHED) {
-			enum claw_ask_decision d = CLAW_ASK_ACCEPT;
-			char *answer = NULL;
-			if (p->ladder && !g.asked) {
-				char *text = claw_xasprintf(
-					"Step %s looks stuck: %s. Suggest a different approach.",
-					p->step, claw_buf_str(&why));
-				g.asked = true;
-				rc = ask_up(p, CLAW_ASK_STUCK, text, count_assistant(conv), &d,
-					    &answer, err);
-				free(text);
-				if (rc != CLAW_OK)
-					goto out;
-			}
-			if (d == CLAW_ASK_GUIDANCE && answer != NULL && answer[0] != '\0') {
-				char *msg = claw_xasprintf(
-					"You are repeating yourself (%s). Supervisor: %s",
-					claw_buf_str(&why), answer);
-				add_user_text(conv, msg);
-				free(msg);
+			bool go_on = false;
+			rc = ask_stuck(p, conv, g.asked, claw_buf_str(&why),
+				       "You are repeating yourself", &go_on, err);
+			g.asked = true;
+			if (rc != CLAW_OK)
+				goto out;
+			if (go_on) {
 				guard_reset(&g);
 				claw_buf_reset(&why);
-			} else if (d == CLAW_ASK_STOP) {
-				free(answer);
-				rc = claw_flow_halt(ctx, CLAW_HALT_SUPERVISOR,
-						    "the supervisor stopped stuck step %s",
-						    p->step);
-				goto out;
 			} else {
 				claw_flow_note(ctx, CLAW_RECORD_NOTICE, "stuck", "STOPPED: %s",
 					       claw_buf_str(&why));
@@ -764,7 +847,6 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 				free(out->text);
 				out->text = claw_llm_msg_text(reply);
 			}
-			free(answer);
 		}
 		if (p->workflow != NULL) {
 			rc = claw_turn_checkpoint(ctx, p->workflow, p->step, conv, err);

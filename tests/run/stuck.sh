@@ -53,4 +53,29 @@ is "$(mock_requests)" "51" "50 turns, then the supervisor, and no 51st turn"
 is "$(mock_count 'Should it go on?')" "1" "the supervisor was asked whether to go on"
 like "$(sql "SELECT json_extract(data, '$.message') FROM trace WHERE type = 'note' AND json_extract(data, '$.action') = 'capped'")" \
 	"the supervisor ended the exchange after 50 turns" "its stop ended the exchange"
+
+# CLAW_STEP_TURNS: a hard cap even when the supervisor always says go on
+# (issue 13: one step ran 1197 turns).  Distinct calls, so no guard fires.
+# At the cap the step is stuck: the supervisor is asked once, its guidance
+# buys one last stretch of 50 turns, then the exchange ends.
+id=$(new_issue "Endless")
+approved_solver "$id" '{"name":"Endless","steps":[{"name":"endless","goal":"Never stop.","tools":["bash"]}]}'
+cat >"$tmp/endless.json" <<'JSON'
+{"replies": [
+ {"match": {"user": "Should it go on?"}, "text": "Yes, go on.", "times": 0},
+ {"match": {"user": "Suggest a different approach"}, "text": "Try a smaller change.", "times": 0},
+ {"match": {"any": "Carry out step endless"},
+  "tool_calls": [{"name": "bash", "input": {"command": "head -c 8 /dev/urandom | od -An -tx1 | tr 0-9 g-p"}}],
+  "times": 0}
+]}
+JSON
+mock_stop
+mock_start "$tmp/endless.json"
+CLAW_STEP_TURNS=20 claw_run /dev/null "$id"
+is "$rc" 0 "the endless step ends"
+is "$(mock_count2 'Suggest a different approach' 'CLAW_STEP_TURNS')" "1" "the supervisor was asked once at the cap"
+is "$(sql "SELECT COUNT(*) FROM trace WHERE type = 'tool' AND json_extract(data, '$.input.command') LIKE '%urandom%' AND run_id = (SELECT MAX(id) FROM runs)")" \
+	"70" "20 turns, then 50 more for the supervisor's guidance, then no more"
+like "$(sql "SELECT json_extract(data, '$.message') FROM trace WHERE type = 'note' AND json_extract(data, '$.action') = 'stuck' AND run_id = (SELECT MAX(id) FROM runs)")" \
+	"STOPPED: it took 70 turns, the most one exchange may (CLAW_STEP_TURNS)" "and says why"
 done_testing
