@@ -409,7 +409,7 @@ export function summary(node) {
 		return `${what}, retrying in ${Math.max(0, Math.round((Number(d.wait_ms) || 0) / 100) / 10)} s` +
 			`${d.attempt ? ` (attempt ${d.attempt})` : ''}${err ? ` — ${fmt.clip(err, 80)}` : ''}`;
 	}
-	case 'note': return `${d.action ? `${d.action}: ` : ''}${fmt.clip(d.message, 140)}`;
+	case 'note': return `${d.action ? `${d.action}: ` : ''}${d.name ? `${d.name} — ` : ''}${fmt.clip(d.message, 140)}`;
 	default: return fmt.clip(str(d), 140);
 	}
 }
@@ -451,7 +451,8 @@ function detail(node) {
 	case 'back': return pre(str(d.reason));
 	case 'retry': return pre(JSON.stringify(d, null, 2));
 	case 'answer': case 'handoff': return pre(str(d.text));
-	case 'note': return pre(str(d.message));
+	case 'note': // an interrupted-call note names the call
+		return [pre(str(d.message)), d.name ? [kv('call', d.name), pre(pretty(d.input))] : null];
 	default: return pre(JSON.stringify(d, null, 2));
 	}
 }

@@ -3,8 +3,10 @@
  *
  * Reads are plain read(2) on the input fd, one byte at a time up to a
  * newline: answers are short, and a byte-wise read never swallows input
- * meant for a later gate.  SIGINT interrupts the read (the handler is
- * installed without SA_RESTART), and the wait returns CLAW_ESTOPPED.
+ * meant for a later gate.  SIGINT and SIGTERM interrupt the read (the
+ * handler is installed without SA_RESTART), and the wait returns
+ * CLAW_ESTOPPED; a model reply in flight is still received for
+ * CLAW_STOP_GRACE_S (client.h).
  */
 #include "flow/console.h"
 
@@ -41,6 +43,7 @@ claw_console_catch_sigint(void)
 	sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills; no SA_RESTART */
 	sigemptyset(&sa.sa_mask);
 	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL); /* a service manager's stop: the same */
 }
 
 bool

@@ -14,10 +14,11 @@
  * End of input at a gate leaves the run parked there (CLAW_ESTOPPED with
  * nobody named): `claw run ID` on a terminal later answers it.
  *
- * Ctrl-C: claw_console_catch_sigint() makes the first SIGINT a stop request
- * (polled at the run's safe points; a model call in flight is cancelled, a
- * terminal read is interrupted), naming nobody, so the run stays resumable;
- * a second SIGINT has the default effect.
+ * Ctrl-C: claw_console_catch_sigint() makes the first SIGINT (or SIGTERM) a
+ * stop request (polled at the run's safe points; a model call in flight is
+ * cancelled once CLAW_STOP_GRACE_S has passed, so a reply already coming is
+ * recorded; a terminal read is interrupted), naming nobody, so the run
+ * stays resumable; a second signal has the default effect.
  *
  * The live trace tree goes to the output fd through the console sink at the
  * level chosen (Info; Notice with -q; Debug with -v).

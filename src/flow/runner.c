@@ -706,6 +706,7 @@ claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *
 	ctx->tools = tools;
 	ctx->secrets = secrets;
 	claw_llm_client_set_cancel(ctx->client, cancel_cb, ctx);
+	claw_llm_client_set_stop_grace(ctx->client, p->config->stop_grace_s * 1000);
 
 	if (r->run.status == CLAW_RUN_QUEUED) {
 		rc = claw_run_set_status(ctx->db, p->run_id, CLAW_RUN_RUNNING, NULL, err);

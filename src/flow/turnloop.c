@@ -31,6 +31,7 @@
 #include "flow/gate.h"
 #include "llm/client.h"
 #include "store/state.h"
+#include "tool/registry.h"
 #include "trace/record.h"
 
 #define GUARD_TEXT_MAX (CLAW_TOOL_RESULT_MAX + 64 * 1024) /* a guard key before hashing */
@@ -495,13 +496,125 @@ tool_specs(const struct claw_registry *palette, size_t *n)
 	return v;
 }
 
+/* The ledger's row of call idx, or NULL. */
+static const struct claw_ledger_call *
+ledger_find(const struct claw_ledger_call *calls, size_t n, int idx)
+{
+	for (size_t i = 0; i < n; i++)
+		if (calls[i].idx == idx)
+			return &calls[i];
+	return NULL;
+}
+
+/* note {action: "interrupted-call", name, input, message}: a call that was
+ * running when claw stopped, whose effects are unknown. */
+static void
+trace_interrupted(struct claw_flow_ctx *ctx, const char *name, struct json_object *input,
+		  bool rerun)
+{
+	struct json_object *d = json_object_new_object();
+	(void)json_object_object_add(d, "action", json_object_new_string("interrupted-call"));
+	(void)json_object_object_add(d, "name", json_object_new_string(name));
+	(void)json_object_object_add(d, "input", clipped_copy(input, 0));
+	(void)json_object_object_add(
+		d, "message",
+		json_object_new_string(rerun ? "interrupted by a crash; read-only, so run again"
+					     : "interrupted by a crash; not run again: the model "
+					       "is told its effects are unknown"));
+	(void)claw_trace_event_json(ctx->tracer, CLAW_RECORD_NOTE, CLAW_RECORD_NOTICE, d);
+	json_object_put(d);
+}
+
+/* On resume, what the ledger says of call idx (calls: the ledger, NULL
+ * when not resuming): true when res is filled from it and the call must
+ * not run.  *interrupted is set at the first call that had started and not
+ * ended; a read-only one runs again, any other gets an error result saying
+ * its effects are unknown, and every later call is not run. */
+static bool
+from_ledger(const struct claw_turn_params *p, const struct claw_ledger_call *calls, size_t n,
+	    int idx, const struct claw_llm_block *b, bool *interrupted,
+	    struct claw_tool_result *res)
+{
+	const struct claw_ledger_call *lc = calls != NULL ? ledger_find(calls, n, idx) : NULL;
+
+	if (calls == NULL)
+		return false;
+	if (lc != NULL && lc->ended) {
+		claw_buf_reset(&res->text);
+		(void)claw_buf_puts(&res->text, lc->result != NULL ? lc->result : "");
+		res->is_error = lc->is_error;
+		return true;
+	}
+	if (*interrupted) {
+		claw_tool_result_error(res, "[not run] an earlier call of this turn was "
+					    "interrupted by a crash, so this one was not run; "
+					    "run it again if it is still needed");
+		return true;
+	}
+	if (lc == NULL)
+		return false; /* never started: it runs now */
+	*interrupted = true;
+	const struct claw_tool *t =
+		p->palette != NULL ? claw_registry_find(p->palette, b->name) : NULL;
+	bool rerun = t != NULL && t->risk == CLAW_TOOL_SAFE;
+	trace_interrupted(p->flow, b->name, b->input, rerun);
+	if (rerun)
+		return false;
+	claw_tool_result_error(res,
+			       "[interrupted] claw stopped (a crash or a kill) while this call "
+			       "was running, so its effects are unknown: it may have run "
+			       "completely, partly or not at all.  Check what it would have "
+			       "changed before you repeat it.");
+	return true;
+}
+
+/* Runs call b (the idx-th of its turn) into res, recorded in the ledger
+ * when the exchange is checkpointed: its start before it runs, its result
+ * after. */
+static enum claw_err
+run_call(const struct claw_turn_params *p, const struct claw_tool_ctx *tctx,
+	 const struct claw_llm_block *b, int idx, struct claw_tool_result *res,
+	 struct claw_error *err)
+{
+	struct claw_flow_ctx *ctx = p->flow;
+	bool done_here = false;
+	enum claw_err rc = CLAW_OK;
+
+	if (p->workflow != NULL) {
+		rc = claw_ledger_start(ctx->db, ctx->run_id, p->workflow, p->step, idx, b->name,
+				       claw_json_text(b->input), err);
+		if (rc != CLAW_OK)
+			return rc;
+	}
+	trace_tool(ctx, b->name, b->input);
+	if (b->input_error != NULL) {
+		claw_tool_result_error(res, "invalid arguments for %s: %s", b->name,
+				       b->input_error);
+	} else {
+		if (p->hooks != NULL && p->hooks->call != NULL)
+			done_here = p->hooks->call(p->hooks->ctx, tctx, b->name, b->input, res);
+		if (!done_here && p->palette != NULL)
+			claw_registry_call(p->palette, tctx, b->name, b->input, res);
+		else if (!done_here)
+			claw_tool_result_error(res, "unknown tool %s", b->name);
+	}
+	trace_tool_result(ctx, b->name, res);
+	if (p->workflow != NULL)
+		rc = claw_ledger_end(ctx->db, ctx->run_id, p->workflow, p->step, idx,
+				     claw_buf_str(&res->text), claw_buf_len(&res->text),
+				     res->is_error, err);
+	return rc;
+}
+
 /* Runs the tools of reply into a new user message pushed on conv.
  * *finish is set when a hook ends the exchange; *stuck (with why) when a
- * guard fired. */
+ * guard fired.  calls: the ledger of this turn when it is resumed after a
+ * crash (from_ledger), else NULL. */
 static enum claw_err
 run_tools(const struct claw_turn_params *p, const struct claw_llm_msg *reply,
 	  struct claw_llm_conv *conv, struct guard *g, bool *finish, bool *stuck,
-	  struct claw_buf *why)
+	  struct claw_buf *why, const struct claw_ledger_call *calls, size_t ncalls,
+	  struct claw_error *err)
 {
 	struct claw_flow_ctx *ctx = p->flow;
 	struct claw_tool_ctx tctx = {
@@ -519,11 +632,12 @@ run_tools(const struct claw_turn_params *p, const struct claw_llm_msg *reply,
 	};
 	struct claw_llm_msg *results = claw_llm_msg_new(CLAW_LLM_USER);
 	enum claw_err rc = CLAW_OK;
+	bool interrupted = false;
+	int idx = 0;
 
 	for (size_t i = 0; i < claw_llm_msg_count(reply); i++) {
 		const struct claw_llm_block *b = claw_llm_msg_block(reply, i);
 		struct claw_tool_result res;
-		bool done_here = false;
 
 		if (b->type != CLAW_LLM_TOOL_USE)
 			continue;
@@ -532,23 +646,13 @@ run_tools(const struct claw_turn_params *p, const struct claw_llm_msg *reply,
 			goto out;
 		}
 		claw_tool_result_init(&res);
-		trace_tool(ctx, b->name, b->input);
-		if (b->input_error != NULL) {
-			claw_tool_result_error(&res, "invalid arguments for %s: %s", b->name,
-					       b->input_error);
-		} else {
-			if (p->hooks != NULL && p->hooks->call != NULL)
-				done_here = p->hooks->call(p->hooks->ctx, &tctx, b->name, b->input,
-							   &res);
-			if (!done_here) {
-				if (p->palette != NULL)
-					claw_registry_call(p->palette, &tctx, b->name, b->input,
-							   &res);
-				else
-					claw_tool_result_error(&res, "unknown tool %s", b->name);
-			}
+		if (!from_ledger(p, calls, ncalls, idx, b, &interrupted, &res))
+			rc = run_call(p, &tctx, b, idx, &res, err);
+		idx++;
+		if (rc != CLAW_OK) {
+			claw_tool_result_free(&res);
+			goto out;
 		}
-		trace_tool_result(ctx, b->name, &res);
 		if (p->hooks != NULL && p->hooks->after != NULL && b->input_error == NULL)
 			p->hooks->after(p->hooks->ctx, &tctx, b->name, b->input, &res, finish);
 		if (!*stuck)
@@ -562,6 +666,68 @@ run_tools(const struct claw_turn_params *p, const struct claw_llm_msg *reply,
 	results = NULL;
 out:
 	claw_llm_msg_free(results);
+	return rc;
+}
+
+/* Records reply, about to have its tools run, as the ledger's turn. */
+static enum claw_err
+ledger_begin(const struct claw_turn_params *p, const struct claw_llm_msg *reply,
+	     struct claw_error *err)
+{
+	struct claw_llm_conv *one = claw_llm_conv_new();
+	struct claw_buf b = CLAW_BUF_INIT(CLAW_STATE_HISTORY_MAX);
+	enum claw_err rc;
+
+	claw_llm_conv_push(one, claw_llm_msg_clone(reply));
+	rc = claw_llm_messages_to_json(one, &b);
+	if (rc != CLAW_OK)
+		rc = claw_error_set(err, rc, "the reply of step %s is over %d bytes", p->step,
+				    CLAW_STATE_HISTORY_MAX);
+	else
+		rc = claw_ledger_begin(p->flow->db, p->flow->run_id, p->workflow, p->step,
+				       claw_buf_str(&b), err);
+	claw_buf_free(&b);
+	claw_llm_conv_free(one);
+	return rc;
+}
+
+/* A turn the checkpoint lacks but the ledger holds (claw stopped while its
+ * tools ran): its reply goes back into conv and its calls are answered
+ * from the ledger (from_ledger), then checkpointed.  *finish as run_tools
+ * sets it.  Nothing to do without a ledger. */
+static enum claw_err
+resume_turn(const struct claw_turn_params *p, struct claw_llm_conv *conv, struct guard *g,
+	    struct claw_buf *why, bool *finish, struct claw_error *err)
+{
+	struct claw_flow_ctx *ctx = p->flow;
+	struct claw_ledger_call *calls = NULL;
+	struct claw_llm_conv *one = NULL;
+	char *reply = NULL;
+	size_t ncalls = 0;
+	bool stuck = false;
+	enum claw_err rc = claw_ledger_load(ctx->db, ctx->run_id, p->workflow, p->step, &reply,
+					    &calls, &ncalls, err);
+
+	if (rc != CLAW_OK || reply == NULL)
+		goto out;
+	if (claw_llm_conv_len(conv) == 0 ||
+	    claw_llm_msg_role(claw_llm_conv_last(conv)) != CLAW_LLM_USER ||
+	    claw_llm_messages_from_json(reply, strlen(reply), &one, NULL) != CLAW_OK ||
+	    claw_llm_conv_len(one) != 1)
+		goto out; /* not a turn that follows this conversation */
+	claw_flow_note(ctx, CLAW_RECORD_INFO, "resume",
+		       "the turn in flight when claw stopped is answered from the tool-call "
+		       "ledger (%zu of its calls recorded)",
+		       ncalls);
+	struct claw_llm_msg *m = claw_llm_conv_pop(one);
+	claw_llm_conv_push(conv, m);
+	rc = run_tools(p, m, conv, g, finish, &stuck, why, calls, ncalls, err);
+	if (rc == CLAW_OK)
+		rc = claw_turn_checkpoint(ctx, p->workflow, p->step, conv, err);
+out:
+	claw_llm_conv_free(one);
+	claw_ledger_free(calls, ncalls);
+	free(reply);
 	return rc;
 }
 
@@ -724,6 +890,17 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 	}
 	specs = tool_specs(p->palette, &nspecs);
 	drop_unanswered(conv, ctx);
+	if (p->workflow != NULL) {
+		bool finish = false;
+		rc = resume_turn(p, conv, &g, &why, &finish, err);
+		if (rc != CLAW_OK)
+			goto out;
+		if (finish) {
+			out->end = CLAW_TURN_FINISHED;
+			out->text = last_reply_text(conv);
+			goto out;
+		}
+	}
 	if (claw_llm_conv_len(conv) == 0) {
 		rc = claw_error_set(err, CLAW_EINTERNAL, "an exchange needs a first message");
 		goto out;
@@ -819,7 +996,14 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 			}
 			continue; /* the top of the loop ends it or asks its question */
 		}
-		rc = run_tools(p, reply, conv, &g, &finish, &stuck, &why);
+		if (p->workflow != NULL) {
+			rc = ledger_begin(p, reply, err);
+			if (rc != CLAW_OK) {
+				claw_trace_exit(ctx->tracer, turn_span);
+				goto out;
+			}
+		}
+		rc = run_tools(p, reply, conv, &g, &finish, &stuck, &why, NULL, 0, err);
 		claw_trace_exit(ctx->tracer, turn_span);
 		claw_budget_charge_ms(&ctx->budget, claw_clock_mono_ms() - turn_t0);
 		if (rc != CLAW_OK)

@@ -52,8 +52,29 @@ struct claw_llm_client {
 	const struct claw_pricing *pricing; /* borrowed */
 	claw_http_cancel_fn cancel;
 	void *cancel_ctx;
-	uint64_t rng; /* xorshift64 state, never 0 */
+	int64_t stop_grace_ms; /* an in-flight request may finish this long after a stop */
+	uint64_t rng;          /* xorshift64 state, never 0 */
 };
+
+/* The cancel callback of one request in flight: a stop cancels it only
+ * once it has lasted the client's stop grace, so a reply the provider is
+ * already generating (and will bill) is received and recorded. */
+struct in_flight {
+	const struct claw_llm_client *c;
+	int64_t stop_seen_ms; /* monotonic; -1 until the stop is seen */
+};
+
+static int
+in_flight_cancel(void *v)
+{
+	struct in_flight *f = v;
+	if (f->c->cancel == NULL || f->c->cancel(f->c->cancel_ctx) == 0)
+		return 0;
+	int64_t now = claw_clock_mono_ms();
+	if (f->stop_seen_ms < 0)
+		f->stop_seen_ms = now;
+	return now - f->stop_seen_ms >= f->c->stop_grace_ms;
+}
 
 static void
 wipe_free(char *s)
@@ -165,6 +186,12 @@ claw_llm_client_set_cancel(struct claw_llm_client *c, claw_http_cancel_fn fn, vo
 	c->cancel_ctx = ctx;
 }
 
+void
+claw_llm_client_set_stop_grace(struct claw_llm_client *c, int64_t ms)
+{
+	c->stop_grace_ms = ms > 0 ? ms : 0;
+}
+
 const char *
 claw_llm_client_url(const struct claw_llm_client *c)
 {
@@ -251,6 +278,7 @@ claw_llm_send(struct claw_llm_client *c, const struct claw_llm_request *req,
 	size_t n_headers = 0;
 	struct claw_error e;
 	char msg[CLIENT_MSG_MAX];
+	struct in_flight flight = {c, -1};
 
 	claw_llm_response_clear(resp);
 	claw_http_response_init(&h);
@@ -276,8 +304,8 @@ claw_llm_send(struct claw_llm_client *c, const struct claw_llm_request *req,
 		.connect_timeout_ms = c->connect_timeout_ms,
 		.timeout_ms = c->timeout_ms,
 		.max_response = c->max_response,
-		.cancel = c->cancel,
-		.cancel_ctx = c->cancel_ctx,
+		.cancel = c->cancel != NULL ? in_flight_cancel : NULL,
+		.cancel_ctx = &flight,
 	};
 
 	for (int attempt = 1;; attempt++) {

@@ -67,8 +67,14 @@ enum claw_err claw_llm_client_from_config(const struct claw_config *cfg,
 					  struct claw_llm_client **out, struct claw_error *err);
 
 /* fn (may be NULL) is polled during transfers and retry waits; non-zero
- * stops the call with CLAW_ESTOPPED. */
+ * stops the call with CLAW_ESTOPPED: a retry wait at once, a request in
+ * flight once fn has said so for the stop grace. */
 void claw_llm_client_set_cancel(struct claw_llm_client *c, claw_http_cancel_fn fn, void *ctx);
+/* CLAW_STOP_GRACE_S in ms (default 0): how long a request in flight may go
+ * on after a stop, so that a reply the provider serves, and bills, is
+ * received and recorded once rather than lost (and asked, and paid, again
+ * on resume).  The request's own timeout still applies. */
+void claw_llm_client_set_stop_grace(struct claw_llm_client *c, int64_t ms);
 
 /* The endpoint URL the client posts to (borrowed, valid while c lives). */
 const char *claw_llm_client_url(const struct claw_llm_client *c);

@@ -157,7 +157,9 @@ claw_server_start(struct claw_server *s, struct claw_error *err)
 void
 claw_server_stop(struct claw_server *s)
 {
-	int64_t deadline = claw_clock_mono_ms() + CLAW_SERVER_STOP_MS - 300;
+	/* A run may be receiving a model reply: it gets its stop grace. */
+	int64_t deadline = claw_clock_mono_ms() + CLAW_SERVER_STOP_MS - 300 +
+			   (s != NULL ? s->config->stop_grace_s * 1000 : 0);
 
 	if (s == NULL || s->stopped)
 		return;

@@ -9,7 +9,8 @@
  * Start order: listener, bus, board, gates, runs; then adoption of the runs
  * a previous process left (before any request can answer a gate); then the
  * hub, the announcer and the workers.  Stop order (SIGTERM/SIGINT, at most
- * CLAW_SERVER_STOP_MS): stop accepting and join the workers, end every
+ * CLAW_SERVER_STOP_MS, or CLAW_STOP_GRACE_S plus that when a run waits for
+ * a model reply in flight): stop accepting and join the workers, end every
  * stream, ask every run to stop at its next safe point *leaving it
  * resumable*, wake parked runs, join what ends in time, stop the announcer,
  * remove the socket.

@@ -113,6 +113,31 @@ static const char *const migrations[] = {
 	" history TEXT NOT NULL,"
 	" updated_at INTEGER NOT NULL,"
 	" PRIMARY KEY (run_id, workflow, step));",
+	/* 1 → 2: the tool-call ledger (state.h).  Saving or clearing an
+	 * exchange's checkpoint empties its ledger in the same statement, so
+	 * a crash can never leave a ledger beside the checkpoint that already
+	 * holds its turn. */
+	"CREATE TABLE tool_calls ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" workflow TEXT NOT NULL,"
+	" step TEXT NOT NULL,"
+	" idx INTEGER NOT NULL,"
+	" name TEXT NOT NULL DEFAULT '',"
+	" input TEXT NOT NULL DEFAULT '',"
+	" result TEXT,"
+	" is_error INTEGER NOT NULL DEFAULT 0,"
+	" started_at INTEGER NOT NULL,"
+	" ended_at INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (run_id, workflow, step, idx));"
+	"CREATE TRIGGER exchange_saved AFTER INSERT ON exchange BEGIN"
+	" DELETE FROM tool_calls WHERE run_id = NEW.run_id AND workflow = NEW.workflow"
+	" AND step = NEW.step; END;"
+	"CREATE TRIGGER exchange_updated AFTER UPDATE ON exchange BEGIN"
+	" DELETE FROM tool_calls WHERE run_id = NEW.run_id AND workflow = NEW.workflow"
+	" AND step = NEW.step; END;"
+	"CREATE TRIGGER exchange_cleared AFTER DELETE ON exchange BEGIN"
+	" DELETE FROM tool_calls WHERE run_id = OLD.run_id AND workflow = OLD.workflow"
+	" AND step = OLD.step; END;",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == CLAW_DB_SCHEMA_VERSION,
 	       "one migration step per schema version");

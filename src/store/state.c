@@ -7,6 +7,9 @@
  * so a save for an unknown run fails with a foreign-key error, reported as
  * "run #N not found".
  *
+ * The ledger's rows are small and written with one statement each, so a
+ * crash between two of them leaves every earlier one whole.
+ *
  * Threads: the caller's connection, one thread at a time.
  */
 #include "store/state.h"
@@ -233,6 +236,165 @@ claw_exchange_clear(struct claw_db *db, int64_t run_id, const char *workflow, co
 		goto out;
 	}
 out:
+	claw_db_finish(st);
+	return rc;
+}
+
+/* Runs sql (one statement) with run_id, workflow, step as ?1-?3 and the
+ * binder's values after them; what names the work in errors. */
+static enum claw_err
+ledger_exec(struct claw_db *db, const char *sql, int64_t run_id, const char *workflow,
+	    const char *step, void (*bind)(sqlite3_stmt *, const void *), const void *arg,
+	    const char *what, struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	char msg[96];
+	enum claw_err rc = claw_db_stmt(db, sql, &st, err);
+
+	if (rc != CLAW_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, workflow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, step, -1, SQLITE_STATIC);
+	if (bind != NULL)
+		bind(st, arg);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		(void)snprintf(msg, sizeof msg, "%s of run #%lld", what, (long long)run_id);
+		rc = claw_db_fail(db, msg, err);
+	}
+	claw_db_finish(st);
+	return rc;
+}
+
+struct ledger_row {
+	int idx;
+	const char *name, *input, *result;
+	size_t result_len;
+	bool is_error;
+};
+
+static void
+bind_start(sqlite3_stmt *st, const void *arg)
+{
+	const struct ledger_row *r = arg;
+	sqlite3_bind_int(st, 4, r->idx);
+	sqlite3_bind_text(st, 5, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, r->input, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, claw_clock_now_ms());
+}
+
+static void
+bind_end(sqlite3_stmt *st, const void *arg)
+{
+	const struct ledger_row *r = arg;
+	sqlite3_bind_int(st, 4, r->idx);
+	sqlite3_bind_text(st, 5, r->result, (int)r->result_len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, r->is_error);
+	sqlite3_bind_int64(st, 7, claw_clock_now_ms());
+}
+
+static const char ledger_insert[] =
+	"INSERT OR REPLACE INTO tool_calls (run_id, workflow, step, idx, name, input, started_at)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+enum claw_err
+claw_ledger_begin(struct claw_db *db, int64_t run_id, const char *workflow, const char *step,
+		  const char *reply, struct claw_error *err)
+{
+	struct ledger_row r = {.idx = -1, .name = "", .input = reply};
+	enum claw_err rc = ledger_exec(
+		db, "DELETE FROM tool_calls WHERE run_id = ?1 AND workflow = ?2 AND step = ?3",
+		run_id, workflow, step, NULL, NULL, "clear the tool-call ledger", err);
+	if (rc == CLAW_OK)
+		rc = ledger_exec(db, ledger_insert, run_id, workflow, step, bind_start, &r,
+				 "record a turn in the tool-call ledger", err);
+	return rc;
+}
+
+enum claw_err
+claw_ledger_start(struct claw_db *db, int64_t run_id, const char *workflow, const char *step,
+		  int idx, const char *name, const char *input, struct claw_error *err)
+{
+	struct ledger_row r = {.idx = idx, .name = name, .input = input};
+	return ledger_exec(db, ledger_insert, run_id, workflow, step, bind_start, &r,
+			   "record a tool call's start", err);
+}
+
+enum claw_err
+claw_ledger_end(struct claw_db *db, int64_t run_id, const char *workflow, const char *step, int idx,
+		const char *result, size_t n, bool is_error, struct claw_error *err)
+{
+	struct ledger_row r = {.idx = idx, .result = result, .result_len = n, .is_error = is_error};
+	return ledger_exec(db,
+			   "UPDATE tool_calls SET result = ?5, is_error = ?6, ended_at = ?7"
+			   " WHERE run_id = ?1 AND workflow = ?2 AND step = ?3 AND idx = ?4",
+			   run_id, workflow, step, bind_end, &r, "record a tool call's result",
+			   err);
+}
+
+void
+claw_ledger_free(struct claw_ledger_call *calls, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(calls[i].name);
+		free(calls[i].input);
+		free(calls[i].result);
+	}
+	free(calls);
+}
+
+enum claw_err
+claw_ledger_load(struct claw_db *db, int64_t run_id, const char *workflow, const char *step,
+		 char **reply, struct claw_ledger_call **calls, size_t *ncalls,
+		 struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	char what[96];
+	size_t cap = 0;
+	int s;
+	enum claw_err rc = claw_db_stmt(db,
+					"SELECT idx, name, input, result, is_error, ended_at"
+					" FROM tool_calls WHERE run_id = ? AND workflow = ?"
+					" AND step = ? ORDER BY idx",
+					&st, err);
+
+	*reply = NULL;
+	*calls = NULL;
+	*ncalls = 0;
+	if (rc != CLAW_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, workflow != NULL ? workflow : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, step != NULL ? step : "", -1, SQLITE_STATIC);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		int idx = sqlite3_column_int(st, 0);
+		if (idx < 0) {
+			free(*reply);
+			*reply = claw_db_column_dup(st, 2);
+			continue;
+		}
+		if (*ncalls == cap) {
+			cap = cap != 0 ? 2 * cap : 8;
+			*calls = claw_xrealloc(*calls, cap * sizeof **calls);
+		}
+		struct claw_ledger_call *c = &(*calls)[(*ncalls)++];
+		c->idx = idx;
+		c->name = claw_db_column_dup(st, 1);
+		c->input = claw_db_column_dup(st, 2);
+		c->ended = sqlite3_column_int64(st, 5) != 0;
+		c->result = c->ended ? claw_db_column_dup(st, 3) : NULL;
+		c->is_error = sqlite3_column_int(st, 4) != 0;
+	}
+	if (s != SQLITE_DONE) {
+		(void)snprintf(what, sizeof what, "load the tool-call ledger of run #%lld",
+			       (long long)run_id);
+		rc = claw_db_fail(db, what, err);
+		free(*reply);
+		*reply = NULL;
+		claw_ledger_free(*calls, *ncalls);
+		*calls = NULL;
+		*ncalls = 0;
+	}
 	claw_db_finish(st);
 	return rc;
 }

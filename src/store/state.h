@@ -8,11 +8,21 @@
  * when the step passes.  Both are stored as JSON text owned by the flow
  * layer; this module only persists them (upsert, load, clear).
  *
+ * The tool-call ledger (`tool_calls`) makes a turn's tool calls survive a
+ * crash: before its tools run, the turn's reply is recorded (row -1), each
+ * call's start before the call runs and its result when it ends.  Saving
+ * or clearing the exchange's checkpoint empties the ledger in the same
+ * statement (a trigger), so a ledger that is there on resume always holds a
+ * turn the checkpoint lacks: the flow layer answers its calls from it and
+ * never runs a started call again blindly (turnloop.h).
+ *
  * Threads: functions use the caller's connection (one thread at a time).
  */
 #ifndef CLAW_STORE_STATE_H
 #define CLAW_STORE_STATE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/err.h"
@@ -54,5 +64,37 @@ enum claw_err claw_exchange_load(struct claw_db *db, int64_t run_id, const char 
 /* Deletes it (no error when absent). */
 enum claw_err claw_exchange_clear(struct claw_db *db, int64_t run_id, const char *workflow,
 				  const char *step, struct claw_error *err);
+
+/* One row of the tool-call ledger.  Strings owned: free the array with
+ * claw_ledger_free(). */
+struct claw_ledger_call {
+	int idx;       /* the call's place among the reply's tool calls */
+	char *name;    /* the tool */
+	char *input;   /* its input, JSON text */
+	bool ended;    /* it returned: result holds what it returned */
+	char *result;  /* NULL unless ended */
+	bool is_error; /* the result is an error result */
+};
+
+/* Starts the ledger of a turn of (run_id, workflow, step): drops what an
+ * earlier turn left and records reply (the turn's reply as checkpoint JSON,
+ * claw_llm_messages_to_json of it alone), bound without a copy. */
+enum claw_err claw_ledger_begin(struct claw_db *db, int64_t run_id, const char *workflow,
+				const char *step, const char *reply, struct claw_error *err);
+/* Records that call idx (name, input JSON text) is about to run. */
+enum claw_err claw_ledger_start(struct claw_db *db, int64_t run_id, const char *workflow,
+				const char *step, int idx, const char *name, const char *input,
+				struct claw_error *err);
+/* Records call idx's result (n bytes). */
+enum claw_err claw_ledger_end(struct claw_db *db, int64_t run_id, const char *workflow,
+			      const char *step, int idx, const char *result, size_t n,
+			      bool is_error, struct claw_error *err);
+/* The ledger of (run_id, workflow, step): *reply (fresh; NULL when there is
+ * no ledger) and its calls in order into *calls (*ncalls of them; free with
+ * claw_ledger_free). */
+enum claw_err claw_ledger_load(struct claw_db *db, int64_t run_id, const char *workflow,
+			       const char *step, char **reply, struct claw_ledger_call **calls,
+			       size_t *ncalls, struct claw_error *err);
+void claw_ledger_free(struct claw_ledger_call *calls, size_t n);
 
 #endif

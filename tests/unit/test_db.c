@@ -99,9 +99,9 @@ test_create(void)
 	is_int(strtol(s, NULL, 10), CLAW_DB_BUSY_TIMEOUT_MS, "busy timeout is set");
 	free(s);
 
-	static const char *const tables[] = {"project",  "issues",        "runs",
-					     "solvers",  "trace",         "workflow_state",
-					     "exchange", "schema_version"};
+	static const char *const tables[] = {"project",  "issues",         "runs",
+					     "solvers",  "trace",          "workflow_state",
+					     "exchange", "schema_version", "tool_calls"};
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
 		char *sql = claw_xasprintf("SELECT name FROM sqlite_master WHERE type = 'table'"
 					   " AND name = '%s'",
@@ -197,7 +197,10 @@ test_newer(void)
 	db = NULL;
 	raw_exec(path, "UPDATE schema_version SET version = 7");
 	is_int(claw_db_open(path, CLAW_DB_OPEN, &db, &e), CLAW_EVERSION, "schema 7 is refused");
-	has_str(e.msg, "(schema 7, this claw knows 1): upgrade claw", "with both versions");
+	char known[64];
+	(void)snprintf(known, sizeof known, "(schema 7, this claw knows %d): upgrade claw",
+		       CLAW_DB_SCHEMA_VERSION);
+	has_str(e.msg, known, "with both versions");
 	free(path);
 }
 

@@ -151,6 +151,19 @@ wait_status(int64_t run_id, const char *want)
 	return false;
 }
 
+/* The run thread sets the run running, then its issue in progress: wait
+ * for the second as for the first. */
+static bool
+wait_issue_status(int64_t issue_id, const char *want)
+{
+	for (int64_t end = claw_clock_mono_ms() + WAIT_MS; claw_clock_mono_ms() < end;) {
+		if (strcmp(issue_status(issue_id), want) == 0)
+			return true;
+		claw_clock_sleep_ms(2);
+	}
+	return false;
+}
+
 static bool
 wait_stats(struct claw_runs *r, int64_t executing, int64_t queued, int64_t parked)
 {
@@ -197,7 +210,7 @@ test_queue_and_stop(struct claw_bus *bus)
 	is_int(claw_runs_start(r, db, proj.key, i1, "alice", &rx, &qx, &err), CLAW_ECONFLICT,
 	       "a second start of an issue with an active run is a conflict");
 	ok(wait_status(r1, "running"), "run 1 running");
-	is_str(issue_status(i1), "inprogress", "issue 1 in progress");
+	ok(wait_issue_status(i1, "inprogress"), "issue 1 in progress (%s)", issue_status(i1));
 	is_str(issue_status(i2), "queued", "issue 2 queued");
 	is_str(run_status(r2), "queued", "run 2 queued");
 	ok(wait_stats(r, 1, 2, 0), "stats: 1 executing, 2 queued");

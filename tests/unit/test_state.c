@@ -1,6 +1,7 @@
 /*
  * test_state — snapshots and exchange checkpoints: upsert, load, clear,
- * unknown runs and the history cap.
+ * unknown runs and the history cap; the tool-call ledger, and that a
+ * checkpoint empties it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,10 +155,64 @@ test_exchange(void)
 	claw_db_close(db);
 }
 
+static void
+test_ledger(void)
+{
+	struct claw_db *db = fixture_db("ledger.db");
+	int64_t run = make_run(db);
+	struct claw_error e = {0};
+	struct claw_ledger_call *calls = NULL;
+	char *reply = NULL;
+	size_t n = 0;
+
+	is_int(claw_ledger_load(db, run, "Solver", "impl", &reply, &calls, &n, &e), CLAW_OK,
+	       "load an empty ledger");
+	ok(reply == NULL && n == 0, "no turn, no calls");
+	is_int(claw_ledger_begin(db, run, "Solver", "impl", "[{\"role\":\"assistant\"}]", &e),
+	       CLAW_OK, "begin a turn");
+	is_int(claw_ledger_start(db, run, "Solver", "impl", 0, "bash", "{\"command\":\"ls\"}", &e),
+	       CLAW_OK, "call 0 starts");
+	is_int(claw_ledger_end(db, run, "Solver", "impl", 0, "a\nb", 3, false, &e), CLAW_OK,
+	       "call 0 ends");
+	is_int(claw_ledger_start(db, run, "Solver", "impl", 1, "write_file", "{}", &e), CLAW_OK,
+	       "call 1 starts and never ends");
+	is_int(claw_ledger_load(db, run, "Solver", "impl", &reply, &calls, &n, &e), CLAW_OK,
+	       "load");
+	is_str(reply, "[{\"role\":\"assistant\"}]", "the turn's reply");
+	is_int((int64_t)n, 2, "two calls");
+	if (n == 2) {
+		ok(calls[0].idx == 0 && calls[0].ended && !calls[0].is_error, "call 0 ended");
+		is_str(calls[0].result, "a\nb", "with its result");
+		is_str(calls[0].input, "{\"command\":\"ls\"}", "and its input");
+		ok(calls[1].idx == 1 && !calls[1].ended && calls[1].result == NULL,
+		   "call 1 started and did not end");
+		is_str(calls[1].name, "write_file", "named");
+	}
+	claw_ledger_free(calls, n);
+	free(reply);
+	is_int(claw_ledger_load(db, run, "Solver", "other", &reply, &calls, &n, &e), CLAW_OK,
+	       "another step's ledger");
+	ok(reply == NULL && n == 0, "is its own");
+	is_int(claw_exchange_save(db, run, "Solver", "impl", "[]", &e), CLAW_OK, "checkpoint");
+	is_int(claw_ledger_load(db, run, "Solver", "impl", &reply, &calls, &n, &e), CLAW_OK,
+	       "load after the checkpoint");
+	ok(reply == NULL && n == 0, "the checkpoint emptied the ledger");
+	(void)claw_ledger_begin(db, run, "Solver", "impl", "[]", &e);
+	(void)claw_exchange_save(db, run, "Solver", "impl", "[{}]", &e);
+	(void)claw_ledger_load(db, run, "Solver", "impl", &reply, &calls, &n, &e);
+	ok(reply == NULL, "so does a checkpoint that updates one");
+	(void)claw_ledger_begin(db, run, "Solver", "impl", "[]", &e);
+	(void)claw_exchange_clear(db, run, "Solver", "impl", &e);
+	(void)claw_ledger_load(db, run, "Solver", "impl", &reply, &calls, &n, &e);
+	ok(reply == NULL, "and clearing the checkpoint (the step passed)");
+	claw_db_close(db);
+}
+
 int
 main(void)
 {
 	test_snapshot();
 	test_exchange();
+	test_ledger();
 	return tap_done();
 }
