@@ -371,6 +371,9 @@ set_base_url(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 		return CLAW_OK;
 	}
 	struct claw_str s = claw_str_from(v);
+	while (s.n > 0 && s.p[s.n - 1] == '/')
+		s.n--;
+	/* Checked without the trailing slashes: "http://" alone was "http:". */
 	if (!(claw_str_starts_with(s, "http://") || claw_str_starts_with(s, "https://")) ||
 	    strpbrk(v, " \t\r\n") != NULL) {
 		char q[CONFIG_VALUE_CLIP + 8];
@@ -383,8 +386,6 @@ set_base_url(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 				       q),
 			err);
 	}
-	while (s.n > 0 && s.p[s.n - 1] == '/')
-		s.n--;
 	cfg->base_url = claw_str_dup(s);
 	cfg->base_url_is_default = strcmp(cfg->base_url, def) == 0;
 	return CLAW_OK;

@@ -10,6 +10,7 @@
  */
 #include "flow/budget.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "base/str.h"
@@ -117,20 +118,28 @@ out:
 	return rc;
 }
 
+/* *total += v for v > 0, saturating: a provider's absurd usage (the price
+ * table saturates a cost at INT64_MAX) must exhaust a budget, not wrap it
+ * negative. */
+static void
+add_saturating(int64_t *total, int64_t v)
+{
+	if (v <= 0)
+		return;
+	*total = *total > INT64_MAX - v ? INT64_MAX : *total + v;
+}
+
 void
 claw_budget_charge_reply(struct claw_budget_meter *b, int64_t tokens, int64_t micros)
 {
-	if (tokens > 0)
-		b->spent_tokens += tokens;
-	if (micros > 0)
-		b->spent_micros += micros;
+	add_saturating(&b->spent_tokens, tokens);
+	add_saturating(&b->spent_micros, micros);
 }
 
 void
 claw_budget_charge_ms(struct claw_budget_meter *b, int64_t ms)
 {
-	if (ms > 0)
-		b->spent_ms += ms;
+	add_saturating(&b->spent_ms, ms);
 }
 
 int64_t

@@ -45,7 +45,8 @@ enum claw_err claw_anthropic_build(const struct claw_llm_request *req, struct cl
 
 /* Fills resp (msg, stop, stop_raw, usage, model, id) from a 2xx body
  * body[0..len).  CLAW_EINVAL with a message when the body is not a Messages
- * API reply (resp then holds no message). */
+ * API reply, CLAW_EBACKEND when it is an error object (resp then holds no
+ * message). */
 enum claw_err claw_anthropic_parse(const char *body, size_t len, struct claw_llm_response *resp,
 				   struct claw_error *err);
 

@@ -358,5 +358,10 @@ claw_pricing_cost_micros(const struct claw_pricing *p, const char *model,
 	int64_t out = u->out > 0 ? u->out : 0;
 	double micros = (double)(in - cached) * price.input + (double)cached * price.cached +
 			(double)out * price.output;
+	/* Absurd token counts (a provider may send up to INT64_MAX) saturate:
+	 * llround of a value past int64 is unspecified (LLONG_MIN in practice, a
+	 * negative cost that would slip under every budget). */
+	if (micros >= (double)INT64_MAX)
+		return INT64_MAX;
 	return (int64_t)llround(micros);
 }

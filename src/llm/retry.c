@@ -98,11 +98,15 @@ clean_copy(char *msg, size_t size, const char *s, size_t n)
 		at--;
 	msg[at] = '\0';
 	if (!claw_str_utf8_valid(msg, at)) {
-		/* Keep only ASCII: the message goes into traces and JSON. */
+		/* Keep only ASCII: the message goes into traces and JSON.  What
+		 * is dropped may leave spaces side by side or at the ends. */
 		size_t w = 0;
 		for (size_t i = 0; i < at; i++)
-			if ((unsigned char)msg[i] < 0x80)
+			if ((unsigned char)msg[i] < 0x80 &&
+			    !(msg[i] == ' ' && (w == 0 || msg[w - 1] == ' ')))
 				msg[w++] = msg[i];
+		while (w > 0 && msg[w - 1] == ' ')
+			w--;
 		msg[w] = '\0';
 	}
 }
@@ -247,6 +251,16 @@ claw_retry_wait_ms(const struct claw_retry_policy *p, int failed, int64_t retry_
 	return wait;
 }
 
+/* True when s is one or more decimal digits. */
+static bool
+all_digits(struct claw_str s)
+{
+	for (size_t i = 0; i < s.n; i++)
+		if (!isdigit((unsigned char)s.p[i]))
+			return false;
+	return s.n > 0;
+}
+
 int64_t
 claw_retry_after_parse(const char *value, int64_t now_ms)
 {
@@ -259,8 +273,8 @@ claw_retry_after_parse(const char *value, int64_t now_ms)
 		/* delay-seconds; a fraction ("1.5") is tolerated, to the ms. */
 		struct claw_str rest = v;
 		struct claw_str whole = claw_str_cut(&rest, '.');
-		if (claw_str_to_i64(whole, 0, INT64_C(86400) * 365, &secs) != CLAW_OK)
-			return -1;
+		if (claw_str_to_i64(whole, 0, CLAW_RETRY_AFTER_MAX_MS / 1000, &secs) != CLAW_OK)
+			return all_digits(whole) ? CLAW_RETRY_AFTER_MAX_MS : -1;
 		int64_t ms = secs * 1000;
 		if (rest.n > 0) {
 			int64_t frac = 0, scale = 1;
@@ -272,7 +286,7 @@ claw_retry_after_parse(const char *value, int64_t now_ms)
 			}
 			ms += frac * 1000 / scale;
 		}
-		return ms;
+		return ms < CLAW_RETRY_AFTER_MAX_MS ? ms : CLAW_RETRY_AFTER_MAX_MS;
 	}
 	/* An HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT"). */
 	char date[64];
@@ -283,6 +297,12 @@ claw_retry_after_parse(const char *value, int64_t now_ms)
 	time_t t = curl_getdate(date, NULL);
 	if (t == (time_t)-1)
 		return -1;
-	int64_t ms = (int64_t)t * 1000 - now_ms;
+	if (t < 0)
+		return 0; /* before 1970: long past */
+	/* An absurd year ("d2Oct0999999999") overflows t * 1000: saturate. */
+	int64_t ms;
+	if (__builtin_mul_overflow((int64_t)t, INT64_C(1000), &ms) ||
+	    __builtin_sub_overflow(ms, now_ms, &ms) || ms > CLAW_RETRY_AFTER_MAX_MS)
+		return CLAW_RETRY_AFTER_MAX_MS;
 	return ms > 0 ? ms : 0;
 }

@@ -80,9 +80,18 @@ struct claw_retry_policy {
 int64_t claw_retry_wait_ms(const struct claw_retry_policy *p, int failed, int64_t retry_after_ms,
 			   uint64_t random);
 
+/* The longest wait claw_retry_after_parse() answers: one year.  Any longer
+ * Retry-After means "not soon" as much as this does (the policy gives up
+ * past max_retry_after_ms anyway), and the bound keeps the arithmetic on
+ * absurd values ("99999999999999999999", an HTTP-date in the year 10^9)
+ * from overflowing. */
+#define CLAW_RETRY_AFTER_MAX_MS (INT64_C(86400) * 365 * 1000)
+
 /* Parses a Retry-After header value: delay-seconds ("20", "1.5") or an
- * HTTP-date, relative to now_ms (Unix epoch ms).  Returns ms (>= 0), or -1
- * when the value is not understood. */
+ * HTTP-date, relative to now_ms (Unix epoch ms).  Returns ms in [0,
+ * CLAW_RETRY_AFTER_MAX_MS]: a wait beyond the bound (a huge number of
+ * seconds, a date far in the future) is clamped to it, a date in the past
+ * is 0.  -1 when the value is not understood. */
 int64_t claw_retry_after_parse(const char *value, int64_t now_ms);
 
 #endif

@@ -21,6 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
+#include "base/err.h"
 #include "server/route.h"
 #include "store/db.h"
 #include "store/issues.h"
@@ -46,6 +49,42 @@ bool claw_api_issue(struct claw_req *req, struct claw_db *db, int64_t id, struct
  * -1), else the since query parameter, else -1.  On a bad since answers 400
  * and returns false. */
 bool claw_api_stream_since(struct claw_req *req, int64_t *since);
+
+/* The bodies of the POST routes, parsed and checked (SPEC 7) without a
+ * server, so they can be tested and fuzzed alone (tests/fuzz/fuzz_api.c).
+ * body is the request's JSON object (claw_req_body_json); strings in the
+ * outputs are borrowed from it.  Errors are CLAW_EINVAL with the message
+ * for the 400 (`unknown field "x"`, `missing field "path"`, ...). */
+
+/* POST /api/projects: {"path": absolute, "description"?: string|null}. */
+struct claw_api_project_body {
+	const char *path;        /* starts with '/' */
+	const char *description; /* NULL when absent or null */
+};
+enum claw_err claw_api_project_body_parse(struct json_object *body,
+					  struct claw_api_project_body *out,
+					  struct claw_error *err);
+
+/* POST /api/projects/{key}/issues: {"title", "description"?: string|null}. */
+struct claw_api_issue_body {
+	const char *title;
+	const char *description; /* NULL when absent or null */
+};
+enum claw_err claw_api_issue_body_parse(struct json_object *body, struct claw_api_issue_body *out,
+					struct claw_error *err);
+
+/* POST .../answer: {"gate": 1.., "text"?, "decision"?, "amount"?: 0..}. */
+struct claw_api_answer_body {
+	int64_t gate;
+	const char *text;     /* "" when absent or null */
+	const char *decision; /* "" when absent or null */
+	int64_t amount;       /* 0 when absent or null */
+};
+enum claw_err claw_api_answer_body_parse(struct json_object *body, struct claw_api_answer_body *out,
+					 struct claw_error *err);
+
+/* POST .../start, .../stop, .../close: a body with no fields ({}). */
+enum claw_err claw_api_empty_body_parse(struct json_object *body, struct claw_error *err);
 
 /* The handlers (ctx: struct claw_server). */
 void claw_api_health(void *ctx, struct claw_req *req);

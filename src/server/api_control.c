@@ -32,16 +32,49 @@
 #include "store/runs.h"
 #include "trace/reader.h"
 
+enum claw_err
+claw_api_empty_body_parse(struct json_object *body, struct claw_error *err)
+{
+	static const char *const none[] = {NULL};
+	return claw_json_check_keys(body, none, err);
+}
+
+enum claw_err
+claw_api_answer_body_parse(struct json_object *body, struct claw_api_answer_body *out,
+			   struct claw_error *err)
+{
+	static const char *const keys[] = {"gate", "text", "decision", "amount", NULL};
+	enum claw_err rc;
+
+	out->gate = 0;
+	out->text = "";
+	out->decision = "";
+	out->amount = 0;
+	rc = claw_json_check_keys(body, keys, err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_int64(body, "gate", CLAW_JSON_REQUIRED, 1, INT64_MAX, &out->gate,
+					 err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_string(body, "text", CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE,
+					  &out->text, err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_string(body, "decision", CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE,
+					  &out->decision, err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_int64(body, "amount", CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE, 0,
+					 INT64_MAX, &out->amount, err);
+	return rc;
+}
+
 /* Reads a body that must hold no fields (start, stop, close). */
 static bool
 empty_body(struct claw_req *req)
 {
-	static const char *const none[] = {NULL};
 	struct json_object *body = NULL;
 	struct claw_error err = {0};
 	enum claw_err rc = claw_req_body_json(req, &body, &err);
 	if (rc == CLAW_OK)
-		rc = claw_json_check_keys(body, none, &err);
+		rc = claw_api_empty_body_parse(body, &err);
 	json_object_put(body);
 	if (rc != CLAW_OK)
 		claw_req_fail(req, &err);
@@ -121,16 +154,15 @@ open_gate(struct claw_req *req, struct claw_server *srv, struct claw_db *db, con
 void
 claw_api_issue_answer(void *ctx, struct claw_req *req)
 {
-	static const char *const keys[] = {"gate", "text", "decision", "amount", NULL};
 	struct claw_server *srv = ctx;
 	struct json_object *body = NULL;
 	struct claw_error err = {0};
 	struct claw_run run = {0};
 	struct claw_buf out = CLAW_BUF_INIT(256);
 	struct claw_gate_answer a = {0};
+	struct claw_api_answer_body ab = {0};
 	char key[CLAW_PROJECT_KEY_SIZE];
-	const char *text = "", *decision = "";
-	int64_t id, gate = 0, open_id = 0, amount = 0;
+	int64_t id, open_id = 0;
 	enum claw_gate_kind kind = CLAW_GATE_QUESTION;
 	bool claimed = false;
 	struct claw_db *db;
@@ -141,19 +173,7 @@ claw_api_issue_answer(void *ctx, struct claw_req *req)
 		goto out;
 	rc = claw_req_body_json(req, &body, &err);
 	if (rc == CLAW_OK)
-		rc = claw_json_check_keys(body, keys, &err);
-	if (rc == CLAW_OK)
-		rc = claw_json_get_int64(body, "gate", CLAW_JSON_REQUIRED, 1, INT64_MAX, &gate,
-					 &err);
-	if (rc == CLAW_OK)
-		rc = claw_json_get_string(body, "text", CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE,
-					  &text, &err);
-	if (rc == CLAW_OK)
-		rc = claw_json_get_string(body, "decision", CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE,
-					  &decision, &err);
-	if (rc == CLAW_OK)
-		rc = claw_json_get_int64(body, "amount", CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE, 0,
-					 INT64_MAX, &amount, &err);
+		rc = claw_api_answer_body_parse(body, &ab, &err);
 	if (rc != CLAW_OK) {
 		claw_req_fail(req, &err);
 		goto out;
@@ -169,22 +189,22 @@ claw_api_issue_answer(void *ctx, struct claw_req *req)
 	}
 	if (!open_gate(req, srv, db, key, id, run.id, &open_id, &kind))
 		goto out;
-	if (gate != open_id) {
+	if (ab.gate != open_id) {
 		claw_req_error(req, 409, NULL,
 			       "gate %lld is not open (issue #%lld waits on gate %lld); it may be "
 			       "answered already",
-			       (long long)gate, (long long)id, (long long)open_id);
+			       (long long)ab.gate, (long long)id, (long long)open_id);
 		goto out;
 	}
-	if (claw_gate_check(kind, text, decision, amount, &err) != CLAW_OK) {
+	if (claw_gate_check(kind, ab.text, ab.decision, ab.amount, &err) != CLAW_OK) {
 		claw_req_fail(req, &err);
 		goto out;
 	}
-	a.text = claw_xstrdup(text);
-	a.decision = claw_xstrdup(decision);
-	a.amount = amount;
+	a.text = claw_xstrdup(ab.text);
+	a.decision = claw_xstrdup(ab.decision);
+	a.amount = ab.amount;
 	a.by = claw_xstrdup(claw_req_user(req));
-	if (claw_gates_answer(claw_server_gates(srv), key, run.id, gate, &a, &claimed, &err) !=
+	if (claw_gates_answer(claw_server_gates(srv), key, run.id, ab.gate, &a, &claimed, &err) !=
 	    CLAW_OK) {
 		claw_req_fail(req, &err);
 		goto out;
@@ -192,8 +212,8 @@ claw_api_issue_answer(void *ctx, struct claw_req *req)
 	if (claimed) {
 		char *db_path = claw_project_db_path(claw_server_config(srv)->home, key);
 		a.recorded = true;
-		rc = claw_gates_persist_answer(db_path, key, claw_server_bus(srv), run.id, gate, &a,
-					       &err);
+		rc = claw_gates_persist_answer(db_path, key, claw_server_bus(srv), run.id, ab.gate,
+					       &a, &err);
 		free(db_path);
 		claw_gates_unclaim(claw_server_gates(srv), key, run.id);
 		if (rc == CLAW_OK)
@@ -204,9 +224,9 @@ claw_api_issue_answer(void *ctx, struct claw_req *req)
 		}
 	}
 	claw_board_notify(claw_server_board(srv), key, id);
-	claw_log_info("server: gate %lld of run %lld (%s) answered by %s", (long long)gate,
+	claw_log_info("server: gate %lld of run %lld (%s) answered by %s", (long long)ab.gate,
 		      (long long)run.id, key, a.by);
-	(void)claw_buf_printf(&out, "{\"gate\":%lld,\"runId\":%lld}", (long long)gate,
+	(void)claw_buf_printf(&out, "{\"gate\":%lld,\"runId\":%lld}", (long long)ab.gate,
 			      (long long)run.id);
 	claw_req_json(req, 202, &out);
 out:

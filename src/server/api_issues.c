@@ -41,16 +41,34 @@ claw_api_issues_list(void *ctx, struct claw_req *req)
 	claw_buf_free(&out);
 }
 
+enum claw_err
+claw_api_issue_body_parse(struct json_object *body, struct claw_api_issue_body *out,
+			  struct claw_error *err)
+{
+	static const char *const keys[] = {"title", "description", NULL};
+	enum claw_err rc;
+
+	out->title = NULL;
+	out->description = NULL;
+	rc = claw_json_check_keys(body, keys, err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_string(body, "title", CLAW_JSON_REQUIRED, &out->title, err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_string(body, "description",
+					  CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE,
+					  &out->description, err);
+	return rc;
+}
+
 void
 claw_api_issues_create(void *ctx, struct claw_req *req)
 {
-	static const char *const keys[] = {"title", "description", NULL};
 	struct claw_server *srv = ctx;
 	struct json_object *body = NULL;
 	struct claw_error err = {0};
 	struct claw_issue is = {0};
 	struct claw_buf out = CLAW_BUF_INIT(4096);
-	const char *title = NULL, *desc = NULL;
+	struct claw_api_issue_body ib = {0};
 	char key[CLAW_PROJECT_KEY_SIZE];
 	struct claw_db *db;
 	int64_t id = 0;
@@ -61,14 +79,9 @@ claw_api_issues_create(void *ctx, struct claw_req *req)
 		return;
 	rc = claw_req_body_json(req, &body, &err);
 	if (rc == CLAW_OK)
-		rc = claw_json_check_keys(body, keys, &err);
+		rc = claw_api_issue_body_parse(body, &ib, &err);
 	if (rc == CLAW_OK)
-		rc = claw_json_get_string(body, "title", CLAW_JSON_REQUIRED, &title, &err);
-	if (rc == CLAW_OK)
-		rc = claw_json_get_string(body, "description",
-					  CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE, &desc, &err);
-	if (rc == CLAW_OK)
-		rc = claw_issue_create(db, title, desc, &id, &err);
+		rc = claw_issue_create(db, ib.title, ib.description, &id, &err);
 	if (rc == CLAW_OK)
 		rc = claw_issue_get(db, id, &is, &err);
 	if (rc != CLAW_OK) {

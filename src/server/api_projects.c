@@ -214,30 +214,44 @@ out:
 	claw_project_list_free(list, n);
 }
 
+enum claw_err
+claw_api_project_body_parse(struct json_object *body, struct claw_api_project_body *out,
+			    struct claw_error *err)
+{
+	static const char *const keys[] = {"path", "description", NULL};
+	enum claw_err rc;
+
+	out->path = NULL;
+	out->description = NULL;
+	rc = claw_json_check_keys(body, keys, err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_string(body, "path", CLAW_JSON_REQUIRED, &out->path, err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_string(body, "description",
+					  CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE,
+					  &out->description, err);
+	if (rc == CLAW_OK && out->path[0] != '/')
+		rc = claw_error_set(err, CLAW_EINVAL, "path must be absolute: %s", out->path);
+	return rc;
+}
+
 void
 claw_api_projects_create(void *ctx, struct claw_req *req)
 {
-	static const char *const keys[] = {"path", "description", NULL};
 	struct claw_server *srv = ctx;
 	struct json_object *body = NULL;
 	struct claw_project p = {0};
 	struct claw_error err = {0};
 	struct claw_buf out = CLAW_BUF_INIT(64 * 1024);
-	const char *path = NULL, *desc = NULL;
+	struct claw_api_project_body pb = {0};
 	enum claw_err rc;
 
 	rc = claw_req_body_json(req, &body, &err);
 	if (rc == CLAW_OK)
-		rc = claw_json_check_keys(body, keys, &err);
+		rc = claw_api_project_body_parse(body, &pb, &err);
 	if (rc == CLAW_OK)
-		rc = claw_json_get_string(body, "path", CLAW_JSON_REQUIRED, &path, &err);
-	if (rc == CLAW_OK)
-		rc = claw_json_get_string(body, "description",
-					  CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE, &desc, &err);
-	if (rc == CLAW_OK && path[0] != '/')
-		rc = claw_error_set(&err, CLAW_EINVAL, "path must be absolute: %s", path);
-	if (rc == CLAW_OK)
-		rc = claw_project_register(claw_server_config(srv)->home, path, desc, &p, &err);
+		rc = claw_project_register(claw_server_config(srv)->home, pb.path, pb.description,
+					   &p, &err);
 	if (rc == CLAW_EEXIST)
 		err.code = CLAW_EINVAL; /* SPEC 7: already registered is a 400 */
 	if (rc != CLAW_OK) {

@@ -416,8 +416,10 @@ put_records(struct claw_buf *out, int reqid, int type, const char *p, size_t n)
 				      0,
 				      0};
 		(void)claw_buf_append(out, h, sizeof h);
-		(void)claw_buf_append(out, p, k);
-		p += k;
+		if (k > 0) { /* p is NULL for an empty record: no NULL + 0 */
+			(void)claw_buf_append(out, p, k);
+			p += k;
+		}
 		n -= k;
 	} while (n > 0);
 }

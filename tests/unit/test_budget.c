@@ -2,6 +2,7 @@
  * test_budget — limits, charges, grants, and rebuilding the spending of a
  * run from its journal (reply usage, turn durations, budget grants).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,6 +23,13 @@ test_limits(void)
 	claw_budget_charge_reply(&b, 1000000, 1000000);
 	claw_budget_charge_ms(&b, 1000000);
 	ok(!claw_budget_exhausted(&b, &k), "no limits: never exhausted");
+
+	claw_budget_init(&b, 0, 0, 500000);
+	claw_budget_charge_reply(&b, INT64_MAX, INT64_MAX);
+	claw_budget_charge_reply(&b, INT64_MAX, INT64_MAX);
+	is_int(claw_budget_spent(&b, CLAW_BUDGET_USD), INT64_MAX,
+	       "absurd usage saturates instead of wrapping negative");
+	ok(claw_budget_exhausted(&b, &k) && k == CLAW_BUDGET_USD, "and exhausts the budget");
 
 	claw_budget_init(&b, 1000, 60, 500000);
 	claw_budget_charge_reply(&b, 999, 100);

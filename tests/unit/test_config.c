@@ -279,6 +279,9 @@ test_values(void)
 		 "CLAW_BASE_URL must be an http:// or https:// URL, got \"ftp://x\""},
 		{"CLAW_BASE_URL=localhost:8080",
 		 "CLAW_BASE_URL must be an http:// or https:// URL, got \"localhost:8080\""},
+		/* No host: was accepted as "https:" (found by fuzz_env). */
+		{"CLAW_BASE_URL=https:///",
+		 "CLAW_BASE_URL must be an http:// or https:// URL, got \"https:///\""},
 		{"CLAW_AGENT=\x01\xff", "CLAW_AGENT must be anthropic or openai, got \"??\""},
 	};
 	remove_env();

@@ -61,6 +61,11 @@ test_cost(void)
 	is_int(claw_pricing_cost_micros(p, "claude-sonnet-4", &u), 30, "cached over in: clamped");
 	u = (struct claw_llm_usage){-5, -1, -1};
 	is_int(claw_pricing_cost_micros(p, "gpt-4o", &u), 0, "negative counts: nothing");
+	/* A provider's absurd counts saturate; llround past int64 gave a
+	 * negative cost (found by fuzz_pricing). */
+	u = (struct claw_llm_usage){INT64_MAX, INT64_MAX, 0};
+	is_int(claw_pricing_cost_micros(p, "claude-sonnet-4-5", &u), INT64_MAX,
+	       "absurd counts: saturated, not negative");
 }
 
 static const char overlay[] =

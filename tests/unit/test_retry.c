@@ -152,6 +152,11 @@ test_classify(void)
 	ok(strlen(small) < sizeof small, "a small buffer is respected");
 	claw_retry_classify(500, NULL, 0, small, sizeof small);
 	is_str(small, "", "no body: empty message");
+	/* Bytes dropped as invalid UTF-8 leave no double or trailing space
+	 * (found by fuzz_reply). */
+	static const char bad[] = "upstream \x01\x02 \xff error \xe2\x82";
+	claw_retry_classify(502, bad, sizeof bad - 1, msg, sizeof msg);
+	is_str(msg, "upstream error", "invalid UTF-8 dropped cleanly");
 }
 
 static void
@@ -215,6 +220,22 @@ test_retry_after(void)
 	       "HTTP-date in 5 s");
 	is_int(claw_retry_after_parse("Wed, 21 Oct 2015 07:28:00 GMT", date + 5000), 0,
 	       "HTTP-date in the past: now");
+	/* Far in the future: clamped to a year.  The first overflowed t * 1000
+	 * (found by fuzz_retry_after; UBSan aborted). */
+	is_int(claw_retry_after_parse("d2Oct0999999999", date), CLAW_RETRY_AFTER_MAX_MS,
+	       "HTTP-date in an absurd year: clamped");
+	is_int(claw_retry_after_parse("Wed, 21 Oct 2015 07:28:00 GMT", 0), CLAW_RETRY_AFTER_MAX_MS,
+	       "HTTP-date 45 years ahead: clamped");
+	is_int(claw_retry_after_parse("Wed, 21 Oct 2015 07:28:00 GMT", INT64_MIN),
+	       CLAW_RETRY_AFTER_MAX_MS, "now at the far past: clamped, no overflow");
+	is_int(claw_retry_after_parse("31536000", 0), CLAW_RETRY_AFTER_MAX_MS, "a year of seconds");
+	is_int(claw_retry_after_parse("31536000.5", 0), CLAW_RETRY_AFTER_MAX_MS,
+	       "a year and a fraction: clamped");
+	is_int(claw_retry_after_parse("31536001", 0), CLAW_RETRY_AFTER_MAX_MS,
+	       "over a year of seconds: clamped");
+	is_int(claw_retry_after_parse("99999999999999999999999", 0), CLAW_RETRY_AFTER_MAX_MS,
+	       "seconds past int64: clamped");
+	is_int(claw_retry_after_parse("12a", 0), -1, "digits then garbage");
 }
 
 int
