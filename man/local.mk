@@ -20,7 +20,7 @@ dist_conf_DATA = conf/nginx.conf conf/nginx-cluster.conf conf/claw.service \
 
 # docs/ keeps its name under $(docdir), so the README's links still work.
 dist_doc_DATA = README.md
-nobase_dist_doc_DATA = docs/OPERATIONS.md docs/ARCHITECTURE.md docs/WORKFLOWS.md \
+nobase_dist_doc_DATA = docs/OPERATIONS.md docs/ARCHITECTURE.md docs/WORKFLOWS.md docs/FUZZING.md \
 	docs/BENCHMARKS.md docs/dashboard-board.png docs/dashboard-run.png \
 	docs/dashboard-approve.png docs/dashboard-dark.png
 

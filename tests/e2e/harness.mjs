@@ -134,6 +134,10 @@ export class Harness {
 				CLAW_MODEL: 'mock-model',
 				ANTHROPIC_API_KEY: 'sk-e2e-not-a-key',
 				CLAW_MAX_RUNS: '2',
+				// The scenarios stop runs whose model call hangs on purpose: a
+				// reply in flight gets 1 s, not the default 30 (tests/run/grace.sh
+				// tests the grace itself).
+				CLAW_STOP_GRACE_S: '1',
 				NO_COLOR: '1',
 				...env,
 			},

@@ -16,7 +16,7 @@ cat >"$tmp/scenario.json" <<'JSON'
 JSON
 mock_start "$tmp/scenario.json"
 nginx_start
-CLAW_MAX_RUNS=1 serve_start
+CLAW_MAX_RUNS=1 CLAW_STOP_GRACE_S=2 serve_start
 
 for n in 1 2 3; do
 	eval "i$n=\$(new_issue \"Wait $n\")"
@@ -83,7 +83,7 @@ code=$(curl -s -o "$tmp/.body" -w '%{http_code}' -u carol:x -X POST -H 'Content-
 is "$code" 202 "stop an executing run: 202"
 failed4() { [ "$(sql "SELECT status FROM runs WHERE id = $r4")" = failed ]; }
 wait_for 30 failed4
-ok $? "it stops at the next safe point (the model call is cancelled)"
+ok $? "it stops at the next safe point (the hanging model call is cut after its 2 s stop grace)"
 is "$(sql "SELECT reason FROM runs WHERE id = $r4")" "stopped by carol" "stopped by carol"
 is "$(sql "SELECT status FROM issues WHERE id = $i4")" "open" "its issue reopens"
 running5() { [ "$(sql "SELECT status FROM runs WHERE id = $r5")" = running ]; }

@@ -194,8 +194,9 @@ test_argv(void)
 	}
 	ok(tmpfs < bind, "a project inside the home is bound after the cover");
 	claw_sandbox_argv_free(&a);
-	/* And really runs there (tools/up keeps its demo project in the home):
-	 * the rest of the home stays hidden and read-only. */
+	/* And really runs there (registration refuses such a project, but a
+	 * home set after registering may still hold one): the rest of the
+	 * home stays hidden and read-only. */
 	(void)snprintf(inner, sizeof inner, "%s/claw.env", home);
 	FILE *f = fopen(inner, "w");
 	if (f != NULL)
