@@ -861,6 +861,111 @@ at_turn_cap(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 	return CLAW_OK;
 }
 
+/* What the loop keeps across turns for its caps and checks. */
+struct pace {
+	int64_t tokens;   /* spent by this exchange */
+	int64_t t0;       /* its start, monotonic ms */
+	int64_t asked_at; /* the turn number of the last "go on?" */
+	int64_t turn_cap; /* turns it may take (CLAW_STEP_TURNS, grown once) */
+	bool cap_asked;   /* the supervisor was asked at the cap */
+};
+
+/* Everything that may end the exchange before turn number: a stop, the
+ * budget gate, the caps, the "go on?" question, the turn cap.  out->end
+ * other than CLAW_TURN_DONE (or an error) ends it. */
+static enum claw_err
+before_turn(const struct claw_turn_params *p, struct claw_llm_conv *conv, size_t number,
+	    struct pace *pc, struct claw_turn_result *out, struct claw_error *err)
+{
+	enum claw_err rc;
+
+	if (claw_flow_should_stop(p->flow))
+		return CLAW_ESTOPPED;
+	rc = claw_flow_budget_gate(p->flow, err);
+	if (rc != CLAW_OK)
+		return rc;
+	if (capped(p, out, pc->tokens, pc->t0)) {
+		out->end = CLAW_TURN_CAPPED;
+		return CLAW_OK;
+	}
+	if (p->ladder && number > 1 && (number - 1) % CLAW_TURN_SUPERVISE_EVERY == 0 &&
+	    pc->asked_at != (int64_t)number) {
+		pc->asked_at = (int64_t)number;
+		rc = ask_go_on(p, conv, number - 1, &out->end, err);
+		if (rc != CLAW_OK || out->end != CLAW_TURN_DONE)
+			return rc;
+	}
+	if (out->turns >= pc->turn_cap)
+		return at_turn_cap(p, conv, out, &pc->turn_cap, &pc->cap_asked, err);
+	return CLAW_OK;
+}
+
+/* One model call of turn number inside its `turn` span (*turn_span, left
+ * open on success): the prompt and reply rows, the charge, and the reply
+ * pushed on conv (*reply, borrowed).  A failure closes the span and halts
+ * the run (a backend error) unless it was a stop. */
+static enum claw_err
+ask_model(const struct claw_turn_params *p, struct claw_llm_conv *conv, const char *model,
+	  const struct claw_llm_tool *specs, size_t nspecs, size_t number, bool first,
+	  struct claw_llm_response *resp, int64_t *turn_span, struct claw_llm_msg **reply,
+	  struct claw_error *err)
+{
+	struct claw_flow_ctx *ctx = p->flow;
+	struct json_object *d = json_object_new_object();
+	struct claw_llm_request req = {
+		.model = model,
+		.system = p->system,
+		.conv = conv,
+		.tools = specs,
+		.n_tools = nspecs,
+		.max_tokens = CLAW_TURN_MAX_TOKENS,
+	};
+
+	(void)json_object_object_add(d, "number", json_object_new_int64((int64_t)number));
+	(void)json_object_object_add(d, "model", json_object_new_string(model));
+	*turn_span = claw_trace_enter_json(ctx->tracer, CLAW_RECORD_TURN, d);
+	json_object_put(d);
+	trace_prompt(ctx, p, conv, first);
+	enum claw_err rc = claw_llm_send(ctx->client, &req, resp, on_retry, ctx, err);
+	if (rc != CLAW_OK) {
+		claw_trace_exit(ctx->tracer, *turn_span);
+		if (rc != CLAW_ESTOPPED || !claw_flow_should_stop(ctx))
+			(void)claw_flow_halt(ctx, CLAW_HALT_BACKEND, "%s", claw_error_text(err));
+		return rc;
+	}
+	trace_reply(ctx, resp, model);
+	claw_budget_charge_reply(&ctx->budget, resp->usage.in + resp->usage.out, resp->cost_micros);
+	claw_flow_changed(ctx); /* the board shows tokens and cost */
+	*reply = claw_llm_response_take(resp);
+	claw_llm_conv_push(conv, *reply);
+	return CLAW_OK;
+}
+
+/* A guard found the exchange stuck after reply's tools: the supervisor
+ * once, then the exchange ends with a STOPPED note. */
+static enum claw_err
+on_stuck(const struct claw_turn_params *p, struct claw_llm_conv *conv, struct guard *g,
+	 struct claw_buf *why, const struct claw_llm_msg *reply, struct claw_turn_result *out,
+	 struct claw_error *err)
+{
+	bool go_on = false;
+	enum claw_err rc = ask_stuck(p, conv, g->asked, claw_buf_str(why),
+				     "You are repeating yourself", &go_on, err);
+	g->asked = true;
+	if (rc != CLAW_OK)
+		return rc;
+	if (go_on) {
+		guard_reset(g);
+		claw_buf_reset(why);
+		return CLAW_OK;
+	}
+	claw_flow_note(p->flow, CLAW_RECORD_NOTICE, "stuck", "STOPPED: %s", claw_buf_str(why));
+	out->end = CLAW_TURN_STUCK;
+	free(out->text);
+	out->text = claw_llm_msg_text(reply);
+	return CLAW_OK;
+}
+
 enum claw_err
 claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 	       struct claw_turn_result *out, struct claw_error *err)
@@ -872,11 +977,14 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 	struct guard g = {0};
 	struct claw_buf why = CLAW_BUF_INIT(1024);
 	size_t nspecs = 0;
-	int64_t ai_span = 0, turn_span = 0, tokens = 0, t0 = claw_clock_mono_ms();
-	int64_t asked_at = -1;
-	int64_t turn_cap = ctx->config->step_turns > 0 ? ctx->config->step_turns : INT64_MAX;
+	int64_t ai_span = 0, turn_span = 0;
+	struct pace pc = {
+		.t0 = claw_clock_mono_ms(),
+		.asked_at = -1,
+		.turn_cap = ctx->config->step_turns > 0 ? ctx->config->step_turns : INT64_MAX,
+	};
 	enum claw_err rc = CLAW_OK;
-	bool first = true, cap_asked = false;
+	bool first = true;
 
 	claw_llm_response_init(&resp);
 	memset(out, 0, sizeof *out);
@@ -909,9 +1017,8 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 
 	for (;;) {
 		struct claw_llm_msg *last = claw_llm_conv_last(conv);
-		struct claw_llm_request req = {0};
-		struct claw_llm_msg *reply;
-		size_t number;
+		struct claw_llm_msg *reply = NULL;
+		size_t number = count_assistant(conv) + 1;
 		int64_t turn_t0;
 		bool finish = false, stuck = false, handled = false;
 
@@ -927,65 +1034,17 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 			free(text);
 			continue;
 		}
-		if (claw_flow_should_stop(ctx)) {
-			rc = CLAW_ESTOPPED;
+		rc = before_turn(p, conv, number, &pc, out, err);
+		if (rc != CLAW_OK || out->end != CLAW_TURN_DONE)
 			goto out;
-		}
-		rc = claw_flow_budget_gate(ctx, err);
+		turn_t0 = claw_clock_mono_ms();
+		rc = ask_model(p, conv, model, specs, nspecs, number, first, &resp, &turn_span,
+			       &reply, err);
+		first = false;
 		if (rc != CLAW_OK)
 			goto out;
-		if (capped(p, out, tokens, t0)) {
-			out->end = CLAW_TURN_CAPPED;
-			goto out;
-		}
-		number = count_assistant(conv) + 1;
-		if (p->ladder && number > 1 && (number - 1) % CLAW_TURN_SUPERVISE_EVERY == 0 &&
-		    asked_at != (int64_t)number) {
-			asked_at = (int64_t)number;
-			rc = ask_go_on(p, conv, number - 1, &out->end, err);
-			if (rc != CLAW_OK || out->end != CLAW_TURN_DONE)
-				goto out;
-		}
-		if (out->turns >= turn_cap) {
-			rc = at_turn_cap(p, conv, out, &turn_cap, &cap_asked, err);
-			if (rc != CLAW_OK || out->end != CLAW_TURN_DONE)
-				goto out;
-		}
-
-		turn_t0 = claw_clock_mono_ms();
-		{
-			struct json_object *d = json_object_new_object();
-			(void)json_object_object_add(d, "number",
-						     json_object_new_int64((int64_t)number));
-			(void)json_object_object_add(d, "model", json_object_new_string(model));
-			turn_span = claw_trace_enter_json(ctx->tracer, CLAW_RECORD_TURN, d);
-			json_object_put(d);
-		}
-		trace_prompt(ctx, p, conv, first);
-		first = false;
-		req.model = model;
-		req.system = p->system;
-		req.conv = conv;
-		req.tools = specs;
-		req.n_tools = nspecs;
-		req.max_tokens = CLAW_TURN_MAX_TOKENS;
-		rc = claw_llm_send(ctx->client, &req, &resp, on_retry, ctx, err);
-		if (rc != CLAW_OK) {
-			claw_trace_exit(ctx->tracer, turn_span);
-			if (rc == CLAW_ESTOPPED && claw_flow_should_stop(ctx))
-				goto out;
-			(void)claw_flow_halt(ctx, CLAW_HALT_BACKEND, "%s", claw_error_text(err));
-			goto out;
-		}
-		trace_reply(ctx, &resp, model);
-		claw_budget_charge_reply(&ctx->budget, resp.usage.in + resp.usage.out,
-					 resp.cost_micros);
-		tokens += resp.usage.in + resp.usage.out;
+		pc.tokens += resp.usage.in + resp.usage.out;
 		out->turns++;
-		claw_flow_changed(ctx); /* the board shows tokens and cost */
-		reply = claw_llm_response_take(&resp);
-		claw_llm_conv_push(conv, reply);
-
 		if (claw_llm_msg_tool_uses(reply) == 0) {
 			claw_trace_exit(ctx->tracer, turn_span);
 			claw_budget_charge_ms(&ctx->budget, claw_clock_mono_ms() - turn_t0);
@@ -996,41 +1055,22 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 			}
 			continue; /* the top of the loop ends it or asks its question */
 		}
-		if (p->workflow != NULL) {
+		if (p->workflow != NULL)
 			rc = ledger_begin(p, reply, err);
-			if (rc != CLAW_OK) {
-				claw_trace_exit(ctx->tracer, turn_span);
-				goto out;
-			}
-		}
-		rc = run_tools(p, reply, conv, &g, &finish, &stuck, &why, NULL, 0, err);
+		if (rc == CLAW_OK)
+			rc = run_tools(p, reply, conv, &g, &finish, &stuck, &why, NULL, 0, err);
 		claw_trace_exit(ctx->tracer, turn_span);
 		claw_budget_charge_ms(&ctx->budget, claw_clock_mono_ms() - turn_t0);
 		if (rc != CLAW_OK)
 			goto out;
 		if (finish) {
-			char *text = claw_llm_msg_text(reply);
 			free(out->text);
-			out->text = text;
+			out->text = claw_llm_msg_text(reply);
 			out->end = CLAW_TURN_FINISHED;
-		}
-		if (stuck && out->end != CLAW_TURN_FINISHED) {
-			bool go_on = false;
-			rc = ask_stuck(p, conv, g.asked, claw_buf_str(&why),
-				       "You are repeating yourself", &go_on, err);
-			g.asked = true;
+		} else if (stuck) {
+			rc = on_stuck(p, conv, &g, &why, reply, out, err);
 			if (rc != CLAW_OK)
 				goto out;
-			if (go_on) {
-				guard_reset(&g);
-				claw_buf_reset(&why);
-			} else {
-				claw_flow_note(ctx, CLAW_RECORD_NOTICE, "stuck", "STOPPED: %s",
-					       claw_buf_str(&why));
-				out->end = CLAW_TURN_STUCK;
-				free(out->text);
-				out->text = claw_llm_msg_text(reply);
-			}
 		}
 		if (p->workflow != NULL) {
 			rc = claw_turn_checkpoint(ctx, p->workflow, p->step, conv, err);
