@@ -22,6 +22,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/mem.h"
+#include "base/str.h"
 
 #define READ_CHUNK 16384
 #define POLL_TICK_MS 20 /* exit polling when there is no pidfd */
@@ -367,4 +368,22 @@ claw_proc_result_free(struct claw_proc_result *res)
 	free(res->out);
 	res->out = NULL;
 	res->len = 0;
+}
+
+char *
+claw_proc_find_program(const char *name)
+{
+	const char *path = getenv("PATH");
+	struct claw_str rest = claw_str_from(path != NULL ? path : "/usr/local/bin:/usr/bin:/bin");
+
+	while (rest.n > 0) {
+		struct claw_str dir = claw_str_cut(&rest, ':');
+		if (dir.n == 0 || dir.p[0] != '/')
+			continue; /* relative entries would depend on the cwd */
+		char *cand = claw_xasprintf("%.*s/%s", (int)dir.n, dir.p, name);
+		if (access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+	}
+	return NULL;
 }

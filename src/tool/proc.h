@@ -85,4 +85,9 @@ enum claw_err claw_proc_run(const struct claw_proc_spec *spec, struct claw_proc_
 
 void claw_proc_result_free(struct claw_proc_result *res);
 
+/* The first executable `name` on $PATH (absolute entries only: a relative
+ * one would depend on the working directory), as a fresh string (caller
+ * frees), or NULL. */
+char *claw_proc_find_program(const char *name);
+
 #endif

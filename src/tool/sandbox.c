@@ -104,25 +104,6 @@ claw_sandbox_hide_dir(const char *dir)
 	hidden[nhidden++] = real;
 }
 
-/* The first executable name on $PATH, as a fresh string, or NULL. */
-static char *
-find_on_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	struct claw_str rest = claw_str_from(path != NULL ? path : "/usr/local/bin:/usr/bin:/bin");
-
-	while (rest.n > 0) {
-		struct claw_str dir = claw_str_cut(&rest, ':');
-		if (dir.n == 0 || dir.p[0] != '/')
-			continue; /* relative entries would depend on the cwd */
-		char *cand = claw_xasprintf("%.*s/%s", (int)dir.n, dir.p, name);
-		if (access(cand, X_OK) == 0)
-			return cand;
-		free(cand);
-	}
-	return NULL;
-}
-
 /* ------------------------------------------------------------------ argv */
 
 static void
@@ -258,7 +239,7 @@ static void
 probe_default(void)
 {
 	struct claw_error err = {0};
-	probe_path = find_on_path("bwrap");
+	probe_path = claw_proc_find_program("bwrap");
 	if (probe_path == NULL)
 		probe_rc = claw_error_set(&err, CLAW_ECONFIG, "bwrap (bubblewrap) is not on PATH");
 	else

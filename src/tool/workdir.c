@@ -1,0 +1,717 @@
+/*
+ * workdir — worktrees, step commits, changes, diffs and merges.  See
+ * workdir.h.
+ *
+ * Parsing: paths always come NUL-separated (-z).  `diff --numstat -z`
+ * gives "ADDS\tDELS\tPATH\0", or "ADDS\tDELS\t\0OLD\0NEW\0" for a rename
+ * ("-\t-\t" for a binary file); `diff --name-status -z` gives
+ * "S\0PATH\0" or "R<score>\0OLD\0NEW\0" in the same order, so the two
+ * lists are read side by side.
+ *
+ * What the worktree holds that is not committed is read through a
+ * temporary index (GIT_INDEX_FILE in the worktree's git folder: the
+ * branch's tree plus `add -A`), so neither the worktree's own index nor
+ * its files are touched.
+ */
+#include "tool/workdir.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/mem.h"
+#include "base/str.h"
+#include "tool/git.h"
+
+#define AUTHOR_MAX 256
+
+static atomic_uint index_serial;
+
+/* ---------------------------------------------------------------- helpers */
+
+/* The first line of res's output, trimmed, into out (size bytes). */
+static void
+first_line(const struct claw_git_result *res, char *out, size_t size)
+{
+	struct claw_str rest = claw_str_from(res->out);
+	struct claw_str line = claw_str_trim(claw_str_cut(&rest, '\n'));
+	(void)snprintf(out, size, "%.*s", (int)line.n, line.p != NULL ? line.p : "");
+}
+
+/* Runs git args in dir and copies its first output line into out. */
+static enum claw_err
+git_line(const char *dir, const char *const *args, const char *const *env, char *out, size_t size,
+	 struct claw_error *err)
+{
+	struct claw_git_result res;
+	enum claw_err rc = claw_git_ok(dir, args, env, &res, err);
+	if (rc != CLAW_OK)
+		return rc;
+	first_line(&res, out, size);
+	claw_git_result_free(&res);
+	return CLAW_OK;
+}
+
+/* mkdir -p for the folders of path (not path itself), mode 0700. */
+static enum claw_err
+make_parents(const char *path, struct claw_error *err)
+{
+	char *p = claw_xstrdup(path);
+	char e[128];
+	enum claw_err rc = CLAW_OK;
+
+	for (char *s = strchr(p + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+			rc = claw_error_set(err, CLAW_EIO, "cannot create %s: %s", p,
+					    claw_errno_text(errno, e, sizeof e));
+			break;
+		}
+		*s = '/';
+	}
+	free(p);
+	return rc;
+}
+
+/* GIT_AUTHOR_* and GIT_COMMITTER_* for author ("Name <email>"), into env
+ * (5 entries, NULL-terminated) backed by buf. */
+static void
+author_env(const char *author, char buf[4][AUTHOR_MAX], const char *env[5])
+{
+	const char *lt = strchr(author, '<'), *gt = lt != NULL ? strchr(lt, '>') : NULL;
+	struct claw_str name = {author, lt != NULL ? (size_t)(lt - author) : strlen(author)};
+	struct claw_str mail = {"claw@localhost", 14};
+
+	name = claw_str_trim(name);
+	if (lt != NULL && gt != NULL)
+		mail = (struct claw_str){lt + 1, (size_t)(gt - lt - 1)};
+	(void)snprintf(buf[0], AUTHOR_MAX, "GIT_AUTHOR_NAME=%.*s", (int)name.n, name.p);
+	(void)snprintf(buf[1], AUTHOR_MAX, "GIT_AUTHOR_EMAIL=%.*s", (int)mail.n, mail.p);
+	(void)snprintf(buf[2], AUTHOR_MAX, "GIT_COMMITTER_NAME=%.*s", (int)name.n, name.p);
+	(void)snprintf(buf[3], AUTHOR_MAX, "GIT_COMMITTER_EMAIL=%.*s", (int)mail.n, mail.p);
+	for (int i = 0; i < 4; i++)
+		env[i] = buf[i];
+	env[4] = NULL;
+}
+
+/* ------------------------------------------------------------- the repo */
+
+void
+claw_repo_info_free(struct claw_repo_info *info)
+{
+	free(info->top);
+	free(info->prefix);
+	memset(info, 0, sizeof *info);
+}
+
+enum claw_err
+claw_repo_info(const char *dir, struct claw_repo_info *info, struct claw_error *err)
+{
+	static const char *const where[] = {"rev-parse", "--show-toplevel", "--show-prefix", NULL};
+	static const char *const head[] = {"rev-parse", "--verify", "-q", "HEAD^{commit}", NULL};
+	struct claw_git_result res;
+	enum claw_err rc;
+
+	memset(info, 0, sizeof *info);
+	rc = claw_git_run(dir, where, NULL, &res, err);
+	if (rc != CLAW_OK)
+		return rc;
+	if (res.exit_code != 0) {
+		claw_git_result_free(&res);
+		return claw_error_set(err, CLAW_ENOTFOUND, "%s is not in a git work tree", dir);
+	}
+	struct claw_str rest = claw_str_from(res.out);
+	struct claw_str top = claw_str_cut(&rest, '\n');
+	struct claw_str prefix = claw_str_cut(&rest, '\n');
+	char *t = claw_str_dup(top);
+	info->top = realpath(t, NULL);
+	free(t);
+	info->prefix = claw_str_dup(prefix);
+	claw_git_result_free(&res);
+	if (info->top == NULL) {
+		claw_repo_info_free(info);
+		return claw_error_set(err, CLAW_EIO, "cannot resolve the work tree of %s", dir);
+	}
+	rc = claw_git_run(dir, head, NULL, &res, err);
+	if (rc != CLAW_OK || res.exit_code != 0) {
+		if (rc == CLAW_OK)
+			claw_git_result_free(&res);
+		claw_repo_info_free(info);
+		return rc != CLAW_OK
+			       ? rc
+			       : claw_error_set(err, CLAW_ENOTFOUND,
+						"the git repository of %s has no commit yet", dir);
+	}
+	first_line(&res, info->head, sizeof info->head);
+	claw_git_result_free(&res);
+	return CLAW_OK;
+}
+
+/* ------------------------------------------------------------ worktrees */
+
+void
+claw_worktree_free(struct claw_worktree *wt)
+{
+	free(wt->repo);
+	free(wt->root);
+	free(wt->workdir);
+	free(wt->branch);
+	memset(wt, 0, sizeof *wt);
+}
+
+enum claw_err
+claw_worktree_add(const char *project, const char *home, const char *key, int64_t issue,
+		  int64_t run, struct claw_worktree *out, struct claw_error *err)
+{
+	struct claw_repo_info info;
+	struct claw_git_result res;
+	struct stat st;
+	char ref[300];
+	enum claw_err rc;
+
+	memset(out, 0, sizeof *out);
+	rc = claw_repo_info(project, &info, err);
+	if (rc != CLAW_OK)
+		return rc;
+	out->repo = info.top;
+	info.top = NULL;
+	(void)snprintf(out->base, sizeof out->base, "%s", info.head);
+	out->root = claw_xasprintf("%s/worktrees/%s/run-%lld", home, key, (long long)run);
+	out->branch = claw_xasprintf("claw/issue-%lld-run-%lld", (long long)issue, (long long)run);
+	size_t pl = strlen(info.prefix);
+	out->workdir = pl == 0 ? claw_xstrdup(out->root)
+			       : claw_xasprintf("%s/%.*s", out->root, (int)(pl - 1), info.prefix);
+	claw_repo_info_free(&info);
+	(void)snprintf(ref, sizeof ref, "refs/heads/%s", out->branch);
+	const char *const has_ref[] = {"rev-parse", "--verify", "-q", ref, NULL};
+	if (lstat(out->root, &st) == 0) {
+		rc = claw_error_set(err, CLAW_EEXIST, "the worktree folder %s is there already",
+				    out->root);
+		goto out;
+	}
+	rc = claw_git_run(out->repo, has_ref, NULL, &res, err);
+	if (rc != CLAW_OK)
+		goto out;
+	bool taken = res.exit_code == 0;
+	claw_git_result_free(&res);
+	if (taken) {
+		rc = claw_error_set(err, CLAW_EEXIST, "the branch %s is there already",
+				    out->branch);
+		goto out;
+	}
+	rc = make_parents(out->root, err);
+	if (rc != CLAW_OK)
+		goto out;
+	const char *const add[] = {"worktree",  "add",     "--quiet", "-b",
+				   out->branch, out->root, out->base, NULL};
+	rc = claw_git_ok(out->repo, add, NULL, &res, err);
+	if (rc == CLAW_OK)
+		claw_git_result_free(&res);
+out:
+	if (rc != CLAW_OK)
+		claw_worktree_free(out);
+	return rc;
+}
+
+enum claw_err
+claw_worktree_remove(const struct claw_worktree *wt, bool delete_branch, struct claw_error *err)
+{
+	static const char *const prune[] = {"worktree", "prune", NULL};
+	const char *const rm[] = {"worktree", "remove", "--force", wt->root, NULL};
+	const char *const del[] = {"branch", "-D", wt->branch, NULL};
+	struct claw_git_result res;
+	struct stat st;
+	enum claw_err rc = CLAW_OK;
+
+	if (lstat(wt->root, &st) == 0)
+		rc = claw_git_ok(wt->repo, rm, NULL, &res, err);
+	else
+		rc = claw_git_ok(wt->repo, prune, NULL, &res, err);
+	if (rc != CLAW_OK)
+		return rc;
+	claw_git_result_free(&res);
+	if (!delete_branch)
+		return CLAW_OK;
+	rc = claw_git_ok(wt->repo, del, NULL, &res, err);
+	if (rc == CLAW_OK)
+		claw_git_result_free(&res);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- diffs */
+
+/* The numbers and paths of `diff --numstat -z` and `--name-status -z`
+ * over the same range (range: the diff arguments after those options),
+ * into out.  env: the temporary index, or NULL. */
+static enum claw_err
+read_changes(const char *dir, const char *const *range, const char *const *env,
+	     struct claw_changes *out, struct claw_error *err)
+{
+	static const char *const common[] = {"-z", "-M", "--no-ext-diff", "--no-textconv"};
+	const char *numstat[CLAW_GIT_ARGS_MAX], *names[CLAW_GIT_ARGS_MAX];
+	struct claw_git_result nr = {0}, sr = {0};
+	size_t k = 0, cap = 0;
+	enum claw_err rc;
+
+	memset(out, 0, sizeof *out);
+	numstat[k] = "diff";
+	names[k++] = "diff";
+	numstat[k] = "--numstat";
+	names[k++] = "--name-status";
+	for (size_t i = 0; i < sizeof common / sizeof common[0]; i++, k++)
+		numstat[k] = names[k] = common[i];
+	for (size_t i = 0; range[i] != NULL && k + 1 < CLAW_GIT_ARGS_MAX; i++, k++)
+		numstat[k] = names[k] = range[i];
+	numstat[k] = names[k] = NULL;
+	rc = claw_git_ok(dir, numstat, env, &nr, err);
+	if (rc == CLAW_OK)
+		rc = claw_git_ok(dir, names, env, &sr, err);
+	if (rc != CLAW_OK)
+		goto out;
+	const char *np = nr.out, *nend = nr.out + nr.len;
+	const char *sp = sr.out, *send = sr.out + sr.len;
+	while (np < nend && sp < send) {
+		struct claw_change c = {0};
+		/* numstat: ADDS\tDELS\t then PATH\0 or \0OLD\0NEW\0 */
+		const char *tab1 = memchr(np, '\t', (size_t)(nend - np));
+		const char *tab2 =
+			tab1 != NULL ? memchr(tab1 + 1, '\t', (size_t)(nend - tab1 - 1)) : NULL;
+		if (tab2 == NULL)
+			break;
+		c.binary = np[0] == '-';
+		if (!c.binary) {
+			int64_t a = 0, d = 0;
+			(void)claw_str_to_i64((struct claw_str){np, (size_t)(tab1 - np)}, 0,
+					      INT64_MAX, &a);
+			(void)claw_str_to_i64(
+				(struct claw_str){tab1 + 1, (size_t)(tab2 - tab1 - 1)}, 0,
+				INT64_MAX, &d);
+			c.additions = a;
+			c.deletions = d;
+		}
+		np = tab2 + 1;
+		if (*np == '\0') { /* a rename: skip OLD\0NEW\0 here, names has them */
+			np += strlen(np) + 1;
+			if (np < nend)
+				np += strlen(np) + 1;
+			if (np < nend)
+				np += strlen(np) + 1;
+		} else {
+			np += strlen(np) + 1;
+		}
+		/* name-status: S\0PATH\0 or R<score>\0OLD\0NEW\0 */
+		c.status = sp[0];
+		sp += strlen(sp) + 1;
+		if (sp >= send)
+			break;
+		if (c.status == 'R' || c.status == 'C') {
+			c.old_path = claw_xstrdup(sp);
+			sp += strlen(sp) + 1;
+			if (sp >= send) {
+				free(c.old_path);
+				break;
+			}
+			c.status = 'R';
+		}
+		c.path = claw_xstrdup(sp);
+		sp += strlen(sp) + 1;
+		if (c.status != 'A' && c.status != 'D' && c.status != 'R')
+			c.status = 'M';
+		if (out->n == cap) {
+			cap = cap != 0 ? 2 * cap : 16;
+			out->files = claw_xrealloc(out->files, cap * sizeof *out->files);
+		}
+		out->files[out->n++] = c;
+		out->additions += c.additions;
+		out->deletions += c.deletions;
+	}
+out:
+	claw_git_result_free(&nr);
+	claw_git_result_free(&sr);
+	if (rc != CLAW_OK)
+		claw_changes_free(out);
+	return rc;
+}
+
+void
+claw_changes_free(struct claw_changes *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->files[i].path);
+		free(c->files[i].old_path);
+	}
+	free(c->files);
+	memset(c, 0, sizeof *c);
+}
+
+/* A temporary index of the worktree as it is (the branch's tree plus
+ * `add -A`): *path (caller unlinks and frees) and *env_entry
+ * ("GIT_INDEX_FILE=...", caller frees). */
+static enum claw_err
+snapshot_index(const struct claw_worktree *wt, char **path, char **env_entry,
+	       struct claw_error *err)
+{
+	static const char *const gitdir[] = {"rev-parse", "--absolute-git-dir", NULL};
+	static const char *const read_head[] = {"read-tree", "HEAD", NULL};
+	static const char *const add_all[] = {"add", "-A", NULL};
+	char dir[PATH_MAX];
+	struct claw_git_result res;
+	enum claw_err rc;
+
+	*path = *env_entry = NULL;
+	rc = git_line(wt->root, gitdir, NULL, dir, sizeof dir, err);
+	if (rc != CLAW_OK)
+		return rc;
+	*path = claw_xasprintf("%s/claw-index-%ld-%u", dir, (long)getpid(),
+			       atomic_fetch_add(&index_serial, 1));
+	*env_entry = claw_xasprintf("GIT_INDEX_FILE=%s", *path);
+	const char *const env[] = {*env_entry, NULL};
+	rc = claw_git_ok(wt->root, read_head, env, &res, err);
+	if (rc == CLAW_OK) {
+		claw_git_result_free(&res);
+		rc = claw_git_ok(wt->root, add_all, env, &res, err);
+	}
+	if (rc == CLAW_OK) {
+		claw_git_result_free(&res);
+		return CLAW_OK;
+	}
+	(void)unlink(*path);
+	free(*path);
+	free(*env_entry);
+	*path = *env_entry = NULL;
+	return rc;
+}
+
+static int
+by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct claw_change *)a)->path, ((const struct claw_change *)b)->path);
+}
+
+/* True when c appears in done with the same status and counts. */
+static bool
+committed(const struct claw_change *c, const struct claw_changes *done)
+{
+	for (size_t i = 0; i < done->n; i++) {
+		const struct claw_change *d = &done->files[i];
+		if (strcmp(d->path, c->path) == 0)
+			return d->status == c->status && d->additions == c->additions &&
+			       d->deletions == c->deletions;
+	}
+	return false;
+}
+
+enum claw_err
+claw_worktree_changes(const struct claw_worktree *wt, bool worktree, struct claw_changes *out,
+		      struct claw_error *err)
+{
+	const char *const range[] = {wt->base, wt->branch, NULL};
+	const char *const cached[] = {"--cached", wt->base, NULL};
+	struct claw_changes done = {0};
+	char *index = NULL, *env_entry = NULL;
+	enum claw_err rc = read_changes(wt->root, range, NULL, worktree ? &done : out, err);
+
+	if (rc != CLAW_OK || !worktree)
+		goto out;
+	rc = snapshot_index(wt, &index, &env_entry, err);
+	if (rc != CLAW_OK)
+		goto out;
+	const char *const env[] = {env_entry, NULL};
+	rc = read_changes(wt->root, cached, env, out, err);
+	if (rc != CLAW_OK)
+		goto out;
+	for (size_t i = 0; i < out->n; i++)
+		out->files[i].uncommitted = !committed(&out->files[i], &done);
+out:
+	if (rc == CLAW_OK && out->n > 1)
+		qsort(out->files, out->n, sizeof *out->files, by_path);
+	if (index != NULL)
+		(void)unlink(index);
+	free(index);
+	free(env_entry);
+	claw_changes_free(&done);
+	return rc;
+}
+
+enum claw_err
+claw_worktree_diff(const struct claw_worktree *wt, bool worktree, const char *path,
+		   struct claw_buf *out, struct claw_error *err)
+{
+	const char *args[12];
+	char *index = NULL, *env_entry = NULL;
+	struct claw_git_result res = {0};
+	size_t n = 0;
+	enum claw_err rc = CLAW_OK;
+
+	args[n++] = "diff";
+	args[n++] = "--no-color";
+	args[n++] = "--no-ext-diff";
+	args[n++] = "--no-textconv";
+	args[n++] = "-M";
+	if (worktree) {
+		rc = snapshot_index(wt, &index, &env_entry, err);
+		if (rc != CLAW_OK)
+			return rc;
+		args[n++] = "--cached";
+		args[n++] = wt->base;
+	} else {
+		args[n++] = wt->base;
+		args[n++] = wt->branch;
+	}
+	if (path != NULL) {
+		args[n++] = "--";
+		args[n++] = path;
+	}
+	args[n] = NULL;
+	const char *const env[] = {env_entry, NULL};
+	rc = claw_git_ok(wt->root, args, env_entry != NULL ? env : NULL, &res, err);
+	if (rc != CLAW_OK)
+		goto out;
+	size_t keep = res.len;
+	if (keep > CLAW_WORKDIR_DIFF_MAX) { /* cut at a line */
+		keep = CLAW_WORKDIR_DIFF_MAX;
+		while (keep > 0 && res.out[keep - 1] != '\n')
+			keep--;
+	}
+	(void)claw_buf_append(out, res.out, keep);
+	if (keep < res.len || res.clipped)
+		(void)claw_buf_printf(out, "[diff clipped at %d MiB: %zu%s more bytes]\n",
+				      CLAW_WORKDIR_DIFF_MAX >> 20, res.len - keep,
+				      res.clipped ? " and" : "");
+	rc = claw_buf_error(out);
+out:
+	claw_git_result_free(&res);
+	if (index != NULL)
+		(void)unlink(index);
+	free(index);
+	free(env_entry);
+	return rc;
+}
+
+/* --------------------------------------------------------------- commits */
+
+enum claw_err
+claw_worktree_commit(const struct claw_worktree *wt, const char *message, const char *author,
+		     struct claw_commit_info *out, struct claw_error *err)
+{
+	static const char *const add_all[] = {"add", "-A", NULL};
+	static const char *const staged[] = {"diff", "--cached", "--quiet", NULL};
+	static const char *const head[] = {"rev-parse", "HEAD", NULL};
+	const char *const commit[] = {"commit", "--quiet", "--no-verify", "-m", message, NULL};
+	const char *const range[] = {"HEAD~1", "HEAD", NULL};
+	char abuf[4][AUTHOR_MAX];
+	const char *env[5];
+	struct claw_git_result res;
+	struct claw_changes c;
+	enum claw_err rc;
+
+	memset(out, 0, sizeof *out);
+	rc = claw_git_ok(wt->root, add_all, NULL, &res, err);
+	if (rc != CLAW_OK)
+		return rc;
+	claw_git_result_free(&res);
+	rc = claw_git_run(wt->root, staged, NULL, &res, err);
+	if (rc != CLAW_OK)
+		return rc;
+	int changed = res.exit_code;
+	claw_git_result_free(&res);
+	if (changed == 0)
+		return CLAW_OK; /* nothing to commit */
+	author_env(author != NULL ? author : CLAW_GIT_AUTHOR, abuf, env);
+	rc = claw_git_ok(wt->root, commit, env, &res, err);
+	if (rc != CLAW_OK)
+		return rc;
+	claw_git_result_free(&res);
+	rc = git_line(wt->root, head, NULL, out->sha, sizeof out->sha, err);
+	if (rc == CLAW_OK)
+		rc = read_changes(wt->root, range, NULL, &c, err);
+	if (rc != CLAW_OK)
+		return rc;
+	out->files = (int64_t)c.n;
+	out->additions = c.additions;
+	out->deletions = c.deletions;
+	claw_changes_free(&c);
+	return CLAW_OK;
+}
+
+/* ---------------------------------------------------------------- merges */
+
+/* The files the run touched, base..tip, into *v. */
+static enum claw_err
+touched_paths(const struct claw_worktree *wt, const char *tip, struct claw_changes *v,
+	      struct claw_error *err)
+{
+	const char *const range[] = {wt->base, tip, NULL};
+	return read_changes(wt->repo, range, NULL, v, err);
+}
+
+/* True when path (or the rename's old path) is one of the run's. */
+static bool
+touched(const struct claw_changes *t, struct claw_str path)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (claw_str_eq_cstr(path, t->files[i].path) ||
+		    (t->files[i].old_path != NULL && claw_str_eq_cstr(path, t->files[i].old_path)))
+			return true;
+	return false;
+}
+
+/* The folder's uncommitted changes in paths the run touched, ", "-joined
+ * into out (empty when none).  Paths of `status -z` are relative to the
+ * work tree's top, as the run's are. */
+static enum claw_err
+dirty_touched(const struct claw_worktree *wt, const struct claw_changes *t, struct claw_buf *out,
+	      struct claw_error *err)
+{
+	static const char *const status[] = {"status", "--porcelain=v1", "-z",
+					     "--untracked-files=all", NULL};
+	struct claw_git_result res;
+	enum claw_err rc = claw_git_ok(wt->repo, status, NULL, &res, err);
+
+	if (rc != CLAW_OK)
+		return rc;
+	for (const char *p = res.out, *end = res.out + res.len; p + 3 < end;) {
+		bool rename = p[0] == 'R' || p[0] == 'C';
+		struct claw_str path = claw_str_from(p + 3);
+		p += 3 + path.n + 1;
+		if (touched(t, path))
+			(void)claw_buf_printf(out, "%s%.*s", claw_buf_len(out) != 0 ? ", " : "",
+					      (int)path.n, path.p);
+		if (rename && p < end) { /* the old path follows */
+			struct claw_str old = claw_str_from(p);
+			p += old.n + 1;
+			if (touched(t, old))
+				(void)claw_buf_printf(out, "%s%.*s",
+						      claw_buf_len(out) != 0 ? ", " : "",
+						      (int)old.n, old.p);
+		}
+	}
+	claw_git_result_free(&res);
+	return CLAW_OK;
+}
+
+/* The tree of the merged change: the run's own when the folder's branch
+ * has not moved, else git merge-tree's; CLAW_ECONFLICT naming the
+ * conflicting paths. */
+static enum claw_err
+merged_tree(const struct claw_worktree *wt, const char *head, const char *tip,
+	    char tree[CLAW_WORKDIR_SHA_SIZE], struct claw_error *err)
+{
+	char spec[CLAW_WORKDIR_SHA_SIZE + 8];
+	struct claw_git_result res;
+	enum claw_err rc;
+
+	if (strcmp(head, wt->base) == 0) {
+		(void)snprintf(spec, sizeof spec, "%s^{tree}", tip);
+		const char *const rev[] = {"rev-parse", spec, NULL};
+		return git_line(wt->repo, rev, NULL, tree, CLAW_WORKDIR_SHA_SIZE, err);
+	}
+	const char *const merge[] = {"merge-tree", "--write-tree", "--name-only", "-z", head, tip,
+				     NULL};
+	rc = claw_git_run(wt->repo, merge, NULL, &res, err);
+	if (rc != CLAW_OK)
+		return rc;
+	if (res.exit_code != 0 && res.exit_code != 1) {
+		rc = claw_error_set(err, CLAW_EIO, "git merge-tree: %.*s",
+				    (int)strcspn(res.out, "\n"), res.out);
+		claw_git_result_free(&res);
+		return rc;
+	}
+	(void)snprintf(tree, CLAW_WORKDIR_SHA_SIZE, "%s", res.out);
+	if (res.exit_code == 1) { /* conflicts: paths follow the tree, to an empty one */
+		struct claw_buf paths = CLAW_BUF_INIT(4096);
+		for (const char *p = res.out + strlen(res.out) + 1, *end = res.out + res.len;
+		     p < end && *p != '\0'; p += strlen(p) + 1)
+			(void)claw_buf_printf(&paths, "%s%s", claw_buf_len(&paths) != 0 ? ", " : "",
+					      p);
+		rc = claw_error_set(err, CLAW_ECONFLICT,
+				    "the run's change conflicts with what %s gained since the run "
+				    "began, in: %s",
+				    wt->repo, claw_buf_str(&paths));
+		claw_buf_free(&paths);
+	}
+	claw_git_result_free(&res);
+	return rc;
+}
+
+enum claw_err
+claw_worktree_merge(const struct claw_worktree *wt, const char *message, const char *author,
+		    char sha[CLAW_WORKDIR_SHA_SIZE], struct claw_error *err)
+{
+	static const char *const head_rev[] = {"rev-parse", "--verify", "HEAD", NULL};
+	static const char *const head_ref[] = {"symbolic-ref", "-q", "HEAD", NULL};
+	char head[CLAW_WORKDIR_SHA_SIZE], ref[512], tip[CLAW_WORKDIR_SHA_SIZE];
+	char tree[CLAW_WORKDIR_SHA_SIZE], abuf[4][AUTHOR_MAX];
+	const char *env[5];
+	struct claw_changes t = {0};
+	struct claw_buf dirty = CLAW_BUF_INIT(64 * 1024);
+	struct claw_git_result res;
+	enum claw_err rc;
+
+	sha[0] = '\0';
+	const char *const tip_rev[] = {"rev-parse", "--verify", wt->branch, NULL};
+	rc = git_line(wt->repo, head_rev, NULL, head, sizeof head, err);
+	if (rc == CLAW_OK)
+		rc = git_line(wt->repo, tip_rev, NULL, tip, sizeof tip, err);
+	if (rc != CLAW_OK)
+		goto out;
+	rc = claw_git_run(wt->repo, head_ref, NULL, &res, err);
+	if (rc != CLAW_OK)
+		goto out;
+	first_line(&res, ref, sizeof ref);
+	claw_git_result_free(&res);
+	if (ref[0] == '\0') {
+		rc = claw_error_set(err, CLAW_ECONFLICT,
+				    "no branch is checked out in %s (a detached HEAD): check one "
+				    "out, then merge",
+				    wt->repo);
+		goto out;
+	}
+	rc = touched_paths(wt, tip, &t, err);
+	if (rc != CLAW_OK || t.n == 0)
+		goto out; /* nothing to land */
+	rc = dirty_touched(wt, &t, &dirty, err);
+	if (rc != CLAW_OK)
+		goto out;
+	if (claw_buf_len(&dirty) != 0) {
+		rc = claw_error_set(err, CLAW_ECONFLICT,
+				    "%s has uncommitted changes in paths the run changed: %s "
+				    "(commit or stash them, then merge again)",
+				    wt->repo, claw_buf_str(&dirty));
+		goto out;
+	}
+	rc = merged_tree(wt, head, tip, tree, err);
+	if (rc != CLAW_OK)
+		goto out;
+	author_env(author != NULL ? author : CLAW_GIT_AUTHOR, abuf, env);
+	const char *const commit[] = {"commit-tree", tree, "-p", head, "-m", message, NULL};
+	rc = git_line(wt->repo, commit, env, sha, CLAW_WORKDIR_SHA_SIZE, err);
+	if (rc != CLAW_OK)
+		goto out;
+	/* The files and the index, then the branch: read-tree itself refuses
+	 * to overwrite a local change that appeared meanwhile. */
+	const char *const move[] = {"read-tree", "-m", "-u", head, sha, NULL};
+	const char *const update[] = {"update-ref", "-m", "claw: merge", ref, sha, head, NULL};
+	rc = claw_git_ok(wt->repo, move, NULL, &res, err);
+	if (rc != CLAW_OK) { /* a local change appeared: git's message names it */
+		if (err != NULL)
+			err->code = CLAW_ECONFLICT;
+		rc = CLAW_ECONFLICT;
+		goto out;
+	}
+	claw_git_result_free(&res);
+	rc = claw_git_ok(wt->repo, update, NULL, &res, err);
+	if (rc == CLAW_OK)
+		claw_git_result_free(&res);
+out:
+	if (rc != CLAW_OK)
+		sha[0] = '\0';
+	claw_changes_free(&t);
+	claw_buf_free(&dirty);
+	return rc;
+}

@@ -1,0 +1,131 @@
+/*
+ * workdir — a run's own git worktree, and moving its change into the
+ * person's folder without ever overwriting their work (SPEC section 9).
+ *
+ * A run of a project inside a git work tree works in a worktree of that
+ * repository, on a new branch `claw/issue-N-run-M` at the commit checked
+ * out in the project folder (the run's base), under
+ * $CLAW_HOME/worktrees/<key>/run-<M>.  For a project in a subfolder of the
+ * repository the run's work folder is that subfolder of the worktree.
+ * After each passed step its work is committed on the branch; the change
+ * is base..branch (plus what the current step has not committed yet).
+ *
+ * Merging lands the whole change as one commit on the branch checked out
+ * in the project folder.  It is refused (CLAW_ECONFLICT, the paths in the
+ * message, nothing changed) when the folder has an uncommitted change in a
+ * path the run touched, when the change conflicts with what that branch
+ * gained since the base, or when no branch is checked out.  The new commit
+ * is built without touching the folder (git merge-tree, commit-tree); then
+ * the touched files and the index are moved to it (read-tree -m -u, which
+ * itself refuses to overwrite a local change) and last the branch
+ * (update-ref, only if it still points where it did).
+ *
+ * Every git command goes through git.h (no hooks, no fsmonitor, no user
+ * configuration).
+ *
+ * Threads: thread-safe; calls block on git.  Two calls on one worktree at
+ * once are the caller's to prevent (the run's lock).
+ */
+#ifndef CLAW_TOOL_WORKDIR_H
+#define CLAW_TOOL_WORKDIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+
+#define CLAW_WORKDIR_DIFF_MAX (4 << 20) /* bytes of a diff shown, then a last line says so */
+#define CLAW_WORKDIR_SHA_SIZE 65        /* a hex object id (SHA-1 or SHA-256) and its NUL */
+
+/* Where a project folder sits in git.  Strings owned: free with
+ * claw_repo_info_free(). */
+struct claw_repo_info {
+	char *top;                        /* the work tree's top folder (real path) */
+	char *prefix;                     /* the project folder relative to top, "" or "sub/dir/" */
+	char head[CLAW_WORKDIR_SHA_SIZE]; /* the commit checked out */
+};
+
+/* The repository of dir: CLAW_OK with *info filled when dir is inside a
+ * git work tree with at least one commit; CLAW_ENOTFOUND (with why) when
+ * it is not, or has no commit yet. */
+enum claw_err claw_repo_info(const char *dir, struct claw_repo_info *info, struct claw_error *err);
+void claw_repo_info_free(struct claw_repo_info *info);
+
+/* A run's worktree.  Strings owned: free with claw_worktree_free(). */
+struct claw_worktree {
+	char *repo;    /* the project's work tree top (where merges land) */
+	char *root;    /* the worktree's top folder */
+	char *workdir; /* the run's work folder: root + the project's prefix */
+	char *branch;  /* "claw/issue-N-run-M" */
+	char base[CLAW_WORKDIR_SHA_SIZE];
+};
+
+void claw_worktree_free(struct claw_worktree *wt);
+
+/* Adds the worktree of run of issue for the project folder project under
+ * $home/worktrees/<key>/run-<run>, branch claw/issue-<issue>-run-<run> at
+ * the commit checked out in project.  CLAW_ENOTFOUND when project is not in
+ * a git work tree with a commit; CLAW_EEXIST when that folder or branch is
+ * there already; CLAW_EIO when git fails (its message). */
+enum claw_err claw_worktree_add(const char *project, const char *home, const char *key,
+				int64_t issue, int64_t run, struct claw_worktree *out,
+				struct claw_error *err);
+
+/* One commit made by claw_worktree_commit(). */
+struct claw_commit_info {
+	char sha[CLAW_WORKDIR_SHA_SIZE]; /* "" when there was nothing to commit */
+	int64_t files, additions, deletions;
+};
+
+/* Commits everything that changed in the worktree (honouring .gitignore)
+ * with message and author ("Name <email>"); nothing changed → CLAW_OK and
+ * an empty sha. */
+enum claw_err claw_worktree_commit(const struct claw_worktree *wt, const char *message,
+				   const char *author, struct claw_commit_info *out,
+				   struct claw_error *err);
+
+/* One changed file. */
+struct claw_change {
+	char *path;
+	char *old_path; /* renames: where it was; else NULL */
+	char status;    /* 'A'dded, 'M'odified, 'D'eleted, 'R'enamed */
+	int64_t additions, deletions;
+	bool binary;
+	bool uncommitted; /* the current step's work, not committed yet */
+};
+
+/* A change: files sorted by path.  Free with claw_changes_free(). */
+struct claw_changes {
+	struct claw_change *files;
+	size_t n;
+	int64_t additions, deletions;
+};
+
+/* The run's change, base..branch, plus (with worktree) what the worktree
+ * holds that is not committed yet.  Paths are relative to the worktree's
+ * top. */
+enum claw_err claw_worktree_changes(const struct claw_worktree *wt, bool worktree,
+				    struct claw_changes *out, struct claw_error *err);
+void claw_changes_free(struct claw_changes *c);
+
+/* The unified diff (3 lines of context) of the run's change, as
+ * claw_worktree_changes() sees it, of path only when path is not NULL,
+ * appended to out (capped at CLAW_WORKDIR_DIFF_MAX with a last line saying
+ * so). */
+enum claw_err claw_worktree_diff(const struct claw_worktree *wt, bool worktree, const char *path,
+				 struct claw_buf *out, struct claw_error *err);
+
+/* Lands the run's change in wt->repo as one commit (message, author) on
+ * the branch checked out there; *sha gets it.  CLAW_ECONFLICT, nothing
+ * changed, when it cannot (see above); the message names the paths. */
+enum claw_err claw_worktree_merge(const struct claw_worktree *wt, const char *message,
+				  const char *author, char sha[CLAW_WORKDIR_SHA_SIZE],
+				  struct claw_error *err);
+
+/* Removes the worktree folder; with delete_branch the branch too. */
+enum claw_err claw_worktree_remove(const struct claw_worktree *wt, bool delete_branch,
+				   struct claw_error *err);
+
+#endif

@@ -1,0 +1,340 @@
+/*
+ * test_workdir — a run's worktree against real git repositories made here:
+ * repo detection (top, subfolder, no commit, no repo), the worktree and its
+ * branch at the base, step commits (and none when nothing changed), the
+ * change with and without uncommitted work, the diff, and merges: clean,
+ * onto a branch that moved, refused for a dirty touched path and for a
+ * conflict (nothing changed, the paths named), three runs merged one after
+ * the other; keep and discard.  Hooks never run.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/mem.h"
+#include "tap.h"
+#include "tool/git.h"
+#include "tool/workdir.h"
+
+static char repo[4096], home[4096];
+
+/* Runs a shell line in dir (test set-up only); its exit status. */
+static int sh(const char *dir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int
+sh(const char *dir, const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	int n = snprintf(cmd, sizeof cmd, "cd '%s' && ", dir);
+	va_start(ap, fmt);
+	(void)vsnprintf(cmd + n, sizeof cmd - (size_t)n, fmt, ap);
+	va_end(ap);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	int status = 0;
+	(void)waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* The content of dir/name, fresh ("" when missing). */
+static char *
+slurp(const char *dir, const char *name)
+{
+	char path[8192];
+	(void)snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "r");
+	struct claw_buf b = CLAW_BUF_INIT(1 << 20);
+	char chunk[4096];
+	size_t r;
+	while (f != NULL && (r = fread(chunk, 1, sizeof chunk, f)) > 0)
+		(void)claw_buf_append(&b, chunk, r);
+	if (f != NULL)
+		(void)fclose(f);
+	return claw_buf_steal(&b);
+}
+
+/* The output's first line of `git ARGS` in dir (a fresh string). */
+static char *
+git_out(const char *dir, const char *a, const char *b, const char *c)
+{
+	const char *const args[] = {a, b, c, NULL};
+	struct claw_git_result res;
+	struct claw_error err = {0};
+	if (claw_git_run(dir,
+			 b == NULL   ? (const char *const[]){a, NULL}
+			 : c == NULL ? (const char *const[]){a, b, NULL}
+				     : args,
+			 NULL, &res, &err) != CLAW_OK)
+		return claw_xstrdup("(git failed)");
+	res.out[strcspn(res.out, "\n")] = '\0';
+	char *s = claw_xstrdup(res.out);
+	claw_git_result_free(&res);
+	return s;
+}
+
+static void
+make_repo(void)
+{
+	(void)snprintf(repo, sizeof repo, "%s/repo", tap_tmpdir());
+	(void)snprintf(home, sizeof home, "%s/home", tap_tmpdir());
+	(void)mkdir(repo, 0755);
+	(void)mkdir(home, 0700);
+	if (sh(repo,
+	       "git init -q -b main . && git config user.email t@t && git config user.name t"
+	       " && mkdir -p sub && printf 'one\\ntwo\\nthree\\n' > a.txt"
+	       " && printf 'x\\n' > sub/b.txt && printf 'keep\\n' > c.txt"
+	       " && printf 'log/\\n' > .gitignore"
+	       " && mkdir -p .git/hooks && printf '#!/bin/sh\\ntouch %s/HOOK-RAN\\n' >"
+	       " .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit"
+	       " && cp .git/hooks/pre-commit .git/hooks/post-checkout"
+	       " && git add -A && git -c core.hooksPath=/dev/null commit -q -m base",
+	       tap_tmpdir()) != 0) {
+		printf("Bail out! cannot make the test repository\n");
+		exit(1);
+	}
+}
+
+static void
+test_repo_info(void)
+{
+	struct claw_repo_info info;
+	struct claw_error err = {0};
+	char sub[8192], plain[8192];
+
+	is_int(claw_repo_info(repo, &info, &err), CLAW_OK, "the top of a repository");
+	is_str(info.prefix, "", "no prefix");
+	ok(strlen(info.head) == 40, "its head %s", info.head);
+	claw_repo_info_free(&info);
+	(void)snprintf(sub, sizeof sub, "%s/sub", repo);
+	is_int(claw_repo_info(sub, &info, &err), CLAW_OK, "a subfolder");
+	is_str(info.prefix, "sub/", "its prefix");
+	ok(info.top != NULL && strcmp(info.top + strlen(info.top) - 5, "/repo") == 0, "its top");
+	claw_repo_info_free(&info);
+	(void)snprintf(plain, sizeof plain, "%s/plain", tap_tmpdir());
+	(void)mkdir(plain, 0755);
+	is_int(claw_repo_info(plain, &info, &err), CLAW_ENOTFOUND, "not a repository");
+	has_str(err.msg, "is not in a git work tree", "says so");
+	(void)sh(plain, "git init -q .");
+	is_int(claw_repo_info(plain, &info, &err), CLAW_ENOTFOUND, "a repository with no commit");
+	has_str(err.msg, "has no commit yet", "says so");
+}
+
+/* A run's worktree of repo (or its subfolder) for issue/run. */
+static void
+add(const char *project, int64_t issue, int64_t run, struct claw_worktree *wt)
+{
+	struct claw_error err = {0};
+	if (claw_worktree_add(project, home, "k", issue, run, wt, &err) != CLAW_OK) {
+		printf("Bail out! worktree: %s\n", claw_error_text(&err));
+		exit(1);
+	}
+}
+
+static void
+test_worktree_and_commits(void)
+{
+	struct claw_worktree wt, again;
+	struct claw_commit_info ci;
+	struct claw_changes ch;
+	struct claw_error err = {0};
+	struct claw_buf diff = CLAW_BUF_INIT(1 << 20);
+	char *s;
+
+	add(repo, 3, 7, &wt);
+	has_str(wt.root, "/home/worktrees/k/run-7", "under the home's worktrees");
+	is_str(wt.branch, "claw/issue-3-run-7", "the run's branch");
+	is_str(wt.workdir, wt.root, "the work folder is the worktree's top");
+	s = git_out(repo, "rev-parse", "main", NULL);
+	is_str(wt.base, s, "based on the commit checked out");
+	free(s);
+	s = slurp(wt.root, "a.txt");
+	is_str(s, "one\ntwo\nthree\n", "the files are there");
+	free(s);
+	is_int(claw_worktree_add(repo, home, "k", 3, 7, &again, &err), CLAW_EEXIST,
+	       "a second worktree of the same run is refused");
+
+	is_int(claw_worktree_commit(&wt, "nothing", NULL, &ci, &err), CLAW_OK,
+	       "commit with nothing changed");
+	is_str(ci.sha, "", "makes no commit");
+	(void)sh(wt.root, "printf 'one\\nTWO\\nthree\\nfour\\n' > a.txt && printf 'new\\n' > n.txt"
+			  " && mkdir -p log && echo ignored > log/x && rm c.txt");
+	is_int(claw_worktree_changes(&wt, true, &ch, &err), CLAW_OK, "the change, worktree too");
+	is_int((int64_t)ch.n, 3, "three files: a, c, n (log/ is ignored)");
+	if (ch.n == 3) {
+		ok(ch.files[0].status == 'M' && ch.files[0].additions == 2 &&
+			   ch.files[0].deletions == 1 && ch.files[0].uncommitted,
+		   "a.txt modified +2 -1, uncommitted");
+		ok(ch.files[1].status == 'D' && strcmp(ch.files[1].path, "c.txt") == 0,
+		   "c.txt deleted");
+		ok(ch.files[2].status == 'A' && strcmp(ch.files[2].path, "n.txt") == 0,
+		   "n.txt added");
+	}
+	claw_changes_free(&ch);
+	is_int(claw_worktree_commit(&wt, "implement: change a\n\nClaw-Issue: 3\nClaw-Run: 7",
+				    "Ann Agent <ann@example.org>", &ci, &err),
+	       CLAW_OK, "commit the step");
+	ok(strlen(ci.sha) == 40, "a commit %s", ci.sha);
+	ok(ci.files == 3 && ci.additions == 3 && ci.deletions == 2,
+	   "3 files +3 -2 (%lld +%lld -%lld)", (long long)ci.files, (long long)ci.additions,
+	   (long long)ci.deletions);
+	s = git_out(wt.root, "log", "-1",
+		    "--format=%an <%ae>|%s|%(trailers:key=Claw-Run,valueonly)");
+	is_str(s, "Ann Agent <ann@example.org>|implement: change a|7", "author, subject, trailer");
+	free(s);
+	s = git_out(repo, "rev-parse", "main", NULL);
+	is_str(s, wt.base, "the project's branch did not move");
+	free(s);
+	s = slurp(repo, "a.txt");
+	is_str(s, "one\ntwo\nthree\n", "the project's files did not change");
+	free(s);
+	(void)sh(wt.root, "printf 'more\\n' >> n.txt");
+	is_int(claw_worktree_changes(&wt, true, &ch, &err), CLAW_OK, "the change again");
+	ok(ch.n == 3 && !ch.files[0].uncommitted && ch.files[2].uncommitted,
+	   "a.txt committed, n.txt has uncommitted work");
+	claw_changes_free(&ch);
+	is_int(claw_worktree_diff(&wt, false, "a.txt", &diff, &err), CLAW_OK, "diff of a.txt");
+	has_str(claw_buf_str(&diff), "-two\n+TWO\n", "a unified diff");
+	ok(strstr(claw_buf_str(&diff), "n.txt") == NULL, "of that path only");
+	claw_buf_free(&diff);
+	struct stat st;
+	char hook[8192];
+	(void)snprintf(hook, sizeof hook, "%s/HOOK-RAN", tap_tmpdir());
+	ok(stat(hook, &st) != 0, "no hook of the repository ran (checkout, commit)");
+	is_int(claw_worktree_remove(&wt, true, &err), CLAW_OK, "discard");
+	ok(stat(wt.root, &st) != 0, "the worktree is gone");
+	s = git_out(repo, "branch", "--list", wt.branch);
+	is_str(s, "", "and its branch");
+	free(s);
+	claw_worktree_free(&wt);
+}
+
+static void
+test_merges(void)
+{
+	struct claw_worktree w1, w2, w3, w4;
+	struct claw_commit_info ci;
+	struct claw_error err = {0};
+	char sha[CLAW_WORKDIR_SHA_SIZE];
+	char *s;
+
+	/* Three runs at once, each its own file; all three merge. */
+	add(repo, 1, 11, &w1);
+	add(repo, 2, 12, &w2);
+	add(repo, 3, 13, &w3);
+	(void)sh(w1.root, "printf 'one\\ntwo\\nthree\\nrun1\\n' > a.txt");
+	(void)sh(w2.root, "printf 'run2\\n' > sub/b.txt");
+	(void)sh(w3.root, "printf 'run3\\n' > r3.txt");
+	(void)claw_worktree_commit(&w1, "s", NULL, &ci, &err);
+	(void)claw_worktree_commit(&w2, "s", NULL, &ci, &err);
+	(void)claw_worktree_commit(&w3, "s", NULL, &ci, &err);
+	(void)sh(repo, "printf 'mine\\n' > untracked-mine.txt && printf 'edit\\n' >> c.txt");
+	is_int(claw_worktree_merge(&w1, "Run one (#1)", NULL, sha, &err), CLAW_OK,
+	       "run 1 merges into a folder with unrelated uncommitted work");
+	s = git_out(repo, "log", "-1", "--format=%s");
+	is_str(s, "Run one (#1)", "one commit with the subject");
+	free(s);
+	s = slurp(repo, "a.txt");
+	is_str(s, "one\ntwo\nthree\nrun1\n", "its change is in the folder");
+	free(s);
+	s = slurp(repo, "c.txt");
+	is_str(s, "keep\nedit\n", "the person's uncommitted edit is kept");
+	free(s);
+	is_int(claw_worktree_merge(&w2, "Run two (#2)", NULL, sha, &err), CLAW_OK,
+	       "run 2 merges onto the moved branch");
+	is_int(claw_worktree_merge(&w3, "Run three (#3)", NULL, sha, &err), CLAW_OK, "run 3 too");
+	s = slurp(repo, "a.txt");
+	char *b = slurp(repo, "sub/b.txt"), *r3 = slurp(repo, "r3.txt");
+	ok(strcmp(s, "one\ntwo\nthree\nrun1\n") == 0 && strcmp(b, "run2\n") == 0 &&
+		   strcmp(r3, "run3\n") == 0,
+	   "the folder ends with all three changes");
+	free(s);
+	free(b);
+	free(r3);
+	s = git_out(repo, "status", "--porcelain", NULL);
+	is_str(s, " M c.txt", "and only the person's own edits uncommitted");
+	free(s);
+
+	/* A dirty touched path: refused, nothing changed. */
+	add(repo, 4, 14, &w4);
+	(void)sh(w4.root, "printf 'run4\\n' >> c.txt");
+	(void)claw_worktree_commit(&w4, "s", NULL, &ci, &err);
+	char *before = git_out(repo, "rev-parse", "HEAD", NULL);
+	is_int(claw_worktree_merge(&w4, "Run four (#4)", NULL, sha, &err), CLAW_ECONFLICT,
+	       "a merge touching a dirty path is refused");
+	has_str(err.msg, "uncommitted changes in paths the run changed: c.txt", "naming it");
+	s = git_out(repo, "rev-parse", "HEAD", NULL);
+	is_str(s, before, "the branch did not move");
+	free(s);
+	s = slurp(repo, "c.txt");
+	is_str(s, "keep\nedit\n", "the person's edit is untouched");
+	free(s);
+
+	/* A conflict: the folder's branch changed the same line. */
+	(void)sh(repo, "git checkout -q c.txt && printf 'theirs\\n' > c.txt && git add c.txt &&"
+		       " git -c core.hooksPath=/dev/null commit -q -m theirs");
+	free(before);
+	before = git_out(repo, "rev-parse", "HEAD", NULL);
+	is_int(claw_worktree_merge(&w4, "Run four (#4)", NULL, sha, &err), CLAW_ECONFLICT,
+	       "a conflicting merge is refused");
+	has_str(err.msg, "conflicts with what", "says so");
+	has_str(err.msg, "c.txt", "naming the path");
+	s = git_out(repo, "rev-parse", "HEAD", NULL);
+	is_str(s, before, "nothing changed");
+	free(s);
+	free(before);
+	s = git_out(repo, "status", "--porcelain", NULL);
+	is_str(s, "?? untracked-mine.txt", "the folder holds only the person's own file");
+	free(s);
+
+	/* keep: the worktree goes, the branch stays. */
+	is_int(claw_worktree_remove(&w4, false, &err), CLAW_OK, "keep");
+	s = git_out(repo, "branch", "--list", w4.branch);
+	ok(strstr(s, "claw/issue-4-run-14") != NULL, "the branch stays (%s)", s);
+	free(s);
+	claw_worktree_free(&w1);
+	claw_worktree_free(&w2);
+	claw_worktree_free(&w3);
+	claw_worktree_free(&w4);
+}
+
+static void
+test_subfolder(void)
+{
+	struct claw_worktree wt;
+	struct claw_commit_info ci;
+	struct claw_error err = {0};
+	char sub[8192], sha[CLAW_WORKDIR_SHA_SIZE];
+
+	(void)snprintf(sub, sizeof sub, "%s/sub", repo);
+	add(sub, 5, 15, &wt);
+	ok(strcmp(wt.workdir + strlen(wt.workdir) - 11, "run-15/sub") == 0 ||
+		   strstr(wt.workdir, "run-15/sub") != NULL,
+	   "a subfolder project works in that subfolder of the worktree (%s)", wt.workdir);
+	(void)sh(wt.workdir, "printf 'from sub\\n' > b.txt");
+	(void)claw_worktree_commit(&wt, "s", NULL, &ci, &err);
+	is_int(claw_worktree_merge(&wt, "Sub (#5)", NULL, sha, &err), CLAW_OK, "merges");
+	char *s = slurp(sub, "b.txt");
+	is_str(s, "from sub\n", "into the subfolder");
+	free(s);
+	(void)claw_worktree_remove(&wt, true, &err);
+	claw_worktree_free(&wt);
+}
+
+int
+main(void)
+{
+	make_repo();
+	test_repo_info();
+	test_worktree_and_commits();
+	test_merges();
+	test_subfolder();
+	return tap_done();
+}
