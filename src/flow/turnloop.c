@@ -11,8 +11,10 @@
  * `turn` enter, `prompt`, the model call, `reply`, charge, then each tool:
  * stop poll, `tool`, run, `tool-result`, guard; then the results message,
  * `turn` exit (its `end` row carries the turn's duration, which is what the
- * seconds budget sums on resume), and the checkpoint.  A stop between two
- * tool calls leaves the turn out of the checkpoint, so it is asked again.
+ * seconds budget sums on resume), and the checkpoint.  The turn in flight
+ * lives in the tool-call ledger (store/state.h) between its reply and its
+ * checkpoint: a stop or a crash between two tool calls is answered from it
+ * on resume (resume_turn), never asked again.
  */
 #include "flow/turnloop.h"
 
@@ -527,9 +529,9 @@ trace_interrupted(struct claw_flow_ctx *ctx, const char *name, struct json_objec
 
 /* On resume, what the ledger says of call idx (calls: the ledger, NULL
  * when not resuming): true when res is filled from it and the call must
- * not run.  *interrupted is set at the first call that had started and not
- * ended; a read-only one runs again, any other gets an error result saying
- * its effects are unknown, and every later call is not run. */
+ * not run.  A call that had started and not ended runs again when it is
+ * read-only; any other gets an error result saying its effects are
+ * unknown, sets *interrupted, and every later call is not run. */
 static bool
 from_ledger(const struct claw_turn_params *p, const struct claw_ledger_call *calls, size_t n,
 	    int idx, const struct claw_llm_block *b, bool *interrupted,
@@ -553,13 +555,13 @@ from_ledger(const struct claw_turn_params *p, const struct claw_ledger_call *cal
 	}
 	if (lc == NULL)
 		return false; /* never started: it runs now */
-	*interrupted = true;
 	const struct claw_tool *t =
 		p->palette != NULL ? claw_registry_find(p->palette, b->name) : NULL;
 	bool rerun = t != NULL && t->risk == CLAW_TOOL_SAFE;
 	trace_interrupted(p->flow, b->name, b->input, rerun);
 	if (rerun)
-		return false;
+		return false; /* nothing of it can have half happened */
+	*interrupted = true;
 	claw_tool_result_error(res,
 			       "[interrupted] claw stopped (a crash or a kill) while this call "
 			       "was running, so its effects are unknown: it may have run "
@@ -669,10 +671,11 @@ out:
 	return rc;
 }
 
-/* Records reply, about to have its tools run, as the ledger's turn. */
+/* Records reply (just pushed on conv), about to have its tools run, as
+ * the ledger's turn. */
 static enum claw_err
-ledger_begin(const struct claw_turn_params *p, const struct claw_llm_msg *reply,
-	     struct claw_error *err)
+ledger_begin(const struct claw_turn_params *p, const struct claw_llm_conv *conv,
+	     const struct claw_llm_msg *reply, struct claw_error *err)
 {
 	struct claw_llm_conv *one = claw_llm_conv_new();
 	struct claw_buf b = CLAW_BUF_INIT(CLAW_STATE_HISTORY_MAX);
@@ -685,7 +688,7 @@ ledger_begin(const struct claw_turn_params *p, const struct claw_llm_msg *reply,
 				    CLAW_STATE_HISTORY_MAX);
 	else
 		rc = claw_ledger_begin(p->flow->db, p->flow->run_id, p->workflow, p->step,
-				       claw_buf_str(&b), err);
+				       claw_buf_str(&b), (int64_t)claw_llm_conv_len(conv) - 1, err);
 	claw_buf_free(&b);
 	claw_llm_conv_free(one);
 	return rc;
@@ -703,25 +706,33 @@ resume_turn(const struct claw_turn_params *p, struct claw_llm_conv *conv, struct
 	struct claw_ledger_call *calls = NULL;
 	struct claw_llm_conv *one = NULL;
 	char *reply = NULL;
+	int64_t at = 0;
 	size_t ncalls = 0;
 	bool stuck = false;
-	enum claw_err rc = claw_ledger_load(ctx->db, ctx->run_id, p->workflow, p->step, &reply,
+	enum claw_err rc = claw_ledger_load(ctx->db, ctx->run_id, p->workflow, p->step, &reply, &at,
 					    &calls, &ncalls, err);
 
 	if (rc != CLAW_OK || reply == NULL)
 		goto out;
-	if (claw_llm_conv_len(conv) == 0 ||
+	if ((int64_t)claw_llm_conv_len(conv) != at ||
 	    claw_llm_msg_role(claw_llm_conv_last(conv)) != CLAW_LLM_USER ||
 	    claw_llm_messages_from_json(reply, strlen(reply), &one, NULL) != CLAW_OK ||
 	    claw_llm_conv_len(one) != 1)
-		goto out; /* not a turn that follows this conversation */
+		goto out; /* not the turn that follows this conversation */
 	claw_flow_note(ctx, CLAW_RECORD_INFO, "resume",
 		       "the turn in flight when claw stopped is answered from the tool-call "
 		       "ledger (%zu of its calls recorded)",
 		       ncalls);
 	struct claw_llm_msg *m = claw_llm_conv_pop(one);
 	claw_llm_conv_push(conv, m);
+	struct json_object *d = json_object_new_object();
+	(void)json_object_object_add(d, "number",
+				     json_object_new_int64((int64_t)count_assistant(conv)));
+	(void)json_object_object_add(d, "resumed", json_object_new_boolean(true));
+	int64_t turn_span = claw_trace_enter_json(ctx->tracer, CLAW_RECORD_TURN, d);
+	json_object_put(d);
 	rc = run_tools(p, m, conv, g, finish, &stuck, why, calls, ncalls, err);
+	claw_trace_exit(ctx->tracer, turn_span);
 	if (rc == CLAW_OK)
 		rc = claw_turn_checkpoint(ctx, p->workflow, p->step, conv, err);
 out:
@@ -1056,7 +1067,7 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 			continue; /* the top of the loop ends it or asks its question */
 		}
 		if (p->workflow != NULL)
-			rc = ledger_begin(p, reply, err);
+			rc = ledger_begin(p, conv, reply, err);
 		if (rc == CLAW_OK)
 			rc = run_tools(p, reply, conv, &g, &finish, &stuck, &why, NULL, 0, err);
 		claw_trace_exit(ctx->tracer, turn_span);

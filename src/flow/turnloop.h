@@ -31,12 +31,23 @@
  * instead (a `note` {action: "capped"}).
  *
  * Durability.  With a checkpoint key (workflow and step), the conversation
- * is saved after every turn, once the tool results are in it.  A
- * conversation handed in that ends with a turn whose tool calls were not all
- * answered loses that turn, which is asked of the model again (never half
- * replayed); one that ends with a final reply is already finished (its
- * [question], if any, is put up the ladder again: the gate protocol finds
- * the open or answered gate).
+ * is saved after every turn, once the tool results are in it, and the turn
+ * in flight is kept in the tool-call ledger (store/state.h): its reply
+ * before its tools run, each call's start and result.  On resume a ledger
+ * that follows the checkpoint is answered from: ended calls get their
+ * recorded results, the call that was running runs again only when it is
+ * read-only (else the model is told it was interrupted and its effects are
+ * unknown, a `note` {action: "interrupted-call"}, and later calls are not
+ * run), calls that never started run; the model is not asked for that turn
+ * again.  A conversation handed in that ends with unanswered tool calls and
+ * no ledger loses that turn, which is asked again (never half replayed);
+ * one that ends with a final reply is already finished (its [question], if
+ * any, is put up the ladder again: the gate protocol finds the open or
+ * answered gate).
+ *
+ * Turn cap.  CLAW_STEP_TURNS turns per exchange, whatever the supervisor
+ * says to "go on?": then the step is stuck (the supervisor once; guidance
+ * buys CLAW_TURN_SUPERVISE_EVERY last turns), then the exchange ends.
  *
  * Threads: the run's thread.
  */

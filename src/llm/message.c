@@ -77,11 +77,13 @@ claw_llm_json_get_count(struct json_object *obj, const char *key, int64_t dflt)
 		return dflt;
 	if (json_object_is_type(v, json_type_int)) {
 		int64_t n = json_object_get_int64(v);
-		return n >= 0 ? n : dflt;
+		return n < 0 ? dflt : n > CLAW_LLM_COUNT_MAX ? CLAW_LLM_COUNT_MAX : n;
 	}
 	if (json_object_is_type(v, json_type_double)) {
 		double d = json_object_get_double(v);
-		if (d >= 0 && d < 9e18 && d == (double)(int64_t)d)
+		if (d >= (double)CLAW_LLM_COUNT_MAX)
+			return CLAW_LLM_COUNT_MAX;
+		if (d >= 0 && d == (double)(int64_t)d)
 			return (int64_t)d;
 	}
 	return dflt;

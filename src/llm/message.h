@@ -228,7 +228,10 @@ void claw_llm_put_tools(struct claw_buf *out, const struct claw_llm_request *req
  * error: providers add and drop fields freely). */
 /* obj[key] when it is a string, else NULL.  Borrowed from obj. */
 const char *claw_llm_json_get_str(struct json_object *obj, const char *key);
-/* obj[key] when it is an integer (or an integral double) >= 0, else dflt. */
+/* obj[key] when it is an integer (or an integral double) >= 0, else dflt;
+ * capped at CLAW_LLM_COUNT_MAX, so sums of a few counts (tokens in + out,
+ * cached + written + fresh) never overflow, whatever a provider claims. */
+#define CLAW_LLM_COUNT_MAX INT64_C(1000000000000000) /* 10^15 */
 int64_t claw_llm_json_get_count(struct json_object *obj, const char *key, int64_t dflt);
 
 #endif

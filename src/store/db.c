@@ -122,6 +122,7 @@ static const char *const migrations[] = {
 	" workflow TEXT NOT NULL,"
 	" step TEXT NOT NULL,"
 	" idx INTEGER NOT NULL,"
+	" at INTEGER NOT NULL DEFAULT 0,"
 	" name TEXT NOT NULL DEFAULT '',"
 	" input TEXT NOT NULL DEFAULT '',"
 	" result TEXT,"

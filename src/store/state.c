@@ -268,6 +268,7 @@ ledger_exec(struct claw_db *db, const char *sql, int64_t run_id, const char *wor
 
 struct ledger_row {
 	int idx;
+	int64_t at;
 	const char *name, *input, *result;
 	size_t result_len;
 	bool is_error;
@@ -281,6 +282,7 @@ bind_start(sqlite3_stmt *st, const void *arg)
 	sqlite3_bind_text(st, 5, r->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, r->input, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, claw_clock_now_ms());
+	sqlite3_bind_int64(st, 8, r->at);
 }
 
 static void
@@ -294,14 +296,14 @@ bind_end(sqlite3_stmt *st, const void *arg)
 }
 
 static const char ledger_insert[] =
-	"INSERT OR REPLACE INTO tool_calls (run_id, workflow, step, idx, name, input, started_at)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	"INSERT OR REPLACE INTO tool_calls (run_id, workflow, step, idx, name, input, started_at,"
+	" at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 enum claw_err
 claw_ledger_begin(struct claw_db *db, int64_t run_id, const char *workflow, const char *step,
-		  const char *reply, struct claw_error *err)
+		  const char *reply, int64_t at, struct claw_error *err)
 {
-	struct ledger_row r = {.idx = -1, .name = "", .input = reply};
+	struct ledger_row r = {.idx = -1, .at = at, .name = "", .input = reply};
 	enum claw_err rc = ledger_exec(
 		db, "DELETE FROM tool_calls WHERE run_id = ?1 AND workflow = ?2 AND step = ?3",
 		run_id, workflow, step, NULL, NULL, "clear the tool-call ledger", err);
@@ -345,7 +347,7 @@ claw_ledger_free(struct claw_ledger_call *calls, size_t n)
 
 enum claw_err
 claw_ledger_load(struct claw_db *db, int64_t run_id, const char *workflow, const char *step,
-		 char **reply, struct claw_ledger_call **calls, size_t *ncalls,
+		 char **reply, int64_t *at, struct claw_ledger_call **calls, size_t *ncalls,
 		 struct claw_error *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -353,12 +355,13 @@ claw_ledger_load(struct claw_db *db, int64_t run_id, const char *workflow, const
 	size_t cap = 0;
 	int s;
 	enum claw_err rc = claw_db_stmt(db,
-					"SELECT idx, name, input, result, is_error, ended_at"
+					"SELECT idx, name, input, result, is_error, ended_at, at"
 					" FROM tool_calls WHERE run_id = ? AND workflow = ?"
 					" AND step = ? ORDER BY idx",
 					&st, err);
 
 	*reply = NULL;
+	*at = 0;
 	*calls = NULL;
 	*ncalls = 0;
 	if (rc != CLAW_OK)
@@ -371,6 +374,7 @@ claw_ledger_load(struct claw_db *db, int64_t run_id, const char *workflow, const
 		if (idx < 0) {
 			free(*reply);
 			*reply = claw_db_column_dup(st, 2);
+			*at = sqlite3_column_int64(st, 6);
 			continue;
 		}
 		if (*ncalls == cap) {

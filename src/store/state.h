@@ -78,9 +78,12 @@ struct claw_ledger_call {
 
 /* Starts the ledger of a turn of (run_id, workflow, step): drops what an
  * earlier turn left and records reply (the turn's reply as checkpoint JSON,
- * claw_llm_messages_to_json of it alone), bound without a copy. */
+ * claw_llm_messages_to_json of it alone), bound without a copy, and at (how
+ * many messages the conversation held before it, so a resume knows the
+ * turn follows its checkpoint). */
 enum claw_err claw_ledger_begin(struct claw_db *db, int64_t run_id, const char *workflow,
-				const char *step, const char *reply, struct claw_error *err);
+				const char *step, const char *reply, int64_t at,
+				struct claw_error *err);
 /* Records that call idx (name, input JSON text) is about to run. */
 enum claw_err claw_ledger_start(struct claw_db *db, int64_t run_id, const char *workflow,
 				const char *step, int idx, const char *name, const char *input,
@@ -90,11 +93,12 @@ enum claw_err claw_ledger_end(struct claw_db *db, int64_t run_id, const char *wo
 			      const char *step, int idx, const char *result, size_t n,
 			      bool is_error, struct claw_error *err);
 /* The ledger of (run_id, workflow, step): *reply (fresh; NULL when there is
- * no ledger) and its calls in order into *calls (*ncalls of them; free with
- * claw_ledger_free). */
+ * no ledger) with its *at, and its calls in order into *calls (*ncalls of
+ * them; free with claw_ledger_free). */
 enum claw_err claw_ledger_load(struct claw_db *db, int64_t run_id, const char *workflow,
-			       const char *step, char **reply, struct claw_ledger_call **calls,
-			       size_t *ncalls, struct claw_error *err);
+			       const char *step, char **reply, int64_t *at,
+			       struct claw_ledger_call **calls, size_t *ncalls,
+			       struct claw_error *err);
 void claw_ledger_free(struct claw_ledger_call *calls, size_t n);
 
 #endif

@@ -30,8 +30,8 @@
 #include "base/mem.h"
 #include "base/str.h"
 
-#define FILE_MAX (64 * 1024) /* /proc/self/mountinfo, cgroup.procs */
-#define KILL_ROUNDS 100      /* tries at emptying a cgroup (10 ms apart) */
+#define FILE_MAX (4 << 20) /* /proc/self/mountinfo (big on container hosts), cgroup files */
+#define KILL_ROUNDS 100    /* tries at emptying a cgroup (10 ms apart) */
 
 /* One cgroup of a command: one per hierarchy its controllers live in. */
 struct member {
@@ -226,6 +226,11 @@ locate(void)
 		(void)try_locate("pids", true, &where_pids);
 	if (!try_locate("memory", false, &where_memory))
 		(void)try_locate("memory", true, &where_memory);
+	if (where_pids.v2 && where_memory.v2 && where_pids.dir[0] != '\0' &&
+	    where_memory.dir[0] != '\0' && strcmp(where_pids.dir, where_memory.dir) != 0)
+		claw_log_warn("sandbox: cgroup v2 has pids under %s but memory only under %s: "
+			      "a command can be in one, so only pids is limited",
+			      where_pids.dir, where_memory.dir);
 	claw_log_debug("sandbox: pids cgroups %s%s, memory cgroups %s%s",
 		       where_pids.dir[0] != '\0' ? "under " : "unavailable", where_pids.dir,
 		       where_memory.dir[0] != '\0' ? "under " : "unavailable", where_memory.dir);
@@ -349,9 +354,13 @@ claw_cgroup_create(const struct claw_cgroup_limits *lim, struct claw_cgroup **ou
 	struct claw_error why = {0};
 
 	(void)pthread_once(&locate_once, locate);
+	/* In v2 a process is in one cgroup: two different folders would move
+	 * it out of the first when it joins the second. */
+	bool split =
+		where_pids.v2 && where_memory.v2 && strcmp(where_pids.dir, where_memory.dir) != 0;
 	if (lim->pids_max > 0 && where_pids.dir[0] != '\0')
 		cg->pids = make_pids(cg, lim->pids_max, &why);
-	if (lim->memory_bytes > 0 && where_memory.dir[0] != '\0')
+	if (lim->memory_bytes > 0 && where_memory.dir[0] != '\0' && !(split && cg->pids != NULL))
 		cg->memory = make_memory(cg, lim->memory_bytes, &why);
 	if (cg->pids == NULL && cg->memory == NULL) {
 		rc = claw_error_set(err, CLAW_ENOTFOUND, "%s",

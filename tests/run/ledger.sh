@@ -51,6 +51,10 @@ is "$(mock_count '[not run] an earlier call of this turn was interrupted')" "1" 
 is "$(sql "SELECT json_extract(data, '$.name') || ' ' || json_extract(data, '$.input.command') FROM trace WHERE type = 'note' AND json_extract(data, '$.action') = 'interrupted-call'")" \
 	"bash echo x >> log; sleep 60" "the interrupted call is traced with its name and input"
 is "$(sql "SELECT COUNT(*) FROM tool_calls")" "0" "the resumed turn's checkpoint emptied the ledger"
+is "$(sql "SELECT COUNT(*) FROM trace WHERE type = 'turn' AND phase = 'enter' AND json_extract(data, '$.resumed')")" \
+	"1" "the answered turn is a turn span of its own"
+is "$(sql "SELECT COUNT(*) FROM trace x WHERE x.parent_id != 0 AND NOT EXISTS (SELECT 1 FROM trace e WHERE e.phase = 'enter' AND e.span_id = x.parent_id AND e.depth = x.depth - 1)")" \
+	"0" "the trace stays well-formed: every parent is an entered span one level up"
 run log 1
 like "$out" "interrupted-call" "claw log shows it"
 done_testing

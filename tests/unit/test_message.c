@@ -186,6 +186,11 @@ test_json_helpers(void)
 	is_int(claw_llm_json_get_count(o, "b", -1), -1, "absent count is the default");
 	ok(claw_llm_json_get_str(o, "a") == NULL, "number is not a string");
 	json_object_put(o);
+	static const char huge[] = "{\"i\":9223372036854775807,\"d\":1e300}";
+	is_int(claw_json_parse(huge, sizeof huge - 1, &o, &err), CLAW_OK, "absurd counts");
+	is_int(claw_llm_json_get_count(o, "i", -1) + claw_llm_json_get_count(o, "d", -1),
+	       2 * CLAW_LLM_COUNT_MAX, "are capped, so their sum cannot overflow");
+	json_object_put(o);
 	is_int(claw_json_parse("42", 2, &o, &err), CLAW_OK, "bare number");
 	is_int(json_object_get_int(o), 42, "bare number value");
 	json_object_put(o);

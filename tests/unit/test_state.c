@@ -163,12 +163,13 @@ test_ledger(void)
 	struct claw_error e = {0};
 	struct claw_ledger_call *calls = NULL;
 	char *reply = NULL;
+	int64_t at = 0;
 	size_t n = 0;
 
-	is_int(claw_ledger_load(db, run, "Solver", "impl", &reply, &calls, &n, &e), CLAW_OK,
+	is_int(claw_ledger_load(db, run, "Solver", "impl", &reply, &at, &calls, &n, &e), CLAW_OK,
 	       "load an empty ledger");
 	ok(reply == NULL && n == 0, "no turn, no calls");
-	is_int(claw_ledger_begin(db, run, "Solver", "impl", "[{\"role\":\"assistant\"}]", &e),
+	is_int(claw_ledger_begin(db, run, "Solver", "impl", "[{\"role\":\"assistant\"}]", 3, &e),
 	       CLAW_OK, "begin a turn");
 	is_int(claw_ledger_start(db, run, "Solver", "impl", 0, "bash", "{\"command\":\"ls\"}", &e),
 	       CLAW_OK, "call 0 starts");
@@ -176,9 +177,10 @@ test_ledger(void)
 	       "call 0 ends");
 	is_int(claw_ledger_start(db, run, "Solver", "impl", 1, "write_file", "{}", &e), CLAW_OK,
 	       "call 1 starts and never ends");
-	is_int(claw_ledger_load(db, run, "Solver", "impl", &reply, &calls, &n, &e), CLAW_OK,
+	is_int(claw_ledger_load(db, run, "Solver", "impl", &reply, &at, &calls, &n, &e), CLAW_OK,
 	       "load");
 	is_str(reply, "[{\"role\":\"assistant\"}]", "the turn's reply");
+	is_int(at, 3, "after the conversation's first 3 messages");
 	is_int((int64_t)n, 2, "two calls");
 	if (n == 2) {
 		ok(calls[0].idx == 0 && calls[0].ended && !calls[0].is_error, "call 0 ended");
@@ -190,20 +192,20 @@ test_ledger(void)
 	}
 	claw_ledger_free(calls, n);
 	free(reply);
-	is_int(claw_ledger_load(db, run, "Solver", "other", &reply, &calls, &n, &e), CLAW_OK,
+	is_int(claw_ledger_load(db, run, "Solver", "other", &reply, &at, &calls, &n, &e), CLAW_OK,
 	       "another step's ledger");
 	ok(reply == NULL && n == 0, "is its own");
 	is_int(claw_exchange_save(db, run, "Solver", "impl", "[]", &e), CLAW_OK, "checkpoint");
-	is_int(claw_ledger_load(db, run, "Solver", "impl", &reply, &calls, &n, &e), CLAW_OK,
+	is_int(claw_ledger_load(db, run, "Solver", "impl", &reply, &at, &calls, &n, &e), CLAW_OK,
 	       "load after the checkpoint");
 	ok(reply == NULL && n == 0, "the checkpoint emptied the ledger");
-	(void)claw_ledger_begin(db, run, "Solver", "impl", "[]", &e);
+	(void)claw_ledger_begin(db, run, "Solver", "impl", "[]", 1, &e);
 	(void)claw_exchange_save(db, run, "Solver", "impl", "[{}]", &e);
-	(void)claw_ledger_load(db, run, "Solver", "impl", &reply, &calls, &n, &e);
+	(void)claw_ledger_load(db, run, "Solver", "impl", &reply, &at, &calls, &n, &e);
 	ok(reply == NULL, "so does a checkpoint that updates one");
-	(void)claw_ledger_begin(db, run, "Solver", "impl", "[]", &e);
+	(void)claw_ledger_begin(db, run, "Solver", "impl", "[]", 1, &e);
 	(void)claw_exchange_clear(db, run, "Solver", "impl", &e);
-	(void)claw_ledger_load(db, run, "Solver", "impl", &reply, &calls, &n, &e);
+	(void)claw_ledger_load(db, run, "Solver", "impl", &reply, &at, &calls, &n, &e);
 	ok(reply == NULL, "and clearing the checkpoint (the step passed)");
 	claw_db_close(db);
 }
