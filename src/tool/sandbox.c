@@ -97,7 +97,10 @@ void
 claw_sandbox_hide_dir(const char *dir)
 {
 	char *real = realpath(dir, NULL);
-	if (real == NULL || strcmp(real, "/") == 0 || nhidden == CLAW_SANDBOX_HIDE_MAX) {
+	bool known = false;
+	for (size_t i = 0; real != NULL && i < nhidden && !known; i++)
+		known = strcmp(hidden[i], real) == 0;
+	if (real == NULL || known || strcmp(real, "/") == 0 || nhidden == CLAW_SANDBOX_HIDE_MAX) {
 		free(real);
 		return;
 	}
@@ -449,25 +452,46 @@ by_string(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The socket files the kernel lists in /proc/net/unix (absolute paths that
- * are sockets now and visible in the sandbox), sorted and unique, into
- * *out (caller frees each and the array); returns how many. */
-static size_t
-host_sockets(const char *project, const struct cover *c, size_t nc, char ***out)
+/* The text of /proc/net/unix into text; CLAW_ECONFIG when it cannot be
+ * read whole (then nothing could say which sockets to hide). */
+static enum claw_err
+read_net_unix(struct claw_buf *text, struct claw_error *err)
+{
+	char chunk[8192], e[128];
+	size_t r;
+	FILE *f = fopen("/proc/net/unix", "re");
+
+	if (f == NULL)
+		return claw_error_set(err, CLAW_ECONFIG,
+				      "cannot read /proc/net/unix to hide host sockets: %s",
+				      claw_errno_text(errno, e, sizeof e));
+	while ((r = fread(chunk, 1, sizeof chunk, f)) > 0)
+		(void)claw_buf_append(text, chunk, r);
+	(void)fclose(f);
+	if (claw_buf_error(text) != CLAW_OK)
+		return claw_error_set(err, CLAW_ECONFIG,
+				      "/proc/net/unix is over %d bytes: too many sockets to hide",
+				      NET_UNIX_MAX);
+	return CLAW_OK;
+}
+
+/* The socket files the kernel lists in /proc/net/unix (their real paths:
+ * one bound through a symlink is reached at its target), those that are
+ * sockets now and visible in the sandbox, sorted and unique, into *out
+ * (caller frees each and the array) and *n. */
+static enum claw_err
+host_sockets(const char *project, const struct cover *c, size_t nc, char ***out, size_t *n,
+	     struct claw_error *err)
 {
 	struct claw_buf text = CLAW_BUF_INIT(NET_UNIX_MAX);
 	char **v = NULL;
-	size_t n = 0, cap = 0;
+	size_t cap = 0;
+	enum claw_err rc = read_net_unix(&text, err);
 
 	*out = NULL;
-	FILE *f = fopen("/proc/net/unix", "re");
-	if (f == NULL)
-		return 0;
-	char chunk[8192];
-	size_t r;
-	while ((r = fread(chunk, 1, sizeof chunk, f)) > 0)
-		(void)claw_buf_append(&text, chunk, r);
-	(void)fclose(f);
+	*n = 0;
+	if (rc != CLAW_OK)
+		goto out;
 	/* "Num RefCount Protocol Flags Type St Inode Path": the path is what
 	 * follows the seventh field, and may hold spaces. */
 	struct claw_str rest = claw_str_from(claw_buf_str(&text));
@@ -481,31 +505,34 @@ host_sockets(const char *project, const struct cover *c, size_t nc, char ***out)
 		}
 		if (line.n == 0 || line.p[0] != '/')
 			continue; /* unnamed, abstract (@...) or relative */
-		char *path = claw_str_dup(line);
+		char *listed = claw_str_dup(line), *path = realpath(listed, NULL);
 		struct stat st;
-		if (!visible(path, project, c, nc) || lstat(path, &st) != 0 ||
+		free(listed);
+		if (path == NULL || !visible(path, project, c, nc) || lstat(path, &st) != 0 ||
 		    !S_ISSOCK(st.st_mode)) {
 			free(path);
 			continue;
 		}
-		if (n == cap) {
+		if (*n == cap) {
 			cap = cap != 0 ? 2 * cap : 32;
 			v = claw_xrealloc(v, cap * sizeof *v);
 		}
-		v[n++] = path;
+		v[(*n)++] = path;
 	}
-	claw_buf_free(&text);
-	if (n > 1)
-		qsort(v, n, sizeof *v, by_string);
+	if (*n > 1)
+		qsort(v, *n, sizeof *v, by_string);
 	size_t u = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < *n; i++) {
 		if (u > 0 && strcmp(v[u - 1], v[i]) == 0)
 			free(v[i]);
 		else
 			v[u++] = v[i];
 	}
 	*out = v;
-	return u;
+	*n = u;
+out:
+	claw_buf_free(&text);
+	return rc;
 }
 
 /* /dev/null over every host socket file a command could still see. */
@@ -514,13 +541,13 @@ push_sockets(struct claw_sandbox_argv *a, const char *project, const struct cove
 	     struct claw_error *err)
 {
 	char **socks = NULL;
-	size_t n = host_sockets(project, c, nc, &socks);
-	enum claw_err rc = CLAW_OK;
+	size_t n = 0;
+	enum claw_err rc = host_sockets(project, c, nc, &socks, &n, err);
 
-	if (n > CLAW_SANDBOX_SOCKETS_MAX)
+	if (rc == CLAW_OK && n > CLAW_SANDBOX_SOCKETS_MAX)
 		rc = claw_error_set(err, CLAW_ECONFIG,
-				    "%zu unix sockets outside /tmp and /run (more than %d): "
-				    "cannot hide them all from commands",
+				    "%zu host unix sockets would be visible to commands (more than "
+				    "%d): cannot hide them all",
 				    n, CLAW_SANDBOX_SOCKETS_MAX);
 	for (size_t i = 0; i < n; i++) {
 		if (rc != CLAW_OK) {

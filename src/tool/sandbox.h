@@ -25,8 +25,14 @@
  * and (when it is a folder, not the usual link) /var/run are private; the
  * folders claw_sandbox_hide_dir() named (claw serve's socket folder) are
  * covered like the home; and every other socket file the kernel lists in
- * /proc/net/unix gets /dev/null bound over it.
- *
+ * /proc/net/unix (by its real path) gets /dev/null bound over it; a
+ * command is not run when that list cannot be read.  The list holds the
+ * sockets bound in claw's network namespace: one bound by a process in
+ * another (a container, a service with PrivateNetwork=) outside /tmp and
+ * /run is not on it.  A socket removed between the list and bwrap's start
+ * makes that one command fail to start (bwrap cannot bind over nothing on a
+ * read-only root).
+
  * Limits (0 = none): CPU seconds, file size and processes as rlimits on
  * the command and everything it starts; the process count also as a pids
  * cgroup, and the memory of the command and all its children as a memory
@@ -46,7 +52,8 @@
  *
  * Threads: a struct claw_sandbox is read-only after claw_sandbox_new() and
  * may be shared; claw_sandbox_run() is thread-safe and blocks its thread.
- * claw_sandbox_hide_dir() before any thread runs commands.
+ * claw_sandbox_hide_dir() only before any thread runs commands (it writes a
+ * process-wide list without a lock).
  */
 #ifndef CLAW_TOOL_SANDBOX_H
 #define CLAW_TOOL_SANDBOX_H
@@ -136,9 +143,9 @@ struct claw_sandbox_argv {
 /* The argv that runs `/bin/sh -c command` in project (a real absolute
  * path): bwrap's in bwrap mode, sh's in none mode.  Strings are borrowed
  * from sb, project and command, or owned by a.  CLAW_ECONFIG when the home
- * cannot be hidden (it is "/" or the project itself) or when more than
- * CLAW_SANDBOX_SOCKETS_MAX host sockets would need hiding; a is then
- * empty but still to be freed. */
+ * cannot be hidden (it is "/" or the project itself), when
+ * /proc/net/unix cannot be read or more than CLAW_SANDBOX_SOCKETS_MAX host
+ * sockets would need hiding; a is then empty but still to be freed. */
 enum claw_err claw_sandbox_argv(const struct claw_sandbox *sb, const char *project,
 				const char *command, struct claw_sandbox_argv *a,
 				struct claw_error *err);

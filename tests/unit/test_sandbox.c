@@ -59,7 +59,9 @@ static struct claw_secrets *secrets;
 static int listener = -1, port;
 static int unix_listener = -1; /* a host unix socket outside /tmp and /run */
 static char unix_path[PATH_MAX];
-static bool limit_holds; /* the fork flood was stopped */
+static int linked_listener = -1;   /* one bound through a symlink in /tmp */
+static char linked_path[PATH_MAX]; /* where it really is */
+static bool limit_holds;           /* the fork flood was stopped */
 
 /* ------------------------------------------------------------------ set-up */
 
@@ -103,23 +105,43 @@ make_listener(void)
 	port = ntohs(a.sin_port);
 }
 
+/* A listening unix socket bound at path. */
+static int
+unix_listen(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof a.sun_path) {
+		printf("Bail out! socket path too long: %s\n", path);
+		exit(1);
+	}
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 8) != 0) {
+		printf("Bail out! cannot listen on %s\n", path);
+		exit(1);
+	}
+	return fd;
+}
+
 static void
 make_unix_listener(void)
 {
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	char link[PATH_MAX], dir[PATH_MAX], via[PATH_MAX];
 
 	path_join(unix_path, outside, "claw.sock");
-	if (strlen(unix_path) >= sizeof a.sun_path) {
-		printf("Bail out! socket path too long: %s\n", unix_path);
-		exit(1);
-	}
-	memcpy(a.sun_path, unix_path, strlen(unix_path) + 1);
-	unix_listener = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (unix_listener < 0 || bind(unix_listener, (struct sockaddr *)&a, sizeof a) != 0 ||
-	    listen(unix_listener, 8) != 0) {
-		printf("Bail out! cannot listen on %s\n", unix_path);
-		exit(1);
-	}
+	unix_listener = unix_listen(unix_path);
+	/* Bound as /tmp/.../linked/s.sock, a link to outside/real: the kernel
+	 * lists the /tmp path, which the private /tmp hides, but the socket
+	 * is reachable at outside/real/s.sock. */
+	path_join(dir, outside, "real");
+	(void)mkdir(dir, 0755);
+	path_join(link, tap_tmpdir(), "linked");
+	(void)symlink(dir, link);
+	path_join(via, link, "s.sock");
+	path_join(linked_path, dir, "s.sock");
+	linked_listener = unix_listen(via);
 }
 
 /* A sandbox as claw would make from the configuration, with low limits. */
@@ -216,6 +238,8 @@ teardown(void)
 		(void)close(listener);
 	if (unix_listener >= 0)
 		(void)close(unix_listener);
+	if (linked_listener >= 0)
+		(void)close(linked_listener);
 }
 
 /* --------------------------------------------------------------- host checks */
@@ -489,6 +513,9 @@ static const struct escape_case cases[] = {
 	{"bash connects to a host unix socket outside /tmp and /run", "bash",
 	 "{\"command\":\"ls -l %S; perl -MIO::Socket::UNIX -e 'IO::Socket::UNIX->new(Peer => shift) or die qq(refused: $!\\\\n); print qq(CONNECTED\\\\n)' %S\"}",
 	 1, "refused", {"CONNECTED"}, after_no_unix_connection, 0},
+	{"bash connects to a host socket bound through a symlink in /tmp", "bash",
+	 "{\"command\":\"perl -MIO::Socket::UNIX -e 'IO::Socket::UNIX->new(Peer => shift) or die qq(refused: $!\\\\n); print qq(CONNECTED\\\\n)' %L\"}",
+	 1, "refused", {"CONNECTED"}, NULL, 0},
 	{"bash connects to it with the network on", "bash",
 	 "{\"command\":\"perl -MIO::Socket::UNIX -e 'IO::Socket::UNIX->new(Peer => shift) or die qq(refused: $!\\\\n); print qq(CONNECTED\\\\n)' %S\"}",
 	 1, "refused", {"CONNECTED"}, after_no_unix_connection, NET},
@@ -556,6 +583,9 @@ expand(const char *in)
 			break;
 		case 'S':
 			(void)claw_buf_puts(&b, unix_path);
+			break;
+		case 'L':
+			(void)claw_buf_puts(&b, linked_path);
 			break;
 		default:
 			(void)claw_buf_putc(&b, *p);
