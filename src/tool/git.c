@@ -82,8 +82,16 @@ claw_git_run(const char *dir, const char *const *args, const char *const *envp_e
 	envp[ne++] = path_env;
 	for (size_t i = 0; i < sizeof fixed_env / sizeof fixed_env[0]; i++)
 		envp[ne++] = fixed_env[i];
-	for (size_t i = 0; envp_extra != NULL && envp_extra[i] != NULL && ne < ENV_MAX; i++)
+	for (size_t i = 0; envp_extra != NULL && envp_extra[i] != NULL; i++) {
+		if (ne == ENV_MAX) { /* dropping one (GIT_INDEX_FILE, GIT_DIR) would be wrong */
+			free(path_env);
+			return claw_error_set(err, CLAW_EINVAL,
+					      "git %s: too many environment "
+					      "variables",
+					      args[0]);
+		}
 		envp[ne++] = envp_extra[i];
+	}
 	envp[ne] = NULL;
 	struct claw_proc_spec spec = {
 		.path = git_path,

@@ -99,6 +99,31 @@ author_env(const char *author, char buf[4][AUTHOR_MAX], const char *env[5])
 	env[4] = NULL;
 }
 
+/* The environment of a command on a worktree: its own git folder and top,
+ * never found by discovery (the worktree's .git file lies in the work
+ * folder, which the sandbox binds read-write: a command could point it at
+ * a repository whose config runs programs), plus extra (at most 5
+ * entries, NULL-terminated, or NULL). */
+struct wt_env {
+	char dir[PATH_MAX + 16];
+	char tree[PATH_MAX + 16];
+	const char *v[8];
+};
+
+static const char *const *
+wt_env(const struct claw_worktree *wt, struct wt_env *e, const char *const *extra)
+{
+	size_t n = 0;
+	(void)snprintf(e->dir, sizeof e->dir, "GIT_DIR=%s", wt->gitdir);
+	(void)snprintf(e->tree, sizeof e->tree, "GIT_WORK_TREE=%s", wt->root);
+	e->v[n++] = e->dir;
+	e->v[n++] = e->tree;
+	for (size_t i = 0; extra != NULL && extra[i] != NULL && n < 7; i++)
+		e->v[n++] = extra[i];
+	e->v[n] = NULL;
+	return e->v;
+}
+
 /* ------------------------------------------------------------- the repo */
 
 void
@@ -149,6 +174,18 @@ claw_repo_info(const char *dir, struct claw_repo_info *info, struct claw_error *
 	}
 	first_line(&res, info->head, sizeof info->head);
 	claw_git_result_free(&res);
+	/* claw's git trusts any repository's owner (safe.directory=*): the
+	 * one found must belong to whoever owns the project folder, so a
+	 * folder under someone else's .git (a /tmp/.git) is not taken. */
+	struct stat top_st, dir_st;
+	if (stat(info->top, &top_st) != 0 || stat(dir, &dir_st) != 0 ||
+	    top_st.st_uid != dir_st.st_uid) {
+		rc = claw_error_set(err, CLAW_ENOTFOUND,
+				    "the git repository at %s belongs to another user than %s",
+				    info->top, dir);
+		claw_repo_info_free(info);
+		return rc;
+	}
 	return CLAW_OK;
 }
 
@@ -159,9 +196,34 @@ claw_worktree_free(struct claw_worktree *wt)
 {
 	free(wt->repo);
 	free(wt->root);
+	free(wt->gitdir);
 	free(wt->workdir);
 	free(wt->branch);
 	memset(wt, 0, sizeof *wt);
+}
+
+/* Once the worktree is made, and before anything ran in it: its real path,
+ * the run's work folder in it (prefix: the project's folder relative to the
+ * repository's top without its last '/', "" at the top) and its own git
+ * folder, asked of git now while its .git file is still git's. */
+static enum claw_err
+settle(struct claw_worktree *wt, const char *prefix, struct claw_error *err)
+{
+	static const char *const gitdir[] = {"rev-parse", "--absolute-git-dir", NULL};
+	char dir[PATH_MAX];
+	char *real = realpath(wt->root, NULL);
+	enum claw_err rc;
+
+	if (real == NULL)
+		return claw_error_set(err, CLAW_EIO, "cannot resolve the worktree %s", wt->root);
+	free(wt->root);
+	wt->root = real;
+	wt->workdir =
+		prefix[0] == '\0' ? claw_xstrdup(real) : claw_xasprintf("%s/%s", real, prefix);
+	rc = git_line(wt->root, gitdir, NULL, dir, sizeof dir, err);
+	if (rc == CLAW_OK)
+		wt->gitdir = claw_xstrdup(dir);
+	return rc;
 }
 
 enum claw_err
@@ -184,8 +246,8 @@ claw_worktree_add(const char *project, const char *home, const char *key, int64_
 	out->root = claw_xasprintf("%s/worktrees/%s/run-%lld", home, key, (long long)run);
 	out->branch = claw_xasprintf("claw/issue-%lld-run-%lld", (long long)issue, (long long)run);
 	size_t pl = strlen(info.prefix);
-	out->workdir = pl == 0 ? claw_xstrdup(out->root)
-			       : claw_xasprintf("%s/%.*s", out->root, (int)(pl - 1), info.prefix);
+	char prefix[PATH_MAX];
+	(void)snprintf(prefix, sizeof prefix, "%.*s", pl > 0 ? (int)(pl - 1) : 0, info.prefix);
 	claw_repo_info_free(&info);
 	(void)snprintf(ref, sizeof ref, "refs/heads/%s", out->branch);
 	const char *const has_ref[] = {"rev-parse", "--verify", "-q", ref, NULL};
@@ -210,8 +272,10 @@ claw_worktree_add(const char *project, const char *home, const char *key, int64_
 	const char *const add[] = {"worktree",  "add",     "--quiet", "-b",
 				   out->branch, out->root, out->base, NULL};
 	rc = claw_git_ok(out->repo, add, NULL, &res, err);
-	if (rc == CLAW_OK)
-		claw_git_result_free(&res);
+	if (rc != CLAW_OK)
+		goto out;
+	claw_git_result_free(&res);
+	rc = settle(out, prefix, err);
 out:
 	if (rc != CLAW_OK)
 		claw_worktree_free(out);
@@ -349,41 +413,44 @@ claw_changes_free(struct claw_changes *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* Removes and frees a temporary index made by snapshot_index (NULL: none). */
+static void
+drop_index(char **path, char **env_entry)
+{
+	if (*path != NULL)
+		(void)unlink(*path);
+	free(*path);
+	free(*env_entry);
+	*path = *env_entry = NULL;
+}
+
 /* A temporary index of the worktree as it is (the branch's tree plus
- * `add -A`): *path (caller unlinks and frees) and *env_entry
- * ("GIT_INDEX_FILE=...", caller frees). */
+ * `add -A`) in the worktree's git folder: *path and *env_entry
+ * ("GIT_INDEX_FILE=..."), dropped with drop_index(). */
 static enum claw_err
 snapshot_index(const struct claw_worktree *wt, char **path, char **env_entry,
 	       struct claw_error *err)
 {
-	static const char *const gitdir[] = {"rev-parse", "--absolute-git-dir", NULL};
 	static const char *const read_head[] = {"read-tree", "HEAD", NULL};
 	static const char *const add_all[] = {"add", "-A", NULL};
-	char dir[PATH_MAX];
 	struct claw_git_result res;
+	struct wt_env e;
 	enum claw_err rc;
 
-	*path = *env_entry = NULL;
-	rc = git_line(wt->root, gitdir, NULL, dir, sizeof dir, err);
-	if (rc != CLAW_OK)
-		return rc;
-	*path = claw_xasprintf("%s/claw-index-%ld-%u", dir, (long)getpid(),
+	*path = claw_xasprintf("%s/claw-index-%ld-%u", wt->gitdir, (long)getpid(),
 			       atomic_fetch_add(&index_serial, 1));
 	*env_entry = claw_xasprintf("GIT_INDEX_FILE=%s", *path);
-	const char *const env[] = {*env_entry, NULL};
+	const char *const extra[] = {*env_entry, NULL};
+	const char *const *env = wt_env(wt, &e, extra);
 	rc = claw_git_ok(wt->root, read_head, env, &res, err);
 	if (rc == CLAW_OK) {
 		claw_git_result_free(&res);
 		rc = claw_git_ok(wt->root, add_all, env, &res, err);
 	}
-	if (rc == CLAW_OK) {
+	if (rc == CLAW_OK)
 		claw_git_result_free(&res);
-		return CLAW_OK;
-	}
-	(void)unlink(*path);
-	free(*path);
-	free(*env_entry);
-	*path = *env_entry = NULL;
+	else
+		drop_index(path, env_entry);
 	return rc;
 }
 
@@ -410,19 +477,22 @@ enum claw_err
 claw_worktree_changes(const struct claw_worktree *wt, bool worktree, struct claw_changes *out,
 		      struct claw_error *err)
 {
-	const char *const range[] = {wt->base, wt->branch, NULL};
+	const char *const range[] = {wt->base, "HEAD", NULL};
 	const char *const cached[] = {"--cached", wt->base, NULL};
 	struct claw_changes done = {0};
 	char *index = NULL, *env_entry = NULL;
-	enum claw_err rc = read_changes(wt->root, range, NULL, worktree ? &done : out, err);
+	struct wt_env e;
+	enum claw_err rc;
 
+	memset(out, 0, sizeof *out);
+	rc = read_changes(wt->root, range, wt_env(wt, &e, NULL), worktree ? &done : out, err);
 	if (rc != CLAW_OK || !worktree)
 		goto out;
 	rc = snapshot_index(wt, &index, &env_entry, err);
 	if (rc != CLAW_OK)
 		goto out;
-	const char *const env[] = {env_entry, NULL};
-	rc = read_changes(wt->root, cached, env, out, err);
+	const char *const extra[] = {env_entry, NULL};
+	rc = read_changes(wt->root, cached, wt_env(wt, &e, extra), out, err);
 	if (rc != CLAW_OK)
 		goto out;
 	for (size_t i = 0; i < out->n; i++)
@@ -430,10 +500,7 @@ claw_worktree_changes(const struct claw_worktree *wt, bool worktree, struct claw
 out:
 	if (rc == CLAW_OK && out->n > 1)
 		qsort(out->files, out->n, sizeof *out->files, by_path);
-	if (index != NULL)
-		(void)unlink(index);
-	free(index);
-	free(env_entry);
+	drop_index(&index, &env_entry);
 	claw_changes_free(&done);
 	return rc;
 }
@@ -445,6 +512,7 @@ claw_worktree_diff(const struct claw_worktree *wt, bool worktree, const char *pa
 	const char *args[12];
 	char *index = NULL, *env_entry = NULL;
 	struct claw_git_result res = {0};
+	struct wt_env e;
 	size_t n = 0;
 	enum claw_err rc = CLAW_OK;
 
@@ -461,15 +529,15 @@ claw_worktree_diff(const struct claw_worktree *wt, bool worktree, const char *pa
 		args[n++] = wt->base;
 	} else {
 		args[n++] = wt->base;
-		args[n++] = wt->branch;
+		args[n++] = "HEAD";
 	}
 	if (path != NULL) {
 		args[n++] = "--";
 		args[n++] = path;
 	}
 	args[n] = NULL;
-	const char *const env[] = {env_entry, NULL};
-	rc = claw_git_ok(wt->root, args, env_entry != NULL ? env : NULL, &res, err);
+	const char *const extra[] = {env_entry, NULL};
+	rc = claw_git_ok(wt->root, args, wt_env(wt, &e, extra), &res, err);
 	if (rc != CLAW_OK)
 		goto out;
 	size_t keep = res.len;
@@ -486,10 +554,7 @@ claw_worktree_diff(const struct claw_worktree *wt, bool worktree, const char *pa
 	rc = claw_buf_error(out);
 out:
 	claw_git_result_free(&res);
-	if (index != NULL)
-		(void)unlink(index);
-	free(index);
-	free(env_entry);
+	drop_index(&index, &env_entry);
 	return rc;
 }
 
@@ -505,31 +570,33 @@ claw_worktree_commit(const struct claw_worktree *wt, const char *message, const 
 	const char *const commit[] = {"commit", "--quiet", "--no-verify", "-m", message, NULL};
 	const char *const range[] = {"HEAD~1", "HEAD", NULL};
 	char abuf[4][AUTHOR_MAX];
-	const char *env[5];
+	const char *author_vars[5];
 	struct claw_git_result res;
 	struct claw_changes c;
+	struct wt_env e, ae;
+	const char *const *env = wt_env(wt, &e, NULL);
 	enum claw_err rc;
 
 	memset(out, 0, sizeof *out);
-	rc = claw_git_ok(wt->root, add_all, NULL, &res, err);
+	rc = claw_git_ok(wt->root, add_all, env, &res, err);
 	if (rc != CLAW_OK)
 		return rc;
 	claw_git_result_free(&res);
-	rc = claw_git_run(wt->root, staged, NULL, &res, err);
+	rc = claw_git_run(wt->root, staged, env, &res, err);
 	if (rc != CLAW_OK)
 		return rc;
 	int changed = res.exit_code;
 	claw_git_result_free(&res);
 	if (changed == 0)
 		return CLAW_OK; /* nothing to commit */
-	author_env(author != NULL ? author : CLAW_GIT_AUTHOR, abuf, env);
-	rc = claw_git_ok(wt->root, commit, env, &res, err);
+	author_env(author != NULL ? author : CLAW_GIT_AUTHOR, abuf, author_vars);
+	rc = claw_git_ok(wt->root, commit, wt_env(wt, &ae, author_vars), &res, err);
 	if (rc != CLAW_OK)
 		return rc;
 	claw_git_result_free(&res);
-	rc = git_line(wt->root, head, NULL, out->sha, sizeof out->sha, err);
+	rc = git_line(wt->root, head, env, out->sha, sizeof out->sha, err);
 	if (rc == CLAW_OK)
-		rc = read_changes(wt->root, range, NULL, &c, err);
+		rc = read_changes(wt->root, range, env, &c, err);
 	if (rc != CLAW_OK)
 		return rc;
 	out->files = (int64_t)c.n;
@@ -639,6 +706,50 @@ merged_tree(const struct claw_worktree *wt, const char *head, const char *tip,
 	return rc;
 }
 
+/* Moves the folder's files and index from head to commit (read-tree -m
+ * -u, which itself refuses to overwrite a local change that appeared
+ * meanwhile: CLAW_ECONFLICT), then its branch ref (update-ref, only if it
+ * still points at head); when the branch moved meanwhile the files are
+ * moved back and that is a conflict too.  A crash between the two steps
+ * leaves the files at commit and the branch at head (the merge shows as
+ * staged changes); claw's own callers finish or undo it from their
+ * journal. */
+static enum claw_err
+land(const struct claw_worktree *wt, const char *ref, const char *head, const char *commit,
+     struct claw_error *err)
+{
+	const char *const move[] = {"read-tree", "-m", "-u", head, commit, NULL};
+	const char *const back[] = {"read-tree", "-m", "-u", commit, head, NULL};
+	const char *const update[] = {"update-ref", "-m", "claw: merge", ref, commit, head, NULL};
+	struct claw_git_result res;
+	enum claw_err rc = claw_git_run(wt->repo, move, NULL, &res, err);
+
+	if (rc != CLAW_OK)
+		return rc;
+	if (res.exit_code != 0) {
+		rc = claw_error_set(err, CLAW_ECONFLICT,
+				    "%s changed while merging, in a path the run changed: %.*s",
+				    wt->repo, (int)strcspn(res.out, "\n"), res.out);
+		claw_git_result_free(&res);
+		return rc;
+	}
+	claw_git_result_free(&res);
+	rc = claw_git_run(wt->repo, update, NULL, &res, err);
+	if (rc == CLAW_OK && res.exit_code == 0) {
+		claw_git_result_free(&res);
+		return CLAW_OK;
+	}
+	if (rc == CLAW_OK) {
+		claw_git_result_free(&res);
+		rc = claw_error_set(err, CLAW_ECONFLICT,
+				    "the branch checked out in %s moved while merging: merge again",
+				    wt->repo);
+	}
+	if (claw_git_run(wt->repo, back, NULL, &res, NULL) == CLAW_OK)
+		claw_git_result_free(&res);
+	return rc;
+}
+
 enum claw_err
 claw_worktree_merge(const struct claw_worktree *wt, const char *message, const char *author,
 		    char sha[CLAW_WORKDIR_SHA_SIZE], struct claw_error *err)
@@ -654,7 +765,9 @@ claw_worktree_merge(const struct claw_worktree *wt, const char *message, const c
 	enum claw_err rc;
 
 	sha[0] = '\0';
-	const char *const tip_rev[] = {"rev-parse", "--verify", wt->branch, NULL};
+	char branch_ref[512];
+	(void)snprintf(branch_ref, sizeof branch_ref, "refs/heads/%s", wt->branch);
+	const char *const tip_rev[] = {"rev-parse", "--verify", branch_ref, NULL};
 	rc = git_line(wt->repo, head_rev, NULL, head, sizeof head, err);
 	if (rc == CLAW_OK)
 		rc = git_line(wt->repo, tip_rev, NULL, tip, sizeof tip, err);
@@ -693,21 +806,7 @@ claw_worktree_merge(const struct claw_worktree *wt, const char *message, const c
 	rc = git_line(wt->repo, commit, env, sha, CLAW_WORKDIR_SHA_SIZE, err);
 	if (rc != CLAW_OK)
 		goto out;
-	/* The files and the index, then the branch: read-tree itself refuses
-	 * to overwrite a local change that appeared meanwhile. */
-	const char *const move[] = {"read-tree", "-m", "-u", head, sha, NULL};
-	const char *const update[] = {"update-ref", "-m", "claw: merge", ref, sha, head, NULL};
-	rc = claw_git_ok(wt->repo, move, NULL, &res, err);
-	if (rc != CLAW_OK) { /* a local change appeared: git's message names it */
-		if (err != NULL)
-			err->code = CLAW_ECONFLICT;
-		rc = CLAW_ECONFLICT;
-		goto out;
-	}
-	claw_git_result_free(&res);
-	rc = claw_git_ok(wt->repo, update, NULL, &res, err);
-	if (rc == CLAW_OK)
-		claw_git_result_free(&res);
+	rc = land(wt, ref, head, sha, err);
 out:
 	if (rc != CLAW_OK)
 		sha[0] = '\0';

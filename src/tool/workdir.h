@@ -18,7 +18,10 @@
  * is built without touching the folder (git merge-tree, commit-tree); then
  * the touched files and the index are moved to it (read-tree -m -u, which
  * itself refuses to overwrite a local change) and last the branch
- * (update-ref, only if it still points where it did).
+ * (update-ref, only if it still points where it did; if not, the files are
+ * moved back).  A crash between those two leaves the files at the new
+ * commit and the branch where it was: the caller's journal of the merge
+ * finishes it (issue 14's runner work).
  *
  * Every git command goes through git.h (no hooks, no fsmonitor, no user
  * configuration).
@@ -49,15 +52,20 @@ struct claw_repo_info {
 
 /* The repository of dir: CLAW_OK with *info filled when dir is inside a
  * git work tree with at least one commit; CLAW_ENOTFOUND (with why) when
- * it is not, or has no commit yet. */
+ * it is not, has no commit yet, or belongs to another user than dir does
+ * (a folder below someone else's .git is not in their repository). */
 enum claw_err claw_repo_info(const char *dir, struct claw_repo_info *info, struct claw_error *err);
 void claw_repo_info_free(struct claw_repo_info *info);
 
-/* A run's worktree.  Strings owned: free with claw_worktree_free(). */
+/* A run's worktree.  Strings owned: free with claw_worktree_free().  Paths
+ * are real paths. */
 struct claw_worktree {
 	char *repo;    /* the project's work tree top (where merges land) */
 	char *root;    /* the worktree's top folder */
 	char *workdir; /* the run's work folder: root + the project's prefix */
+	char *gitdir;  /* its own git folder in the repository's .git, read when it was
+			  made: every command on the worktree names it (GIT_DIR), never
+			  trusting the .git file inside the work folder */
 	char *branch;  /* "claw/issue-N-run-M" */
 	char base[CLAW_WORKDIR_SHA_SIZE];
 };
@@ -118,8 +126,9 @@ enum claw_err claw_worktree_diff(const struct claw_worktree *wt, bool worktree, 
 				 struct claw_buf *out, struct claw_error *err);
 
 /* Lands the run's change in wt->repo as one commit (message, author) on
- * the branch checked out there; *sha gets it.  CLAW_ECONFLICT, nothing
- * changed, when it cannot (see above); the message names the paths. */
+ * the branch checked out there; *sha gets it ("" and CLAW_OK when the run
+ * changed nothing).  CLAW_ECONFLICT, nothing changed, when it cannot (see
+ * above); the message names the paths. */
 enum claw_err claw_worktree_merge(const struct claw_worktree *wt, const char *message,
 				  const char *author, char sha[CLAW_WORKDIR_SHA_SIZE],
 				  struct claw_error *err);

@@ -125,6 +125,15 @@ test_repo_info(void)
 	(void)sh(plain, "git init -q .");
 	is_int(claw_repo_info(plain, &info, &err), CLAW_ENOTFOUND, "a repository with no commit");
 	has_str(err.msg, "has no commit yet", "says so");
+	char other[8192];
+	(void)snprintf(other, sizeof other, "%s/sub/theirs", repo);
+	if (sh(repo, "mkdir -p sub/theirs && chown 65534 sub/theirs 2>/dev/null") == 0) {
+		is_int(claw_repo_info(other, &info, &err), CLAW_ENOTFOUND,
+		       "a folder of another user below this repository");
+		has_str(err.msg, "belongs to another user", "is not in it");
+	} else {
+		tap_skip(2, "cannot chown here (not root)");
+	}
 }
 
 /* A run's worktree of repo (or its subfolder) for issue/run. */
@@ -305,6 +314,40 @@ test_merges(void)
 	claw_worktree_free(&w4);
 }
 
+/* What an agent could do in its work folder (bound read-write in the
+ * sandbox) to make claw's own git run a program: replace the worktree's
+ * .git file by a repository whose config defines a clean filter, and ask
+ * for that filter in .gitattributes.  claw names the worktree's git folder
+ * itself, so that repository is never read. */
+static void
+test_hostile_worktree(void)
+{
+	struct claw_worktree wt;
+	struct claw_commit_info ci;
+	struct claw_changes ch;
+	struct claw_error err = {0};
+	char pwned[8192];
+	struct stat st;
+
+	(void)snprintf(pwned, sizeof pwned, "%s/PWNED", tap_tmpdir());
+	add(repo, 6, 16, &wt);
+	int rc = sh(wt.root,
+		    "rm -f .git && git init -q . && git config filter.x.clean 'touch %s; cat' &&"
+		    " git config core.fsmonitor 'touch %s' &&"
+		    " printf '* filter=x\n' > .gitattributes && echo evil > evil.txt",
+		    pwned, pwned);
+	ok(rc == 0, "the work folder's .git is now the agent's own repository");
+	is_int(claw_worktree_changes(&wt, true, &ch, &err), CLAW_OK, "the change is read");
+	claw_changes_free(&ch);
+	is_int(claw_worktree_commit(&wt, "s", NULL, &ci, &err), CLAW_OK, "and committed");
+	ok(stat(pwned, &st) != 0, "without running anything the agent's config names");
+	char *s = git_out(repo, "log", "--format=%s", wt.branch);
+	is_str(s, "s", "on the run's branch of the real repository");
+	free(s);
+	(void)claw_worktree_remove(&wt, true, &err);
+	claw_worktree_free(&wt);
+}
+
 static void
 test_subfolder(void)
 {
@@ -335,6 +378,7 @@ main(void)
 	test_repo_info();
 	test_worktree_and_commits();
 	test_merges();
+	test_hostile_worktree();
 	test_subfolder();
 	return tap_done();
 }
