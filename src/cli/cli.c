@@ -23,7 +23,9 @@ static const char usage_text[] =
 	"usage: claw [-C DIR] [-q|-v] COMMAND [ARGS]\n"
 	"\n"
 	"Commands:\n"
-	"  -c [DIR] [-d TEXT]     register a project folder (alias: init); default: .\n"
+	"  -c [DIR] [-d TEXT] [--isolation worktree|inplace] [--setup CMD]\n"
+	"                         register a project folder (alias: init); default: .\n"
+	"  project set KEY=VALUE  change a setting: isolation, setup, setup_net\n"
 	"  -i TITLE [-d TEXT]     open an issue in this project (alias: issue new)\n"
 	"  issues                 list this project's issues\n"
 	"  serve [--listen unix:PATH|HOST:PORT] [--threads N] [--max-runs N]\n"
@@ -47,7 +49,8 @@ static const char usage_text[] =
 static bool
 takes_value(const char *arg)
 {
-	return strcmp(arg, "-d") == 0 || strcmp(arg, "--description") == 0;
+	return strcmp(arg, "-d") == 0 || strcmp(arg, "--description") == 0 ||
+	       strcmp(arg, "--isolation") == 0 || strcmp(arg, "--setup") == 0;
 }
 
 int
@@ -150,13 +153,25 @@ struct command {
 };
 
 static const char help_init[] =
-	"usage: claw -c [DIR] [-d TEXT]   (alias: claw init)\n"
+	"usage: claw -c [DIR] [-d TEXT] [--isolation worktree|inplace] [--setup CMD]\n"
+	"       (alias: claw init)\n"
 	"\n"
 	"Registers DIR (default: the current directory) as a project: its state db\n"
 	"goes to $CLAW_HOME/projects/<key>.db.  A folder already registered, or one\n"
 	"inside $CLAW_HOME, is refused.\n"
 	"\n"
-	"  -d, --description TEXT   what the project is\n";
+	"  -d, --description TEXT   what the project is\n"
+	"  --isolation MODE         worktree: each run in its own git worktree and\n"
+	"                           branch (the folder must be in a git repository\n"
+	"                           with a commit); inplace (default): in the folder\n"
+	"  --setup CMD              run once in each new work folder (e.g. npm ci)\n";
+
+static const char help_project[] =
+	"usage: claw project set KEY=VALUE...\n"
+	"\n"
+	"Changes the project's settings: isolation (worktree|inplace), setup (a\n"
+	"command run once in each new work folder; empty: none), setup_net (yes|no),\n"
+	"description.\n";
 
 static const char help_issue[] =
 	"usage: claw -i TITLE [-d TEXT]   (alias: claw issue new)\n"
@@ -218,6 +233,7 @@ static const struct command commands[] = {
 	{NULL, "log", NULL, "log", claw_cmd_log, help_log},
 	{NULL, "tool", NULL, "tool", claw_cmd_tool, help_tool},
 	{NULL, "run", NULL, "run", claw_cmd_run, help_run},
+	{NULL, "project", "set", "project", claw_cmd_project_set, help_project},
 };
 
 /* Finds the command at args[0]; sets *skip to the words it used minus one

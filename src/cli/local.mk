@@ -8,4 +8,5 @@ libclaw_a_SOURCES += \
 	src/cli/serve.c \
 	src/cli/log.c \
 	src/cli/tool.c \
-	src/cli/run.c
+	src/cli/run.c \
+	src/cli/project.c

@@ -14,6 +14,7 @@ const struct claw_route claw_api_routes[] = {
 	{"GET", "/api/metrics", claw_api_metrics},
 	{"GET", "/api/projects", claw_api_projects_list},
 	{"POST", "/api/projects", claw_api_projects_create},
+	{"PATCH", "/api/projects/{key}", claw_api_project_patch},
 	{"GET", "/api/projects/{key}/issues/stream", claw_api_board_stream},
 	{"GET", "/api/projects/{key}/issues", claw_api_issues_list},
 	{"POST", "/api/projects/{key}/issues", claw_api_issues_create},

@@ -65,6 +65,13 @@ enum claw_err claw_api_project_body_parse(struct json_object *body,
 					  struct claw_api_project_body *out,
 					  struct claw_error *err);
 
+/* PATCH /api/projects/{key}: {"isolation"?, "setup"?, "setup_net"?,
+ * "description"?} into settings (absent: unchanged).  CLAW_EINVAL for an
+ * unknown key, a wrong type, an unknown isolation or an empty body. */
+enum claw_err claw_api_project_patch_parse(struct json_object *body,
+					   struct claw_project_settings *out,
+					   struct claw_error *err);
+
 /* POST /api/projects/{key}/issues: {"title", "description"?: string|null}. */
 struct claw_api_issue_body {
 	const char *title;
@@ -91,6 +98,7 @@ void claw_api_health(void *ctx, struct claw_req *req);
 void claw_api_metrics(void *ctx, struct claw_req *req);
 void claw_api_projects_list(void *ctx, struct claw_req *req);
 void claw_api_projects_create(void *ctx, struct claw_req *req);
+void claw_api_project_patch(void *ctx, struct claw_req *req);
 void claw_api_issues_list(void *ctx, struct claw_req *req);
 void claw_api_issues_create(void *ctx, struct claw_req *req);
 void claw_api_issue_get(void *ctx, struct claw_req *req);

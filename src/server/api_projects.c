@@ -26,6 +26,7 @@
 #include "server/runs.h"
 #include "server/server.h"
 #include "server/sse.h"
+#include "tool/workdir.h"
 #include "trace/bus.h"
 
 #define API_PROJECTS_MAX (16 * 1024 * 1024) /* bytes of the project list */
@@ -158,8 +159,9 @@ claw_api_metrics(void *ctx, struct claw_req *req)
 	claw_buf_free(&out);
 }
 
-/* {"key","name","path","description","issues":{status: count}}; counts
- * NULL for a project whose db cannot be read now (all zero). */
+/* {"key","name","path","description","isolation","setup","setup_net",
+ * "issues":{status: count}}; counts NULL for a project whose db cannot be
+ * read now (all zero). */
 static void
 put_project(struct claw_buf *out, const struct claw_project *p, const int64_t *counts)
 {
@@ -171,6 +173,10 @@ put_project(struct claw_buf *out, const struct claw_project *p, const int64_t *c
 	(void)claw_json_buf_append_string(out, p->path, strlen(p->path));
 	(void)claw_buf_puts(out, ",\"description\":");
 	(void)claw_json_buf_append_string(out, p->description, strlen(p->description));
+	(void)claw_buf_printf(
+		out, ",\"isolation\":\"%s\",\"setup\":", claw_isolation_name(p->isolation));
+	(void)claw_json_buf_append_string(out, p->setup, strlen(p->setup));
+	(void)claw_buf_printf(out, ",\"setup_net\":%s", p->setup_net ? "true" : "false");
 	(void)claw_buf_puts(out, ",\"issues\":{");
 	for (int s = 0; s < CLAW_ISSUE_STATUS_COUNT; s++)
 		(void)claw_buf_printf(out, "%s\"%s\":%lld", s > 0 ? "," : "",
@@ -250,8 +256,9 @@ claw_api_projects_create(void *ctx, struct claw_req *req)
 	if (rc == CLAW_OK)
 		rc = claw_api_project_body_parse(body, &pb, &err);
 	if (rc == CLAW_OK)
-		rc = claw_project_register(claw_server_config(srv)->home, pb.path, pb.description,
-					   &p, &err);
+		rc = claw_project_register(
+			claw_server_config(srv)->home, pb.path,
+			&(struct claw_project_settings){pb.description, -1, NULL, -1}, &p, &err);
 	if (rc == CLAW_EEXIST)
 		err.code = CLAW_EINVAL; /* SPEC 7: already registered is a 400 */
 	if (rc != CLAW_OK) {
@@ -262,6 +269,79 @@ claw_api_projects_create(void *ctx, struct claw_req *req)
 	put_project(&out, &p, zero);
 	claw_req_json(req, 201, &out);
 	claw_log_notice("server: project %s registered by %s", p.key, claw_req_user(req));
+out:
+	claw_buf_free(&out);
+	claw_project_free(&p);
+	json_object_put(body);
+}
+
+enum claw_err
+claw_api_project_patch_parse(struct json_object *body, struct claw_project_settings *out,
+			     struct claw_error *err)
+{
+	static const char *const keys[] = {"isolation", "setup", "setup_net", "description", NULL};
+	const char *iso = NULL;
+	bool net = false, has_net = json_object_object_get_ex(body, "setup_net", NULL);
+	enum claw_isolation i;
+	enum claw_err rc;
+
+	*out = (struct claw_project_settings)CLAW_PROJECT_SETTINGS_NONE;
+	rc = claw_json_check_keys(body, keys, err);
+	if (rc == CLAW_OK && json_object_object_length(body) == 0)
+		rc = claw_error_set(err, CLAW_EINVAL,
+				    "nothing to change: give isolation, setup, setup_net or "
+				    "description");
+	if (rc == CLAW_OK)
+		rc = claw_json_get_string(body, "isolation", CLAW_JSON_OPTIONAL, &iso, err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_string(body, "setup", CLAW_JSON_OPTIONAL, &out->setup, err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_string(body, "description", CLAW_JSON_OPTIONAL,
+					  &out->description, err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_bool(body, "setup_net", CLAW_JSON_OPTIONAL, &net, err);
+	if (rc == CLAW_OK && iso != NULL && (rc = claw_isolation_parse(iso, &i, err)) == CLAW_OK)
+		out->isolation = (int)i;
+	if (rc == CLAW_OK && has_net)
+		out->setup_net = net;
+	return rc;
+}
+
+void
+claw_api_project_patch(void *ctx, struct claw_req *req)
+{
+	struct json_object *body = NULL;
+	struct claw_project p = {0};
+	struct claw_project_settings set;
+	struct claw_error err = {0};
+	struct claw_buf out = CLAW_BUF_INIT(64 * 1024);
+	char key[CLAW_PROJECT_KEY_SIZE];
+	struct claw_db *db;
+	int64_t counts[CLAW_ISSUE_STATUS_COUNT] = {0};
+	enum claw_err rc;
+
+	(void)ctx;
+	db = claw_api_project_db(req, key);
+	if (db == NULL)
+		goto out;
+	rc = claw_req_body_json(req, &body, &err);
+	if (rc == CLAW_OK)
+		rc = claw_api_project_patch_parse(body, &set, &err);
+	if (rc == CLAW_OK)
+		rc = claw_project_load_db(db, &p, &err);
+	if (rc == CLAW_OK && set.isolation >= 0)
+		rc = claw_workdir_check_isolation(p.path, (enum claw_isolation)set.isolation, &err);
+	if (rc == CLAW_OK)
+		rc = claw_project_update(db, &set, &p, &err);
+	if (rc == CLAW_OK)
+		rc = claw_issue_count_by_status(db, counts, &err);
+	if (rc != CLAW_OK) {
+		claw_req_fail(req, &err);
+		goto out;
+	}
+	put_project(&out, &p, counts);
+	claw_req_json(req, 200, &out);
+	claw_log_notice("server: project %s settings changed by %s", key, claw_req_user(req));
 out:
 	claw_buf_free(&out);
 	claw_project_free(&p);

@@ -139,6 +139,19 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER exchange_cleared AFTER DELETE ON exchange BEGIN"
 	" DELETE FROM tool_calls WHERE run_id = OLD.run_id AND workflow = OLD.workflow"
 	" AND step = OLD.step; END;",
+	/* 2 → 3: isolation (SPEC section 9).  A project registered before
+	 * keeps working in place, as it did; a run's worktree is kept on its
+	 * row (all '' for a run in place). */
+	"ALTER TABLE project ADD COLUMN isolation TEXT NOT NULL DEFAULT 'inplace';"
+	"ALTER TABLE project ADD COLUMN setup TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE project ADD COLUMN setup_net INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN repo TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE runs ADD COLUMN worktree TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE runs ADD COLUMN workdir TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE runs ADD COLUMN gitdir TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE runs ADD COLUMN branch TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE runs ADD COLUMN base TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE runs ADD COLUMN head TEXT NOT NULL DEFAULT '';",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == CLAW_DB_SCHEMA_VERSION,
 	       "one migration step per schema version");

@@ -119,6 +119,7 @@ claw_project_free(struct claw_project *p)
 	free(p->path);
 	free(p->description);
 	free(p->db_path);
+	free(p->setup);
 	memset(p, 0, sizeof *p);
 }
 
@@ -248,6 +249,46 @@ out:
 	return rc;
 }
 
+static const char *const isolation_names[] = {
+	[CLAW_ISOLATION_INPLACE] = "inplace",
+	[CLAW_ISOLATION_WORKTREE] = "worktree",
+};
+_Static_assert(sizeof isolation_names / sizeof isolation_names[0] == CLAW_ISOLATION_COUNT,
+	       "every isolation needs a name");
+
+const char *
+claw_isolation_name(enum claw_isolation i)
+{
+	return claw_str_name(isolation_names, CLAW_ISOLATION_COUNT, (unsigned)i, "inplace");
+}
+
+enum claw_err
+claw_isolation_parse(const char *name, enum claw_isolation *out, struct claw_error *err)
+{
+	int i = claw_str_lookup(isolation_names, CLAW_ISOLATION_COUNT, name);
+	if (i < 0)
+		return claw_error_set(err, CLAW_EINVAL,
+				      "isolation must be worktree or inplace, got %s",
+				      name != NULL ? name : "nothing");
+	*out = (enum claw_isolation)i;
+	return CLAW_OK;
+}
+
+/* A setup command: one line of UTF-8, at most CLAW_PROJECT_SETUP_MAX. */
+static enum claw_err
+check_setup(const char *s, struct claw_error *err)
+{
+	if (s == NULL)
+		return CLAW_OK;
+	size_t n = strlen(s);
+	if (n > CLAW_PROJECT_SETUP_MAX)
+		return claw_error_set(err, CLAW_EINVAL, "setup is longer than %d bytes",
+				      CLAW_PROJECT_SETUP_MAX);
+	if (!claw_str_utf8_valid(s, n) || strpbrk(s, "\n\r") != NULL)
+		return claw_error_set(err, CLAW_EINVAL, "setup must be one line of UTF-8 text");
+	return CLAW_OK;
+}
+
 static enum claw_err
 check_description(const char *d, struct claw_error *err)
 {
@@ -270,7 +311,8 @@ claw_project_load_db(struct claw_db *db, struct claw_project *out, struct claw_e
 
 	memset(out, 0, sizeof *out);
 	rc = claw_db_stmt(db,
-			  "SELECT id, name, path, description, created_at FROM project"
+			  "SELECT id, name, path, description, created_at, isolation, setup,"
+			  " setup_net FROM project"
 			  " ORDER BY rowid LIMIT 1",
 			  &st, err);
 	if (rc != CLAW_OK)
@@ -289,6 +331,11 @@ claw_project_load_db(struct claw_db *db, struct claw_project *out, struct claw_e
 	out->path = claw_db_column_dup(st, 2);
 	out->description = claw_db_column_dup(st, 3);
 	out->created_at = sqlite3_column_int64(st, 4);
+	const char *iso = (const char *)sqlite3_column_text(st, 5);
+	int i = claw_str_lookup(isolation_names, CLAW_ISOLATION_COUNT, iso);
+	out->isolation = i < 0 ? CLAW_ISOLATION_INPLACE : (enum claw_isolation)i;
+	out->setup = claw_db_column_dup(st, 6);
+	out->setup_net = sqlite3_column_int(st, 7) != 0;
 	out->db_path = claw_xstrdup(claw_db_path(db));
 out:
 	claw_db_finish(st);
@@ -338,8 +385,8 @@ insert_project(struct claw_db *db, const struct claw_project *p, struct claw_err
 	sqlite3_stmt *st = NULL;
 
 	rc = claw_db_stmt(db,
-			  "INSERT INTO project (id, name, path, description, created_at)"
-			  " VALUES (?, ?, ?, ?, ?)",
+			  "INSERT INTO project (id, name, path, description, created_at, isolation,"
+			  " setup, setup_net) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 			  &st, err);
 	if (rc != CLAW_OK)
 		goto out;
@@ -348,6 +395,9 @@ insert_project(struct claw_db *db, const struct claw_project *p, struct claw_err
 	claw_db_bind_text(st, 3, p->path);
 	claw_db_bind_text(st, 4, p->description);
 	sqlite3_bind_int64(st, 5, p->created_at);
+	claw_db_bind_text(st, 6, claw_isolation_name(p->isolation));
+	claw_db_bind_text(st, 7, p->setup);
+	sqlite3_bind_int(st, 8, p->setup_net);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		rc = claw_db_fail(db, "store the project row", err);
 		goto out;
@@ -363,8 +413,9 @@ out:
 }
 
 enum claw_err
-claw_project_register(const char *home, const char *dir, const char *description,
-		      struct claw_project *out, struct claw_error *err)
+claw_project_register(const char *home, const char *dir,
+		      const struct claw_project_settings *settings, struct claw_project *out,
+		      struct claw_error *err)
 {
 	enum claw_err rc;
 	char eb[128];
@@ -375,7 +426,10 @@ claw_project_register(const char *home, const char *dir, const char *description
 	struct claw_db *db = NULL;
 	struct made_dirs made = {.n = 0};
 	struct stat sb;
-	struct claw_project p = {NULL, NULL, NULL, NULL, NULL, 0};
+	struct claw_project p = {0};
+	const struct claw_project_settings none = CLAW_PROJECT_SETTINGS_NONE;
+	const struct claw_project_settings *set = settings != NULL ? settings : &none;
+	const char *description = set->description;
 
 	memset(out, 0, sizeof *out);
 	rc = real_dir(dir, &real, err);
@@ -385,6 +439,8 @@ claw_project_register(const char *home, const char *dir, const char *description
 	if (rc != CLAW_OK)
 		goto out;
 	rc = check_description(description, err);
+	if (rc == CLAW_OK)
+		rc = check_setup(set->setup, err);
 	if (rc != CLAW_OK)
 		goto out;
 	rc = claw_project_key(real, key, sizeof key, err);
@@ -395,6 +451,10 @@ claw_project_register(const char *home, const char *dir, const char *description
 	real = NULL;
 	p.name = claw_xstrdup(strrchr(p.path, '/') + 1);
 	p.description = claw_xstrdup(description != NULL ? description : "");
+	p.isolation = set->isolation == CLAW_ISOLATION_WORKTREE ? CLAW_ISOLATION_WORKTREE
+								: CLAW_ISOLATION_INPLACE;
+	p.setup = claw_xstrdup(set->setup != NULL ? set->setup : "");
+	p.setup_net = set->setup_net > 0;
 	p.db_path = claw_project_db_path(home, key);
 	p.created_at = claw_clock_now_ms();
 
@@ -587,4 +647,41 @@ enum claw_err
 claw_project_open_db(const struct claw_project *p, struct claw_db **out, struct claw_error *err)
 {
 	return claw_db_open(p->db_path, CLAW_DB_OPEN, out, err);
+}
+
+enum claw_err
+claw_project_update(struct claw_db *db, const struct claw_project_settings *s,
+		    struct claw_project *p, struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum claw_err rc = check_description(s->description, err);
+
+	if (rc == CLAW_OK)
+		rc = check_setup(s->setup, err);
+	if (rc == CLAW_OK && s->isolation >= CLAW_ISOLATION_COUNT)
+		rc = claw_error_set(err, CLAW_EINVAL, "unknown isolation %d", s->isolation);
+	if (rc == CLAW_OK)
+		rc = claw_db_stmt(
+			db,
+			"UPDATE project SET description = coalesce(?1, description),"
+			" isolation = coalesce(?2, isolation), setup = coalesce(?3, setup),"
+			" setup_net = coalesce(?4, setup_net)",
+			&st, err);
+	if (rc != CLAW_OK)
+		return rc;
+	if (s->description != NULL)
+		claw_db_bind_text(st, 1, s->description);
+	if (s->isolation >= 0)
+		claw_db_bind_text(st, 2, claw_isolation_name((enum claw_isolation)s->isolation));
+	if (s->setup != NULL)
+		claw_db_bind_text(st, 3, s->setup);
+	if (s->setup_net >= 0)
+		sqlite3_bind_int(st, 4, s->setup_net != 0);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = claw_db_fail(db, "change the project's settings", err);
+	claw_db_finish(st);
+	if (rc != CLAW_OK)
+		return rc;
+	claw_project_free(p);
+	return claw_project_load_db(db, p, err);
 }

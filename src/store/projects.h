@@ -25,6 +25,20 @@
 #define CLAW_PROJECT_KEY_MAX 200                         /* ^[A-Za-z0-9-]{1,200}$ */
 #define CLAW_PROJECT_KEY_SIZE (CLAW_PROJECT_KEY_MAX + 1) /* a key buffer, NUL included */
 #define CLAW_PROJECT_DESCRIPTION_MAX 4096                /* bytes */
+#define CLAW_PROJECT_SETUP_MAX 4096                      /* bytes of the setup command */
+
+/* Where a project's runs work (SPEC section 9). */
+enum claw_isolation {
+	CLAW_ISOLATION_INPLACE,  /* in the project folder itself */
+	CLAW_ISOLATION_WORKTREE, /* each run in its own git worktree and branch */
+	CLAW_ISOLATION_COUNT
+};
+
+/* "inplace", "worktree"; static. */
+const char *claw_isolation_name(enum claw_isolation i);
+/* CLAW_EINVAL "isolation must be worktree or inplace, got X". */
+enum claw_err claw_isolation_parse(const char *name, enum claw_isolation *out,
+				   struct claw_error *err);
 
 /* One registered project.  Strings owned by the struct: free with
  * claw_project_free(). */
@@ -35,7 +49,24 @@ struct claw_project {
 	char *description; /* "" when none */
 	char *db_path;     /* $CLAW_HOME/projects/<key>.db */
 	int64_t created_at;
+	enum claw_isolation isolation;
+	char *setup;    /* the command run once in a new work folder; "" when none */
+	bool setup_net; /* the setup command may reach the network */
 };
+
+/* Settings to register with or to change; a NULL string or a negative
+ * number leaves that setting as it is (its default at registration). */
+struct claw_project_settings {
+	const char *description;
+	int isolation; /* enum claw_isolation, or -1 */
+	const char *setup;
+	int setup_net; /* 0, 1, or -1 */
+};
+
+#define CLAW_PROJECT_SETTINGS_NONE                                                                 \
+	{                                                                                          \
+		NULL, -1, NULL, -1                                                                 \
+	}
 
 void claw_project_free(struct claw_project *p);
 
@@ -56,7 +87,8 @@ char *claw_project_db_path(const char *home, const char *key);
 
 /* Registers dir (any path; resolved with realpath) under home: creates
  * $home/projects if needed (home included, mode 0700) and the db (mode 0600),
- * and stores the project row.  description may be NULL; at most
+ * and stores the project row with settings (NULL: all defaults: no
+ * description, in place, no setup); a description is at most
  * CLAW_PROJECT_DESCRIPTION_MAX bytes of UTF-8.  On success *out is filled
  * (free with claw_project_free).
  *
@@ -70,8 +102,17 @@ char *claw_project_db_path(const char *home, const char *key);
  * with link(2), so other processes never see a half-made db and two
  * concurrent registrations of one folder cannot both succeed.  Nothing is
  * left behind on failure (directories this call created are removed). */
-enum claw_err claw_project_register(const char *home, const char *dir, const char *description,
+enum claw_err claw_project_register(const char *home, const char *dir,
+				    const struct claw_project_settings *settings,
 				    struct claw_project *out, struct claw_error *err);
+
+/* Changes the settings s gives in the project row of db and reloads *p
+ * (the caller's copy) from it.  CLAW_EINVAL for a bad description or
+ * setup (over CLAW_PROJECT_SETUP_MAX bytes, not UTF-8, a NUL or newline).
+ * Whether the folder can take the isolation is the caller's to check
+ * (tool/workdir.h knows git). */
+enum claw_err claw_project_update(struct claw_db *db, const struct claw_project_settings *s,
+				  struct claw_project *p, struct claw_error *err);
 
 /* Resolves the project for a CLI command starting at start_dir: takes its
  * real path and walks up until a folder whose key has a db under home and

@@ -388,3 +388,68 @@ out:
 	claw_db_finish(st);
 	return rc;
 }
+
+void
+claw_run_work_free(struct claw_run_work *w)
+{
+	free(w->repo);
+	free(w->worktree);
+	free(w->workdir);
+	free(w->gitdir);
+	free(w->branch);
+	free(w->base);
+	free(w->head);
+	memset(w, 0, sizeof *w);
+}
+
+enum claw_err
+claw_run_set_work(struct claw_db *db, int64_t id, const struct claw_run_work *w,
+		  struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	const char *v[] = {w->repo,   w->worktree, w->workdir, w->gitdir,
+			   w->branch, w->base,     w->head};
+	enum claw_err rc =
+		claw_db_stmt(db,
+			     "UPDATE runs SET repo = ?, worktree = ?, workdir = ?, gitdir = ?,"
+			     " branch = ?, base = ?, head = ? WHERE id = ?",
+			     &st, err);
+	if (rc != CLAW_OK)
+		return rc;
+	for (int i = 0; i < 7; i++)
+		claw_db_bind_text(st, i + 1, v[i] != NULL ? v[i] : "");
+	sqlite3_bind_int64(st, 8, id);
+	rc = update_run(db, st, id, "record the work folder", err);
+	claw_db_finish(st);
+	return rc;
+}
+
+enum claw_err
+claw_run_get_work(struct claw_db *db, int64_t id, struct claw_run_work *out, struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	char w[96];
+	enum claw_err rc = claw_db_stmt(db,
+					"SELECT repo, worktree, workdir, gitdir, branch, base, head"
+					" FROM runs WHERE id = ?",
+					&st, err);
+
+	memset(out, 0, sizeof *out);
+	if (rc != CLAW_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		char **f[] = {&out->repo,   &out->worktree, &out->workdir, &out->gitdir,
+			      &out->branch, &out->base,     &out->head};
+		for (int i = 0; i < 7; i++)
+			*f[i] = claw_db_column_dup(st, i);
+	} else if (s == SQLITE_DONE) {
+		rc = claw_error_set(err, CLAW_ENOTFOUND, "run #%lld not found", (long long)id);
+	} else {
+		(void)snprintf(w, sizeof w, "load the work folder of run #%lld", (long long)id);
+		rc = claw_db_fail(db, w, err);
+	}
+	claw_db_finish(st);
+	return rc;
+}

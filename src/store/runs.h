@@ -71,6 +71,28 @@ enum claw_err claw_run_set_status(struct claw_db *db, int64_t id, enum claw_run_
  * unknown run. */
 enum claw_err claw_run_set_solver(struct claw_db *db, int64_t id, int64_t solver_version,
 				  struct claw_error *err);
+/* Where a run works when it has its own git worktree (SPEC section 9); all
+ * "" for a run in place.  Strings owned: free with claw_run_work_free(). */
+struct claw_run_work {
+	char *repo;     /* the project's work tree top, where the change lands */
+	char *worktree; /* the worktree's top folder */
+	char *workdir;  /* the run's work folder in it */
+	char *gitdir;   /* the worktree's own git folder */
+	char *branch;   /* claw/issue-N-run-M */
+	char *base;     /* the commit it started from */
+	char *head;     /* the branch's last commit when the run ended ("" before) */
+};
+
+void claw_run_work_free(struct claw_run_work *w);
+/* Records w (its strings; NULL is "") on run id.  CLAW_ENOTFOUND for an
+ * unknown run. */
+enum claw_err claw_run_set_work(struct claw_db *db, int64_t id, const struct claw_run_work *w,
+				struct claw_error *err);
+/* Loads it; a run in place gets all "".  CLAW_ENOTFOUND for an unknown
+ * run. */
+enum claw_err claw_run_get_work(struct claw_db *db, int64_t id, struct claw_run_work *out,
+				struct claw_error *err);
+
 /* The newest run of the issue; CLAW_ENOTFOUND when it has none. */
 enum claw_err claw_run_latest_of_issue(struct claw_db *db, int64_t issue_id, struct claw_run *out,
 				       struct claw_error *err);

@@ -189,6 +189,22 @@ claw_repo_info(const char *dir, struct claw_repo_info *info, struct claw_error *
 	return CLAW_OK;
 }
 
+enum claw_err
+claw_workdir_check_isolation(const char *dir, enum claw_isolation isolation, struct claw_error *err)
+{
+	struct claw_repo_info info;
+	struct claw_error why = {0};
+
+	if (isolation != CLAW_ISOLATION_WORKTREE)
+		return CLAW_OK;
+	if (claw_repo_info(dir, &info, &why) != CLAW_OK)
+		return claw_error_set(err, CLAW_EINVAL,
+				      "isolation worktree needs a git repository with a commit: %s",
+				      claw_error_text(&why));
+	claw_repo_info_free(&info);
+	return CLAW_OK;
+}
+
 /* ------------------------------------------------------------ worktrees */
 
 void

@@ -38,6 +38,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "store/projects.h"
 
 #define CLAW_WORKDIR_DIFF_MAX (4 << 20) /* bytes of a diff shown, then a last line says so */
 #define CLAW_WORKDIR_SHA_SIZE 65        /* a hex object id (SHA-1 or SHA-256) and its NUL */
@@ -56,6 +57,12 @@ struct claw_repo_info {
  * (a folder below someone else's .git is not in their repository). */
 enum claw_err claw_repo_info(const char *dir, struct claw_repo_info *info, struct claw_error *err);
 void claw_repo_info_free(struct claw_repo_info *info);
+
+/* Whether the folder dir can take isolation: worktree needs a git work
+ * tree with a commit (CLAW_EINVAL "isolation worktree needs ...: <why>");
+ * inplace always can. */
+enum claw_err claw_workdir_check_isolation(const char *dir, enum claw_isolation isolation,
+					   struct claw_error *err);
 
 /* A run's worktree.  Strings owned: free with claw_worktree_free().  Paths
  * are real paths. */

@@ -51,4 +51,30 @@ else
 	_report 1 "an unwritable CLAW_HOME is a clear failure # SKIP root can write anywhere"
 fi
 
+# Isolation (SPEC section 9): worktree needs a git repository with a commit.
+mkdir -p "$tmp/plain" "$tmp/repo/sub"
+run -c "$tmp/plain" --isolation worktree
+is "$rc" 1 "worktree isolation for a folder outside git is refused"
+like "$err" "isolation worktree needs a git repository with a commit" "and says why"
+run -c "$tmp/plain" --isolation sandbox
+is "$rc" 2 "an unknown isolation is a usage error"
+(cd "$tmp/repo" && git init -q . && echo x >sub/f && git add -A &&
+	git -c user.name=t -c user.email=t@t commit -q -m one)
+run -c "$tmp/repo/sub" --isolation worktree --setup "make deps"
+is "$rc" 0 "worktree isolation for a subfolder of a repository"
+like "$out" "isolation: worktree" "is shown"
+like "$out" "setup: make deps" "with the setup"
+run -c "$tmp/plain"
+like "$out" "isolation: inplace" "the default is inplace"
+run -C "$tmp/plain" project set isolation=worktree
+is "$rc" 1 "claw project set refuses worktree outside git"
+run -C "$tmp/repo/sub" project set isolation=inplace setup= setup_net=yes
+is "$rc" 0 "claw project set changes several settings"
+like "$out" "isolation: inplace" "isolation"
+like "$out" "setup:     (none)" "an empty setup is none"
+like "$out" "setup_net: yes" "setup_net"
+run -C "$tmp/repo/sub" project set colour=blue
+is "$rc" 2 "an unknown setting is a usage error"
+like "$err" "unknown setting colour" "named"
+
 done_testing

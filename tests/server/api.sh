@@ -41,6 +41,29 @@ is "$code" 400 "invalid JSON: 400"
 like "$body" "invalid JSON" "says so"
 api POST /api/projects '[1]'
 is "$code" 400 "not an object: 400"
+api POST /api/projects "{\"path\":\"$CLAW_HOME/projects\"}"
+is "$code" 400 "a folder inside CLAW_HOME: 400"
+like "$body" "is inside claw's home" "says why"
+
+# Project settings (SPEC section 9): PATCH, shown by GET.
+other_key=$(echo "$tmp/other" | sed -e 's/[^A-Za-z0-9][^A-Za-z0-9]*/-/g' -e 's/^-//' -e 's/-$//')
+api PATCH "/api/projects/$other_key" '{"setup":"make deps","setup_net":true}'
+is "$code" 200 "PATCH a project's setup: 200"
+is "$(jget '$.setup') $(jget '$.setup_net') $(jget '$.isolation')" "make deps 1 inplace" \
+	"the project with its settings"
+api PATCH "/api/projects/$other_key" '{"isolation":"worktree"}'
+is "$code" 400 "worktree isolation outside git: 400"
+like "$body" "needs a git repository with a commit" "says why"
+api PATCH "/api/projects/$other_key" '{"isolation":"sandbox"}'
+is "$code" 400 "an unknown isolation: 400"
+api PATCH "/api/projects/$other_key" '{"colour":"blue"}'
+is "$code" 400 "an unknown field: 400"
+api PATCH "/api/projects/$other_key" '{}'
+is "$code" 400 "nothing to change: 400"
+api PATCH "/api/projects/no-such-key" '{"setup":""}'
+is "$code" 404 "an unknown project: 404"
+api GET /api/projects
+like "$body" '"setup":"make deps","setup_net":true' "GET lists the settings"
 
 code=$(curl -s -o "$tmp/.body" -w '%{http_code}' -X POST --data-binary '{"title":"x"}' "$base$P/issues")
 is "$code" 415 "POST without a JSON content type: 415"

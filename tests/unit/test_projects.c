@@ -162,8 +162,10 @@ test_register(void)
 	enum claw_err rc;
 
 	claw_error_clear(&e);
-	is_int(claw_project_register(home, dir, "a test project", &p, &e), CLAW_OK,
-	       "register a folder under a home that does not exist yet");
+	is_int(claw_project_register(
+		       home, dir, &(struct claw_project_settings){"a test project", -1, NULL, -1},
+		       &p, &e),
+	       CLAW_OK, "register a folder under a home that does not exist yet");
 	char *key = key_of(real, &rc, &e);
 	is_str(p.key, key, "key derived from the real path");
 	is_str(p.name, "my proj", "name is the base name");
@@ -217,16 +219,22 @@ test_register(void)
 	char *bigdesc = claw_xmalloc(CLAW_PROJECT_DESCRIPTION_MAX + 2);
 	memset(bigdesc, 'd', CLAW_PROJECT_DESCRIPTION_MAX + 1);
 	bigdesc[CLAW_PROJECT_DESCRIPTION_MAX + 1] = '\0';
-	is_int(claw_project_register(home2, other, bigdesc, &q, &e), CLAW_EINVAL,
-	       "description over the cap");
+	is_int(claw_project_register(home2, other,
+				     &(struct claw_project_settings){bigdesc, -1, NULL, -1}, &q,
+				     &e),
+	       CLAW_EINVAL, "description over the cap");
 	is_str(e.msg, "description is longer than 4096 bytes", "says so");
-	is_int(claw_project_register(home2, other, "bad \xff", &q, &e), CLAW_EINVAL,
-	       "description not UTF-8");
+	is_int(claw_project_register(home2, other,
+				     &(struct claw_project_settings){"bad \xff", -1, NULL, -1}, &q,
+				     &e),
+	       CLAW_EINVAL, "description not UTF-8");
 	is_str(e.msg, "description is not valid UTF-8", "says so");
 	ok(!exists(home2), "failed registrations created no home");
 	bigdesc[CLAW_PROJECT_DESCRIPTION_MAX] = '\0';
-	is_int(claw_project_register(home2, other, bigdesc, &q, &e), CLAW_OK,
-	       "description at the cap");
+	is_int(claw_project_register(home2, other,
+				     &(struct claw_project_settings){bigdesc, -1, NULL, -1}, &q,
+				     &e),
+	       CLAW_OK, "description at the cap");
 	is_int(strlen(q.description), CLAW_PROJECT_DESCRIPTION_MAX, "kept whole");
 	claw_project_free(&q);
 
@@ -395,7 +403,9 @@ test_list(void)
 
 	is_int(claw_project_register(home, zed, NULL, &p, &e), CLAW_OK, "register zed");
 	claw_project_free(&p);
-	is_int(claw_project_register(home, alpha, "first", &p, &e), CLAW_OK, "register alpha");
+	is_int(claw_project_register(
+		       home, alpha, &(struct claw_project_settings){"first", -1, NULL, -1}, &p, &e),
+	       CLAW_OK, "register alpha");
 	claw_project_free(&p);
 
 	/* Things the scan must pass over, one with a warning. */
@@ -444,11 +454,58 @@ test_list(void)
 	free(home);
 }
 
+static void
+test_settings(void)
+{
+	char *home = fixture_path("home-settings");
+	char *dir = make_dir("work/settings");
+	struct claw_project p, q;
+	struct claw_db *db = NULL;
+	struct claw_error e = {0};
+	enum claw_isolation iso;
+
+	is_int(claw_isolation_parse("worktree", &iso, &e), CLAW_OK, "parse worktree");
+	is_int(iso, CLAW_ISOLATION_WORKTREE, "as the enum");
+	is_int(claw_isolation_parse("sandbox", &iso, &e), CLAW_EINVAL, "an unknown isolation");
+	is_str(e.msg, "isolation must be worktree or inplace, got sandbox", "says which there are");
+	is_int(claw_project_register(
+		       home, dir,
+		       &(struct claw_project_settings){NULL, CLAW_ISOLATION_WORKTREE, "npm ci", 1},
+		       &p, &e),
+	       CLAW_OK, "register with settings");
+	ok(p.isolation == CLAW_ISOLATION_WORKTREE && strcmp(p.setup, "npm ci") == 0 && p.setup_net,
+	   "kept");
+	is_int(claw_project_open_db(&p, &db, &e), CLAW_OK, "open its db");
+	is_int(claw_project_load_db(db, &q, &e), CLAW_OK, "load");
+	ok(q.isolation == CLAW_ISOLATION_WORKTREE && strcmp(q.setup, "npm ci") == 0 && q.setup_net,
+	   "stored");
+	is_int(claw_project_update(
+		       db, &(struct claw_project_settings){NULL, CLAW_ISOLATION_INPLACE, NULL, -1},
+		       &q, &e),
+	       CLAW_OK, "change only the isolation");
+	ok(q.isolation == CLAW_ISOLATION_INPLACE && strcmp(q.setup, "npm ci") == 0 && q.setup_net,
+	   "the rest stays");
+	is_int(claw_project_update(db, &(struct claw_project_settings){NULL, -1, "a\nb", -1}, &q,
+				   &e),
+	       CLAW_EINVAL, "a setup of two lines");
+	is_str(e.msg, "setup must be one line of UTF-8 text", "is refused");
+	is_int(claw_project_update(db, &(struct claw_project_settings){"new", -1, "", 0}, &q, &e),
+	       CLAW_OK, "clear the setup, change the description");
+	ok(strcmp(q.setup, "") == 0 && !q.setup_net && strcmp(q.description, "new") == 0,
+	   "changed");
+	claw_project_free(&q);
+	claw_project_free(&p);
+	claw_db_close(db);
+	free(dir);
+	free(home);
+}
+
 int
 main(void)
 {
 	test_keys();
 	test_register();
+	test_settings();
 	test_resolve();
 	test_list();
 	return tap_done();

@@ -58,6 +58,21 @@ test_lifecycle(void)
 	is_int(id, 1, "run #1");
 	is_int(claw_run_get(db, id, &r, &e), CLAW_OK, "get");
 	is_int(r.issue_id, issue, "issue id");
+	char repo[] = "/r", wt[] = "/w", wd[] = "/w/sub", gd[] = "/r/.git/worktrees/run-1",
+	     br[] = "claw/issue-1-run-1", base[] = "abc";
+	struct claw_run_work w = {0}, in = {repo, wt, wd, gd, br, base, NULL};
+	is_int(claw_run_get_work(db, id, &w, &e), CLAW_OK, "a new run's work folder");
+	is_str(w.branch, "", "is in place: no branch");
+	claw_run_work_free(&w);
+	is_int(claw_run_set_work(db, id, &in, &e), CLAW_OK, "record its worktree");
+	is_int(claw_run_get_work(db, id, &w, &e), CLAW_OK, "load it");
+	ok(strcmp(w.repo, "/r") == 0 && strcmp(w.workdir, "/w/sub") == 0 &&
+		   strcmp(w.gitdir, "/r/.git/worktrees/run-1") == 0 &&
+		   strcmp(w.branch, "claw/issue-1-run-1") == 0 && strcmp(w.base, "abc") == 0 &&
+		   strcmp(w.head, "") == 0,
+	   "as recorded");
+	claw_run_work_free(&w);
+	is_int(claw_run_get_work(db, 99, &w, &e), CLAW_ENOTFOUND, "of an unknown run");
 	is_int(r.status, CLAW_RUN_QUEUED, "queued");
 	is_str(r.started_by, "alice", "started_by");
 	is_str(r.reason, "", "no reason");
