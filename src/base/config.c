@@ -48,6 +48,7 @@ enum key_id {
 	K_PRICING_FILE,
 	K_NO_COLOR,
 	K_PROJECT,
+	K_GIT_AUTHOR,
 	K_COUNT
 };
 
@@ -82,6 +83,7 @@ static const char *const key_names[] = {
 	[K_PRICING_FILE] = "CLAW_PRICING_FILE",
 	[K_NO_COLOR] = "NO_COLOR",
 	[K_PROJECT] = "CLAW_PROJECT",
+	[K_GIT_AUTHOR] = "CLAW_GIT_AUTHOR",
 };
 _Static_assert(sizeof key_names / sizeof key_names[0] == K_COUNT, "every key needs a name");
 
@@ -445,6 +447,7 @@ apply(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 	cfg->model = take(ld, K_MODEL);
 	cfg->pricing_file = take(ld, K_PRICING_FILE);
 	cfg->project = take(ld, K_PROJECT);
+	cfg->git_author = take(ld, K_GIT_AUTHOR);
 	for (int r = 0; r < CLAW_ROLE_COUNT; r++)
 		cfg->role_model[r] = take(ld, K_ROLE_FIRST + r);
 
@@ -515,6 +518,7 @@ claw_config_free(struct claw_config *cfg)
 		free(cfg->role_model[r]);
 	free(cfg->pricing_file);
 	free(cfg->project);
+	free(cfg->git_author);
 	memset(cfg, 0, sizeof *cfg);
 }
 

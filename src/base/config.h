@@ -104,6 +104,8 @@ struct claw_config {
 	bool no_color;      /* NO_COLOR set (non-empty) */
 	char *pricing_file; /* CLAW_PRICING_FILE; NULL = built-in table */
 	char *project;      /* CLAW_PROJECT; NULL when unset */
+	char *git_author;   /* CLAW_GIT_AUTHOR ("Name <email>") of claw's commits; NULL: the
+			     * default, claw <claw@localhost> */
 };
 
 /* Loads cfg from the process environment (environ) and claw.env.  On

@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"  -c [DIR] [-d TEXT] [--isolation worktree|inplace] [--setup CMD]\n"
 	"                         register a project folder (alias: init); default: .\n"
 	"  project set KEY=VALUE  change a setting: isolation, setup, setup_net\n"
+	"  diff [RUN] [--stat]    a run's change (worktree isolation)\n"
 	"  -i TITLE [-d TEXT]     open an issue in this project (alias: issue new)\n"
 	"  issues                 list this project's issues\n"
 	"  serve [--listen unix:PATH|HOST:PORT] [--threads N] [--max-runs N]\n"
@@ -166,6 +167,15 @@ static const char help_init[] =
 	"                           with a commit); inplace (default): in the folder\n"
 	"  --setup CMD              run once in each new work folder (e.g. npm ci)\n";
 
+static const char help_diff[] =
+	"usage: claw diff [RUN] [--stat]\n"
+	"\n"
+	"A run's change as a unified diff (default: the newest run with a worktree of\n"
+	"its own).  While its worktree is there, the current step's uncommitted work\n"
+	"is included.\n"
+	"\n"
+	"  --stat                   the files with their added and deleted lines\n";
+
 static const char help_project[] =
 	"usage: claw project set KEY=VALUE...\n"
 	"\n"
@@ -234,6 +244,7 @@ static const struct command commands[] = {
 	{NULL, "tool", NULL, "tool", claw_cmd_tool, help_tool},
 	{NULL, "run", NULL, "run", claw_cmd_run, help_run},
 	{NULL, "project", "set", "project", claw_cmd_project_set, help_project},
+	{NULL, "diff", NULL, "diff", claw_cmd_diff, help_diff},
 };
 
 /* Finds the command at args[0]; sets *skip to the words it used minus one

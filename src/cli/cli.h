@@ -81,5 +81,6 @@ int claw_cmd_log(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_tool(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_run(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_project_set(struct claw_cli *cli, int argc, char **argv);
+int claw_cmd_diff(struct claw_cli *cli, int argc, char **argv);
 
 #endif

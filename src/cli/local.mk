@@ -9,4 +9,5 @@ libclaw_a_SOURCES += \
 	src/cli/log.c \
 	src/cli/tool.c \
 	src/cli/run.c \
-	src/cli/project.c
+	src/cli/project.c \
+	src/cli/diff.c

@@ -30,6 +30,8 @@
 #include "store/issues.h"
 #include "trace/tracer.h"
 
+struct claw_worktree; /* tool/workdir.h */
+
 struct claw_llm_client;
 struct claw_sandbox;
 struct claw_secrets;
@@ -59,7 +61,8 @@ struct claw_flow_ctx {
 	const struct claw_secrets *secrets;
 	const struct claw_registry *tools; /* every tool: built-ins and the flow's own */
 	const char *project_key;
-	const char *project_path; /* real absolute path of the project folder */
+	const char *project_path; /* real absolute path of the run's work folder: the project
+				   folder, or its worktree (workspace.h) */
 	int64_t run_id;
 	int64_t issue_id;
 	const struct claw_issue *issue;
@@ -68,6 +71,11 @@ struct claw_flow_ctx {
 	struct claw_budget_meter budget; /* the run's budget (spent and limits) */
 	struct claw_flow_define *define; /* define_workflow's target while generate or repair
 					    runs; NULL otherwise */
+	struct claw_worktree *worktree;  /* the run's own worktree (workspace.h), or NULL: the
+					    run works in place */
+	/* Called when a step of the workflow being run passes, before its
+	 * snapshot is saved (the runner commits it: workspace.h); NULL: none. */
+	void (*step_passed)(struct claw_flow_ctx *ctx, const char *step, const char *goal);
 	/* Stop state, set once. */
 	enum claw_flow_halt halt;
 	char halt_reason[CLAW_FLOW_REASON_MAX];

@@ -863,6 +863,10 @@ visit(struct wfrun *w, size_t i, size_t *next, bool *failed, struct claw_engine_
 		if (rc != CLAW_OK)
 			goto out;
 	}
+	/* Its work is committed before the snapshot says done: a done step
+	 * is always a committed one. */
+	if (ctx->step_passed != NULL)
+		ctx->step_passed(ctx, st->name, st->goal);
 	rc = snapshot_save(w, err);
 	*next = i + 1;
 out:

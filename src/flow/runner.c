@@ -48,6 +48,7 @@
 #include "flow/gate.h"
 #include "flow/spec.h"
 #include "flow/tools.h"
+#include "flow/workspace.h"
 #include "llm/client.h"
 #include "llm/pricing.h"
 #include "store/issues.h"
@@ -83,6 +84,7 @@ struct runner {
 	struct claw_project project;
 	enum outcome outcome;
 	char reason[CLAW_FLOW_REASON_MAX];
+	bool ran_solver; /* a solver's steps began (in this process) */
 };
 
 static void set_outcome(struct runner *r, enum outcome o, const char *fmt, ...)
@@ -489,7 +491,10 @@ solve(struct runner *r, struct claw_error *err)
 		}
 		ep.wf = wf;
 		ctx->workflow_json = solver.spec;
+		ctx->step_passed = claw_workspace_step_passed; /* the solver's steps only */
+		r->ran_solver = true;
 		rc = claw_engine_run(&ep, &res, err);
+		ctx->step_passed = NULL;
 		ctx->workflow_json = NULL;
 		if (rc == CLAW_ESTOPPED) {
 			halted(r);
@@ -544,11 +549,13 @@ finish(struct runner *r, struct claw_error *err)
 		(void)claw_flow_issue_status(ctx, CLAW_ISSUE_OPEN, &e);
 		break;
 	case OUT_DONE:
+		claw_workspace_end(ctx, true, r->ran_solver);
 		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "done", "%s", r->reason);
 		rc = claw_run_set_status(ctx->db, r->p->run_id, CLAW_RUN_DONE, NULL, err);
 		(void)claw_flow_issue_status(ctx, CLAW_ISSUE_DONE, &e);
 		break;
 	case OUT_GENERATED:
+		claw_workspace_end(ctx, false, r->ran_solver);
 		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "generated", "%s", r->reason);
 		rc = claw_run_set_status(ctx->db, r->p->run_id, CLAW_RUN_GENERATED, r->reason, err);
 		(void)claw_flow_issue_status(ctx, CLAW_ISSUE_WAITING, &e);
@@ -739,7 +746,9 @@ claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *
 		p->started_by != NULL && p->started_by[0] != '\0' ? p->started_by : "someone");
 	(void)claw_flow_issue_status(ctx, CLAW_ISSUE_INPROGRESS, &e);
 
-	rc = solve(r, err);
+	rc = claw_workspace_begin(ctx, &r->project, err);
+	if (rc == CLAW_OK)
+		rc = solve(r, err);
 	if (rc != CLAW_OK) {
 		set_outcome(r, OUT_FAILED, "%s", claw_error_text(err));
 		claw_log_error("run #%lld: %s", (long long)p->run_id, claw_error_text(err));
@@ -764,6 +773,7 @@ out:
 		claw_tracer_free(ctx->tracer);
 	}
 	claw_trace_store_close(own_store);
+	claw_workspace_free(ctx);
 	claw_registry_free(tools);
 	claw_secrets_free(secrets);
 	free(secrets_path);

@@ -453,3 +453,24 @@ claw_run_get_work(struct claw_db *db, int64_t id, struct claw_run_work *out, str
 	claw_db_finish(st);
 	return rc;
 }
+
+enum claw_err
+claw_run_latest_with_work(struct claw_db *db, int64_t *id, struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum claw_err rc = claw_db_stmt(
+		db, "SELECT id FROM runs WHERE branch != '' ORDER BY id DESC LIMIT 1", &st, err);
+	if (rc != CLAW_OK)
+		return rc;
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else if (s == SQLITE_DONE)
+		rc = claw_error_set(err, CLAW_ENOTFOUND,
+				    "no run has a change of its own yet (runs work in their own "
+				    "worktree with: claw project set isolation=worktree)");
+	else
+		rc = claw_db_fail(db, "find the latest run with a worktree", err);
+	claw_db_finish(st);
+	return rc;
+}

@@ -93,6 +93,10 @@ enum claw_err claw_run_set_work(struct claw_db *db, int64_t id, const struct cla
 enum claw_err claw_run_get_work(struct claw_db *db, int64_t id, struct claw_run_work *out,
 				struct claw_error *err);
 
+/* The newest run of the project that has (or had) its own worktree;
+ * CLAW_ENOTFOUND "no run has a change of its own yet" when none. */
+enum claw_err claw_run_latest_with_work(struct claw_db *db, int64_t *id, struct claw_error *err);
+
 /* The newest run of the issue; CLAW_ENOTFOUND when it has none. */
 enum claw_err claw_run_latest_of_issue(struct claw_db *db, int64_t issue_id, struct claw_run *out,
 				       struct claw_error *err);

@@ -39,7 +39,9 @@ struct claw_sandbox {
 	struct claw_sandbox_opts o;  /* strings below are owned copies */
 	enum claw_sandbox_mode mode; /* BWRAP or NONE */
 	char *home;
-	char *bwrap; /* absolute path, NULL in none mode */
+	char *bwrap;                               /* absolute path, NULL in none mode */
+	char *readable[CLAW_SANDBOX_READABLE_MAX]; /* claw_sandbox_add_readable() */
+	size_t nreadable;
 };
 
 /* The auto probe of the default bwrap: once per process. */
@@ -325,10 +327,23 @@ out:
 }
 
 void
+claw_sandbox_add_readable(struct claw_sandbox *sb, const char *path)
+{
+	char *real = realpath(path, NULL);
+	if (real == NULL || sb->nreadable == CLAW_SANDBOX_READABLE_MAX) {
+		free(real);
+		return;
+	}
+	sb->readable[sb->nreadable++] = real;
+}
+
+void
 claw_sandbox_free(struct claw_sandbox *sb)
 {
 	if (sb == NULL)
 		return;
+	for (size_t i = 0; i < sb->nreadable; i++)
+		free(sb->readable[i]);
 	free(sb->home);
 	free(sb->bwrap);
 	free(sb);
@@ -561,6 +576,24 @@ push_sockets(struct claw_sandbox_argv *a, const char *project, const struct cove
 	return rc;
 }
 
+/* The folders claw_sandbox_add_readable() named, bound back read-only
+ * where a writable cover (/tmp, /run) hid them; one under a read-only
+ * cover (the home) stays hidden. */
+static void
+push_readable(const struct claw_sandbox *sb, const char *project, const struct cover *c, size_t nc,
+	      struct claw_sandbox_argv *a)
+{
+	for (size_t i = 0; i < sb->nreadable; i++) {
+		const char *p = sb->readable[i];
+		bool under_ro = false;
+		for (size_t k = 0; k < nc; k++)
+			under_ro = under_ro || (c[k].ro && claw_str_path_within(p, c[k].path));
+		if (visible(p, project, c, nc) || under_ro)
+			continue;
+		push3(a, "--ro-bind", p, p);
+	}
+}
+
 /* The bwrap part of the argv: everything before "--". */
 static enum claw_err
 push_bwrap(const struct claw_sandbox *sb, const char *project, const char *home,
@@ -582,6 +615,7 @@ push_bwrap(const struct claw_sandbox *sb, const char *project, const char *home,
 			push_cover(a, &c[i], NULL);
 	if (sb->o.net)
 		push_resolv(a, c, nc);
+	push_readable(sb, project, c, nc, a);
 	enum claw_err rc = push_sockets(a, project, c, nc, err);
 	push3(a, "--chdir", project, NULL);
 	return rc;

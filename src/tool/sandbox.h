@@ -77,6 +77,7 @@
 #define CLAW_SANDBOX_MEMORY_MIN (512ULL << 20)        /* the default's floor */
 #define CLAW_SANDBOX_SOCKETS_MAX 4096 /* host socket files one command can have hidden */
 #define CLAW_SANDBOX_HIDE_MAX 4       /* claw_sandbox_hide_dir() folders */
+#define CLAW_SANDBOX_READABLE_MAX 4   /* claw_sandbox_add_readable() folders */
 
 /* How to sandbox.  A value type: fill with claw_sandbox_opts_default() or
  * claw_sandbox_opts_from_config(), then adjust.  Strings are borrowed until
@@ -125,6 +126,13 @@ void claw_sandbox_hide_dir(const char *dir);
 enum claw_err claw_sandbox_new(const struct claw_sandbox_opts *o, struct claw_sandbox **out,
 			       struct claw_error *err);
 void claw_sandbox_free(struct claw_sandbox *sb);
+
+/* Makes path (its real path) readable in every command of sb even where a
+ * private /tmp or /run would hide it, read-only: a run's worktree names
+ * its repository's git folder, whose history `git log` and `git diff` in
+ * the sandbox read.  Paths in claw's home stay hidden.  Call before sb
+ * runs commands (it is read-only after that). */
+void claw_sandbox_add_readable(struct claw_sandbox *sb, const char *path);
 
 /* CLAW_SANDBOX_BWRAP or CLAW_SANDBOX_NONE: the mode in force. */
 enum claw_sandbox_mode claw_sandbox_mode(const struct claw_sandbox *sb);

@@ -489,6 +489,25 @@ committed(const struct claw_change *c, const struct claw_changes *done)
 	return false;
 }
 
+/* True when the worktree folder was removed (kept branch): its change is
+ * then read in the repository, base..branch. */
+static bool
+removed(const struct claw_worktree *wt)
+{
+	struct stat st;
+	return wt->root == NULL || lstat(wt->root, &st) != 0;
+}
+
+enum claw_err
+claw_worktree_head(const struct claw_worktree *wt, char sha[CLAW_WORKDIR_SHA_SIZE],
+		   struct claw_error *err)
+{
+	char ref[512];
+	(void)snprintf(ref, sizeof ref, "refs/heads/%s", wt->branch);
+	const char *const rev[] = {"rev-parse", "--verify", ref, NULL};
+	return git_line(wt->repo, rev, NULL, sha, CLAW_WORKDIR_SHA_SIZE, err);
+}
+
 enum claw_err
 claw_worktree_changes(const struct claw_worktree *wt, bool worktree, struct claw_changes *out,
 		      struct claw_error *err)
@@ -501,6 +520,12 @@ claw_worktree_changes(const struct claw_worktree *wt, bool worktree, struct claw
 	enum claw_err rc;
 
 	memset(out, 0, sizeof *out);
+	if (removed(wt)) {
+		char ref[512];
+		(void)snprintf(ref, sizeof ref, "refs/heads/%s", wt->branch);
+		const char *const kept[] = {wt->base, ref, NULL};
+		return read_changes(wt->repo, kept, NULL, out, err);
+	}
 	rc = read_changes(wt->root, range, wt_env(wt, &e, NULL), worktree ? &done : out, err);
 	if (rc != CLAW_OK || !worktree)
 		goto out;
@@ -532,12 +557,18 @@ claw_worktree_diff(const struct claw_worktree *wt, bool worktree, const char *pa
 	size_t n = 0;
 	enum claw_err rc = CLAW_OK;
 
+	char ref[512];
+	bool gone = removed(wt);
+	(void)snprintf(ref, sizeof ref, "refs/heads/%s", wt->branch);
 	args[n++] = "diff";
 	args[n++] = "--no-color";
 	args[n++] = "--no-ext-diff";
 	args[n++] = "--no-textconv";
 	args[n++] = "-M";
-	if (worktree) {
+	if (gone) {
+		args[n++] = wt->base;
+		args[n++] = ref;
+	} else if (worktree) {
 		rc = snapshot_index(wt, &index, &env_entry, err);
 		if (rc != CLAW_OK)
 			return rc;
@@ -553,7 +584,8 @@ claw_worktree_diff(const struct claw_worktree *wt, bool worktree, const char *pa
 	}
 	args[n] = NULL;
 	const char *const extra[] = {env_entry, NULL};
-	rc = claw_git_ok(wt->root, args, wt_env(wt, &e, extra), &res, err);
+	rc = gone ? claw_git_ok(wt->repo, args, NULL, &res, err)
+		  : claw_git_ok(wt->root, args, wt_env(wt, &e, extra), &res, err);
 	if (rc != CLAW_OK)
 		goto out;
 	size_t keep = res.len;

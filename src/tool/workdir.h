@@ -118,9 +118,14 @@ struct claw_changes {
 	int64_t additions, deletions;
 };
 
+/* The branch's last commit into sha. */
+enum claw_err claw_worktree_head(const struct claw_worktree *wt, char sha[CLAW_WORKDIR_SHA_SIZE],
+				 struct claw_error *err);
+
 /* The run's change, base..branch, plus (with worktree) what the worktree
  * holds that is not committed yet.  Paths are relative to the worktree's
- * top. */
+ * top.  Once the worktree folder is removed (the branch kept), the change
+ * is read in the repository, base..branch. */
 enum claw_err claw_worktree_changes(const struct claw_worktree *wt, bool worktree,
 				    struct claw_changes *out, struct claw_error *err);
 void claw_changes_free(struct claw_changes *c);

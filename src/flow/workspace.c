@@ -1,0 +1,281 @@
+/*
+ * workspace — a run's worktree: begin (make or find, set up), commit each
+ * passed step, end.  See workspace.h.
+ */
+#include "flow/workspace.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <json-c/json.h>
+
+#include "base/buf.h"
+#include "base/mem.h"
+#include "store/runs.h"
+#include "tool/bash.h"
+#include "tool/sandbox.h"
+#include "tool/workdir.h"
+#include "trace/record.h"
+
+#define SUBJECT_MAX 72 /* characters of a goal in a commit's subject */
+
+/* A `note` row with action and the fields of d (taken). */
+static void
+note(struct claw_flow_ctx *ctx, int level, const char *action, struct json_object *d)
+{
+	(void)json_object_object_add(d, "action", json_object_new_string(action));
+	(void)claw_trace_event_json(ctx->tracer, CLAW_RECORD_NOTE, level, d);
+	json_object_put(d);
+}
+
+/* s quoted for /bin/sh: 'it'\''s'. */
+static void
+sh_quote(struct claw_buf *b, const char *s)
+{
+	(void)claw_buf_putc(b, '\'');
+	for (; *s != '\0'; s++) {
+		if (*s == '\'')
+			(void)claw_buf_puts(b, "'\\''");
+		else
+			(void)claw_buf_putc(b, *s);
+	}
+	(void)claw_buf_putc(b, '\'');
+}
+
+/* The project's setup command, once, in the new work folder. */
+static enum claw_err
+run_setup(struct claw_flow_ctx *ctx, const struct claw_project *project, struct claw_error *err)
+{
+	struct claw_sandbox_opts o;
+	struct claw_sandbox *sb = NULL;
+	struct claw_tool_result res;
+	struct claw_buf cmd = CLAW_BUF_INIT(2 * CLAW_PROJECT_SETUP_MAX + 8192);
+	enum claw_err rc;
+
+	if (project->setup == NULL || project->setup[0] == '\0')
+		return CLAW_OK;
+	claw_sandbox_opts_from_config(&o, ctx->config);
+	o.net = o.net || project->setup_net;
+	rc = claw_sandbox_new(&o, &sb, err);
+	if (rc != CLAW_OK)
+		return rc;
+	(void)claw_buf_puts(&cmd, "CLAW_SOURCE=");
+	sh_quote(&cmd, project->path);
+	(void)claw_buf_printf(&cmd, "; export CLAW_SOURCE; %s", project->setup);
+	struct json_object *d = json_object_new_object();
+	struct json_object *in = json_object_new_object();
+	(void)json_object_object_add(in, "command", json_object_new_string(project->setup));
+	(void)json_object_object_add(d, "name", json_object_new_string("setup"));
+	(void)json_object_object_add(d, "input", in);
+	(void)claw_trace_event_json(ctx->tracer, CLAW_RECORD_TOOL, CLAW_RECORD_LEVEL_DEFAULT, d);
+	json_object_put(d);
+	struct claw_tool_ctx tctx = {
+		.project = ctx->project_path,
+		.sandbox = sb,
+		.secrets = ctx->secrets,
+		.run_id = ctx->run_id,
+		.tracer = ctx->tracer,
+		.db = ctx->db,
+	};
+	claw_tool_result_init(&res);
+	claw_bash_run(&tctx, claw_buf_str(&cmd), &res);
+	d = json_object_new_object();
+	(void)json_object_object_add(d, "name", json_object_new_string("setup"));
+	(void)json_object_object_add(d, "text", json_object_new_string(claw_buf_str(&res.text)));
+	(void)json_object_object_add(d, "is_error", json_object_new_boolean(res.is_error));
+	(void)claw_trace_event_json(ctx->tracer, CLAW_RECORD_TOOL_RESULT,
+				    res.is_error ? CLAW_RECORD_NOTICE : CLAW_RECORD_LEVEL_DEFAULT,
+				    d);
+	json_object_put(d);
+	if (res.is_error)
+		rc = claw_error_set(err, CLAW_EIO, "the project's setup failed: %.*s",
+				    (int)strcspn(claw_buf_str(&res.text), "\n"),
+				    claw_buf_str(&res.text));
+	claw_tool_result_free(&res);
+	claw_buf_free(&cmd);
+	claw_sandbox_free(sb);
+	return rc;
+}
+
+/* The run works in wt from now on: its work folder, and its repository's
+ * git folder readable in the sandbox (history for git log and git diff;
+ * gitdir is <repository's .git>/worktrees/<name>). */
+static void
+work_in(struct claw_flow_ctx *ctx, const struct claw_worktree *wt)
+{
+	ctx->project_path = wt->workdir;
+	char *common = claw_xstrdup(wt->gitdir);
+	for (int up = 0; up < 2; up++) {
+		char *slash = strrchr(common, '/');
+		if (slash != NULL && slash != common)
+			*slash = '\0';
+	}
+	if (ctx->sandbox != NULL)
+		claw_sandbox_add_readable(ctx->sandbox, common);
+	free(common);
+}
+
+/* A new worktree for the run, recorded on its row, traced, set up. */
+static enum claw_err
+make(struct claw_flow_ctx *ctx, const struct claw_project *project, struct claw_worktree *wt,
+     struct claw_error *err)
+{
+	enum claw_err rc = claw_worktree_add(project->path, ctx->config->home, ctx->project_key,
+					     ctx->issue_id, ctx->run_id, wt, err);
+	if (rc != CLAW_OK)
+		return rc;
+	struct claw_run_work w = {wt->repo,   wt->root, wt->workdir, wt->gitdir,
+				  wt->branch, wt->base, NULL};
+	rc = claw_run_set_work(ctx->db, ctx->run_id, &w, err);
+	if (rc != CLAW_OK)
+		return rc;
+	struct json_object *d = json_object_new_object();
+	(void)json_object_object_add(d, "branch", json_object_new_string(wt->branch));
+	(void)json_object_object_add(d, "base", json_object_new_string(wt->base));
+	(void)json_object_object_add(d, "workdir", json_object_new_string(wt->workdir));
+	(void)json_object_object_add(
+		d, "message",
+		json_object_new_string("the run works in its own worktree; the project folder is "
+				       "not touched until its change is merged"));
+	note(ctx, CLAW_RECORD_NOTICE, "worktree", d);
+	work_in(ctx, wt);
+	return run_setup(ctx, project, err);
+}
+
+/* The run's recorded worktree into wt (its folder must still be there). */
+static enum claw_err
+found(struct claw_flow_ctx *ctx, struct claw_run_work *w, struct claw_worktree *wt,
+      struct claw_error *err)
+{
+	struct stat st;
+
+	if (lstat(w->workdir, &st) != 0)
+		return claw_error_set(err, CLAW_ENOTFOUND,
+				      "the worktree %s of run #%lld is gone (its branch %s holds "
+				      "what was committed)",
+				      w->worktree, (long long)ctx->run_id, w->branch);
+	wt->repo = w->repo;
+	wt->root = w->worktree;
+	wt->workdir = w->workdir;
+	wt->gitdir = w->gitdir;
+	wt->branch = w->branch;
+	(void)snprintf(wt->base, sizeof wt->base, "%s", w->base);
+	w->repo = w->worktree = w->workdir = w->gitdir = w->branch = NULL;
+	work_in(ctx, wt);
+	return CLAW_OK;
+}
+
+enum claw_err
+claw_workspace_begin(struct claw_flow_ctx *ctx, const struct claw_project *project,
+		     struct claw_error *err)
+{
+	struct claw_run_work w = {0};
+	struct claw_worktree *wt = NULL;
+	enum claw_err rc = claw_run_get_work(ctx->db, ctx->run_id, &w, err);
+
+	if (rc != CLAW_OK)
+		return rc;
+	/* A run keeps the isolation it started with. */
+	if (w.branch[0] == '\0' && project->isolation != CLAW_ISOLATION_WORKTREE)
+		goto out;
+	wt = CLAW_NEW(struct claw_worktree);
+	ctx->worktree = wt;
+	rc = w.branch[0] == '\0' ? make(ctx, project, wt, err) : found(ctx, &w, wt, err);
+out:
+	claw_run_work_free(&w);
+	return rc;
+}
+
+void
+claw_workspace_step_passed(struct claw_flow_ctx *ctx, const char *step, const char *goal)
+{
+	struct claw_buf msg = CLAW_BUF_INIT(4096);
+	struct claw_commit_info ci;
+	struct claw_error err = {0};
+	const char *g = goal != NULL ? goal : "";
+	size_t n = strcspn(g, "\n");
+
+	if (ctx->worktree == NULL)
+		return;
+	(void)claw_buf_printf(
+		&msg, "%s: %.*s%s\n\nClaw-Issue: %lld\nClaw-Run: %lld\nClaw-Step: %s\n", step,
+		(int)(n > SUBJECT_MAX ? SUBJECT_MAX : n), g, n > SUBJECT_MAX ? "..." : "",
+		(long long)ctx->issue_id, (long long)ctx->run_id, step);
+	if (claw_worktree_commit(ctx->worktree, claw_buf_str(&msg), ctx->config->git_author, &ci,
+				 &err) != CLAW_OK) {
+		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "commit",
+			       "the work of step %s could not be committed: %s", step,
+			       claw_error_text(&err));
+	} else if (ci.sha[0] != '\0') {
+		struct json_object *d = json_object_new_object();
+		(void)json_object_object_add(d, "sha", json_object_new_string(ci.sha));
+		(void)json_object_object_add(d, "step", json_object_new_string(step));
+		(void)json_object_object_add(d, "files", json_object_new_int64(ci.files));
+		(void)json_object_object_add(d, "additions", json_object_new_int64(ci.additions));
+		(void)json_object_object_add(d, "deletions", json_object_new_int64(ci.deletions));
+		claw_buf_reset(&msg);
+		(void)claw_buf_printf(&msg, "%.8s %s: %lld file%s, +%lld -%lld", ci.sha, step,
+				      (long long)ci.files, ci.files == 1 ? "" : "s",
+				      (long long)ci.additions, (long long)ci.deletions);
+		(void)json_object_object_add(d, "message",
+					     json_object_new_string(claw_buf_str(&msg)));
+		note(ctx, CLAW_RECORD_INFO, "commit", d);
+	}
+	claw_buf_free(&msg);
+}
+
+void
+claw_workspace_end(struct claw_flow_ctx *ctx, bool done, bool ran_solver)
+{
+	struct claw_worktree *wt = ctx->worktree;
+	struct claw_error err = {0};
+	struct claw_changes ch = {0};
+	char head[CLAW_WORKDIR_SHA_SIZE] = "";
+
+	if (wt == NULL || (!done && ran_solver))
+		return; /* in place; or failed, stopped: all stays for a look */
+	if (!ran_solver) {
+		if (claw_worktree_remove(wt, true, &err) != CLAW_OK)
+			claw_flow_note(ctx, CLAW_RECORD_NOTICE, "worktree", "%s",
+				       claw_error_text(&err));
+		return;
+	}
+	if (claw_worktree_head(wt, head, &err) != CLAW_OK ||
+	    claw_worktree_changes(wt, false, &ch, &err) != CLAW_OK ||
+	    claw_worktree_remove(wt, false, &err) != CLAW_OK) {
+		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "branch", "%s", claw_error_text(&err));
+		claw_changes_free(&ch);
+		return;
+	}
+	struct claw_run_work w = {wt->repo,   wt->root, wt->workdir, wt->gitdir,
+				  wt->branch, wt->base, head};
+	(void)claw_run_set_work(ctx->db, ctx->run_id, &w, &err);
+	struct json_object *d = json_object_new_object();
+	(void)json_object_object_add(d, "branch", json_object_new_string(wt->branch));
+	(void)json_object_object_add(d, "head", json_object_new_string(head));
+	(void)json_object_object_add(d, "files", json_object_new_int64((int64_t)ch.n));
+	(void)json_object_object_add(d, "additions", json_object_new_int64(ch.additions));
+	(void)json_object_object_add(d, "deletions", json_object_new_int64(ch.deletions));
+	struct claw_buf msg = CLAW_BUF_INIT(1024);
+	(void)claw_buf_printf(&msg,
+			      "the change (%zu files, +%lld -%lld) is on branch %s: claw diff %lld "
+			      "shows it, git merge %s takes it",
+			      ch.n, (long long)ch.additions, (long long)ch.deletions, wt->branch,
+			      (long long)ctx->run_id, wt->branch);
+	(void)json_object_object_add(d, "message", json_object_new_string(claw_buf_str(&msg)));
+	note(ctx, CLAW_RECORD_NOTICE, "branch", d);
+	claw_buf_free(&msg);
+	claw_changes_free(&ch);
+}
+
+void
+claw_workspace_free(struct claw_flow_ctx *ctx)
+{
+	if (ctx->worktree == NULL)
+		return;
+	claw_worktree_free(ctx->worktree);
+	free(ctx->worktree);
+	ctx->worktree = NULL;
+}

@@ -1,0 +1,59 @@
+/*
+ * workspace — a run's own worktree in the run's life (SPEC section 9): made
+ * when a run of a worktree-isolated project starts, set up, committed
+ * after each passed step, and left as a branch when the run ends.
+ *
+ * claw_workspace_begin() gives the run its worktree (made on the first
+ * start: branch claw/issue-N-run-M at the commit checked out in the
+ * project, recorded on the run's row; found again on resume) and points
+ * the run's work folder (ctx->project_path) at it, so everything the run
+ * does (generate, steps, critics, supervisor, artifact commands) works
+ * there and the sandbox binds only it.  A new worktree gets the project's
+ * `setup` command once, sandboxed like bash, with CLAW_SOURCE = the
+ * project folder and the network only when CLAW_SANDBOX_NET or the
+ * project's setup_net says so; traced as a `tool` row named setup; a
+ * failure fails the run with its output.
+ *
+ * claw_workspace_step_passed() commits what the step changed (author
+ * CLAW_GIT_AUTHOR, message "<step>: <goal's first line>" with the trailers
+ * Claw-Issue, Claw-Run, Claw-Step), traced as `note` {action: "commit",
+ * sha, step, files, additions, deletions}; a step that changed nothing
+ * makes no commit.
+ *
+ * claw_workspace_end(): a run that is done keeps its branch and loses its
+ * worktree folder (note {action: "branch", branch, head, files, ...}); the
+ * person merges it (git merge, or claw's review gate once it lands); a
+ * failed or stopped run keeps both, so its change stays visible (claw
+ * diff); a run that ended without running a solver removes both.
+ *
+ * Threads: the run's thread.
+ */
+#ifndef CLAW_FLOW_WORKSPACE_H
+#define CLAW_FLOW_WORKSPACE_H
+
+#include <stdbool.h>
+
+#include "base/err.h"
+#include "flow/context.h"
+#include "store/projects.h"
+
+/* In worktree isolation: the run's worktree (made or found), set up, and
+ * ctx->project_path and ctx->worktree pointing at it (both owned by ctx's
+ * workspace until claw_workspace_free).  In place: nothing.  Errors fail the
+ * run (the message says why: not a repository any more, the worktree
+ * folder gone, setup failed). */
+enum claw_err claw_workspace_begin(struct claw_flow_ctx *ctx, const struct claw_project *project,
+				   struct claw_error *err);
+
+/* After step passed (goal: its goal, or NULL): commits its work. */
+void claw_workspace_step_passed(struct claw_flow_ctx *ctx, const char *step, const char *goal);
+
+/* The run ended: done (true) keeps the branch and removes the worktree
+ * folder; ran_solver false (nothing to keep) removes both; else nothing
+ * changes.  Problems are traced, never fatal. */
+void claw_workspace_end(struct claw_flow_ctx *ctx, bool done, bool ran_solver);
+
+/* Frees what claw_workspace_begin made (NULL-safe on a ctx without one). */
+void claw_workspace_free(struct claw_flow_ctx *ctx);
+
+#endif
