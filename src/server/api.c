@@ -26,6 +26,8 @@ const struct claw_route claw_api_routes[] = {
 	{"GET", "/api/projects/{key}/runs/{id}/stream", claw_api_run_stream},
 	{"GET", "/api/projects/{key}/runs/{id}/trace", claw_api_run_trace},
 	{"GET", "/api/projects/{key}/runs/{id}/artifacts", claw_api_run_artifacts},
+	{"GET", "/api/projects/{key}/runs/{id}/changes", claw_api_run_changes},
+	{"GET", "/api/projects/{key}/runs/{id}/changes/diff", claw_api_run_changes_diff},
 	{"GET", "/api/projects/{key}/runs/{id}/artifacts/{n}", claw_api_run_artifact},
 };
 const size_t claw_api_route_count = sizeof claw_api_routes / sizeof claw_api_routes[0];

@@ -99,6 +99,8 @@ void claw_api_metrics(void *ctx, struct claw_req *req);
 void claw_api_projects_list(void *ctx, struct claw_req *req);
 void claw_api_projects_create(void *ctx, struct claw_req *req);
 void claw_api_project_patch(void *ctx, struct claw_req *req);
+void claw_api_run_changes(void *ctx, struct claw_req *req);
+void claw_api_run_changes_diff(void *ctx, struct claw_req *req);
 void claw_api_issues_list(void *ctx, struct claw_req *req);
 void claw_api_issues_create(void *ctx, struct claw_req *req);
 void claw_api_issue_get(void *ctx, struct claw_req *req);

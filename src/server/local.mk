@@ -16,4 +16,5 @@ libclaw_a_SOURCES += \
 	src/server/api_issues.c \
 	src/server/api_control.c \
 	src/server/api_runs.c \
+	src/server/api_changes.c \
 	src/server/server.c src/server/server.h
