@@ -85,6 +85,11 @@ struct runner {
 	enum outcome outcome;
 	char reason[CLAW_FLOW_REASON_MAX];
 	bool ran_solver; /* a solver's steps began (in this process) */
+	/* What the run holds while it executes (freed by claw_runner_run). */
+	struct claw_registry *tools;
+	struct claw_pricing *pricing;
+	struct claw_secrets *secrets;
+	char *task;
 };
 
 static void set_outcome(struct runner *r, enum outcome o, const char *fmt, ...)
@@ -630,6 +635,80 @@ close_interrupted(struct claw_flow_ctx *ctx, struct claw_error *err)
 	return rc;
 }
 
+/* Opens the run's db and loads the run (which must be active and of the
+ * issue), its issue, project and task into r and its context. */
+static enum claw_err
+load_run(struct runner *r, struct claw_error *err)
+{
+	const struct claw_runner_params *p = r->p;
+	struct claw_flow_ctx *ctx = &r->ctx;
+	enum claw_err rc = claw_db_open(p->db_path, CLAW_DB_OPEN, &ctx->db, err);
+
+	if (rc == CLAW_OK)
+		rc = claw_run_get(ctx->db, p->run_id, &r->run, err);
+	if (rc != CLAW_OK)
+		return rc;
+	if (r->run.issue_id != p->issue_id)
+		return claw_error_set(err, CLAW_EINVAL, "run #%lld is not a run of issue #%lld",
+				      (long long)p->run_id, (long long)p->issue_id);
+	if (!claw_run_status_active(r->run.status))
+		return claw_error_set(err, CLAW_ECONFLICT, "run #%lld is %s, not active",
+				      (long long)p->run_id, claw_run_status_name(r->run.status));
+	rc = claw_issue_get(ctx->db, p->issue_id, &r->issue, err);
+	if (rc != CLAW_OK)
+		return rc;
+	ctx->issue = &r->issue;
+	rc = claw_project_load_db(ctx->db, &r->project, err);
+	if (rc != CLAW_OK)
+		return rc;
+	ctx->project_path = r->project.path;
+	r->task = task_of(&r->issue);
+	ctx->task = r->task;
+	return CLAW_OK;
+}
+
+/* What executing needs: the model client, the tools, the sandbox, the
+ * project's secrets.  When any is missing the run cannot execute here at
+ * all: it is marked failed, saying why, and its issue reopens. */
+static enum claw_err
+equip(struct runner *r, struct claw_error *err)
+{
+	const struct claw_runner_params *p = r->p;
+	struct claw_flow_ctx *ctx = &r->ctx;
+	struct claw_sandbox_opts sbo;
+	struct claw_error e = {0};
+	enum claw_err rc = claw_config_require_agent(p->config, err);
+
+	if (rc == CLAW_OK)
+		rc = claw_flow_registry(&r->tools, err);
+	if (rc == CLAW_OK)
+		rc = claw_builtins_check(r->tools, err);
+	if (rc == CLAW_OK)
+		rc = claw_pricing_load(p->config->pricing_file, &r->pricing, err);
+	if (rc == CLAW_OK)
+		rc = claw_llm_client_from_config(p->config, r->pricing, &ctx->client, err);
+	if (rc == CLAW_OK) {
+		claw_sandbox_opts_from_config(&sbo, p->config);
+		rc = claw_sandbox_new(&sbo, &ctx->sandbox, err);
+	}
+	if (rc == CLAW_OK) {
+		char *secrets_path = claw_secrets_path(p->config->home, p->project_key);
+		rc = claw_secrets_load(secrets_path, &r->secrets, err);
+		free(secrets_path);
+	}
+	if (rc != CLAW_OK) {
+		(void)claw_run_set_status(ctx->db, p->run_id, CLAW_RUN_FAILED, claw_error_text(err),
+					  &e);
+		(void)claw_issue_set_status(ctx->db, p->issue_id, CLAW_ISSUE_OPEN, &e);
+		if (ctx->fe != NULL && ctx->fe->issue_changed != NULL)
+			ctx->fe->issue_changed(ctx->fe->ctx, p->issue_id);
+		return rc;
+	}
+	ctx->tools = r->tools;
+	ctx->secrets = r->secrets;
+	return CLAW_OK;
+}
+
 enum claw_err
 claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *fe,
 		struct claw_error *err)
@@ -637,12 +716,7 @@ claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *
 	struct runner *r = CLAW_NEW(struct runner);
 	struct claw_flow_ctx *ctx = &r->ctx;
 	struct claw_trace_store *own_store = NULL;
-	struct claw_pricing *pricing = NULL;
-	struct claw_sandbox_opts sbo;
-	struct claw_secrets *secrets = NULL;
-	struct claw_registry *tools = NULL;
 	struct claw_error e = {0};
-	char *secrets_path = NULL, *task = NULL;
 	int lock_fd = -1;
 	enum claw_err rc;
 
@@ -655,63 +729,12 @@ claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *
 	ctx->project_key = p->project_key;
 
 	rc = lock_run(p->db_path, p->run_id, &lock_fd, err);
-	if (rc != CLAW_OK)
-		goto out;
-	rc = claw_db_open(p->db_path, CLAW_DB_OPEN, &ctx->db, err);
-	if (rc != CLAW_OK)
-		goto out;
-	rc = claw_run_get(ctx->db, p->run_id, &r->run, err);
-	if (rc != CLAW_OK)
-		goto out;
-	if (r->run.issue_id != p->issue_id) {
-		rc = claw_error_set(err, CLAW_EINVAL, "run #%lld is not a run of issue #%lld",
-				    (long long)p->run_id, (long long)p->issue_id);
-		goto out;
-	}
-	if (!claw_run_status_active(r->run.status)) {
-		rc = claw_error_set(err, CLAW_ECONFLICT, "run #%lld is %s, not active",
-				    (long long)p->run_id, claw_run_status_name(r->run.status));
-		goto out;
-	}
-	rc = claw_issue_get(ctx->db, p->issue_id, &r->issue, err);
-	if (rc != CLAW_OK)
-		goto out;
-	ctx->issue = &r->issue;
-	rc = claw_project_load_db(ctx->db, &r->project, err);
-	if (rc != CLAW_OK)
-		goto out;
-	ctx->project_path = r->project.path;
-	task = task_of(&r->issue);
-	ctx->task = task;
-
-	rc = claw_config_require_agent(p->config, err);
 	if (rc == CLAW_OK)
-		rc = claw_flow_registry(&tools, err);
+		rc = load_run(r, err);
 	if (rc == CLAW_OK)
-		rc = claw_builtins_check(tools, err);
-	if (rc == CLAW_OK)
-		rc = claw_pricing_load(p->config->pricing_file, &pricing, err);
-	if (rc == CLAW_OK)
-		rc = claw_llm_client_from_config(p->config, pricing, &ctx->client, err);
-	if (rc == CLAW_OK) {
-		claw_sandbox_opts_from_config(&sbo, p->config);
-		rc = claw_sandbox_new(&sbo, &ctx->sandbox, err);
-	}
-	if (rc == CLAW_OK) {
-		secrets_path = claw_secrets_path(p->config->home, p->project_key);
-		rc = claw_secrets_load(secrets_path, &secrets, err);
-	}
-	if (rc != CLAW_OK) {
-		/* The run cannot execute here at all: say so on the run. */
-		(void)claw_run_set_status(ctx->db, p->run_id, CLAW_RUN_FAILED, claw_error_text(err),
-					  &e);
-		(void)claw_issue_set_status(ctx->db, p->issue_id, CLAW_ISSUE_OPEN, &e);
-		if (fe != NULL && fe->issue_changed != NULL)
-			fe->issue_changed(fe->ctx, p->issue_id);
+		rc = equip(r, err);
+	if (rc != CLAW_OK)
 		goto out;
-	}
-	ctx->tools = tools;
-	ctx->secrets = secrets;
 	claw_llm_client_set_cancel(ctx->client, cancel_cb, ctx);
 	claw_llm_client_set_stop_grace(ctx->client, p->config->stop_grace_s * 1000);
 
@@ -774,13 +797,12 @@ out:
 	}
 	claw_trace_store_close(own_store);
 	claw_workspace_free(ctx);
-	claw_registry_free(tools);
-	claw_secrets_free(secrets);
-	free(secrets_path);
+	claw_registry_free(r->tools);
+	claw_secrets_free(r->secrets);
 	claw_sandbox_free(ctx->sandbox);
 	claw_llm_client_free(ctx->client);
-	claw_pricing_free(pricing);
-	free(task);
+	claw_pricing_free(r->pricing);
+	free(r->task);
 	claw_project_free(&r->project);
 	claw_issue_free(&r->issue);
 	claw_run_free(&r->run);
