@@ -508,14 +508,63 @@ claw_worktree_head(const struct claw_worktree *wt, char sha[CLAW_WORKDIR_SHA_SIZ
 	return git_line(wt->repo, rev, NULL, sha, CLAW_WORKDIR_SHA_SIZE, err);
 }
 
+/* The lines of a new file at root/path (its additions), or binary when a
+ * NUL shows in its first 8000 bytes (as git decides). */
+static void
+count_new_file(const char *root, const char *path, struct claw_change *c)
+{
+	char full[PATH_MAX], chunk[8192];
+	size_t r, seen = 0;
+	int n = snprintf(full, sizeof full, "%s/%s", root, path);
+	FILE *f = n > 0 && (size_t)n < sizeof full ? fopen(full, "re") : NULL;
+
+	while (f != NULL && (r = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		if (seen < 8000 && memchr(chunk, '\0', r < 8000 - seen ? r : 8000 - seen) != NULL) {
+			c->binary = true;
+			c->additions = 0;
+			break;
+		}
+		seen += r;
+		for (size_t i = 0; i < r; i++)
+			c->additions += chunk[i] == '\n';
+		if (r > 0 && chunk[r - 1] != '\n' && feof(f))
+			c->additions++;
+	}
+	if (f != NULL)
+		(void)fclose(f);
+}
+
+/* Appends the worktree's untracked, not ignored files to out as added. */
+static enum claw_err
+add_untracked(const struct claw_worktree *wt, struct claw_changes *out, struct claw_error *err)
+{
+	static const char *const others[] = {"ls-files", "-z", "--others", "--exclude-standard",
+					     NULL};
+	struct claw_git_result res;
+	struct wt_env e;
+	enum claw_err rc = claw_git_ok(wt->root, others, wt_env(wt, &e, NULL), &res, err);
+
+	if (rc != CLAW_OK)
+		return rc;
+	for (const char *p = res.out, *end = res.out + res.len; p < end && *p != '\0';
+	     p += strlen(p) + 1) {
+		struct claw_change c = {.path = claw_xstrdup(p), .status = 'A'};
+		count_new_file(wt->root, p, &c);
+		out->files = claw_xrealloc(out->files, (out->n + 1) * sizeof *out->files);
+		out->files[out->n++] = c;
+		out->additions += c.additions;
+	}
+	claw_git_result_free(&res);
+	return CLAW_OK;
+}
+
 enum claw_err
 claw_worktree_changes(const struct claw_worktree *wt, bool worktree, struct claw_changes *out,
 		      struct claw_error *err)
 {
 	const char *const range[] = {wt->base, "HEAD", NULL};
-	const char *const cached[] = {"--cached", wt->base, NULL};
+	const char *const tracked[] = {wt->base, NULL};
 	struct claw_changes done = {0};
-	char *index = NULL, *env_entry = NULL;
 	struct wt_env e;
 	enum claw_err rc;
 
@@ -529,11 +578,12 @@ claw_worktree_changes(const struct claw_worktree *wt, bool worktree, struct claw
 	rc = read_changes(wt->root, range, wt_env(wt, &e, NULL), worktree ? &done : out, err);
 	if (rc != CLAW_OK || !worktree)
 		goto out;
-	rc = snapshot_index(wt, &index, &env_entry, err);
-	if (rc != CLAW_OK)
-		goto out;
-	const char *const extra[] = {env_entry, NULL};
-	rc = read_changes(wt->root, cached, wt_env(wt, &e, extra), out, err);
+	/* The worktree against the base: its tracked files (git diff BASE
+	 * reads them in place, refreshing nothing: optional locks are off),
+	 * then its untracked ones; no index is written. */
+	rc = read_changes(wt->root, tracked, wt_env(wt, &e, NULL), out, err);
+	if (rc == CLAW_OK)
+		rc = add_untracked(wt, out, err);
 	if (rc != CLAW_OK)
 		goto out;
 	for (size_t i = 0; i < out->n; i++)
@@ -541,7 +591,6 @@ claw_worktree_changes(const struct claw_worktree *wt, bool worktree, struct claw
 out:
 	if (rc == CLAW_OK && out->n > 1)
 		qsort(out->files, out->n, sizeof *out->files, by_path);
-	drop_index(&index, &env_entry);
 	claw_changes_free(&done);
 	return rc;
 }
