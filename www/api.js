@@ -10,7 +10,7 @@ export class ApiError extends Error {
 	}
 }
 
-async function request(method, path, body) {
+async function request(method, path, body, asText = false) {
 	const init = { method, headers: { Accept: 'application/json' } };
 	if (body !== undefined) {
 		init.headers['Content-Type'] = 'application/json';
@@ -23,6 +23,7 @@ async function request(method, path, body) {
 		throw new ApiError(0, `cannot reach the server (${e.message})`);
 	}
 	const text = await res.text();
+	if (asText && res.ok) return text;
 	let data = null;
 	try {
 		data = text ? JSON.parse(text) : null;
@@ -58,6 +59,9 @@ export const api = {
 		request('GET', `${R(key, run)}/trace?since=${since}&limit=${limit}`),
 	artifacts: (key, run) => request('GET', `${R(key, run)}/artifacts`),
 	artifact: (key, run, n) => request('GET', `${R(key, run)}/artifacts/${seg(n)}`),
+	changes: (key, run) => request('GET', `${R(key, run)}/changes`),
+	changesDiff: (key, run, path) =>
+		request('GET', `${R(key, run)}/changes/diff?path=${seg(path)}`, undefined, true),
 };
 
 export const streams = {

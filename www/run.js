@@ -1,4 +1,4 @@
-// run — one run, live: totals, the trace waterfall and the artifacts.
+// run — one run, live: totals, the trace waterfall, its change and the artifacts.
 //
 // RunView owns the tab's only run EventSource.  Rows are queued as they
 // arrive and filed into a TraceModel in small batches; only new and changed
@@ -12,6 +12,7 @@
 
 import { api, streams } from './api.js';
 import { h, replace, pill } from './dom.js';
+import { ChangesBox } from './changes.js';
 import { Stream } from './stream.js';
 import { TraceModel, parseMaybe } from './trace.js';
 import * as fmt from './format.js';
@@ -61,6 +62,8 @@ export class RunView {
 			}
 		}, { passive: true });
 		this.artList = h('div', { class: 'artifacts' }, h('p', { class: 'muted' }, 'No artifacts yet.'));
+		this.changes = new ChangesBox(this.key, this.runId);
+		this.changesTimer = 0;
 
 		this.el = h('section', { class: 'run-view', 'aria-label': `run ${opts.runN ?? ''}` },
 			h('div', { class: 'run-head' },
@@ -75,11 +78,13 @@ export class RunView {
 				h('button', { class: 'btn small', onclick: () => this.expandAll(false) }, 'collapse all'),
 				this.followBtn),
 			this.scroller,
+			this.changes.el,
 			h('section', { class: 'artifacts-box' }, h('h3', null, 'Artifacts'), this.artList));
 		this.applyLevel();
 		this.renderTotals();
 		this.tick = setInterval(() => this.clock(), 1000);
 		this.loadArtifacts();
+		this.changes.refresh();
 
 		this.stream = new Stream({
 			urlFor: () => streams.run(this.key, this.runId, this.model.lastSeq),
@@ -114,6 +119,7 @@ export class RunView {
 		this.open.clear();
 		this.renderTotals();
 		this.loadArtifacts();
+		this.changes.refresh();
 		if (this.opts.onEnd) this.opts.onEnd(this.status);
 	}
 
@@ -140,6 +146,9 @@ export class RunView {
 			else if (ch.node) dirty.add(ch.node);
 			for (const n of ch.touched) dirty.add(n);
 			if (row.type === 'artifact') artifacts = true;
+			if (row.type === 'note' && ['commit', 'branch', 'worktree'].includes((parseMaybe(row.data) || {}).action)) {
+				this.scheduleChanges(); // the change moved
+			}
 		}
 		this.lastArrival = performance.now();
 		for (const n of dirty) this.paint(n);
@@ -305,6 +314,11 @@ export class RunView {
 		const v = this.levelSel.value;
 		localStorage.setItem('claw.level', v);
 		this.tree.dataset.min = v;
+	}
+
+	scheduleChanges() {
+		clearTimeout(this.changesTimer);
+		this.changesTimer = setTimeout(() => { if (!this.destroyed) this.changes.refresh(); }, 400);
 	}
 
 	scheduleArtifacts() {

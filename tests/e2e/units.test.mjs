@@ -12,13 +12,27 @@ export function unitTests(ctx) {
 		page = await ctx.h.context.newPage();
 		await page.goto(`${ctx.h.base}/index.html#/`);
 		const ok = await page.evaluate(async () => {
-			const mods = ['app', 'api', 'board', 'dialog', 'dom', 'format', 'gate', 'issue', 'markdown',
-				'project', 'run', 'stream', 'trace'];
+			const mods = ['app', 'api', 'board', 'changes', 'dialog', 'dom', 'format', 'gate', 'issue',
+				'markdown', 'project', 'run', 'stream', 'trace'];
 			for (const m of mods) await import(`/${m}.js`);
 			return mods.length;
 		});
-		equal(ok, 13, 'modules imported');
+		equal(ok, 14, 'modules imported');
 	}, { fatal: true });
+
+	test('units: a unified diff gets old and new line numbers, data stays text', async () => {
+		const r = await page.evaluate(async () => {
+			const { parseDiff } = await import('/changes.js');
+			return parseDiff([
+				'diff --git a/f b/f', '--- a/f', '+++ b/f', '@@ -8,3 +8,4 @@ ctx', ' keep', '-old <b>x</b>',
+				'+new', '+more', ' tail', '\\ No newline at end of file'].join('\n'));
+		});
+		const body = r.filter((x) => x.kind !== 'meta');
+		equal(JSON.stringify(body.map((x) => [x.kind, x.old ?? null, x.neu ?? null])),
+			JSON.stringify([['hunk', null, null], ['ctx', 8, 8], ['del', 9, null], ['add', null, 9],
+				['add', null, 10], ['ctx', 10, 11]]), 'line numbers on both sides');
+		equal(body[2].text, 'old <b>x</b>', 'a removed line keeps its text as text');
+	});
 
 	test('units: markdown renders structure and never markup from data', async () => {
 		const r = await page.evaluate(async () => {
