@@ -19,20 +19,6 @@
 
 #define DIFF_OUT_MAX (CLAW_WORKDIR_DIFF_MAX + 4096)
 
-/* The run's worktree as recorded (strings moved out of w). */
-static void
-worktree_of(struct claw_run_work *w, struct claw_worktree *wt)
-{
-	memset(wt, 0, sizeof *wt);
-	wt->repo = w->repo;
-	wt->root = w->worktree;
-	wt->workdir = w->workdir;
-	wt->gitdir = w->gitdir;
-	wt->branch = w->branch;
-	(void)snprintf(wt->base, sizeof wt->base, "%s", w->base);
-	w->repo = w->worktree = w->workdir = w->gitdir = w->branch = NULL;
-}
-
 static void
 print_stat(struct claw_cli *cli, const struct claw_changes *ch)
 {
@@ -118,7 +104,7 @@ claw_cmd_diff(struct claw_cli *cli, int argc, char **argv)
 		status = claw_cli_fail(cli, &err);
 		goto out;
 	}
-	worktree_of(&w, &wt);
+	claw_worktree_from_run(&w, &wt);
 	if (stat) {
 		struct claw_changes ch;
 		if (claw_worktree_changes(&wt, true, &ch, &err) != CLAW_OK) {

@@ -156,13 +156,7 @@ found(struct claw_flow_ctx *ctx, struct claw_run_work *w, struct claw_worktree *
 				      "the worktree %s of run #%lld is gone (its branch %s holds "
 				      "what was committed)",
 				      w->worktree, (long long)ctx->run_id, w->branch);
-	wt->repo = w->repo;
-	wt->root = w->worktree;
-	wt->workdir = w->workdir;
-	wt->gitdir = w->gitdir;
-	wt->branch = w->branch;
-	(void)snprintf(wt->base, sizeof wt->base, "%s", w->base);
-	w->repo = w->worktree = w->workdir = w->gitdir = w->branch = NULL;
+	claw_worktree_from_run(w, wt);
 	work_in(ctx, wt);
 	return CLAW_OK;
 }

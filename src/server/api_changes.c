@@ -45,13 +45,7 @@ work_of(struct claw_req *req, struct claw_run_work *w, struct claw_worktree *wt,
 		return NULL;
 	}
 	claw_run_free(&run);
-	wt->repo = w->repo;
-	wt->root = w->worktree;
-	wt->workdir = w->workdir;
-	wt->gitdir = w->gitdir;
-	wt->branch = w->branch;
-	(void)snprintf(wt->base, sizeof wt->base, "%s", w->base);
-	w->repo = w->worktree = w->workdir = w->gitdir = w->branch = NULL;
+	claw_worktree_from_run(w, wt);
 	return db;
 }
 

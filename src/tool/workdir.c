@@ -218,6 +218,19 @@ claw_worktree_free(struct claw_worktree *wt)
 	memset(wt, 0, sizeof *wt);
 }
 
+void
+claw_worktree_from_run(struct claw_run_work *w, struct claw_worktree *wt)
+{
+	memset(wt, 0, sizeof *wt);
+	wt->repo = w->repo;
+	wt->root = w->worktree;
+	wt->workdir = w->workdir;
+	wt->gitdir = w->gitdir;
+	wt->branch = w->branch;
+	(void)snprintf(wt->base, sizeof wt->base, "%s", w->base != NULL ? w->base : "");
+	w->repo = w->worktree = w->workdir = w->gitdir = w->branch = NULL;
+}
+
 /* Once the worktree is made, and before anything ran in it: its real path,
  * the run's work folder in it (prefix: the project's folder relative to the
  * repository's top without its last '/', "" at the top) and its own git

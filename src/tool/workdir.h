@@ -39,6 +39,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "store/projects.h"
+#include "store/runs.h"
 
 #define CLAW_WORKDIR_DIFF_MAX (4 << 20) /* bytes of a diff shown, then a last line says so */
 #define CLAW_WORKDIR_SHA_SIZE 65        /* a hex object id (SHA-1 or SHA-256) and its NUL */
@@ -78,6 +79,10 @@ struct claw_worktree {
 };
 
 void claw_worktree_free(struct claw_worktree *wt);
+
+/* The worktree a run's row records (w: its strings move into *wt, which
+ * the caller frees; w is still to be freed). */
+void claw_worktree_from_run(struct claw_run_work *w, struct claw_worktree *wt);
 
 /* Adds the worktree of run of issue for the project folder project under
  * $home/worktrees/<key>/run-<run>, branch claw/issue-<issue>-run-<run> at
