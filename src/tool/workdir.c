@@ -114,6 +114,7 @@ static const char *const *
 wt_env(const struct claw_worktree *wt, struct wt_env *e, const char *const *extra)
 {
 	size_t n = 0;
+	// cppcheck-suppress ctuuninitvar ; e is written here, not read
 	(void)snprintf(e->dir, sizeof e->dir, "GIT_DIR=%s", wt->gitdir);
 	(void)snprintf(e->tree, sizeof e->tree, "GIT_WORK_TREE=%s", wt->root);
 	e->v[n++] = e->dir;
