@@ -10,7 +10,7 @@
 dist_man_MANS = man/claw.1
 
 wwwdir = $(pkgdatadir)/www
-dist_www_DATA = www/index.html www/style.css www/api.js www/app.js www/board.js \
+dist_www_DATA = www/index.html www/style.css www/api.js www/app.js www/board.js www/changes.js \
 	www/dialog.js www/dom.js www/format.js www/gate.js www/issue.js www/markdown.js \
 	www/project.js www/run.js www/stream.js www/trace.js
 
@@ -22,6 +22,6 @@ dist_conf_DATA = conf/nginx.conf conf/nginx-cluster.conf conf/claw.service \
 dist_doc_DATA = README.md
 nobase_dist_doc_DATA = docs/OPERATIONS.md docs/ARCHITECTURE.md docs/WORKFLOWS.md docs/FUZZING.md \
 	docs/BENCHMARKS.md docs/dashboard-board.png docs/dashboard-run.png \
-	docs/dashboard-approve.png docs/dashboard-dark.png
+	docs/dashboard-approve.png docs/dashboard-dark.png docs/dashboard-changes.png
 
 EXTRA_DIST += tests/up/install.sh
