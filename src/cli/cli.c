@@ -26,7 +26,8 @@ static const char usage_text[] =
 	"  -c [DIR] [-d TEXT] [--isolation worktree|inplace] [--setup CMD]\n"
 	"                         register a project folder (alias: init); default: .\n"
 	"  project set KEY=VALUE  change a setting: isolation, setup, setup_net\n"
-	"  diff [RUN] [--stat]    a run's change (worktree isolation)\n"
+	"  diff [RUN] [--stat] [--step NAME]\n"
+	"                         a run's change (worktree isolation)\n"
 	"  -i TITLE [-d TEXT]     open an issue in this project (alias: issue new)\n"
 	"  issues                 list this project's issues\n"
 	"  serve [--listen unix:PATH|HOST:PORT] [--threads N] [--max-runs N]\n"
@@ -51,7 +52,8 @@ static bool
 takes_value(const char *arg)
 {
 	return strcmp(arg, "-d") == 0 || strcmp(arg, "--description") == 0 ||
-	       strcmp(arg, "--isolation") == 0 || strcmp(arg, "--setup") == 0;
+	       strcmp(arg, "--isolation") == 0 || strcmp(arg, "--setup") == 0 ||
+	       strcmp(arg, "--step") == 0;
 }
 
 int
@@ -168,13 +170,14 @@ static const char help_init[] =
 	"  --setup CMD              run once in each new work folder (e.g. npm ci)\n";
 
 static const char help_diff[] =
-	"usage: claw diff [RUN] [--stat]\n"
+	"usage: claw diff [RUN] [--stat] [--step NAME]\n"
 	"\n"
 	"A run's change as a unified diff (default: the newest run with a worktree of\n"
 	"its own).  While its worktree is there, the current step's uncommitted work\n"
 	"is included.\n"
 	"\n"
-	"  --stat                   the files with their added and deleted lines\n";
+	"  --stat                   the files with their added and deleted lines\n"
+	"  --step NAME              only that step's work (its last commit)\n";
 
 static const char help_project[] =
 	"usage: claw project set KEY=VALUE...\n"

@@ -1,6 +1,7 @@
 /*
- * diff — `claw diff [RUN] [--stat]`: a run's change as a unified diff (SPEC
- * section 9), or its files with their added and deleted lines.
+ * diff — `claw diff [RUN] [--stat] [--step NAME]`: a run's change as a
+ * unified diff (SPEC section 9), or its files with their added and deleted
+ * lines; with --step, the work of that step's last commit only.
  *
  * RUN defaults to the newest run that has its own worktree.  While the
  * run's worktree is there the current step's uncommitted work is included
@@ -60,7 +61,7 @@ print_diff(struct claw_cli *cli, const char *text, bool colour)
 int
 claw_cmd_diff(struct claw_cli *cli, int argc, char **argv)
 {
-	struct claw_cli_opt opts[] = {{NULL, "--stat", NULL}};
+	struct claw_cli_opt opts[] = {{NULL, "--step", NULL}};
 	struct claw_project project = {0};
 	struct claw_db *db = NULL;
 	struct claw_error err = {0};
@@ -80,7 +81,7 @@ claw_cmd_diff(struct claw_cli *cli, int argc, char **argv)
 			argc--;
 			i--;
 		}
-	int status = claw_cli_parse(cli, argc, argv, opts, 0, pos, 1, &npos);
+	int status = claw_cli_parse(cli, argc, argv, opts, 1, pos, 1, &npos);
 	if (status != CLAW_EXIT_OK)
 		return status;
 	if (npos == 1) {
@@ -105,15 +106,24 @@ claw_cmd_diff(struct claw_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	claw_worktree_from_run(&w, &wt);
+	const char *step = opts[0].value;
+	char from[CLAW_WORKDIR_SHA_SIZE], to[CLAW_WORKDIR_SHA_SIZE];
+	if (step != NULL && claw_worktree_step_range(&wt, step, from, to, &err) != CLAW_OK) {
+		status = claw_cli_fail(cli, &err);
+		goto out;
+	}
 	if (stat) {
 		struct claw_changes ch;
-		if (claw_worktree_changes(&wt, true, &ch, &err) != CLAW_OK) {
+		rc = step != NULL ? claw_worktree_changes_between(&wt, from, to, &ch, &err)
+				  : claw_worktree_changes(&wt, true, &ch, &err);
+		if (rc != CLAW_OK) {
 			status = claw_cli_fail(cli, &err);
 			goto out;
 		}
 		print_stat(cli, &ch);
 		claw_changes_free(&ch);
-	} else if (claw_worktree_diff(&wt, true, NULL, &out, &err) != CLAW_OK) {
+	} else if ((step != NULL ? claw_worktree_diff_between(&wt, from, to, NULL, &out, &err)
+				 : claw_worktree_diff(&wt, true, NULL, &out, &err)) != CLAW_OK) {
 		status = claw_cli_fail(cli, &err);
 	} else {
 		print_diff(cli, claw_buf_str(&out), claw_render_colour_wanted(fileno(cli->out)));

@@ -1,6 +1,7 @@
 /*
  * api_changes — a run's change (SPEC section 9): GET
- * /api/projects/{key}/runs/{id}/changes and .../changes/diff[?path=P].
+ * /api/projects/{key}/runs/{id}/changes and .../changes/diff[?path=P], both
+ * with ?step=NAME for one step's work (its last commit).
  *
  * The change of a run with its own worktree is read with tool/workdir.h:
  * base..branch, plus the current step's uncommitted work while the
@@ -20,6 +21,34 @@
 #include "tool/workdir.h"
 
 #define API_PATH_MAX 4096 /* bytes of ?path= */
+#define API_STEP_MAX 128  /* bytes of ?step= */
+
+/* ?step=NAME: its commit range into from/to (*has says whether it was
+ * given); false when the request already failed. */
+static bool
+step_of(struct claw_req *req, const struct claw_worktree *wt, bool *has,
+	char from[CLAW_WORKDIR_SHA_SIZE], char to[CLAW_WORKDIR_SHA_SIZE])
+{
+	char step[API_STEP_MAX];
+	struct claw_error err = {0};
+
+	*has = false;
+	if (claw_req_query(req, "step", step, sizeof step, has) != CLAW_OK) {
+		claw_req_error(req, 400, NULL, "query parameter step is too long");
+		return false;
+	}
+	if (!*has)
+		return true;
+	if (wt->branch == NULL || wt->branch[0] == '\0') {
+		claw_req_error(req, 404, NULL, "this run worked in place: it has no step commits");
+		return false;
+	}
+	if (claw_worktree_step_range(wt, step, from, to, &err) != CLAW_OK) {
+		claw_req_fail(req, &err);
+		return false;
+	}
+	return true;
+}
 
 static const char *const status_names[] = {
 	['A'] = "added", ['M'] = "modified", ['D'] = "deleted", ['R'] = "renamed"};
@@ -118,12 +147,14 @@ claw_api_run_changes(void *ctx, struct claw_req *req)
 	struct claw_changes ch = {0};
 	struct claw_error err = {0};
 	struct claw_buf out = CLAW_BUF_INIT(CLAW_REQ_RESPONSE_MAX);
+	char from[CLAW_WORKDIR_SHA_SIZE], to[CLAW_WORKDIR_SHA_SIZE];
 	int64_t run_id = 0;
+	bool by_step = false;
 	enum claw_err rc = CLAW_OK;
 
 	(void)ctx;
 	struct claw_db *db = work_of(req, &w, &wt, &run_id);
-	if (db == NULL)
+	if (db == NULL || !step_of(req, &wt, &by_step, from, to))
 		goto out;
 	bool worktree = wt.branch != NULL && wt.branch[0] != '\0';
 	(void)claw_buf_printf(&out, "{\"mode\":\"%s\",", worktree ? "worktree" : "inplace");
@@ -132,7 +163,9 @@ claw_api_run_changes(void *ctx, struct claw_req *req)
 	put_str(&out, "head", w.head != NULL ? w.head : "");
 	(void)claw_buf_putc(&out, ',');
 	put_str(&out, "branch", worktree ? wt.branch : "");
-	if (worktree)
+	if (by_step)
+		rc = claw_worktree_changes_between(&wt, from, to, &ch, &err);
+	else if (worktree)
 		rc = claw_worktree_changes(&wt, true, &ch, &err);
 	if (rc == CLAW_OK) {
 		put_files(&ch, &out);
@@ -159,13 +192,13 @@ claw_api_run_changes_diff(void *ctx, struct claw_req *req)
 	struct claw_worktree wt;
 	struct claw_error err = {0};
 	struct claw_buf out = CLAW_BUF_INIT(CLAW_WORKDIR_DIFF_MAX + 4096);
-	char path[API_PATH_MAX];
-	bool has_path = false;
+	char path[API_PATH_MAX], from[CLAW_WORKDIR_SHA_SIZE], to[CLAW_WORKDIR_SHA_SIZE];
+	bool has_path = false, by_step = false;
 	int64_t run_id = 0;
 
 	(void)ctx;
 	struct claw_db *db = work_of(req, &w, &wt, &run_id);
-	if (db == NULL)
+	if (db == NULL || !step_of(req, &wt, &by_step, from, to))
 		goto out;
 	if (claw_req_query(req, "path", path, sizeof path, &has_path) != CLAW_OK) {
 		claw_req_error(req, 400, NULL, "query parameter path is longer than %d bytes",
@@ -180,7 +213,9 @@ claw_api_run_changes_diff(void *ctx, struct claw_req *req)
 		claw_req_text(req, 200, "text/x-diff; charset=utf-8", "", 0);
 		goto out;
 	}
-	if (claw_worktree_diff(&wt, true, has_path ? path : NULL, &out, &err) != CLAW_OK)
+	if ((by_step ? claw_worktree_diff_between(&wt, from, to, has_path ? path : NULL, &out, &err)
+		     : claw_worktree_diff(&wt, true, has_path ? path : NULL, &out, &err)) !=
+	    CLAW_OK)
 		claw_req_fail(req, &err);
 	else
 		claw_req_text(req, 200, "text/x-diff; charset=utf-8", claw_buf_str(&out),

@@ -609,6 +609,88 @@ out:
 	return rc;
 }
 
+/* Appends the diff in res to out, cut at a line at CLAW_WORKDIR_DIFF_MAX
+ * with a last line saying so. */
+static enum claw_err
+append_capped(struct claw_buf *out, const struct claw_git_result *res)
+{
+	size_t keep = res->len;
+	if (keep > CLAW_WORKDIR_DIFF_MAX) { /* cut at a line */
+		keep = CLAW_WORKDIR_DIFF_MAX;
+		while (keep > 0 && res->out[keep - 1] != '\n')
+			keep--;
+	}
+	(void)claw_buf_append(out, res->out, keep);
+	if (keep < res->len || res->clipped)
+		(void)claw_buf_printf(out, "[diff clipped at %d MiB: %zu%s more bytes]\n",
+				      CLAW_WORKDIR_DIFF_MAX >> 20, res->len - keep,
+				      res->clipped ? " and" : "");
+	return claw_buf_error(out);
+}
+
+enum claw_err
+claw_worktree_step_range(const struct claw_worktree *wt, const char *step,
+			 char from[CLAW_WORKDIR_SHA_SIZE], char to[CLAW_WORKDIR_SHA_SIZE],
+			 struct claw_error *err)
+{
+	char range[1024], grep[256];
+	struct claw_git_result res;
+	enum claw_err rc;
+
+	for (const char *c = step; *c != '\0'; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+			return claw_error_set(err, CLAW_EINVAL, "not a step name: %s", step);
+	(void)snprintf(range, sizeof range, "%s..refs/heads/%s", wt->base, wt->branch);
+	(void)snprintf(grep, sizeof grep, "--grep=^Claw-Step: %s$", step);
+	const char *const log[] = {"log", "-1", "--format=%H", "-E", grep, range, NULL};
+	rc = git_line(wt->repo, log, NULL, to, CLAW_WORKDIR_SHA_SIZE, err);
+	if (rc != CLAW_OK)
+		return rc;
+	if (to[0] == '\0')
+		return claw_error_set(err, CLAW_ENOTFOUND, "step %s made no commit on %s", step,
+				      wt->branch);
+	char parent[CLAW_WORKDIR_SHA_SIZE + 4];
+	(void)snprintf(parent, sizeof parent, "%s^", to);
+	const char *const rev[] = {"rev-parse", "--verify", parent, NULL};
+	rc = claw_git_ok(wt->repo, rev, NULL, &res, err);
+	if (rc != CLAW_OK)
+		return rc;
+	first_line(&res, from, CLAW_WORKDIR_SHA_SIZE);
+	claw_git_result_free(&res);
+	return CLAW_OK;
+}
+
+enum claw_err
+claw_worktree_changes_between(const struct claw_worktree *wt, const char *from, const char *to,
+			      struct claw_changes *out, struct claw_error *err)
+{
+	const char *const range[] = {from, to, NULL};
+	return read_changes(wt->repo, range, NULL, out, err);
+}
+
+enum claw_err
+claw_worktree_diff_between(const struct claw_worktree *wt, const char *from, const char *to,
+			   const char *path, struct claw_buf *out, struct claw_error *err)
+{
+	const char *args[] = {"diff",
+			      "--no-color",
+			      "--no-ext-diff",
+			      "--no-textconv",
+			      "-M",
+			      from,
+			      to,
+			      path != NULL ? "--" : NULL,
+			      path,
+			      NULL};
+	struct claw_git_result res;
+	enum claw_err rc = claw_git_ok(wt->repo, args, NULL, &res, err);
+	if (rc != CLAW_OK)
+		return rc;
+	rc = append_capped(out, &res);
+	claw_git_result_free(&res);
+	return rc;
+}
+
 enum claw_err
 claw_worktree_diff(const struct claw_worktree *wt, bool worktree, const char *path,
 		   struct claw_buf *out, struct claw_error *err)
@@ -651,18 +733,7 @@ claw_worktree_diff(const struct claw_worktree *wt, bool worktree, const char *pa
 		  : claw_git_ok(wt->root, args, wt_env(wt, &e, extra), &res, err);
 	if (rc != CLAW_OK)
 		goto out;
-	size_t keep = res.len;
-	if (keep > CLAW_WORKDIR_DIFF_MAX) { /* cut at a line */
-		keep = CLAW_WORKDIR_DIFF_MAX;
-		while (keep > 0 && res.out[keep - 1] != '\n')
-			keep--;
-	}
-	(void)claw_buf_append(out, res.out, keep);
-	if (keep < res.len || res.clipped)
-		(void)claw_buf_printf(out, "[diff clipped at %d MiB: %zu%s more bytes]\n",
-				      CLAW_WORKDIR_DIFF_MAX >> 20, res.len - keep,
-				      res.clipped ? " and" : "");
-	rc = claw_buf_error(out);
+	rc = append_capped(out, &res);
 out:
 	claw_git_result_free(&res);
 	drop_index(&index, &env_entry);

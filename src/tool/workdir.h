@@ -142,6 +142,21 @@ void claw_changes_free(struct claw_changes *c);
 enum claw_err claw_worktree_diff(const struct claw_worktree *wt, bool worktree, const char *path,
 				 struct claw_buf *out, struct claw_error *err);
 
+/* One step's work: its newest commit on the branch (the Claw-Step trailer)
+ * into to, and that commit's parent into from.  CLAW_ENOTFOUND "step X made
+ * no commit on BRANCH"; CLAW_EINVAL for a name that is no step name. */
+enum claw_err claw_worktree_step_range(const struct claw_worktree *wt, const char *step,
+				       char from[CLAW_WORKDIR_SHA_SIZE],
+				       char to[CLAW_WORKDIR_SHA_SIZE], struct claw_error *err);
+/* The change, and its diff (of path only when not NULL; capped as
+ * claw_worktree_diff), between two commits of the repository. */
+enum claw_err claw_worktree_changes_between(const struct claw_worktree *wt, const char *from,
+					    const char *to, struct claw_changes *out,
+					    struct claw_error *err);
+enum claw_err claw_worktree_diff_between(const struct claw_worktree *wt, const char *from,
+					 const char *to, const char *path, struct claw_buf *out,
+					 struct claw_error *err);
+
 /* Lands the run's change in wt->repo as one commit (message, author) on
  * the branch checked out there; *sha gets it ("" and CLAW_OK when the run
  * changed nothing).  CLAW_ECONFLICT, nothing changed, when it cannot (see

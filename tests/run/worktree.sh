@@ -68,6 +68,14 @@ A hello.txt +1 -0
 run diff 1
 like "$out" "+hello" "claw diff shows the change"
 like "$out" "+two" "of both steps"
+run diff --step more
+is "$out" "$(git diff "claw/issue-$id-run-1~1" "claw/issue-$id-run-1")" "--step: that step's commit only"
+run diff --stat --step write
+is "$out" "A hello.txt +1 -0
+1 file changed, +1 -0" "--stat --step"
+run diff --step nosuch
+is "$rc" 1 "a step with no commit"
+like "$err" "step nosuch made no commit" "says so"
 run diff 99
 is "$rc" 1 "claw diff of an unknown run fails"
 
