@@ -19,6 +19,8 @@
 
 #include "base/mem.h"
 #include "base/str.h"
+#include "llm/anthropic.h"
+#include "llm/openai.h"
 
 #include <json-c/json.h>
 
@@ -145,4 +147,19 @@ fuzz_tmpdir(void)
 		(void)atexit(rm_tmpdir);
 	}
 	return tmpdir;
+}
+
+void
+fuzz_check_requests(const struct claw_llm_request *req, struct claw_buf *b)
+{
+	struct claw_error err = {0};
+
+	claw_buf_reset(b);
+	fuzz_check(claw_anthropic_build(req, b, &err) == CLAW_OK, "anthropic build");
+	fuzz_check(fuzz_json_valid(claw_buf_str(b), claw_buf_len(b)),
+		   "anthropic request is not UTF-8 JSON");
+	claw_buf_reset(b);
+	fuzz_check(claw_openai_build(req, b, &err) == CLAW_OK, "openai build");
+	fuzz_check(fuzz_json_valid(claw_buf_str(b), claw_buf_len(b)),
+		   "openai request is not UTF-8 JSON");
 }

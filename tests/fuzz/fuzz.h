@@ -33,6 +33,12 @@ void fuzz_check(bool cond, const char *what);
  * (json null included). */
 bool fuzz_json_valid(const char *text, size_t n);
 
+struct claw_llm_request;
+struct claw_buf;
+/* Both backends build req into valid UTF-8 JSON (b is scratch); aborts
+ * with the backend's name otherwise. */
+void fuzz_check_requests(const struct claw_llm_request *req, struct claw_buf *b);
+
 /* A copy of data[0..size) with a NUL after it.  Caller frees. */
 char *fuzz_cstr(const uint8_t *data, size_t size);
 

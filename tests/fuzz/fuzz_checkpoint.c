@@ -94,14 +94,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check(strcmp(claw_buf_str(&a), claw_buf_str(&b)) == 0, "checkpoint not stable");
 	if (claw_llm_conv_len(c) > 0) {
 		struct claw_llm_request req = {"m", "s", c, NULL, 0, 100, 0.5, true};
-		claw_buf_reset(&b);
-		fuzz_check(claw_anthropic_build(&req, &b, &err) == CLAW_OK, "anthropic build");
-		fuzz_check(fuzz_json_valid(claw_buf_str(&b), claw_buf_len(&b)),
-			   "anthropic request is not UTF-8 JSON");
-		claw_buf_reset(&b);
-		fuzz_check(claw_openai_build(&req, &b, &err) == CLAW_OK, "openai build");
-		fuzz_check(fuzz_json_valid(claw_buf_str(&b), claw_buf_len(&b)),
-			   "openai request is not UTF-8 JSON");
+		fuzz_check_requests(&req, &b);
 	}
 out:
 	claw_llm_conv_free(again);

@@ -55,14 +55,7 @@ check_conv(struct claw_llm_msg *reply)
 		   "checkpoint of a reply does not read back");
 	fuzz_check(claw_llm_messages_to_json(again, &b) == CLAW_OK, "second checkpoint");
 	fuzz_check(strcmp(claw_buf_str(&a), claw_buf_str(&b)) == 0, "checkpoint not stable");
-	claw_buf_reset(&b);
-	fuzz_check(claw_anthropic_build(&req, &b, &err) == CLAW_OK, "anthropic build");
-	fuzz_check(fuzz_json_valid(claw_buf_str(&b), claw_buf_len(&b)),
-		   "anthropic request is not UTF-8 JSON");
-	claw_buf_reset(&b);
-	fuzz_check(claw_openai_build(&req, &b, &err) == CLAW_OK, "openai build");
-	fuzz_check(fuzz_json_valid(claw_buf_str(&b), claw_buf_len(&b)),
-		   "openai request is not UTF-8 JSON");
+	fuzz_check_requests(&req, &b);
 	claw_llm_conv_free(again);
 	claw_llm_conv_free(c);
 	claw_buf_free(&a);
