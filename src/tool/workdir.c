@@ -8,10 +8,12 @@
  * "S\0PATH\0" or "R<score>\0OLD\0NEW\0" in the same order, so the two
  * lists are read side by side.
  *
- * What the worktree holds that is not committed is read through a
- * temporary index (GIT_INDEX_FILE in the worktree's git folder: the
- * branch's tree plus `add -A`), so neither the worktree's own index nor
- * its files are touched.
+ * What the worktree holds that is not committed: its list is the worktree
+ * diffed against the base in place (optional locks off: nothing written)
+ * plus its untracked files; its diff text goes through a temporary index
+ * (GIT_INDEX_FILE in the worktree's git folder: the branch's tree plus `add
+ * -A`), so untracked files show too and neither the worktree's own index
+ * nor its files are touched.
  */
 #include "tool/workdir.h"
 
