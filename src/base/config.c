@@ -44,6 +44,7 @@ enum key_id {
 	K_SANDBOX,
 	K_SANDBOX_NET,
 	K_AUTO_APPROVE,
+	K_AUTO_MERGE,
 	K_DEMO,
 	K_PRICING_FILE,
 	K_NO_COLOR,
@@ -79,6 +80,7 @@ static const char *const key_names[] = {
 	[K_SANDBOX] = "CLAW_SANDBOX",
 	[K_SANDBOX_NET] = "CLAW_SANDBOX_NET",
 	[K_AUTO_APPROVE] = "CLAW_AUTO_APPROVE",
+	[K_AUTO_MERGE] = "CLAW_AUTO_MERGE",
 	[K_DEMO] = "CLAW_DEMO",
 	[K_PRICING_FILE] = "CLAW_PRICING_FILE",
 	[K_NO_COLOR] = "NO_COLOR",
@@ -438,6 +440,7 @@ apply(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 			  err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_SANDBOX_NET, &cfg->sandbox_net, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_AUTO_APPROVE, &cfg->auto_approve, err)) != CLAW_OK ||
+	    (rc = set_bool(ld, K_AUTO_MERGE, &cfg->auto_merge, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_DEMO, &cfg->demo, err)) != CLAW_OK ||
 	    (rc = set_base_url(cfg, ld, err)) != CLAW_OK)
 		goto out;

@@ -99,6 +99,7 @@ struct claw_config {
 	enum claw_sandbox_mode sandbox;
 	bool sandbox_net;   /* sandboxed commands may reach the network */
 	bool auto_approve;  /* skip the human approval of generated solvers */
+	bool auto_merge;    /* CLAW_AUTO_MERGE: merge a passed run's change without asking */
 	bool demo;          /* CLAW_DEMO: the model is tools/up's scripted demo model
 			     * (examples/demo); only reported, by /api/health */
 	bool no_color;      /* NO_COLOR set (non-empty) */

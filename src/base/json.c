@@ -270,10 +270,7 @@ quote_name(char *dst, size_t size, const char *s, size_t clip)
 	bool clipped = n > clip;
 
 	if (clipped) {
-		n = clip;
-		/* Back up to a character boundary. */
-		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-			n--;
+		n = claw_str_utf8_floor(s, clip);
 	}
 	(void)claw_json_buf_append_string(&b, s, n);
 	if (clipped)

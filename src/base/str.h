@@ -56,6 +56,10 @@ bool claw_str_utf8_valid(const char *s, size_t n);
  * surrogate, past U+10FFFF).  The one decoder behind claw_str_utf8_valid
  * and the JSON scanner and escaper. */
 size_t claw_str_utf8_seq(const char *s, size_t n);
+/* The largest cut <= at that does not split a UTF-8 sequence of s (s must
+ * have at least at + 1 readable bytes, or at == 0): s[0..cut) is whole
+ * characters when s was valid UTF-8. */
+size_t claw_str_utf8_floor(const char *s, size_t at);
 
 /* How claw_str_visible treats line breaks and tabs. */
 enum claw_str_visible_mode {

@@ -49,6 +49,10 @@ int claw_cli_fail(struct claw_cli *cli, const struct claw_error *err);
 int claw_cli_usage(struct claw_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* A number as people write issue and run ids ("12" or "#12") into *out;
+ * false when s is not one. */
+bool claw_cli_id(const char *s, int64_t *out);
+
 /* Resolves the project of the current directory (SPEC section 1: -C has
  * already changed into its folder; CLAW_PROJECT, else the cwd; walks up) and
  * opens its db.  On success the caller owns *project (claw_project_free) and
@@ -82,5 +86,6 @@ int claw_cmd_tool(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_run(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_project_set(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_diff(struct claw_cli *cli, int argc, char **argv);
+int claw_cmd_review(struct claw_cli *cli, int argc, char **argv);
 
 #endif

@@ -84,13 +84,8 @@ claw_cmd_diff(struct claw_cli *cli, int argc, char **argv)
 	int status = claw_cli_parse(cli, argc, argv, opts, 1, pos, 1, &npos);
 	if (status != CLAW_EXIT_OK)
 		return status;
-	if (npos == 1) {
-		struct claw_str s = claw_str_from(pos[0]);
-		if (claw_str_starts_with(s, "#"))
-			s.p++, s.n--;
-		if (claw_str_to_i64(s, 1, INT64_MAX, &run_id) != CLAW_OK)
-			return claw_cli_usage(cli, "RUN must be a run number, not '%s'", pos[0]);
-	}
+	if (npos == 1 && !claw_cli_id(pos[0], &run_id))
+		return claw_cli_usage(cli, "RUN must be a run number, not '%s'", pos[0]);
 	if (claw_cli_open_project(cli, &project, &db, &err) != CLAW_OK)
 		return claw_cli_fail(cli, &err);
 	enum claw_err rc = run_id == 0 ? claw_run_latest_with_work(db, &run_id, &err) : CLAW_OK;

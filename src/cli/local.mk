@@ -10,4 +10,5 @@ libclaw_a_SOURCES += \
 	src/cli/tool.c \
 	src/cli/run.c \
 	src/cli/project.c \
-	src/cli/diff.c
+	src/cli/diff.c \
+	src/cli/review.c

@@ -1,13 +1,17 @@
 /*
- * run — `claw run ID [--yes]`: the issue pipeline in the foreground.
+ * run — `claw run ID [--yes] [--merge]`: the issue pipeline in the
+ * foreground.
  *
  * Checks what a person can fix before anything starts (the issue exists
  * and is not done or closed, a model and a key are configured), resumes the
  * issue's active run or opens a new one, and hands it to claw_runner_run
  * with the console front end: the live trace tree on stderr, gates asked on
  * the terminal, Ctrl-C a stop at the next safe point that leaves the run
- * resumable.  Exit status: 0 when the run is done (or its solver was
- * rejected by the person at the gate), 1 when it failed or stopped.
+ * resumable.  At the review gate the terminal asks what to do with the
+ * change; Enter (or end of input) leaves the run parked there.  Exit
+ * status: 0 when the run is done, discarded, parked at the review gate or
+ * its solver was rejected by the person at the gate; 1 when it failed or
+ * stopped.
  */
 #include "cli/cli.h"
 
@@ -30,7 +34,7 @@ claw_cmd_run(struct claw_cli *cli, int argc, char **argv)
 {
 	struct claw_project project = {0};
 	struct claw_db *db = NULL;
-	struct claw_issue issue = {0};
+	struct claw_issue issue = {0}, issue2 = {0};
 	struct claw_run run = {0};
 	struct claw_error err = {0};
 	struct claw_console console;
@@ -39,13 +43,15 @@ claw_cmd_run(struct claw_cli *cli, int argc, char **argv)
 	size_t npos = 0;
 	int nargs = 0, status = CLAW_EXIT_FAIL;
 	int64_t issue_id = 0, run_id = 0;
-	bool yes = false, resumed = false;
+	bool yes = false, merge = false, resumed = false;
 	enum claw_err rc;
 	int level;
 
 	for (int i = 0; i < argc; i++) {
 		if (i > 0 && (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0))
 			yes = true;
+		else if (i > 0 && strcmp(argv[i], "--merge") == 0)
+			merge = true;
 		else
 			args[nargs++] = argv[i];
 	}
@@ -53,20 +59,12 @@ claw_cmd_run(struct claw_cli *cli, int argc, char **argv)
 	if (status != CLAW_EXIT_OK)
 		goto out;
 	if (npos != 1) {
-		status = claw_cli_usage(cli, "which issue? usage: claw run ID [--yes]");
+		status = claw_cli_usage(cli, "which issue? usage: claw run ID [--yes] [--merge]");
 		goto out;
 	}
-	{
-		struct claw_str s = claw_str_from(pos[0]);
-		if (claw_str_starts_with(s, "#")) {
-			s.p++;
-			s.n--;
-		}
-		if (claw_str_to_i64(s, 1, INT64_MAX, &issue_id) != CLAW_OK) {
-			status =
-				claw_cli_usage(cli, "ID must be an issue number, not '%s'", pos[0]);
-			goto out;
-		}
+	if (!claw_cli_id(pos[0], &issue_id)) {
+		status = claw_cli_usage(cli, "ID must be an issue number, not '%s'", pos[0]);
+		goto out;
 	}
 	if (claw_cli_open_project(cli, &project, &db, &err) != CLAW_OK)
 		goto fail;
@@ -117,6 +115,7 @@ claw_cmd_run(struct claw_cli *cli, int argc, char **argv)
 			.started_by = "console",
 			.bus = NULL,
 			.auto_approve = yes,
+			.auto_merge = merge,
 		};
 		rc = claw_runner_run(&rp, claw_console_frontend(&console), &err);
 	}
@@ -126,9 +125,19 @@ claw_cmd_run(struct claw_cli *cli, int argc, char **argv)
 		goto fail;
 	}
 	switch (run.status) {
-	case CLAW_RUN_DONE:
-		(void)fprintf(cli->out, "Run #%lld done: issue #%lld is done.\n", (long long)run_id,
-			      (long long)issue_id);
+	case CLAW_RUN_DONE: {
+		char *landing = NULL;
+		(void)claw_run_get_landing(db, run_id, &landing, NULL);
+		(void)fprintf(cli->out, "Run #%lld done%s%s: issue #%lld is done.\n",
+			      (long long)run_id, landing != NULL && landing[0] != '\0' ? ", " : "",
+			      landing != NULL ? landing : "", (long long)issue_id);
+		free(landing);
+		status = CLAW_EXIT_OK;
+		break;
+	}
+	case CLAW_RUN_DISCARDED:
+		(void)fprintf(cli->out, "Run #%lld's change was discarded; issue #%lld is open.\n",
+			      (long long)run_id, (long long)issue_id);
 		status = CLAW_EXIT_OK;
 		break;
 	case CLAW_RUN_GENERATED:
@@ -141,6 +150,18 @@ claw_cmd_run(struct claw_cli *cli, int argc, char **argv)
 		status = CLAW_EXIT_FAIL;
 		break;
 	default:
+		if (rc == CLAW_ESTOPPED && claw_issue_get(db, issue_id, &issue2, NULL) == CLAW_OK &&
+		    issue2.status == CLAW_ISSUE_REVIEW) {
+			(void)fprintf(
+				cli->out,
+				"Run #%lld waits at the review gate: claw diff %lld shows its "
+				"change, claw review %lld merge|keep|discard|changes answers, "
+				"claw run %lld asks again.\n",
+				(long long)run_id, (long long)run_id, (long long)run_id,
+				(long long)issue_id);
+			status = CLAW_EXIT_OK;
+			break;
+		}
 		if (rc == CLAW_OK || rc == CLAW_ESTOPPED)
 			(void)fprintf(cli->out, "Run #%lld stopped; `claw run %lld` resumes it.\n",
 				      (long long)run_id, (long long)issue_id);
@@ -155,6 +176,7 @@ fail:
 out:
 	claw_run_free(&run);
 	claw_issue_free(&issue);
+	claw_issue_free(&issue2);
 	claw_db_close(db);
 	claw_project_free(&project);
 	free(args);

@@ -153,6 +153,109 @@ parse_amount(const char *s, bool usd, int64_t *out)
 	return *out > 0;
 }
 
+/* The review gate's change, listed from its payload. */
+static void
+show_change(struct claw_console *c, const char *payload)
+{
+	struct json_object *pl = NULL, *files = NULL, *summary = NULL;
+	struct claw_buf b = CLAW_BUF_INIT(64 * 1024);
+
+	if (claw_json_parse(payload, strlen(payload), &pl, NULL) != CLAW_OK || pl == NULL)
+		goto out;
+	if (json_object_object_get_ex(pl, "summary", &summary) &&
+	    json_object_get_string_len(summary) > 0)
+		(void)claw_buf_printf(&b, "\n%s\n", json_object_get_string(summary));
+	if (json_object_object_get_ex(pl, "files", &files) &&
+	    json_object_is_type(files, json_type_array)) {
+		(void)claw_buf_putc(&b, '\n');
+		for (size_t i = 0; i < json_object_array_length(files); i++) {
+			struct json_object *f = json_object_array_get_idx(files, i), *v = NULL;
+			const char *path = "", *st = "";
+			int64_t add = 0, del = 0;
+			if (json_object_object_get_ex(f, "path", &v))
+				path = json_object_get_string(v);
+			if (json_object_object_get_ex(f, "status", &v))
+				st = json_object_get_string(v);
+			if (json_object_object_get_ex(f, "additions", &v))
+				add = json_object_get_int64(v);
+			if (json_object_object_get_ex(f, "deletions", &v))
+				del = json_object_get_int64(v);
+			(void)claw_buf_printf(&b, "  %-9s +%-5lld -%-5lld %s\n", st, (long long)add,
+					      (long long)del, path);
+		}
+	}
+	say(c->out, claw_buf_str(&b));
+out:
+	json_object_put(pl);
+	claw_buf_free(&b);
+}
+
+/* The review gate: y merge, k keep, x discard, c changes (asks for the
+ * text), d the diff then again; Enter or end of input leaves it parked. */
+static enum claw_err
+ask_review(struct claw_console *c, const struct claw_gate_request *req,
+	   struct claw_gate_answer *out, struct claw_error *err)
+{
+	struct json_object *pl = NULL, *t = NULL;
+	char *line = NULL, *prompt;
+	const char *target = "the project's branch";
+	enum claw_err rc;
+
+	if (claw_json_parse(req->payload, strlen(req->payload), &pl, NULL) == CLAW_OK &&
+	    pl != NULL && json_object_object_get_ex(pl, "target", &t) &&
+	    json_object_get_string_len(t) > 0)
+		target = json_object_get_string(t);
+	show_change(c, req->payload);
+	prompt = claw_xasprintf("%s\nMerge into %s? [y]es [k]eep [x] discard [c]hanges [d]iff, "
+				"Enter: later ",
+				req->prompt, target);
+	json_object_put(pl);
+	for (;;) {
+		say(c->out, prompt);
+		free(line);
+		rc = read_line(c->in, &line);
+		if (rc != CLAW_OK || line[0] == '\0')
+			break;
+		if (strcmp(line, "d") == 0 && req->detail != NULL) {
+			struct claw_buf diff = CLAW_BUF_INIT(CLAW_CONSOLE_DIFF_MAX);
+			if (req->detail(req->detail_arg, &diff, err) == CLAW_OK)
+				say(c->out, claw_buf_str(&diff));
+			claw_buf_free(&diff);
+			continue;
+		}
+		const char *d = strcmp(line, "y") == 0 || strcmp(line, "yes") == 0 ? "merge"
+				: strcmp(line, "k") == 0                           ? "keep"
+				: strcmp(line, "x") == 0                           ? "discard"
+				: strcmp(line, "c") == 0                           ? "changes"
+										   : NULL;
+		if (d == NULL)
+			continue;
+		out->decision = claw_xstrdup(d);
+		if (strcmp(d, "changes") == 0) {
+			say(c->out, "What should change? ");
+			free(line);
+			rc = read_line(c->in, &line);
+			if (rc != CLAW_OK || line[0] == '\0') {
+				claw_gate_answer_free(out);
+				break;
+			}
+			out->text = line;
+			line = NULL;
+		}
+		break;
+	}
+	free(prompt);
+	free(line);
+	if (out->decision == NULL) {
+		say(c->out, "\n(the run stays parked at the review gate)\n");
+		return claw_error_set(err, CLAW_ESTOPPED, "left at the review gate");
+	}
+	if (out->text == NULL)
+		out->text = claw_xstrdup("");
+	out->by = claw_xstrdup("console");
+	return CLAW_OK;
+}
+
 static enum claw_err
 wait_gate(void *vctx, const struct claw_gate_request *req, struct claw_gate_answer *out,
 	  struct claw_error *err)
@@ -163,6 +266,8 @@ wait_gate(void *vctx, const struct claw_gate_request *req, struct claw_gate_answ
 	enum claw_err rc;
 
 	memset(out, 0, sizeof *out);
+	if (req->kind == CLAW_GATE_REVIEW)
+		return ask_review(c, req, out, err);
 	switch (req->kind) {
 	case CLAW_GATE_APPROVE:
 		show_solver(c, req->payload);

@@ -35,6 +35,7 @@
 
 #define CLAW_CONSOLE_LINE_MAX (64 * 1024)    /* bytes of one answer line */
 #define CLAW_CONSOLE_SOLVER_MAX (256 * 1024) /* bytes of a rendered solver */
+#define CLAW_CONSOLE_DIFF_MAX (8 << 20)      /* bytes of a diff shown at the review gate */
 
 /* The console's state: fill with claw_console_init, then pass
  * claw_console_frontend's result to the runner.  Use the API. */

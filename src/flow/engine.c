@@ -705,6 +705,33 @@ out:
 	return rc;
 }
 
+enum claw_err
+claw_engine_reopen(struct claw_flow_ctx *ctx, const char *key, const struct claw_workflow *wf,
+		   size_t step, const char *tell, const char *tell_later, struct json_object *back,
+		   struct claw_error *err)
+{
+	struct claw_engine_params p = {.flow = ctx, .wf = wf, .key = key};
+	struct wfrun w = {.p = &p, .ctx = ctx, .wf = wf};
+	enum claw_err rc = snapshot_load(&w, err);
+
+	if (rc != CLAW_OK)
+		goto out;
+	(void)claw_trace_event_json(ctx->tracer, CLAW_RECORD_BACK, CLAW_RECORD_NOTICE, back);
+	rc = conv_tell(&w, wf->steps[step].name, tell, err);
+	for (size_t k = step + 1; rc == CLAW_OK && k < wf->nsteps; k++)
+		rc = conv_tell(&w, wf->steps[k].name, tell_later, err);
+	if (rc != CLAW_OK)
+		goto out;
+	done_undo_from(&w, step);
+	rc = snapshot_save(&w, err);
+out:
+	json_object_put(w.done);
+	json_object_put(w.params);
+	free(w.handoff_from);
+	free(w.handoff);
+	return rc;
+}
+
 static enum claw_err
 rework(struct wfrun *w, size_t i, const char *findings, const char *guidance,
        struct claw_error *err)

@@ -44,6 +44,8 @@
 
 #include <stdbool.h>
 
+#include <json-c/json.h>
+
 #include "base/err.h"
 #include "flow/context.h"
 #include "flow/spec.h"
@@ -83,5 +85,16 @@ enum claw_err claw_engine_run(const struct claw_engine_params *p, struct claw_en
  * about the repair).  CLAW_OK when there is none. */
 enum claw_err claw_engine_tell(struct claw_flow_ctx *ctx, const char *key, const char *step,
 			       const char *text, struct claw_error *err);
+
+/* Sends the run under key back to step (an index of wf) from outside the
+ * workflow (the review gate): writes a `back` record with the fields of
+ * back (borrowed), appends tell as the next user turn of that step's
+ * conversation and tell_later to each step after it, and takes them all
+ * out of the snapshot's done list, so the next claw_engine_run works
+ * from step on. */
+enum claw_err claw_engine_reopen(struct claw_flow_ctx *ctx, const char *key,
+				 const struct claw_workflow *wf, size_t step, const char *tell,
+				 const char *tell_later, struct json_object *back,
+				 struct claw_error *err);
 
 #endif

@@ -12,6 +12,7 @@ static const char *const gate_kind_names[] = {
 	[CLAW_GATE_QUESTION] = "question",
 	[CLAW_GATE_APPROVE] = "approve",
 	[CLAW_GATE_BUDGET] = "budget",
+	[CLAW_GATE_REVIEW] = "review",
 };
 _Static_assert(sizeof gate_kind_names / sizeof gate_kind_names[0] == CLAW_GATE_KIND_COUNT,
 	       "every gate kind needs a name");
@@ -40,5 +41,6 @@ claw_gate_answer_free(struct claw_gate_answer *a)
 	free(a->text);
 	free(a->decision);
 	free(a->by);
+	free(a->comments);
 	memset(a, 0, sizeof *a);
 }

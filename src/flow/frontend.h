@@ -34,16 +34,18 @@
 
 #include "base/err.h"
 
+struct claw_buf;    /* src/base/buf.h */
 struct claw_tracer; /* src/trace/tracer.h */
 
 enum claw_gate_kind {
 	CLAW_GATE_QUESTION, /* free text answer */
 	CLAW_GATE_APPROVE,  /* approve | reject, optional text = feedback */
 	CLAW_GATE_BUDGET,   /* grant (amount) | stop */
+	CLAW_GATE_REVIEW,   /* the run's change (SPEC 9): merge | keep | discard | changes */
 	CLAW_GATE_KIND_COUNT
 };
 
-/* "question", "approve", "budget"; static. */
+/* "question", "approve", "budget", "review"; static. */
 const char *claw_gate_kind_name(enum claw_gate_kind kind);
 enum claw_err claw_gate_kind_parse(const char *name, enum claw_gate_kind *out);
 
@@ -55,16 +57,22 @@ struct claw_gate_request {
 	enum claw_gate_kind kind;
 	const char *prompt;  /* what the person is asked */
 	const char *payload; /* JSON text: the solver spec (approve), {"spent", "limit", ...}
-				(budget), or "null" */
+				(budget), the change (review), or "null" */
+	/* More to show on demand (the review gate's diff), appended to out;
+	 * NULL when there is none. */
+	enum claw_err (*detail)(void *arg, struct claw_buf *out, struct claw_error *err);
+	void *detail_arg;
 };
 
 /* An answer.  Strings owned by the struct: free with claw_gate_answer_free. */
 struct claw_gate_answer {
 	char *text;     /* answer text or feedback; "" when none */
-	char *decision; /* "" (question), "approve"|"reject", "grant"|"stop" */
+	char *decision; /* "" (question), "approve"|"reject", "grant"|"stop", a review
+			   decision (flow/review.h) */
 	int64_t amount; /* budget grant: extra tokens for a token budget, micro-USD for
 			   a USD budget, seconds for a time budget; 0 otherwise */
 	char *by;       /* the acting user ("console" on the terminal) */
+	char *comments; /* review changes: JSON array [{path, line, body, text}]; NULL */
 	bool recorded;  /* the front end already wrote the `answer` row */
 };
 

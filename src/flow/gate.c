@@ -7,12 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "flow/review.h"
 #include "llm/message.h"
+#include "store/db.h"
 #include "trace/reader.h"
+#include "trace/sink_store.h"
+#include "trace/tracer.h"
 #include "trace/record.h"
 
 /* What the journal says about the newest question of the run. */
@@ -102,6 +108,10 @@ find_open(struct claw_flow_ctx *ctx, enum claw_gate_kind kind, const char *promp
 		f->answer.text = dup_field(a, "text");
 		f->answer.decision = dup_field(a, "decision");
 		f->answer.by = dup_field(a, "by");
+		struct json_object *cm = NULL;
+		if (json_object_object_get_ex(a, "comments", &cm) &&
+		    json_object_is_type(cm, json_type_array))
+			f->answer.comments = claw_xstrdup(claw_json_text(cm));
 		(void)claw_json_get_int64(a, "amount", CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE,
 					  INT64_MIN, INT64_MAX, &amount, NULL);
 		f->answer.amount = amount;
@@ -133,12 +143,16 @@ normalise(enum claw_gate_kind kind, struct claw_gate_answer *a)
 	case CLAW_GATE_BUDGET:
 		want = strcmp(d, "grant") == 0 ? "grant" : "stop";
 		break;
+	case CLAW_GATE_REVIEW: /* unknown: keep, which lands nothing and loses nothing */
+		want = claw_review_decision_known(d) ? d : "keep";
+		break;
 	default:
 		want = "";
 		break;
 	}
+	char *keep = claw_xstrdup(want);
 	free(a->decision);
-	a->decision = claw_xstrdup(want);
+	a->decision = keep;
 }
 
 static enum claw_err
@@ -171,18 +185,28 @@ out:
 	return rc;
 }
 
+/* The `answer` row's data {ref, text, decision, by, amount, comments?}. */
+static void
+answer_json(struct claw_buf *b, int64_t gate_id, const struct claw_gate_answer *a)
+{
+	(void)claw_buf_printf(b, "{\"ref\":%lld,\"text\":", (long long)gate_id);
+	(void)claw_llm_json_cstr(b, a->text != NULL ? a->text : "");
+	(void)claw_buf_puts(b, ",\"decision\":");
+	(void)claw_llm_json_cstr(b, a->decision != NULL ? a->decision : "");
+	(void)claw_buf_puts(b, ",\"by\":");
+	(void)claw_llm_json_cstr(b, a->by != NULL ? a->by : "");
+	(void)claw_buf_printf(b, ",\"amount\":%lld", (long long)a->amount);
+	if (a->comments != NULL)
+		(void)claw_buf_printf(b, ",\"comments\":%s", a->comments);
+	(void)claw_buf_putc(b, '}');
+}
+
 static void
 write_answer(struct claw_flow_ctx *ctx, int64_t gate_id, const struct claw_gate_answer *a)
 {
 	struct claw_buf b = CLAW_BUF_INIT(CLAW_GATE_DATA_MAX);
 
-	(void)claw_buf_printf(&b, "{\"ref\":%lld,\"text\":", (long long)gate_id);
-	(void)claw_llm_json_cstr(&b, a->text);
-	(void)claw_buf_puts(&b, ",\"decision\":");
-	(void)claw_llm_json_cstr(&b, a->decision);
-	(void)claw_buf_puts(&b, ",\"by\":");
-	(void)claw_llm_json_cstr(&b, a->by);
-	(void)claw_buf_printf(&b, ",\"amount\":%lld}", (long long)a->amount);
+	answer_json(&b, gate_id, a);
 	if (claw_buf_error(&b) == CLAW_OK)
 		(void)claw_trace_event(ctx->tracer, CLAW_RECORD_ANSWER, CLAW_RECORD_LEVEL_DEFAULT,
 				       claw_buf_str(&b));
@@ -193,6 +217,16 @@ enum claw_err
 claw_flow_gate(struct claw_flow_ctx *ctx, enum claw_gate_kind kind, const char *prompt,
 	       const char *payload, struct claw_gate_answer *out, struct claw_error *err)
 {
+	struct claw_gate_request req = {.kind = kind, .prompt = prompt, .payload = payload};
+	return claw_flow_gate_ask(ctx, &req, out, err);
+}
+
+enum claw_err
+claw_flow_gate_ask(struct claw_flow_ctx *ctx, const struct claw_gate_request *ask,
+		   struct claw_gate_answer *out, struct claw_error *err)
+{
+	enum claw_gate_kind kind = ask->kind;
+	const char *prompt = ask->prompt, *payload = ask->payload;
 	struct found f;
 	struct claw_gate_request req = {0};
 	struct claw_error werr = {0};
@@ -228,7 +262,8 @@ claw_flow_gate(struct claw_flow_ctx *ctx, enum claw_gate_kind kind, const char *
 	rc = claw_tracer_flush(ctx->tracer, err);
 	if (rc != CLAW_OK)
 		goto out;
-	(void)claw_flow_issue_status(ctx, CLAW_ISSUE_WAITING, &werr);
+	(void)claw_flow_issue_status(
+		ctx, kind == CLAW_GATE_REVIEW ? CLAW_ISSUE_REVIEW : CLAW_ISSUE_WAITING, &werr);
 
 	req.run_id = ctx->run_id;
 	req.issue_id = ctx->issue_id;
@@ -236,6 +271,8 @@ claw_flow_gate(struct claw_flow_ctx *ctx, enum claw_gate_kind kind, const char *
 	req.kind = kind;
 	req.prompt = prompt;
 	req.payload = payload != NULL ? payload : "null";
+	req.detail = ask->detail;
+	req.detail_arg = ask->detail_arg;
 	rc = ctx->fe->wait_gate(ctx->fe->ctx, &req, out, err);
 	if (rc == CLAW_ESTOPPED) {
 		claw_gate_answer_free(out);
@@ -332,5 +369,56 @@ claw_flow_budget_gate(struct claw_flow_ctx *ctx, struct claw_error *err)
 		claw_gate_answer_free(&a);
 		break;
 	}
+	return rc;
+}
+
+enum claw_err
+claw_gate_record_answer(const char *db_path, const char *project, struct claw_bus *bus,
+			int64_t run_id, int64_t gate_id, const struct claw_gate_answer *a,
+			const char *note, struct claw_error *err)
+{
+	struct claw_db *db = NULL;
+	struct claw_trace_store *st = NULL;
+	struct claw_tracer *t = NULL;
+	struct claw_trace_gate gate = {0};
+	struct claw_buf b = CLAW_BUF_INIT(CLAW_GATE_DATA_MAX);
+	enum claw_err rc;
+
+	answer_json(&b, gate_id, a);
+	rc = claw_buf_error(&b) == CLAW_OK
+		     ? CLAW_OK
+		     : claw_error_set(err, CLAW_ETOOBIG, "the answer is too big to record");
+	if (rc == CLAW_OK)
+		rc = claw_db_open(db_path, CLAW_DB_OPEN, &db, err);
+	if (rc == CLAW_OK)
+		rc = claw_trace_store_open(db_path, project, bus, &st, err);
+	if (rc == CLAW_OK)
+		rc = claw_trace_store_tracer_new(st, db, run_id, &t, err);
+	/* Beside its question, as the engine writes it (the root if the
+	 * question cannot be read back: the answer must be written anyway). */
+	if (rc == CLAW_OK &&
+	    (claw_reader_open_gate(db, run_id, &gate, NULL) != CLAW_OK || gate.id != gate_id))
+		gate.parent_id = gate.depth = 0;
+	if (rc == CLAW_OK &&
+	    claw_trace_event_at(t, gate.parent_id, (int)gate.depth, CLAW_RECORD_ANSWER,
+				CLAW_RECORD_LEVEL_DEFAULT, claw_buf_str(&b)) == 0)
+		rc = claw_error_set(err, CLAW_EINTERNAL, "cannot trace the answer");
+	if (rc == CLAW_OK && note != NULL) {
+		struct json_object *d = json_object_new_object();
+		(void)json_object_object_add(d, "action", json_object_new_string("review"));
+		(void)json_object_object_add(d, "message", json_object_new_string(note));
+		(void)claw_trace_event_json(t, CLAW_RECORD_NOTE, CLAW_RECORD_NOTICE, d);
+		json_object_put(d);
+	}
+	if (rc == CLAW_OK)
+		rc = claw_tracer_flush(t, err);
+	if (rc != CLAW_OK)
+		claw_error_prefix(err, "writing the answer to gate %lld of run %lld",
+				  (long long)gate_id, (long long)run_id);
+	claw_trace_gate_free(&gate);
+	claw_tracer_free(t);
+	claw_trace_store_close(st);
+	claw_db_close(db);
+	claw_buf_free(&b);
 	return rc;
 }

@@ -30,12 +30,31 @@
 /* Raises (or finds again) a gate of kind with prompt and payload (JSON text,
  * NULL for null) and waits for its answer.  On CLAW_OK *out holds the answer
  * (free with claw_gate_answer_free); its decision is normalised for the kind
- * (approve: "approve" or "reject"; budget: "grant" or "stop"; question: "").
+ * (approve: "approve" or "reject"; budget: "grant" or "stop"; review: one of
+ * flow/review.h's decisions, "keep" for anything else; question: "").  A
+ * review gate sets the issue `review` while it waits, the others
+ * `waiting`.
  * CLAW_ESTOPPED when the run must stop instead (the halt is recorded); other
  * codes for db errors. */
 enum claw_err claw_flow_gate(struct claw_flow_ctx *ctx, enum claw_gate_kind kind,
 			     const char *prompt, const char *payload, struct claw_gate_answer *out,
 			     struct claw_error *err);
+
+/* claw_flow_gate with the gate given as a request (its kind, prompt,
+ * payload, and detail for the front end; the ids are filled in here). */
+enum claw_err claw_flow_gate_ask(struct claw_flow_ctx *ctx, const struct claw_gate_request *ask,
+				 struct claw_gate_answer *out, struct claw_error *err);
+
+/* Writes the `answer` row of gate_id (a's fields; comments when set) to
+ * run_id's journal in the db at db_path, beside its question, then (note not
+ * NULL) a `note` {action: "review", message: note}, publishing both on bus
+ * (may be NULL) under project: for a run that no thread of this process
+ * executes.  Blocks until they are committed. */
+struct claw_bus;
+enum claw_err claw_gate_record_answer(const char *db_path, const char *project,
+				      struct claw_bus *bus, int64_t run_id, int64_t gate_id,
+				      const struct claw_gate_answer *a, const char *note,
+				      struct claw_error *err);
 
 /* When the run budget is exhausted, raises a `budget` gate
  * (payload {"kind", "spent", "limit"}; spent and limit in tokens, seconds or

@@ -44,6 +44,7 @@ libclaw_a_SOURCES += \
 	src/flow/critic.c src/flow/critic.h \
 	src/flow/engine.c src/flow/engine.h \
 	src/flow/workspace.c src/flow/workspace.h \
+	src/flow/review.c src/flow/review.h \
 	src/flow/runner.c \
 	src/flow/console.c src/flow/console.h
 ENGINE_TESTS = tests/unit/test_ask tests/unit/test_turnloop tests/unit/test_budget

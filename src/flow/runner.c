@@ -45,6 +45,7 @@
 #include "flow/builtins.h"
 #include "flow/context.h"
 #include "flow/engine.h"
+#include "flow/review.h"
 #include "flow/gate.h"
 #include "flow/spec.h"
 #include "flow/tools.h"
@@ -58,6 +59,7 @@
 #include "tool/registry.h"
 #include "tool/sandbox.h"
 #include "tool/secrets.h"
+#include "tool/workdir.h"
 #include "trace/reader.h"
 #include "trace/record.h"
 #include "trace/sink_store.h"
@@ -73,7 +75,8 @@ enum outcome {
 	OUT_DONE,
 	OUT_FAILED,
 	OUT_GENERATED,
-	OUT_STOPPED, /* user stop with nobody named: leave the run resumable */
+	OUT_STOPPED,   /* user stop with nobody named: leave the run resumable */
+	OUT_DISCARDED, /* its change was thrown away at the review gate */
 };
 
 struct runner {
@@ -85,6 +88,7 @@ struct runner {
 	enum outcome outcome;
 	char reason[CLAW_FLOW_REASON_MAX];
 	bool ran_solver; /* a solver's steps began (in this process) */
+	bool rework;     /* the review gate sent the solver back to work */
 	/* What the run holds while it executes (freed by claw_runner_run). */
 	struct claw_registry *tools;
 	struct claw_pricing *pricing;
@@ -464,6 +468,37 @@ out:
 	return rc;
 }
 
+/* The review gate of a passed solver wf: its end sets the outcome, or
+ * r->rework (the engine runs again from the reviewed step). */
+static enum claw_err
+review(struct runner *r, const struct claw_workflow *wf, struct claw_error *err)
+{
+	enum claw_review_end end = CLAW_REVIEW_KEPT;
+	bool auto_merge = r->p->auto_merge || r->p->config->auto_merge;
+	enum claw_err rc =
+		claw_review_gate(&r->ctx, wf, CLAW_RUNNER_SOLVER_KEY, auto_merge, &end, err);
+
+	r->rework = false;
+	if (rc != CLAW_OK)
+		return rc;
+	switch (end) {
+	case CLAW_REVIEW_REWORK:
+		r->rework = true;
+		break;
+	case CLAW_REVIEW_MERGED:
+		set_outcome(r, OUT_DONE, "its change was merged");
+		break;
+	case CLAW_REVIEW_KEPT:
+		set_outcome(r, OUT_DONE, "its change is kept on branch %s",
+			    r->ctx.worktree->branch);
+		break;
+	case CLAW_REVIEW_DISCARDED:
+		set_outcome(r, OUT_DISCARDED, "its change was discarded");
+		break;
+	}
+	return CLAW_OK;
+}
+
 /* -------------------------------------------------------------- solving */
 
 static enum claw_err
@@ -498,7 +533,12 @@ solve(struct runner *r, struct claw_error *err)
 		ctx->workflow_json = solver.spec;
 		ctx->step_passed = claw_workspace_step_passed; /* the solver's steps only */
 		r->ran_solver = true;
-		rc = claw_engine_run(&ep, &res, err);
+		do {
+			claw_engine_result_free(&res);
+			rc = claw_engine_run(&ep, &res, err);
+			if (rc == CLAW_OK && res.passed && ctx->worktree != NULL)
+				rc = review(r, wf, err);
+		} while (rc == CLAW_OK && r->rework);
 		ctx->step_passed = NULL;
 		ctx->workflow_json = NULL;
 		if (rc == CLAW_ESTOPPED) {
@@ -509,8 +549,9 @@ solve(struct runner *r, struct claw_error *err)
 		if (rc != CLAW_OK)
 			goto next;
 		if (res.passed) {
-			set_outcome(r, OUT_DONE, "solver v%lld passed every step",
-				    (long long)solver.version);
+			if (r->outcome == OUT_NONE)
+				set_outcome(r, OUT_DONE, "solver v%lld passed every step",
+					    (long long)solver.version);
 			goto next;
 		}
 		k = repairs_done(r);
@@ -549,21 +590,27 @@ finish(struct runner *r, struct claw_error *err)
 		set_outcome(r, OUT_FAILED, "%s", "the pipeline ended without an outcome (a bug)");
 		/* fall through */
 	case OUT_FAILED:
+		claw_workspace_end(ctx, r->ran_solver);
 		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "failed", "%s", r->reason);
 		rc = claw_run_set_status(ctx->db, r->p->run_id, CLAW_RUN_FAILED, r->reason, err);
 		(void)claw_flow_issue_status(ctx, CLAW_ISSUE_OPEN, &e);
 		break;
 	case OUT_DONE:
-		claw_workspace_end(ctx, true, r->ran_solver);
+		claw_workspace_end(ctx, r->ran_solver);
 		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "done", "%s", r->reason);
 		rc = claw_run_set_status(ctx->db, r->p->run_id, CLAW_RUN_DONE, NULL, err);
 		(void)claw_flow_issue_status(ctx, CLAW_ISSUE_DONE, &e);
 		break;
 	case OUT_GENERATED:
-		claw_workspace_end(ctx, false, r->ran_solver);
+		claw_workspace_end(ctx, r->ran_solver);
 		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "generated", "%s", r->reason);
 		rc = claw_run_set_status(ctx->db, r->p->run_id, CLAW_RUN_GENERATED, r->reason, err);
 		(void)claw_flow_issue_status(ctx, CLAW_ISSUE_WAITING, &e);
+		break;
+	case OUT_DISCARDED:
+		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "discarded", "%s", r->reason);
+		rc = claw_run_set_status(ctx->db, r->p->run_id, CLAW_RUN_DISCARDED, r->reason, err);
+		(void)claw_flow_issue_status(ctx, CLAW_ISSUE_OPEN, &e);
 		break;
 	case OUT_STOPPED:
 		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "stopped",
@@ -573,12 +620,11 @@ finish(struct runner *r, struct claw_error *err)
 	return rc;
 }
 
-/* Takes the run's executor lock; *fd holds it until closed. */
-static enum claw_err
-lock_run(const char *db_path, int64_t run_id, int *fd, struct claw_error *err)
+enum claw_err
+claw_runner_lock(const char *db_path, int64_t byte, int *fd, struct claw_error *err)
 {
 	char *path = claw_xasprintf("%s.runs.lock", db_path);
-	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = run_id, .l_len = 1};
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1};
 	enum claw_err rc = CLAW_OK;
 	char e[128];
 
@@ -593,15 +639,25 @@ lock_run(const char *db_path, int64_t run_id, int *fd, struct claw_error *err)
 		(void)close(*fd);
 		*fd = -1;
 		if (saved == EAGAIN || saved == EACCES)
-			rc = claw_error_set(err, CLAW_ECONFLICT,
-					    "run #%lld is being executed by another process",
-					    (long long)run_id);
+			rc = claw_error_set(err, CLAW_ECONFLICT, "%s is locked", path);
 		else
 			rc = claw_error_set(err, CLAW_EIO, "cannot lock %s: %s", path,
 					    claw_errno_text(saved, e, sizeof e));
 	}
 out:
 	free(path);
+	return rc;
+}
+
+/* Takes the run's executor lock; *fd holds it until closed. */
+static enum claw_err
+lock_run(const char *db_path, int64_t run_id, int *fd, struct claw_error *err)
+{
+	enum claw_err rc = claw_runner_lock(db_path, run_id, fd, err);
+	if (rc == CLAW_ECONFLICT)
+		rc = claw_error_set(err, CLAW_ECONFLICT,
+				    "run #%lld is being executed by another process",
+				    (long long)run_id);
 	return rc;
 }
 

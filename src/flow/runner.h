@@ -66,6 +66,8 @@ struct claw_runner_params {
 					   to (the server keeps one per project); NULL: the
 					   runner opens its own on db_path, publishing to bus */
 	bool auto_approve; /* skip the approval gate (--yes); CLAW_AUTO_APPROVE also does */
+	bool auto_merge;   /* merge at the review gate without asking (--merge);
+			      CLAW_AUTO_MERGE also does */
 };
 
 /* Runs (or resumes) the issue pipeline to an end state on the calling
@@ -76,5 +78,12 @@ struct claw_runner_params {
  * failed where that was possible. */
 enum claw_err claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *fe,
 			      struct claw_error *err);
+
+/* Takes an exclusive lock on byte `byte` of "<db_path>.runs.lock"
+ * (F_OFD_SETLK: never waits; dropped by the kernel when fd is closed or its
+ * holder dies); *fd holds it until closed.  CLAW_ECONFLICT when someone
+ * else holds it.  Byte run_id is the run's executor lock; review.h uses
+ * another range. */
+enum claw_err claw_runner_lock(const char *db_path, int64_t byte, int *fd, struct claw_error *err);
 
 #endif

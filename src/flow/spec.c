@@ -29,6 +29,7 @@
 
 #include "base/json.h"
 #include "base/mem.h"
+#include "base/str.h"
 #include "flow/spec_int.h"
 #include "store/solvers.h"
 #include "tool/registry.h"
@@ -201,9 +202,7 @@ claw_spec_quote(const char *s)
 	size_t n = strlen(s), keep = n;
 
 	if (keep > CLAW_SPEC_QUOTE_CLIP) {
-		keep = CLAW_SPEC_QUOTE_CLIP;
-		while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
-			keep--; /* cut at a UTF-8 character boundary */
+		keep = claw_str_utf8_floor(s, CLAW_SPEC_QUOTE_CLIP);
 	}
 	(void)claw_json_buf_append_string(&b, s, keep);
 	if (keep < n) {

@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "base/mem.h"
+#include "flow/review.h"
 #include "store/runs.h"
 #include "tool/bash.h"
 #include "tool/sandbox.h"
@@ -144,21 +145,34 @@ make(struct claw_flow_ctx *ctx, const struct claw_project *project, struct claw_
 	return run_setup(ctx, project, err);
 }
 
-/* The run's recorded worktree into wt (its folder must still be there). */
+/* The run's recorded worktree into wt: its folder must still be there,
+ * unless its change has landed already. */
 static enum claw_err
 found(struct claw_flow_ctx *ctx, struct claw_run_work *w, struct claw_worktree *wt,
       struct claw_error *err)
 {
 	struct stat st;
+	char *landing = NULL;
+	bool landed;
 
-	if (lstat(w->workdir, &st) != 0)
-		return claw_error_set(err, CLAW_ENOTFOUND,
-				      "the worktree %s of run #%lld is gone (its branch %s holds "
-				      "what was committed)",
-				      w->worktree, (long long)ctx->run_id, w->branch);
-	claw_worktree_from_run(w, wt);
-	work_in(ctx, wt);
-	return CLAW_OK;
+	if (lstat(w->workdir, &st) == 0) {
+		claw_worktree_from_run(w, wt);
+		work_in(ctx, wt);
+		return CLAW_OK;
+	}
+	/* Its change landed while the run was not live (the review gate,
+	 * answered before a restart): the run only has to end. */
+	landed = claw_run_get_landing(ctx->db, ctx->run_id, &landing, NULL) == CLAW_OK &&
+		 claw_review_landed_as(landing) != NULL;
+	free(landing);
+	if (landed) {
+		claw_worktree_from_run(w, wt);
+		return CLAW_OK;
+	}
+	return claw_error_set(err, CLAW_ENOTFOUND,
+			      "the worktree %s of run #%lld is gone (its branch %s holds "
+			      "what was committed)",
+			      w->worktree, (long long)ctx->run_id, w->branch);
 }
 
 enum claw_err
@@ -177,9 +191,23 @@ claw_workspace_begin(struct claw_flow_ctx *ctx, const struct claw_project *proje
 	wt = CLAW_NEW(struct claw_worktree);
 	ctx->worktree = wt;
 	rc = w.branch[0] == '\0' ? make(ctx, project, wt, err) : found(ctx, &w, wt, err);
+	if (rc != CLAW_OK && wt->branch == NULL)
+		claw_workspace_free(ctx); /* none to end */
 out:
 	claw_run_work_free(&w);
 	return rc;
+}
+
+/* The run's change so far, in numbers on its row (the board's cards). */
+static void
+record_size(struct claw_flow_ctx *ctx)
+{
+	struct claw_changes ch = {0};
+	if (claw_worktree_changes(ctx->worktree, false, &ch, NULL) == CLAW_OK) {
+		struct claw_run_stat st = {(int64_t)ch.n, ch.additions, ch.deletions};
+		(void)claw_run_set_stat(ctx->db, ctx->run_id, &st, NULL);
+	}
+	claw_changes_free(&ch);
 }
 
 void
@@ -216,52 +244,20 @@ claw_workspace_step_passed(struct claw_flow_ctx *ctx, const char *step, const ch
 		(void)json_object_object_add(d, "message",
 					     json_object_new_string(claw_buf_str(&msg)));
 		note(ctx, CLAW_RECORD_INFO, "commit", d);
+		record_size(ctx);
 	}
 	claw_buf_free(&msg);
 }
 
 void
-claw_workspace_end(struct claw_flow_ctx *ctx, bool done, bool ran_solver)
+claw_workspace_end(struct claw_flow_ctx *ctx, bool ran_solver)
 {
-	struct claw_worktree *wt = ctx->worktree;
 	struct claw_error err = {0};
-	struct claw_changes ch = {0};
-	char head[CLAW_WORKDIR_SHA_SIZE] = "";
 
-	if (wt == NULL || (!done && ran_solver))
-		return; /* in place; or failed, stopped: all stays for a look */
-	if (!ran_solver) {
-		if (claw_worktree_remove(wt, true, &err) != CLAW_OK)
-			claw_flow_note(ctx, CLAW_RECORD_NOTICE, "worktree", "%s",
-				       claw_error_text(&err));
-		return;
-	}
-	if (claw_worktree_head(wt, head, &err) != CLAW_OK ||
-	    claw_worktree_changes(wt, false, &ch, &err) != CLAW_OK ||
-	    claw_worktree_remove(wt, false, &err) != CLAW_OK) {
-		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "branch", "%s", claw_error_text(&err));
-		claw_changes_free(&ch);
-		return;
-	}
-	struct claw_run_work w = {wt->repo,   wt->root, wt->workdir, wt->gitdir,
-				  wt->branch, wt->base, head};
-	(void)claw_run_set_work(ctx->db, ctx->run_id, &w, &err);
-	struct json_object *d = json_object_new_object();
-	(void)json_object_object_add(d, "branch", json_object_new_string(wt->branch));
-	(void)json_object_object_add(d, "head", json_object_new_string(head));
-	(void)json_object_object_add(d, "files", json_object_new_int64((int64_t)ch.n));
-	(void)json_object_object_add(d, "additions", json_object_new_int64(ch.additions));
-	(void)json_object_object_add(d, "deletions", json_object_new_int64(ch.deletions));
-	struct claw_buf msg = CLAW_BUF_INIT(1024);
-	(void)claw_buf_printf(&msg,
-			      "the change (%zu files, +%lld -%lld) is on branch %s: claw diff %lld "
-			      "shows it, git merge %s takes it",
-			      ch.n, (long long)ch.additions, (long long)ch.deletions, wt->branch,
-			      (long long)ctx->run_id, wt->branch);
-	(void)json_object_object_add(d, "message", json_object_new_string(claw_buf_str(&msg)));
-	note(ctx, CLAW_RECORD_NOTICE, "branch", d);
-	claw_buf_free(&msg);
-	claw_changes_free(&ch);
+	if (ctx->worktree == NULL || ran_solver)
+		return; /* in place; or its change stays for a look, or was landed */
+	if (claw_worktree_remove(ctx->worktree, true, &err) != CLAW_OK)
+		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "worktree", "%s", claw_error_text(&err));
 }
 
 void

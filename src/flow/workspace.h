@@ -20,11 +20,11 @@
  * sha, step, files, additions, deletions}; a step that changed nothing
  * makes no commit.
  *
- * claw_workspace_end(): a run that is done keeps its branch and loses its
- * worktree folder (note {action: "branch", branch, head, files, ...}); the
- * person merges it (git merge, or claw's review gate once it lands); a
- * failed or stopped run keeps both, so its change stays visible (claw
- * diff); a run that ended without running a solver removes both.
+ * claw_workspace_end(): a run that ended without running a solver
+ * removes its worktree and branch (there is nothing to look at); any other
+ * keeps both, so a failed or stopped run's change stays visible (claw
+ * diff) until it is discarded.  A run whose steps all passed ends at the
+ * review gate instead (review.h), which merges, keeps or discards it.
  *
  * Threads: the run's thread.
  */
@@ -48,10 +48,8 @@ enum claw_err claw_workspace_begin(struct claw_flow_ctx *ctx, const struct claw_
 /* After step passed (goal: its goal, or NULL): commits its work. */
 void claw_workspace_step_passed(struct claw_flow_ctx *ctx, const char *step, const char *goal);
 
-/* The run ended: done (true) keeps the branch and removes the worktree
- * folder; ran_solver false (nothing to keep) removes both; else nothing
- * changes.  Problems are traced, never fatal. */
-void claw_workspace_end(struct claw_flow_ctx *ctx, bool done, bool ran_solver);
+/* The run ended (see above).  Problems are traced, never fatal. */
+void claw_workspace_end(struct claw_flow_ctx *ctx, bool ran_solver);
 
 /* Frees what claw_workspace_begin made (NULL-safe on a ctx without one). */
 void claw_workspace_free(struct claw_flow_ctx *ctx);

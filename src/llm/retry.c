@@ -87,10 +87,7 @@ clean_copy(char *msg, size_t size, const char *s, size_t n)
 		msg[at++] = (char)c;
 	}
 	if (clipped) {
-		at = cap >= 3 ? cap - 3 : 0;
-		/* Do not cut a UTF-8 sequence in half. */
-		while (at > 0 && ((unsigned char)msg[at] & 0xC0) == 0x80)
-			at--;
+		at = claw_str_utf8_floor(msg, cap >= 3 ? cap - 3 : 0);
 		for (size_t k = 0; k < 3 && at < cap; k++)
 			msg[at++] = '.';
 	}

@@ -50,9 +50,6 @@ step_of(struct claw_req *req, const struct claw_worktree *wt, bool *has,
 	return true;
 }
 
-static const char *const status_names[] = {
-	['A'] = "added", ['M'] = "modified", ['D'] = "deleted", ['R'] = "renamed"};
-
 /* The run's recorded work folder into *w and, for a worktree run, *wt
  * (strings moved out of w); NULL db when the request already failed. */
 static struct claw_db *
@@ -115,30 +112,6 @@ put_steps(struct claw_db *db, int64_t run_id, struct claw_buf *out, struct claw_
 	return rc;
 }
 
-static void
-put_files(const struct claw_changes *ch, struct claw_buf *out)
-{
-	(void)claw_buf_puts(out, ",\"files\":[");
-	for (size_t i = 0; i < ch->n; i++) {
-		const struct claw_change *c = &ch->files[i];
-		(void)claw_buf_puts(out, i > 0 ? ",{" : "{");
-		put_str(out, "path", c->path);
-		if (c->old_path != NULL) {
-			(void)claw_buf_putc(out, ',');
-			put_str(out, "oldPath", c->old_path);
-		}
-		(void)claw_buf_printf(out,
-				      ",\"status\":\"%s\",\"additions\":%lld,\"deletions\":%lld,"
-				      "\"binary\":%s%s}",
-				      status_names[(unsigned char)c->status],
-				      (long long)c->additions, (long long)c->deletions,
-				      c->binary ? "true" : "false",
-				      c->uncommitted ? ",\"uncommitted\":true" : "");
-	}
-	(void)claw_buf_printf(out, "],\"additions\":%lld,\"deletions\":%lld",
-			      (long long)ch->additions, (long long)ch->deletions);
-}
-
 void
 claw_api_run_changes(void *ctx, struct claw_req *req)
 {
@@ -160,7 +133,12 @@ claw_api_run_changes(void *ctx, struct claw_req *req)
 	(void)claw_buf_printf(&out, "{\"mode\":\"%s\",", worktree ? "worktree" : "inplace");
 	put_str(&out, "base", wt.base);
 	(void)claw_buf_putc(&out, ',');
-	put_str(&out, "head", w.head != NULL ? w.head : "");
+	char head[CLAW_WORKDIR_SHA_SIZE] = "";
+	if (w.head != NULL && w.head[0] != '\0')
+		(void)snprintf(head, sizeof head, "%s", w.head);
+	else if (worktree)
+		(void)claw_worktree_head(&wt, head, NULL); /* still working: the branch's tip */
+	put_str(&out, "head", head);
 	(void)claw_buf_putc(&out, ',');
 	put_str(&out, "branch", worktree ? wt.branch : "");
 	if (by_step)
@@ -168,7 +146,8 @@ claw_api_run_changes(void *ctx, struct claw_req *req)
 	else if (worktree)
 		rc = claw_worktree_changes(&wt, true, &ch, &err);
 	if (rc == CLAW_OK) {
-		put_files(&ch, &out);
+		(void)claw_buf_putc(&out, ',');
+		claw_changes_json(&ch, 0, &out);
 		rc = put_steps(db, run_id, &out, &err);
 	}
 	(void)claw_buf_putc(&out, '}');

@@ -24,6 +24,8 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "flow/frontend.h"
+#include "flow/gate.h"
+#include "flow/review.h"
 #include "server/board.h"
 #include "server/gate.h"
 #include "server/request.h"
@@ -43,13 +45,15 @@ enum claw_err
 claw_api_answer_body_parse(struct json_object *body, struct claw_api_answer_body *out,
 			   struct claw_error *err)
 {
-	static const char *const keys[] = {"gate", "text", "decision", "amount", NULL};
+	static const char *const keys[] = {"gate", "text", "decision", "amount", "comments", NULL};
+	struct json_object *cm = NULL;
 	enum claw_err rc;
 
 	out->gate = 0;
 	out->text = "";
 	out->decision = "";
 	out->amount = 0;
+	out->comments = NULL;
 	rc = claw_json_check_keys(body, keys, err);
 	if (rc == CLAW_OK)
 		rc = claw_json_get_int64(body, "gate", CLAW_JSON_REQUIRED, 1, INT64_MAX, &out->gate,
@@ -63,6 +67,11 @@ claw_api_answer_body_parse(struct json_object *body, struct claw_api_answer_body
 	if (rc == CLAW_OK)
 		rc = claw_json_get_int64(body, "amount", CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE, 0,
 					 INT64_MAX, &out->amount, err);
+	if (rc == CLAW_OK && json_object_object_get_ex(body, "comments", &cm) && cm != NULL) {
+		if (!json_object_is_type(cm, json_type_array))
+			return claw_error_set(err, CLAW_EINVAL, "comments must be an array");
+		out->comments = claw_json_text(cm);
+	}
 	return rc;
 }
 
@@ -196,7 +205,18 @@ claw_api_issue_answer(void *ctx, struct claw_req *req)
 			       (long long)ab.gate, (long long)id, (long long)open_id);
 		goto out;
 	}
-	if (claw_gate_check(kind, ab.text, ab.decision, ab.amount, &err) != CLAW_OK) {
+	if ((kind == CLAW_GATE_REVIEW ? claw_review_check(ab.decision, ab.text, ab.comments, &err)
+	     : ab.comments != NULL
+		     ? claw_error_set(&err, CLAW_EINVAL, "comments go with a review gate")
+		     : claw_gate_check(kind, ab.text, ab.decision, ab.amount, &err)) != CLAW_OK) {
+		claw_req_fail(req, &err);
+		goto out;
+	}
+	/* A review decision that lands is carried out first: refused, it
+	 * changes nothing and the gate stays open (review.h). */
+	if (kind == CLAW_GATE_REVIEW && claw_review_decision_lands(ab.decision) &&
+	    claw_review_land(db, claw_server_config(srv), run.id, ab.decision, NULL, &err) !=
+		    CLAW_OK) {
 		claw_req_fail(req, &err);
 		goto out;
 	}
@@ -204,6 +224,7 @@ claw_api_issue_answer(void *ctx, struct claw_req *req)
 	a.decision = claw_xstrdup(ab.decision);
 	a.amount = ab.amount;
 	a.by = claw_xstrdup(claw_req_user(req));
+	a.comments = ab.comments != NULL ? claw_xstrdup(ab.comments) : NULL;
 	if (claw_gates_answer(claw_server_gates(srv), key, run.id, ab.gate, &a, &claimed, &err) !=
 	    CLAW_OK) {
 		claw_req_fail(req, &err);
@@ -212,8 +233,8 @@ claw_api_issue_answer(void *ctx, struct claw_req *req)
 	if (claimed) {
 		char *db_path = claw_project_db_path(claw_server_config(srv)->home, key);
 		a.recorded = true;
-		rc = claw_gates_persist_answer(db_path, key, claw_server_bus(srv), run.id, ab.gate,
-					       &a, &err);
+		rc = claw_gate_record_answer(db_path, key, claw_server_bus(srv), run.id, ab.gate,
+					     &a, NULL, &err);
 		free(db_path);
 		claw_gates_unclaim(claw_server_gates(srv), key, run.id);
 		if (rc == CLAW_OK)

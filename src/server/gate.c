@@ -20,6 +20,7 @@
 #include "base/mem.h"
 #include "base/mutex.h"
 #include "base/str.h"
+#include "flow/review.h"
 #include "store/db.h"
 #include "trace/reader.h"
 #include "trace/sink_store.h"
@@ -279,6 +280,8 @@ claw_gate_check(enum claw_gate_kind kind, const char *text, const char *decision
 		return claw_error_set(
 			err, CLAW_ECONFLICT,
 			"a budget gate takes the decision grant or stop, got \"%.32s\"", decision);
+	case CLAW_GATE_REVIEW:
+		return claw_review_check(decision, text, NULL, err);
 	default:
 		return claw_error_set(err, CLAW_EINVAL, "unknown gate kind");
 	}
@@ -291,6 +294,7 @@ answer_copy(struct claw_gate_answer *dst, const struct claw_gate_answer *src)
 	dst->decision = claw_xstrdup(src->decision != NULL ? src->decision : "");
 	dst->amount = src->amount;
 	dst->by = claw_xstrdup(src->by != NULL ? src->by : "");
+	dst->comments = src->comments != NULL ? claw_xstrdup(src->comments) : NULL;
 	dst->recorded = false;
 }
 
@@ -340,54 +344,4 @@ claw_gates_unclaim(struct claw_gates *g, const char *project, int64_t run_id)
 		maybe_remove(g, e);
 	}
 	claw_mutex_unlock(&g->mu);
-}
-
-enum claw_err
-claw_gates_persist_answer(const char *db_path, const char *project, struct claw_bus *bus,
-			  int64_t run_id, int64_t gate_id, const struct claw_gate_answer *a,
-			  struct claw_error *err)
-{
-	struct claw_db *db = NULL;
-	struct claw_trace_store *st = NULL;
-	struct claw_tracer *t = NULL;
-	struct json_object *data = json_object_new_object();
-	struct claw_trace_gate gate = {0};
-	enum claw_err rc;
-
-	json_object_object_add(data, "ref", json_object_new_int64(gate_id));
-	json_object_object_add(data, "text", json_object_new_string(a->text ? a->text : ""));
-	json_object_object_add(data, "decision",
-			       json_object_new_string(a->decision ? a->decision : ""));
-	if (a->amount > 0)
-		json_object_object_add(data, "amount", json_object_new_int64(a->amount));
-	json_object_object_add(data, "by", json_object_new_string(a->by ? a->by : ""));
-
-	rc = claw_db_open(db_path, CLAW_DB_OPEN, &db, err);
-	if (rc == CLAW_OK)
-		rc = claw_trace_store_open(db_path, project, bus, &st, err);
-	if (rc == CLAW_OK)
-		rc = claw_trace_store_tracer_new(st, db, run_id, &t, err);
-	/* Beside its question, as the engine writes it (the root if the
-	 * question cannot be read back: the answer must be written anyway). */
-	if (rc == CLAW_OK &&
-	    (claw_reader_open_gate(db, run_id, &gate, NULL) != CLAW_OK || gate.id != gate_id))
-		gate.parent_id = gate.depth = 0;
-	if (rc == CLAW_OK &&
-	    claw_trace_event_at(
-		    t, gate.parent_id, (int)gate.depth, CLAW_RECORD_ANSWER,
-		    CLAW_RECORD_LEVEL_DEFAULT,
-		    json_object_to_json_string_ext(
-			    data, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) == 0)
-		rc = claw_error_set(err, CLAW_EINTERNAL, "cannot trace the answer");
-	if (rc == CLAW_OK)
-		rc = claw_tracer_flush(t, err);
-	if (rc != CLAW_OK)
-		claw_error_prefix(err, "writing the answer to gate %lld of run %lld",
-				  (long long)gate_id, (long long)run_id);
-	claw_trace_gate_free(&gate);
-	claw_tracer_free(t);
-	claw_trace_store_close(st);
-	claw_db_close(db);
-	json_object_put(data);
-	return rc;
 }

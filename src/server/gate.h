@@ -13,7 +13,7 @@
  * parked thread, or kept as pending until the thread reaches wait (the
  * engine then writes the answer row).  An answer for a run that is not
  * live here (parked before a restart) is *claimed*: the caller writes the
- * answer row itself (claw_gates_persist_answer), unclaims, and resumes the
+ * answer row itself (claw_gate_record_answer, flow/gate.h), unclaims, and resumes the
  * run, which finds the answer in its journal.  A claim makes a second
  * answer for the same run a conflict until it is released.
  *
@@ -89,13 +89,5 @@ enum claw_err claw_gates_answer(struct claw_gates *g, const char *project, int64
 				int64_t gate_id, const struct claw_gate_answer *a, bool *claimed,
 				struct claw_error *err);
 void claw_gates_unclaim(struct claw_gates *g, const char *project, int64_t run_id);
-
-/* Writes the `answer` row {ref, text, decision, amount, by} of gate_id to
- * run_id's journal in the db at db_path, then publishes it on bus (may be
- * NULL) under project: for runs that are not live here.  Blocks until it
- * is committed. */
-enum claw_err claw_gates_persist_answer(const char *db_path, const char *project,
-					struct claw_bus *bus, int64_t run_id, int64_t gate_id,
-					const struct claw_gate_answer *a, struct claw_error *err);
 
 #endif

@@ -116,6 +116,32 @@ put_solver(struct claw_db *db, int64_t issue_id, struct claw_buf *out, struct cl
 	return CLAW_OK;
 }
 
+/* "changes": the size of the run's own change and its branch, or null for
+ * a run in place. */
+static enum claw_err
+put_changes(struct claw_db *db, int64_t run_id, struct claw_buf *out, struct claw_error *err)
+{
+	struct claw_run_work w = {0};
+	struct claw_run_stat st = {0};
+	enum claw_err rc = claw_run_get_work(db, run_id, &w, err);
+
+	if (rc == CLAW_OK && w.branch[0] != '\0')
+		rc = claw_run_get_stat(db, run_id, &st, err);
+	if (rc == CLAW_OK && w.branch[0] == '\0') {
+		(void)claw_buf_puts(out, ",\"changes\":null");
+	} else if (rc == CLAW_OK) {
+		(void)claw_buf_printf(out,
+				      ",\"changes\":{\"files\":%lld,\"additions\":%lld,"
+				      "\"deletions\":%lld",
+				      (long long)st.files, (long long)st.additions,
+				      (long long)st.deletions);
+		put_key_string(out, "branch", w.branch);
+		(void)claw_buf_putc(out, '}');
+	}
+	claw_run_work_free(&w);
+	return rc;
+}
+
 enum claw_err
 claw_issueview_append(struct claw_db *db, const struct claw_issue *is, unsigned flags,
 		      struct claw_buf *out, struct claw_error *err)
@@ -188,6 +214,13 @@ claw_issueview_append(struct claw_db *db, const struct claw_issue *is, unsigned 
 		(void)claw_buf_printf(out, ",\"size\":%lld}", (long long)arts[i].size);
 	}
 	(void)claw_buf_printf(out, "],\"updatedMs\":%lld", (long long)is->updated_at);
+	if (latest != NULL) {
+		rc = put_changes(db, latest->id, out, err);
+		if (rc != CLAW_OK)
+			goto out;
+	} else {
+		(void)claw_buf_puts(out, ",\"changes\":null");
+	}
 	if (flags & CLAW_ISSUEVIEW_FULL) {
 		rc = put_solver(db, is->id, out, err);
 		if (rc != CLAW_OK)

@@ -4,7 +4,8 @@
  *   {"id", "title", "desc", "status", "done", "steps", "live", "runs":
  *    [{"n", "id", "status"}], "tokensIn", "tokensOut", "tokensCached",
  *    "costUsd", "gate": {"id", "kind", "prompt"} | null, "artifacts":
- *    [{"n", "label", "kind", "step", "size"}], "updatedMs"}
+ *    [{"n", "label", "kind", "step", "size"}], "updatedMs", "changes":
+ *    {"files", "additions", "deletions", "branch"} | null}
  *
  * Everything is about the issue's latest run: `done` is the number of step
  * names in its snapshot of the solver workflow it executes, `steps` the
@@ -12,7 +13,9 @@
  * writing its solver), tokens and cost are sums over its `reply` rows,
  * artifacts its artifacts, and `gate` its open gate while the run is active
  * (a question row with no answer).  `live` is true while the latest run is
- * active (queued or running, parked at a gate included).
+ * active (queued or running, parked at a gate included).  `changes` is the
+ * size of its own change (worktree isolation; recorded on its row at each
+ * step commit and at the review gate), null for a run in place.
  *
  * CLAW_ISSUEVIEW_FULL (GET of one issue) adds the gate's "payload" (JSON)
  * and "solver": the latest solver version {"version", "status",

@@ -152,6 +152,13 @@ static const char *const migrations[] = {
 	"ALTER TABLE runs ADD COLUMN branch TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE runs ADD COLUMN base TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE runs ADD COLUMN head TEXT NOT NULL DEFAULT '';",
+	/* 3 → 4: the review gate (SPEC section 9).  A run's change in
+	 * numbers, for the board's cards, and the journal of how it landed
+	 * (flow/review.h). */
+	"ALTER TABLE runs ADD COLUMN files INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN additions INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN deletions INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN landing TEXT NOT NULL DEFAULT '';",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == CLAW_DB_SCHEMA_VERSION,
 	       "one migration step per schema version");

@@ -25,6 +25,7 @@ static const char *const status_names[] = {
 	[CLAW_ISSUE_QUEUED] = "queued",
 	[CLAW_ISSUE_INPROGRESS] = "inprogress",
 	[CLAW_ISSUE_WAITING] = "waiting",
+	[CLAW_ISSUE_REVIEW] = "review",
 	[CLAW_ISSUE_DONE] = "done",
 	[CLAW_ISSUE_CLOSED] = "closed",
 };

@@ -27,12 +27,14 @@ enum claw_issue_status {
 	CLAW_ISSUE_QUEUED,
 	CLAW_ISSUE_INPROGRESS,
 	CLAW_ISSUE_WAITING,
+	CLAW_ISSUE_REVIEW, /* its run waits at the review gate (SPEC 9) */
 	CLAW_ISSUE_DONE,
 	CLAW_ISSUE_CLOSED,
 	CLAW_ISSUE_STATUS_COUNT
 };
 
-/* "open", "queued", "inprogress", "waiting", "done", "closed"; static. */
+/* "open", "queued", "inprogress", "waiting", "review", "done", "closed";
+ * static. */
 const char *claw_issue_status_name(enum claw_issue_status s);
 /* CLAW_EINVAL for an unknown name. */
 enum claw_err claw_issue_status_parse(const char *name, enum claw_issue_status *out);

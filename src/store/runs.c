@@ -21,8 +21,9 @@
 #include "store/issues.h"
 
 static const char *const status_names[] = {
-	[CLAW_RUN_QUEUED] = "queued", [CLAW_RUN_RUNNING] = "running",     [CLAW_RUN_DONE] = "done",
-	[CLAW_RUN_FAILED] = "failed", [CLAW_RUN_GENERATED] = "generated",
+	[CLAW_RUN_QUEUED] = "queued",       [CLAW_RUN_RUNNING] = "running",
+	[CLAW_RUN_DONE] = "done",           [CLAW_RUN_FAILED] = "failed",
+	[CLAW_RUN_GENERATED] = "generated", [CLAW_RUN_DISCARDED] = "discarded",
 };
 _Static_assert(sizeof status_names / sizeof status_names[0] == CLAW_RUN_STATUS_COUNT,
 	       "every run status needs a name");
@@ -450,6 +451,94 @@ claw_run_get_work(struct claw_db *db, int64_t id, struct claw_run_work *out, str
 		(void)snprintf(w, sizeof w, "load the work folder of run #%lld", (long long)id);
 		rc = claw_db_fail(db, w, err);
 	}
+	claw_db_finish(st);
+	return rc;
+}
+
+enum claw_err
+claw_run_set_stat(struct claw_db *db, int64_t id, const struct claw_run_stat *s,
+		  struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum claw_err rc = claw_db_stmt(
+		db, "UPDATE runs SET files = ?, additions = ?, deletions = ? WHERE id = ?", &st,
+		err);
+	if (rc != CLAW_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, s->files);
+	sqlite3_bind_int64(st, 2, s->additions);
+	sqlite3_bind_int64(st, 3, s->deletions);
+	sqlite3_bind_int64(st, 4, id);
+	rc = update_run(db, st, id, "record the change's size", err);
+	claw_db_finish(st);
+	return rc;
+}
+
+/* Steps a one-row SELECT on run id (bound as ?1): CLAW_OK with a row,
+ * CLAW_ENOTFOUND, or the db's error. */
+static enum claw_err
+one_row(struct claw_db *db, sqlite3_stmt *st, int64_t id, const char *what, struct claw_error *err)
+{
+	char w[96];
+	sqlite3_bind_int64(st, 1, id);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		return CLAW_OK;
+	if (s == SQLITE_DONE)
+		return claw_error_set(err, CLAW_ENOTFOUND, "run #%lld not found", (long long)id);
+	(void)snprintf(w, sizeof w, "%s of run #%lld", what, (long long)id);
+	return claw_db_fail(db, w, err);
+}
+
+enum claw_err
+claw_run_get_stat(struct claw_db *db, int64_t id, struct claw_run_stat *out, struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum claw_err rc = claw_db_stmt(
+		db, "SELECT files, additions, deletions FROM runs WHERE id = ?", &st, err);
+
+	memset(out, 0, sizeof *out);
+	if (rc == CLAW_OK)
+		rc = one_row(db, st, id, "read the change's size", err);
+	if (rc == CLAW_OK) {
+		out->files = sqlite3_column_int64(st, 0);
+		out->additions = sqlite3_column_int64(st, 1);
+		out->deletions = sqlite3_column_int64(st, 2);
+	}
+	claw_db_finish(st);
+	return rc;
+}
+
+enum claw_err
+claw_run_set_landing(struct claw_db *db, int64_t id, const char *landing, struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum claw_err rc;
+
+	if (strlen(landing) >= CLAW_RUN_LANDING_MAX)
+		return claw_error_set(err, CLAW_EINVAL, "a landing record is at most %d bytes",
+				      CLAW_RUN_LANDING_MAX - 1);
+	rc = claw_db_stmt(db, "UPDATE runs SET landing = ? WHERE id = ?", &st, err);
+	if (rc != CLAW_OK)
+		return rc;
+	claw_db_bind_text(st, 1, landing);
+	sqlite3_bind_int64(st, 2, id);
+	rc = update_run(db, st, id, "record how the change landed", err);
+	claw_db_finish(st);
+	return rc;
+}
+
+enum claw_err
+claw_run_get_landing(struct claw_db *db, int64_t id, char **out, struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum claw_err rc = claw_db_stmt(db, "SELECT landing FROM runs WHERE id = ?", &st, err);
+
+	*out = NULL;
+	if (rc == CLAW_OK)
+		rc = one_row(db, st, id, "read how the change landed", err);
+	if (rc == CLAW_OK)
+		*out = claw_db_column_dup(st, 0);
 	claw_db_finish(st);
 	return rc;
 }

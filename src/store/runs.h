@@ -26,10 +26,11 @@ enum claw_run_status {
 	CLAW_RUN_DONE,
 	CLAW_RUN_FAILED,
 	CLAW_RUN_GENERATED,
+	CLAW_RUN_DISCARDED, /* its change was thrown away at the review gate */
 	CLAW_RUN_STATUS_COUNT
 };
 
-/* "queued", "running", "done", "failed", "generated"; static. */
+/* "queued", "running", "done", "failed", "generated", "discarded"; static. */
 const char *claw_run_status_name(enum claw_run_status s);
 enum claw_err claw_run_status_parse(const char *name, enum claw_run_status *out);
 /* queued or running. */
@@ -96,6 +97,25 @@ enum claw_err claw_run_get_work(struct claw_db *db, int64_t id, struct claw_run_
 /* The newest run of the project that has (or had) its own worktree;
  * CLAW_ENOTFOUND "no run has a change of its own yet" when none. */
 enum claw_err claw_run_latest_with_work(struct claw_db *db, int64_t *id, struct claw_error *err);
+
+/* A run's change in numbers (its worktree's base..head), kept on its row
+ * for the board. */
+struct claw_run_stat {
+	int64_t files, additions, deletions;
+};
+enum claw_err claw_run_set_stat(struct claw_db *db, int64_t id, const struct claw_run_stat *s,
+				struct claw_error *err);
+enum claw_err claw_run_get_stat(struct claw_db *db, int64_t id, struct claw_run_stat *out,
+				struct claw_error *err);
+
+/* The journal of how a run's change landed (flow/review.h says what the
+ * text holds; "" before).  get: *out owned, free() it.  CLAW_ENOTFOUND for
+ * an unknown run. */
+#define CLAW_RUN_LANDING_MAX 512
+enum claw_err claw_run_set_landing(struct claw_db *db, int64_t id, const char *landing,
+				   struct claw_error *err);
+enum claw_err claw_run_get_landing(struct claw_db *db, int64_t id, char **out,
+				   struct claw_error *err);
 
 /* The newest run of the issue; CLAW_ENOTFOUND when it has none. */
 enum claw_err claw_run_latest_of_issue(struct claw_db *db, int64_t issue_id, struct claw_run *out,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/str.h"
 #include "trace/reader.h"
 #include "trace/tracer.h"
 
@@ -29,9 +30,7 @@ put_clipped(struct claw_buf *b, const char *s, size_t max)
 		(void)claw_buf_append(b, s, n);
 		return;
 	}
-	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-		max--;
-	(void)claw_buf_append(b, s, max);
+	(void)claw_buf_append(b, s, claw_str_utf8_floor(s, max));
 	(void)claw_buf_puts(b, " [...]");
 }
 

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/json.h"
 #include "base/mem.h"
 #include "base/str.h"
 #include "tool/git.h"
@@ -790,6 +791,35 @@ claw_worktree_commit(const struct claw_worktree *wt, const char *message, const 
 	return CLAW_OK;
 }
 
+static const char *const status_names[] = {
+	['A'] = "added", ['M'] = "modified", ['D'] = "deleted", ['R'] = "renamed"};
+
+void
+claw_changes_json(const struct claw_changes *ch, size_t max, struct claw_buf *out)
+{
+	size_t n = max != 0 && ch->n > max ? max : ch->n;
+
+	(void)claw_buf_puts(out, "\"files\":[");
+	for (size_t i = 0; i < n; i++) {
+		const struct claw_change *c = &ch->files[i];
+		(void)claw_buf_puts(out, i > 0 ? ",{\"path\":" : "{\"path\":");
+		(void)claw_json_buf_append_string(out, c->path, strlen(c->path));
+		if (c->old_path != NULL) {
+			(void)claw_buf_puts(out, ",\"oldPath\":");
+			(void)claw_json_buf_append_string(out, c->old_path, strlen(c->old_path));
+		}
+		(void)claw_buf_printf(out,
+				      ",\"status\":\"%s\",\"additions\":%lld,\"deletions\":%lld,"
+				      "\"binary\":%s%s}",
+				      status_names[(unsigned char)c->status],
+				      (long long)c->additions, (long long)c->deletions,
+				      c->binary ? "true" : "false",
+				      c->uncommitted ? ",\"uncommitted\":true" : "");
+	}
+	(void)claw_buf_printf(out, "],\"additions\":%lld,\"deletions\":%lld",
+			      (long long)ch->additions, (long long)ch->deletions);
+}
+
 /* ---------------------------------------------------------------- merges */
 
 /* The files the run touched, base..tip, into *v. */
@@ -936,7 +966,8 @@ land(const struct claw_worktree *wt, const char *ref, const char *head, const ch
 
 enum claw_err
 claw_worktree_merge(const struct claw_worktree *wt, const char *message, const char *author,
-		    char sha[CLAW_WORKDIR_SHA_SIZE], struct claw_error *err)
+		    const struct claw_merge_journal *journal, char sha[CLAW_WORKDIR_SHA_SIZE],
+		    struct claw_error *err)
 {
 	static const char *const head_rev[] = {"rev-parse", "--verify", "HEAD", NULL};
 	static const char *const head_ref[] = {"symbolic-ref", "-q", "HEAD", NULL};
@@ -988,6 +1019,8 @@ claw_worktree_merge(const struct claw_worktree *wt, const char *message, const c
 	author_env(author != NULL ? author : CLAW_GIT_AUTHOR, abuf, env);
 	const char *const commit[] = {"commit-tree", tree, "-p", head, "-m", message, NULL};
 	rc = git_line(wt->repo, commit, env, sha, CLAW_WORKDIR_SHA_SIZE, err);
+	if (rc == CLAW_OK && journal != NULL)
+		rc = journal->begin(journal->arg, ref, head, sha, err);
 	if (rc != CLAW_OK)
 		goto out;
 	rc = land(wt, ref, head, sha, err);
@@ -997,4 +1030,73 @@ out:
 	claw_changes_free(&t);
 	claw_buf_free(&dirty);
 	return rc;
+}
+
+enum claw_err
+claw_worktree_merge_finish(const struct claw_worktree *wt, const char *ref, const char *old,
+			   const char *commit, bool *landed, struct claw_error *err)
+{
+	char at[CLAW_WORKDIR_SHA_SIZE];
+	const char *const rev[] = {"rev-parse", "--verify", "-q", ref, NULL};
+	struct claw_changes t = {0};
+	struct claw_git_result res;
+	enum claw_err rc;
+
+	*landed = false;
+	rc = git_line(wt->repo, rev, NULL, at, sizeof at, err);
+	if (rc != CLAW_OK)
+		return rc;
+	if (strcmp(at, commit) == 0) {
+		*landed = true; /* the branch moved: all done */
+		return CLAW_OK;
+	}
+	if (strcmp(at, old) != 0)
+		return CLAW_OK; /* the branch went elsewhere since: the merge never finished */
+	/* The branch is where it was: were the files and index moved already?
+	 * Then only the branch is left to move. */
+	rc = touched_paths(wt, commit, &t, err);
+	if (rc != CLAW_OK || t.n == 0)
+		goto out;
+	{
+		/* Index entries that differ from commit: none of the run's paths
+		 * when the files moved (a person's own staged work elsewhere may
+		 * show); all of them when they did not. */
+		const char *const diff[] = {"diff-index", "--cached", "--name-only",
+					    "-z",         commit,     NULL};
+		rc = claw_git_ok(wt->repo, diff, NULL, &res, err);
+	}
+	if (rc != CLAW_OK)
+		goto out;
+	bool moved = true;
+	for (const char *p = res.out, *end = res.out + res.len; p < end && *p != '\0';
+	     p += strlen(p) + 1)
+		if (touched(&t, claw_str_from(p)))
+			moved = false;
+	claw_git_result_free(&res);
+	if (moved) {
+		const char *const update[] = {"update-ref", "-m", "claw: merge", ref,
+					      commit,       old,  NULL};
+		rc = claw_git_ok(wt->repo, update, NULL, &res, err);
+		if (rc == CLAW_OK) {
+			claw_git_result_free(&res);
+			*landed = true;
+		}
+	}
+out:
+	claw_changes_free(&t);
+	return rc;
+}
+
+void
+claw_worktree_target(const struct claw_worktree *wt, char *out, size_t size)
+{
+	static const char *const head_ref[] = {"symbolic-ref", "-q", "--short", "HEAD", NULL};
+	struct claw_git_result res;
+
+	out[0] = '\0';
+	if (claw_git_run(wt->repo, head_ref, NULL, &res, NULL) != CLAW_OK)
+		return;
+	if (res.exit_code == 0)
+		first_line(&res, out, size);
+	claw_git_result_free(&res);
 }

@@ -21,7 +21,7 @@
  * (update-ref, only if it still points where it did; if not, the files are
  * moved back).  A crash between those two leaves the files at the new
  * commit and the branch where it was: the caller's journal of the merge
- * finishes it (issue 14's runner work).
+ * (struct claw_merge_journal, claw_worktree_merge_finish) finishes it.
  *
  * Every git command goes through git.h (no hooks, no fsmonitor, no user
  * configuration).
@@ -134,6 +134,10 @@ enum claw_err claw_worktree_head(const struct claw_worktree *wt, char sha[CLAW_W
 enum claw_err claw_worktree_changes(const struct claw_worktree *wt, bool worktree,
 				    struct claw_changes *out, struct claw_error *err);
 void claw_changes_free(struct claw_changes *c);
+/* Appends `"files":[{path, oldPath?, status, additions, deletions, binary,
+ * uncommitted?}...],"additions":A,"deletions":D` (SPEC 9's shape; the
+ * first max files, all when max is 0) to out. */
+void claw_changes_json(const struct claw_changes *ch, size_t max, struct claw_buf *out);
 
 /* The unified diff (3 lines of context) of the run's change, as
  * claw_worktree_changes() sees it, of path only when path is not NULL,
@@ -157,13 +161,36 @@ enum claw_err claw_worktree_diff_between(const struct claw_worktree *wt, const c
 					 const char *to, const char *path, struct claw_buf *out,
 					 struct claw_error *err);
 
+/* The caller's journal of a merge: begin is called once the commit is
+ * made and before anything in the folder moves (the branch ref, where it
+ * points, the new commit); an error from it stops the merge with nothing
+ * changed. */
+struct claw_merge_journal {
+	enum claw_err (*begin)(void *arg, const char *ref, const char *old, const char *commit,
+			       struct claw_error *err);
+	void *arg;
+};
+
 /* Lands the run's change in wt->repo as one commit (message, author) on
  * the branch checked out there; *sha gets it ("" and CLAW_OK when the run
  * changed nothing).  CLAW_ECONFLICT, nothing changed, when it cannot (see
- * above); the message names the paths. */
+ * above); the message names the paths.  journal may be NULL. */
 enum claw_err claw_worktree_merge(const struct claw_worktree *wt, const char *message,
-				  const char *author, char sha[CLAW_WORKDIR_SHA_SIZE],
-				  struct claw_error *err);
+				  const char *author, const struct claw_merge_journal *journal,
+				  char sha[CLAW_WORKDIR_SHA_SIZE], struct claw_error *err);
+
+/* The branch checked out in wt->repo ("main"), where a merge lands, into
+ * out; "" when none is (a detached HEAD) or git cannot tell. */
+void claw_worktree_target(const struct claw_worktree *wt, char *out, size_t size);
+
+/* Finishes a merge that a crash interrupted, from its journal (ref, old,
+ * commit): *landed when the branch is at commit now (it was, or the files
+ * had moved and only the branch was left, which is done here); *landed
+ * false when nothing had moved (or the branch went elsewhere since), so
+ * the folder is as before the merge. */
+enum claw_err claw_worktree_merge_finish(const struct claw_worktree *wt, const char *ref,
+					 const char *old, const char *commit, bool *landed,
+					 struct claw_error *err);
 
 /* Removes the worktree folder; with delete_branch the branch too. */
 enum claw_err claw_worktree_remove(const struct claw_worktree *wt, bool delete_branch,

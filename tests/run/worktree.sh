@@ -3,8 +3,9 @@
 # repository works in its own worktree and branch claw/issue-N-run-M; the
 # project's setup runs there once; each passed step is one commit with the
 # trailers; the registered folder is byte-for-byte untouched; git history
-# is readable inside the sandbox; at the end the branch stays (the worktree
-# folder goes) and claw diff shows the change.
+# is readable inside the sandbox; at the review gate the terminal shows the
+# diff on `d`, and `k` keeps the branch (the worktree folder goes); claw
+# diff shows the change.
 . "${CLAW_SRCDIR:-.}/tests/run/lib.sh"
 
 project
@@ -30,9 +31,12 @@ cat >"$tmp/scenario.json" <<'JSON'
 ]}
 JSON
 mock_start "$tmp/scenario.json"
-claw_run /dev/null "$id"
+printf 'd\nk\n' >"$tmp/answers"
+claw_run "$tmp/answers" "$id"
 is "$rc" 0 "claw run exits 0"
-like "$out" "Run #1 done" "the run is done"
+like "$out" "Run #1 done, kept" "the run is done, its change kept"
+like "$err" "Merge into main? [y]es [k]eep [x] discard [c]hanges [d]iff" "the terminal asks at the review gate"
+like "$err" "+++ b/hello.txt" "d shows the diff"
 is "$(snapshot)" "$before" "the registered folder is byte-for-byte unchanged"
 is "$(git rev-parse HEAD)" "$head_before" "and its branch did not move"
 is "$(git log --format=%s main | wc -l | tr -d ' ')" "1" "main has only its own commit"
@@ -55,8 +59,9 @@ ok "$([ $? = 1 ] && echo 0 || echo 1)" "the setup's ignored output is not commit
 ok "$(test ! -d "$CLAW_HOME/worktrees/$key/run-1"; echo $?)" "the done run's worktree folder is removed"
 is "$(sql "SELECT COUNT(*) FROM trace WHERE type = 'note' AND json_extract(data, '$.action') = 'commit'")" \
 	"2" "the commits are traced"
-like "$(sql "SELECT json_extract(data, '$.message') FROM trace WHERE type = 'note' AND json_extract(data, '$.action') = 'branch'")" \
-	"is on branch claw/issue-$id-run-1" "the end says where the change is"
+like "$(sql "SELECT json_extract(data, '$.message') FROM trace WHERE type = 'note' AND json_extract(data, '$.action') = 'review'")" \
+	"keep by console: kept" "the review's decision is traced"
+is "$(sql "SELECT status FROM issues WHERE id = $id")" "done" "the issue is done"
 is "$(sql "SELECT branch || ' ' || (head != '') FROM runs WHERE id = 1")" \
 	"claw/issue-$id-run-1 1" "the run's row keeps its branch and head"
 

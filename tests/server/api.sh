@@ -18,7 +18,7 @@ like "$body" '"runs_active":0,"runs_queued":0' "health counts runs"
 api GET /api/projects
 is "$code" 200 "projects 200"
 like "$body" "\"key\":\"$key\"" "lists the registered project"
-like "$body" '"issues":{"open":0,"queued":0,"inprogress":0,"waiting":0,"done":0,"closed":0}' \
+like "$body" '"issues":{"open":0,"queued":0,"inprogress":0,"waiting":0,"review":0,"done":0,"closed":0}' \
 	"with issue counts by status"
 
 mkdir -p "$tmp/other"

@@ -30,9 +30,9 @@ is "$code" 200 "the project works in worktrees"
 api POST "$P/issues/$id/start"
 is "$code" 202 "start"
 run=$(jget '$.runId')
-done1() { [ "$(sql "SELECT status FROM runs WHERE id = $run")" = done ]; }
-wait_for 60 done1
-ok $? "the run is done"
+review1() { [ "$(sql "SELECT status FROM issues WHERE id = $id")" = review ]; }
+wait_for 60 review1
+ok $? "the run waits at the review gate"
 
 api GET "$P/runs/$run/changes"
 is "$code" 200 "GET changes: 200"
@@ -65,6 +65,14 @@ is "$code" 400 "not a step name: 400"
 api GET "$P/runs/999/changes"
 is "$code" 404 "an unknown run: 404"
 is "$(git status --porcelain)" "" "the project folder is untouched"
+gate=$(sql "SELECT span_id FROM trace WHERE run_id = $run AND type = 'question'")
+api POST "$P/issues/$id/answer" "{\"gate\":$gate,\"decision\":\"keep\"}"
+is "$code" 202 "keep"
+done1() { [ "$(sql "SELECT status FROM runs WHERE id = $run")" = done ]; }
+wait_for 60 done1
+ok $? "the run is done"
+api GET "$P/runs/$run/changes"
+is "$(jget '$.branch') $(jlen '$.files')" "claw/issue-$id-run-$run 2" "a kept branch still shows its change"
 
 # A run in place.
 api PATCH "$P" '{"isolation":"inplace"}'

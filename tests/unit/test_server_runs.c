@@ -23,6 +23,7 @@
 
 #include "base/clock.h"
 #include "base/mem.h"
+#include "flow/gate.h"
 #include "server/gate.h"
 #include "server/runs.h"
 #include "store/db.h"
@@ -373,8 +374,8 @@ test_shutdown_and_adopt(struct claw_bus *bus)
 	is_int(claw_gates_answer(gates, proj.key, rg, gate, &a, &claimed, &err), CLAW_OK,
 	       "answer the parked run");
 	ok(claimed, "claimed: not live here");
-	is_int(claw_gates_persist_answer(proj.db_path, proj.key, bus, rg, gate, &a, &err), CLAW_OK,
-	       "the answer row is written");
+	is_int(claw_gate_record_answer(proj.db_path, proj.key, bus, rg, gate, &a, NULL, &err),
+	       CLAW_OK, "the answer row is written");
 	claw_gates_unclaim(gates, proj.key, rg);
 	is_int(claw_runs_resume(r, proj.key, ig, rg, "bob", &err), CLAW_OK, "resume it");
 	ok(wait_status(rg, "done"), "it runs to the end");

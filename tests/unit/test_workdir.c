@@ -245,7 +245,7 @@ test_merges(void)
 	(void)claw_worktree_commit(&w2, "s", NULL, &ci, &err);
 	(void)claw_worktree_commit(&w3, "s", NULL, &ci, &err);
 	(void)sh(repo, "printf 'mine\\n' > untracked-mine.txt && printf 'edit\\n' >> c.txt");
-	is_int(claw_worktree_merge(&w1, "Run one (#1)", NULL, sha, &err), CLAW_OK,
+	is_int(claw_worktree_merge(&w1, "Run one (#1)", NULL, NULL, sha, &err), CLAW_OK,
 	       "run 1 merges into a folder with unrelated uncommitted work");
 	s = git_out(repo, "log", "-1", "--format=%s");
 	is_str(s, "Run one (#1)", "one commit with the subject");
@@ -256,9 +256,10 @@ test_merges(void)
 	s = slurp(repo, "c.txt");
 	is_str(s, "keep\nedit\n", "the person's uncommitted edit is kept");
 	free(s);
-	is_int(claw_worktree_merge(&w2, "Run two (#2)", NULL, sha, &err), CLAW_OK,
+	is_int(claw_worktree_merge(&w2, "Run two (#2)", NULL, NULL, sha, &err), CLAW_OK,
 	       "run 2 merges onto the moved branch");
-	is_int(claw_worktree_merge(&w3, "Run three (#3)", NULL, sha, &err), CLAW_OK, "run 3 too");
+	is_int(claw_worktree_merge(&w3, "Run three (#3)", NULL, NULL, sha, &err), CLAW_OK,
+	       "run 3 too");
 	s = slurp(repo, "a.txt");
 	char *b = slurp(repo, "sub/b.txt"), *r3 = slurp(repo, "r3.txt");
 	ok(strcmp(s, "one\ntwo\nthree\nrun1\n") == 0 && strcmp(b, "run2\n") == 0 &&
@@ -276,7 +277,7 @@ test_merges(void)
 	(void)sh(w4.root, "printf 'run4\\n' >> c.txt");
 	(void)claw_worktree_commit(&w4, "s", NULL, &ci, &err);
 	char *before = git_out(repo, "rev-parse", "HEAD", NULL);
-	is_int(claw_worktree_merge(&w4, "Run four (#4)", NULL, sha, &err), CLAW_ECONFLICT,
+	is_int(claw_worktree_merge(&w4, "Run four (#4)", NULL, NULL, sha, &err), CLAW_ECONFLICT,
 	       "a merge touching a dirty path is refused");
 	has_str(err.msg, "uncommitted changes in paths the run changed: c.txt", "naming it");
 	s = git_out(repo, "rev-parse", "HEAD", NULL);
@@ -291,7 +292,7 @@ test_merges(void)
 		       " git -c core.hooksPath=/dev/null commit -q -m theirs");
 	free(before);
 	before = git_out(repo, "rev-parse", "HEAD", NULL);
-	is_int(claw_worktree_merge(&w4, "Run four (#4)", NULL, sha, &err), CLAW_ECONFLICT,
+	is_int(claw_worktree_merge(&w4, "Run four (#4)", NULL, NULL, sha, &err), CLAW_ECONFLICT,
 	       "a conflicting merge is refused");
 	has_str(err.msg, "conflicts with what", "says so");
 	has_str(err.msg, "c.txt", "naming the path");
@@ -363,7 +364,7 @@ test_subfolder(void)
 	   "a subfolder project works in that subfolder of the worktree (%s)", wt.workdir);
 	(void)sh(wt.workdir, "printf 'from sub\\n' > b.txt");
 	(void)claw_worktree_commit(&wt, "s", NULL, &ci, &err);
-	is_int(claw_worktree_merge(&wt, "Sub (#5)", NULL, sha, &err), CLAW_OK, "merges");
+	is_int(claw_worktree_merge(&wt, "Sub (#5)", NULL, NULL, sha, &err), CLAW_OK, "merges");
 	char *s = slurp(sub, "b.txt");
 	is_str(s, "from sub\n", "into the subfolder");
 	free(s);
