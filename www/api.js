@@ -59,9 +59,9 @@ export const api = {
 		request('GET', `${R(key, run)}/trace?since=${since}&limit=${limit}`),
 	artifacts: (key, run) => request('GET', `${R(key, run)}/artifacts`),
 	artifact: (key, run, n) => request('GET', `${R(key, run)}/artifacts/${seg(n)}`),
-	changes: (key, run) => request('GET', `${R(key, run)}/changes`),
-	changesDiff: (key, run, path) =>
-		request('GET', `${R(key, run)}/changes/diff?path=${seg(path)}`, undefined, true),
+	changes: (key, run, step) => request('GET', `${R(key, run)}/changes${step ? `?step=${seg(step)}` : ''}`),
+	changesDiff: (key, run, path, step) => request('GET',
+		`${R(key, run)}/changes/diff?path=${seg(path)}${step ? `&step=${seg(step)}` : ''}`, undefined, true),
 };
 
 export const streams = {

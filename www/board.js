@@ -9,7 +9,7 @@ import { h, replace, pill } from './dom.js';
 import { openForm, field } from './dialog.js';
 import * as fmt from './format.js';
 
-export const COLUMNS = ['open', 'queued', 'inprogress', 'waiting', 'done', 'closed'];
+export const COLUMNS = ['open', 'queued', 'inprogress', 'waiting', 'review', 'done', 'closed'];
 
 export class BoardView {
 	constructor({ store, project, navigate }) {
@@ -141,7 +141,7 @@ export class BoardView {
 // What a card shows; a card is rebuilt only when this changes.
 function signature(i) {
 	return JSON.stringify([i.title, i.status, i.done, i.steps, i.live, i.runs, i.tokensIn, i.tokensOut,
-		i.costUsd, i.gate, i.updatedMs]);
+		i.costUsd, i.gate, i.changes, i.updatedMs]);
 }
 
 export function latestRun(issue) {
@@ -174,6 +174,7 @@ function renderCard(key, issue) {
 	gate ? h('div', { class: `card-gate g-${gate.kind}` },
 		h('span', { class: 'gate-kind' }, gateLabel(gate.kind)),
 		h('span', { class: 'gate-prompt' }, fmt.clip(gate.prompt, 160))) : null,
+	issue.changes ? changeLine(issue.changes) : null,
 	run || issue.tokensIn || issue.costUsd ? h('div', { class: 'card-meta' },
 		run ? h('span', { class: 'run' }, `run ${run.n}`, ' ', pill(run.status)) : null,
 		h('span', { class: 'spacer' }),
@@ -184,5 +185,14 @@ function renderCard(key, issue) {
 }
 
 export function gateLabel(kind) {
-	return { question: 'question', approve: 'approval', budget: 'budget' }[kind] || kind || 'gate';
+	return { question: 'question', approve: 'approval', budget: 'budget', review: 'review' }[kind] || kind || 'gate';
+}
+
+// "+12 −3 · 2 files" of a run's own change (worktree isolation).
+export function changeLine(c) {
+	const files = Number(c.files) || 0;
+	return h('div', { class: 'card-change', title: `on branch ${c.branch}` },
+		h('span', { class: 'plus' }, `+${Number(c.additions) || 0}`), ' ',
+		h('span', { class: 'minus' }, `−${Number(c.deletions) || 0}`),
+		` · ${files} file${files === 1 ? '' : 's'}`);
 }

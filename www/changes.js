@@ -1,8 +1,9 @@
-// changes — a run's change (SPEC section 9), read-only for now: the files
-// with their added and deleted lines, and each file's unified diff with old
-// and new line numbers, loaded when the file is opened.  A run that works
-// in the project folder says so.  The review gate's actions come with it
-// (issue 14).
+// changes — a run's change (SPEC section 9): the files with their added and
+// deleted lines, each file's unified diff with old and new line numbers
+// (loaded when the file is opened), a step selector (one step's commit),
+// and, while the run waits at its review gate, comments on diff lines
+// collected in a ReviewDraft that the review panel (gate.js) sends as one
+// "Request changes".  A run that works in the project folder says so.
 
 import { api } from './api.js';
 import { h, replace } from './dom.js';
@@ -33,15 +34,44 @@ export function parseDiff(text) {
 	return rows;
 }
 
-function renderDiff(text) {
-	const rows = parseDiff(text).filter((r) => r.kind !== 'meta' || /^(Binary|\[diff clipped)/.test(r.text));
-	if (!rows.length) return h('p', { class: 'muted' }, 'No textual change.');
-	return h('div', { class: 'diff', role: 'table', 'aria-label': 'unified diff' }, rows.map((r) =>
-		h('div', { class: `dl d-${r.kind}`, role: 'row' },
-			h('span', { class: 'ln', role: 'cell' }, r.old ?? ''),
-			h('span', { class: 'ln', role: 'cell' }, r.neu ?? ''),
-			h('span', { class: 'dt', role: 'cell' },
-				r.kind === 'add' ? '+' : r.kind === 'del' ? '−' : r.kind === 'ctx' ? ' ' : '', r.text))));
+// The line comments of a review being written: [{path, line, body}].
+// enabled while the run shown waits at its review gate.
+export class ReviewDraft {
+	constructor() {
+		this.comments = [];
+		this.enabled = false;
+		this.subs = new Set();
+	}
+
+	on(fn) {
+		this.subs.add(fn);
+		return () => this.subs.delete(fn);
+	}
+
+	emit() {
+		for (const fn of this.subs) fn();
+	}
+
+	setEnabled(yes) {
+		if (yes === this.enabled) return;
+		this.enabled = yes;
+		this.emit();
+	}
+
+	add(path, line, body) {
+		this.comments.push({ path, line, body });
+		this.emit();
+	}
+
+	remove(c) {
+		this.comments = this.comments.filter((x) => x !== c);
+		this.emit();
+	}
+
+	clear() {
+		this.comments = [];
+		this.emit();
+	}
 }
 
 function counts(f) {
@@ -49,19 +79,36 @@ function counts(f) {
 		: [h('span', { class: 'plus' }, `+${f.additions}`), ' ', h('span', { class: 'minus' }, `−${f.deletions}`)];
 }
 
+// A comment as shown under its line (or in the review panel).
+export function commentView(c, onRemove) {
+	return h('div', { class: `cm${c.outdated ? ' outdated' : ''}` },
+		h('span', { class: 'cm-where' }, `${c.path}:${c.line}`),
+		c.outdated ? h('span', { class: 'tag' }, 'outdated') : null,
+		onRemove ? h('button', { class: 'btn small link', type: 'button', 'aria-label': 'remove comment',
+			onclick: onRemove }, '×') : null,
+		h('div', null, c.body));
+}
+
 // The box of one run view; refresh() reloads it (debounced by the caller).
 export class ChangesBox {
-	constructor(key, runId) {
+	constructor(key, runId, draft) {
 		this.key = key;
 		this.runId = runId;
+		this.draft = draft || new ReviewDraft();
+		this.step = '';
 		this.list = h('div', { class: 'changes' }, h('p', { class: 'muted' }, 'Loading the change…'));
-		this.el = h('section', { class: 'changes-box' }, h('h3', null, 'Changes'), this.list);
+		this.el = h('section', { class: 'changes-box' }, this.list);
+		this.unsub = this.draft.on(() => this.redrawOpen());
+	}
+
+	destroy() {
+		this.unsub();
 	}
 
 	async refresh() {
 		let c;
 		try {
-			c = await api.changes(this.key, this.runId);
+			c = await api.changes(this.key, this.runId, this.step);
 		} catch (e) {
 			replace(this.list, h('p', { class: 'form-error' }, e.message));
 			return;
@@ -75,12 +122,27 @@ export class ChangesBox {
 		const head = h('p', { class: 'changes-head' },
 			h('code', null, c.branch), ' · ', h('span', { class: 'plus' }, `+${c.additions}`), ' ',
 			h('span', { class: 'minus' }, `−${c.deletions}`), ` · ${c.files.length} file${c.files.length === 1 ? '' : 's'}`,
-			c.steps && c.steps.length ? ` · ${c.steps.length} commit${c.steps.length === 1 ? '' : 's'}` : '');
+			this.stepSelect(c.steps || []),
+			this.hint = h('small', { class: 'hint' }));
+		this.updateHint();
 		if (!c.files.length) {
 			replace(this.list, head, h('p', { class: 'muted' }, 'No change yet.'));
 			return;
 		}
 		replace(this.list, head, c.files.map((f) => this.file(f, open.has(f.path))));
+	}
+
+	stepSelect(steps) {
+		if (!steps.length) return null;
+		const sel = h('select', { class: 'changes-steps', 'aria-label': 'which commits' },
+			h('option', { value: '' }, 'all steps'),
+			steps.map((s) => h('option', { value: s.step }, `step ${s.step} (${s.files} file${s.files === 1 ? '' : 's'})`)));
+		sel.value = this.step;
+		sel.addEventListener('change', () => {
+			this.step = sel.value;
+			this.refresh();
+		});
+		return sel;
 	}
 
 	file(f, wasOpen) {
@@ -92,19 +154,91 @@ export class ChangesBox {
 				f.uncommitted ? h('span', { class: 'muted' }, 'uncommitted') : null,
 				h('span', { class: 'spacer' }), counts(f)),
 			body);
-		let loaded = false;
+		det.diffText = null;
 		det.addEventListener('toggle', async () => {
-			if (!det.open || loaded) return;
-			loaded = true;
+			if (!det.open || det.diffText !== null) return;
+			det.diffText = '';
 			replace(body, h('p', { class: 'muted' }, 'loading…'));
 			try {
-				replace(body, renderDiff(await api.changesDiff(this.key, this.runId, f.path)));
+				det.diffText = await api.changesDiff(this.key, this.runId, f.path, this.step);
+				this.drawDiff(det);
 			} catch (e) {
-				loaded = false;
+				det.diffText = null;
 				replace(body, h('p', { class: 'form-error' }, e.message));
 			}
 		});
 		if (wasOpen) det.open = true;
 		return det;
+	}
+
+	redrawOpen() {
+		for (const det of this.list.querySelectorAll('details.change[open]'))
+			if (det.diffText) this.drawDiff(det);
+		this.updateHint();
+	}
+
+	updateHint() {
+		if (this.hint) this.hint.textContent = this.draft.enabled && !this.step ? ' · click a line to comment on it' : '';
+	}
+
+	// A file's diff, with the draft's comments under their lines and, while
+	// the review is open, a click on a new-side line to add one.
+	drawDiff(det) {
+		const path = det.dataset.path;
+		const body = det.querySelector('.diff-body');
+		const rows = parseDiff(det.diffText).filter((r) => r.kind !== 'meta' || /^(Binary|\[diff clipped)/.test(r.text));
+		if (!rows.length) {
+			replace(body, h('p', { class: 'muted' }, 'No textual change.'));
+			return;
+		}
+		const commenting = this.draft.enabled && !this.step;
+		const out = [];
+		for (const r of rows) {
+			const can = commenting && r.neu !== undefined;
+			const row = h('div', { class: `dl d-${r.kind}${can ? ' can-comment' : ''}`, role: 'row',
+				tabindex: can ? 0 : undefined, title: can ? `comment on line ${r.neu}` : undefined },
+			h('span', { class: 'ln', role: 'cell' }, r.old ?? ''),
+			h('span', { class: 'ln', role: 'cell' }, r.neu ?? ''),
+			h('span', { class: 'dt', role: 'cell' },
+				r.kind === 'add' ? '+' : r.kind === 'del' ? '−' : r.kind === 'ctx' ? ' ' : '', r.text));
+			out.push(row);
+			if (can) {
+				const open = () => row.after(this.commentForm(path, r.neu, row));
+				row.addEventListener('click', open);
+				row.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') open(); });
+			}
+			if (r.neu !== undefined)
+				for (const c of this.draft.comments)
+					if (c.path === path && c.line === r.neu) out.push(commentView(c, () => this.draft.remove(c)));
+		}
+		replace(body, h('div', { class: 'diff', role: 'table', 'aria-label': `diff of ${path}` }, out));
+	}
+
+	commentForm(path, line, row) {
+		const next = row.nextElementSibling;
+		if (next && next.classList.contains('comment-form')) {
+			next.querySelector('textarea').focus();
+			return next;
+		}
+		const text = h('textarea', { rows: 2, 'aria-label': `comment on ${path} line ${line}`,
+			placeholder: `Comment on line ${line}…` });
+		const add = h('button', { class: 'btn small primary', type: 'submit' }, 'Add comment');
+		const cancel = h('button', { class: 'btn small', type: 'button' }, 'Cancel');
+		const form = h('form', { class: 'comment-form' }, text, h('div', { class: 'actions' }, cancel, add));
+		cancel.addEventListener('click', () => form.remove());
+		form.addEventListener('submit', (ev) => {
+			ev.preventDefault();
+			if (!text.value.trim()) {
+				text.focus();
+				return;
+			}
+			this.draft.add(path, line, text.value.trim());
+		});
+		text.addEventListener('keydown', (ev) => {
+			if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) form.requestSubmit();
+			if (ev.key === 'Escape') form.remove();
+		});
+		setTimeout(() => text.focus(), 0);
+		return form;
 	}
 }

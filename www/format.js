@@ -51,5 +51,5 @@ export function clip(text, n = 120) {
 
 export const STATUS_LABEL = {
 	open: 'open', queued: 'queued', inprogress: 'in progress', waiting: 'waiting',
-	done: 'done', closed: 'closed',
+	review: 'in review', done: 'done', closed: 'closed',
 };

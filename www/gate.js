@@ -1,14 +1,18 @@
 // gate — the panel where a person answers a parked run (SPEC.md 6, 7).
 //
-// Three kinds: a free-text `question`; an `approve` gate whose payload is
+// Four kinds: a free-text `question`; an `approve` gate whose payload is
 // the generated solver (shown step by step with goals, tools and critic
-// rubrics) and is approved, rejected, or rejected with feedback; and a
+// rubrics) and is approved, rejected, or rejected with feedback; a
 // `budget` gate showing spent against limit, answered by granting more or
-// stopping.  The panel is rebuilt only when the gate changes, so text being
+// stopping; and the `review` gate of a run's change (SPEC 9): the solver's
+// report, the files, the last round's comments (outdated when their line
+// changed), the line comments being written in the Changes tab (a
+// ReviewDraft), and Merge / Keep branch / Request changes / Discard.  The panel is rebuilt only when the gate changes, so text being
 // typed survives board updates.  Answers go to POST .../answer; the gate
 // disappears when the board says the issue no longer waits on it.
 
 import { api } from './api.js';
+import { commentView } from './changes.js';
 import { h, replace } from './dom.js';
 import { confirmAction } from './dialog.js';
 import { renderMarkdown } from './markdown.js';
@@ -16,9 +20,12 @@ import { parseMaybe } from './trace.js';
 import * as fmt from './format.js';
 
 export class GatePanel {
-	constructor({ key, issueId }) {
+	// draft: the ReviewDraft the Changes tab fills; showChanges(): opens it.
+	constructor({ key, issueId, draft, showChanges }) {
 		this.key = key;
 		this.issueId = issueId;
+		this.draft = draft;
+		this.showChanges = showChanges;
 		this.el = h('section', { class: 'gate-panel', hidden: true, 'aria-live': 'polite' });
 		this.shown = '';
 	}
@@ -31,6 +38,8 @@ export class GatePanel {
 			this.el.hidden = true;
 			replace(this.el);
 			this.shown = '';
+			if (this.unsubDraft) this.unsubDraft();
+			this.unsubDraft = null;
 			return;
 		}
 		let payload = question ? parseMaybe(question.payload) : null;
@@ -44,30 +53,36 @@ export class GatePanel {
 		this.el.className = `gate-panel g-${gate.kind}`;
 		const prompt = gate.prompt || (question && question.prompt) || '';
 		this.status = h('p', { class: 'gate-status', role: 'status' });
+		if (this.unsubDraft) this.unsubDraft();
+		this.unsubDraft = null;
 		const body = gate.kind === 'approve' ? this.approve(payload)
-			: gate.kind === 'budget' ? this.budget(payload) : this.question();
+			: gate.kind === 'budget' ? this.budget(payload)
+				: gate.kind === 'review' ? this.review(payload) : this.question();
 		replace(this.el,
 			h('header', null,
-				h('span', { class: 'gate-icon', 'aria-hidden': 'true' }, gate.kind === 'budget' ? '$' : gate.kind === 'approve' ? '✓' : '?'),
+				h('span', { class: 'gate-icon', 'aria-hidden': 'true' },
+					{ budget: '$', approve: '✓', review: '±' }[gate.kind] || '?'),
 				h('h2', null, { question: 'The run asks a question', approve: 'Approve the solver',
-					budget: 'Budget exhausted' }[gate.kind] || 'The run is waiting'),
+					budget: 'Budget exhausted', review: 'Review the change' }[gate.kind] || 'The run is waiting'),
 				h('span', { class: 'gate-id' }, `gate ${gate.id}`)),
 			prompt ? h('div', { class: 'gate-prompt' }, renderMarkdown(prompt)) : null,
 			body, this.status);
 	}
 
-	async send(body, buttons) {
+	async send(body, buttons, done = 'Answer recorded. The run continues…') {
 		for (const b of buttons) b.disabled = true;
 		this.status.className = 'gate-status';
 		this.status.textContent = 'sending…';
 		try {
 			await api.answer(this.key, this.issueId, { gate: this.gate.id, ...body });
 			this.status.className = 'gate-status ok';
-			this.status.textContent = 'Answer recorded. The run continues…';
+			this.status.textContent = done;
+			return true;
 		} catch (e) {
 			for (const b of buttons) b.disabled = false;
 			this.status.className = 'gate-status form-error';
 			this.status.textContent = e.message;
+			return false;
 		}
 	}
 
@@ -127,6 +142,67 @@ export class GatePanel {
 		});
 		return h('div', { class: 'approve' }, solverView(spec), fbBox,
 			h('div', { class: 'actions' }, approve, withFb, reject));
+	}
+
+	review(p) {
+		p = p && typeof p === 'object' ? p : {};
+		const files = Array.isArray(p.files) ? p.files : [];
+		const total = Number(p.filesTotal ?? files.length) || 0;
+		const target = p.target || 'the project\'s branch';
+		const text = h('textarea', { rows: 3, 'aria-label': 'what should change',
+			placeholder: 'What should change? (with Request changes; line comments are added from the Changes tab)' });
+		const mine = h('div', { class: 'review-mine' });
+		const merge = h('button', { class: 'btn ok', type: 'button' }, `Merge into ${target}`);
+		const keep = h('button', { class: 'btn', type: 'button', title: `leave branch ${p.branch || ''} for you` }, 'Keep branch');
+		const changes = h('button', { class: 'btn primary', type: 'button' }, 'Request changes');
+		const discard = h('button', { class: 'btn danger', type: 'button' }, 'Discard');
+		const all = [merge, keep, changes, discard];
+		const drawMine = () => {
+			const cs = this.draft ? this.draft.comments : [];
+			changes.textContent = cs.length ? `Request changes (${cs.length} comment${cs.length === 1 ? '' : 's'})` : 'Request changes';
+			replace(mine, cs.length
+				? [h('div', { class: 'comments-head' }, 'Your comments'), cs.map((c) => commentView(c, () => this.draft.remove(c)))]
+				: h('small', { class: 'hint' }, 'Click a line in the ',
+					h('a', { href: '#', onclick: (ev) => { ev.preventDefault(); if (this.showChanges) this.showChanges(); } }, 'Changes tab'),
+					' to comment on it.'));
+		};
+		if (this.draft) this.unsubDraft = this.draft.on(drawMine);
+		drawMine();
+		merge.addEventListener('click', () => this.send({ decision: 'merge' }, all, `Merged into ${target}.`));
+		keep.addEventListener('click', () => this.send({ decision: 'keep' }, all, `Kept on branch ${p.branch}.`));
+		changes.addEventListener('click', async () => {
+			const comments = this.draft ? this.draft.comments.map(({ path, line, body }) => ({ path, line, body })) : [];
+			if (!text.value.trim() && !comments.length) {
+				text.focus();
+				this.status.className = 'gate-status form-error';
+				this.status.textContent = 'Say what should change, or comment on a line in the Changes tab.';
+				return;
+			}
+			const body = { decision: 'changes', text: text.value.trim() };
+			if (comments.length) body.comments = comments;
+			if (await this.send(body, all, 'Review sent. The run works on it and comes back here.') && this.draft)
+				this.draft.clear();
+		});
+		discard.addEventListener('click', async () => {
+			if (await confirmAction('Discard the change?',
+				`The run's worktree and branch ${p.branch || ''} are deleted; the issue opens again.`, 'Discard'))
+				this.send({ decision: 'discard' }, all, 'Discarded.');
+		});
+		const prev = Array.isArray(p.comments) ? p.comments : [];
+		return h('div', { class: 'review' },
+			p.summary ? h('div', { class: 'review-summary' }, renderMarkdown(p.summary)) : null,
+			h('div', { class: 'review-files' },
+				h('div', { class: 'muted' }, `${total} file${total === 1 ? '' : 's'} · `,
+					h('span', { class: 'plus' }, `+${p.additions ?? 0}`), ' ', h('span', { class: 'minus' }, `−${p.deletions ?? 0}`),
+					p.branch ? [' on ', h('code', null, p.branch)] : null),
+				files.slice(0, 12).map((f) => h('div', { class: 'rf' },
+					h('span', { class: `badge st-${f.status}` }, f.status), h('code', null, f.path),
+					f.binary ? h('span', { class: 'muted' }, 'binary')
+						: [h('span', { class: 'plus' }, `+${f.additions}`), h('span', { class: 'minus' }, `−${f.deletions}`)])),
+				total > 12 ? h('div', { class: 'muted' }, `and ${total - 12} more in the Changes tab`) : null),
+			prev.length ? h('div', null, h('div', { class: 'comments-head' }, 'Last round\'s comments'),
+				prev.map((c) => commentView(c))) : null,
+			mine, text, h('div', { class: 'actions' }, merge, keep, changes, discard));
 	}
 
 	budget(payload) {

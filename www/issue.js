@@ -11,6 +11,7 @@ import { h, replace, pill } from './dom.js';
 import { confirmAction } from './dialog.js';
 import { renderMarkdown } from './markdown.js';
 import { RunView } from './run.js';
+import { ReviewDraft } from './changes.js';
 import { GatePanel } from './gate.js';
 import { latestRun } from './board.js';
 import * as fmt from './format.js';
@@ -27,7 +28,9 @@ export class IssueView {
 		this.detail = null;
 		this.sig = '';
 
-		this.gate = new GatePanel({ key: this.key, issueId: this.id });
+		this.draft = new ReviewDraft();
+		this.gate = new GatePanel({ key: this.key, issueId: this.id, draft: this.draft,
+			showChanges: () => { if (this.run) this.run.showTab('changes'); } });
 		this.head = h('div', { class: 'issue-head' });
 		this.runBox = h('div', { class: 'run-box' });
 		this.desc = h('section', { class: 'side-box' });
@@ -138,7 +141,7 @@ export class IssueView {
 		}
 		if (this.run) this.run.destroy();
 		this.run = new RunView({
-			key: this.key, runId: want.id, runN: want.n,
+			key: this.key, runId: want.id, runN: want.n, draft: this.draft,
 			onModel: () => this.renderGate(),
 			onEnd: () => this.renderGate(),
 		});
@@ -166,6 +169,11 @@ export class IssueView {
 		const dg = this.detail && this.detail.gate;
 		if (!question && gate && dg && dg.id === gate.id && dg.payload !== undefined)
 			question = { prompt: dg.prompt, payload: dg.payload };
+		// Line comments belong to the run at the review gate, shown here.
+		const reviewing = !!gate && gate.kind === 'review' && this.run && latestRun(issue)
+			&& this.run.runId === latestRun(issue).id;
+		if (reviewing && !this.draft.enabled) this.run.showTab('changes');
+		this.draft.setEnabled(!!reviewing);
 		this.gate.update({ gate, question, solver: this.detail && this.detail.solver });
 	}
 

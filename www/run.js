@@ -1,4 +1,5 @@
-// run — one run, live: totals, the trace waterfall, its change and the artifacts.
+// run — one run, live: totals, and three tabs: the trace waterfall, its
+// change (changes.js) and the artifacts.
 //
 // RunView owns the tab's only run EventSource.  Rows are queued as they
 // arrive and filed into a TraceModel in small batches; only new and changed
@@ -25,7 +26,7 @@ const BADGE = {
 };
 
 export class RunView {
-	// opts: {key, runId, runN, onModel(model), onEnd(status)}
+	// opts: {key, runId, runN, draft (changes.js ReviewDraft), onModel(model), onEnd(status)}
 	constructor(opts) {
 		this.opts = opts;
 		this.key = opts.key;
@@ -62,24 +63,34 @@ export class RunView {
 			}
 		}, { passive: true });
 		this.artList = h('div', { class: 'artifacts' }, h('p', { class: 'muted' }, 'No artifacts yet.'));
-		this.changes = new ChangesBox(this.key, this.runId);
+		this.changes = new ChangesBox(this.key, this.runId, opts.draft);
 		this.changesTimer = 0;
 
+		const panes = {
+			trace: h('div', { class: 'pane', role: 'tabpanel', 'aria-label': 'trace' },
+				h('div', { class: 'trace-tools' },
+					h('span', { class: 'spacer' }),
+					h('label', { class: 'inline' }, 'show ', this.levelSel),
+					h('button', { class: 'btn small', onclick: () => this.expandAll(true) }, 'expand all'),
+					h('button', { class: 'btn small', onclick: () => this.expandAll(false) }, 'collapse all'),
+					this.followBtn),
+				this.scroller),
+			changes: h('div', { class: 'pane', role: 'tabpanel', 'aria-label': 'changes' }, this.changes.el),
+			artifacts: h('div', { class: 'pane', role: 'tabpanel', 'aria-label': 'artifacts' },
+				h('section', { class: 'artifacts-box' }, this.artList)),
+		};
+		this.panes = panes;
+		this.tabs = Object.fromEntries(Object.keys(panes).map((k) => [k, h('button', {
+			class: 'tab', role: 'tab', type: 'button', dataset: { tab: k }, onclick: () => this.showTab(k),
+		}, { trace: 'Trace', changes: 'Changes', artifacts: 'Artifacts' }[k])]));
 		this.el = h('section', { class: 'run-view', 'aria-label': `run ${opts.runN ?? ''}` },
 			h('div', { class: 'run-head' },
 				h('h2', null, `Run ${opts.runN ?? ''}`, h('span', { class: 'run-id' }, ` id ${this.runId}`)),
 				this.statusEl = h('span', { class: 'run-status' }),
 				this.conn, h('span', { class: 'spacer' }), this.totals),
-			h('div', { class: 'trace-tools' },
-				h('span', { class: 'muted' }, 'Trace'),
-				h('span', { class: 'spacer' }),
-				h('label', { class: 'inline' }, 'show ', this.levelSel),
-				h('button', { class: 'btn small', onclick: () => this.expandAll(true) }, 'expand all'),
-				h('button', { class: 'btn small', onclick: () => this.expandAll(false) }, 'collapse all'),
-				this.followBtn),
-			this.scroller,
-			this.changes.el,
-			h('section', { class: 'artifacts-box' }, h('h3', null, 'Artifacts'), this.artList));
+			h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'run views' }, Object.values(this.tabs)),
+			Object.values(panes));
+		this.showTab('trace');
 		this.applyLevel();
 		this.renderTotals();
 		this.tick = setInterval(() => this.clock(), 1000);
@@ -94,6 +105,14 @@ export class RunView {
 			},
 			onState: (s) => this.setConn(s),
 		}).open();
+	}
+
+	showTab(name) {
+		this.tab = name;
+		for (const [k, pane] of Object.entries(this.panes)) {
+			pane.hidden = k !== name;
+			this.tabs[k].setAttribute('aria-selected', String(k === name));
+		}
 	}
 
 	setConn(s) {
@@ -357,6 +376,7 @@ export class RunView {
 
 	destroy() {
 		this.destroyed = true;
+		this.changes.destroy();
 		this.stream.close();
 		clearInterval(this.tick);
 		clearTimeout(this.flushTimer);

@@ -6,8 +6,8 @@
  * its name, folder, state db and isolation.  Needs no API key.  Registering
  * twice, a missing folder, a file, a folder inside $CLAW_HOME, or worktree
  * isolation for a folder outside a git repository with a commit is an
- * error that changes nothing.  Isolation defaults to inplace (SPEC section
- * 9's worktree default waits for the review gate: docs/ARCHITECTURE.md).
+ * error that changes nothing.  Isolation defaults to worktree for a folder
+ * in a git repository with a commit, else inplace (SPEC section 9).
  */
 #include "cli/cli.h"
 
@@ -37,7 +37,9 @@ claw_cmd_init(struct claw_cli *cli, int argc, char **argv)
 	const char *dir = npos == 1 ? pos[0] : ".";
 	if (dir[0] == '\0')
 		return claw_cli_usage(cli, "the folder name is empty");
-	if (opts[1].value != NULL && claw_isolation_parse(opts[1].value, &iso, &err) != CLAW_OK)
+	if (opts[1].value == NULL)
+		iso = claw_workdir_default_isolation(dir);
+	else if (claw_isolation_parse(opts[1].value, &iso, &err) != CLAW_OK)
 		return claw_cli_usage(cli, "%s", claw_error_text(&err));
 	if (claw_workdir_check_isolation(dir, iso, &err) != CLAW_OK)
 		return claw_cli_fail(cli, &err);

@@ -25,6 +25,7 @@
 #include "tool/workdir.h"
 #include "trace/reader.h"
 #include "trace/record.h"
+#include "trace/tracer.h"
 
 #define PATH_MAX_BYTES 4096         /* bytes of a comment's path */
 #define BODY_MAX_BYTES (16 * 1024)  /* bytes of a comment's body */
@@ -695,7 +696,7 @@ show_diff(void *arg, struct claw_buf *out, struct claw_error *err)
 /* Raises round `round` of the gate and takes its answer. */
 static enum claw_err
 ask(struct claw_flow_ctx *ctx, const struct claw_workflow *wf, const char *key, int64_t round,
-    struct claw_gate_answer *a, int64_t *gate_id, struct claw_error *err)
+    struct claw_gate_answer *a, struct claw_error *err)
 {
 	struct claw_buf payload = CLAW_BUF_INIT(CLAW_GATE_DATA_MAX);
 	struct claw_run_stat stat = {0};
@@ -718,12 +719,6 @@ ask(struct claw_flow_ctx *ctx, const struct claw_workflow *wf, const char *key, 
 		.detail_arg = ctx->worktree,
 	};
 	rc = claw_flow_gate_ask(ctx, &req, a, err);
-	if (rc == CLAW_OK) {
-		struct last_review lr;
-		if (last_review(ctx, &lr, err) == CLAW_OK)
-			*gate_id = lr.gate_id;
-		json_object_put(lr.data);
-	}
 out:
 	free(prompt);
 	claw_buf_free(&payload);
@@ -799,15 +794,20 @@ claw_review_gate(struct claw_flow_ctx *ctx, const struct claw_workflow *wf, cons
 		return CLAW_OK;
 	for (int64_t round = lr.answers + 1; round <= lr.answers + REVIEW_ROUNDS_MAX; round++) {
 		struct claw_gate_answer a = {0};
-		int64_t gate_id = 0;
-		rc = ask(ctx, wf, key, round, &a, &gate_id, err);
+		rc = ask(ctx, wf, key, round, &a, err);
 		if (rc != CLAW_OK) {
 			claw_gate_answer_free(&a);
 			return rc;
 		}
 		if (strcmp(a.decision, "changes") == 0) {
+			/* The answer row the gate wrote, read back with its comments. */
 			struct last_review now = {0};
-			rc = last_review(ctx, &now, err);
+			rc = claw_tracer_flush(ctx->tracer, err);
+			if (rc == CLAW_OK)
+				rc = last_review(ctx, &now, err);
+			if (rc == CLAW_OK && now.gate_id == 0)
+				rc = claw_error_set(err, CLAW_EINTERNAL,
+						    "the review's answer is not in the journal");
 			if (rc == CLAW_OK)
 				rc = rework(ctx, wf, key, now.gate_id, now.data, err);
 			json_object_put(now.data);

@@ -256,9 +256,12 @@ claw_api_projects_create(void *ctx, struct claw_req *req)
 	if (rc == CLAW_OK)
 		rc = claw_api_project_body_parse(body, &pb, &err);
 	if (rc == CLAW_OK)
-		rc = claw_project_register(
-			claw_server_config(srv)->home, pb.path,
-			&(struct claw_project_settings){pb.description, -1, NULL, -1}, &p, &err);
+		rc = claw_project_register(claw_server_config(srv)->home, pb.path,
+					   &(struct claw_project_settings){
+						   pb.description,
+						   (int)claw_workdir_default_isolation(pb.path),
+						   NULL, -1},
+					   &p, &err);
 	if (rc == CLAW_EEXIST)
 		err.code = CLAW_EINVAL; /* SPEC 7: already registered is a 400 */
 	if (rc != CLAW_OK) {

@@ -211,6 +211,17 @@ claw_workdir_check_isolation(const char *dir, enum claw_isolation isolation, str
 
 /* ------------------------------------------------------------ worktrees */
 
+enum claw_isolation
+claw_workdir_default_isolation(const char *dir)
+{
+	struct claw_repo_info info = {0};
+	enum claw_isolation iso = claw_repo_info(dir, &info, NULL) == CLAW_OK
+					  ? CLAW_ISOLATION_WORKTREE
+					  : CLAW_ISOLATION_INPLACE;
+	claw_repo_info_free(&info);
+	return iso;
+}
+
 void
 claw_worktree_free(struct claw_worktree *wt)
 {

@@ -65,6 +65,11 @@ void claw_repo_info_free(struct claw_repo_info *info);
 enum claw_err claw_workdir_check_isolation(const char *dir, enum claw_isolation isolation,
 					   struct claw_error *err);
 
+/* The isolation a folder gets when none is chosen (SPEC 9): worktree
+ * inside a git work tree with a commit (its top or a subfolder), else
+ * inplace. */
+enum claw_isolation claw_workdir_default_isolation(const char *dir);
+
 /* A run's worktree.  Strings owned: free with claw_worktree_free().  Paths
  * are real paths. */
 struct claw_worktree {

@@ -65,7 +65,11 @@ is "$rc" 0 "worktree isolation for a subfolder of a repository"
 like "$out" "isolation: worktree" "is shown"
 like "$out" "setup: make deps" "with the setup"
 run -c "$tmp/plain"
-like "$out" "isolation: inplace" "the default is inplace"
+like "$out" "isolation: inplace" "the default outside git is inplace"
+mkdir -p "$tmp/repo2" && (cd "$tmp/repo2" && git init -q . && echo x >f && git add -A &&
+	git -c user.name=t -c user.email=t@t commit -q -m one)
+run -c "$tmp/repo2"
+like "$out" "isolation: worktree" "the default in a git repository is worktree"
 run -C "$tmp/plain" project set isolation=worktree
 is "$rc" 1 "claw project set refuses worktree outside git"
 run -C "$tmp/repo/sub" project set isolation=inplace setup= setup_net=yes

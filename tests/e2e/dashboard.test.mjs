@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test, assert, equal, diag } from './tap.mjs';
 import { waitFor, sleep } from './harness.mjs';
+import { reviewTests } from './review.test.mjs';
 import { scenario, TITLE_A, TITLE_B, TITLE_C, FEEDBACK, ANSWER, BUDGET_TOKENS, SOLVER, TITLE_Q, TITLE_W,
 	TITLE_QUEUED } from './scenario.mjs';
 
@@ -219,9 +220,11 @@ export function dashboardTests(ctx) {
 		const labels = await s.I.$$eval('.artifacts .art-label', (els) => els.map((e) => e.textContent));
 		for (const l of ['solver', 'hello.txt', 'cat']) assert(labels.includes(l), `artifact ${l} in ${labels}`);
 		const ev = s.I.locator('.artifacts details.art', { has: s.I.locator('.art-label', { hasText: /^cat$/ }) });
+		await s.I.click('.tab[data-tab="artifacts"]');
 		await ev.locator('summary').click();
 		await waitFor(async () => (await ev.locator('.art-body').textContent()).includes(ANSWER), { what: 'evidence body' });
 		assert((await ev.locator('.art-body').textContent()).includes('cat hello.txt'), 'evidence shows its command');
+		await s.I.click('.tab[data-tab="trace"]');
 		// Column history of the card on the board tab.
 		const moves = await s.B.evaluate((id) => window.moves[id], String(s.A));
 		diag(`card #${s.A} went ${moves.join(' → ')}`);
@@ -303,6 +306,9 @@ export function dashboardTests(ctx) {
 		await s.I.waitForSelector('.gate-panel', { state: 'hidden' });
 		await api('POST', `${P()}/issues/${c}/close`, {});
 	}, { skip: why, timeout: 60000 });
+
+	// Before the showcase takes the only run slot.
+	reviewTests({ h, api, shot, why });
 
 	test('dashboard: the board live with runs in every column', async () => {
 		s.Q = (await api('POST', `${P()}/issues`, { title: TITLE_Q,

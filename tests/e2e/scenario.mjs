@@ -24,6 +24,9 @@ export const FEEDBACK = 'Use bash for everything.';
 export const TITLE_Q = 'Add a --version flag';                  // showcase: parks at a question
 export const TITLE_W = 'Support exponentiation with ^';        // showcase: keeps working
 export const TITLE_QUEUED = 'Document the grammar in README';  // showcase: waits for a run slot
+export const TITLE_R = 'Shout the greeting';                   // review: commented, reworked, merged
+export const REVIEW_TEXT = 'Both lines, please.';
+export const COMMENT = 'Shout this one too.';
 export const BUDGET_TOKENS = 60000; // CLAW_BUDGET_TOKENS of claw serve
 
 export const SOLVER = {
@@ -103,6 +106,14 @@ export function scenario() {
 				['needs a value from you: name', { text: 'PaintSolver' }],
 				['needs a value from you: spec', { text: specC }],
 			].map(([user, reply]) => ({ match: { user, any: TITLE_C }, times: 2, ...reply })),
+
+			// ---- the review (review.test.mjs): a change, a rework after the review
+			A('Carry out step shout', { tool_calls: [{ name: 'bash',
+				input: { command: "printf 'HELLO\\nworld\\n' > greet.txt && echo did-shout" } }] }),
+			A('did-shout', { text: 'Upper-cased the first line of greet.txt.' }),
+			A('requested changes', { tool_calls: [{ name: 'bash',
+				input: { command: "printf 'HELLO\\nWORLD\\n' > greet.txt && echo did-both" } }] }),
+			A('did-both', { text: 'Upper-cased both lines.' }),
 
 			// ---- the showcase: one run parks at a question, one works (hangs)
 			{ match: { user: 'Carry out step understand', any: TITLE_Q }, text: 'The flag belongs in calc.sh.\n' +

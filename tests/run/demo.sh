@@ -12,9 +12,12 @@ demo="$CLAW_SRCDIR/examples/demo"
 title=$(sed -n 1p "$demo/issue.txt")
 desc=$(sed -n '2,$p' "$demo/issue.txt")
 
-# The project, as tools/up prepares it.
+# The project, as tools/up prepares it: a git repository, so the run works
+# in its own worktree and its change is merged at the review gate.
 cp -R "$CLAW_SRCDIR/examples/calc" "$tmp/calc"
 chmod -R u+w "$tmp/calc"
+(cd "$tmp/calc" && git init -q && git add -A &&
+	git -c user.name=claw -c user.email=claw@localhost commit -qm "calc: initial")
 "$CLAW_BIN" -c "$tmp/calc" -q >/dev/null || {
 	echo "Bail out! cannot register the demo project"
 	exit 1
@@ -32,10 +35,12 @@ sed 's/, "delay_ms": [0-9]*//' "$demo/scenario.json" >"$tmp/scenario.json"
 mock_start "$tmp/scenario.json"
 replies=$(grep -c '"times": 0' "$demo/scenario.json")
 
-printf 'y\n%s\n' 'Surprise me: 42% "quoted", \back\slash' >"$tmp/answers"
+printf 'y\n%s\ny\n' 'Surprise me: 42% "quoted", \back\slash' >"$tmp/answers"
 claw_run "$tmp/answers" "$id"
 is "$rc" 0 "claw run exits 0"
-like "$out" "Run #1 done: issue #$id is done." "the run ends done"
+like "$out" "Run #1 done, merged " "the run ends done, its change merged"
+like "$err" "Merge into " "after the review gate"
+is "$(git log -1 --format=%s)" "$title (#$id)" "as one commit in the project"
 like "$err" "Run this solver? [y/N/e(dit feedback)]" "the solver went through the approval gate"
 like "$err" "SubtractionSolver" "the approval showed the generated solver"
 sh test.sh >"$tmp/test.out" 2>&1

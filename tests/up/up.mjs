@@ -6,8 +6,9 @@
 // Starts `tools/up --background` with a fresh CLAW_HOME on a free port and
 // no model configured (so: the demo model), waits for /api/health, opens the
 // dashboard in headless Chromium, and, as a person would, opens the demo
-// issue, starts it, approves the solver and answers the question in the
-// page, until the issue is done and the demo project's test.sh passes.  A
+// issue, starts it, approves the solver, answers the question and merges
+// the change at the review gate in the page, until the issue is done and
+// the demo project's test.sh passes.  A
 // second `tools/up` reports the running instance; `tools/up --stop` stops
 // it, leaving no process behind.  DIR is a configured build tree
 // (CLAW_UP_BUILD; default build/test).  Uses tests/e2e's harness (the
@@ -148,6 +149,18 @@ test('answer the question in the page', async () => {
 	await s.page.getByRole('button', { name: 'Send answer' }).click();
 }, { fatal: true, timeout: 90000 });
 
+test('review the change in the Changes tab and merge it', async () => {
+	await s.page.waitForSelector('.gate-panel.g-review', { timeout: 90000 });
+	await s.page.waitForSelector('.tab[data-tab="changes"][aria-selected="true"]');
+	await s.page.click('details.change[data-path="calc.sh"] summary');
+	await s.page.waitForSelector('details.change[data-path="calc.sh"] .diff .d-add');
+	const t = spawnSync('git', ['status', '--porcelain'], { cwd: `${home}-demo/calc`, encoding: 'utf8' });
+	equal(t.stdout, '', 'the demo folder is untouched before the merge');
+	await s.page.evaluate(() => window.scrollTo(0, 0));
+	await shot(s.page, 'demo-review');
+	await s.page.getByRole('button', { name: /^Merge into / }).click();
+}, { fatal: true, timeout: 100000 });
+
 test('the run ends done; the demo project\'s tests pass', async () => {
 	await s.page.waitForSelector('.issue-head .pill.s-done', { timeout: 90000 });
 	const issue = await api(`/api/projects/${s.key}/issues/${s.id}`);
@@ -158,6 +171,8 @@ test('the run ends done; the demo project\'s tests pass', async () => {
 	const t = spawnSync('sh', ['test.sh'], { cwd: `${home}-demo/calc`, encoding: 'utf8', timeout: 10000 });
 	equal(t.status, 0, `test.sh passes in the demo project:\n${t.stdout}`);
 	assert(t.stdout.includes('ok   7 - 3 = 4'), 'subtraction works');
+	const log = spawnSync('git', ['log', '-1', '--format=%s'], { cwd: `${home}-demo/calc`, encoding: 'utf8' });
+	equal(log.stdout.trim(), `${TITLE} (#${s.id})`, 'merged as one commit');
 	await s.page.evaluate(() => window.scrollTo(0, 0));
 	await shot(s.page, 'demo-done');
 }, { fatal: true, timeout: 100000 });
