@@ -113,14 +113,14 @@ export class ChangesBox {
 			replace(this.list, h('p', { class: 'form-error' }, e.message));
 			return;
 		}
-		if (c.mode !== 'worktree') {
+		if (c.mode !== 'worktree' && !c.base) {
 			replace(this.list, h('p', { class: 'muted' },
-				'This run works in the project folder itself (isolation inplace): no change of its own to show.'));
+				'This run works in the project folder itself and has no checkpoints: no change of its own to show.'));
 			return;
 		}
 		const open = new Set([...this.list.querySelectorAll('details[open]')].map((d) => d.dataset.path));
 		const head = h('p', { class: 'changes-head' },
-			h('code', null, c.branch), ' · ', h('span', { class: 'plus' }, `+${c.additions}`), ' ',
+			c.branch ? h('code', null, c.branch) : 'in the project folder', ' · ', h('span', { class: 'plus' }, `+${c.additions}`), ' ',
 			h('span', { class: 'minus' }, `−${c.deletions}`), ` · ${c.files.length} file${c.files.length === 1 ? '' : 's'}`,
 			this.stepSelect(c.steps || []),
 			this.hint = h('small', { class: 'hint' }));

@@ -7,7 +7,8 @@
 // stopping; and the `review` gate of a run's change (SPEC 9): the solver's
 // report, the files, the last round's comments (outdated when their line
 // changed), the line comments being written in the Changes tab (a
-// ReviewDraft), and Merge / Keep branch / Request changes / Discard.  The panel is rebuilt only when the gate changes, so text being
+// ReviewDraft), and Merge / Keep branch / Request changes / Discard (a run
+// that worked in the folder itself: Accept / Request changes / Revert).  The panel is rebuilt only when the gate changes, so text being
 // typed survives board updates.  Answers go to POST .../answer; the gate
 // disappears when the board says the issue no longer waits on it.
 
@@ -152,11 +153,14 @@ export class GatePanel {
 		const text = h('textarea', { rows: 3, 'aria-label': 'what should change',
 			placeholder: 'What should change? (with Request changes; line comments are added from the Changes tab)' });
 		const mine = h('div', { class: 'review-mine' });
-		const merge = h('button', { class: 'btn ok', type: 'button' }, `Merge into ${target}`);
-		const keep = h('button', { class: 'btn', type: 'button', title: `leave branch ${p.branch || ''} for you` }, 'Keep branch');
+		// In place (the run worked in the folder itself): accept or revert.
+		const inPlace = p.mode === 'inplace';
+		const merge = h('button', { class: 'btn ok', type: 'button' }, inPlace ? 'Accept' : `Merge into ${target}`);
+		const keep = inPlace ? null
+			: h('button', { class: 'btn', type: 'button', title: `leave branch ${p.branch || ''} for you` }, 'Keep branch');
 		const changes = h('button', { class: 'btn primary', type: 'button' }, 'Request changes');
-		const discard = h('button', { class: 'btn danger', type: 'button' }, 'Discard');
-		const all = [merge, keep, changes, discard];
+		const discard = h('button', { class: 'btn danger', type: 'button' }, inPlace ? 'Revert' : 'Discard');
+		const all = [merge, keep, changes, discard].filter(Boolean);
 		const drawMine = () => {
 			const cs = this.draft ? this.draft.comments : [];
 			changes.textContent = cs.length ? `Request changes (${cs.length} comment${cs.length === 1 ? '' : 's'})` : 'Request changes';
@@ -168,8 +172,9 @@ export class GatePanel {
 		};
 		if (this.draft) this.unsubDraft = this.draft.on(drawMine);
 		drawMine();
-		merge.addEventListener('click', () => this.send({ decision: 'merge' }, all, `Merged into ${target}.`));
-		keep.addEventListener('click', () => this.send({ decision: 'keep' }, all, `Kept on branch ${p.branch}.`));
+		merge.addEventListener('click', () => (inPlace ? this.send({ decision: 'accept' }, all, 'Accepted.')
+			: this.send({ decision: 'merge' }, all, `Merged into ${target}.`)));
+		if (keep) keep.addEventListener('click', () => this.send({ decision: 'keep' }, all, `Kept on branch ${p.branch}.`));
 		changes.addEventListener('click', async () => {
 			const comments = this.draft ? this.draft.comments.map(({ path, line, body }) => ({ path, line, body })) : [];
 			if (!text.value.trim() && !comments.length) {
@@ -184,7 +189,11 @@ export class GatePanel {
 				this.draft.clear();
 		});
 		discard.addEventListener('click', async () => {
-			if (await confirmAction('Discard the change?',
+			if (inPlace) {
+				if (await confirmAction('Revert the change?',
+					'The files the run changed go back to how it found them, and the files it created are deleted; the issue opens again. Refused if one of them changed since the run\'s last checkpoint.', 'Revert'))
+					this.send({ decision: 'revert' }, all, 'Reverted.');
+			} else if (await confirmAction('Discard the change?',
 				`The run's worktree and branch ${p.branch || ''} are deleted; the issue opens again.`, 'Discard'))
 				this.send({ decision: 'discard' }, all, 'Discarded.');
 		});
@@ -194,7 +203,7 @@ export class GatePanel {
 			h('div', { class: 'review-files' },
 				h('div', { class: 'muted' }, `${total} file${total === 1 ? '' : 's'} · `,
 					h('span', { class: 'plus' }, `+${p.additions ?? 0}`), ' ', h('span', { class: 'minus' }, `−${p.deletions ?? 0}`),
-					p.branch ? [' on ', h('code', null, p.branch)] : null),
+					inPlace ? ' in the project folder' : p.branch ? [' on ', h('code', null, p.branch)] : null),
 				files.slice(0, 12).map((f) => h('div', { class: 'rf' },
 					h('span', { class: `badge st-${f.status}` }, f.status), h('code', null, f.path),
 					f.binary ? h('span', { class: 'muted' }, 'binary')

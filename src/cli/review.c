@@ -29,8 +29,7 @@ claw_cmd_review(struct claw_cli *cli, int argc, char **argv)
 	if (status != CLAW_EXIT_OK)
 		return status;
 	if (npos != 2)
-		return claw_cli_usage(cli, "usage: claw review RUN merge|keep|discard|changes "
-					   "[-m TEXT]");
+		return claw_cli_usage(cli, "usage: claw review RUN DECISION [-m TEXT]");
 	if (!claw_cli_id(pos[0], &run_id))
 		return claw_cli_usage(cli, "RUN must be a run number, not '%s'", pos[0]);
 	if (!claw_review_decision_known(pos[1]))

@@ -155,7 +155,7 @@ claw_cmd_run(struct claw_cli *cli, int argc, char **argv)
 			(void)fprintf(
 				cli->out,
 				"Run #%lld waits at the review gate: claw diff %lld shows its "
-				"change, claw review %lld merge|keep|discard|changes answers, "
+				"change, claw review %lld DECISION answers it, "
 				"claw run %lld asks again.\n",
 				(long long)run_id, (long long)run_id, (long long)run_id,
 				(long long)issue_id);

@@ -196,19 +196,35 @@ static enum claw_err
 ask_review(struct claw_console *c, const struct claw_gate_request *req,
 	   struct claw_gate_answer *out, struct claw_error *err)
 {
-	struct json_object *pl = NULL, *t = NULL;
+	static const char *const on_branch[][2] = {{"y", "merge"},
+						   {"yes", "merge"},
+						   {"k", "keep"},
+						   {"x", "discard"},
+						   {"c", "changes"}};
+	static const char *const in_folder[][2] = {
+		{"a", "accept"}, {"r", "revert"}, {"c", "changes"}};
+	struct json_object *pl = NULL, *t = NULL, *m = NULL;
 	char *line = NULL, *prompt;
 	const char *target = "the project's branch";
+	bool in_place = false;
 	enum claw_err rc;
 
 	if (claw_json_parse(req->payload, strlen(req->payload), &pl, NULL) == CLAW_OK &&
-	    pl != NULL && json_object_object_get_ex(pl, "target", &t) &&
-	    json_object_get_string_len(t) > 0)
-		target = json_object_get_string(t);
+	    pl != NULL) {
+		if (json_object_object_get_ex(pl, "target", &t) &&
+		    json_object_get_string_len(t) > 0)
+			target = json_object_get_string(t);
+		in_place = json_object_object_get_ex(pl, "mode", &m) &&
+			   strcmp(json_object_get_string(m), "inplace") == 0;
+	}
 	show_change(c, req->payload);
-	prompt = claw_xasprintf("%s\nMerge into %s? [y]es [k]eep [x] discard [c]hanges [d]iff, "
-				"Enter: later ",
-				req->prompt, target);
+	prompt = in_place
+			 ? claw_xasprintf("\n%s\nKeep this change? [a]ccept [r]evert [c]hanges "
+					  "[d]iff, Enter: later ",
+					  req->prompt)
+			 : claw_xasprintf("\n%s\nMerge into %s? [y]es [k]eep [x] discard [c]hanges "
+					  "[d]iff, Enter: later ",
+					  req->prompt, target);
 	json_object_put(pl);
 	for (;;) {
 		say(c->out, prompt);
@@ -223,11 +239,14 @@ ask_review(struct claw_console *c, const struct claw_gate_request *req,
 			claw_buf_free(&diff);
 			continue;
 		}
-		const char *d = strcmp(line, "y") == 0 || strcmp(line, "yes") == 0 ? "merge"
-				: strcmp(line, "k") == 0                           ? "keep"
-				: strcmp(line, "x") == 0                           ? "discard"
-				: strcmp(line, "c") == 0                           ? "changes"
-										   : NULL;
+		const char *d = NULL;
+		size_t nk = in_place ? sizeof in_folder / sizeof in_folder[0]
+				     : sizeof on_branch / sizeof on_branch[0];
+		for (size_t i = 0; i < nk && d == NULL; i++) {
+			const char *const *k = in_place ? in_folder[i] : on_branch[i];
+			if (strcmp(line, k[0]) == 0)
+				d = k[1];
+		}
 		if (d == NULL)
 			continue;
 		out->decision = claw_xstrdup(d);

@@ -34,7 +34,7 @@
 #define REVIEW_ROUNDS_MAX 64        /* gates raised in one claw_review_gate call */
 #define COMMENTS_TEXT_MAX (1 << 20) /* bytes of the comments written in a rework prompt */
 
-static const char *const decisions[] = {"merge", "keep", "discard", "changes"};
+static const char *const decisions[] = {"merge", "keep", "discard", "accept", "revert", "changes"};
 
 bool
 claw_review_decision_known(const char *decision)
@@ -108,10 +108,11 @@ claw_review_check(const char *decision, const char *text, const char *comments,
 	decision = decision != NULL ? decision : "";
 	text = text != NULL ? text : "";
 	if (!claw_review_decision_known(decision))
-		return claw_error_set(err, CLAW_ECONFLICT,
-				      "a review gate takes the decision merge, keep, discard or "
-				      "changes, got \"%.32s\"",
-				      decision);
+		return claw_error_set(
+			err, CLAW_ECONFLICT,
+			"a review gate takes the decision merge, keep, discard, accept, "
+			"revert or changes, got \"%.32s\"",
+			decision);
 	if (comments != NULL) {
 		if (claw_json_parse(comments, strlen(comments), &cm, err) != CLAW_OK)
 			return CLAW_EINVAL;
@@ -262,13 +263,89 @@ finish_merging(struct claw_db *db, int64_t run_id, const struct claw_worktree *w
 const char *
 claw_review_landed_as(const char *landing)
 {
+	static const char *const done[][2] = {{"kept", "keep"},
+					      {"discarded", "discard"},
+					      {"accepted", "accept"},
+					      {"reverted", "revert"}};
 	if (strncmp(landing, "merged ", 7) == 0)
 		return "merge";
-	if (strcmp(landing, "kept") == 0)
-		return "keep";
-	if (strcmp(landing, "discarded") == 0)
-		return "discard";
+	for (size_t i = 0; i < sizeof done / sizeof done[0]; i++)
+		if (strcmp(landing, done[i][0]) == 0)
+			return done[i][1];
 	return NULL;
+}
+
+/* Sets the journal to text (also into landing). */
+static enum claw_err
+journal(struct claw_db *db, int64_t run_id, const char *text, char *landing, struct claw_error *err)
+{
+	(void)snprintf(landing, CLAW_RUN_LANDING_MAX, "%s", text);
+	return claw_run_set_landing(db, run_id, landing, err);
+}
+
+/* keep: the branch stays (its head on the run's row), the worktree goes. */
+static enum claw_err
+keep(struct claw_db *db, int64_t run_id, const struct claw_worktree *wt, char *landing,
+     struct claw_error *err)
+{
+	char head[CLAW_WORKDIR_SHA_SIZE], base[CLAW_WORKDIR_SHA_SIZE];
+	enum claw_err rc = claw_worktree_head(wt, head, err);
+	if (rc == CLAW_OK) {
+		(void)snprintf(base, sizeof base, "%s", wt->base);
+		struct claw_run_work rec = {wt->repo,   wt->root, wt->workdir, wt->gitdir,
+					    wt->branch, base,     head};
+		rc = claw_run_set_work(db, run_id, &rec, err);
+	}
+	if (rc == CLAW_OK)
+		rc = journal(db, run_id, "kept", landing, err);
+	if (rc == CLAW_OK)
+		tidy(wt, false, run_id);
+	return rc;
+}
+
+/* revert (in place): the start checkpoint back over the run's files,
+ * refused when one changed outside the run since its last checkpoint;
+ * check false when finishing a revert the journal says was under way. */
+static enum claw_err
+revert(struct claw_db *db, int64_t run_id, const struct claw_worktree *wt, bool check,
+       char *landing, struct claw_error *err)
+{
+	struct claw_buf outside = CLAW_BUF_INIT(64 * 1024);
+	enum claw_err rc = check ? claw_checkpoint_outside(wt, &outside, err) : CLAW_OK;
+
+	if (rc == CLAW_OK && claw_buf_len(&outside) != 0)
+		rc = claw_error_set(err, CLAW_ECONFLICT,
+				    "files changed outside the run since its last checkpoint: %s "
+				    "(a revert would overwrite them; nothing was changed)",
+				    claw_buf_str(&outside));
+	if (rc == CLAW_OK)
+		rc = journal(db, run_id, "reverting", landing, err);
+	if (rc == CLAW_OK)
+		rc = claw_checkpoint_revert(wt, err);
+	if (rc == CLAW_OK)
+		rc = journal(db, run_id, "reverted", landing, err);
+	claw_buf_free(&outside);
+	return rc;
+}
+
+/* Whether decision fits how the run worked. */
+static enum claw_err
+fits(int64_t run_id, const struct claw_worktree *wt, const char *decision, struct claw_error *err)
+{
+	bool in_place = strcmp(decision, "accept") == 0 || strcmp(decision, "revert") == 0;
+	if (wt->checkpoints && !in_place)
+		return claw_error_set(
+			err, CLAW_ECONFLICT,
+			"run #%lld worked in the project folder itself: accept, revert "
+			"or changes, not %s",
+			(long long)run_id, decision);
+	if (!wt->checkpoints && in_place)
+		return claw_error_set(
+			err, CLAW_ECONFLICT,
+			"run #%lld worked in its own worktree: merge, keep, discard or "
+			"changes, not %s",
+			(long long)run_id, decision);
+	return CLAW_OK;
 }
 
 /* With the landing lock held. */
@@ -279,29 +356,28 @@ land_locked(struct claw_db *db, const struct claw_config *cfg, int64_t run_id, c
 	struct claw_run run = {0};
 	struct claw_run_work w = {0};
 	struct claw_worktree wt = {0};
-	char *journal = NULL;
+	char *was = NULL;
 	const char *done;
 	enum claw_err rc = claw_run_get(db, run_id, &run, err);
 
 	if (rc == CLAW_OK)
 		rc = claw_run_get_work(db, run_id, &w, err);
 	if (rc == CLAW_OK)
-		rc = claw_run_get_landing(db, run_id, &journal, err);
+		rc = claw_run_get_landing(db, run_id, &was, err);
+	if (rc == CLAW_OK && w.branch[0] == '\0')
+		rc = claw_error_set(err, CLAW_EINVAL, "run #%lld has no change of its own to %s",
+				    (long long)run_id, decision);
 	if (rc != CLAW_OK)
 		goto out;
-	if (w.branch[0] == '\0') {
-		rc = claw_error_set(err, CLAW_EINVAL,
-				    "run #%lld worked in place: it has no branch to %s",
-				    (long long)run_id, decision);
-		goto out;
-	}
 	claw_worktree_from_run(&w, &wt);
-	(void)snprintf(landing, CLAW_RUN_LANDING_MAX, "%s", journal);
-	if (strncmp(landing, "merging ", 8) == 0) {
+	(void)snprintf(landing, CLAW_RUN_LANDING_MAX, "%s", was);
+	/* What a crash interrupted is finished first. */
+	if (strncmp(landing, "merging ", 8) == 0)
 		rc = finish_merging(db, run_id, &wt, landing, err);
-		if (rc != CLAW_OK)
-			goto out;
-	}
+	else if (strcmp(landing, "reverting") == 0)
+		rc = revert(db, run_id, &wt, false, landing, err);
+	if (rc != CLAW_OK)
+		goto out;
 	done = claw_review_landed_as(landing);
 	if (done != NULL) {
 		if (strcmp(done, decision) != 0)
@@ -310,29 +386,24 @@ land_locked(struct claw_db *db, const struct claw_config *cfg, int64_t run_id, c
 					    landing);
 		goto out;
 	}
+	rc = fits(run_id, &wt, decision, err);
+	if (rc != CLAW_OK)
+		goto out;
 	if (strcmp(decision, "merge") == 0) {
 		rc = merge(db, cfg, &run, &wt, landing, err);
 	} else if (strcmp(decision, "keep") == 0) {
-		char head[CLAW_WORKDIR_SHA_SIZE];
-		rc = claw_worktree_head(&wt, head, err);
-		if (rc == CLAW_OK) {
-			struct claw_run_work rec = {wt.repo,   wt.root, wt.workdir, wt.gitdir,
-						    wt.branch, wt.base, head};
-			rc = claw_run_set_work(db, run_id, &rec, err);
-		}
-		(void)snprintf(landing, CLAW_RUN_LANDING_MAX, "kept");
-		if (rc == CLAW_OK)
-			rc = claw_run_set_landing(db, run_id, landing, err);
-		if (rc == CLAW_OK)
-			tidy(&wt, false, run_id);
+		rc = keep(db, run_id, &wt, landing, err);
+	} else if (strcmp(decision, "accept") == 0) {
+		rc = journal(db, run_id, "accepted", landing, err);
+	} else if (strcmp(decision, "revert") == 0) {
+		rc = revert(db, run_id, &wt, true, landing, err);
 	} else {
-		(void)snprintf(landing, CLAW_RUN_LANDING_MAX, "discarded");
-		rc = claw_run_set_landing(db, run_id, landing, err);
+		rc = journal(db, run_id, "discarded", landing, err);
 		if (rc == CLAW_OK)
 			tidy(&wt, true, run_id);
 	}
 out:
-	free(journal);
+	free(was);
 	claw_worktree_free(&wt);
 	claw_run_work_free(&w);
 	claw_run_free(&run);
@@ -665,10 +736,13 @@ payload_of(struct claw_flow_ctx *ctx, const struct claw_workflow *wf, const char
 	stat->files = (int64_t)ch.n;
 	stat->additions = ch.additions;
 	stat->deletions = ch.deletions;
-	claw_worktree_target(wt, target, sizeof target);
+	target[0] = '\0';
+	if (!wt->checkpoints)
+		claw_worktree_target(wt, target, sizeof target);
 	char *summary = solver_summary(ctx, wf, key);
 	struct json_object *prev = previous_comments(ctx);
-	(void)claw_buf_puts(out, "{\"mode\":\"worktree\",\"branch\":");
+	(void)claw_buf_printf(
+		out, "{\"mode\":\"%s\",\"branch\":", wt->checkpoints ? "inplace" : "worktree");
 	(void)claw_json_buf_append_string(out, wt->branch, strlen(wt->branch));
 	(void)claw_buf_puts(out, ",\"target\":");
 	(void)claw_json_buf_append_string(out, target, strlen(target));
@@ -706,11 +780,13 @@ ask(struct claw_flow_ctx *ctx, const struct claw_workflow *wf, const char *key, 
 	if (rc != CLAW_OK)
 		goto out;
 	(void)claw_run_set_stat(ctx->db, ctx->run_id, &stat, NULL);
-	prompt = claw_xasprintf("Review the change of run #%lld (round %lld): %lld file%s, +%lld "
-				"-%lld on branch %s",
-				(long long)ctx->run_id, (long long)round, (long long)stat.files,
-				stat.files == 1 ? "" : "s", (long long)stat.additions,
-				(long long)stat.deletions, ctx->worktree->branch);
+	prompt = claw_xasprintf(
+		"Review the change of run #%lld (round %lld): %lld file%s, +%lld "
+		"-%lld %s %s",
+		(long long)ctx->run_id, (long long)round, (long long)stat.files,
+		stat.files == 1 ? "" : "s", (long long)stat.additions, (long long)stat.deletions,
+		ctx->worktree->checkpoints ? "in the folder" : "on branch",
+		ctx->worktree->checkpoints ? ctx->worktree->root : ctx->worktree->branch);
 	struct claw_gate_request req = {
 		.kind = CLAW_GATE_REVIEW,
 		.prompt = prompt,
@@ -732,6 +808,10 @@ end_of(const char *decision)
 		return CLAW_REVIEW_MERGED;
 	if (strcmp(decision, "keep") == 0)
 		return CLAW_REVIEW_KEPT;
+	if (strcmp(decision, "accept") == 0)
+		return CLAW_REVIEW_ACCEPTED;
+	if (strcmp(decision, "revert") == 0)
+		return CLAW_REVIEW_REVERTED;
 	return CLAW_REVIEW_DISCARDED;
 }
 
@@ -790,7 +870,8 @@ claw_review_gate(struct claw_flow_ctx *ctx, const struct claw_workflow *wf, cons
 		}
 	}
 	json_object_put(lr.data);
-	if (auto_merge && lr.answers == 0 && land_now(ctx, "merge", "CLAW_AUTO_MERGE", end))
+	if (auto_merge && lr.answers == 0 &&
+	    land_now(ctx, ctx->worktree->checkpoints ? "accept" : "merge", "CLAW_AUTO_MERGE", end))
 		return CLAW_OK;
 	for (int64_t round = lr.answers + 1; round <= lr.answers + REVIEW_ROUNDS_MAX; round++) {
 		struct claw_gate_answer a = {0};
@@ -874,7 +955,7 @@ claw_review_decide(const char *db_path, const char *project, const struct claw_c
 	rc = claw_gate_record_answer(db_path, project, NULL, run_id, g.id, a, note, err);
 	if (rc != CLAW_OK || !claw_review_decision_lands(a->decision))
 		goto out;
-	bool discarded = strcmp(a->decision, "discard") == 0;
+	bool discarded = strcmp(a->decision, "discard") == 0 || strcmp(a->decision, "revert") == 0;
 	rc = claw_run_set_status(db, run_id, discarded ? CLAW_RUN_DISCARDED : CLAW_RUN_DONE, NULL,
 				 err);
 	if (rc == CLAW_OK)

@@ -1,13 +1,17 @@
 /*
- * review — the review gate at the end of a run that has its own worktree
- * (SPEC section 9): what the person is shown, how each decision lands,
- * and the journal that lets a landing survive a crash.
+ * review — the review gate at the end of a run (SPEC section 9): what the
+ * person is shown, how each decision lands, and the journal that lets a
+ * landing survive a crash.
  *
- * Decisions: `merge` (the change lands in the project folder as one
- * commit, "<issue title> (#N)", body the solver's summary and the
- * trailers; worktree and branch removed), `keep` (the branch stays, the
- * worktree folder goes), `discard` (both go; run `discarded`, issue
- * `open`), `changes` (text and line comments go back to the implementing
+ * Decisions for a run with its own worktree: `merge` (the change lands in
+ * the project folder as one commit, "<issue title> (#N)", body the
+ * solver's summary and the trailers; worktree and branch removed), `keep`
+ * (the branch stays, the worktree folder goes), `discard` (both go; run
+ * `discarded`, issue `open`).  For a run that worked in the folder itself
+ * (checkpoints, workdir.h): `accept` (the files stay), `revert` (the
+ * folder goes back to the run's start; refused, naming them, when files
+ * changed outside the run since its last checkpoint; run `discarded`).
+ * For both: `changes` (text and line comments go back to the implementing
  * step; the run works again and comes back to the gate).
  *
  * Landing.  merge, keep and discard are carried out by whoever takes the
@@ -23,13 +27,16 @@
  *                          ("merged -": the run changed nothing)
  *   "kept"                 the branch stays; the worktree folder is gone
  *   "discarded"            worktree and branch are gone
+ *   "accepted"             in place: the files stay
+ *   "reverting"            in place: files are being put back (redone whole)
+ *   "reverted"             in place: the folder is at the run's start
  *
  * A landing is idempotent: the decision that already landed is CLAW_OK
  * again with nothing done; another decision after it is CLAW_ECONFLICT.  A
- * "merging" journal left by a crash is finished first
- * (claw_worktree_merge_finish): the merge completes or is undone, never
- * half.  Landings of one run are serialised across threads and processes
- * by a lock on byte 2^40 + run of "<db>.runs.lock" (F_OFD_SETLK; a second
+ * "merging" or "reverting" journal left by a crash is finished first
+ * (claw_worktree_merge_finish; a revert is done again): the merge completes
+ * or is undone, the revert completes, never half.  Landings of one run are serialised across
+ * threads and processes by a lock on byte 2^40 + run of "<db>.runs.lock" (F_OFD_SETLK; a second
  * lander meanwhile gets CLAW_ECONFLICT "being answered").
  *
  * The run's side, claw_review_gate(), called when every step of the solver
@@ -62,9 +69,9 @@
 #define CLAW_REVIEW_SUMMARY_MAX (8 * 1024)       /* bytes of the solver's summary kept */
 #define CLAW_REVIEW_FILES_SHOWN 500              /* files listed in the gate's payload */
 
-/* True for merge, keep, discard, changes, accept, revert. */
+/* True for merge, keep, discard, accept, revert, changes. */
 bool claw_review_decision_known(const char *decision);
-/* True for the decisions that land (merge, keep, discard). */
+/* True for the decisions that land (all but changes). */
 bool claw_review_decision_lands(const char *decision);
 
 /* The decision a journal text records as landed ("merge", "keep",
@@ -91,6 +98,8 @@ enum claw_review_end {
 	CLAW_REVIEW_MERGED,    /* the change landed in the folder (or was empty) */
 	CLAW_REVIEW_KEPT,      /* the branch stays */
 	CLAW_REVIEW_DISCARDED, /* thrown away */
+	CLAW_REVIEW_ACCEPTED,  /* in place: the files stay */
+	CLAW_REVIEW_REVERTED,  /* in place: the folder is back at the run's start */
 	CLAW_REVIEW_REWORK,    /* the steps from the reviewed one run again */
 };
 

@@ -495,6 +495,12 @@ review(struct runner *r, const struct claw_workflow *wf, struct claw_error *err)
 	case CLAW_REVIEW_DISCARDED:
 		set_outcome(r, OUT_DISCARDED, "its change was discarded");
 		break;
+	case CLAW_REVIEW_ACCEPTED:
+		set_outcome(r, OUT_DONE, "its change was accepted");
+		break;
+	case CLAW_REVIEW_REVERTED:
+		set_outcome(r, OUT_DISCARDED, "its change was reverted");
+		break;
 	}
 	return CLAW_OK;
 }
@@ -661,6 +667,19 @@ lock_run(const char *db_path, int64_t run_id, int *fd, struct claw_error *err)
 	return rc;
 }
 
+/* Takes the lock of the project folder a run works in in place. */
+static enum claw_err
+lock_folder(const char *db_path, int *fd, struct claw_error *err)
+{
+	enum claw_err rc = claw_runner_lock(db_path, CLAW_RUNNER_FOLDER_LOCK, fd, err);
+	if (rc == CLAW_ECONFLICT)
+		rc = claw_error_set(err, CLAW_ECONFLICT,
+				    "another run of this project is working in its folder (in "
+				    "place) now: wait for it to end, or give the project isolation "
+				    "worktree");
+	return rc;
+}
+
 static char *
 task_of(const struct claw_issue *is)
 {
@@ -773,7 +792,7 @@ claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *
 	struct claw_flow_ctx *ctx = &r->ctx;
 	struct claw_trace_store *own_store = NULL;
 	struct claw_error e = {0};
-	int lock_fd = -1;
+	int lock_fd = -1, folder_fd = -1;
 	enum claw_err rc;
 
 	r->p = p;
@@ -825,7 +844,10 @@ claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *
 		p->started_by != NULL && p->started_by[0] != '\0' ? p->started_by : "someone");
 	(void)claw_flow_issue_status(ctx, CLAW_ISSUE_INPROGRESS, &e);
 
-	rc = claw_workspace_begin(ctx, &r->project, err);
+	if (claw_workspace_in_place(ctx->db, p->run_id, &r->project))
+		rc = lock_folder(p->db_path, &folder_fd, err);
+	if (rc == CLAW_OK)
+		rc = claw_workspace_begin(ctx, &r->project, err);
 	if (rc == CLAW_OK)
 		rc = solve(r, err);
 	if (rc != CLAW_OK) {
@@ -865,6 +887,8 @@ out:
 	claw_db_close(ctx->db);
 	if (lock_fd >= 0)
 		(void)close(lock_fd);
+	if (folder_fd >= 0)
+		(void)close(folder_fd);
 	free(r);
 	return rc;
 }

@@ -82,8 +82,10 @@ enum claw_err claw_runner_run(const struct claw_runner_params *p, const struct c
 /* Takes an exclusive lock on byte `byte` of "<db_path>.runs.lock"
  * (F_OFD_SETLK: never waits; dropped by the kernel when fd is closed or its
  * holder dies); *fd holds it until closed.  CLAW_ECONFLICT when someone
- * else holds it.  Byte run_id is the run's executor lock; review.h uses
- * another range. */
+ * else holds it.  Byte run_id is the run's executor lock; byte
+ * CLAW_RUNNER_FOLDER_LOCK is held by the run that works in the project
+ * folder in place (one at a time); review.h uses another range. */
+#define CLAW_RUNNER_FOLDER_LOCK ((int64_t)1 << 41)
 enum claw_err claw_runner_lock(const char *db_path, int64_t byte, int *fd, struct claw_error *err);
 
 #endif

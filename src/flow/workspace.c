@@ -145,6 +145,38 @@ make(struct claw_flow_ctx *ctx, const struct claw_project *project, struct claw_
 	return run_setup(ctx, project, err);
 }
 
+/* An in-place run's checkpoints (workdir.h): the start checkpoint made,
+ * recorded on its row (no worktree folder: the run works in the project
+ * folder), traced. */
+static enum claw_err
+make_checkpoints(struct claw_flow_ctx *ctx, const struct claw_project *project,
+		 struct claw_worktree *wt, struct claw_error *err)
+{
+	struct claw_commit_info start;
+	enum claw_err rc = claw_checkpoint_begin(project->path, ctx->config->home, ctx->project_key,
+						 ctx->issue_id, ctx->run_id, wt, &start, err);
+	if (rc != CLAW_OK)
+		return rc;
+	struct claw_run_work w = {wt->repo,   NULL,     wt->workdir, wt->gitdir,
+				  wt->branch, wt->base, NULL};
+	rc = claw_run_set_work(ctx->db, ctx->run_id, &w, err);
+	if (rc != CLAW_OK)
+		return rc;
+	struct json_object *d = json_object_new_object();
+	(void)json_object_object_add(d, "sha", json_object_new_string(start.sha));
+	if (start.left_out[0] != '\0')
+		(void)json_object_object_add(d, "leftOut", json_object_new_string(start.left_out));
+	struct claw_buf msg = CLAW_BUF_INIT(4096);
+	(void)claw_buf_puts(&msg, "the run works in the project folder itself; its start is "
+				  "checkpointed, so its change can be shown and reverted");
+	if (start.left_out[0] != '\0')
+		(void)claw_buf_printf(&msg, " (left out, over 10 MiB: %s)", start.left_out);
+	(void)json_object_object_add(d, "message", json_object_new_string(claw_buf_str(&msg)));
+	claw_buf_free(&msg);
+	note(ctx, CLAW_RECORD_NOTICE, "checkpoint", d);
+	return CLAW_OK;
+}
+
 /* The run's recorded worktree into wt: its folder must still be there,
  * unless its change has landed already. */
 static enum claw_err
@@ -155,6 +187,10 @@ found(struct claw_flow_ctx *ctx, struct claw_run_work *w, struct claw_worktree *
 	char *landing = NULL;
 	bool landed;
 
+	if (w->worktree[0] == '\0') { /* in place: its checkpoints */
+		claw_worktree_from_run(w, wt);
+		return CLAW_OK;
+	}
 	if (lstat(w->workdir, &st) == 0) {
 		claw_worktree_from_run(w, wt);
 		work_in(ctx, wt);
@@ -186,14 +222,16 @@ claw_workspace_begin(struct claw_flow_ctx *ctx, const struct claw_project *proje
 	if (rc != CLAW_OK)
 		return rc;
 	/* A run keeps the isolation it started with. */
-	if (w.branch[0] == '\0' && project->isolation != CLAW_ISOLATION_WORKTREE)
-		goto out;
 	wt = CLAW_NEW(struct claw_worktree);
 	ctx->worktree = wt;
-	rc = w.branch[0] == '\0' ? make(ctx, project, wt, err) : found(ctx, &w, wt, err);
+	if (w.branch[0] != '\0')
+		rc = found(ctx, &w, wt, err);
+	else if (project->isolation == CLAW_ISOLATION_WORKTREE)
+		rc = make(ctx, project, wt, err);
+	else
+		rc = make_checkpoints(ctx, project, wt, err);
 	if (rc != CLAW_OK && wt->branch == NULL)
 		claw_workspace_free(ctx); /* none to end */
-out:
 	claw_run_work_free(&w);
 	return rc;
 }
@@ -237,10 +275,15 @@ claw_workspace_step_passed(struct claw_flow_ctx *ctx, const char *step, const ch
 		(void)json_object_object_add(d, "files", json_object_new_int64(ci.files));
 		(void)json_object_object_add(d, "additions", json_object_new_int64(ci.additions));
 		(void)json_object_object_add(d, "deletions", json_object_new_int64(ci.deletions));
+		if (ci.left_out[0] != '\0')
+			(void)json_object_object_add(d, "leftOut",
+						     json_object_new_string(ci.left_out));
 		claw_buf_reset(&msg);
 		(void)claw_buf_printf(&msg, "%.8s %s: %lld file%s, +%lld -%lld", ci.sha, step,
 				      (long long)ci.files, ci.files == 1 ? "" : "s",
 				      (long long)ci.additions, (long long)ci.deletions);
+		if (ci.left_out[0] != '\0')
+			(void)claw_buf_printf(&msg, " (left out, over 10 MiB: %s)", ci.left_out);
 		(void)json_object_object_add(d, "message",
 					     json_object_new_string(claw_buf_str(&msg)));
 		note(ctx, CLAW_RECORD_INFO, "commit", d);
@@ -268,4 +311,14 @@ claw_workspace_free(struct claw_flow_ctx *ctx)
 	claw_worktree_free(ctx->worktree);
 	free(ctx->worktree);
 	ctx->worktree = NULL;
+}
+
+bool
+claw_workspace_in_place(struct claw_db *db, int64_t run_id, const struct claw_project *project)
+{
+	struct claw_run_work w = {0};
+	bool yes = claw_run_get_work(db, run_id, &w, NULL) == CLAW_OK && w.worktree[0] == '\0' &&
+		   (w.branch[0] != '\0' || project->isolation == CLAW_ISOLATION_INPLACE);
+	claw_run_work_free(&w);
+	return yes;
 }

@@ -51,6 +51,12 @@ void claw_workspace_step_passed(struct claw_flow_ctx *ctx, const char *step, con
 /* The run ended (see above).  Problems are traced, never fatal. */
 void claw_workspace_end(struct claw_flow_ctx *ctx, bool ran_solver);
 
+/* Whether run_id of project works in the project folder itself (in
+ * place): a run with a worktree folder does not, one with checkpoints
+ * does, one not started yet does when the project is in place. */
+bool claw_workspace_in_place(struct claw_db *db, int64_t run_id,
+			     const struct claw_project *project);
+
 /* Frees what claw_workspace_begin made (NULL-safe on a ctx without one). */
 void claw_workspace_free(struct claw_flow_ctx *ctx);
 

@@ -6,8 +6,10 @@
  * The change of a run with its own worktree is read with tool/workdir.h:
  * base..branch, plus the current step's uncommitted work while the
  * worktree is there (those files carry "uncommitted": true).  Its steps are
- * the run's `commit` notes.  A run that worked in place answers its mode
- * and no files (its checkpoints are the next part of issue 14).  The git
+ * the run's `commit` notes.  A run that works in place is read the same
+ * way from its checkpoints (workdir.h: base = the folder at its start, the
+ * folder itself as the work tree); it answers mode inplace and no branch.
+ * A run from before checkpoints answers its mode and no files.  The git
  * commands run on the request worker (a few ms each; bench/worktree).
  */
 #include "server/api.h"
@@ -130,7 +132,8 @@ claw_api_run_changes(void *ctx, struct claw_req *req)
 	if (db == NULL || !step_of(req, &wt, &by_step, from, to))
 		goto out;
 	bool worktree = wt.branch != NULL && wt.branch[0] != '\0';
-	(void)claw_buf_printf(&out, "{\"mode\":\"%s\",", worktree ? "worktree" : "inplace");
+	(void)claw_buf_printf(&out, "{\"mode\":\"%s\",",
+			      worktree && !wt.checkpoints ? "worktree" : "inplace");
 	put_str(&out, "base", wt.base);
 	(void)claw_buf_putc(&out, ',');
 	char head[CLAW_WORKDIR_SHA_SIZE] = "";
@@ -140,7 +143,7 @@ claw_api_run_changes(void *ctx, struct claw_req *req)
 		(void)claw_worktree_head(&wt, head, NULL); /* still working: the branch's tip */
 	put_str(&out, "head", head);
 	(void)claw_buf_putc(&out, ',');
-	put_str(&out, "branch", worktree ? wt.branch : "");
+	put_str(&out, "branch", worktree && !wt.checkpoints ? wt.branch : "");
 	if (by_step)
 		rc = claw_worktree_changes_between(&wt, from, to, &ch, &err);
 	else if (worktree)

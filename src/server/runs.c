@@ -30,6 +30,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/mutex.h"
+#include "flow/workspace.h"
 #include "server/board.h"
 #include "server/gate.h"
 #include "store/issues.h"
@@ -66,6 +67,7 @@ struct job {
 	bool granted;     /* JOB_WAIT_SLOT: a slot was handed over */
 	char *stop_by;    /* who stopped it (set before stop); NULL: shutdown */
 	bool close_issue; /* stopped by POST .../close */
+	bool in_place;    /* works in the project folder itself: one such thread per project */
 	struct claw_cond slot_cv;
 	pthread_t thread;
 	/* read without the lock by the run thread */
@@ -94,6 +96,20 @@ struct claw_runs {
 
 /* ------------------------------------------------------------ jobs, queue */
 
+/* Whether run_id works in its project folder itself (workspace.h). */
+static bool
+in_place(const char *db_path, int64_t run_id)
+{
+	struct claw_db *db = NULL;
+	struct claw_project p = {0};
+	bool yes = claw_db_open(db_path, CLAW_DB_OPEN, &db, NULL) == CLAW_OK &&
+		   claw_project_load_db(db, &p, NULL) == CLAW_OK &&
+		   claw_workspace_in_place(db, run_id, &p);
+	claw_project_free(&p);
+	claw_db_close(db);
+	return yes;
+}
+
 static struct job *
 job_new(struct claw_runs *r, const char *project, int64_t issue_id, int64_t run_id, const char *by)
 {
@@ -105,6 +121,7 @@ job_new(struct claw_runs *r, const char *project, int64_t issue_id, int64_t run_
 	j->issue_id = issue_id;
 	j->run_id = run_id;
 	j->state = JOB_QUEUED;
+	j->in_place = in_place(j->db_path, run_id);
 	claw_cond_init(&j->slot_cv);
 	atomic_init(&j->stop, false);
 	return j;
@@ -179,13 +196,38 @@ dequeue(struct claw_runs *r, struct job *j)
 
 static void *run_thread(void *arg);
 
-/* Hands free slots to the head of the queue. */
+/* True when another job of j's project works in its folder in place and
+ * has a thread (executing, parked at a gate or waiting for a slot). */
+static bool
+folder_taken(struct claw_runs *r, const struct job *j)
+{
+	claw_mutex_assert_held(&r->mu);
+	for (const struct job *o = r->all; o != NULL; o = o->next)
+		if (o != j && o->in_place && o->has_thread && o->state != JOB_DONE &&
+		    strcmp(o->project, j->project) == 0)
+			return true;
+	return false;
+}
+
+/* The first job of the queue that may have a slot: in place, only when its
+ * folder is free (the others wait, in order). */
+static struct job *
+next_job(struct claw_runs *r)
+{
+	for (struct job *j = r->queue; j != NULL; j = j->qnext)
+		if (j->has_thread || !j->in_place || !folder_taken(r, j))
+			return j;
+	return NULL;
+}
+
+/* Hands free slots to the queue, in order. */
 static void
 dispatch(struct claw_runs *r)
 {
+	struct job *j;
+
 	claw_mutex_assert_held(&r->mu);
-	while (!r->shutting_down && r->active < r->o.max_runs && r->queue != NULL) {
-		struct job *j = r->queue;
+	while (!r->shutting_down && r->active < r->o.max_runs && (j = next_job(r)) != NULL) {
 		dequeue(r, j);
 		r->active++;
 		j->holds_slot = true;
@@ -490,6 +532,7 @@ run_thread(void *arg)
 	r->finished = j;
 	r->threads--;
 	r->stats.finished++;
+	dispatch(r); /* its folder is free */
 	claw_cond_broadcast(&r->idle_cv);
 	claw_mutex_unlock(&r->mu);
 	return NULL;

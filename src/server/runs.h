@@ -8,7 +8,11 @@
  * starts the run's thread at once or queues it.  At most max_runs runs
  * *execute* at once: a run parked at a human gate gives its slot back while
  * it waits (it costs a sleeping thread, nothing else) and takes one again,
- * ahead of queued starts, once answered.  A run thread marks its run
+ * ahead of queued starts, once answered.  A run that works in its project
+ * folder itself (isolation inplace, SPEC 9) stays queued, letting the
+ * runs behind it pass, while another such run of the project has a thread
+ * (executing, parked or waiting for a slot): one run works in a folder at
+ * a time.  A run thread marks its run
  * `running` and its issue `inprogress`, then calls the pipeline (the issue
  * runner, src/flow) with a front end whose wait_gate parks in src/server/
  * gate.c, whose issue_changed nudges the board, and whose stop_requested

@@ -18,6 +18,7 @@
 #include "tool/workdir.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -237,8 +238,11 @@ void
 claw_worktree_from_run(struct claw_run_work *w, struct claw_worktree *wt)
 {
 	memset(wt, 0, sizeof *wt);
+	wt->checkpoints = w->worktree[0] == '\0' && w->branch[0] != '\0';
 	wt->repo = w->repo;
-	wt->root = w->worktree;
+	wt->root = wt->checkpoints ? claw_xstrdup(w->workdir) : w->worktree;
+	if (wt->checkpoints)
+		free(w->worktree);
 	wt->workdir = w->workdir;
 	wt->gitdir = w->gitdir;
 	wt->branch = w->branch;
@@ -326,6 +330,10 @@ out:
 	return rc;
 }
 
+static enum claw_err drop_checkpoints(const struct claw_worktree *wt, struct claw_error *err);
+static enum claw_err leave_out_big(const struct claw_worktree *wt, char *names, size_t size,
+				   struct claw_error *err);
+
 enum claw_err
 claw_worktree_remove(const struct claw_worktree *wt, bool delete_branch, struct claw_error *err)
 {
@@ -336,6 +344,8 @@ claw_worktree_remove(const struct claw_worktree *wt, bool delete_branch, struct 
 	struct stat st;
 	enum claw_err rc = CLAW_OK;
 
+	if (wt->checkpoints)
+		return drop_checkpoints(wt, err);
 	if (lstat(wt->root, &st) == 0)
 		rc = claw_git_ok(wt->repo, rm, NULL, &res, err);
 	else
@@ -774,6 +784,11 @@ claw_worktree_commit(const struct claw_worktree *wt, const char *message, const 
 	enum claw_err rc;
 
 	memset(out, 0, sizeof *out);
+	if (wt->checkpoints) {
+		rc = leave_out_big(wt, out->left_out, sizeof out->left_out, err);
+		if (rc != CLAW_OK)
+			return rc;
+	}
 	rc = claw_git_ok(wt->root, add_all, env, &res, err);
 	if (rc != CLAW_OK)
 		return rc;
@@ -1110,4 +1125,310 @@ claw_worktree_target(const struct claw_worktree *wt, char *out, size_t size)
 	if (res.exit_code == 0)
 		first_line(&res, out, size);
 	claw_git_result_free(&res);
+}
+
+/* ------------------------------------------------- in-place checkpoints */
+
+/* Appends a path to the checkpoints' exclude file as a literal pattern
+ * anchored at the top ("/a\*b"). */
+static void
+exclude_line(struct claw_buf *b, const char *path)
+{
+	(void)claw_buf_putc(b, '/');
+	for (const char *p = path; *p != '\0'; p++) {
+		if (strchr("*?[\\ ", *p) != NULL)
+			(void)claw_buf_putc(b, '\\');
+		(void)claw_buf_putc(b, *p);
+	}
+	(void)claw_buf_putc(b, '\n');
+}
+
+/* Before the folder is added: every file add -A would take (untracked and
+ * not ignored, or tracked and changed) that is over
+ * CLAW_CHECKPOINT_FILE_MAX is left out: excluded from now on (the private
+ * repository's info/exclude) and out of the index; names gets them. */
+static enum claw_err
+leave_out_big(const struct claw_worktree *wt, char *names, size_t size, struct claw_error *err)
+{
+	static const char *const cand[] = {"ls-files",           "-z",         "--others",
+					   "--exclude-standard", "--modified", NULL};
+	struct claw_buf excl = CLAW_BUF_INIT(1 << 20), said = CLAW_BUF_INIT(64 * 1024);
+	struct claw_git_result res;
+	struct wt_env e;
+	enum claw_err rc = claw_git_ok(wt->root, cand, wt_env(wt, &e, NULL), &res, err);
+
+	names[0] = '\0';
+	if (rc != CLAW_OK)
+		goto out;
+	for (const char *p = res.out, *end = res.out + res.len; p < end && *p != '\0';
+	     p += strlen(p) + 1) {
+		char full[PATH_MAX];
+		struct stat st;
+		int n = snprintf(full, sizeof full, "%s/%s", wt->root, p);
+		if (n < 0 || (size_t)n >= sizeof full || lstat(full, &st) != 0 ||
+		    !S_ISREG(st.st_mode) || st.st_size <= CLAW_CHECKPOINT_FILE_MAX)
+			continue;
+		exclude_line(&excl, p);
+		(void)claw_buf_printf(&said, "%s%s", claw_buf_len(&said) != 0 ? ", " : "", p);
+		const char *const rm[] = {"rm", "--cached", "-q", "--ignore-unmatch",
+					  "--", p,          NULL};
+		const char *const lit[] = {"GIT_LITERAL_PATHSPECS=1", NULL};
+		struct claw_git_result r2;
+		struct wt_env e2;
+		rc = claw_git_ok(wt->root, rm, wt_env(wt, &e2, lit), &r2, err);
+		if (rc != CLAW_OK)
+			goto out;
+		claw_git_result_free(&r2);
+	}
+	if (claw_buf_len(&excl) != 0) {
+		char *path = claw_xasprintf("%s/info/exclude", wt->repo);
+		FILE *f = fopen(path, "ae");
+		bool ok = f != NULL && fwrite(claw_buf_str(&excl), 1, claw_buf_len(&excl), f) ==
+					       claw_buf_len(&excl);
+		if (f != NULL && fclose(f) != 0)
+			ok = false;
+		if (!ok)
+			rc = claw_error_set(err, CLAW_EIO, "cannot write %s", path);
+		free(path);
+	}
+	(void)snprintf(names, size, "%s", claw_buf_str(&said));
+out:
+	claw_git_result_free(&res);
+	claw_buf_free(&excl);
+	claw_buf_free(&said);
+	return rc;
+}
+
+/* Writes text into the file path (created or replaced). */
+static enum claw_err
+write_small(const char *path, const char *text, struct claw_error *err)
+{
+	FILE *f = fopen(path, "we");
+	bool ok = f != NULL && fputs(text, f) >= 0;
+	if (f != NULL && fclose(f) != 0)
+		ok = false;
+	return ok ? CLAW_OK : claw_error_set(err, CLAW_EIO, "cannot write %s", path);
+}
+
+/* The private repository (made when missing) and the run's git folder in
+ * it: HEAD on the run's branch (still unborn), commondir. */
+static enum claw_err
+checkpoint_dirs(struct claw_worktree *wt, const char *home, const char *key, int64_t run,
+		struct claw_error *err)
+{
+	struct claw_git_result res;
+	struct stat st;
+	char e[128];
+	char *file = NULL;
+	enum claw_err rc = CLAW_OK;
+
+	wt->repo = claw_xasprintf("%s/projects/%s.checkpoints.git", home, key);
+	wt->gitdir = claw_xasprintf("%s/worktrees/run-%lld", wt->repo, (long long)run);
+	if (lstat(wt->repo, &st) != 0) {
+		const char *const init[] = {"init", "--bare", "-q", wt->repo, NULL};
+		rc = claw_git_ok(home, init, NULL, &res, err);
+		if (rc != CLAW_OK)
+			return rc;
+		claw_git_result_free(&res);
+	}
+	if (lstat(wt->gitdir, &st) == 0)
+		return claw_error_set(err, CLAW_EEXIST,
+				      "the checkpoints of run #%lld are there already",
+				      (long long)run);
+	rc = make_parents(wt->gitdir, err);
+	if (rc == CLAW_OK && mkdir(wt->gitdir, 0700) != 0)
+		rc = claw_error_set(err, CLAW_EIO, "cannot create %s: %s", wt->gitdir,
+				    claw_errno_text(errno, e, sizeof e));
+	if (rc == CLAW_OK) {
+		file = claw_xasprintf("%s/HEAD", wt->gitdir);
+		char *head = claw_xasprintf("ref: refs/heads/%s\n", wt->branch);
+		rc = write_small(file, head, err);
+		free(head);
+		free(file);
+	}
+	if (rc == CLAW_OK) {
+		file = claw_xasprintf("%s/commondir", wt->gitdir);
+		rc = write_small(file, "../..\n", err);
+		free(file);
+	}
+	return rc;
+}
+
+enum claw_err
+claw_checkpoint_begin(const char *folder, const char *home, const char *key, int64_t issue,
+		      int64_t run, struct claw_worktree *out, struct claw_commit_info *start,
+		      struct claw_error *err)
+{
+	static const char *const head[] = {"rev-parse", "HEAD", NULL};
+	struct claw_git_result res;
+	char abuf[4][AUTHOR_MAX];
+	const char *author[5];
+	struct wt_env e;
+	enum claw_err rc;
+
+	memset(out, 0, sizeof *out);
+	memset(start, 0, sizeof *start);
+	out->checkpoints = true;
+	out->root = realpath(folder, NULL);
+	if (out->root == NULL)
+		return claw_error_set(err, CLAW_ENOTFOUND, "the project folder %s is gone", folder);
+	out->workdir = claw_xstrdup(out->root);
+	out->branch = claw_xasprintf("claw/issue-%lld-run-%lld", (long long)issue, (long long)run);
+	rc = checkpoint_dirs(out, home, key, run, err);
+	if (rc == CLAW_OK)
+		rc = leave_out_big(out, start->left_out, sizeof start->left_out, err);
+	static const char *const add_all[] = {"add", "-A", NULL};
+	if (rc == CLAW_OK)
+		rc = claw_git_ok(out->root, add_all, wt_env(out, &e, NULL), &res, err);
+	if (rc != CLAW_OK)
+		goto out;
+	claw_git_result_free(&res);
+	char *msg = claw_xasprintf("run %lld: the folder at its start", (long long)run);
+	author_env(CLAW_GIT_AUTHOR, abuf, author);
+	const char *const commit[] = {"commit", "--quiet", "--no-verify", "--allow-empty",
+				      "-m",     msg,       NULL};
+	rc = claw_git_ok(out->root, commit, wt_env(out, &e, author), &res, err);
+	free(msg);
+	if (rc != CLAW_OK)
+		goto out;
+	claw_git_result_free(&res);
+	rc = git_line(out->root, head, wt_env(out, &e, NULL), out->base, sizeof out->base, err);
+	if (rc == CLAW_OK)
+		(void)snprintf(start->sha, sizeof start->sha, "%s", out->base);
+out:
+	if (rc != CLAW_OK)
+		claw_worktree_free(out);
+	return rc;
+}
+
+enum claw_err
+claw_checkpoint_outside(const struct claw_worktree *wt, struct claw_buf *out,
+			struct claw_error *err)
+{
+	static const char *const differ[] = {"diff",         "--cached", "--name-only", "-z",
+					     "--no-renames", "HEAD",     NULL};
+	char *index = NULL, *env_entry = NULL;
+	char big[1024];
+	struct claw_git_result res;
+	struct wt_env e;
+	enum claw_err rc = leave_out_big(wt, big, sizeof big, err);
+
+	if (rc == CLAW_OK)
+		rc = snapshot_index(wt, &index, &env_entry, err);
+	if (rc != CLAW_OK)
+		return rc;
+	const char *const extra[] = {env_entry, NULL};
+	rc = claw_git_ok(wt->root, differ, wt_env(wt, &e, extra), &res, err);
+	if (rc == CLAW_OK) {
+		for (const char *p = res.out, *end = res.out + res.len; p < end && *p != '\0';
+		     p += strlen(p) + 1)
+			(void)claw_buf_printf(out, "%s%s", claw_buf_len(out) != 0 ? ", " : "", p);
+		claw_git_result_free(&res);
+	}
+	drop_index(&index, &env_entry);
+	return rc;
+}
+
+/* Removes folder/path and then its folders that became empty, up to the
+ * project folder. */
+static void
+remove_created(const char *folder, const char *path)
+{
+	char full[PATH_MAX];
+	int n = snprintf(full, sizeof full, "%s/%s", folder, path);
+	size_t top = strlen(folder);
+
+	if (n < 0 || (size_t)n >= sizeof full || unlink(full) != 0)
+		return;
+	for (char *slash = strrchr(full, '/'); slash != NULL && (size_t)(slash - full) > top;
+	     slash = strrchr(full, '/')) {
+		*slash = '\0';
+		if (rmdir(full) != 0)
+			break;
+	}
+}
+
+/* git checkout BASE -- the paths in list (count n, at most 48 at once). */
+static enum claw_err
+restore(const struct claw_worktree *wt, const char **list, size_t n, struct claw_error *err)
+{
+	const char *args[CLAW_GIT_ARGS_MAX];
+	static const char *const lit[] = {"GIT_LITERAL_PATHSPECS=1", NULL};
+	struct claw_git_result res;
+	struct wt_env e;
+	size_t k = 0;
+
+	args[k++] = "checkout";
+	args[k++] = wt->base;
+	args[k++] = "--";
+	for (size_t i = 0; i < n; i++)
+		args[k++] = list[i];
+	args[k] = NULL;
+	enum claw_err rc = claw_git_ok(wt->root, args, wt_env(wt, &e, lit), &res, err);
+	if (rc == CLAW_OK)
+		claw_git_result_free(&res);
+	return rc;
+}
+
+enum claw_err
+claw_checkpoint_revert(const struct claw_worktree *wt, struct claw_error *err)
+{
+	const char *const changed[] = {"diff",   "--name-status", "-z", "--no-renames",
+				       wt->base, "HEAD",          NULL};
+	const char *batch[48];
+	size_t nb = 0;
+	struct claw_git_result res;
+	struct wt_env e;
+	enum claw_err rc = claw_git_ok(wt->root, changed, wt_env(wt, &e, NULL), &res, err);
+
+	if (rc != CLAW_OK)
+		return rc;
+	for (const char *p = res.out, *end = res.out + res.len; rc == CLAW_OK && p < end;) {
+		char st = *p;
+		p += strlen(p) + 1;
+		if (p >= end)
+			break;
+		const char *path = p;
+		p += strlen(p) + 1;
+		if (st == 'A') {
+			remove_created(wt->root, path);
+			continue;
+		}
+		batch[nb++] = path;
+		if (nb == sizeof batch / sizeof batch[0]) {
+			rc = restore(wt, batch, nb, err);
+			nb = 0;
+		}
+	}
+	if (rc == CLAW_OK && nb > 0)
+		rc = restore(wt, batch, nb, err);
+	claw_git_result_free(&res);
+	return rc;
+}
+
+/* The run's checkpoints go: its branch and its git folder (the objects
+ * stay in the private repository until git gc). */
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == 0 ? 0 : -1;
+}
+
+static enum claw_err
+drop_checkpoints(const struct claw_worktree *wt, struct claw_error *err)
+{
+	char ref[512];
+	struct claw_git_result res;
+	(void)snprintf(ref, sizeof ref, "refs/heads/%s", wt->branch);
+	const char *const del[] = {"update-ref", "-d", ref, NULL};
+	enum claw_err rc = claw_git_ok(wt->repo, del, NULL, &res, err);
+
+	if (rc == CLAW_OK)
+		claw_git_result_free(&res);
+	if (rc == CLAW_OK && nftw(wt->gitdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		rc = claw_error_set(err, CLAW_EIO, "cannot remove %s", wt->gitdir);
+	return rc;
 }

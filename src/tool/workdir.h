@@ -81,6 +81,8 @@ struct claw_worktree {
 			  trusting the .git file inside the work folder */
 	char *branch;  /* "claw/issue-N-run-M" */
 	char base[CLAW_WORKDIR_SHA_SIZE];
+	bool checkpoints; /* an in-place run's checkpoints (see below): root is the
+			     project folder itself, repo the private repository */
 };
 
 void claw_worktree_free(struct claw_worktree *wt);
@@ -102,6 +104,8 @@ enum claw_err claw_worktree_add(const char *project, const char *home, const cha
 struct claw_commit_info {
 	char sha[CLAW_WORKDIR_SHA_SIZE]; /* "" when there was nothing to commit */
 	int64_t files, additions, deletions;
+	char left_out[1024]; /* checkpoints: files over CLAW_CHECKPOINT_FILE_MAX left out,
+				", "-joined (clipped); "" when none */
 };
 
 /* Commits everything that changed in the worktree (honouring .gitignore)
@@ -200,5 +204,43 @@ enum claw_err claw_worktree_merge_finish(const struct claw_worktree *wt, const c
 /* Removes the worktree folder; with delete_branch the branch too. */
 enum claw_err claw_worktree_remove(const struct claw_worktree *wt, bool delete_branch,
 				   struct claw_error *err);
+
+/* ------------------------------------------------ in-place checkpoints
+ *
+ * A run that works in the project folder itself (isolation inplace) is
+ * checkpointed into a private repository, $CLAW_HOME/projects/<key>.
+ * checkpoints.git (never inside the project): at run start and after each
+ * passed step, the folder as it is (honouring its .gitignore; files over
+ * CLAW_CHECKPOINT_FILE_MAX left out and named).  Each run has its own git
+ * folder in it (worktrees/run-M: its HEAD, the branch claw/issue-N-run-M,
+ * and its index; objects and refs shared), so the worktree functions above
+ * read its change (base = the start checkpoint) and commit its steps as
+ * they do for a worktree, with the project folder as the work tree.  A
+ * struct claw_worktree with checkpoints set describes it.
+ *
+ * Reverting puts back the start checkpoint over every file the run
+ * changed (changed files restored, created ones deleted); it is refused
+ * (CLAW_ECONFLICT, the files named) when any file differs from the run's
+ * last checkpoint, i.e. changed outside the run since: a person's work is
+ * never overwritten.  A revert is idempotent, so an interrupted one is
+ * finished by doing it again. */
+#define CLAW_CHECKPOINT_FILE_MAX (10 << 20)
+
+/* Makes run's checkpoints of folder (the private repository when it is
+ * missing, the run's git folder, the start checkpoint).  out->base is the
+ * start checkpoint; out->left_out... see claw_commit_info: *start gets the
+ * start checkpoint's commit info. */
+enum claw_err claw_checkpoint_begin(const char *folder, const char *home, const char *key,
+				    int64_t issue, int64_t run, struct claw_worktree *out,
+				    struct claw_commit_info *start, struct claw_error *err);
+
+/* The files that differ between the folder now and the run's last
+ * checkpoint, ", "-joined into out ("" when none). */
+enum claw_err claw_checkpoint_outside(const struct claw_worktree *wt, struct claw_buf *out,
+				      struct claw_error *err);
+
+/* Puts the start checkpoint back over what the run changed (no check:
+ * call claw_checkpoint_outside first). */
+enum claw_err claw_checkpoint_revert(const struct claw_worktree *wt, struct claw_error *err);
 
 #endif

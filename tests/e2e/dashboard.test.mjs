@@ -5,8 +5,9 @@
 // register the project, open the issue, start it, watch its card move
 // across the columns and the waterfall fill in live, approve the solver in
 // the gate panel, answer the run's question, reload mid-run and survive an
-// nginx restart without duplicate rows, and see the run finish with its
-// artifacts and cost.  Issue B parks at a budget gate, is granted more from
+// nginx restart without duplicate rows, accept its change at the review
+// gate (the folder is no git repository: the run worked in it, checkpointed),
+// and see the run finish with its artifacts and cost.  Issue B parks at a budget gate, is granted more from
 // the page, then stopped and closed with the confirmations.  A second
 // project is switched to with the picker, and an issue deleted from its db
 // by another process leaves its board.  Screenshots of
@@ -198,6 +199,17 @@ export function dashboardTests(ctx) {
 		equal(await s.I.getAttribute('.run-view', 'data-dups'), null, 'no row received twice');
 	}, { skip: why, timeout: 60000 });
 
+	test('dashboard: the run ends at the review gate; accept its change in place', async () => {
+		// The greeter folder is no git repository: the run worked in it, checkpointed.
+		await s.I.waitForSelector('.gate-panel.g-review', { timeout: 40000 });
+		await s.I.waitForSelector('.tab[data-tab="changes"][aria-selected="true"]');
+		await s.I.waitForSelector('details.change[data-path="hello.txt"]');
+		assert(await s.I.$('.gate-panel button:has-text("Revert")'), 'a run in place can be reverted');
+		await s.I.evaluate(() => window.scrollTo(0, 0));
+		await shot(s.I, 'gate-review-inplace');
+		await s.I.getByRole('button', { name: 'Accept', exact: true }).click();
+	}, { fatal: true, skip: why, timeout: 60000 });
+
 	test('dashboard: the run finishes with its artifacts and cost', async () => {
 		await waitFor(async () => (await issue(s.A)).status === 'done', { what: 'issue A done', timeout: 40000 });
 		await waitFor(async () => (await s.I.getAttribute('.run-view .conn', 'data-state')) === 'ended',
@@ -228,7 +240,7 @@ export function dashboardTests(ctx) {
 		// Column history of the card on the board tab.
 		const moves = await s.B.evaluate((id) => window.moves[id], String(s.A));
 		diag(`card #${s.A} went ${moves.join(' → ')}`);
-		const want = ['open', 'inprogress', 'waiting', 'inprogress', 'waiting', 'inprogress', 'done'];
+		const want = ['open', 'inprogress', 'waiting', 'inprogress', 'waiting', 'inprogress', 'review', 'done'];
 		let k = 0;
 		for (const m of moves) if (m === want[k]) k++;
 		equal(k, want.length, `card moved ${want.join(' → ')} (saw ${moves.join(' → ')})`);
@@ -311,6 +323,12 @@ export function dashboardTests(ctx) {
 	reviewTests({ h, api, shot, why });
 
 	test('dashboard: the board live with runs in every column', async () => {
+		// Runs in place work one at a time; in worktrees, side by side.
+		for (const args of [['init', '-q'], ['add', '-A'], ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'base']]) {
+			const g = spawnSync('git', args, { cwd: s.proj, encoding: 'utf8' });
+			equal(g.status, 0, `git ${args.join(' ')}: ${g.stderr}`);
+		}
+		equal((await api('PATCH', P(), { isolation: 'worktree' })).status, 200, 'the greeter is now a repository: worktrees');
 		s.Q = (await api('POST', `${P()}/issues`, { title: TITLE_Q,
 			description: 'Print the version from `VERSION` and exit 0.' })).body.id;
 		await api('POST', `${P()}/issues`, { title: 'Add unit tests for the tokenizer' });

@@ -7,6 +7,7 @@
 # with arbitrary text), done, and test.sh passes afterwards.  Another issue
 # fails at once with the demo model's explanation.
 . "${CLAW_SRCDIR:-.}/tests/run/lib.sh"
+unset CLAW_AUTO_MERGE # this test answers the review gate itself
 
 demo="$CLAW_SRCDIR/examples/demo"
 title=$(sed -n 1p "$demo/issue.txt")

@@ -44,7 +44,7 @@ rc=$?
 out=$(cat "$tmp/.out")
 err=$(cat "$tmp/.err")
 is "$rc" 0 "claw run exits 0"
-like "$out" "Run #1 done: issue #$id is done." "says the run is done"
+like "$out" "Run #1 done, accepted: issue #$id is done." "says the run is done (its change accepted: CLAW_AUTO_MERGE)"
 like "$err" "Run this solver? [y/N/e(dit feedback)]" "asked for approval on the terminal"
 like "$err" "implement" "showed the solver's steps"
 is "$(cat hello.txt 2>/dev/null)" "hello" "the solver really wrote hello.txt"

@@ -12,10 +12,15 @@
 #   project              register $tmp/p and cd into it
 #   sql QUERY            run QUERY on the project's db with the sqlite3 shell
 #   new_issue TITLE      open an issue, print its id
+# and exports CLAW_AUTO_MERGE=1 (see below).
 
 . "${CLAW_SRCDIR:-.}/tests/cli/lib.sh"
 
 MOCKLLM="${MOCKLLM:-$(dirname "$CLAW_BIN")/tests/mockllm/mockllm}"
+# Every run ends at the review gate (SPEC 9); the tests that are not about
+# it have the change accepted (in place) or merged at once.  The review
+# tests unset this.
+export CLAW_AUTO_MERGE=1
 mock_pid=
 trap 'mock_stop; rm -rf "$tmp"' EXIT
 

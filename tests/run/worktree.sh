@@ -7,6 +7,7 @@
 # diff on `d`, and `k` keeps the branch (the worktree folder goes); claw
 # diff shows the change.
 . "${CLAW_SRCDIR:-.}/tests/run/lib.sh"
+unset CLAW_AUTO_MERGE # this test answers the review gate itself
 
 project
 git init -q -b main . && printf 'build/\n' >.gitignore && printf 'one\n' >a.txt &&

@@ -4,6 +4,7 @@
 # counts, the step commits) and .../changes/diff (whole, one path, refused
 # paths); a run in place answers its mode and no files.
 . "${CLAW_SRCDIR:-.}/tests/server/lib.sh"
+unset CLAW_AUTO_MERGE # this test answers the review gate itself
 
 project
 P=/api/projects/$key
@@ -80,9 +81,10 @@ id2=$(new_issue "In place")
 approved_solver "$id2" '{"name":"Noop","steps":[{"name":"noop","goal":"Do nothing.","tools":[]}]}'
 api POST "$P/issues/$id2/start"
 run2=$(jget '$.runId')
-done2() { [ "$(sql "SELECT status FROM runs WHERE id = $run2")" = done ]; }
-wait_for 60 done2
+review2() { [ "$(sql "SELECT status FROM issues WHERE id = $id2")" = review ]; }
+wait_for 60 review2
 api GET "$P/runs/$run2/changes"
-is "$(jget '$.mode') $(jlen '$.files')" "inplace 0" "a run in place: its mode, no files"
+is "$(jget '$.mode') $(jlen '$.files') $(jget '$.branch')" "inplace 0 " \
+	"a run in place: its mode, no files (it changed none), no branch"
 serve_stop
 done_testing

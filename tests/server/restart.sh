@@ -9,6 +9,10 @@
 
 project
 P=/api/projects/$key
+# A repository, so the two runs work side by side, each in its worktree
+# (runs in place work one at a time).
+git init -q . && echo x >f && git add -A && git -c user.name=t -c user.email=t@t commit -qm base
+run project set isolation=worktree
 cat >"$tmp/scenario.json" <<'JSON'
 {"replies": [
  {"match": {"user": "Carry out step slowa"}, "delay_ms": 3000, "text": "Done A.", "times": 0},

@@ -8,6 +8,7 @@
 # conflict; the gate survives kill -9 of claw serve; discard; the Issue's
 # `changes` and the board's `review` status.
 . "${CLAW_SRCDIR:-.}/tests/server/lib.sh"
+unset CLAW_AUTO_MERGE # this test answers the review gate itself
 
 project
 P=/api/projects/$key

@@ -2,7 +2,8 @@
  * test_server_runs — the run manager of claw serve with small scripted
  * pipelines (not the engine): the semaphore of max_runs and its FIFO, a
  * parked run giving its slot back, stops of queued, executing and parked
- * runs, a failing pipeline, the `end` event, shutdown leaving runs
+ * runs, runs in place waiting for their folder, a failing pipeline, the
+ * `end` event, shutdown leaving runs
  * resumable, and adoption by the next manager (a run parked at a gate stays
  * parked until answered; others resume).
  *
@@ -271,6 +272,44 @@ test_parked_slot(struct claw_bus *bus)
 	claw_gates_free(gates);
 }
 
+/* A project in place: while one run of it has a thread (here parked at a
+ * gate), another start stays queued though slots are free, and runs once
+ * the first ends. */
+static void
+test_in_place(struct claw_bus *bus)
+{
+	struct claw_gates *gates = claw_gates_new();
+	struct claw_runs *r = manager(bus, gates, 2);
+	struct claw_error err = {0};
+	struct claw_project_settings set = CLAW_PROJECT_SETTINGS_NONE;
+	int64_t ig = new_issue("gate"), iq = new_issue("quick"), rg, rq, gate = 0;
+	bool q, claimed = true;
+
+	set.isolation = CLAW_ISOLATION_INPLACE;
+	is_int(claw_project_update(db, &set, &proj, &err), CLAW_OK, "the project works in place");
+	is_int(claw_runs_start(r, db, proj.key, ig, "alice", &rg, &q, &err), CLAW_OK, "start gate");
+	for (int i = 0; i < WAIT_MS && !claw_gates_parked(gates, proj.key, rg, &gate, NULL); i++)
+		claw_clock_sleep_ms(1);
+	is_int(gate, rg * 10, "parked on its gate, in the folder");
+	is_int(claw_runs_start(r, db, proj.key, iq, "alice", &rq, &q, &err), CLAW_OK,
+	       "start another");
+	ok(q, "it is queued: the folder is taken");
+	claw_clock_sleep_ms(50);
+	is_str(run_status(rq), "queued", "and stays queued");
+	struct claw_gate_answer a = {
+		.text = (char *)"red", .decision = (char *)"", .by = (char *)"alice"};
+	is_int(claw_gates_answer(gates, proj.key, rg, gate, &a, &claimed, &err), CLAW_OK,
+	       "answer the gate");
+	ok(wait_status(rg, "done"), "the first finishes");
+	ok(wait_status(rq, "done"), "then the second runs");
+	ok(wait_stats(r, 0, 0, 0), "nothing live");
+	claw_runs_shutdown(r, claw_clock_mono_ms() + 2000);
+	claw_runs_free(r);
+	claw_gates_free(gates);
+	set.isolation = CLAW_ISOLATION_WORKTREE;
+	(void)claw_project_update(db, &set, &proj, &err);
+}
+
 static void
 test_fail_and_end(struct claw_bus *bus)
 {
@@ -403,9 +442,13 @@ main(void)
 	char *envhome = claw_xasprintf("CLAW_HOME=%s", home);
 	const char *envp[] = {envhome, NULL};
 	struct claw_bus *bus = claw_bus_new();
+	/* Runs in worktrees work side by side; in place, one at a time
+	 * (test_in_place). */
+	struct claw_project_settings set = CLAW_PROJECT_SETTINGS_NONE;
+	set.isolation = CLAW_ISOLATION_WORKTREE;
 
 	if (mkdir(dir, 0700) != 0 || claw_config_load_from(&cfg, envp, &err) != CLAW_OK ||
-	    claw_project_register(home, dir, NULL, &proj, &err) != CLAW_OK ||
+	    claw_project_register(home, dir, &set, &proj, &err) != CLAW_OK ||
 	    claw_project_open_db(&proj, &db, &err) != CLAW_OK) {
 		printf("Bail out! %s\n", claw_error_text(&err));
 		return 1;
@@ -413,6 +456,7 @@ main(void)
 	atomic_init(&pipelines_running, 0);
 	test_queue_and_stop(bus);
 	test_parked_slot(bus);
+	test_in_place(bus);
 	test_fail_and_end(bus);
 	test_shutdown_and_adopt(bus);
 	is_int(atomic_load(&pipelines_running), 0, "no pipeline left running");
