@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "base/json.h"
+#include "base/log.h"
 #include "base/mem.h"
 #include "base/str.h"
 #include "tool/git.h"
@@ -766,6 +767,26 @@ out:
 
 /* --------------------------------------------------------------- commits */
 
+/* The locks git leaves when it is killed in a commit (kill -9 of claw):
+ * the run's index and HEAD in its own git folder and its branch in the
+ * common one.  Only the run's executor writes them (the run's lock), so
+ * one found here is a crash's leftover, and git would refuse to commit
+ * until it is gone. */
+static void
+clear_stale_locks(const struct claw_worktree *wt)
+{
+	char *common = claw_xasprintf("%s/../..", wt->gitdir);
+	char *paths[] = {claw_xasprintf("%s/index.lock", wt->gitdir),
+			 claw_xasprintf("%s/HEAD.lock", wt->gitdir),
+			 claw_xasprintf("%s/refs/heads/%s.lock", common, wt->branch)};
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		if (unlink(paths[i]) == 0)
+			claw_log_warn("removed %s, left by a commit that was killed", paths[i]);
+		free(paths[i]);
+	}
+	free(common);
+}
+
 enum claw_err
 claw_worktree_commit(const struct claw_worktree *wt, const char *message, const char *author,
 		     struct claw_commit_info *out, struct claw_error *err)
@@ -784,6 +805,7 @@ claw_worktree_commit(const struct claw_worktree *wt, const char *message, const 
 	enum claw_err rc;
 
 	memset(out, 0, sizeof *out);
+	clear_stale_locks(wt);
 	if (wt->checkpoints) {
 		rc = leave_out_big(wt, out->left_out, sizeof out->left_out, err);
 		if (rc != CLAW_OK)

@@ -110,7 +110,9 @@ struct claw_commit_info {
 
 /* Commits everything that changed in the worktree (honouring .gitignore)
  * with message and author ("Name <email>"); nothing changed → CLAW_OK and
- * an empty sha. */
+ * an empty sha.  A commit killed midway (kill -9) leaves the branch where
+ * it was; the locks git left then are removed by the next commit (only
+ * the run's executor commits on its branch). */
 enum claw_err claw_worktree_commit(const struct claw_worktree *wt, const char *message,
 				   const char *author, struct claw_commit_info *out,
 				   struct claw_error *err);

@@ -204,6 +204,14 @@ test_worktree_and_commits(void)
 	s = slurp(repo, "a.txt");
 	is_str(s, "one\ntwo\nthree\n", "the project's files did not change");
 	free(s);
+	/* A commit killed midway leaves git's locks: the next one goes on. */
+	(void)sh(wt.gitdir, "touch index.lock HEAD.lock ../../refs/heads/claw/issue-3-run-7.lock");
+	(void)sh(wt.root, "echo killed > k.txt");
+	is_int(claw_worktree_commit(&wt, "after a crash", NULL, &ci, &err), CLAW_OK,
+	       "a commit after one that was killed: %s", claw_error_text(&err));
+	ok(strlen(ci.sha) == 40 && ci.files == 1, "commits the new work");
+	(void)sh(wt.root, "rm -f k.txt");
+	is_int(claw_worktree_commit(&wt, "undo k", NULL, &ci, &err), CLAW_OK, "and goes on");
 	(void)sh(wt.root, "printf 'more\\n' >> n.txt");
 	is_int(claw_worktree_changes(&wt, true, &ch, &err), CLAW_OK, "the change again");
 	ok(ch.n == 3 && !ch.files[0].uncommitted && ch.files[2].uncommitted,
