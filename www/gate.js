@@ -21,12 +21,14 @@ import { parseMaybe } from './trace.js';
 import * as fmt from './format.js';
 
 export class GatePanel {
-	// draft: the ReviewDraft the Changes tab fills; showChanges(): opens it.
-	constructor({ key, issueId, draft, showChanges }) {
+	// draft: the ReviewDraft the Changes tab fills; showChanges() and
+	// showArtifacts() open those tabs of the run view.
+	constructor({ key, issueId, draft, showChanges, showArtifacts }) {
 		this.key = key;
 		this.issueId = issueId;
 		this.draft = draft;
 		this.showChanges = showChanges;
+		this.showArtifacts = showArtifacts;
 		this.el = h('section', { class: 'gate-panel', hidden: true, 'aria-live': 'polite' });
 		this.shown = '';
 	}
@@ -198,6 +200,7 @@ export class GatePanel {
 				this.send({ decision: 'discard' }, all, 'Discarded.');
 		});
 		const prev = Array.isArray(p.comments) ? p.comments : [];
+		const evidence = Array.isArray(p.evidence) ? p.evidence : [];
 		return h('div', { class: 'review' },
 			p.summary ? h('div', { class: 'review-summary' }, renderMarkdown(p.summary)) : null,
 			h('div', { class: 'review-files' },
@@ -209,6 +212,10 @@ export class GatePanel {
 					f.binary ? h('span', { class: 'muted' }, 'binary')
 						: [h('span', { class: 'plus' }, `+${f.additions}`), h('span', { class: 'minus' }, `−${f.deletions}`)])),
 				total > 12 ? h('div', { class: 'muted' }, `and ${total - 12} more in the Changes tab`) : null),
+			evidence.length ? h('div', { class: 'review-evidence' },
+				h('span', { class: 'muted' }, `Evidence of step ${evidence[0].step}: `),
+				evidence.map((e, i) => [i ? ', ' : '', h('a', { href: '#', title: `${e.kind}: open it in the Artifacts tab`,
+					onclick: (ev) => { ev.preventDefault(); if (this.showArtifacts) this.showArtifacts(); } }, e.label)])) : null,
 			prev.length ? h('div', null, h('div', { class: 'comments-head' }, 'Last round\'s comments'),
 				prev.map((c) => commentView(c))) : null,
 			mine, text, h('div', { class: 'actions' }, merge, keep, changes, discard));

@@ -30,7 +30,8 @@ export class IssueView {
 
 		this.draft = new ReviewDraft();
 		this.gate = new GatePanel({ key: this.key, issueId: this.id, draft: this.draft,
-			showChanges: () => { if (this.run) this.run.showTab('changes'); } });
+			showChanges: () => { if (this.run) this.run.showTab('changes'); },
+			showArtifacts: () => { if (this.run) this.run.showTab('artifacts'); } });
 		this.head = h('div', { class: 'issue-head' });
 		this.runBox = h('div', { class: 'run-box' });
 		this.desc = h('section', { class: 'side-box' });

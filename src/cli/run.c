@@ -29,12 +29,72 @@
 #include "trace/record.h"
 #include "trace/render.h"
 
+/* Says how run ended (rc: the runner's answer, err its error); returns the
+ * exit status. */
+static int
+report(struct claw_cli *cli, struct claw_db *db, const struct claw_run *run, enum claw_err rc,
+       struct claw_error *err)
+{
+	struct claw_issue is = {0};
+	int status;
+
+	switch (run->status) {
+	case CLAW_RUN_DONE: {
+		char *landing = NULL;
+		(void)claw_run_get_landing(db, run->id, &landing, NULL);
+		(void)fprintf(cli->out, "Run #%lld done%s%s: issue #%lld is done.\n",
+			      (long long)run->id, landing != NULL && landing[0] != '\0' ? ", " : "",
+			      landing != NULL ? landing : "", (long long)run->issue_id);
+		free(landing);
+		status = CLAW_EXIT_OK;
+		break;
+	}
+	case CLAW_RUN_DISCARDED:
+		(void)fprintf(cli->out, "Run #%lld ended: %s; issue #%lld is open.\n",
+			      (long long)run->id, run->reason, (long long)run->issue_id);
+		status = CLAW_EXIT_OK;
+		break;
+	case CLAW_RUN_GENERATED:
+		(void)fprintf(cli->out, "Run #%lld ended: %s; issue #%lld is waiting.\n",
+			      (long long)run->id, run->reason, (long long)run->issue_id);
+		status = CLAW_EXIT_OK;
+		break;
+	case CLAW_RUN_FAILED:
+		(void)fprintf(cli->out, "Run #%lld failed: %s\n", (long long)run->id, run->reason);
+		status = CLAW_EXIT_FAIL;
+		break;
+	default:
+		if (rc == CLAW_ESTOPPED &&
+		    claw_issue_get(db, run->issue_id, &is, NULL) == CLAW_OK &&
+		    is.status == CLAW_ISSUE_REVIEW) {
+			(void)fprintf(
+				cli->out,
+				"Run #%lld waits at the review gate: claw diff %lld shows its "
+				"change, claw review %lld DECISION answers it, "
+				"claw run %lld asks again.\n",
+				(long long)run->id, (long long)run->id, (long long)run->id,
+				(long long)run->issue_id);
+			status = CLAW_EXIT_OK;
+			break;
+		}
+		if (rc == CLAW_OK || rc == CLAW_ESTOPPED)
+			(void)fprintf(cli->out, "Run #%lld stopped; `claw run %lld` resumes it.\n",
+				      (long long)run->id, (long long)run->issue_id);
+		else
+			(void)claw_cli_fail(cli, err);
+		status = CLAW_EXIT_FAIL;
+		break;
+	}
+	claw_issue_free(&is);
+	return status;
+}
+
 int
 claw_cmd_run(struct claw_cli *cli, int argc, char **argv)
 {
 	struct claw_project project = {0};
 	struct claw_db *db = NULL;
-	struct claw_issue issue = {0}, issue2 = {0};
+	struct claw_issue issue = {0};
 	struct claw_run run = {0};
 	struct claw_error err = {0};
 	struct claw_console console;
@@ -124,59 +184,13 @@ claw_cmd_run(struct claw_cli *cli, int argc, char **argv)
 			claw_error_set(&err, CLAW_EDB, "run #%lld vanished", (long long)run_id);
 		goto fail;
 	}
-	switch (run.status) {
-	case CLAW_RUN_DONE: {
-		char *landing = NULL;
-		(void)claw_run_get_landing(db, run_id, &landing, NULL);
-		(void)fprintf(cli->out, "Run #%lld done%s%s: issue #%lld is done.\n",
-			      (long long)run_id, landing != NULL && landing[0] != '\0' ? ", " : "",
-			      landing != NULL ? landing : "", (long long)issue_id);
-		free(landing);
-		status = CLAW_EXIT_OK;
-		break;
-	}
-	case CLAW_RUN_DISCARDED:
-		(void)fprintf(cli->out, "Run #%lld's change was discarded; issue #%lld is open.\n",
-			      (long long)run_id, (long long)issue_id);
-		status = CLAW_EXIT_OK;
-		break;
-	case CLAW_RUN_GENERATED:
-		(void)fprintf(cli->out, "Run #%lld ended: %s; issue #%lld is waiting.\n",
-			      (long long)run_id, run.reason, (long long)issue_id);
-		status = CLAW_EXIT_OK;
-		break;
-	case CLAW_RUN_FAILED:
-		(void)fprintf(cli->out, "Run #%lld failed: %s\n", (long long)run_id, run.reason);
-		status = CLAW_EXIT_FAIL;
-		break;
-	default:
-		if (rc == CLAW_ESTOPPED && claw_issue_get(db, issue_id, &issue2, NULL) == CLAW_OK &&
-		    issue2.status == CLAW_ISSUE_REVIEW) {
-			(void)fprintf(
-				cli->out,
-				"Run #%lld waits at the review gate: claw diff %lld shows its "
-				"change, claw review %lld DECISION answers it, "
-				"claw run %lld asks again.\n",
-				(long long)run_id, (long long)run_id, (long long)run_id,
-				(long long)issue_id);
-			status = CLAW_EXIT_OK;
-			break;
-		}
-		if (rc == CLAW_OK || rc == CLAW_ESTOPPED)
-			(void)fprintf(cli->out, "Run #%lld stopped; `claw run %lld` resumes it.\n",
-				      (long long)run_id, (long long)issue_id);
-		else
-			(void)claw_cli_fail(cli, &err);
-		status = CLAW_EXIT_FAIL;
-		break;
-	}
+	status = report(cli, db, &run, rc, &err);
 	goto out;
 fail:
 	status = claw_cli_fail(cli, &err);
 out:
 	claw_run_free(&run);
 	claw_issue_free(&issue);
-	claw_issue_free(&issue2);
 	claw_db_close(db);
 	claw_project_free(&project);
 	free(args);

@@ -718,6 +718,36 @@ solver_summary(struct claw_flow_ctx *ctx, const struct claw_workflow *wf, const 
 	return claw_xstrdup("");
 }
 
+/* "evidence": the artifacts the last step recorded [{n, label, kind,
+ * step}], for the reviewer beside the diff. */
+static void
+put_evidence(struct claw_flow_ctx *ctx, const struct claw_workflow *wf, struct claw_buf *out)
+{
+	struct claw_trace_artifact *arts = NULL;
+	size_t n = 0, shown = 0;
+	const char *last = wf->steps[wf->nsteps - 1].name;
+
+	(void)claw_buf_puts(out, ",\"evidence\":[");
+	if (claw_tracer_flush(ctx->tracer, NULL) == CLAW_OK &&
+	    claw_reader_artifacts(ctx->db, ctx->run_id, &arts, &n, NULL) == CLAW_OK)
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(arts[i].step, last) != 0)
+				continue;
+			(void)claw_buf_printf(out,
+					      "%s{\"n\":%lld,\"label\":", shown++ > 0 ? "," : "",
+					      (long long)arts[i].n);
+			(void)claw_json_buf_append_string(out, arts[i].label,
+							  strlen(arts[i].label));
+			(void)claw_buf_puts(out, ",\"kind\":");
+			(void)claw_json_buf_append_string(out, arts[i].kind, strlen(arts[i].kind));
+			(void)claw_buf_puts(out, ",\"step\":");
+			(void)claw_json_buf_append_string(out, last, strlen(last));
+			(void)claw_buf_putc(out, '}');
+		}
+	(void)claw_buf_putc(out, ']');
+	claw_trace_artifact_list_free(arts, n);
+}
+
 /* The gate's payload: the change, where it would land, the summary, the
  * previous round's comments; *stat the change's size. */
 static enum claw_err
@@ -751,7 +781,9 @@ payload_of(struct claw_flow_ctx *ctx, const struct claw_workflow *wf, const char
 	claw_changes_json(&ch, CLAW_REVIEW_FILES_SHOWN, out);
 	(void)claw_buf_puts(out, ",\"summary\":");
 	(void)claw_json_buf_append_string(out, summary, strlen(summary));
-	(void)claw_buf_printf(out, ",\"comments\":%s}", claw_json_text(prev));
+	(void)claw_buf_printf(out, ",\"comments\":%s", claw_json_text(prev));
+	put_evidence(ctx, wf, out);
+	(void)claw_buf_putc(out, '}');
 	json_object_put(prev);
 	free(summary);
 	if (claw_buf_error(out) != CLAW_OK)
@@ -956,7 +988,7 @@ claw_review_decide(const char *db_path, const char *project, const struct claw_c
 	if (rc != CLAW_OK || !claw_review_decision_lands(a->decision))
 		goto out;
 	bool discarded = strcmp(a->decision, "discard") == 0 || strcmp(a->decision, "revert") == 0;
-	rc = claw_run_set_status(db, run_id, discarded ? CLAW_RUN_DISCARDED : CLAW_RUN_DONE, NULL,
+	rc = claw_run_set_status(db, run_id, discarded ? CLAW_RUN_DISCARDED : CLAW_RUN_DONE, note,
 				 err);
 	if (rc == CLAW_OK)
 		rc = claw_issue_set_status(db, run.issue_id,

@@ -44,7 +44,8 @@
  * answer not yet acted on (a crash, or an answer written while the run was
  * not live) is acted on; CLAW_AUTO_MERGE tries a merge first; otherwise the
  * gate is raised (kind review; payload: the change, the solver's summary,
- * the previous round's comments marked outdated when their line changed)
+ * the last step's evidence (its artifacts), the previous round's comments
+ * marked outdated when their line changed)
  * and its answer carried out.
  *
  * Threads: the run's thread for claw_review_gate; claw_review_land and

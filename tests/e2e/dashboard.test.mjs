@@ -205,6 +205,8 @@ export function dashboardTests(ctx) {
 		await s.I.waitForSelector('.tab[data-tab="changes"][aria-selected="true"]');
 		await s.I.waitForSelector('details.change[data-path="hello.txt"]');
 		assert(await s.I.$('.gate-panel button:has-text("Revert")'), 'a run in place can be reverted');
+		assert((await s.I.textContent('.gate-panel')).includes('Evidence of step verify: cat'),
+			'the last step\'s evidence beside the change');
 		await s.I.evaluate(() => window.scrollTo(0, 0));
 		await shot(s.I, 'gate-review-inplace');
 		await s.I.getByRole('button', { name: 'Accept', exact: true }).click();
