@@ -27,6 +27,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -614,6 +615,9 @@ main(int argc, char **argv)
 				claw_errno_text(errno, ebuf, sizeof ebuf));
 			return 1;
 		}
+		/* A reply is two writes (head, body): without TCP_NODELAY the
+		 * second waits for the client's delayed ACK, ~40 ms a turn. */
+		(void)setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		struct conn *c = CLAW_NEW(struct conn);
 		c->srv = &srv;
 		c->fd = cfd;
