@@ -215,6 +215,8 @@ static const char help_review[] =
 	"  changes   -m TEXT says what to change; the run works again when it is\n"
 	"            resumed (claw run ISSUE, or at once in claw serve)\n"
 	"\n"
+	"A failed run, which keeps its change for a look, takes discard (or revert).\n"
+	"\n"
 	"  -m, --message TEXT       the review's text\n";
 
 static const char help_project[] =

@@ -941,6 +941,29 @@ claw_review_gate(struct claw_flow_ctx *ctx, const struct claw_workflow *wf, cons
 
 /* ------------------------------------------------------- `claw review` */
 
+/* discard and revert: the decisions that throw a change away. */
+static bool
+discards(const char *decision)
+{
+	return strcmp(decision, "discard") == 0 || strcmp(decision, "revert") == 0;
+}
+
+/* A failed run keeps its change for a look until it is thrown away: with
+ * no gate to answer, discard (or revert in place) lands at once and the
+ * run becomes discarded. */
+static enum claw_err
+discard_failed(struct claw_db *db, const struct claw_config *cfg, const struct claw_run *run,
+	       const struct claw_gate_answer *a, char **note, struct claw_error *err)
+{
+	char landing[CLAW_RUN_LANDING_MAX];
+	enum claw_err rc = claw_review_land(db, cfg, run->id, a->decision, landing, err);
+
+	if (rc != CLAW_OK)
+		return rc;
+	*note = claw_xasprintf("%s of the failed run by %s: %s", a->decision, a->by, landing);
+	return claw_run_set_status(db, run->id, CLAW_RUN_DISCARDED, *note, err);
+}
+
 enum claw_err
 claw_review_decide(const char *db_path, const char *project, const struct claw_config *cfg,
 		   int64_t run_id, const struct claw_gate_answer *a, char **message,
@@ -967,6 +990,10 @@ claw_review_decide(const char *db_path, const char *project, const struct claw_c
 		rc = claw_db_open(db_path, CLAW_DB_OPEN, &db, err);
 	if (rc == CLAW_OK)
 		rc = claw_run_get(db, run_id, &run, err);
+	if (rc == CLAW_OK && run.status == CLAW_RUN_FAILED && discards(a->decision)) {
+		rc = discard_failed(db, cfg, &run, a, &note, err);
+		goto out;
+	}
 	if (rc == CLAW_OK)
 		rc = claw_reader_open_gate(db, run_id, &g, err);
 	if (rc == CLAW_ENOTFOUND || (rc == CLAW_OK && strcmp(g.kind, "review") != 0))
@@ -987,7 +1014,7 @@ claw_review_decide(const char *db_path, const char *project, const struct claw_c
 	rc = claw_gate_record_answer(db_path, project, NULL, run_id, g.id, a, note, err);
 	if (rc != CLAW_OK || !claw_review_decision_lands(a->decision))
 		goto out;
-	bool discarded = strcmp(a->decision, "discard") == 0 || strcmp(a->decision, "revert") == 0;
+	bool discarded = discards(a->decision);
 	rc = claw_run_set_status(db, run_id, discarded ? CLAW_RUN_DISCARDED : CLAW_RUN_DONE, note,
 				 err);
 	if (rc == CLAW_OK)

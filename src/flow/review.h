@@ -115,7 +115,9 @@ enum claw_err claw_review_gate(struct claw_flow_ctx *ctx, const struct claw_work
  * (its db at db_path) with a (decision, text, comments, by) when no process
  * executes the run (else CLAW_ECONFLICT).  merge, keep and discard land
  * and end the run (done or discarded; its issue done or open); changes is
- * recorded for the run to act on when it is resumed.  *message gets what
+ * recorded for the run to act on when it is resumed.  A failed run, which
+ * keeps its change for a look, takes discard (or revert in place) without
+ * a gate: it lands at once and the run becomes discarded.  *message gets what
  * happened, for people (free it). */
 enum claw_err claw_review_decide(const char *db_path, const char *project,
 				 const struct claw_config *cfg, int64_t run_id,

@@ -6,7 +6,7 @@
 # nothing; discard; changes sent back to the step (its next prompt holds
 # the review) and the run back at the gate with a new diff; --merge; and a
 # merge interrupted by a crash at each of its two points, finished or
-# undone from the journal, never half.
+# undone from the journal, never half; a failed run discarded.
 . "${CLAW_SRCDIR:-.}/tests/run/lib.sh"
 unset CLAW_AUTO_MERGE # this test answers the review gate itself
 
@@ -45,7 +45,10 @@ cat >"$tmp/scenario.json" <<'JSON'
  {"match": {"user": "did-six"}, "text": "Added e.txt."},
  {"match": {"user": "Carry out step seven"},
   "tool_calls": [{"name": "bash", "input": {"command": "echo f > f.txt && echo did-seven"}}]},
- {"match": {"user": "did-seven"}, "text": "Added f.txt."}
+ {"match": {"user": "did-seven"}, "text": "Added f.txt."},
+ {"match": {"user": "Carry out step boom"},
+  "tool_calls": [{"name": "bash", "input": {"command": "echo half > half.txt && echo did-boom"}}]},
+ {"match": {"user": "did-boom"}, "fault": {"status": 400, "message": "the model gave up"}}
 ]}
 JSON
 mock_start "$tmp/scenario.json"
@@ -175,4 +178,18 @@ is "$(git status --porcelain)" "" "files, index and branch agree"
 is "$(sql "SELECT landing FROM runs WHERE id = 7")" "merged $new" "the journal says merged"
 branch_gone 7 "$id"
 ok $? "worktree and branch removed"
+
+# 8. A failed run keeps its change for a look, until it is discarded.
+id=$(new_issue "Fail halfway")
+solver "$id" boom
+claw_run /dev/null "$id"
+is "$rc" 1 "the run fails"
+is "$(cat "$CLAW_HOME/worktrees/$key/run-8/half.txt")" "half" "its worktree stays, with its work"
+run review 8 merge
+is "$rc" 1 "a failed run is not merged"
+run review 8 discard
+is "$rc" 0 "but can be discarded"
+branch_gone 8 "$id"
+ok $? "worktree and branch removed"
+is "$(status 8)" "discarded open" "the run is discarded"
 done_testing
