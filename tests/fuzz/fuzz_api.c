@@ -3,7 +3,8 @@
  * (src/server/api_projects.c, api_issues.c, api_control.c): the body as
  * read by claw_req_body_json, then the route's parser
  * (claw_api_*_body_parse), and for an answer the check by gate kind
- * (claw_gate_check, src/server/gate.c).
+ * (claw_gate_check, src/server/gate.c) and the review's comments
+ * (claw_review_check, src/flow/review.c).
  *
  * Input: one byte, then the body.  The byte's low two bits pick the route
  * (0 projects, 1 issues, 2 answer, 3 start/stop/close), the next two the
@@ -23,6 +24,7 @@
 #include "base/mem.h"
 #include "base/str.h"
 #include "flow/frontend.h"
+#include "flow/review.h"
 #include "fuzz.h"
 #include "server/api.h"
 #include "server/gate.h"
@@ -31,7 +33,8 @@
 /* The parsed fields of any route, strings copied so they outlive the body. */
 struct parsed {
 	enum claw_err rc;
-	char *a, *b; /* path/title/text; description/decision (NULL: absent) */
+	char *a, *b;    /* path/title/text; description/decision (NULL: absent) */
+	char *comments; /* an answer's comments as JSON text, or NULL */
 	int64_t gate, amount;
 };
 
@@ -91,6 +94,7 @@ parse(int route, const char *body, size_t n)
 				out.b = dup_or_null(ab.decision);
 				out.gate = ab.gate;
 				out.amount = ab.amount;
+				out.comments = dup_or_null(ab.comments);
 			}
 		} else {
 			out.rc = claw_api_empty_body_parse(obj, &err);
@@ -148,6 +152,14 @@ fits(enum claw_gate_kind kind, const char *text, const char *decision, int64_t a
 		return decision[0] == '\0' && claw_str_trim(claw_str_from(text)).n > 0;
 	if (kind == CLAW_GATE_APPROVE)
 		return strcmp(decision, "approve") == 0 || strcmp(decision, "reject") == 0;
+	if (kind == CLAW_GATE_REVIEW) {
+		static const char *const known[] = {"merge",  "keep",   "discard",
+						    "accept", "revert", "changes"};
+		for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+			if (strcmp(decision, known[i]) == 0)
+				return i < 5 || claw_str_trim(claw_str_from(text)).n > 0;
+		return false;
+	}
 	return (strcmp(decision, "grant") == 0 && amount > 0) || strcmp(decision, "stop") == 0;
 }
 
@@ -175,6 +187,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(again_text);
 		free(q.a);
 		free(q.b);
+		free(q.comments);
 		if (route == 2) {
 			struct claw_error err = {0};
 			enum claw_err rc = claw_gate_check(kind, p.a, p.b, p.amount, &err);
@@ -182,9 +195,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   "claw_gate_check disagrees with the gate rules");
 			fuzz_check(rc == CLAW_OK || err.msg[0] != '\0',
 				   "gate error without message");
+			/* The review's comments, as the answer route checks them. */
+			struct claw_error rerr = {0};
+			rc = claw_review_check(p.b, p.a, p.comments, &rerr);
+			fuzz_check(rc == CLAW_OK || rc == CLAW_EINVAL || rc == CLAW_ECONFLICT,
+				   "a review check that is neither a 400 nor a 409");
+			fuzz_check(rc == CLAW_OK || rerr.msg[0] != '\0',
+				   "a review refusal without a message");
+			fuzz_check(rc != CLAW_OK || p.comments == NULL ||
+					   strcmp(p.b, "changes") == 0,
+				   "comments accepted with another decision than changes");
 		}
 	}
 	free(p.a);
 	free(p.b);
+	free(p.comments);
 	return 0;
 }
