@@ -277,7 +277,9 @@ like "$body" 'claw_llm_tokens_total{kind="in"} 0' "tokens"
 
 serve_stop
 is "$serve_rc" 0 "SIGTERM: exit 0"
-ok "$([ "$serve_ms" -lt 2000 ] && echo 0 || echo 1)" "within 2 s ($serve_ms ms)"
+# Not held up by the open stream (that would hang until killed); the bound
+# is far above the ~1 s a stop takes, so a loaded machine does not fail it.
+ok "$([ "$serve_ms" -lt 10000 ] && echo 0 || echo 1)" "without waiting on the stream ($serve_ms ms)"
 sse_wait board "^eof" 5
 ok $? "the open stream was ended"
 ok "$([ ! -e "$sock" ] && echo 0 || echo 1)" "the socket file is removed"

