@@ -174,7 +174,7 @@ function renderCard(key, issue) {
 	gate ? h('div', { class: `card-gate g-${gate.kind}` },
 		h('span', { class: 'gate-kind' }, gateLabel(gate.kind)),
 		h('span', { class: 'gate-prompt' }, fmt.clip(gate.prompt, 160))) : null,
-	issue.changes ? changeLine(issue.changes) : null,
+	issue.changes && Number(issue.changes.files) > 0 ? changeLine(issue.changes) : null,
 	run || issue.tokensIn || issue.costUsd ? h('div', { class: 'card-meta' },
 		run ? h('span', { class: 'run' }, `run ${run.n}`, ' ', pill(run.status)) : null,
 		h('span', { class: 'spacer' }),
