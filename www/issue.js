@@ -174,6 +174,12 @@ export class IssueView {
 		const reviewing = !!gate && gate.kind === 'review' && this.run && latestRun(issue)
 			&& this.run.runId === latestRun(issue).id;
 		if (reviewing && !this.draft.enabled) this.run.showTab('changes');
+		// Comments belong to one gate of one run: another gate, or none, starts afresh.
+		const draftFor = reviewing ? `${this.run.runId}:${gate.id}` : '';
+		if (draftFor !== this.draftFor) {
+			this.draftFor = draftFor;
+			this.draft.clear();
+		}
 		this.draft.setEnabled(!!reviewing);
 		this.gate.update({ gate, question, solver: this.detail && this.detail.solver });
 	}

@@ -1,7 +1,8 @@
 /*
  * review — `claw review RUN DECISION [-m TEXT]`: answers a run's review
  * gate from the terminal, through the same code as the API
- * (flow/review.h): merge, keep and discard take effect before it returns
+ * (flow/review.h): merge, keep, discard, accept and revert take effect
+ * before it returns
  * (exit 0), or are refused with the reason and nothing changed (exit 1);
  * changes is recorded for the run, which works again when it is resumed.
  * The run must not be executing in another process (claw serve or claw

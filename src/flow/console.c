@@ -215,6 +215,7 @@ ask_review(struct claw_console *c, const struct claw_gate_request *req,
 		    json_object_get_string_len(t) > 0)
 			target = json_object_get_string(t);
 		in_place = json_object_object_get_ex(pl, "mode", &m) &&
+			   json_object_is_type(m, json_type_string) &&
 			   strcmp(json_object_get_string(m), "inplace") == 0;
 	}
 	show_change(c, req->payload);

@@ -143,8 +143,8 @@ normalise(enum claw_gate_kind kind, struct claw_gate_answer *a)
 	case CLAW_GATE_BUDGET:
 		want = strcmp(d, "grant") == 0 ? "grant" : "stop";
 		break;
-	case CLAW_GATE_REVIEW: /* unknown: keep, which lands nothing and loses nothing */
-		want = claw_review_decision_known(d) ? d : "keep";
+	case CLAW_GATE_REVIEW: /* unknown: none, and the gate is asked again */
+		want = claw_review_decision_known(d) ? d : "";
 		break;
 	default:
 		want = "";

@@ -31,7 +31,7 @@
  * NULL for null) and waits for its answer.  On CLAW_OK *out holds the answer
  * (free with claw_gate_answer_free); its decision is normalised for the kind
  * (approve: "approve" or "reject"; budget: "grant" or "stop"; review: one of
- * flow/review.h's decisions, "keep" for anything else; question: "").  A
+ * flow/review.h's decisions, "" for anything else; question: "").  A
  * review gate sets the issue `review` while it waits, the others
  * `waiting`.
  * CLAW_ESTOPPED when the run must stop instead (the halt is recorded); other

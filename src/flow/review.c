@@ -114,6 +114,9 @@ claw_review_check(const char *decision, const char *text, const char *comments,
 			"revert or changes, got \"%.32s\"",
 			decision);
 	if (comments != NULL) {
+		if (strlen(comments) > CLAW_REVIEW_COMMENTS_BYTES)
+			return claw_error_set(err, CLAW_EINVAL, "comments are over %d KiB",
+					      CLAW_REVIEW_COMMENTS_BYTES / 1024);
 		if (claw_json_parse(comments, strlen(comments), &cm, err) != CLAW_OK)
 			return CLAW_EINVAL;
 		if (!json_object_is_type(cm, json_type_array)) {
@@ -196,6 +199,10 @@ tidy(const struct claw_worktree *wt, bool delete_branch, int64_t run_id)
 		claw_log_warn("run #%lld: %s", (long long)run_id, claw_error_text(&err));
 }
 
+static enum claw_err finish_merging(struct claw_db *db, int64_t run_id,
+				    const struct claw_worktree *wt, char *landing,
+				    struct claw_error *err);
+
 /* The merge: one commit "<title> (#N)" with the solver's summary and the
  * trailers, under the journal. */
 static enum claw_err
@@ -219,8 +226,21 @@ merge(struct claw_db *db, const struct claw_config *cfg, const struct claw_run *
 			      (long long)run->id);
 	rc = claw_worktree_merge(wt, claw_buf_str(&msg), cfg->git_author, &j, sha, err);
 	if (rc != CLAW_OK) {
-		if (ja.begun) /* refused after the journal: nothing moved (land() undid it) */
-			(void)claw_run_set_landing(db, run->id, "", NULL);
+		/* Failed after the journal: the journal is cleared only when the
+		 * folder is as before (a refusal moves the files back); anything
+		 * else stays journaled, to be finished by the next look. */
+		char *was = NULL;
+		if (ja.begun && claw_run_get_landing(db, run->id, &was, NULL) == CLAW_OK) {
+			char back[CLAW_RUN_LANDING_MAX];
+			(void)snprintf(back, sizeof back, "%s", was);
+			if (finish_merging(db, run->id, wt, back, NULL) == CLAW_OK &&
+			    claw_review_landed_as(back) != NULL) {
+				(void)snprintf(landing, CLAW_RUN_LANDING_MAX, "%s", back);
+				claw_error_clear(err);
+				rc = CLAW_OK;
+			}
+		}
+		free(was);
 		goto out;
 	}
 	(void)snprintf(landing, CLAW_RUN_LANDING_MAX, "merged %s", sha[0] != '\0' ? sha : "-");
@@ -524,7 +544,14 @@ static char *
 line_of(const char *root, const char *path, int64_t line)
 {
 	char *full = claw_xasprintf("%s/%s", root, path);
-	FILE *f = fopen(full, "re");
+	char *real = realpath(full, NULL);
+	size_t rl = strlen(root);
+	/* A file of the worktree only: not through a link the agent made to
+	 * a file of the host (this runs outside the sandbox). */
+	FILE *f = real != NULL && strncmp(real, root, rl) == 0 && real[rl] == '/'
+			  ? fopen(real, "re")
+			  : NULL;
+	free(real);
 	char *text = NULL;
 	struct claw_buf b = CLAW_BUF_INIT(LINE_TEXT_MAX + 1);
 	int64_t at = 1;
@@ -847,8 +874,8 @@ end_of(const char *decision)
 	return CLAW_REVIEW_DISCARDED;
 }
 
-/* Lands decision for the run; CLAW_OK with *end, or the reason it could
- * not (traced; the gate is asked again). */
+/* Lands decision for the run: true with *end, or false when it could not
+ * (the reason is traced; the gate is asked again). */
 static bool
 land_now(struct claw_flow_ctx *ctx, const char *decision, const char *by, enum claw_review_end *end)
 {
@@ -877,10 +904,12 @@ claw_review_gate(struct claw_flow_ctx *ctx, const struct claw_workflow *wf, cons
 
 	if (rc != CLAW_OK)
 		return rc;
-	/* Landed already (answered while not live), or a merge to finish. */
+	/* Landed already (answered while not live), or a landing to finish. */
 	if (journal[0] != '\0') {
 		const char *d = claw_review_landed_as(journal);
-		bool ok = land_now(ctx, d != NULL ? d : "merge", "", end);
+		if (d == NULL)
+			d = strcmp(journal, "reverting") == 0 ? "revert" : "merge";
+		bool ok = land_now(ctx, d, "", end);
 		free(journal);
 		if (ok)
 			return CLAW_OK;

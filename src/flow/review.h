@@ -67,6 +67,8 @@
 
 #define CLAW_REVIEW_LOCK_BASE ((int64_t)1 << 40) /* byte of the landing lock: base + run */
 #define CLAW_REVIEW_COMMENTS_MAX 200             /* line comments in one review */
+#define CLAW_REVIEW_COMMENTS_BYTES (256 * 1024)  /* bytes of them, as JSON: the answer row
+						    stays under CLAW_GATE_DATA_MAX */
 #define CLAW_REVIEW_SUMMARY_MAX (8 * 1024)       /* bytes of the solver's summary kept */
 #define CLAW_REVIEW_FILES_SHOWN 500              /* files listed in the gate's payload */
 
@@ -81,7 +83,8 @@ const char *claw_review_landed_as(const char *landing);
 
 /* Checks a review answer as the API and the CLI take it: a known decision;
  * changes needs text or comments; comments (a JSON array text, or NULL) of
- * at most CLAW_REVIEW_COMMENTS_MAX objects {path, line >= 1, body}.
+ * at most CLAW_REVIEW_COMMENTS_MAX objects {path, line >= 1, body} and
+ * CLAW_REVIEW_COMMENTS_BYTES.
  * CLAW_ECONFLICT for a decision the gate does not take, CLAW_EINVAL for the
  * rest, each saying what is wrong. */
 enum claw_err claw_review_check(const char *decision, const char *text, const char *comments,

@@ -540,6 +540,7 @@ solve(struct runner *r, struct claw_error *err)
 		ctx->step_passed = claw_workspace_step_passed; /* the solver's steps only */
 		r->ran_solver = true;
 		do {
+			r->rework = false;
 			claw_engine_result_free(&res);
 			rc = claw_engine_run(&ep, &res, err);
 			if (rc == CLAW_OK && res.passed && ctx->worktree != NULL)
@@ -596,6 +597,7 @@ finish(struct runner *r, struct claw_error *err)
 		set_outcome(r, OUT_FAILED, "%s", "the pipeline ended without an outcome (a bug)");
 		/* fall through */
 	case OUT_FAILED:
+		claw_workspace_failed(ctx);
 		claw_workspace_end(ctx, r->ran_solver);
 		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "failed", "%s", r->reason);
 		rc = claw_run_set_status(ctx->db, r->p->run_id, CLAW_RUN_FAILED, r->reason, err);

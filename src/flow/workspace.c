@@ -293,6 +293,23 @@ claw_workspace_step_passed(struct claw_flow_ctx *ctx, const char *step, const ch
 }
 
 void
+claw_workspace_failed(struct claw_flow_ctx *ctx)
+{
+	struct claw_commit_info ci;
+	struct claw_error err = {0};
+	char *msg;
+
+	if (ctx->worktree == NULL || !ctx->worktree->checkpoints)
+		return;
+	msg = claw_xasprintf("run %lld: the folder when it failed", (long long)ctx->run_id);
+	if (claw_worktree_commit(ctx->worktree, msg, ctx->config->git_author, &ci, &err) != CLAW_OK)
+		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "checkpoint",
+			       "the folder could not be checkpointed at the failure: %s",
+			       claw_error_text(&err));
+	free(msg);
+}
+
+void
 claw_workspace_end(struct claw_flow_ctx *ctx, bool ran_solver)
 {
 	struct claw_error err = {0};

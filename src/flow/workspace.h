@@ -48,6 +48,10 @@ enum claw_err claw_workspace_begin(struct claw_flow_ctx *ctx, const struct claw_
 /* After step passed (goal: its goal, or NULL): commits its work. */
 void claw_workspace_step_passed(struct claw_flow_ctx *ctx, const char *step, const char *goal);
 
+/* The run failed: a run in place checkpoints the folder as it is, so that
+ * its change (and a revert) covers what its failing step wrote. */
+void claw_workspace_failed(struct claw_flow_ctx *ctx);
+
 /* The run ended (see above).  Problems are traced, never fatal. */
 void claw_workspace_end(struct claw_flow_ctx *ctx, bool ran_solver);
 

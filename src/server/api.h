@@ -80,7 +80,7 @@ struct claw_api_issue_body {
 enum claw_err claw_api_issue_body_parse(struct json_object *body, struct claw_api_issue_body *out,
 					struct claw_error *err);
 
-/* POST .../answer: {"gate": 1.., "text"?, "decision"?, "amount"?: 0..}. */
+/* POST .../answer: {"gate": 1.., "text"?, "decision"?, "amount"?: 0.., "comments"?: []}. */
 struct claw_api_answer_body {
 	int64_t gate;
 	const char *text;     /* "" when absent or null */

@@ -116,8 +116,8 @@ put_solver(struct claw_db *db, int64_t issue_id, struct claw_buf *out, struct cl
 	return CLAW_OK;
 }
 
-/* "changes": the size of the run's own change and its branch, or null for
- * a run in place. */
+/* "changes": the size of the run's own change and its branch ("" for a
+ * run in place), or null for a run without either. */
 static enum claw_err
 put_changes(struct claw_db *db, int64_t run_id, struct claw_buf *out, struct claw_error *err)
 {
@@ -135,7 +135,8 @@ put_changes(struct claw_db *db, int64_t run_id, struct claw_buf *out, struct cla
 				      "\"deletions\":%lld",
 				      (long long)st.files, (long long)st.additions,
 				      (long long)st.deletions);
-		put_key_string(out, "branch", w.branch);
+		/* A run in place has a branch only in claw's private checkpoints. */
+		put_key_string(out, "branch", w.worktree[0] != '\0' ? w.branch : "");
 		(void)claw_buf_putc(out, '}');
 	}
 	claw_run_work_free(&w);

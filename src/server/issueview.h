@@ -15,7 +15,8 @@
  * (a question row with no answer).  `live` is true while the latest run is
  * active (queued or running, parked at a gate included).  `changes` is the
  * size of its own change (worktree isolation; recorded on its row at each
- * step commit and at the review gate), null for a run in place.
+ * step commit and at the review gate; branch "" for a run in place), null
+ * for a run from before checkpoints.
  *
  * CLAW_ISSUEVIEW_FULL (GET of one issue) adds the gate's "payload" (JSON)
  * and "solver": the latest solver version {"version", "status",

@@ -23,7 +23,8 @@ static const char *const settings[] = {
 	"-c", "core.untrackedCache=false", "-c", "core.safecrlf=false",
 	"-c", "commit.gpgSign=false",      "-c", "tag.gpgSign=false",
 	"-c", "advice.detachedHead=false", "-c", "safe.directory=*",
-	"-c", "protocol.allow=never",
+	"-c", "protocol.allow=never",      "-c", "gc.auto=0",
+	"-c", "maintenance.auto=false",
 };
 
 static const char *const fixed_env[] = {

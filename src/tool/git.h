@@ -12,7 +12,9 @@
  *
  * What claw's commands never run: hooks (core.hooksPath=/dev/null), a
  * filesystem monitor (core.fsmonitor=false), a pager, an editor, a
- * credential prompt, the user's and the system's configuration
+ * credential prompt, automatic maintenance (gc.auto=0: a commit of claw's
+ * never starts a gc, which would also prune the git folders of in-place
+ * runs), the user's and the system's configuration
  * (GIT_CONFIG_GLOBAL=/dev/null, GIT_CONFIG_NOSYSTEM=1: an alias, a
  * diff.external or an includeIf there does not apply), signing.  The
  * repository's own configuration still applies (it is the person's).

@@ -332,6 +332,7 @@ out:
 }
 
 static enum claw_err drop_checkpoints(const struct claw_worktree *wt, struct claw_error *err);
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw);
 static enum claw_err leave_out_big(const struct claw_worktree *wt, char *names, size_t size,
 				   struct claw_error *err);
 
@@ -1253,10 +1254,11 @@ checkpoint_dirs(struct claw_worktree *wt, const char *home, const char *key, int
 			return rc;
 		claw_git_result_free(&res);
 	}
-	if (lstat(wt->gitdir, &st) == 0)
-		return claw_error_set(err, CLAW_EEXIST,
-				      "the checkpoints of run #%lld are there already",
-				      (long long)run);
+	/* One there already is a begin that a crash cut short (the run's row,
+	 * which the caller writes next, did not record it): made anew. */
+	if (lstat(wt->gitdir, &st) == 0 &&
+	    nftw(wt->gitdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		return claw_error_set(err, CLAW_EIO, "cannot remove the leftover %s", wt->gitdir);
 	rc = make_parents(wt->gitdir, err);
 	if (rc == CLAW_OK && mkdir(wt->gitdir, 0700) != 0)
 		rc = claw_error_set(err, CLAW_EIO, "cannot create %s: %s", wt->gitdir,
@@ -1271,6 +1273,13 @@ checkpoint_dirs(struct claw_worktree *wt, const char *home, const char *key, int
 	if (rc == CLAW_OK) {
 		file = claw_xasprintf("%s/commondir", wt->gitdir);
 		rc = write_small(file, "../..\n", err);
+		free(file);
+	}
+	/* No work tree points back at it: locked, so that no `git worktree
+	 * prune` (a person's, or a gc's) takes it for a leftover. */
+	if (rc == CLAW_OK) {
+		file = claw_xasprintf("%s/locked", wt->gitdir);
+		rc = write_small(file, "claw: the checkpoints of a run in place\n", err);
 		free(file);
 	}
 	return rc;
@@ -1318,6 +1327,8 @@ claw_checkpoint_begin(const char *folder, const char *home, const char *key, int
 	if (rc == CLAW_OK)
 		(void)snprintf(start->sha, sizeof start->sha, "%s", out->base);
 out:
+	if (rc != CLAW_OK && out->gitdir != NULL) /* a retry starts afresh */
+		(void)drop_checkpoints(out, NULL);
 	if (rc != CLAW_OK)
 		claw_worktree_free(out);
 	return rc;
@@ -1428,8 +1439,7 @@ claw_checkpoint_revert(const struct claw_worktree *wt, struct claw_error *err)
 	return rc;
 }
 
-/* The run's checkpoints go: its branch and its git folder (the objects
- * stay in the private repository until git gc). */
+/* nftw: removes one entry (children first). */
 static int
 rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -1439,18 +1449,22 @@ rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 	return remove(path) == 0 ? 0 : -1;
 }
 
+/* The run's checkpoints go: its branch and its git folder (the objects
+ * stay in the private repository until a git gc). */
 static enum claw_err
 drop_checkpoints(const struct claw_worktree *wt, struct claw_error *err)
 {
 	char ref[512];
 	struct claw_git_result res;
+	struct stat st;
 	(void)snprintf(ref, sizeof ref, "refs/heads/%s", wt->branch);
 	const char *const del[] = {"update-ref", "-d", ref, NULL};
 	enum claw_err rc = claw_git_ok(wt->repo, del, NULL, &res, err);
 
 	if (rc == CLAW_OK)
 		claw_git_result_free(&res);
-	if (rc == CLAW_OK && nftw(wt->gitdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+	if (rc == CLAW_OK && lstat(wt->gitdir, &st) == 0 &&
+	    nftw(wt->gitdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
 		rc = claw_error_set(err, CLAW_EIO, "cannot remove %s", wt->gitdir);
 	return rc;
 }

@@ -228,10 +228,11 @@ enum claw_err claw_worktree_remove(const struct claw_worktree *wt, bool delete_b
  * finished by doing it again. */
 #define CLAW_CHECKPOINT_FILE_MAX (10 << 20)
 
-/* Makes run's checkpoints of folder (the private repository when it is
- * missing, the run's git folder, the start checkpoint).  out->base is the
- * start checkpoint; out->left_out... see claw_commit_info: *start gets the
- * start checkpoint's commit info. */
+/* Makes run's checkpoints of folder: the private repository when it is
+ * missing, the run's git folder (one left by a begin that a crash cut short
+ * is made anew; on failure nothing is left), the start checkpoint.
+ * out->base is the start checkpoint; *start its commit info (left_out: the
+ * files over CLAW_CHECKPOINT_FILE_MAX). */
 enum claw_err claw_checkpoint_begin(const char *folder, const char *home, const char *key,
 				    int64_t issue, int64_t run, struct claw_worktree *out,
 				    struct claw_commit_info *start, struct claw_error *err);

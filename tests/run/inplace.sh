@@ -8,7 +8,7 @@
 # the folder back exactly (changed files restored, created ones and their
 # new folders deleted, deleted ones back); a revert a crash cut short is
 # finished; accept keeps the files; two runs never work in one folder at
-# once.
+# once; a failed run is reverted whole.
 . "${CLAW_SRCDIR:-.}/tests/run/lib.sh"
 unset CLAW_AUTO_MERGE # this test answers the review gate itself
 
@@ -31,7 +31,10 @@ cat >"$tmp/scenario.json" <<'JSON'
  {"match": {"user": "did-again"}, "text": "Again.", "delay_ms": 1500, "times": 2},
  {"match": {"user": "Carry out step third"},
   "tool_calls": [{"name": "bash", "input": {"command": "echo third > third.txt && echo did-third"}}]},
- {"match": {"user": "did-third"}, "text": "Third."}
+ {"match": {"user": "did-third"}, "text": "Third."},
+ {"match": {"user": "Carry out step boom"},
+  "tool_calls": [{"name": "bash", "input": {"command": "echo half > half.txt && echo did-boom"}}]},
+ {"match": {"user": "did-boom"}, "fault": {"status": 400, "message": "the model gave up"}}
 ]}
 JSON
 mock_start "$tmp/scenario.json"
@@ -57,6 +60,9 @@ is "$out" "M a.txt +1 -0
 D c.txt +0 -1
 A new/deep/b.txt +1 -0
 3 files changed, +2 -1" "claw diff: the run's change, without ignored or big files"
+git --git-dir="$CLAW_HOME/projects/$key.checkpoints.git" worktree prune
+run diff --stat 1
+like "$out" "3 files changed" "a git worktree prune (a person's, or a gc's) leaves the run's checkpoints"
 
 echo mine >>a.txt
 run review 1 revert
@@ -103,4 +109,17 @@ run review "$r4" revert
 is "$rc" 0 "a revert left half done is finished"
 ok "$(test ! -e again.txt; echo $?)" "the run's file is gone"
 is "$(sql "SELECT landing FROM runs WHERE id = $r4")" "reverted" "the journal says reverted"
+
+# A failed run: its failing step's writes are checkpointed too, so a
+# revert puts the folder back whole.
+id5=$(new_issue "Fail in place")
+solver "$id5" boom
+claw_run /dev/null "$id5"
+is "$rc" 1 "the run fails"
+r5=$(sql "SELECT id FROM runs WHERE issue_id = $id5")
+is "$(cat half.txt)" "half" "what its step wrote is there"
+run review "$r5" revert
+is "$rc" 0 "a failed run in place is reverted"
+ok "$(test ! -e half.txt; echo $?)" "with what its failing step wrote"
+is "$(status "$r5")" "discarded open" "the run is discarded"
 done_testing
