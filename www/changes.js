@@ -48,8 +48,9 @@ export class ReviewDraft {
 		return () => this.subs.delete(fn);
 	}
 
-	emit() {
-		for (const fn of this.subs) fn();
+	// path: the file whose comments changed (undefined: any).
+	emit(path) {
+		for (const fn of this.subs) fn(path);
 	}
 
 	setEnabled(yes) {
@@ -60,12 +61,12 @@ export class ReviewDraft {
 
 	add(path, line, body) {
 		this.comments.push({ path, line, body });
-		this.emit();
+		this.emit(path);
 	}
 
 	remove(c) {
 		this.comments = this.comments.filter((x) => x !== c);
-		this.emit();
+		this.emit(c.path);
 	}
 
 	clear() {
@@ -98,7 +99,8 @@ export class ChangesBox {
 		this.step = '';
 		this.list = h('div', { class: 'changes' }, h('p', { class: 'muted' }, 'Loading the change…'));
 		this.el = h('section', { class: 'changes-box' }, this.list);
-		this.unsub = this.draft.on(() => this.redrawOpen());
+		this.unsub = this.draft.on((path) => this.redrawOpen(path));
+		this.seq = 0; // answers of older refreshes are dropped
 	}
 
 	destroy() {
@@ -106,13 +108,15 @@ export class ChangesBox {
 	}
 
 	async refresh() {
+		const seq = ++this.seq;
 		let c;
 		try {
 			c = await api.changes(this.key, this.runId, this.step);
 		} catch (e) {
-			replace(this.list, h('p', { class: 'form-error' }, e.message));
+			if (seq === this.seq) replace(this.list, h('p', { class: 'form-error' }, e.message));
 			return;
 		}
+		if (seq !== this.seq) return;
 		if (c.mode !== 'worktree' && !c.base) {
 			replace(this.list, h('p', { class: 'muted' },
 				'This run works in the project folder itself and has no checkpoints: no change of its own to show.'));
@@ -171,9 +175,11 @@ export class ChangesBox {
 		return det;
 	}
 
-	redrawOpen() {
+	// Redraws the open diffs of path (all when undefined), so that a comment
+	// being typed in another file survives.
+	redrawOpen(path) {
 		for (const det of this.list.querySelectorAll('details.change[open]'))
-			if (det.diffText) this.drawDiff(det);
+			if (det.diffText && (path === undefined || det.dataset.path === path)) this.drawDiff(det);
 		this.updateHint();
 	}
 
@@ -215,16 +221,17 @@ export class ChangesBox {
 	}
 
 	commentForm(path, line, row) {
-		const next = row.nextElementSibling;
-		if (next && next.classList.contains('comment-form')) {
-			next.querySelector('textarea').focus();
-			return next;
+		const open = row.parentElement && row.parentElement.querySelector(`.comment-form[data-line="${line}"]`);
+		if (open) {
+			open.querySelector('textarea').focus();
+			return open;
 		}
 		const text = h('textarea', { rows: 2, 'aria-label': `comment on ${path} line ${line}`,
 			placeholder: `Comment on line ${line}…` });
 		const add = h('button', { class: 'btn small primary', type: 'submit' }, 'Add comment');
 		const cancel = h('button', { class: 'btn small', type: 'button' }, 'Cancel');
-		const form = h('form', { class: 'comment-form' }, text, h('div', { class: 'actions' }, cancel, add));
+		const form = h('form', { class: 'comment-form', dataset: { line: String(line) } }, text,
+			h('div', { class: 'actions' }, cancel, add));
 		cancel.addEventListener('click', () => form.remove());
 		form.addEventListener('submit', (ev) => {
 			ev.preventDefault();
