@@ -67,10 +67,11 @@
 
 #define CLAW_REVIEW_LOCK_BASE ((int64_t)1 << 40) /* byte of the landing lock: base + run */
 #define CLAW_REVIEW_COMMENTS_MAX 200             /* line comments in one review */
-#define CLAW_REVIEW_COMMENTS_BYTES (256 * 1024)  /* bytes of them, as JSON: the answer row
-						    stays under CLAW_GATE_DATA_MAX */
-#define CLAW_REVIEW_SUMMARY_MAX (8 * 1024)       /* bytes of the solver's summary kept */
-#define CLAW_REVIEW_FILES_SHOWN 500              /* files listed in the gate's payload */
+#define CLAW_REVIEW_COMMENTS_BYTES                                                                 \
+	(256 * 1024)                       /* bytes of them, as JSON: the answer row               \
+					      stays under CLAW_GATE_DATA_MAX */
+#define CLAW_REVIEW_SUMMARY_MAX (8 * 1024) /* bytes of the solver's summary kept */
+#define CLAW_REVIEW_FILES_SHOWN 500        /* files listed in the gate's payload */
 
 /* True for merge, keep, discard, accept, revert, changes. */
 bool claw_review_decision_known(const char *decision);
