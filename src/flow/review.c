@@ -538,6 +538,17 @@ rework_target(const struct claw_workflow *wf)
 	return wf->nsteps - 1;
 }
 
+/* A comment's place, when it names a file inside the repository and a
+ * line (comments were checked on the way in; a journal is read again). */
+static bool
+place_of(struct json_object *c, const char **path, int64_t *line)
+{
+	return claw_json_get_string(c, "path", CLAW_JSON_REQUIRED, path, NULL) == CLAW_OK &&
+	       claw_json_get_int64(c, "line", CLAW_JSON_REQUIRED, 1, INT64_MAX, line, NULL) ==
+		       CLAW_OK &&
+	       path_ok(*path);
+}
+
 /* Line `line` (1-based) of the file path under root, trimmed of its
  * newline, at most LINE_TEXT_MAX bytes; NULL when there is no such line. */
 static char *
@@ -592,11 +603,8 @@ comments_with_text(struct claw_flow_ctx *ctx, struct json_object *answer, struct
 		struct json_object *c = json_object_array_get_idx(in, i);
 		const char *path = NULL, *body = NULL;
 		int64_t line = 0;
-		if (claw_json_get_string(c, "path", CLAW_JSON_REQUIRED, &path, NULL) != CLAW_OK ||
-		    claw_json_get_int64(c, "line", CLAW_JSON_REQUIRED, 1, INT64_MAX, &line, NULL) !=
-			    CLAW_OK ||
-		    claw_json_get_string(c, "body", CLAW_JSON_REQUIRED, &body, NULL) != CLAW_OK ||
-		    !path_ok(path))
+		if (!place_of(c, &path, &line) ||
+		    claw_json_get_string(c, "body", CLAW_JSON_REQUIRED, &body, NULL) != CLAW_OK)
 			continue;
 		char *text = line_of(ctx->worktree->root, path, line);
 		struct json_object *o = json_object_new_object();
@@ -687,10 +695,7 @@ previous_comments(struct claw_flow_ctx *ctx)
 		struct json_object *c = json_object_array_get_idx(all, i), *was = NULL;
 		const char *path = NULL;
 		int64_t line = 0;
-		if (claw_json_get_string(c, "path", CLAW_JSON_REQUIRED, &path, NULL) != CLAW_OK ||
-		    claw_json_get_int64(c, "line", CLAW_JSON_REQUIRED, 1, INT64_MAX, &line, NULL) !=
-			    CLAW_OK ||
-		    !path_ok(path))
+		if (!place_of(c, &path, &line))
 			continue;
 		char *now = line_of(ctx->worktree->root, path, line);
 		(void)json_object_object_get_ex(c, "text", &was);
