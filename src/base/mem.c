@@ -4,6 +4,7 @@
 #include "base/mem.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,20 @@ claw_xrealloc(void *p, size_t size)
 	if (q == NULL)
 		oom(size);
 	return q;
+}
+
+void *
+claw_xgrow(void *p, size_t *cap, size_t need, size_t size)
+{
+	if (p != NULL && need <= *cap)
+		return p;
+	size_t n = *cap < 16 ? 16 : *cap;
+	while (n < need)
+		n = n > SIZE_MAX / 2 ? need : 2 * n;
+	if (n > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	*cap = n;
+	return claw_xrealloc(p, n * size);
 }
 
 char *

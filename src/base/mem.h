@@ -25,6 +25,11 @@ CLAW_XALLOC char *claw_xstrndup(const char *s, size_t n);
 /* printf into a fresh string.  Caller frees. */
 CLAW_XALLOC char *claw_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* p (an array of *cap items of size bytes) with room for at least need
+ * items: the same p when it has, else reallocated to twice its capacity
+ * (at least need, at least 16) with *cap updated.  Caller frees. */
+CLAW_XALLOC void *claw_xgrow(void *p, size_t *cap, size_t need, size_t size);
+
 #define CLAW_NEW(type) ((type *)claw_xcalloc(1, sizeof(type)))
 
 #endif

@@ -136,18 +136,22 @@ claw_api_run_changes(void *ctx, struct claw_req *req)
 			      worktree && !wt.checkpoints ? "worktree" : "inplace");
 	put_str(&out, "base", wt.base);
 	(void)claw_buf_putc(&out, ',');
-	char head[CLAW_WORKDIR_SHA_SIZE] = "";
-	if (w.head != NULL && w.head[0] != '\0')
-		(void)snprintf(head, sizeof head, "%s", w.head);
-	else if (worktree)
-		(void)claw_worktree_head(&wt, head, NULL); /* still working: the branch's tip */
-	put_str(&out, "head", head);
-	(void)claw_buf_putc(&out, ',');
-	put_str(&out, "branch", worktree && !wt.checkpoints ? wt.branch : "");
 	if (by_step)
 		rc = claw_worktree_changes_between(&wt, from, to, &ch, &err);
 	else if (worktree)
 		rc = claw_worktree_changes(&wt, true, &ch, &err);
+	/* The run's last commit once it ended, else the branch's tip now (the
+	 * change read it, unless it is a step's). */
+	char head[CLAW_WORKDIR_SHA_SIZE] = "";
+	if (w.head != NULL && w.head[0] != '\0')
+		(void)snprintf(head, sizeof head, "%s", w.head);
+	else if (!by_step)
+		(void)snprintf(head, sizeof head, "%s", ch.head);
+	else if (worktree)
+		(void)claw_worktree_head(&wt, head, NULL);
+	put_str(&out, "head", head);
+	(void)claw_buf_putc(&out, ',');
+	put_str(&out, "branch", worktree && !wt.checkpoints ? wt.branch : "");
 	if (rc == CLAW_OK) {
 		(void)claw_buf_putc(&out, ',');
 		claw_changes_json(&ch, 0, &out);

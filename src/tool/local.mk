@@ -13,6 +13,7 @@ libclaw_a_SOURCES += \
 	src/tool/artifact.c src/tool/artifact.h \
 	src/tool/builtin.c src/tool/builtin.h \
 	src/tool/git.c src/tool/git.h \
+	src/tool/changes.c src/tool/changes.h \
 	src/tool/workdir.c src/tool/workdir.h
 
 # One TAP program per module; test_sandbox is the table of escape attempts,
@@ -21,7 +22,7 @@ TOOL_TESTS = \
 	tests/unit/test_registry tests/unit/test_history tests/unit/test_secrets \
 	tests/unit/test_proc tests/unit/test_files tests/unit/test_bash \
 	tests/unit/test_recall tests/unit/test_artifact tests/unit/test_sandbox \
-	tests/unit/test_workdir
+	tests/unit/test_workdir tests/unit/test_changes
 check_PROGRAMS += $(TOOL_TESTS)
 TESTS += $(TOOL_TESTS)
 tests_unit_test_registry_SOURCES = tests/unit/test_registry.c
@@ -34,3 +35,4 @@ tests_unit_test_recall_SOURCES = tests/unit/test_recall.c
 tests_unit_test_artifact_SOURCES = tests/unit/test_artifact.c
 tests_unit_test_sandbox_SOURCES = tests/unit/test_sandbox.c
 tests_unit_test_workdir_SOURCES = tests/unit/test_workdir.c
+tests_unit_test_changes_SOURCES = tests/unit/test_changes.c

@@ -2,22 +2,21 @@
  * workdir — worktrees, step commits, changes, diffs and merges.  See
  * workdir.h.
  *
- * Parsing: paths always come NUL-separated (-z).  `diff --numstat -z`
- * gives "ADDS\tDELS\tPATH\0", or "ADDS\tDELS\t\0OLD\0NEW\0" for a rename
- * ("-\t-\t" for a binary file); `diff --name-status -z` gives
- * "S\0PATH\0" or "R<score>\0OLD\0NEW\0" in the same order, so the two
- * lists are read side by side.
- *
- * What the worktree holds that is not committed: its list is the worktree
- * diffed against the base in place (optional locks off: nothing written)
- * plus its untracked files; its diff text goes through a temporary index
- * (GIT_INDEX_FILE in the worktree's git folder: the branch's tree plus `add
- * -A`), so untracked files show too and neither the worktree's own index
- * nor its files are touched.
+ * Reading a change (changes.h parses git's output): the committed part,
+ * base..HEAD, is one `diff --raw --numstat` between two commits, kept in
+ * changes.h's cache; what the worktree holds beyond its HEAD comes from
+ * one `status` (optional locks off: nothing written), and only the files
+ * it names are diffed against the base again, so a big change that is
+ * committed costs one status, not a diff of every file.  The diff text of
+ * the worktree goes through a temporary index (GIT_INDEX_FILE in the
+ * worktree's git folder: a copy of its own index, then `add -A`), so
+ * untracked files show too and neither the worktree's own index nor its
+ * files are touched.
  */
 #include "tool/workdir.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdatomic.h>
@@ -31,6 +30,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/str.h"
+#include "tool/changes.h"
 #include "tool/git.h"
 
 #define AUTHOR_MAX 256
@@ -143,8 +143,11 @@ claw_repo_info_free(struct claw_repo_info *info)
 enum claw_err
 claw_repo_info(const char *dir, struct claw_repo_info *info, struct claw_error *err)
 {
-	static const char *const where[] = {"rev-parse", "--show-toplevel", "--show-prefix", NULL};
-	static const char *const head[] = {"rev-parse", "--verify", "-q", "HEAD^{commit}", NULL};
+	/* One command: the top and the prefix, then HEAD's commit (exit 1
+	 * and no third line when there is none yet). */
+	static const char *const where[] = {
+		"rev-parse", "--show-toplevel", "--show-prefix", "--verify", "-q", "HEAD^{commit}",
+		NULL};
 	struct claw_git_result res;
 	enum claw_err rc;
 
@@ -152,34 +155,30 @@ claw_repo_info(const char *dir, struct claw_repo_info *info, struct claw_error *
 	rc = claw_git_run(dir, where, NULL, &res, err);
 	if (rc != CLAW_OK)
 		return rc;
-	if (res.exit_code != 0) {
+	if (res.exit_code != 0 && res.exit_code != 1) {
 		claw_git_result_free(&res);
 		return claw_error_set(err, CLAW_ENOTFOUND, "%s is not in a git work tree", dir);
 	}
 	struct claw_str rest = claw_str_from(res.out);
 	struct claw_str top = claw_str_cut(&rest, '\n');
 	struct claw_str prefix = claw_str_cut(&rest, '\n');
+	struct claw_str head = claw_str_trim(claw_str_cut(&rest, '\n'));
 	char *t = claw_str_dup(top);
 	info->top = realpath(t, NULL);
 	free(t);
 	info->prefix = claw_str_dup(prefix);
+	if (res.exit_code == 0 && head.n < sizeof info->head)
+		(void)snprintf(info->head, sizeof info->head, "%.*s", (int)head.n, head.p);
 	claw_git_result_free(&res);
 	if (info->top == NULL) {
 		claw_repo_info_free(info);
 		return claw_error_set(err, CLAW_EIO, "cannot resolve the work tree of %s", dir);
 	}
-	rc = claw_git_run(dir, head, NULL, &res, err);
-	if (rc != CLAW_OK || res.exit_code != 0) {
-		if (rc == CLAW_OK)
-			claw_git_result_free(&res);
+	if (!claw_git_oid_valid(info->head)) {
 		claw_repo_info_free(info);
-		return rc != CLAW_OK
-			       ? rc
-			       : claw_error_set(err, CLAW_ENOTFOUND,
-						"the git repository of %s has no commit yet", dir);
+		return claw_error_set(err, CLAW_ENOTFOUND,
+				      "the git repository of %s has no commit yet", dir);
 	}
-	first_line(&res, info->head, sizeof info->head);
-	claw_git_result_free(&res);
 	/* claw's git trusts any repository's owner (safe.directory=*): the
 	 * one found must belong to whoever owns the project folder, so a
 	 * folder under someone else's .git (a /tmp/.git) is not taken. */
@@ -254,25 +253,40 @@ claw_worktree_from_run(struct claw_run_work *w, struct claw_worktree *wt)
 /* Once the worktree is made, and before anything ran in it: its real path,
  * the run's work folder in it (prefix: the project's folder relative to the
  * repository's top without its last '/', "" at the top) and its own git
- * folder, asked of git now while its .git file is still git's. */
+ * folder, read now from the .git file git just wrote there ("gitdir:
+ * PATH"), while nothing else could have written it. */
 static enum claw_err
 settle(struct claw_worktree *wt, const char *prefix, struct claw_error *err)
 {
-	static const char *const gitdir[] = {"rev-parse", "--absolute-git-dir", NULL};
-	char dir[PATH_MAX];
+	char line[PATH_MAX + 16];
 	char *real = realpath(wt->root, NULL);
-	enum claw_err rc;
+	char *dotgit = claw_xasprintf("%s/.git", wt->root);
+	FILE *f = fopen(dotgit, "re");
+	bool read = f != NULL && fgets(line, sizeof line, f) != NULL;
 
+	if (f != NULL)
+		(void)fclose(f);
+	free(dotgit);
 	if (real == NULL)
 		return claw_error_set(err, CLAW_EIO, "cannot resolve the worktree %s", wt->root);
 	free(wt->root);
 	wt->root = real;
 	wt->workdir =
 		prefix[0] == '\0' ? claw_xstrdup(real) : claw_xasprintf("%s/%s", real, prefix);
-	rc = git_line(wt->root, gitdir, NULL, dir, sizeof dir, err);
-	if (rc == CLAW_OK)
-		wt->gitdir = claw_xstrdup(dir);
-	return rc;
+	struct claw_str rest = claw_str_from(read ? line : "");
+	struct claw_str dir = claw_str_trim(claw_str_cut(&rest, '\n'));
+	if (dir.n < 9 || memcmp(dir.p, "gitdir: ", 8) != 0)
+		return claw_error_set(err, CLAW_EIO, "git wrote no git folder into %s", wt->root);
+	/* Relative to the worktree with worktree.useRelativePaths. */
+	char *named = dir.p[8] == '/'
+			      ? claw_xstrndup(dir.p + 8, dir.n - 8)
+			      : claw_xasprintf("%s/%.*s", real, (int)(dir.n - 8), dir.p + 8);
+	wt->gitdir = realpath(named, NULL);
+	free(named);
+	if (wt->gitdir == NULL)
+		return claw_error_set(err, CLAW_EIO, "cannot resolve the git folder of %s",
+				      wt->root);
+	return CLAW_OK;
 }
 
 enum claw_err
@@ -282,7 +296,6 @@ claw_worktree_add(const char *project, const char *home, const char *key, int64_
 	struct claw_repo_info info;
 	struct claw_git_result res;
 	struct stat st;
-	char ref[300];
 	enum claw_err rc;
 
 	memset(out, 0, sizeof *out);
@@ -298,21 +311,9 @@ claw_worktree_add(const char *project, const char *home, const char *key, int64_
 	char prefix[PATH_MAX];
 	(void)snprintf(prefix, sizeof prefix, "%.*s", pl > 0 ? (int)(pl - 1) : 0, info.prefix);
 	claw_repo_info_free(&info);
-	(void)snprintf(ref, sizeof ref, "refs/heads/%s", out->branch);
-	const char *const has_ref[] = {"rev-parse", "--verify", "-q", ref, NULL};
 	if (lstat(out->root, &st) == 0) {
 		rc = claw_error_set(err, CLAW_EEXIST, "the worktree folder %s is there already",
 				    out->root);
-		goto out;
-	}
-	rc = claw_git_run(out->repo, has_ref, NULL, &res, err);
-	if (rc != CLAW_OK)
-		goto out;
-	bool taken = res.exit_code == 0;
-	claw_git_result_free(&res);
-	if (taken) {
-		rc = claw_error_set(err, CLAW_EEXIST, "the branch %s is there already",
-				    out->branch);
 		goto out;
 	}
 	rc = make_parents(out->root, err);
@@ -320,11 +321,19 @@ claw_worktree_add(const char *project, const char *home, const char *key, int64_
 		goto out;
 	const char *const add[] = {"worktree",  "add",     "--quiet", "-b",
 				   out->branch, out->root, out->base, NULL};
-	rc = claw_git_ok(out->repo, add, NULL, &res, err);
+	rc = claw_git_run(out->repo, add, NULL, &res, err);
 	if (rc != CLAW_OK)
 		goto out;
+	/* git refuses a branch that is there already (LC_ALL=C: its words). */
+	if (res.exit_code != 0)
+		rc = strstr(res.out, "a branch named") != NULL
+			     ? claw_error_set(err, CLAW_EEXIST, "the branch %s is there already",
+					      out->branch)
+			     : claw_error_set(err, CLAW_EIO, "git worktree: %.*s",
+					      (int)strcspn(res.out, "\n"), res.out);
 	claw_git_result_free(&res);
-	rc = settle(out, prefix, err);
+	if (rc == CLAW_OK)
+		rc = settle(out, prefix, err);
 out:
 	if (rc != CLAW_OK)
 		claw_worktree_free(out);
@@ -365,108 +374,57 @@ claw_worktree_remove(const struct claw_worktree *wt, bool delete_branch, struct 
 
 /* ---------------------------------------------------------------- diffs */
 
-/* The numbers and paths of `diff --numstat -z` and `--name-status -z`
- * over the same range (range: the diff arguments after those options),
- * into out.  env: the temporary index, or NULL. */
+/* The files of `git diff --raw --numstat -z -M ARGS...` in dir (args: the
+ * range, then "--" and paths, NULL-terminated), env as claw_git_run. */
 static enum claw_err
-read_changes(const char *dir, const char *const *range, const char *const *env,
-	     struct claw_changes *out, struct claw_error *err)
+read_diff(const char *dir, const char *const *args, const char *const *env,
+	  struct claw_changes *out, struct claw_error *err)
 {
-	static const char *const common[] = {"-z", "-M", "--no-ext-diff", "--no-textconv"};
-	const char *numstat[CLAW_GIT_ARGS_MAX], *names[CLAW_GIT_ARGS_MAX];
-	struct claw_git_result nr = {0}, sr = {0};
-	size_t k = 0, cap = 0;
+	static const char *const head[] = {"diff", "--raw",         "--numstat",    "-z",
+					   "-M",   "--no-ext-diff", "--no-textconv"};
+	const char *argv[CLAW_GIT_ARGS_MAX + 1];
+	struct claw_git_result res;
+	size_t k = 0;
 	enum claw_err rc;
 
 	memset(out, 0, sizeof *out);
-	numstat[k] = "diff";
-	names[k++] = "diff";
-	numstat[k] = "--numstat";
-	names[k++] = "--name-status";
-	for (size_t i = 0; i < sizeof common / sizeof common[0]; i++, k++)
-		numstat[k] = names[k] = common[i];
-	for (size_t i = 0; range[i] != NULL && k + 1 < CLAW_GIT_ARGS_MAX; i++, k++)
-		numstat[k] = names[k] = range[i];
-	numstat[k] = names[k] = NULL;
-	rc = claw_git_ok(dir, numstat, env, &nr, err);
-	if (rc == CLAW_OK)
-		rc = claw_git_ok(dir, names, env, &sr, err);
-	if (rc != CLAW_OK)
-		goto out;
-	const char *np = nr.out, *nend = nr.out + nr.len;
-	const char *sp = sr.out, *send = sr.out + sr.len;
-	while (np < nend && sp < send) {
-		struct claw_change c = {0};
-		/* numstat: ADDS\tDELS\t then PATH\0 or \0OLD\0NEW\0 */
-		const char *tab1 = memchr(np, '\t', (size_t)(nend - np));
-		const char *tab2 =
-			tab1 != NULL ? memchr(tab1 + 1, '\t', (size_t)(nend - tab1 - 1)) : NULL;
-		if (tab2 == NULL)
-			break;
-		c.binary = np[0] == '-';
-		if (!c.binary) {
-			int64_t a = 0, d = 0;
-			(void)claw_str_to_i64((struct claw_str){np, (size_t)(tab1 - np)}, 0,
-					      INT64_MAX, &a);
-			(void)claw_str_to_i64(
-				(struct claw_str){tab1 + 1, (size_t)(tab2 - tab1 - 1)}, 0,
-				INT64_MAX, &d);
-			c.additions = a;
-			c.deletions = d;
-		}
-		np = tab2 + 1;
-		if (*np == '\0') { /* a rename: skip OLD\0NEW\0 here, names has them */
-			np += strlen(np) + 1;
-			if (np < nend)
-				np += strlen(np) + 1;
-			if (np < nend)
-				np += strlen(np) + 1;
-		} else {
-			np += strlen(np) + 1;
-		}
-		/* name-status: S\0PATH\0 or R<score>\0OLD\0NEW\0 */
-		c.status = sp[0];
-		sp += strlen(sp) + 1;
-		if (sp >= send)
-			break;
-		if (c.status == 'R' || c.status == 'C') {
-			c.old_path = claw_xstrdup(sp);
-			sp += strlen(sp) + 1;
-			if (sp >= send) {
-				free(c.old_path);
-				break;
-			}
-			c.status = 'R';
-		}
-		c.path = claw_xstrdup(sp);
-		sp += strlen(sp) + 1;
-		if (c.status != 'A' && c.status != 'D' && c.status != 'R')
-			c.status = 'M';
-		if (out->n == cap) {
-			cap = cap != 0 ? 2 * cap : 16;
-			out->files = claw_xrealloc(out->files, cap * sizeof *out->files);
-		}
-		out->files[out->n++] = c;
-		out->additions += c.additions;
-		out->deletions += c.deletions;
+	for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+		argv[k++] = head[i];
+	for (size_t i = 0; args[i] != NULL; i++) {
+		if (k == CLAW_GIT_ARGS_MAX)
+			return claw_error_set(err, CLAW_EINVAL, "git diff: too many arguments");
+		argv[k++] = args[i];
 	}
-out:
-	claw_git_result_free(&nr);
-	claw_git_result_free(&sr);
+	argv[k] = NULL;
+	rc = claw_git_ok(dir, argv, env, &res, err);
 	if (rc != CLAW_OK)
-		claw_changes_free(out);
+		return rc;
+	if (res.clipped)
+		rc = claw_error_set(err, CLAW_ETOOBIG,
+				    "the change is too big to list: git printed over %d MiB",
+				    CLAW_GIT_OUTPUT_MAX >> 20);
+	else
+		rc = claw_changes_parse_diff(res.out, res.len, out, err);
+	claw_git_result_free(&res);
 	return rc;
 }
 
-void
-claw_changes_free(struct claw_changes *c)
+/* The change between commits from and to, sorted, from the cache when it
+ * has it (read in dir with env, as read_diff). */
+static enum claw_err
+diff_range(const struct claw_worktree *wt, const char *dir, const char *const *env,
+	   const char *from, const char *to, struct claw_changes *out, struct claw_error *err)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		free(c->files[i].path);
-		free(c->files[i].old_path);
+	const char *const range[] = {from, to, NULL};
+	if (claw_changes_cached(wt->repo, from, to, out))
+		return CLAW_OK;
+	enum claw_err rc = read_diff(dir, range, env, out, err);
+	if (rc == CLAW_OK) {
+		(void)snprintf(out->head, sizeof out->head, "%s", to);
+		claw_changes_sort(out);
+		claw_changes_cache(wt->repo, from, to, out);
 	}
-	free(c->files);
-	memset(c, 0, sizeof *c);
+	return rc;
 }
 
 /* Removes and frees a temporary index made by snapshot_index (NULL: none). */
@@ -480,9 +438,31 @@ drop_index(char **path, char **env_entry)
 	*path = *env_entry = NULL;
 }
 
-/* A temporary index of the worktree as it is (the branch's tree plus
- * `add -A`) in the worktree's git folder: *path and *env_entry
- * ("GIT_INDEX_FILE=..."), dropped with drop_index(). */
+/* Copies the file from to the new file to; false when it cannot. */
+static bool
+copy_file(const char *from, const char *to)
+{
+	char chunk[8192];
+	ssize_t r = 0;
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	int out = in >= 0 ? open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
+	bool ok = out >= 0;
+
+	while (ok && (r = read(in, chunk, sizeof chunk)) > 0)
+		ok = write(out, chunk, (size_t)r) == r;
+	ok = ok && r == 0;
+	if (in >= 0)
+		(void)close(in);
+	if (out >= 0 && close(out) != 0)
+		ok = false;
+	return ok;
+}
+
+/* A temporary index of the worktree as it is in the worktree's git
+ * folder: *path and *env_entry ("GIT_INDEX_FILE=..."), dropped with
+ * drop_index().  It starts as a copy of the worktree's own index (its
+ * files' stat data spare `add -A` from reading every file; the branch's
+ * tree when there is none), then takes `add -A`. */
 static enum claw_err
 snapshot_index(const struct claw_worktree *wt, char **path, char **env_entry,
 	       struct claw_error *err)
@@ -491,42 +471,28 @@ snapshot_index(const struct claw_worktree *wt, char **path, char **env_entry,
 	static const char *const add_all[] = {"add", "-A", NULL};
 	struct claw_git_result res;
 	struct wt_env e;
-	enum claw_err rc;
+	enum claw_err rc = CLAW_OK;
 
 	*path = claw_xasprintf("%s/claw-index-%ld-%u", wt->gitdir, (long)getpid(),
 			       atomic_fetch_add(&index_serial, 1));
 	*env_entry = claw_xasprintf("GIT_INDEX_FILE=%s", *path);
 	const char *const extra[] = {*env_entry, NULL};
 	const char *const *env = wt_env(wt, &e, extra);
-	rc = claw_git_ok(wt->root, read_head, env, &res, err);
-	if (rc == CLAW_OK) {
-		claw_git_result_free(&res);
-		rc = claw_git_ok(wt->root, add_all, env, &res, err);
+	char *own = claw_xasprintf("%s/index", wt->gitdir);
+	if (!copy_file(own, *path)) {
+		(void)unlink(*path);
+		rc = claw_git_ok(wt->root, read_head, env, &res, err);
+		if (rc == CLAW_OK)
+			claw_git_result_free(&res);
 	}
+	free(own);
+	if (rc == CLAW_OK)
+		rc = claw_git_ok(wt->root, add_all, env, &res, err);
 	if (rc == CLAW_OK)
 		claw_git_result_free(&res);
 	else
 		drop_index(path, env_entry);
 	return rc;
-}
-
-static int
-by_path(const void *a, const void *b)
-{
-	return strcmp(((const struct claw_change *)a)->path, ((const struct claw_change *)b)->path);
-}
-
-/* True when c appears in done with the same status and counts. */
-static bool
-committed(const struct claw_change *c, const struct claw_changes *done)
-{
-	for (size_t i = 0; i < done->n; i++) {
-		const struct claw_change *d = &done->files[i];
-		if (strcmp(d->path, c->path) == 0)
-			return d->status == c->status && d->additions == c->additions &&
-			       d->deletions == c->deletions;
-	}
-	return false;
 }
 
 /* True when the worktree folder was removed (kept branch): its change is
@@ -574,64 +540,196 @@ count_new_file(const char *root, const char *path, struct claw_change *c)
 		(void)fclose(f);
 }
 
-/* Appends the worktree's untracked, not ignored files to out as added. */
+/* The worktree's state against its HEAD (nothing written: optional locks
+ * are off). */
 static enum claw_err
-add_untracked(const struct claw_worktree *wt, struct claw_changes *out, struct claw_error *err)
+read_status(const struct claw_worktree *wt, struct claw_status *st, struct claw_error *err)
 {
-	static const char *const others[] = {"ls-files", "-z", "--others", "--exclude-standard",
-					     NULL};
+	static const char *const status[] = {"status",   "--porcelain=v2",        "-z",
+					     "--branch", "--untracked-files=all", NULL};
 	struct claw_git_result res;
 	struct wt_env e;
-	enum claw_err rc = claw_git_ok(wt->root, others, wt_env(wt, &e, NULL), &res, err);
+	enum claw_err rc = claw_git_ok(wt->root, status, wt_env(wt, &e, NULL), &res, err);
 
 	if (rc != CLAW_OK)
 		return rc;
-	for (const char *p = res.out, *end = res.out + res.len; p < end && *p != '\0';
-	     p += strlen(p) + 1) {
-		struct claw_change c = {.path = claw_xstrdup(p), .status = 'A'};
-		count_new_file(wt->root, p, &c);
-		out->files = claw_xrealloc(out->files, (out->n + 1) * sizeof *out->files);
-		out->files[out->n++] = c;
-		out->additions += c.additions;
-	}
+	rc = res.clipped ? claw_error_set(err, CLAW_ETOOBIG,
+					  "the worktree has too many changed files to list")
+			 : claw_changes_parse_status(res.out, res.len, st, err);
 	claw_git_result_free(&res);
-	return CLAW_OK;
+	if (rc == CLAW_OK && st->head[0] == '\0') {
+		claw_status_free(st);
+		rc = claw_error_set(err, CLAW_EIO, "the worktree %s has no commit checked out",
+				    wt->root);
+	}
+	return rc;
+}
+
+static int
+by_text(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+listed(char *const *paths, size_t n, const char *path)
+{
+	return path != NULL && n > 0 && bsearch(&path, paths, n, sizeof *paths, by_text) != NULL;
+}
+
+/* The files the worktree changed beyond its HEAD (st->changed), plus the
+ * other end of a committed rename of one of them, sorted into *paths
+ * (borrowed strings; the caller frees the array). */
+static size_t
+paths_again(const struct claw_status *st, const struct claw_changes *done, const char ***paths)
+{
+	size_t n = 0, cap = 0;
+	const char **v = NULL;
+
+	for (size_t i = 0; i < st->n_changed; i++) {
+		v = claw_xgrow(v, &cap, n + 1, sizeof *v);
+		v[n++] = st->changed[i];
+	}
+	if (n > 1)
+		qsort(v, n, sizeof *v, by_text);
+	size_t direct = n;
+	for (size_t i = 0; i < done->n; i++) {
+		const struct claw_change *d = &done->files[i];
+		const char *other = NULL;
+		if (d->old_path == NULL)
+			continue;
+		if (listed((char *const *)v, direct, d->path))
+			other = d->old_path;
+		else if (listed((char *const *)v, direct, d->old_path))
+			other = d->path;
+		if (other != NULL) {
+			v = claw_xgrow(v, &cap, n + 1, sizeof *v);
+			v[n++] = other;
+		}
+	}
+	if (n > direct)
+		qsort(v, n, sizeof *v, by_text);
+	*paths = v;
+	return n;
+}
+
+/* The worktree's untracked files into out as added (counted in place); a
+ * path the committed change deleted and the worktree made again is one
+ * modified file, every old line gone and every new one added. */
+static void
+add_untracked(const struct claw_worktree *wt, const struct claw_status *st,
+	      struct claw_changes *out)
+{
+	size_t n = out->n;
+
+	claw_changes_sort(out);
+	for (size_t i = 0; i < st->n_untracked; i++) {
+		struct claw_change c = {
+			.path = claw_xstrdup(st->untracked[i]), .status = 'A', .uncommitted = true};
+		count_new_file(wt->root, c.path, &c);
+		const struct claw_changes before = {.files = out->files, .n = n};
+		struct claw_change *gone = (struct claw_change *)claw_changes_find(&before, c.path);
+		if (gone != NULL && gone->status == 'D') {
+			gone->status = 'M';
+			gone->additions = c.additions;
+			gone->binary = gone->binary || c.binary;
+			gone->uncommitted = true;
+			out->additions += c.additions;
+			free(c.path);
+			continue;
+		}
+		claw_changes_push(out, &c);
+	}
+}
+
+/* The change with the worktree: done (base..HEAD) with what the worktree
+ * holds beyond HEAD (st): the files it changed (and their renames' other
+ * ends) diffed against the base again, then its untracked files; the
+ * rest of done as it is.  Too many files for one command: the whole
+ * worktree against the base. */
+static enum claw_err
+with_worktree(const struct claw_worktree *wt, const struct claw_status *st,
+	      const struct claw_changes *done, struct claw_changes *out, struct claw_error *err)
+{
+	static const char *const literal[] = {"GIT_LITERAL_PATHSPECS=1", NULL};
+	const char *args[CLAW_GIT_ARGS_MAX - 8];
+	const size_t room = sizeof args / sizeof args[0] - 3;
+	struct claw_changes again = {0};
+	const char **paths = NULL;
+	size_t n = paths_again(st, done, &paths), k = 0;
+	bool whole = n > room;
+	struct wt_env e;
+	enum claw_err rc = CLAW_OK;
+
+	memset(out, 0, sizeof *out);
+	if (n > 0) {
+		args[k++] = wt->base;
+		if (!whole) {
+			args[k++] = "--";
+			for (size_t i = 0; i < n; i++)
+				args[k++] = paths[i];
+		}
+		args[k] = NULL;
+		rc = read_diff(wt->root, args, wt_env(wt, &e, literal), &again, err);
+	}
+	for (size_t i = 0; rc == CLAW_OK && !whole && i < done->n; i++) {
+		const struct claw_change *d = &done->files[i];
+		if (!listed((char *const *)paths, n, d->path) &&
+		    !listed((char *const *)paths, n, d->old_path))
+			claw_changes_push_copy(out, d);
+	}
+	for (size_t i = 0; rc == CLAW_OK && i < again.n; i++) {
+		struct claw_change *c = &again.files[i];
+		const struct claw_change *d = claw_changes_find(done, c->path);
+		c->uncommitted = d == NULL || d->status != c->status ||
+				 d->additions != c->additions || d->deletions != c->deletions;
+		claw_changes_push(out, c);
+	}
+	again.n = 0; /* its strings moved into out */
+	claw_changes_free(&again);
+	free(paths);
+	memcpy(out->head, st->head, sizeof out->head);
+	if (rc == CLAW_OK)
+		add_untracked(wt, st, out);
+	claw_changes_sort(out);
+	return rc;
 }
 
 enum claw_err
 claw_worktree_changes(const struct claw_worktree *wt, bool worktree, struct claw_changes *out,
 		      struct claw_error *err)
 {
-	const char *const range[] = {wt->base, "HEAD", NULL};
-	const char *const tracked[] = {wt->base, NULL};
-	struct claw_changes done = {0};
+	static const char *const rev_head[] = {"rev-parse", "--verify", "HEAD", NULL};
+	char head[CLAW_GIT_OID_SIZE];
+	struct claw_changes done;
+	struct claw_status st;
 	struct wt_env e;
+	const char *const *env = wt_env(wt, &e, NULL);
 	enum claw_err rc;
 
 	memset(out, 0, sizeof *out);
-	if (removed(wt)) {
-		char ref[512];
-		(void)snprintf(ref, sizeof ref, "refs/heads/%s", wt->branch);
-		const char *const kept[] = {wt->base, ref, NULL};
-		return read_changes(wt->repo, kept, NULL, out, err);
+	if (removed(wt)) { /* a kept branch: read in the repository */
+		rc = claw_worktree_head(wt, head, err);
+		return rc != CLAW_OK ? rc
+				     : diff_range(wt, wt->repo, NULL, wt->base, head, out, err);
 	}
-	rc = read_changes(wt->root, range, wt_env(wt, &e, NULL), worktree ? &done : out, err);
-	if (rc != CLAW_OK || !worktree)
-		goto out;
-	/* The worktree against the base: its tracked files (git diff BASE
-	 * reads them in place, refreshing nothing: optional locks are off),
-	 * then its untracked ones; no index is written. */
-	rc = read_changes(wt->root, tracked, wt_env(wt, &e, NULL), out, err);
-	if (rc == CLAW_OK)
-		rc = add_untracked(wt, out, err);
+	if (!worktree) {
+		rc = git_line(wt->root, rev_head, env, head, sizeof head, err);
+		return rc != CLAW_OK ? rc : diff_range(wt, wt->root, env, wt->base, head, out, err);
+	}
+	rc = read_status(wt, &st, err);
 	if (rc != CLAW_OK)
-		goto out;
-	for (size_t i = 0; i < out->n; i++)
-		out->files[i].uncommitted = !committed(&out->files[i], &done);
-out:
-	if (rc == CLAW_OK && out->n > 1)
-		qsort(out->files, out->n, sizeof *out->files, by_path);
-	claw_changes_free(&done);
+		return rc;
+	rc = diff_range(wt, wt->root, env, wt->base, st.head, &done, err);
+	if (rc == CLAW_OK && st.n_changed == 0 && st.n_untracked == 0)
+		*out = done; /* all committed */
+	else if (rc == CLAW_OK) {
+		rc = with_worktree(wt, &st, &done, out, err);
+		claw_changes_free(&done);
+	}
+	claw_status_free(&st);
+	if (rc != CLAW_OK)
+		claw_changes_free(out);
 	return rc;
 }
 
@@ -690,8 +788,7 @@ enum claw_err
 claw_worktree_changes_between(const struct claw_worktree *wt, const char *from, const char *to,
 			      struct claw_changes *out, struct claw_error *err)
 {
-	const char *const range[] = {from, to, NULL};
-	return read_changes(wt->repo, range, NULL, out, err);
+	return diff_range(wt, wt->repo, NULL, from, to, out, err);
 }
 
 enum claw_err
@@ -830,7 +927,7 @@ claw_worktree_commit(const struct claw_worktree *wt, const char *message, const 
 	claw_git_result_free(&res);
 	rc = git_line(wt->root, head, env, out->sha, sizeof out->sha, err);
 	if (rc == CLAW_OK)
-		rc = read_changes(wt->root, range, env, &c, err);
+		rc = read_diff(wt->root, range, env, &c, err);
 	if (rc != CLAW_OK)
 		return rc;
 	out->files = (int64_t)c.n;
@@ -840,35 +937,6 @@ claw_worktree_commit(const struct claw_worktree *wt, const char *message, const 
 	return CLAW_OK;
 }
 
-static const char *const status_names[] = {
-	['A'] = "added", ['M'] = "modified", ['D'] = "deleted", ['R'] = "renamed"};
-
-void
-claw_changes_json(const struct claw_changes *ch, size_t max, struct claw_buf *out)
-{
-	size_t n = max != 0 && ch->n > max ? max : ch->n;
-
-	(void)claw_buf_puts(out, "\"files\":[");
-	for (size_t i = 0; i < n; i++) {
-		const struct claw_change *c = &ch->files[i];
-		(void)claw_buf_puts(out, i > 0 ? ",{\"path\":" : "{\"path\":");
-		(void)claw_json_buf_append_string(out, c->path, strlen(c->path));
-		if (c->old_path != NULL) {
-			(void)claw_buf_puts(out, ",\"oldPath\":");
-			(void)claw_json_buf_append_string(out, c->old_path, strlen(c->old_path));
-		}
-		(void)claw_buf_printf(out,
-				      ",\"status\":\"%s\",\"additions\":%lld,\"deletions\":%lld,"
-				      "\"binary\":%s%s}",
-				      status_names[(unsigned char)c->status],
-				      (long long)c->additions, (long long)c->deletions,
-				      c->binary ? "true" : "false",
-				      c->uncommitted ? ",\"uncommitted\":true" : "");
-	}
-	(void)claw_buf_printf(out, "],\"additions\":%lld,\"deletions\":%lld",
-			      (long long)ch->additions, (long long)ch->deletions);
-}
-
 /* ---------------------------------------------------------------- merges */
 
 /* The files the run touched, base..tip, into *v. */
@@ -876,8 +944,7 @@ static enum claw_err
 touched_paths(const struct claw_worktree *wt, const char *tip, struct claw_changes *v,
 	      struct claw_error *err)
 {
-	const char *const range[] = {wt->base, tip, NULL};
-	return read_changes(wt->repo, range, NULL, v, err);
+	return diff_range(wt, wt->repo, NULL, wt->base, tip, v, err);
 }
 
 /* True when path (or the rename's old path) is one of the run's. */

@@ -40,9 +40,10 @@
 #include "base/err.h"
 #include "store/projects.h"
 #include "store/runs.h"
+#include "tool/changes.h"
 
 #define CLAW_WORKDIR_DIFF_MAX (4 << 20) /* bytes of a diff shown, then a last line says so */
-#define CLAW_WORKDIR_SHA_SIZE 65        /* a hex object id (SHA-1 or SHA-256) and its NUL */
+#define CLAW_WORKDIR_SHA_SIZE CLAW_GIT_OID_SIZE
 
 /* Where a project folder sits in git.  Strings owned: free with
  * claw_repo_info_free(). */
@@ -117,23 +118,6 @@ enum claw_err claw_worktree_commit(const struct claw_worktree *wt, const char *m
 				   const char *author, struct claw_commit_info *out,
 				   struct claw_error *err);
 
-/* One changed file. */
-struct claw_change {
-	char *path;
-	char *old_path; /* renames: where it was; else NULL */
-	char status;    /* 'A'dded, 'M'odified, 'D'eleted, 'R'enamed */
-	int64_t additions, deletions;
-	bool binary;
-	bool uncommitted; /* the current step's work, not committed yet */
-};
-
-/* A change: files sorted by path.  Free with claw_changes_free(). */
-struct claw_changes {
-	struct claw_change *files;
-	size_t n;
-	int64_t additions, deletions;
-};
-
 /* The branch's last commit into sha. */
 enum claw_err claw_worktree_head(const struct claw_worktree *wt, char sha[CLAW_WORKDIR_SHA_SIZE],
 				 struct claw_error *err);
@@ -144,12 +128,6 @@ enum claw_err claw_worktree_head(const struct claw_worktree *wt, char sha[CLAW_W
  * is read in the repository, base..branch. */
 enum claw_err claw_worktree_changes(const struct claw_worktree *wt, bool worktree,
 				    struct claw_changes *out, struct claw_error *err);
-void claw_changes_free(struct claw_changes *c);
-/* Appends `"files":[{path, oldPath?, status, additions, deletions, binary,
- * uncommitted?}...],"additions":A,"deletions":D` (SPEC 9's shape; the
- * first max files, all when max is 0) to out. */
-void claw_changes_json(const struct claw_changes *ch, size_t max, struct claw_buf *out);
-
 /* The unified diff (3 lines of context) of the run's change, as
  * claw_worktree_changes() sees it, of path only when path is not NULL,
  * appended to out (capped at CLAW_WORKDIR_DIFF_MAX with a last line saying

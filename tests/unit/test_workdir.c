@@ -317,10 +317,77 @@ test_merges(void)
 	s = git_out(repo, "branch", "--list", w4.branch);
 	ok(strstr(s, "claw/issue-4-run-14") != NULL, "the branch stays (%s)", s);
 	free(s);
+	struct claw_worktree again;
+	is_int(claw_worktree_add(repo, home, "k", 4, 14, &again, &err), CLAW_EEXIST,
+	       "the same run again, its branch kept, is refused");
+	has_str(err.msg, "the branch claw/issue-4-run-14 is there already", "naming the branch");
 	claw_worktree_free(&w1);
 	claw_worktree_free(&w2);
 	claw_worktree_free(&w3);
 	claw_worktree_free(&w4);
+}
+
+/* The change read with what the worktree holds beyond its last commit
+ * (the committed part comes from changes.h's cache): a committed rename
+ * changed again, a committed deletion made again, a committed change
+ * undone, and more changed files than one git command takes. */
+static void
+test_changes_beyond_head(void)
+{
+	struct claw_worktree wt;
+	struct claw_changes ch;
+	struct claw_commit_info ci;
+	struct claw_error err = {0};
+	const struct claw_change *c;
+
+	add(repo, 6, 30, &wt);
+	(void)sh(wt.root, "mv a.txt moved.txt && rm c.txt && printf 'y\\n' >> sub/b.txt");
+	is_int(claw_worktree_commit(&wt, "step", NULL, &ci, &err), CLAW_OK,
+	       "commit a rename, a deletion and a change");
+	is_int(claw_worktree_changes(&wt, true, &ch, &err), CLAW_OK, "the change");
+	c = claw_changes_find(&ch, "moved.txt");
+	ok(ch.n == 3 && c != NULL && c->status == 'R' && c->old_path != NULL &&
+		   strcmp(c->old_path, "a.txt") == 0 && !c->uncommitted,
+	   "committed: a.txt renamed to moved.txt");
+	is_str(ch.head, ci.sha, "read at the step's commit");
+	c = claw_changes_find(&ch, "c.txt");
+	int64_t c_lines = c != NULL ? c->deletions : -1;
+	claw_changes_free(&ch);
+
+	(void)sh(wt.root, "printf 'four\\n' >> moved.txt && printf 'keep\\nmore\\n' > c.txt"
+			  " && git show HEAD~1:sub/b.txt > sub/b.txt");
+	is_int(claw_worktree_changes(&wt, true, &ch, &err), CLAW_OK,
+	       "the change with the worktree");
+	c = claw_changes_find(&ch, "moved.txt");
+	ok(c != NULL && c->status == 'R' && c->additions == 1 && c->deletions == 0 &&
+		   c->uncommitted,
+	   "the renamed file changed again: still renamed, +1, uncommitted");
+	c = claw_changes_find(&ch, "c.txt");
+	ok(c != NULL && c->status == 'M' && c->additions == 2 && c->deletions == c_lines &&
+		   c->uncommitted,
+	   "the deleted file made again: modified, every line");
+	ok(claw_changes_find(&ch, "sub/b.txt") == NULL, "the change undone is gone");
+	ok(ch.n == 2 && ch.additions == 3 && ch.deletions == c_lines, "two files +3 (%zu +%lld)",
+	   ch.n, (long long)ch.additions);
+	claw_changes_free(&ch);
+
+	(void)sh(wt.root, "mkdir many && for i in $(seq 1 70); do echo $i > many/f$i; done");
+	is_int(claw_worktree_commit(&wt, "step two", NULL, &ci, &err), CLAW_OK, "commit 70 files");
+	(void)sh(wt.root, "for i in $(seq 1 70); do echo again >> many/f$i; done");
+	is_int(claw_worktree_changes(&wt, true, &ch, &err), CLAW_OK,
+	       "70 files changed again: the whole worktree against the base");
+	c = claw_changes_find(&ch, "many/f70");
+	ok(ch.n == 72 && c != NULL && c->status == 'A' && c->additions == 2 && c->uncommitted,
+	   "72 files, many/f70 added +2 uncommitted");
+	c = claw_changes_find(&ch, "moved.txt");
+	ok(c != NULL && !c->uncommitted, "moved.txt as committed");
+	claw_changes_free(&ch);
+	is_int(claw_worktree_changes(&wt, false, &ch, &err), CLAW_OK, "the committed change alone");
+	c = claw_changes_find(&ch, "many/f70");
+	ok(ch.n == 72 && c != NULL && c->additions == 1 && !c->uncommitted, "many/f70 +1");
+	claw_changes_free(&ch);
+	(void)claw_worktree_remove(&wt, true, &err);
+	claw_worktree_free(&wt);
 }
 
 /* What an agent could do in its work folder (bound read-write in the
@@ -387,6 +454,7 @@ main(void)
 	test_repo_info();
 	test_worktree_and_commits();
 	test_merges();
+	test_changes_beyond_head();
 	test_hostile_worktree();
 	test_subfolder();
 	return tap_done();
