@@ -1526,6 +1526,7 @@ drop_checkpoints(const struct claw_worktree *wt, struct claw_error *err)
 	struct stat st;
 	(void)snprintf(ref, sizeof ref, "refs/heads/%s", wt->branch);
 	const char *const del[] = {"update-ref", "-d", ref, NULL};
+	static const char *const prune[] = {"prune", "--expire=1.hour.ago", NULL};
 	enum claw_err rc = claw_git_ok(wt->repo, del, NULL, &res, err);
 
 	if (rc == CLAW_OK)
@@ -1533,5 +1534,16 @@ drop_checkpoints(const struct claw_worktree *wt, struct claw_error *err)
 	if (rc == CLAW_OK && lstat(wt->gitdir, &st) == 0 &&
 	    nftw(wt->gitdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
 		rc = claw_error_set(err, CLAW_EIO, "cannot remove %s", wt->gitdir);
-	return rc;
+	if (rc != CLAW_OK)
+		return rc;
+	/* What only this run's checkpoints held goes with them: objects no
+	 * branch or run reaches, once over an hour old (a younger one may be
+	 * another run's checkpoint being written, not referenced yet).  A
+	 * prune that fails only leaves them. */
+	struct claw_error why = {0};
+	if (claw_git_ok(wt->repo, prune, NULL, &res, &why) == CLAW_OK)
+		claw_git_result_free(&res);
+	else
+		claw_log_warn("checkpoints of %s kept: %s", wt->branch, claw_error_text(&why));
+	return CLAW_OK;
 }

@@ -203,7 +203,9 @@ enum claw_err claw_worktree_remove(const struct claw_worktree *wt, bool delete_b
  * (CLAW_ECONFLICT, the files named) when any file differs from the run's
  * last checkpoint, i.e. changed outside the run since: a person's work is
  * never overwritten.  A revert is idempotent, so an interrupted one is
- * finished by doing it again. */
+ * finished by doing it again.  claw_worktree_remove() drops the run's git
+ * folder and branch, then prunes the objects no branch or run reaches that
+ * are over an hour old (a younger one may be a checkpoint being written). */
 #define CLAW_CHECKPOINT_FILE_MAX (10 << 20)
 
 /* Makes run's checkpoints of folder: the private repository when it is

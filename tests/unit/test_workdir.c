@@ -390,6 +390,46 @@ test_changes_beyond_head(void)
 	claw_worktree_free(&wt);
 }
 
+/* An in-place run's checkpoints dropped: the objects only it held go once
+ * over an hour old, another run's stay. */
+static void
+test_checkpoint_prune(void)
+{
+	struct claw_worktree one, two;
+	struct claw_commit_info ci;
+	struct claw_changes ch;
+	struct claw_error err = {0};
+	char folder[8192], sha1[CLAW_WORKDIR_SHA_SIZE], *s;
+
+	(void)snprintf(folder, sizeof folder, "%s/in-place", tap_tmpdir());
+	(void)mkdir(folder, 0755);
+	(void)sh(folder, "echo start > f.txt");
+	is_int(claw_checkpoint_begin(folder, home, "ip", 1, 1, &one, &ci, &err), CLAW_OK,
+	       "run 1 checkpointed: %s", claw_error_text(&err));
+	(void)sh(folder, "echo only-run-one > r1.txt");
+	is_int(claw_worktree_commit(&one, "one", NULL, &ci, &err), CLAW_OK, "run 1's step");
+	(void)snprintf(sha1, sizeof sha1, "%s", ci.sha);
+	(void)sh(folder, "rm r1.txt");
+	is_int(claw_checkpoint_begin(folder, home, "ip", 2, 2, &two, &ci, &err), CLAW_OK,
+	       "run 2 checkpointed");
+	(void)sh(folder, "echo run-two > r2.txt");
+	is_int(claw_worktree_commit(&two, "two", NULL, &ci, &err), CLAW_OK, "run 2's step");
+	(void)sh(one.repo, "find objects -type f -exec touch -d '2 hours ago' {} +");
+	is_int(claw_worktree_remove(&one, true, &err), CLAW_OK, "run 1's checkpoints dropped");
+	s = git_out(one.repo, "cat-file", "-t", sha1);
+	ok(strstr(s, "commit") == NULL, "its checkpoint is gone (%s)", s);
+	free(s);
+	s = git_out(two.repo, "cat-file", "-t", ci.sha);
+	is_str(s, "commit", "run 2's stays");
+	free(s);
+	is_int(claw_worktree_changes(&two, true, &ch, &err), CLAW_OK, "and its change reads");
+	ok(ch.n == 1 && strcmp(ch.files[0].path, "r2.txt") == 0, "r2.txt added");
+	claw_changes_free(&ch);
+	(void)claw_worktree_remove(&two, true, &err);
+	claw_worktree_free(&one);
+	claw_worktree_free(&two);
+}
+
 /* What an agent could do in its work folder (bound read-write in the
  * sandbox) to make claw's own git run a program: replace the worktree's
  * .git file by a repository whose config defines a clean filter, and ask
@@ -455,6 +495,7 @@ main(void)
 	test_worktree_and_commits();
 	test_merges();
 	test_changes_beyond_head();
+	test_checkpoint_prune();
 	test_hostile_worktree();
 	test_subfolder();
 	return tap_done();
