@@ -583,9 +583,3 @@ claw_config_sandbox_name(enum claw_sandbox_mode mode)
 	return "?";
 }
 
-bool
-claw_config_is_secret(const char *name)
-{
-	return strcmp(name, "ANTHROPIC_API_KEY") == 0 || strcmp(name, "OPENAI_API_KEY") == 0 ||
-	       strcmp(name, "CLAW_API_KEY") == 0;
-}

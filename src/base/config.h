@@ -15,9 +15,8 @@
  * API keys (ANTHROPIC_API_KEY or OPENAI_API_KEY for the chosen agent, else
  * CLAW_API_KEY) are held in this struct only: claw never exports them
  * (no setenv), never logs or traces them, and claw_config_free() wipes them.
- * The process environment may still hold them: whoever starts a child
- * process must build its environment without the names for which
- * claw_config_is_secret() is true.
+ * The process environment may still hold them: no child process inherits
+ * it (each one's environment is built from nothing, tool/proc.h).
  *
  * Threads: load and free on one thread, before other threads read the
  * struct (loading reads the environment, which setenv elsewhere would race).
@@ -144,9 +143,5 @@ const char *claw_config_role_name(enum claw_role role);
 /* "anthropic"/"openai", "auto"/"bwrap"/"none": static. */
 const char *claw_config_agent_name(enum claw_agent_kind agent);
 const char *claw_config_sandbox_name(enum claw_sandbox_mode mode);
-
-/* True for the environment variable names that hold secrets claw reads
- * (ANTHROPIC_API_KEY, OPENAI_API_KEY, CLAW_API_KEY): never pass them on. */
-bool claw_config_is_secret(const char *name);
 
 #endif

@@ -34,6 +34,15 @@ claw_str_starts_with(struct claw_str a, const char *prefix)
 	return a.n >= n && (n == 0 || memcmp(a.p, prefix, n) == 0);
 }
 
+uint64_t
+claw_fnv1a(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h;
+}
+
 static bool
 is_space(char c)
 {
@@ -50,6 +59,22 @@ claw_str_trim(struct claw_str a)
 	while (a.n > 0 && is_space(a.p[a.n - 1]))
 		a.n--;
 	return a;
+}
+
+struct claw_str
+claw_str_unfence(struct claw_str a)
+{
+	struct claw_str t = claw_str_trim(a);
+	const char *nl;
+
+	if (!claw_str_starts_with(t, "```") || t.n < 6 || memcmp(t.p + t.n - 3, "```", 3) != 0)
+		return t;
+	nl = memchr(t.p, '\n', t.n);
+	if (nl == NULL)
+		return t;
+	t.n -= (size_t)(nl + 1 - t.p) + 3;
+	t.p = nl + 1;
+	return t;
 }
 
 struct claw_str

@@ -37,6 +37,15 @@ struct claw_str claw_str_trim(struct claw_str a);
 struct claw_str claw_str_cut(struct claw_str *rest, char sep);
 /* A fresh NUL-terminated copy; caller frees. */
 char *claw_str_dup(struct claw_str a);
+/* a trimmed, and when that is a Markdown fence around the whole of it
+ * ("```lang\n...```"), what lies inside (not trimmed again): what a model
+ * meant when asked for a bare value. */
+struct claw_str claw_str_unfence(struct claw_str a);
+
+/* FNV-1a over data[0..n), continuing from h (CLAW_FNV1A_INIT to start):
+ * a fast, well-spread, non-cryptographic hash. */
+#define CLAW_FNV1A_INIT 14695981039346656037ULL
+uint64_t claw_fnv1a(uint64_t h, const void *data, size_t n);
 
 /* Strict decimal parse of the whole slice into [min, max].  Leading '+'/'-'
  * allowed, no spaces.  CLAW_EINVAL on syntax, CLAW_ETOOBIG out of range. */

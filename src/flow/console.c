@@ -46,12 +46,6 @@ claw_console_catch_sigint(void)
 	(void)sigaction(SIGTERM, &sa, NULL); /* a service manager's stop: the same */
 }
 
-bool
-claw_console_interrupted(void)
-{
-	return interrupted != 0;
-}
-
 /* Writes all of s to fd; errors are ignored (the terminal went away). */
 static void
 say(int fd, const char *s)

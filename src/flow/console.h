@@ -54,7 +54,5 @@ const struct claw_frontend *claw_console_frontend(struct claw_console *c);
 /* Installs the SIGINT handler described above (sigaction, no SA_RESTART,
  * SA_RESETHAND).  Call once from the main thread. */
 void claw_console_catch_sigint(void);
-/* True once SIGINT was caught. */
-bool claw_console_interrupted(void);
 
 #endif

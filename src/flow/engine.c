@@ -424,15 +424,7 @@ handoff_maybe(struct wfrun *w, struct claw_error *err)
 static char *
 param_value(const char *reply)
 {
-	struct claw_str t = claw_str_trim(claw_str_from(reply));
-	if (claw_str_starts_with(t, "```") && t.n >= 6 && memcmp(t.p + t.n - 3, "```", 3) == 0) {
-		const char *nl = memchr(t.p, '\n', t.n);
-		if (nl != NULL) {
-			t.n -= (size_t)(nl + 1 - t.p) + 3;
-			t.p = nl + 1;
-			t = claw_str_trim(t);
-		}
-	}
+	struct claw_str t = claw_str_trim(claw_str_unfence(claw_str_from(reply)));
 	if (t.n > CLAW_ENGINE_PARAM_MAX)
 		t.n = CLAW_ENGINE_PARAM_MAX;
 	return claw_str_dup(t);

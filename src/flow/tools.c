@@ -166,23 +166,6 @@ claw_flow_define_tool(void)
 	return &define_tool;
 }
 
-/* A spec text without a Markdown fence around it. */
-static struct claw_str
-unfenced(const char *s)
-{
-	struct claw_str t = claw_str_trim(claw_str_from(s));
-	const char *nl;
-
-	if (!claw_str_starts_with(t, "```") || t.n < 6 || memcmp(t.p + t.n - 3, "```", 3) != 0)
-		return t;
-	nl = memchr(t.p, '\n', t.n);
-	if (nl == NULL)
-		return t;
-	t.n -= (size_t)(nl + 1 - t.p) + 3;
-	t.p = nl + 1;
-	return t;
-}
-
 void
 claw_flow_define_call(struct claw_flow_ctx *ctx, struct json_object *input,
 		      struct claw_tool_result *res)
@@ -200,7 +183,7 @@ claw_flow_define_call(struct claw_flow_ctx *ctx, struct json_object *input,
 	struct claw_workflow *wf = NULL;
 	struct claw_buf canon = CLAW_BUF_INIT(CLAW_SPEC_DOC_MAX);
 	struct claw_error err = {0};
-	struct claw_str text = unfenced(spec != NULL ? spec : "");
+	struct claw_str text = claw_str_unfence(claw_str_from(spec));
 	int64_t version = 0;
 	char *joined = NULL;
 

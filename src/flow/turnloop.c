@@ -168,17 +168,6 @@ struct guard {
 	bool asked; /* the supervisor was asked once already */
 };
 
-static uint64_t
-fnv1a(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* Counts key; returns the count after this one. */
 static int
 guard_count(struct guard *g, uint64_t hash)
@@ -211,7 +200,7 @@ guard_record(struct guard *g, const char *name, const char *input_json,
 	(void)claw_turn_normalise(&k, input_json);
 	(void)claw_buf_putc(&k, '\n');
 	(void)claw_turn_normalise(&k, claw_buf_str(&res->text));
-	c = guard_count(g, fnv1a(claw_buf_str(&k), claw_buf_len(&k)));
+	c = guard_count(g, claw_fnv1a(CLAW_FNV1A_INIT, claw_buf_str(&k), claw_buf_len(&k)));
 	if (c >= CLAW_TURN_GUARD_REPEATS) {
 		stuck = true;
 		(void)claw_buf_printf(why, "the same %s call gave the same result %d times", name,
@@ -221,7 +210,7 @@ guard_record(struct guard *g, const char *name, const char *input_json,
 		claw_buf_reset(&k);
 		(void)claw_buf_printf(&k, "same-failure\n%s\n", name);
 		(void)claw_turn_normalise(&k, claw_buf_str(&res->text));
-		c = guard_count(g, fnv1a(claw_buf_str(&k), claw_buf_len(&k)));
+		c = guard_count(g, claw_fnv1a(CLAW_FNV1A_INIT, claw_buf_str(&k), claw_buf_len(&k)));
 		if (c >= CLAW_TURN_GUARD_REPEATS) {
 			stuck = true;
 			(void)claw_buf_printf(why, "%s failed with the same failure %d times", name,

@@ -143,6 +143,19 @@ claw_api_metrics(void *ctx, struct claw_req *req)
 			      (unsigned long long)bs.dropped, (unsigned long long)bs.lags,
 			      (long long)board);
 	(void)claw_buf_printf(&out,
+			      "# HELP claw_trace_store_rows_total Trace rows of runs here, by "
+			      "what their batch did.\n"
+			      "# TYPE claw_trace_store_rows_total counter\n"
+			      "claw_trace_store_rows_total{result=\"written\"} %llu\n"
+			      "claw_trace_store_rows_total{result=\"lost\"} %llu\n"
+			      "# HELP claw_trace_store_batches_total Transactions the trace "
+			      "writers committed.\n"
+			      "# TYPE claw_trace_store_batches_total counter\n"
+			      "claw_trace_store_batches_total %llu\n",
+			      (unsigned long long)rs.trace.written,
+			      (unsigned long long)rs.trace.lost,
+			      (unsigned long long)rs.trace.batches);
+	(void)claw_buf_printf(&out,
 			      "# HELP claw_llm_tokens_total Model tokens of runs ended here.\n"
 			      "# TYPE claw_llm_tokens_total counter\n"
 			      "claw_llm_tokens_total{kind=\"in\"} %lld\n"

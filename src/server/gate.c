@@ -46,7 +46,6 @@ struct claw_gates {
 	struct claw_mutex mu; /* guards everything below and every entry */
 	struct entry *head;
 	bool shutdown;
-	int64_t parked; /* entries with parked set */
 };
 
 struct claw_gates *
@@ -180,11 +179,9 @@ claw_gates_wait(struct claw_gates *g, const char *project, const struct claw_gat
 	e->parked = true;
 	e->parked_gate = req->gate_id;
 	e->parked_kind = req->kind;
-	g->parked++;
 	while (!e->has_answer && !atomic_load(stop) && !g->shutdown)
 		claw_cond_wait(&e->cv, &g->mu);
 	e->parked = false;
-	g->parked--;
 	if (e->has_answer)
 		take_answer(e, out);
 	else
@@ -230,15 +227,6 @@ claw_gates_parked(struct claw_gates *g, const char *project, int64_t run_id, int
 	}
 	claw_mutex_unlock(&g->mu);
 	return parked;
-}
-
-int64_t
-claw_gates_parked_count(struct claw_gates *g)
-{
-	claw_mutex_lock(&g->mu);
-	int64_t n = g->parked;
-	claw_mutex_unlock(&g->mu);
-	return n;
 }
 
 enum claw_err

@@ -71,8 +71,6 @@ void claw_gates_shutdown(struct claw_gates *g);
  * be NULL) say on what. */
 bool claw_gates_parked(struct claw_gates *g, const char *project, int64_t run_id, int64_t *gate_id,
 		       enum claw_gate_kind *kind);
-/* Number of runs parked now (metrics). */
-int64_t claw_gates_parked_count(struct claw_gates *g);
 
 /* Checks an answer against the gate's kind (see the header comment). */
 enum claw_err claw_gate_check(enum claw_gate_kind kind, const char *text, const char *decision,

@@ -39,9 +39,10 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/str.h"
+#include "server/route.h"
 
 #define CLAW_REQ_BODY_MAX (1024 * 1024)          /* bytes of a request body (SPEC 7: 413) */
-#define CLAW_REQ_CAPS_MAX 4                      /* route captures ({key}, {id}, {n}) */
+#define CLAW_REQ_CAPS_MAX CLAW_ROUTE_CAPS_MAX    /* route captures ({key}, {id}, {n}) */
 #define CLAW_REQ_QUERY_VALUE_MAX 256             /* bytes of one decoded query value */
 #define CLAW_REQ_RESPONSE_MAX (64 * 1024 * 1024) /* bytes of one REST response */
 #define CLAW_REQ_DRAIN_MS 2000                   /* half-close drain before close */

@@ -780,6 +780,14 @@ claw_runs_get_stats(struct claw_runs *r, struct claw_runs_stats *out)
 		else if (j->state == JOB_EXECUTING)
 			out->executing++;
 	}
+	memset(&out->trace, 0, sizeof out->trace);
+	for (struct store *e = r->stores; e != NULL; e = e->next) {
+		struct claw_trace_store_stats ts;
+		claw_trace_store_get_stats(e->st, &ts);
+		out->trace.written += ts.written;
+		out->trace.lost += ts.lost;
+		out->trace.batches += ts.batches;
+	}
 	claw_mutex_unlock(&r->mu);
 }
 

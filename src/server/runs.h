@@ -43,13 +43,16 @@
  * Threads and locks: thread-safe.  runs.mu guards the table, the queue,
  * the slot count and the store table; it is never held across SQLite, the pipeline, the bus or
  * thread joins.  Lock order: runs.mu before gates.mu (attach/detach/kick
- * are called under runs.mu); runs.mu is never taken under gates.mu.
+ * are called under runs.mu) and before a trace store's own lock (its
+ * counters are read under runs.mu); runs.mu is never taken under either.
  */
 #ifndef CLAW_SERVER_RUNS_H
 #define CLAW_SERVER_RUNS_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "trace/sink_store.h"
 
 #include "base/config.h"
 #include "base/err.h"
@@ -125,6 +128,7 @@ struct claw_runs_stats {
 	int64_t tokens_out;
 	int64_t tokens_cached;
 	int64_t cost_micros;
+	struct claw_trace_store_stats trace; /* summed over the projects' trace stores */
 };
 void claw_runs_get_stats(struct claw_runs *r, struct claw_runs_stats *out);
 

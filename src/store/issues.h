@@ -79,10 +79,6 @@ void claw_issue_list_free(struct claw_issue *list, size_t n);
 /* Sets status and updated_at = now.  CLAW_ENOTFOUND for an unknown id. */
 enum claw_err claw_issue_set_status(struct claw_db *db, int64_t id, enum claw_issue_status s,
 				    struct claw_error *err);
-/* Stamps updated_at = now without changing the status: the board's change
- * marker for things shown on an issue that live elsewhere (a new run, its
- * progress).  CLAW_ENOTFOUND for an unknown id. */
-enum claw_err claw_issue_touch(struct claw_db *db, int64_t id, struct claw_error *err);
 /* Counts of issues per status into counts[CLAW_ISSUE_STATUS_COUNT]. */
 enum claw_err claw_issue_count_by_status(struct claw_db *db, int64_t *counts,
 					 struct claw_error *err);

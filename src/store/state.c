@@ -214,32 +214,6 @@ out:
 	return rc;
 }
 
-enum claw_err
-claw_exchange_clear(struct claw_db *db, int64_t run_id, const char *workflow, const char *step,
-		    struct claw_error *err)
-{
-	enum claw_err rc;
-	sqlite3_stmt *st = NULL;
-	char what[96];
-
-	rc = claw_db_stmt(db, "DELETE FROM exchange WHERE run_id = ? AND workflow = ? AND step = ?",
-			  &st, err);
-	if (rc != CLAW_OK)
-		goto out;
-	sqlite3_bind_int64(st, 1, run_id);
-	sqlite3_bind_text(st, 2, workflow != NULL ? workflow : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, step != NULL ? step : "", -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		(void)snprintf(what, sizeof what, "clear a checkpoint of run #%lld",
-			       (long long)run_id);
-		rc = claw_db_fail(db, what, err);
-		goto out;
-	}
-out:
-	claw_db_finish(st);
-	return rc;
-}
-
 /* Runs sql (one statement) with run_id, workflow, step as ?1-?3 and the
  * binder's values after them; what names the work in errors. */
 static enum claw_err

@@ -4,14 +4,15 @@
  * The snapshot of one workflow in one run (`workflow_state`) holds the names
  * of done steps, the pinned params and the latest handoff; it is saved after
  * every step.  The exchange checkpoint (`exchange`) holds one step's
- * in-flight conversation (JSON history), saved after every turn and cleared
- * when the step passes.  Both are stored as JSON text owned by the flow
- * layer; this module only persists them (upsert, load, clear).
+ * conversation (JSON history), saved after every turn and kept once the
+ * step passed: a review's requested changes continue it (flow/review.c).
+ * Both are stored as JSON text owned by the flow layer; this module only
+ * persists them (upsert, load).
  *
  * The tool-call ledger (`tool_calls`) makes a turn's tool calls survive a
  * crash: before its tools run, the turn's reply is recorded (row -1), each
  * call's start before the call runs and its result when it ends.  Saving
- * or clearing the exchange's checkpoint empties the ledger in the same
+ * the exchange's checkpoint empties the ledger in the same
  * statement (a trigger), so a ledger that is there on resume always holds a
  * turn the checkpoint lacks: the flow layer answers its calls from it and
  * never runs a started call again blindly (turnloop.h).
@@ -61,9 +62,6 @@ enum claw_err claw_exchange_save(struct claw_db *db, int64_t run_id, const char 
 /* *history_out: a fresh string (caller frees); CLAW_ENOTFOUND when none. */
 enum claw_err claw_exchange_load(struct claw_db *db, int64_t run_id, const char *workflow,
 				 const char *step, char **history_out, struct claw_error *err);
-/* Deletes it (no error when absent). */
-enum claw_err claw_exchange_clear(struct claw_db *db, int64_t run_id, const char *workflow,
-				  const char *step, struct claw_error *err);
 
 /* One row of the tool-call ledger.  Strings owned: free the array with
  * claw_ledger_free(). */

@@ -419,22 +419,6 @@ read_key(const char *dir, const char *name, const char *key)
 }
 
 int64_t
-claw_cgroup_peak(const struct claw_cgroup *cg)
-{
-	if (cg->pids == NULL)
-		return -1;
-	char *path = claw_xasprintf("%s/pids.peak", cg->pids->dir);
-	char *text = slurp(path);
-	int64_t v = -1;
-	free(path);
-	if (text != NULL &&
-	    claw_str_to_i64(claw_str_trim(claw_str_from(text)), 0, INT64_MAX, &v) != CLAW_OK)
-		v = -1;
-	free(text);
-	return v;
-}
-
-int64_t
 claw_cgroup_oom_kills(const struct claw_cgroup *cg)
 {
 	if (cg->memory == NULL)

@@ -60,10 +60,6 @@ size_t claw_cgroup_procs_fds(const struct claw_cgroup *cg, int *fds);
 bool claw_cgroup_limits_pids(const struct claw_cgroup *cg);
 bool claw_cgroup_limits_memory(const struct claw_cgroup *cg);
 
-/* The most processes that were in it at once, or -1 when the kernel does
- * not say (pids.peak is Linux 6.1+) or cg does not limit processes. */
-int64_t claw_cgroup_peak(const struct claw_cgroup *cg);
-
 /* How many processes the kernel's OOM killer killed in it for its memory
  * limit, or -1 when the kernel does not say or cg does not limit memory. */
 int64_t claw_cgroup_oom_kills(const struct claw_cgroup *cg);

@@ -36,6 +36,7 @@
 #include "base/clock.h"
 #include "base/mem.h"
 #include "base/mutex.h"
+#include "base/str.h"
 
 #define BUS_BUCKETS_MIN 64
 #define BUS_WAKE_INLINE 16 /* waiters woken per publish without allocating */
@@ -308,13 +309,11 @@ claw_bus_waiter_wait(struct claw_bus_waiter *w, int64_t timeout_ms)
 static uint64_t
 topic_hash(const char *project, int64_t run_id)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)project; *p != '\0'; p++)
-		h = (h ^ *p) * 1099511628211ULL;
+	unsigned char id[8];
 	uint64_t r = (uint64_t)run_id;
 	for (int i = 0; i < 8; i++, r >>= 8)
-		h = (h ^ (r & 0xff)) * 1099511628211ULL;
-	return h;
+		id[i] = (unsigned char)(r & 0xff);
+	return claw_fnv1a(claw_fnv1a(CLAW_FNV1A_INIT, project, strlen(project)), id, sizeof id);
 }
 
 static struct topic *

@@ -171,6 +171,9 @@ api GET "$P/runs/$run/artifacts"
 like "$body" '"label":"cat","kind":"evidence"' "the evidence artifact is listed"
 api GET /api/metrics
 like "$body" 'claw_runs_finished_total 2' "two run threads ended"
+written=$(printf '%s\n' "$body" | sed -n 's/^claw_trace_store_rows_total{result="written"} //p')
+ok "$([ "${written:-0}" -gt 0 ] && echo 0 || echo 1)" "the trace writers' rows are counted ($written)"
+like "$body" 'claw_trace_store_rows_total{result="lost"} 0' "none lost"
 serve_stop
 is "$serve_rc" 0 "orderly stop"
 done_testing

@@ -114,17 +114,6 @@ test_exchange(void)
 	free(h);
 	h = NULL;
 
-	is_int(claw_exchange_clear(db, run, "Solver", "implement", &e), CLAW_OK, "clear");
-	is_int(claw_exchange_load(db, run, "Solver", "implement", &h, &e), CLAW_ENOTFOUND,
-	       "gone after clear");
-	is_int(claw_exchange_clear(db, run, "Solver", "implement", &e), CLAW_OK,
-	       "clearing again is fine");
-	is_int(claw_exchange_load(db, run, "Solver", "verify", &h, &e), CLAW_OK,
-	       "the other step is intact");
-	is_str(h, "[3]", "its history");
-	free(h);
-	h = NULL;
-
 	is_int(claw_exchange_save(db, 42, "Solver", "verify", "[]", &e), CLAW_ENOTFOUND,
 	       "an unknown run");
 	is_str(e.msg, "run #42 not found", "run #42 not found");
@@ -203,10 +192,6 @@ test_ledger(void)
 	(void)claw_exchange_save(db, run, "Solver", "impl", "[{}]", &e);
 	(void)claw_ledger_load(db, run, "Solver", "impl", &reply, &at, &calls, &n, &e);
 	ok(reply == NULL, "so does a checkpoint that updates one");
-	(void)claw_ledger_begin(db, run, "Solver", "impl", "[]", 1, &e);
-	(void)claw_exchange_clear(db, run, "Solver", "impl", &e);
-	(void)claw_ledger_load(db, run, "Solver", "impl", &reply, &at, &calls, &n, &e);
-	ok(reply == NULL, "and clearing the checkpoint (the step passed)");
 	claw_db_close(db);
 }
 

@@ -254,10 +254,32 @@ test_path_within(void)
 	ok(claw_str_path_within("/x", "/"), "everything is within /");
 }
 
+static void
+test_unfence_and_hash(void)
+{
+	struct claw_str t = claw_str_unfence(claw_str_from("  ```json\n{\"a\": 1}\n```  "));
+	ok(claw_str_eq_cstr(t, "{\"a\": 1}\n"), "a fence around the whole: what is inside");
+	t = claw_str_unfence(claw_str_from(" plain \n"));
+	ok(claw_str_eq_cstr(t, "plain"), "no fence: trimmed");
+	t = claw_str_unfence(claw_str_from("```x``` and more"));
+	ok(claw_str_eq_cstr(t, "```x``` and more"), "a fence not around the whole: kept");
+	t = claw_str_unfence(claw_str_from("``````"));
+	ok(claw_str_eq_cstr(t, "``````"), "a fence with no line: kept");
+	t = claw_str_unfence(claw_str_from(NULL));
+	is_int((int64_t)t.n, 0, "nothing: empty");
+	/* The published FNV-1a 64 test vectors. */
+	ok(claw_fnv1a(CLAW_FNV1A_INIT, "", 0) == 0xcbf29ce484222325ULL, "fnv1a of nothing");
+	ok(claw_fnv1a(CLAW_FNV1A_INIT, "a", 1) == 0xaf63dc4c8601ec8cULL, "fnv1a of a");
+	ok(claw_fnv1a(claw_fnv1a(CLAW_FNV1A_INIT, "foo", 3), "bar", 3) ==
+		   claw_fnv1a(CLAW_FNV1A_INIT, "foobar", 6),
+	   "continued in parts: the same as at once");
+}
+
 int
 main(void)
 {
 	test_slices();
+	test_unfence_and_hash();
 	test_trim();
 	test_cut();
 	test_to_i64();
