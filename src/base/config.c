@@ -582,4 +582,3 @@ claw_config_sandbox_name(enum claw_sandbox_mode mode)
 	}
 	return "?";
 }
-

@@ -303,21 +303,33 @@ journal(struct claw_db *db, int64_t run_id, const char *text, char *landing, str
 	return claw_run_set_landing(db, run_id, landing, err);
 }
 
-/* keep: the branch stays (its head on the run's row), the worktree goes. */
+/* Records head as the run's last commit on its row ("" while it works):
+ * once its change has landed and its branch may be gone, its change is
+ * read as base..head (claw_worktree_from_run). */
+static enum claw_err
+record_head(struct claw_db *db, int64_t run_id, const struct claw_worktree *wt, const char *head,
+	    struct claw_error *err)
+{
+	char base[CLAW_WORKDIR_SHA_SIZE], tip[CLAW_WORKDIR_SHA_SIZE], none[1] = "";
+	(void)snprintf(base, sizeof base, "%s", wt->base);
+	(void)snprintf(tip, sizeof tip, "%s", head);
+	/* An in-place run has no worktree of its own (claw_worktree_from_run). */
+	struct claw_run_work rec = {.repo = wt->repo,
+				    .worktree = wt->checkpoints ? none : wt->root,
+				    .workdir = wt->workdir,
+				    .gitdir = wt->gitdir,
+				    .branch = wt->branch,
+				    .base = base,
+				    .head = tip};
+	return claw_run_set_work(db, run_id, &rec, err);
+}
+
+/* keep: the branch stays, the worktree goes. */
 static enum claw_err
 keep(struct claw_db *db, int64_t run_id, const struct claw_worktree *wt, char *landing,
      struct claw_error *err)
 {
-	char head[CLAW_WORKDIR_SHA_SIZE], base[CLAW_WORKDIR_SHA_SIZE];
-	enum claw_err rc = claw_worktree_head(wt, head, err);
-	if (rc == CLAW_OK) {
-		(void)snprintf(base, sizeof base, "%s", wt->base);
-		struct claw_run_work rec = {wt->repo,   wt->root, wt->workdir, wt->gitdir,
-					    wt->branch, base,     head};
-		rc = claw_run_set_work(db, run_id, &rec, err);
-	}
-	if (rc == CLAW_OK)
-		rc = journal(db, run_id, "kept", landing, err);
+	enum claw_err rc = journal(db, run_id, "kept", landing, err);
 	if (rc == CLAW_OK)
 		tidy(wt, false, run_id);
 	return rc;
@@ -376,6 +388,7 @@ land_locked(struct claw_db *db, const struct claw_config *cfg, int64_t run_id, c
 	struct claw_run run = {0};
 	struct claw_run_work w = {0};
 	struct claw_worktree wt = {0};
+	char head[CLAW_WORKDIR_SHA_SIZE];
 	char *was = NULL;
 	const char *done;
 	enum claw_err rc = claw_run_get(db, run_id, &run, err);
@@ -407,6 +420,10 @@ land_locked(struct claw_db *db, const struct claw_config *cfg, int64_t run_id, c
 		goto out;
 	}
 	rc = fits(run_id, &wt, decision, err);
+	if (rc == CLAW_OK)
+		rc = claw_worktree_head(&wt, head, err);
+	if (rc == CLAW_OK)
+		rc = record_head(db, run_id, &wt, head, err);
 	if (rc != CLAW_OK)
 		goto out;
 	if (strcmp(decision, "merge") == 0) {
@@ -422,6 +439,8 @@ land_locked(struct claw_db *db, const struct claw_config *cfg, int64_t run_id, c
 		if (rc == CLAW_OK)
 			tidy(&wt, true, run_id);
 	}
+	if (rc != CLAW_OK) /* refused: the run still works on its branch */
+		(void)record_head(db, run_id, &wt, "", NULL);
 out:
 	free(was);
 	claw_worktree_free(&wt);

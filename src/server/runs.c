@@ -40,8 +40,6 @@
 #include "trace/reader.h"
 #include "trace/sink_store.h"
 
-#define RUNS_END_MAX 1024 /* bytes of an `end` event */
-
 enum job_state {
 	JOB_QUEUED,    /* waiting for a slot, no thread */
 	JOB_EXECUTING, /* thread running */
@@ -345,12 +343,8 @@ static void
 publish_end(struct claw_runs *r, const char *project, int64_t run_id, enum claw_run_status status,
 	    const char *reason)
 {
-	struct claw_buf b = CLAW_BUF_INIT(RUNS_END_MAX);
-	(void)claw_buf_printf(&b,
-			      "{\"runId\":%lld,\"status\":\"%s\",\"reason\":", (long long)run_id,
-			      claw_run_status_name(status));
-	(void)claw_json_buf_append_string(&b, reason, strlen(reason) > 512 ? 512 : strlen(reason));
-	(void)claw_buf_putc(&b, '}');
+	struct claw_buf b = CLAW_BUF_INIT(CLAW_RUN_END_JSON_MAX);
+	claw_run_end_json(&b, run_id, status, reason);
 	struct claw_bus_event *ev =
 		claw_bus_event_new("end", 0, claw_buf_str(&b), claw_buf_len(&b));
 	(void)claw_bus_publish(r->o.bus, project, run_id, ev);

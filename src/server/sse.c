@@ -469,16 +469,12 @@ run_ended(struct stream *s, struct claw_db *db)
 {
 	struct claw_error err = {0};
 	struct claw_run run = {0};
-	struct claw_buf b = CLAW_BUF_INIT(1024);
+	struct claw_buf b = CLAW_BUF_INIT(CLAW_RUN_END_JSON_MAX);
 	bool ended = false;
 
 	if (claw_run_get(db, s->run_id, &run, &err) == CLAW_OK &&
 	    !claw_run_status_active(run.status)) {
-		(void)claw_buf_printf(&b, "{\"runId\":%lld,\"status\":\"%s\",\"reason\":",
-				      (long long)run.id, claw_run_status_name(run.status));
-		(void)claw_json_buf_append_string(
-			&b, run.reason, strlen(run.reason) > 512 ? 512 : strlen(run.reason));
-		(void)claw_buf_putc(&b, '}');
+		claw_run_end_json(&b, run.id, run.status, run.reason);
 		free(s->end_data);
 		s->end_data = claw_buf_steal(&b);
 		ended = true;

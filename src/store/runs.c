@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/json.h"
 #include "base/mem.h"
 #include "base/str.h"
 #include "store/issues.h"
@@ -50,6 +51,20 @@ bool
 claw_run_status_active(enum claw_run_status s)
 {
 	return s == CLAW_RUN_QUEUED || s == CLAW_RUN_RUNNING;
+}
+
+void
+claw_run_end_json(struct claw_buf *out, int64_t run_id, enum claw_run_status status,
+		  const char *reason)
+{
+	size_t n = reason != NULL ? strlen(reason) : 0;
+	if (n > CLAW_RUN_END_REASON_MAX)
+		n = claw_str_utf8_floor(reason, CLAW_RUN_END_REASON_MAX);
+	(void)claw_buf_printf(out,
+			      "{\"runId\":%lld,\"status\":\"%s\",\"reason\":", (long long)run_id,
+			      claw_run_status_name(status));
+	(void)claw_json_buf_append_string(out, reason != NULL ? reason : "", n);
+	(void)claw_buf_putc(out, '}');
 }
 
 void

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "store/db.h"
 
@@ -35,6 +36,14 @@ const char *claw_run_status_name(enum claw_run_status s);
 enum claw_err claw_run_status_parse(const char *name, enum claw_run_status *out);
 /* queued or running. */
 bool claw_run_status_active(enum claw_run_status s);
+
+#define CLAW_RUN_END_REASON_MAX 512 /* bytes of the reason an `end` event carries */
+#define CLAW_RUN_END_JSON_MAX 4096  /* its whole data, the reason escaped at worst */
+/* Appends the data of a run stream's `end` event, {"runId","status",
+ * "reason"} (the reason clipped at CLAW_RUN_END_REASON_MAX bytes, on a
+ * UTF-8 boundary), to out: the one writer, for live streams and replays. */
+void claw_run_end_json(struct claw_buf *out, int64_t run_id, enum claw_run_status status,
+		       const char *reason);
 
 /* Strings owned by the struct: free with claw_run_free(). */
 struct claw_run {
@@ -81,7 +90,8 @@ struct claw_run_work {
 	char *gitdir;   /* the worktree's own git folder */
 	char *branch;   /* claw/issue-N-run-M */
 	char *base;     /* the commit it started from */
-	char *head;     /* the branch's last commit when the run ended ("" before) */
+	char *head;     /* the branch's last commit once the change landed (merged, kept,
+			   discarded, accepted, reverted); "" before */
 };
 
 void claw_run_work_free(struct claw_run_work *w);

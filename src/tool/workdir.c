@@ -247,6 +247,7 @@ claw_worktree_from_run(struct claw_run_work *w, struct claw_worktree *wt)
 	wt->gitdir = w->gitdir;
 	wt->branch = w->branch;
 	(void)snprintf(wt->base, sizeof wt->base, "%s", w->base != NULL ? w->base : "");
+	(void)snprintf(wt->head, sizeof wt->head, "%s", w->head != NULL ? w->head : "");
 	w->repo = w->worktree = w->workdir = w->gitdir = w->branch = NULL;
 }
 
@@ -695,6 +696,26 @@ with_worktree(const struct claw_worktree *wt, const struct claw_status *st,
 	return rc;
 }
 
+/* A landed run's change, base..head: its list (out) or its diff (diff,
+ * of path when not NULL); CLAW_ENOTFOUND when git no longer has them. */
+static enum claw_err
+landed_range(const struct claw_worktree *wt, struct claw_changes *out, struct claw_buf *diff,
+	     const char *path, struct claw_error *err)
+{
+	struct claw_error why = {0};
+	enum claw_err rc =
+		out != NULL ? diff_range(wt, wt->repo, NULL, wt->base, wt->head, out, &why)
+			    : claw_worktree_diff_between(wt, wt->base, wt->head, path, diff, &why);
+	if (rc == CLAW_EIO)
+		return claw_error_set(err, CLAW_ENOTFOUND,
+				      "the change of %s (%.12s..%.12s) is no longer in the "
+				      "repository: %s",
+				      wt->branch, wt->base, wt->head, claw_error_text(&why));
+	if (rc != CLAW_OK)
+		claw_error_format(err, rc, "%s", claw_error_text(&why));
+	return rc;
+}
+
 enum claw_err
 claw_worktree_changes(const struct claw_worktree *wt, bool worktree, struct claw_changes *out,
 		      struct claw_error *err)
@@ -708,6 +729,8 @@ claw_worktree_changes(const struct claw_worktree *wt, bool worktree, struct claw
 	enum claw_err rc;
 
 	memset(out, 0, sizeof *out);
+	if (wt->head[0] != '\0')
+		return landed_range(wt, out, NULL, NULL, err);
 	if (removed(wt)) { /* a kept branch: read in the repository */
 		rc = claw_worktree_head(wt, head, err);
 		return rc != CLAW_OK ? rc
@@ -827,6 +850,8 @@ claw_worktree_diff(const struct claw_worktree *wt, bool worktree, const char *pa
 
 	char ref[512];
 	bool gone = removed(wt);
+	if (wt->head[0] != '\0')
+		return landed_range(wt, NULL, out, path, err);
 	(void)snprintf(ref, sizeof ref, "refs/heads/%s", wt->branch);
 	args[n++] = "diff";
 	args[n++] = "--no-color";

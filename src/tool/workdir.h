@@ -82,8 +82,11 @@ struct claw_worktree {
 			  trusting the .git file inside the work folder */
 	char *branch;  /* "claw/issue-N-run-M" */
 	char base[CLAW_WORKDIR_SHA_SIZE];
-	bool checkpoints; /* an in-place run's checkpoints (see below): root is the
-			     project folder itself, repo the private repository */
+	char head[CLAW_WORKDIR_SHA_SIZE]; /* the run's last commit once its change landed
+					     (its branch may be gone): the change is then
+					     base..head; "" while it works */
+	bool checkpoints;                 /* an in-place run's checkpoints (see below): root is the
+					     project folder itself, repo the private repository */
 };
 
 void claw_worktree_free(struct claw_worktree *wt);
@@ -124,8 +127,9 @@ enum claw_err claw_worktree_head(const struct claw_worktree *wt, char sha[CLAW_W
 
 /* The run's change, base..branch, plus (with worktree) what the worktree
  * holds that is not committed yet.  Paths are relative to the worktree's
- * top.  Once the worktree folder is removed (the branch kept), the change
- * is read in the repository, base..branch. */
+ * top.  Once the change landed it is base..head, read in the repository
+ * (CLAW_ENOTFOUND when those commits are gone from it); a worktree folder
+ * removed with no head known (the branch kept) is read as base..branch. */
 enum claw_err claw_worktree_changes(const struct claw_worktree *wt, bool worktree,
 				    struct claw_changes *out, struct claw_error *err);
 /* The unified diff (3 lines of context) of the run's change, as

@@ -136,6 +136,12 @@ is "$(git log --format=%s | head -3 | tr '\n' '|')" "Line five (#$c)|Add y (#$b)
 	"one commit each"
 is "$(git worktree list | wc -l | tr -d ' ') $(git branch --list 'claw/*' | wc -l | tr -d ' ')" "1 0" \
 	"no worktree or branch is left"
+api GET "$P/runs/3/changes"
+is "$code $(jget '$.files[0].path') $(jget '$.additions')" "200 a.txt 1" \
+	"a merged run's change still reads, its branch gone"
+is "$(jget '$.head')" "$(sql "SELECT head FROM runs WHERE id = 3")" "at the run's last commit"
+api GET "$P/runs/3/changes/diff"
+like "$body" "+FIVE" "and so does its diff"
 
 # A conflict, then discard.
 d=$(issue "Line one" delta)
@@ -155,6 +161,13 @@ ok $? "the run is discarded"
 is "$(sql "SELECT status FROM issues WHERE id = $d")" "open" "its issue open again"
 git rev-parse -q --verify "claw/issue-$d-run-4" >/dev/null
 is "$? $(test -d "$CLAW_HOME/worktrees/$key/run-4" && echo there)" "1 " "branch and worktree removed"
+api GET "$P/runs/4/changes"
+is "$code" 200 "a discarded run's change reads while git keeps its commits"
+git -c gc.reflogExpire=now -c gc.pruneExpire=now gc -q --prune=now 2>/dev/null
+git reflog expire --expire=now --all && git prune --expire=now
+api GET "$P/runs/4/changes/diff"
+is "$code" 404 "once git dropped them: 404"
+like "$(jget '$.error')" "is no longer in the repository" "saying so"
 sse_stop board
 serve_stop
 done_testing

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/mem.h"
 #include "store/issues.h"
@@ -31,6 +32,25 @@ test_status_names(void)
 	ok(!claw_run_status_active(CLAW_RUN_DONE), "done is not");
 	ok(!claw_run_status_active(CLAW_RUN_FAILED), "failed is not");
 	ok(!claw_run_status_active(CLAW_RUN_GENERATED), "generated is not");
+
+	struct claw_buf b = CLAW_BUF_INIT(CLAW_RUN_END_JSON_MAX);
+	claw_run_end_json(&b, 7, CLAW_RUN_FAILED, "step \"x\" failed");
+	is_str(claw_buf_str(&b),
+	       "{\"runId\":7,\"status\":\"failed\",\"reason\":\"step \\\"x\\\" failed\"}",
+	       "the end event's data");
+	/* 511 bytes, then a 2-byte character across the cut, then control
+	 * characters that escape to six bytes each. */
+	char reason[1200];
+	memset(reason, 'a', 511);
+	memcpy(reason + 511, "\xc3\xa9", 2);
+	memset(reason + 513, '\x01', 600);
+	reason[1113] = '\0';
+	claw_buf_reset(&b);
+	claw_run_end_json(&b, 8, CLAW_RUN_DONE, reason);
+	ok(claw_buf_error(&b) == CLAW_OK, "a long reason fits (%zu bytes)", claw_buf_len(&b));
+	ok(strstr(claw_buf_str(&b), "aaa\"}") != NULL && strstr(claw_buf_str(&b), "\xc3") == NULL,
+	   "clipped before the character it would split");
+	claw_buf_free(&b);
 }
 
 static void
