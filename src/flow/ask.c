@@ -143,7 +143,6 @@ ask_supervisor(struct claw_flow_ctx *ctx, const struct claw_ask_request *req, ch
 		.palette = palette,
 		.step = req->step,
 		.goal = req->goal,
-		.ladder = false,
 		.max_turns = CLAW_ASK_SUPERVISOR_TURNS,
 	};
 	rc = claw_turn_loop(&tp, conv, &res, err);

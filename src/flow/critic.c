@@ -246,7 +246,6 @@ claw_critic_judge(struct claw_flow_ctx *ctx, const struct claw_critic_input *in,
 			.palette = palette,
 			.step = in->step->name,
 			.goal = in->step->goal,
-			.ladder = false,
 			.max_turns = CLAW_CRITIC_TURNS,
 			.hooks = &hooks,
 		};

@@ -369,7 +369,6 @@ extra_turn(struct wfrun *w, size_t i, const char *ask, char **text, struct claw_
 		.workflow = w->p->key,
 		.step = st->name,
 		.goal = st->goal,
-		.ladder = false,
 		.max_turns = 2,
 	};
 	rc = claw_turn_loop(&tp, conv, &res, err);
@@ -514,7 +513,7 @@ run_ai(struct wfrun *w, size_t i, char **report, struct claw_error *err)
 			.step = st->name,
 			.goal = st->goal,
 			.history = history,
-			.ladder = true,
+			.ask = claw_ask,
 			.hooks = &hooks,
 		};
 		rc = claw_turn_loop(&tp, conv, &res, err);

@@ -414,7 +414,7 @@ ask_up(const struct claw_turn_params *p, enum claw_ask_kind kind, const char *te
 				       .text = text,
 				       .round = (int)turn};
 	struct claw_ask_reply r = {0};
-	enum claw_err rc = claw_ask(p->flow, &req, &r, err);
+	enum claw_err rc = p->ask(p->flow, &req, &r, err);
 
 	if (rc != CLAW_OK) {
 		claw_ask_reply_free(&r);
@@ -434,7 +434,7 @@ static enum claw_err
 handle_question(const struct claw_turn_params *p, struct claw_llm_conv *conv, const char *reply,
 		bool *handled, struct claw_error *err)
 {
-	char *q = p->ladder ? claw_turn_question(reply) : NULL;
+	char *q = p->ask != NULL ? claw_turn_question(reply) : NULL;
 	char *answer = NULL, *msg = NULL;
 	enum claw_ask_decision d;
 	enum claw_err rc = CLAW_OK;
@@ -801,7 +801,7 @@ ask_stuck(const struct claw_turn_params *p, struct claw_llm_conv *conv, bool ask
 	enum claw_err rc = CLAW_OK;
 
 	*go_on = false;
-	if (p->ladder && !asked) {
+	if (p->ask != NULL && !asked) {
 		char *text = claw_xasprintf(
 			"Step %s looks stuck: %s. Suggest a different approach.", p->step, why);
 		rc = ask_up(p, CLAW_ASK_STUCK, text, count_assistant(conv), &d, &answer, err);
@@ -888,7 +888,7 @@ before_turn(const struct claw_turn_params *p, struct claw_llm_conv *conv, size_t
 		out->end = CLAW_TURN_CAPPED;
 		return CLAW_OK;
 	}
-	if (p->ladder && number > 1 && (number - 1) % CLAW_TURN_SUPERVISE_EVERY == 0 &&
+	if (p->ask != NULL && number > 1 && (number - 1) % CLAW_TURN_SUPERVISE_EVERY == 0 &&
 	    pc->asked_at != (int64_t)number) {
 		pc->asked_at = (int64_t)number;
 		rc = ask_go_on(p, conv, number - 1, &out->end, err);

@@ -90,6 +90,12 @@ struct claw_turn_hooks {
 		      struct json_object *input, const struct claw_tool_result *res, bool *finish);
 };
 
+struct claw_ask_request;
+struct claw_ask_reply;
+typedef enum claw_err (*claw_turn_ask_fn)(struct claw_flow_ctx *flow,
+					  const struct claw_ask_request *req,
+					  struct claw_ask_reply *out, struct claw_error *err);
+
 /* Everything borrowed for the call. */
 struct claw_turn_params {
 	struct claw_flow_ctx *flow;
@@ -100,8 +106,12 @@ struct claw_turn_params {
 	const char *step;                    /* the step (tool context, checkpoint key) */
 	const char *goal;                    /* the step's goal, for the ladder */
 	struct claw_history *history;        /* run#N handles of the step; may be NULL */
-	bool ladder;   /* questions, stuck and "go on?" go up the ask ladder */
-	int max_turns; /* 0: no limit but the budgets and the supervisor */
+	/* The ask ladder (claw_ask, flow/ask.h) where questions, "stuck" and
+	 * "go on?" go; NULL for the ladder's own agents (the supervisor) and
+	 * the critics, which never enter it: a hook, so the loop does not
+	 * call up into the ladder that calls it. */
+	claw_turn_ask_fn ask;
+	int max_turns;                       /* 0: no limit but the budgets and the supervisor */
 	const struct claw_turn_hooks *hooks; /* may be NULL */
 };
 
