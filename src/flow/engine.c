@@ -178,6 +178,8 @@ conv_load(struct wfrun *w, const char *step, struct claw_llm_conv **out, struct 
 	rc = claw_llm_messages_from_json(text, strlen(text), out, err);
 	if (rc != CLAW_OK)
 		claw_error_prefix(err, "the checkpoint of step %s", step);
+	else /* what the checkpoint holds: a save writes what comes after */
+		claw_llm_conv_set_mark(*out, claw_llm_conv_len(*out));
 	free(text);
 	return rc;
 }

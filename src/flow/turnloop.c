@@ -80,18 +80,34 @@ claw_turn_normalise(struct claw_buf *out, const char *s)
 
 enum claw_err
 claw_turn_checkpoint(struct claw_flow_ctx *ctx, const char *workflow, const char *step,
-		     const struct claw_llm_conv *conv, struct claw_error *err)
+		     struct claw_llm_conv *conv, struct claw_error *err)
 {
+	size_t n = claw_llm_conv_len(conv), mark = claw_llm_conv_mark(conv);
+	size_t from = mark > 0 ? mark - 1 : 0; /* the last one saved may have grown */
 	struct claw_buf b = CLAW_BUF_INIT(CLAW_STATE_HISTORY_MAX);
-	enum claw_err rc = claw_llm_messages_to_json(conv, &b);
+	size_t *at = claw_xcalloc(n - from + 1, sizeof *at);
+	const char **msgs = claw_xcalloc(n - from + 1, sizeof *msgs);
+	enum claw_err rc = CLAW_OK;
 
+	for (size_t i = from; i < n && rc == CLAW_OK; i++) {
+		at[i - from] = claw_buf_len(&b);
+		rc = claw_llm_msg_to_json(claw_llm_conv_at(conv, i), &b);
+		if (rc == CLAW_OK)
+			rc = claw_buf_putc(&b, '\0'); /* each message a string of its own */
+	}
 	if (rc != CLAW_OK) {
-		rc = claw_error_set(err, rc, "the conversation of step %s is over %d bytes", step,
-				    CLAW_STATE_HISTORY_MAX);
+		rc = claw_error_set(err, rc, "the conversation of step %s grew by over %d bytes",
+				    step, CLAW_STATE_HISTORY_MAX);
 		goto out;
 	}
-	rc = claw_exchange_save(ctx->db, ctx->run_id, workflow, step, claw_buf_str(&b), err);
+	for (size_t i = from; i < n; i++)
+		msgs[i - from] = claw_buf_str(&b) + at[i - from];
+	rc = claw_exchange_save(ctx->db, ctx->run_id, workflow, step, from, msgs, n - from, err);
+	if (rc == CLAW_OK)
+		claw_llm_conv_set_mark(conv, n);
 out:
+	free(msgs);
+	free(at);
 	claw_buf_free(&b);
 	return rc;
 }

@@ -139,9 +139,13 @@ char *claw_turn_question(const char *reply);
  * normal form).  Returns out's sticky error. */
 enum claw_err claw_turn_normalise(struct claw_buf *out, const char *s);
 
-/* Saves conv as the checkpoint of (run, workflow, step). */
+/* Saves conv as the checkpoint of (run, workflow, step): the messages
+ * after its mark (claw_llm_conv_mark) and the marked last one, which may
+ * have grown; then marks it whole.  A conversation loaded from the
+ * checkpoint is marked whole by its loader; a new one (mark 0) is written
+ * whole. */
 enum claw_err claw_turn_checkpoint(struct claw_flow_ctx *ctx, const char *workflow,
-				   const char *step, const struct claw_llm_conv *conv,
+				   const char *step, struct claw_llm_conv *conv,
 				   struct claw_error *err);
 
 #endif

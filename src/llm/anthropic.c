@@ -58,6 +58,17 @@ put_content(struct claw_buf *out, const struct claw_llm_msg *m)
 	claw_buf_putc(out, ']');
 }
 
+/* One message of the messages array. */
+static void
+put_message(struct claw_buf *out, const struct claw_llm_msg *m)
+{
+	claw_buf_puts(out, claw_llm_msg_role(m) == CLAW_LLM_USER
+				   ? "{\"role\":\"user\",\"content\":"
+				   : "{\"role\":\"assistant\",\"content\":");
+	put_content(out, m);
+	claw_buf_putc(out, '}');
+}
+
 enum claw_err
 claw_anthropic_build(const struct claw_llm_request *req, struct claw_buf *out,
 		     struct claw_error *err)
@@ -84,16 +95,8 @@ claw_anthropic_build(const struct claw_llm_request *req, struct claw_buf *out,
 	if (req->has_temperature)
 		claw_buf_printf(out, ",\"temperature\":%.3g", req->temperature);
 	claw_buf_puts(out, ",\"messages\":[");
-	for (size_t i = 0; i < claw_llm_conv_len(c); i++) {
-		const struct claw_llm_msg *m = claw_llm_conv_at(c, i);
-		if (i > 0)
-			claw_buf_putc(out, ',');
-		claw_buf_puts(out, claw_llm_msg_role(m) == CLAW_LLM_USER
-					   ? "{\"role\":\"user\",\"content\":"
-					   : "{\"role\":\"assistant\",\"content\":");
-		put_content(out, m);
-		claw_buf_putc(out, '}');
-	}
+	bool first = true;
+	claw_llm_put_messages(out, c, CLAW_LLM_WIRE_ANTHROPIC, put_message, &first);
 	claw_buf_putc(out, ']');
 	claw_llm_put_tools(out, req, "{\"name\":", "input_schema", "}");
 	claw_buf_putc(out, '}');

@@ -14,17 +14,26 @@
 
 #include "base/mem.h"
 
+/* The message as each backend last put it into a request. */
+struct wire {
+	char *text[CLAW_LLM_WIRE_COUNT]; /* owned; NULL: not built since the last change */
+	size_t len[CLAW_LLM_WIRE_COUNT];
+};
+
 struct claw_llm_msg {
 	enum claw_llm_role role;
 	struct claw_llm_block *blocks; /* owned, n used of cap */
 	size_t n;
 	size_t cap;
+	struct wire *wire; /* owned, never NULL: a cache of what the blocks hold, kept
+			      through a const message (claw_llm_msg_keep_wire) */
 };
 
 struct claw_llm_conv {
 	struct claw_llm_msg **msgs; /* owned, n used of cap */
 	size_t n;
 	size_t cap;
+	size_t mark; /* claw_llm_conv_mark(); <= n */
 };
 
 /* ------------------------------------------------------------ JSON helpers */
@@ -33,6 +42,35 @@ enum claw_err
 claw_llm_json_cstr(struct claw_buf *b, const char *s)
 {
 	return claw_json_buf_append_string(b, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
+}
+
+void
+claw_llm_put_messages(struct claw_buf *out, const struct claw_llm_conv *c, enum claw_llm_wire w,
+		      void (*put)(struct claw_buf *b, const struct claw_llm_msg *m), bool *first)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct claw_llm_msg *m = c->msgs[i];
+		size_t len;
+		const char *text = claw_llm_msg_wire(m, w, &len);
+		if (text == NULL) {
+			struct claw_buf one = CLAW_BUF_INIT(out->max);
+			put(&one, m);
+			if (claw_buf_error(&one) != CLAW_OK) {
+				claw_buf_free(&one);
+				(void)claw_buf_append(out, NULL, SIZE_MAX); /* out's ETOOBIG */
+				return;
+			}
+			claw_llm_msg_keep_wire(m, w, claw_buf_str(&one), claw_buf_len(&one));
+			claw_buf_free(&one);
+			text = claw_llm_msg_wire(m, w, &len);
+		}
+		if (len == 0)
+			continue;
+		if (!*first)
+			(void)claw_buf_putc(out, ',');
+		*first = false;
+		(void)claw_buf_append(out, text, len);
+	}
 }
 
 void
@@ -96,7 +134,34 @@ claw_llm_msg_new(enum claw_llm_role role)
 {
 	struct claw_llm_msg *m = CLAW_NEW(struct claw_llm_msg);
 	m->role = role;
+	m->wire = CLAW_NEW(struct wire);
 	return m;
+}
+
+static void
+drop_wire(struct wire *w)
+{
+	for (int i = 0; i < CLAW_LLM_WIRE_COUNT; i++) {
+		free(w->text[i]);
+		w->text[i] = NULL;
+		w->len[i] = 0;
+	}
+}
+
+const char *
+claw_llm_msg_wire(const struct claw_llm_msg *m, enum claw_llm_wire w, size_t *len)
+{
+	*len = m->wire->len[w];
+	return m->wire->text[w];
+}
+
+void
+claw_llm_msg_keep_wire(const struct claw_llm_msg *m, enum claw_llm_wire w, const char *text,
+		       size_t len)
+{
+	free(m->wire->text[w]);
+	m->wire->text[w] = claw_xstrndup(text, len);
+	m->wire->len[w] = len;
 }
 
 static void
@@ -119,6 +184,8 @@ claw_llm_msg_free(struct claw_llm_msg *m)
 	for (size_t i = 0; i < m->n; i++)
 		block_clear(&m->blocks[i]);
 	free(m->blocks);
+	drop_wire(m->wire);
+	free(m->wire);
 	free(m);
 }
 
@@ -217,6 +284,7 @@ claw_llm_msg_text(const struct claw_llm_msg *m)
 static struct claw_llm_block *
 add_block(struct claw_llm_msg *m, enum claw_llm_block_type type)
 {
+	drop_wire(m->wire);
 	if (m->n == m->cap) {
 		m->cap = m->cap > 0 ? m->cap * 2 : 4;
 		m->blocks = claw_xrealloc(m->blocks, m->cap * sizeof *m->blocks);
@@ -322,7 +390,23 @@ claw_llm_conv_add_user_text(struct claw_llm_conv *c, const char *text)
 struct claw_llm_msg *
 claw_llm_conv_pop(struct claw_llm_conv *c)
 {
-	return c->n > 0 ? c->msgs[--c->n] : NULL;
+	if (c->n == 0)
+		return NULL;
+	if (c->mark == c->n)
+		c->mark--;
+	return c->msgs[--c->n];
+}
+
+size_t
+claw_llm_conv_mark(const struct claw_llm_conv *c)
+{
+	return c->mark;
+}
+
+void
+claw_llm_conv_set_mark(struct claw_llm_conv *c, size_t mark)
+{
+	c->mark = mark < c->n ? mark : c->n;
 }
 
 /* -------------------------------------------------------- checkpoint JSON */
@@ -361,22 +445,27 @@ block_to_json(const struct claw_llm_block *b, struct claw_buf *out)
 }
 
 enum claw_err
+claw_llm_msg_to_json(const struct claw_llm_msg *m, struct claw_buf *out)
+{
+	claw_buf_puts(out, m->role == CLAW_LLM_USER ? "{\"role\":\"user\",\"content\":["
+						    : "{\"role\":\"assistant\",\"content\":[");
+	for (size_t k = 0; k < m->n; k++) {
+		if (k > 0)
+			claw_buf_putc(out, ',');
+		block_to_json(&m->blocks[k], out);
+	}
+	claw_buf_puts(out, "]}");
+	return claw_buf_error(out);
+}
+
+enum claw_err
 claw_llm_messages_to_json(const struct claw_llm_conv *c, struct claw_buf *out)
 {
 	claw_buf_putc(out, '[');
 	for (size_t i = 0; i < c->n; i++) {
-		const struct claw_llm_msg *m = c->msgs[i];
 		if (i > 0)
 			claw_buf_putc(out, ',');
-		claw_buf_puts(out, m->role == CLAW_LLM_USER
-					   ? "{\"role\":\"user\",\"content\":["
-					   : "{\"role\":\"assistant\",\"content\":[");
-		for (size_t k = 0; k < m->n; k++) {
-			if (k > 0)
-				claw_buf_putc(out, ',');
-			block_to_json(&m->blocks[k], out);
-		}
-		claw_buf_puts(out, "]}");
+		(void)claw_llm_msg_to_json(c->msgs[i], out);
 	}
 	claw_buf_putc(out, ']');
 	return claw_buf_error(out);

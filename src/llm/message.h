@@ -83,6 +83,18 @@ struct claw_llm_conv;
 
 /* A new empty message.  Caller frees with claw_llm_msg_free(). */
 struct claw_llm_msg *claw_llm_msg_new(enum claw_llm_role role);
+
+/* A message as one backend puts it into a request (its wire form), kept on
+ * the message once built, so the request of a long conversation is its
+ * messages copied together, not encoded again at every turn. */
+enum claw_llm_wire { CLAW_LLM_WIRE_ANTHROPIC, CLAW_LLM_WIRE_OPENAI, CLAW_LLM_WIRE_COUNT };
+/* m's wire form for w and its length, or NULL when none is kept (never
+ * built, or m gained a block since).  Borrowed until m changes. */
+const char *claw_llm_msg_wire(const struct claw_llm_msg *m, enum claw_llm_wire w, size_t *len);
+/* Keeps a copy of text[0..len) as m's wire form for w: a cache of what m
+ * holds, so m may be const (the conversation's owner thread only). */
+void claw_llm_msg_keep_wire(const struct claw_llm_msg *m, enum claw_llm_wire w, const char *text,
+			    size_t len);
 void claw_llm_msg_free(struct claw_llm_msg *m); /* NULL is a no-op */
 /* A deep copy.  Caller frees with claw_llm_msg_free(). */
 struct claw_llm_msg *claw_llm_msg_clone(const struct claw_llm_msg *m);
@@ -129,10 +141,19 @@ void claw_llm_conv_add_user_text(struct claw_llm_conv *c, const char *text);
  * it); NULL when empty.  Used to drop a turn whose tool calls were not all
  * answered before re-asking the model. */
 struct claw_llm_msg *claw_llm_conv_pop(struct claw_llm_conv *c);
+/* A mark its owner keeps on the conversation: how many of its first
+ * messages are saved as they are (the exchange checkpoint's, so a
+ * checkpoint writes only what came after; flow/turnloop.h).  0 for a new
+ * conversation; set_mark clips it to the length, and a pop of a marked
+ * message lowers it. */
+size_t claw_llm_conv_mark(const struct claw_llm_conv *c);
+void claw_llm_conv_set_mark(struct claw_llm_conv *c, size_t mark);
 
-/* Appends c as the checkpoint JSON array (format above) to out.  Returns
- * out's sticky error (CLAW_ETOOBIG past its cap). */
+/* Appends c as the checkpoint JSON array (format above) to out, or one
+ * message of it as its JSON object.  Return out's sticky error
+ * (CLAW_ETOOBIG past its cap). */
 enum claw_err claw_llm_messages_to_json(const struct claw_llm_conv *c, struct claw_buf *out);
+enum claw_err claw_llm_msg_to_json(const struct claw_llm_msg *m, struct claw_buf *out);
 /* Parses checkpoint JSON text[0..len) into a new conversation in *out
  * (caller frees).  CLAW_EINVAL with a message naming the place
  * (`messages[3].content[0]: unknown block type "x"`) on bad input; *out is
@@ -218,6 +239,15 @@ const char *claw_llm_stop_name(enum claw_llm_stop s);
 /* claw_json_buf_append_string() (base/json.h) of a NUL-terminated string;
  * NULL writes "".  Returns b's sticky error. */
 enum claw_err claw_llm_json_cstr(struct claw_buf *b, const char *s);
+/* Appends each message of c in w's wire form, put(m) writing one into its
+ * own buffer the first time (NUL-free JSON: one message, or for OpenAI the
+ * messages one becomes, comma-separated), kept on the message after; sep
+ * goes between two non-empty forms, and *first says whether anything came
+ * before (updated).  An overflow is out's sticky error. */
+void claw_llm_put_messages(struct claw_buf *out, const struct claw_llm_conv *c,
+			   enum claw_llm_wire w,
+			   void (*put)(struct claw_buf *b, const struct claw_llm_msg *m),
+			   bool *first);
 /* Appends `,"tools":[...]` for req's tools (nothing when it has none): each
  * tool is open, its JSON name, `,"description":` and its description,
  * `,"<schema_key>":` and its schema (an empty object schema when it has

@@ -124,6 +124,14 @@ put_message(struct claw_buf *out, const struct claw_llm_msg *m, bool *first)
 	claw_buf_putc(out, '}');
 }
 
+/* m as put_message writes it with nothing before it. */
+static void
+put_message_alone(struct claw_buf *out, const struct claw_llm_msg *m)
+{
+	bool first = true;
+	put_message(out, m, &first);
+}
+
 enum claw_err
 claw_openai_build(const struct claw_llm_request *req, struct claw_buf *out, struct claw_error *err)
 {
@@ -154,8 +162,7 @@ claw_openai_build(const struct claw_llm_request *req, struct claw_buf *out, stru
 		claw_buf_putc(out, '}');
 		first = false;
 	}
-	for (size_t i = 0; i < claw_llm_conv_len(c); i++)
-		put_message(out, claw_llm_conv_at(c, i), &first);
+	claw_llm_put_messages(out, c, CLAW_LLM_WIRE_OPENAI, put_message_alone, &first);
 	claw_buf_putc(out, ']');
 	claw_llm_put_tools(out, req, "{\"type\":\"function\",\"function\":{\"name\":", "parameters",
 			   "}}");

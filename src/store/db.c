@@ -41,7 +41,7 @@
  *   serve the reader: (run_id, seq) replay and tails, (run_id, type, seq)
  *   replies, artifacts and gates, (run_id, span_id) the span-id seed on
  *   resume and the reply → enclosing span join of the token totals.
- * - workflow_state and exchange belong to their run (foreign key).
+ * - workflow_state and exchange_msg belong to their run (foreign key).
  */
 static const char *const migrations[] = {
 	/* 0 → 1 */
@@ -159,6 +159,25 @@ static const char *const migrations[] = {
 	"ALTER TABLE runs ADD COLUMN additions INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE runs ADD COLUMN deletions INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE runs ADD COLUMN landing TEXT NOT NULL DEFAULT '';",
+	/* 4 → 5: the exchange checkpoint append-only, a row per message
+	 * (state.h): a turn writes what it added instead of the whole
+	 * conversation again.  Checkpoints move over whole; the ledger is
+	 * emptied by claw_exchange_save itself, in its transaction. */
+	"CREATE TABLE exchange_msg ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" workflow TEXT NOT NULL,"
+	" step TEXT NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" message TEXT NOT NULL,"
+	" PRIMARY KEY (run_id, workflow, step, seq));"
+	"INSERT INTO exchange_msg (run_id, workflow, step, seq, message)"
+	" SELECT e.run_id, e.workflow, e.step, j.key, j.value"
+	" FROM exchange e, json_each(e.history) j"
+	" WHERE json_valid(e.history) AND json_type(e.history) = 'array';"
+	"DROP TRIGGER exchange_saved;"
+	"DROP TRIGGER exchange_updated;"
+	"DROP TRIGGER exchange_cleared;"
+	"DROP TABLE exchange;",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == CLAW_DB_SCHEMA_VERSION,
 	       "one migration step per schema version");

@@ -30,7 +30,7 @@
 
 #include "base/err.h"
 
-#define CLAW_DB_SCHEMA_VERSION 4
+#define CLAW_DB_SCHEMA_VERSION 5
 #define CLAW_DB_BUSY_TIMEOUT_MS 5000
 
 struct claw_db;

@@ -14,10 +14,12 @@
  */
 #include "store/state.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/mem.h"
 
@@ -130,50 +132,90 @@ out:
 	return rc;
 }
 
-enum claw_err
-claw_exchange_save(struct claw_db *db, int64_t run_id, const char *workflow, const char *step,
-		   const char *history, struct claw_error *err)
+/* Binds run_id, workflow and step as ?1-?3 of st. */
+static void
+bind_step(sqlite3_stmt *st, int64_t run_id, const char *workflow, const char *step)
 {
-	enum claw_err rc;
-	sqlite3_stmt *st = NULL;
-	size_t n = history != NULL ? strlen(history) : 0;
-
-	rc = check_name("workflow", workflow, err);
-	if (rc != CLAW_OK)
-		goto out;
-	rc = check_name("step", step, err);
-	if (rc != CLAW_OK)
-		goto out;
-	if (history == NULL) {
-		rc = claw_error_set(err, CLAW_EINVAL, "no history to checkpoint for step %s", step);
-		goto out;
-	}
-	if (n > CLAW_STATE_HISTORY_MAX) {
-		rc = claw_error_set(err, CLAW_ETOOBIG,
-				    "the conversation of step %s is %zu bytes, over the %d-byte "
-				    "checkpoint limit",
-				    step, n, CLAW_STATE_HISTORY_MAX);
-		goto out;
-	}
-	rc = claw_db_stmt(db,
-			  "INSERT INTO exchange (run_id, workflow, step, history, updated_at)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5)"
-			  " ON CONFLICT (run_id, workflow, step) DO UPDATE SET history = ?4,"
-			  " updated_at = ?5",
-			  &st, err);
-	if (rc != CLAW_OK)
-		goto out;
 	sqlite3_bind_int64(st, 1, run_id);
 	sqlite3_bind_text(st, 2, workflow, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, step, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, history, (int)n, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, claw_clock_now_ms());
-	if (sqlite3_step(st) != SQLITE_DONE) {
+}
+
+/* The statements of claw_exchange_save, inside its transaction. */
+static enum claw_err
+write_messages(struct claw_db *db, int64_t run_id, const char *workflow, const char *step,
+	       size_t from, const char *const *msgs, size_t n, struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum claw_err rc = claw_db_stmt(db,
+					"DELETE FROM exchange_msg WHERE run_id = ?1 AND"
+					" workflow = ?2 AND step = ?3 AND seq >= ?4",
+					&st, err);
+	if (rc != CLAW_OK)
+		return rc;
+	bind_step(st, run_id, workflow, step);
+	sqlite3_bind_int64(st, 4, (int64_t)from);
+	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = save_failed(db, run_id, "checkpoint the exchange", err);
-		goto out;
-	}
-out:
 	claw_db_finish(st);
+	if (rc == CLAW_OK)
+		rc = claw_db_stmt(db,
+				  "INSERT INTO exchange_msg (run_id, workflow, step, seq, message)"
+				  " VALUES (?1, ?2, ?3, ?4, ?5)",
+				  &st, err);
+	for (size_t i = 0; rc == CLAW_OK && i < n; i++) {
+		sqlite3_reset(st);
+		bind_step(st, run_id, workflow, step);
+		sqlite3_bind_int64(st, 4, (int64_t)(from + i));
+		sqlite3_bind_text(st, 5, msgs[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = save_failed(db, run_id, "checkpoint the exchange", err);
+	}
+	claw_db_finish(st);
+	if (rc == CLAW_OK)
+		rc = claw_db_stmt(db,
+				  "DELETE FROM tool_calls WHERE run_id = ?1 AND workflow = ?2"
+				  " AND step = ?3",
+				  &st, err);
+	if (rc == CLAW_OK) {
+		bind_step(st, run_id, workflow, step);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = save_failed(db, run_id, "empty the tool-call ledger", err);
+		claw_db_finish(st);
+	}
+	return rc;
+}
+
+enum claw_err
+claw_exchange_save(struct claw_db *db, int64_t run_id, const char *workflow, const char *step,
+		   size_t from, const char *const *msgs, size_t n, struct claw_error *err)
+{
+	size_t bytes = 0;
+	enum claw_err rc = check_name("workflow", workflow, err);
+
+	if (rc == CLAW_OK)
+		rc = check_name("step", step, err);
+	if (rc != CLAW_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if (msgs[i] == NULL)
+			return claw_error_set(err, CLAW_EINVAL, "no message %zu to checkpoint",
+					      from + i);
+		bytes += strlen(msgs[i]);
+	}
+	if (bytes > CLAW_STATE_HISTORY_MAX)
+		return claw_error_set(err, CLAW_ETOOBIG,
+				      "the conversation of step %s grew by %zu bytes, over the "
+				      "%d-byte checkpoint limit",
+				      step, bytes, CLAW_STATE_HISTORY_MAX);
+	rc = claw_db_begin(db, err);
+	if (rc != CLAW_OK)
+		return rc;
+	rc = write_messages(db, run_id, workflow, step, from, msgs, n, err);
+	if (rc == CLAW_OK)
+		rc = claw_db_commit(db, err);
+	else
+		claw_db_rollback(db);
 	return rc;
 }
 
@@ -181,36 +223,44 @@ enum claw_err
 claw_exchange_load(struct claw_db *db, int64_t run_id, const char *workflow, const char *step,
 		   char **history_out, struct claw_error *err)
 {
-	enum claw_err rc;
+	struct claw_buf b = CLAW_BUF_INIT(SIZE_MAX / 2);
 	sqlite3_stmt *st = NULL;
 	char what[96];
+	size_t rows = 0;
 	int s;
 
 	*history_out = NULL;
-	rc = claw_db_stmt(
-		db, "SELECT history FROM exchange WHERE run_id = ? AND workflow = ? AND step = ?",
-		&st, err);
+	enum claw_err rc = claw_db_stmt(db,
+					"SELECT message FROM exchange_msg WHERE run_id = ?1 AND"
+					" workflow = ?2 AND step = ?3 ORDER BY seq",
+					&st, err);
 	if (rc != CLAW_OK)
-		goto out;
-	sqlite3_bind_int64(st, 1, run_id);
-	sqlite3_bind_text(st, 2, workflow != NULL ? workflow : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, step != NULL ? step : "", -1, SQLITE_STATIC);
-	s = sqlite3_step(st);
-	if (s == SQLITE_DONE) {
-		rc = claw_error_set(err, CLAW_ENOTFOUND,
-				    "run #%lld has no checkpoint of step %s/%s", (long long)run_id,
-				    workflow != NULL ? workflow : "", step != NULL ? step : "");
-		goto out;
+		return rc;
+	bind_step(st, run_id, workflow != NULL ? workflow : "", step != NULL ? step : "");
+	(void)claw_buf_putc(&b, '[');
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		if (rows++ > 0)
+			(void)claw_buf_putc(&b, ',');
+		(void)claw_buf_append(&b, (const char *)sqlite3_column_text(st, 0),
+				      (size_t)sqlite3_column_bytes(st, 0));
 	}
-	if (s != SQLITE_ROW) {
+	(void)claw_buf_putc(&b, ']');
+	if (s != SQLITE_DONE) {
 		(void)snprintf(what, sizeof what, "load a checkpoint of run #%lld",
 			       (long long)run_id);
 		rc = claw_db_fail(db, what, err);
-		goto out;
+	} else if (rows == 0) {
+		rc = claw_error_set(err, CLAW_ENOTFOUND,
+				    "run #%lld has no checkpoint of step %s/%s", (long long)run_id,
+				    workflow != NULL ? workflow : "", step != NULL ? step : "");
+	} else if (claw_buf_error(&b) != CLAW_OK) {
+		rc = claw_error_set(err, CLAW_ENOMEM, "the checkpoint of run #%lld is too big",
+				    (long long)run_id);
+	} else {
+		*history_out = claw_buf_steal(&b);
 	}
-	*history_out = claw_db_column_dup(st, 0);
-out:
 	claw_db_finish(st);
+	claw_buf_free(&b);
 	return rc;
 }
 

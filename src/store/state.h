@@ -3,8 +3,8 @@
  *
  * The snapshot of one workflow in one run (`workflow_state`) holds the names
  * of done steps, the pinned params and the latest handoff; it is saved after
- * every step.  The exchange checkpoint (`exchange`) holds one step's
- * conversation (JSON history), saved after every turn and kept once the
+ * every step.  The exchange checkpoint (`exchange_msg`, a row per message)
+ * holds one step's conversation, saved after every turn and kept once the
  * step passed: a review's requested changes continue it (flow/review.c).
  * Both are stored as JSON text owned by the flow layer; this module only
  * persists them (upsert, load).
@@ -53,13 +53,20 @@ enum claw_err claw_snapshot_save(struct claw_db *db, int64_t run_id, const char 
 enum claw_err claw_snapshot_load(struct claw_db *db, int64_t run_id, const char *workflow,
 				 struct claw_snapshot *out, struct claw_error *err);
 
-/* Upserts the checkpoint of (run_id, workflow, step).  history is bound
- * without a copy.  CLAW_ETOOBIG past CLAW_STATE_HISTORY_MAX; CLAW_EINVAL for
- * a NULL history or an empty workflow or step name; CLAW_ENOTFOUND "run #N
- * not found" for an unknown run. */
+/* Writes messages from.. of the checkpoint of (run_id, workflow, step):
+ * msgs[0..n) (each one message's JSON text, bound without a copy) become
+ * messages from..from+n-1 and any after them go, in one transaction that
+ * also empties the step's ledger.  A turn writes only what it added (and
+ * the message before, which it may have grown), so a checkpoint costs the
+ * same at turn 2 000 as at turn 2.  CLAW_ETOOBIG when the messages written
+ * are over CLAW_STATE_HISTORY_MAX; CLAW_EINVAL for an empty workflow or step
+ * name or a NULL message; CLAW_ENOTFOUND "run #N not found" for an unknown
+ * run. */
 enum claw_err claw_exchange_save(struct claw_db *db, int64_t run_id, const char *workflow,
-				 const char *step, const char *history, struct claw_error *err);
-/* *history_out: a fresh string (caller frees); CLAW_ENOTFOUND when none. */
+				 const char *step, size_t from, const char *const *msgs, size_t n,
+				 struct claw_error *err);
+/* *history_out: the checkpoint as one JSON array of its messages in order,
+ * a fresh string (caller frees); CLAW_ENOTFOUND when none. */
 enum claw_err claw_exchange_load(struct claw_db *db, int64_t run_id, const char *workflow,
 				 const char *step, char **history_out, struct claw_error *err);
 

@@ -34,7 +34,7 @@ is "$(mock_requests)" "4" "the run reached the hanging request of step second"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 is "$(sql "SELECT status FROM runs WHERE id = 1")" "running" "the killed run is still running"
-is "$(sql "SELECT json_array_length(history) FROM exchange WHERE step = 'second'")" "3" \
+is "$(sql "SELECT count(*) FROM exchange_msg WHERE step = 'second'")" "3" \
 	"step second's checkpoint holds its first turn with the tool result"
 is "$(sql "SELECT done FROM workflow_state WHERE workflow = 'solver'")" '["first"]' \
 	"the snapshot has step first done"
@@ -85,9 +85,9 @@ id=$(new_issue "Half a turn")
 approved_solver "$id" '{"name":"Half","steps":[{"name":"s","goal":"Do s.","tools":["bash"]}]}'
 sql "INSERT INTO runs (issue_id, solver_version, status, started_by, created_at) VALUES ($id, 1, 'running', 'test', 0)"
 run_id=$(sql "SELECT MAX(id) FROM runs")
-sql "INSERT INTO exchange (run_id, workflow, step, history, updated_at) VALUES ($run_id, 'solver', 's',
- '[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Carry out step s.\"}]},
-   {\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_old\",\"name\":\"bash\",\"input\":{\"command\":\"touch half\"}}]}]', 0)"
+sql "INSERT INTO exchange_msg (run_id, workflow, step, seq, message) VALUES
+ ($run_id, 'solver', 's', 0, '{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Carry out step s.\"}]}'),
+ ($run_id, 'solver', 's', 1, '{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_old\",\"name\":\"bash\",\"input\":{\"command\":\"touch half\"}}]}')"
 cat >"$tmp/scenario.json" <<'JSON'
 {"replies": [{"match": {"user": "Carry out step s."}, "text": "Done s."}]}
 JSON

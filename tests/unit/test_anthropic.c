@@ -96,6 +96,27 @@ test_build(void)
 	is_int(claw_anthropic_build(&req, &tiny, &err), CLAW_ETOOBIG, "request over the cap");
 	has_str(err.msg, "over 100 bytes", "names the cap");
 
+	/* Built again, the messages come from their kept wire forms: the same
+	 * body; a message that gains a block is built anew. */
+	char *once = claw_xstrdup(claw_buf_str(&b));
+	claw_buf_reset(&b);
+	(void)claw_anthropic_build(&min, &b, &err);
+	is_str(claw_buf_str(&b), once, "built twice: the same body");
+	size_t len = 0;
+	ok(claw_llm_msg_wire(claw_llm_conv_at(c, 0), CLAW_LLM_WIRE_ANTHROPIC, &len) != NULL &&
+		   len > 0,
+	   "the message's wire form is kept");
+	claw_llm_msg_add_text(claw_llm_conv_last(c), "Now text.", 9);
+	ok(claw_llm_msg_wire(claw_llm_conv_at(c, 3), CLAW_LLM_WIRE_ANTHROPIC, &len) == NULL,
+	   "a new block drops it");
+	claw_buf_reset(&b);
+	(void)claw_anthropic_build(&min, &b, &err);
+	has_str(claw_buf_str(&b),
+		"{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"Now "
+		"text.\"}]}]",
+		"and the body has the new block");
+	free(once);
+
 	claw_buf_free(&tiny);
 	claw_llm_conv_free(empty);
 	claw_buf_free(&b);

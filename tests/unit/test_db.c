@@ -99,9 +99,9 @@ test_create(void)
 	is_int(strtol(s, NULL, 10), CLAW_DB_BUSY_TIMEOUT_MS, "busy timeout is set");
 	free(s);
 
-	static const char *const tables[] = {"project",  "issues",         "runs",
-					     "solvers",  "trace",          "workflow_state",
-					     "exchange", "schema_version", "tool_calls"};
+	static const char *const tables[] = {"project",      "issues",         "runs",
+					     "solvers",      "trace",          "workflow_state",
+					     "exchange_msg", "schema_version", "tool_calls"};
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
 		char *sql = claw_xasprintf("SELECT name FROM sqlite_master WHERE type = 'table'"
 					   " AND name = '%s'",
@@ -201,6 +201,49 @@ test_newer(void)
 	(void)snprintf(known, sizeof known, "(schema 7, this claw knows %d): upgrade claw",
 		       CLAW_DB_SCHEMA_VERSION);
 	has_str(e.msg, known, "with both versions");
+	free(path);
+}
+
+/* Schema 4 → 5: each exchange checkpoint (one JSON array) becomes a row
+ * per message, in order; one that is no array is dropped, not fatal. */
+static void
+test_migrate_exchange(void)
+{
+	char *path = fixture_path("v4.db");
+	struct claw_db *db = NULL;
+	struct claw_error e;
+
+	is_int(claw_db_open(path, CLAW_DB_CREATE, &db, &e), CLAW_OK, "create");
+	claw_db_close(db);
+	db = NULL;
+	raw_exec(path,
+		 "DROP TABLE exchange_msg;"
+		 "CREATE TABLE exchange (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE"
+		 " CASCADE, workflow TEXT NOT NULL, step TEXT NOT NULL, history TEXT NOT NULL,"
+		 " updated_at INTEGER NOT NULL, PRIMARY KEY (run_id, workflow, step));"
+		 "CREATE TRIGGER exchange_saved AFTER INSERT ON exchange BEGIN SELECT 1; END;"
+		 "CREATE TRIGGER exchange_updated AFTER UPDATE ON exchange BEGIN SELECT 1; END;"
+		 "CREATE TRIGGER exchange_cleared AFTER DELETE ON exchange BEGIN SELECT 1; END;"
+		 "INSERT INTO issues (id, title, status, created_at, updated_at)"
+		 " VALUES (1, 't', 'open', 0, 0);"
+		 "INSERT INTO runs (id, issue_id, solver_version, status, started_by, created_at)"
+		 " VALUES (1, 1, 1, 'running', 'x', 0);"
+		 "INSERT INTO exchange VALUES (1, 'solver', 's',"
+		 " '[{\"role\":\"user\",\"content\":[]},{\"role\":\"assistant\"}]', 0);"
+		 "INSERT INTO exchange VALUES (1, 'solver', 'broken', 'not json', 0);"
+		 "UPDATE schema_version SET version = 4;");
+	is_int(claw_db_open(path, CLAW_DB_OPEN, &db, &e), CLAW_OK, "a schema 4 file opens: %s",
+	       e.msg);
+	claw_db_close(db);
+	char *rows = raw_text(path, "SELECT group_concat(step || seq || ':' || message, ' | ')"
+				    " FROM (SELECT * FROM exchange_msg ORDER BY step, seq)");
+	is_str(rows, "s0:{\"role\":\"user\",\"content\":[]} | s1:{\"role\":\"assistant\"}",
+	       "its checkpoint is a row per message, the broken one dropped");
+	free(rows);
+	char *old = raw_text(path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'exchange%'"
+				   " AND name != 'exchange_msg'");
+	is_str(old, "0", "the old table and its triggers are gone");
+	free(old);
 	free(path);
 }
 
@@ -402,6 +445,7 @@ main(void)
 	test_create();
 	test_open_missing();
 	test_newer();
+	test_migrate_exchange();
 	test_not_claw();
 	test_statements();
 	test_busy();

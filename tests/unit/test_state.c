@@ -86,6 +86,17 @@ test_snapshot(void)
 	claw_db_close(db);
 }
 
+/* Saves msgs (NULL-terminated) as messages from.. of the step's checkpoint. */
+static enum claw_err
+save(struct claw_db *db, int64_t run, const char *wf, const char *step, size_t from,
+     const char *const *msgs, struct claw_error *e)
+{
+	size_t n = 0;
+	while (msgs != NULL && msgs[n] != NULL)
+		n++;
+	return claw_exchange_save(db, run, wf, step, from, msgs, n, e);
+}
+
 static void
 test_exchange(void)
 {
@@ -100,44 +111,64 @@ test_exchange(void)
 	is_str(e.msg, "run #1 has no checkpoint of step Solver/implement", "says so");
 	ok(h == NULL, "no history");
 
-	is_int(claw_exchange_save(db, run, "Solver", "implement", "[{\"role\":\"user\"}]", &e),
-	       CLAW_OK, "save");
+	is_int(save(db, run, "Solver", "implement", 0, (const char *[]){"{\"a\":1}", NULL}, &e),
+	       CLAW_OK, "save one message");
 	is_int(claw_exchange_load(db, run, "Solver", "implement", &h, &e), CLAW_OK, "load");
-	is_str(h, "[{\"role\":\"user\"}]", "history back");
+	is_str(h, "[{\"a\":1}]", "the array of it back");
 	free(h);
-	h = NULL;
-	is_int(claw_exchange_save(db, run, "Solver", "implement", "[1,2]", &e), CLAW_OK,
-	       "save again (upsert)");
-	is_int(claw_exchange_save(db, run, "Solver", "verify", "[3]", &e), CLAW_OK, "another step");
+	is_int(save(db, run, "Solver", "implement", 1, (const char *[]){"2", "3", NULL}, &e),
+	       CLAW_OK, "append two");
+	is_int(save(db, run, "Solver", "verify", 0, (const char *[]){"9", NULL}, &e), CLAW_OK,
+	       "another step");
 	is_int(claw_exchange_load(db, run, "Solver", "implement", &h, &e), CLAW_OK, "load");
-	is_str(h, "[1,2]", "replaced");
+	is_str(h, "[{\"a\":1},2,3]", "all three in order, the other step apart");
+	free(h);
+	is_int(save(db, run, "Solver", "implement", 1, (const char *[]){"20", NULL}, &e), CLAW_OK,
+	       "from 1 again, one message");
+	is_int(claw_exchange_load(db, run, "Solver", "implement", &h, &e), CLAW_OK, "load");
+	is_str(h, "[{\"a\":1},20]", "replaced from there, the rest gone");
+	free(h);
+	is_int(save(db, run, "Solver", "implement", 0, (const char *[]){"7", NULL}, &e), CLAW_OK,
+	       "from 0: a whole new conversation");
+	is_int(claw_exchange_load(db, run, "Solver", "implement", &h, &e), CLAW_OK, "load");
+	is_str(h, "[7]", "only it");
 	free(h);
 	h = NULL;
 
-	is_int(claw_exchange_save(db, 42, "Solver", "verify", "[]", &e), CLAW_ENOTFOUND,
+	is_int(save(db, 42, "Solver", "verify", 0, (const char *[]){"1", NULL}, &e), CLAW_ENOTFOUND,
 	       "an unknown run");
 	is_str(e.msg, "run #42 not found", "run #42 not found");
-	is_int(claw_exchange_save(db, run, "Solver", "", "[]", &e), CLAW_EINVAL, "empty step");
+	is_int(save(db, run, "Solver", "", 0, NULL, &e), CLAW_EINVAL, "empty step");
 	is_str(e.msg, "step name is empty", "says so");
-	is_int(claw_exchange_save(db, run, "", "x", "[]", &e), CLAW_EINVAL, "empty workflow");
-	is_int(claw_exchange_save(db, run, "Solver", "x", NULL, &e), CLAW_EINVAL, "NULL history");
+	is_int(save(db, run, "", "x", 0, NULL, &e), CLAW_EINVAL, "empty workflow");
+	is_int(claw_exchange_save(db, run, "Solver", "x", 0, (const char *[]){NULL}, 1, &e),
+	       CLAW_EINVAL, "a NULL message");
+	is_int(claw_exchange_load(db, run, "Solver", "verify", &h, &e), CLAW_OK,
+	       "a refused save changed nothing");
+	is_str(h, "[9]", "the other step as it was");
+	free(h);
+	h = NULL;
 
-	/* A large conversation round-trips; one past the cap is refused. */
+	/* A large message round-trips; more than the cap at once is refused. */
 	size_t big_n = 4u * 1024 * 1024;
-	char *big = claw_xmalloc(big_n + 1);
-	for (size_t i = 0; i < big_n; i++)
+	char *big = claw_xmalloc(big_n + 3);
+	big[0] = '"';
+	for (size_t i = 1; i <= big_n; i++)
 		big[i] = (char)('a' + i % 26);
-	big[big_n] = '\0';
-	is_int(claw_exchange_save(db, run, "Solver", "big", big, &e), CLAW_OK, "save 4 MiB");
+	big[big_n + 1] = '"';
+	big[big_n + 2] = '\0';
+	is_int(save(db, run, "Solver", "big", 0, (const char *[]){big, NULL}, &e), CLAW_OK,
+	       "save 4 MiB");
 	is_int(claw_exchange_load(db, run, "Solver", "big", &h, &e), CLAW_OK, "load 4 MiB");
-	ok(h != NULL && strlen(h) == big_n && memcmp(h, big, big_n) == 0, "byte for byte");
+	ok(h != NULL && strlen(h) == big_n + 4 && memcmp(h + 1, big, big_n + 2) == 0,
+	   "byte for byte");
 	free(h);
 	h = NULL;
 	free(big);
 	big = claw_xmalloc((size_t)CLAW_STATE_HISTORY_MAX + 2);
 	memset(big, 'z', (size_t)CLAW_STATE_HISTORY_MAX + 1);
 	big[CLAW_STATE_HISTORY_MAX + 1] = '\0';
-	is_int(claw_exchange_save(db, run, "Solver", "big", big, &e), CLAW_ETOOBIG,
+	is_int(save(db, run, "Solver", "big", 1, (const char *[]){big, NULL}, &e), CLAW_ETOOBIG,
 	       "one byte past the cap");
 	has_str(e.msg, "over the 33554432-byte checkpoint limit", "says the cap");
 	free(big);
@@ -184,12 +215,13 @@ test_ledger(void)
 	is_int(claw_ledger_load(db, run, "Solver", "other", &reply, &at, &calls, &n, &e), CLAW_OK,
 	       "another step's ledger");
 	ok(reply == NULL && n == 0, "is its own");
-	is_int(claw_exchange_save(db, run, "Solver", "impl", "[]", &e), CLAW_OK, "checkpoint");
+	is_int(save(db, run, "Solver", "impl", 0, (const char *[]){"1", NULL}, &e), CLAW_OK,
+	       "checkpoint");
 	is_int(claw_ledger_load(db, run, "Solver", "impl", &reply, &at, &calls, &n, &e), CLAW_OK,
 	       "load after the checkpoint");
 	ok(reply == NULL && n == 0, "the checkpoint emptied the ledger");
 	(void)claw_ledger_begin(db, run, "Solver", "impl", "[]", 1, &e);
-	(void)claw_exchange_save(db, run, "Solver", "impl", "[{}]", &e);
+	(void)save(db, run, "Solver", "impl", 1, (const char *[]){"{}", NULL}, &e);
 	(void)claw_ledger_load(db, run, "Solver", "impl", &reply, &at, &calls, &n, &e);
 	ok(reply == NULL, "so does a checkpoint that updates one");
 	claw_db_close(db);

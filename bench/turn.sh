@@ -1,0 +1,117 @@
+#!/bin/sh
+# bench/turn.sh — claw's own CPU per model turn, against an instant scripted
+# model, as one step's conversation grows (issue 15; docs/BENCHMARKS.md
+# "turn").
+#
+#   bench/turn.sh [-b BUILD_DIR] [-n "1 50 500 2000"] [-s]
+#
+# For each N: a fresh CLAW_HOME and project with N small files, an issue
+# whose approved solver has one step (read_file only), and mockllm
+# answering at once: N-1 replies that each read another file (distinct
+# paths, so no guard sees a repeat), then "Done."; the supervisor's
+# "should it go on?" every 50 turns is answered `accept`.  `claw run`
+# runs it to the end; its user+system CPU is read by /usr/bin/time.  The
+# per-turn figure at N is (cpu(N) - cpu(1)) / (N - 1): what one more turn
+# costs, the run's fixed start and end taken out.  Target: at most 0.5 ms,
+# and flat (the 2000-turn figure at most 1.2x the 50-turn one).
+# With -s, each run is also traced with strace for its sleeps (SQLite's
+# busy waits sleep in clock_nanosleep/nanosleep): their count is printed.
+# TURN_WRAP, when set, goes before `claw run` (a profiler: "perf record -g
+# -o /tmp/turn.perf").  Needs a build without sanitizers (default
+# build-rel), /usr/bin/time.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+build="$top/build-rel"
+sizes="1 50 500 2000"
+sleeps=0
+while getopts b:n:s o; do
+	case $o in
+	b) build=$OPTARG ;;
+	n) sizes=$OPTARG ;;
+	s) sleeps=1 ;;
+	*) exit 2 ;;
+	esac
+done
+build=$(cd "$build" && pwd)
+claw=$build/claw
+mockllm=$build/tests/mockllm/mockllm
+[ -x "$claw" ] && [ -x "$mockllm" ] || {
+	echo "turn: build claw and tests/mockllm/mockllm in $build first" >&2
+	exit 1
+}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/claw-bench-turn-XXXXXX")
+mock_pid=
+trap '[ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+
+# The i-th name in letters only (a guard's normal form strips digits).
+name() {
+	i=$1 s=
+	while :; do
+		s=$(printf "\\$(printf '%03o' $((97 + i % 26)))")$s
+		i=$((i / 26))
+		[ $i -eq 0 ] && break
+	done
+	echo "f$s.txt"
+}
+
+one() { # N: prints "N cpu_seconds sleeps"
+	n=$1 dir=$tmp/n$n
+	mkdir -p "$dir/p" "$dir/home"
+	export CLAW_HOME="$dir/home" HOME="$dir"
+	{
+		echo '{"replies": ['
+		echo ' {"match": {"any": "Should it go on"}, "text": "accept", "times": 0},'
+		k=1
+		while [ $k -lt "$n" ]; do
+			f=$(name $k)
+			echo "x" >"$dir/p/$f"
+			echo " {\"match\": {\"any\": \"Carry out step work\"}, \"tool_calls\": [{\"name\": \"read_file\", \"input\": {\"path\": \"$f\"}}]},"
+			k=$((k + 1))
+		done
+		echo ' {"match": {"any": "Carry out step work"}, "text": "Done."}'
+		echo ']}'
+	} >"$dir/scenario.json"
+	"$mockllm" --scenario "$dir/scenario.json" --port-file "$dir/port" >/dev/null 2>&1 &
+	mock_pid=$!
+	i=0
+	while [ ! -s "$dir/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	export CLAW_AGENT=anthropic CLAW_BASE_URL="http://127.0.0.1:$(cat "$dir/port")"
+	export ANTHROPIC_API_KEY=bench CLAW_MODEL=mock-model CLAW_STEP_TURNS=100000
+	export CLAW_AUTO_MERGE=1
+	(cd "$dir/p" && "$claw" -c . -q >/dev/null && "$claw" -i "Read them all" >/dev/null)
+	db=$(ls "$CLAW_HOME"/projects/*.db)
+	sqlite3 "$db" "INSERT INTO solvers (issue_id, version, spec, status, decided_by, created_at,
+		decided_at) VALUES (1, 1, '{\"name\":\"Reader\",\"steps\":[{\"name\":\"work\",
+		\"goal\":\"Read every file.\",\"tools\":[\"read_file\"]}]}', 'approved', 'bench', 0, 0)"
+	if [ "$sleeps" = 1 ]; then
+		(cd "$dir/p" && strace -f -qq -e trace=nanosleep,clock_nanosleep -o "$dir/strace" \
+			/usr/bin/time -f '%U %S' -o "$dir/time" "$claw" run 1 </dev/null >"$dir/out" 2>&1)
+		slept=$(grep -c 'nanosleep' "$dir/strace" || true)
+	else
+		# shellcheck disable=SC2086 # TURN_WRAP: a profiler's words, e.g. "perf record -g"
+		(cd "$dir/p" && /usr/bin/time -f '%U %S' -o "$dir/time" ${TURN_WRAP:-} "$claw" run 1 \
+			</dev/null >"$dir/out" 2>&1)
+		slept=-
+	fi
+	kill "$mock_pid" 2>/dev/null
+	wait "$mock_pid" 2>/dev/null || true
+	mock_pid=
+	grep -q "done" "$dir/out" || {
+		echo "turn: the run of $n turns did not finish:" >&2
+		tail -5 "$dir/out" >&2
+		exit 1
+	}
+	echo "$n $(awk '{print $1 + $2}' "$dir/time") $slept"
+}
+
+base=
+for n in $sizes; do
+	set -- $(one "$n")
+	if [ "$n" = 1 ]; then
+		base=$2
+		echo "1 turn: $2 s of CPU (the run's fixed cost), sleeps $3"
+		continue
+	fi
+	per=$(awk -v c="$2" -v b="${base:-0}" -v n="$n" 'BEGIN { printf "%.3f", (c - b) * 1000 / (n - 1) }')
+	echo "$n turns: $2 s of CPU, $per ms per turn, sleeps $3"
+done
