@@ -10,8 +10,9 @@
 # answering at once: N-1 replies that each read another file (distinct
 # paths, so no guard sees a repeat), then "Done."; the supervisor's
 # "should it go on?" every 50 turns is answered `accept`.  `claw run`
-# runs it to the end; its user+system CPU is read by /usr/bin/time.  The
-# per-turn figure at N is (cpu(N) - cpu(1)) / (N - 1): what one more turn
+# runs it to the end; its user+system CPU (and its time in all, which
+# includes waiting for mockllm) is read by /usr/bin/time.  The per-turn
+# figure at N is (cpu(N) - cpu(1)) / (N - 1): what one more turn
 # costs, the run's fixed start and end taken out.  Target: at most 0.5 ms,
 # and flat (the 2000-turn figure at most 1.2x the 50-turn one).
 # With -s, each run is also traced with strace for its sleeps (SQLite's
@@ -54,7 +55,7 @@ name() {
 	echo "f$s.txt"
 }
 
-one() { # N: prints "N cpu_seconds sleeps"
+one() { # N: prints "N cpu_seconds wall_seconds sleeps"
 	n=$1 dir=$tmp/n$n
 	mkdir -p "$dir/p" "$dir/home"
 	export CLAW_HOME="$dir/home" HOME="$dir"
@@ -85,11 +86,11 @@ one() { # N: prints "N cpu_seconds sleeps"
 		\"goal\":\"Read every file.\",\"tools\":[\"read_file\"]}]}', 'approved', 'bench', 0, 0)"
 	if [ "$sleeps" = 1 ]; then
 		(cd "$dir/p" && strace -f -qq -e trace=nanosleep,clock_nanosleep -o "$dir/strace" \
-			/usr/bin/time -f '%U %S' -o "$dir/time" "$claw" run 1 </dev/null >"$dir/out" 2>&1)
+			/usr/bin/time -f '%U %S %e' -o "$dir/time" "$claw" run 1 </dev/null >"$dir/out" 2>&1)
 		slept=$(grep -c 'nanosleep' "$dir/strace" || true)
 	else
 		# shellcheck disable=SC2086 # TURN_WRAP: a profiler's words, e.g. "perf record -g"
-		(cd "$dir/p" && /usr/bin/time -f '%U %S' -o "$dir/time" ${TURN_WRAP:-} "$claw" run 1 \
+		(cd "$dir/p" && /usr/bin/time -f '%U %S %e' -o "$dir/time" ${TURN_WRAP:-} "$claw" run 1 \
 			</dev/null >"$dir/out" 2>&1)
 		slept=-
 	fi
@@ -101,7 +102,7 @@ one() { # N: prints "N cpu_seconds sleeps"
 		tail -5 "$dir/out" >&2
 		exit 1
 	}
-	echo "$n $(awk '{print $1 + $2}' "$dir/time") $slept"
+	echo "$n $(awk '{print $1 + $2, $3}' "$dir/time") $slept"
 }
 
 base=
@@ -109,9 +110,9 @@ for n in $sizes; do
 	set -- $(one "$n")
 	if [ "$n" = 1 ]; then
 		base=$2
-		echo "1 turn: $2 s of CPU (the run's fixed cost), sleeps $3"
+		echo "1 turn: $2 s of CPU (the run's fixed cost), $3 s in all, sleeps $4"
 		continue
 	fi
 	per=$(awk -v c="$2" -v b="${base:-0}" -v n="$n" 'BEGIN { printf "%.3f", (c - b) * 1000 / (n - 1) }')
-	echo "$n turns: $2 s of CPU, $per ms per turn, sleeps $3"
+	echo "$n turns: $2 s of CPU, $per ms per turn; $3 s in all; sleeps $4"
 done

@@ -19,14 +19,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/mutex.h"
 
 /*
  * Schema version 1: every table of SPEC.md section 8, so later layers never
@@ -189,9 +192,92 @@ struct cached_stmt {
 	sqlite3_stmt *st;
 };
 
+/* ------------------------------------------------------- the busy gate
+ *
+ * The connections of one file in this process share a gate.  SQLite's
+ * default busy handler sleeps in steps (1, 2, 5, 10 ... ms) while another
+ * connection holds the write lock, so a run thread waiting for the trace
+ * writer's commit slept a few ms per turn.  Here every commit rings its
+ * file's gate (the WAL hook, called after the commit released the lock)
+ * and a waiting connection blocks on the gate until it rings: it goes on
+ * as soon as the writer is done.  A commit by another process does not
+ * ring it, so a waiter also looks again every DB_BUSY_POLL_MS, and gives
+ * up after its busy timeout as before.
+ */
+#define DB_BUSY_POLL_MS 2
+#define DB_WAL_CHECKPOINT_PAGES 1000 /* what SQLite's own WAL hook checkpoints at */
+
+struct gate {
+	struct gate *next;
+	dev_t dev;
+	ino_t ino;
+	int refs;         /* connections using it */
+	uint64_t commits; /* rings so far */
+	struct claw_cond rung;
+};
+
+/* gates_mu guards the list, each gate's fields and its condition. */
+static struct claw_mutex gates_mu;
+static struct gate *gates;
+static pthread_once_t gates_once = PTHREAD_ONCE_INIT;
+
+static void
+gates_init(void)
+{
+	claw_mutex_init(&gates_mu, "db gates");
+}
+
+/* The gate of the file at path (made on first use), or NULL when it
+ * cannot be found (the connection then waits by polling). */
+static struct gate *
+gate_take(const char *path)
+{
+	struct stat sb;
+	struct gate *g;
+
+	if (stat(path, &sb) != 0)
+		return NULL;
+	(void)pthread_once(&gates_once, gates_init);
+	claw_mutex_lock(&gates_mu);
+	for (g = gates; g != NULL; g = g->next)
+		if (g->dev == sb.st_dev && g->ino == sb.st_ino)
+			break;
+	if (g == NULL) {
+		g = CLAW_NEW(struct gate);
+		g->dev = sb.st_dev;
+		g->ino = sb.st_ino;
+		claw_cond_init(&g->rung);
+		g->next = gates;
+		gates = g;
+	}
+	g->refs++;
+	claw_mutex_unlock(&gates_mu);
+	return g;
+}
+
+static void
+gate_drop(struct gate *g)
+{
+	if (g == NULL)
+		return;
+	claw_mutex_lock(&gates_mu);
+	if (--g->refs == 0) {
+		for (struct gate **p = &gates; *p != NULL; p = &(*p)->next)
+			if (*p == g) {
+				*p = g->next;
+				break;
+			}
+		claw_cond_destroy(&g->rung);
+		free(g);
+	}
+	claw_mutex_unlock(&gates_mu);
+}
+
 struct claw_db {
 	sqlite3 *sq;
 	char *path;
+	struct gate *gate;         /* the file's; NULL: poll */
+	int64_t busy_since;        /* when the current wait began (monotonic ms) */
 	int busy_ms;               /* current busy timeout, for messages */
 	struct cached_stmt *cache; /* statement cache, linear: a few dozen entries */
 	size_t ncache;
@@ -214,7 +300,52 @@ void
 claw_db_set_busy_timeout(struct claw_db *db, int ms)
 {
 	db->busy_ms = ms > 0 ? ms : 0;
-	(void)sqlite3_busy_timeout(db->sq, db->busy_ms);
+}
+
+/* SQLite's busy handler: 0 gives up (SQLITE_BUSY), 1 tries again.  The
+ * first call tries again at once (the holder may just have finished);
+ * later ones wait for the gate to ring, at most DB_BUSY_POLL_MS. */
+static int
+on_busy(void *arg, int count)
+{
+	struct claw_db *db = arg;
+	int64_t now = claw_clock_mono_ms();
+
+	if (count == 0)
+		db->busy_since = now;
+	if (now - db->busy_since >= db->busy_ms)
+		return 0;
+	if (count == 0)
+		return 1;
+	if (db->gate == NULL) {
+		claw_clock_sleep_ms(DB_BUSY_POLL_MS);
+		return 1;
+	}
+	claw_mutex_lock(&gates_mu);
+	uint64_t seen = db->gate->commits;
+	int64_t until = now + DB_BUSY_POLL_MS;
+	while (db->gate->commits == seen && claw_cond_wait_until(&db->gate->rung, &gates_mu, until))
+		;
+	claw_mutex_unlock(&gates_mu);
+	return 1;
+}
+
+/* SQLite's WAL hook, after each commit of this connection: rings the
+ * file's gate, then checkpoints as SQLite's own hook would. */
+static int
+on_commit(void *arg, sqlite3 *sq, const char *name, int pages)
+{
+	struct claw_db *db = arg;
+
+	if (db->gate != NULL) {
+		claw_mutex_lock(&gates_mu);
+		db->gate->commits++;
+		claw_cond_broadcast(&db->gate->rung);
+		claw_mutex_unlock(&gates_mu);
+	}
+	if (pages >= DB_WAL_CHECKPOINT_PAGES)
+		(void)sqlite3_wal_checkpoint_v2(sq, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
 }
 
 enum claw_err
@@ -607,6 +738,9 @@ db_connect(const char *path, struct claw_db **out, struct claw_error *err)
 	}
 	(void)sqlite3_extended_result_codes(db->sq, 1);
 	claw_db_set_busy_timeout(db, CLAW_DB_BUSY_TIMEOUT_MS);
+	db->gate = gate_take(path);
+	(void)sqlite3_busy_handler(db->sq, on_busy, db);
+	(void)sqlite3_wal_hook(db->sq, on_commit, db);
 	*out = db;
 	return CLAW_OK;
 }
@@ -675,6 +809,7 @@ claw_db_close(struct claw_db *db)
 		claw_log_warn("close %s: %s", db->path, sqlite3_errmsg(db->sq));
 		(void)sqlite3_close_v2(db->sq);
 	}
+	gate_drop(db->gate);
 	free(db->path);
 	free(db);
 }

@@ -14,6 +14,13 @@
  * claw_db_sqlite(); SQLite result codes are converted to claw_err once, by
  * claw_db_fail().
  *
+ * Waiting for a lock: the connections of one file in this process share a
+ * gate that each commit rings (SQLite's WAL hook), and a connection waiting
+ * for the write lock blocks on it instead of sleeping in SQLite's steps, so
+ * it goes on the moment the holder commits (another process's commit is
+ * seen by looking again every few ms), until its busy timeout.  The WAL is
+ * checkpointed at 1000 pages, as SQLite's own hook does.
+ *
  * Threads: a struct claw_db is one SQLite connection and belongs to one thread
  * at a time.  The connection is opened SQLITE_OPEN_FULLMUTEX, so a stray
  * cross-thread call is serialized by SQLite rather than undefined, but claw

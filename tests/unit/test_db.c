@@ -6,6 +6,7 @@
  * Foreign files are made with the raw SQLite API, as another program would.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,9 +95,6 @@ test_create(void)
 	free(s);
 	s = db_text(db, "PRAGMA synchronous");
 	is_str(s, "1", "synchronous is NORMAL");
-	free(s);
-	s = db_text(db, "PRAGMA busy_timeout");
-	is_int(strtol(s, NULL, 10), CLAW_DB_BUSY_TIMEOUT_MS, "busy timeout is set");
 	free(s);
 
 	static const char *const tables[] = {"project",      "issues",         "runs",
@@ -370,6 +368,28 @@ test_statements(void)
 	free(path);
 }
 
+/* Holds db's write transaction (begun by the caller) for 100 ms, then
+ * commits. */
+struct holder {
+	struct claw_db *db;
+	enum claw_err rc;
+};
+
+static void *
+commit_later(void *arg)
+{
+	struct holder *h = arg;
+	struct claw_error e;
+	claw_clock_sleep_ms(100);
+	h->rc = claw_db_exec(h->db,
+			     "INSERT INTO issues (title, created_at, updated_at)"
+			     " VALUES ('held', 0, 0)",
+			     &e);
+	if (h->rc == CLAW_OK)
+		h->rc = claw_db_commit(h->db, &e);
+	return NULL;
+}
+
 static void
 test_busy(void)
 {
@@ -405,6 +425,22 @@ test_busy(void)
 	is_int(claw_db_schema_version(b, &v, &e), CLAW_OK, "reads still work under WAL");
 	claw_db_rollback(a);
 	is_int(claw_db_begin(b, &e), CLAW_OK, "b writes once a is done");
+	claw_db_rollback(b);
+
+	/* A writer in another thread: b waits for its commit and goes on
+	 * then, woken by it, long before its busy timeout. */
+	struct holder h = {.db = a};
+	pthread_t t;
+	is_int(claw_db_begin(a, &e), CLAW_OK, "a takes the write lock again");
+	claw_db_set_busy_timeout(b, CLAW_DB_BUSY_TIMEOUT_MS);
+	(void)pthread_create(&t, NULL, commit_later, &h);
+	t0 = claw_clock_mono_ms();
+	is_int(claw_db_begin(b, &e), CLAW_OK, "b gets the lock once a commits: %s", e.msg);
+	waited = claw_clock_mono_ms() - t0;
+	(void)pthread_join(t, NULL);
+	ok(h.rc == CLAW_OK, "a committed");
+	ok(waited < CLAW_DB_BUSY_TIMEOUT_MS / 2, "b did not wait out its timeout (%lld ms)",
+	   (long long)waited);
 	claw_db_rollback(b);
 
 	/* A second open while the first holds the lock still opens (no
