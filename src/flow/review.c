@@ -303,27 +303,6 @@ journal(struct claw_db *db, int64_t run_id, const char *text, char *landing, str
 	return claw_run_set_landing(db, run_id, landing, err);
 }
 
-/* Records head as the run's last commit on its row ("" while it works):
- * once its change has landed and its branch may be gone, its change is
- * read as base..head (claw_worktree_from_run). */
-static enum claw_err
-record_head(struct claw_db *db, int64_t run_id, const struct claw_worktree *wt, const char *head,
-	    struct claw_error *err)
-{
-	char base[CLAW_WORKDIR_SHA_SIZE], tip[CLAW_WORKDIR_SHA_SIZE], none[1] = "";
-	(void)snprintf(base, sizeof base, "%s", wt->base);
-	(void)snprintf(tip, sizeof tip, "%s", head);
-	/* An in-place run has no worktree of its own (claw_worktree_from_run). */
-	struct claw_run_work rec = {.repo = wt->repo,
-				    .worktree = wt->checkpoints ? none : wt->root,
-				    .workdir = wt->workdir,
-				    .gitdir = wt->gitdir,
-				    .branch = wt->branch,
-				    .base = base,
-				    .head = tip};
-	return claw_run_set_work(db, run_id, &rec, err);
-}
-
 /* keep: the branch stays, the worktree goes. */
 static enum claw_err
 keep(struct claw_db *db, int64_t run_id, const struct claw_worktree *wt, char *landing,
@@ -420,10 +399,12 @@ land_locked(struct claw_db *db, const struct claw_config *cfg, int64_t run_id, c
 		goto out;
 	}
 	rc = fits(run_id, &wt, decision, err);
+	/* The run's last commit goes on its row first: once its branch is
+	 * gone its change is read as base..head (claw_worktree_from_run). */
 	if (rc == CLAW_OK)
 		rc = claw_worktree_head(&wt, head, err);
 	if (rc == CLAW_OK)
-		rc = record_head(db, run_id, &wt, head, err);
+		rc = claw_run_set_head(db, run_id, head, err);
 	if (rc != CLAW_OK)
 		goto out;
 	if (strcmp(decision, "merge") == 0) {
@@ -439,8 +420,9 @@ land_locked(struct claw_db *db, const struct claw_config *cfg, int64_t run_id, c
 		if (rc == CLAW_OK)
 			tidy(&wt, true, run_id);
 	}
-	if (rc != CLAW_OK) /* refused: the run still works on its branch */
-		(void)record_head(db, run_id, &wt, "", NULL);
+	if (rc != CLAW_OK && landing[0] == '\0') /* refused, nothing begun: the run
+						     still works on its branch */
+		(void)claw_run_set_head(db, run_id, "", NULL);
 out:
 	free(was);
 	claw_worktree_free(&wt);
@@ -653,6 +635,12 @@ rework(struct claw_flow_ctx *ctx, const struct claw_workflow *wf, const char *ke
 	const char *text = "", *by = "";
 	size_t j = rework_target(wf);
 	enum claw_err rc;
+
+	/* The run works on: its change is its branch's again, not a landed one
+	 * (a head left by a landing that a crash cut before its journal). */
+	rc = claw_run_set_head(ctx->db, ctx->run_id, "", err);
+	if (rc != CLAW_OK)
+		return rc;
 
 	(void)claw_json_get_string(answer, "text", CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE, &text,
 				   NULL);

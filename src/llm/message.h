@@ -240,10 +240,11 @@ const char *claw_llm_stop_name(enum claw_llm_stop s);
  * NULL writes "".  Returns b's sticky error. */
 enum claw_err claw_llm_json_cstr(struct claw_buf *b, const char *s);
 /* Appends each message of c in w's wire form, put(m) writing one into its
- * own buffer the first time (NUL-free JSON: one message, or for OpenAI the
- * messages one becomes, comma-separated), kept on the message after; sep
- * goes between two non-empty forms, and *first says whether anything came
- * before (updated).  An overflow is out's sticky error. */
+ * own buffer the first time (JSON: one message, or for OpenAI the messages
+ * one becomes, comma-separated), kept on the message after; put must
+ * depend on m alone, or a kept form would be wrong.  A comma goes between
+ * two non-empty forms; *first says whether nothing came before (updated).
+ * An overflow is out's sticky error. */
 void claw_llm_put_messages(struct claw_buf *out, const struct claw_llm_conv *c,
 			   enum claw_llm_wire w,
 			   void (*put)(struct claw_buf *b, const struct claw_llm_msg *m),

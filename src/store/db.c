@@ -278,6 +278,7 @@ struct claw_db {
 	char *path;
 	struct gate *gate;         /* the file's; NULL: poll */
 	int64_t busy_since;        /* when the current wait began (monotonic ms) */
+	uint64_t busy_seen;        /* the gate's rings when SQLite last tried (gates_mu) */
 	int busy_ms;               /* current busy timeout, for messages */
 	struct cached_stmt *cache; /* statement cache, linear: a few dozen entries */
 	size_t ncache;
@@ -304,7 +305,8 @@ claw_db_set_busy_timeout(struct claw_db *db, int ms)
 
 /* SQLite's busy handler: 0 gives up (SQLITE_BUSY), 1 tries again.  The
  * first call tries again at once (the holder may just have finished);
- * later ones wait for the gate to ring, at most DB_BUSY_POLL_MS. */
+ * later ones wait for a ring since the last try, at most
+ * DB_BUSY_POLL_MS. */
 static int
 on_busy(void *arg, int count)
 {
@@ -315,17 +317,19 @@ on_busy(void *arg, int count)
 		db->busy_since = now;
 	if (now - db->busy_since >= db->busy_ms)
 		return 0;
-	if (count == 0)
-		return 1;
 	if (db->gate == NULL) {
-		claw_clock_sleep_ms(DB_BUSY_POLL_MS);
+		if (count > 0)
+			claw_clock_sleep_ms(DB_BUSY_POLL_MS);
 		return 1;
 	}
 	claw_mutex_lock(&gates_mu);
-	uint64_t seen = db->gate->commits;
+	/* The rings counted when SQLite last tried: one since then (before
+	 * this call took the lock) is not missed. */
 	int64_t until = now + DB_BUSY_POLL_MS;
-	while (db->gate->commits == seen && claw_cond_wait_until(&db->gate->rung, &gates_mu, until))
+	while (count > 0 && db->gate->commits == db->busy_seen &&
+	       claw_cond_wait_until(&db->gate->rung, &gates_mu, until))
 		;
+	db->busy_seen = db->gate->commits;
 	claw_mutex_unlock(&gates_mu);
 	return 1;
 }
@@ -805,6 +809,10 @@ claw_db_close(struct claw_db *db)
 		free(db->cache[i].sql);
 	}
 	free(db->cache);
+	if (db->sq != NULL) { /* db goes: a connection left open must not call back */
+		(void)sqlite3_wal_hook(db->sq, NULL, NULL);
+		(void)sqlite3_busy_handler(db->sq, NULL, NULL);
+	}
 	if (db->sq != NULL && sqlite3_close(db->sq) != SQLITE_OK) {
 		claw_log_warn("close %s: %s", db->path, sqlite3_errmsg(db->sq));
 		(void)sqlite3_close_v2(db->sq);

@@ -544,6 +544,21 @@ claw_run_set_landing(struct claw_db *db, int64_t id, const char *landing, struct
 }
 
 enum claw_err
+claw_run_set_head(struct claw_db *db, int64_t id, const char *head, struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum claw_err rc = claw_db_stmt(db, "UPDATE runs SET head = ? WHERE id = ?", &st, err);
+
+	if (rc != CLAW_OK)
+		return rc;
+	claw_db_bind_text(st, 1, head);
+	sqlite3_bind_int64(st, 2, id);
+	rc = update_run(db, st, id, "record the run's last commit", err);
+	claw_db_finish(st);
+	return rc;
+}
+
+enum claw_err
 claw_run_get_landing(struct claw_db *db, int64_t id, char **out, struct claw_error *err)
 {
 	sqlite3_stmt *st = NULL;

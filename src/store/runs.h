@@ -126,6 +126,11 @@ enum claw_err claw_run_set_landing(struct claw_db *db, int64_t id, const char *l
 				   struct claw_error *err);
 enum claw_err claw_run_get_landing(struct claw_db *db, int64_t id, char **out,
 				   struct claw_error *err);
+/* Sets the run's head (struct claw_run_work) alone: its last commit as its
+ * change lands, "" again when the run works on.  CLAW_ENOTFOUND for an
+ * unknown run. */
+enum claw_err claw_run_set_head(struct claw_db *db, int64_t id, const char *head,
+				struct claw_error *err);
 
 /* The newest run of the issue; CLAW_ENOTFOUND when it has none. */
 enum claw_err claw_run_latest_of_issue(struct claw_db *db, int64_t issue_id, struct claw_run *out,

@@ -1,7 +1,9 @@
 /*
- * state — snapshots (workflow_state) and exchange checkpoints (exchange).
+ * state — snapshots (workflow_state) and exchange checkpoints
+ * (exchange_msg, a row per message).
  *
- * Both are upserts keyed by the run and the names the flow layer gives
+ * A snapshot is an upsert, a checkpoint a replacement of its messages from
+ * one on, both keyed by the run and the names the flow layer gives
  * (workflow, step), written often: a snapshot after every step, a checkpoint
  * after every turn.  Their JSON is opaque here.  Both tables reference runs,
  * so a save for an unknown run fails with a foreign-key error, reported as
@@ -214,7 +216,7 @@ claw_exchange_save(struct claw_db *db, int64_t run_id, const char *workflow, con
 	rc = write_messages(db, run_id, workflow, step, from, msgs, n, err);
 	if (rc == CLAW_OK)
 		rc = claw_db_commit(db, err);
-	else
+	if (rc != CLAW_OK)
 		claw_db_rollback(db);
 	return rc;
 }
@@ -223,7 +225,7 @@ enum claw_err
 claw_exchange_load(struct claw_db *db, int64_t run_id, const char *workflow, const char *step,
 		   char **history_out, struct claw_error *err)
 {
-	struct claw_buf b = CLAW_BUF_INIT(SIZE_MAX / 2);
+	struct claw_buf b = CLAW_BUF_INIT(CLAW_STATE_HISTORY_MAX);
 	sqlite3_stmt *st = NULL;
 	char what[96];
 	size_t rows = 0;
@@ -254,8 +256,10 @@ claw_exchange_load(struct claw_db *db, int64_t run_id, const char *workflow, con
 				    "run #%lld has no checkpoint of step %s/%s", (long long)run_id,
 				    workflow != NULL ? workflow : "", step != NULL ? step : "");
 	} else if (claw_buf_error(&b) != CLAW_OK) {
-		rc = claw_error_set(err, CLAW_ENOMEM, "the checkpoint of run #%lld is too big",
-				    (long long)run_id);
+		rc = claw_error_set(err, CLAW_ETOOBIG,
+				    "the conversation of step %s/%s of run #%lld is over %d bytes",
+				    workflow != NULL ? workflow : "", step != NULL ? step : "",
+				    (long long)run_id, CLAW_STATE_HISTORY_MAX);
 	} else {
 		*history_out = claw_buf_steal(&b);
 	}

@@ -13,7 +13,7 @@
  * crash: before its tools run, the turn's reply is recorded (row -1), each
  * call's start before the call runs and its result when it ends.  Saving
  * the exchange's checkpoint empties the ledger in the same
- * statement (a trigger), so a ledger that is there on resume always holds a
+ * transaction, so a ledger that is there on resume always holds a
  * turn the checkpoint lacks: the flow layer answers its calls from it and
  * never runs a started call again blindly (turnloop.h).
  *
@@ -66,7 +66,8 @@ enum claw_err claw_exchange_save(struct claw_db *db, int64_t run_id, const char 
 				 const char *step, size_t from, const char *const *msgs, size_t n,
 				 struct claw_error *err);
 /* *history_out: the checkpoint as one JSON array of its messages in order,
- * a fresh string (caller frees); CLAW_ENOTFOUND when none. */
+ * a fresh string (caller frees); CLAW_ENOTFOUND when none; CLAW_ETOOBIG
+ * when it is over CLAW_STATE_HISTORY_MAX (no request could carry it). */
 enum claw_err claw_exchange_load(struct claw_db *db, int64_t run_id, const char *workflow,
 				 const char *step, char **history_out, struct claw_error *err);
 

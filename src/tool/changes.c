@@ -64,8 +64,20 @@ claw_changes_find(const struct claw_changes *ch, const char *path)
 	return ch->n == 0 ? NULL : bsearch(&key, ch->files, ch->n, sizeof *ch->files, by_path);
 }
 
-static const char *const status_names[] = {
-	['A'] = "added", ['M'] = "modified", ['D'] = "deleted", ['R'] = "renamed"};
+static const char *
+status_name(char status)
+{
+	switch (status) {
+	case 'A':
+		return "added";
+	case 'D':
+		return "deleted";
+	case 'R':
+		return "renamed";
+	default:
+		return "modified";
+	}
+}
 
 void
 claw_changes_json(const struct claw_changes *ch, size_t max, struct claw_buf *out)
@@ -84,9 +96,8 @@ claw_changes_json(const struct claw_changes *ch, size_t max, struct claw_buf *ou
 		(void)claw_buf_printf(out,
 				      ",\"status\":\"%s\",\"additions\":%lld,\"deletions\":%lld,"
 				      "\"binary\":%s%s}",
-				      status_names[(unsigned char)c->status],
-				      (long long)c->additions, (long long)c->deletions,
-				      c->binary ? "true" : "false",
+				      status_name(c->status), (long long)c->additions,
+				      (long long)c->deletions, c->binary ? "true" : "false",
 				      c->uncommitted ? ",\"uncommitted\":true" : "");
 	}
 	(void)claw_buf_printf(out, "],\"additions\":%lld,\"deletions\":%lld",
@@ -122,7 +133,7 @@ take_count(const char **p, const char *end, int64_t *n, bool *binary)
 		*n = 0;
 		return true;
 	}
-	return claw_str_to_i64(s, 0, INT64_MAX, n) == CLAW_OK;
+	return claw_str_to_i64(s, 0, CLAW_CHANGES_LINES_MAX, n) == CLAW_OK;
 }
 
 /* One raw entry (":M M S S X\0PATH\0", a rename or copy with

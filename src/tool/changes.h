@@ -34,6 +34,9 @@
 #define CLAW_GIT_OID_SIZE 65           /* a hex object id (SHA-1 or SHA-256) and its NUL */
 #define CLAW_CHANGES_CACHE_SLOTS 16    /* diffs of two commits kept */
 #define CLAW_CHANGES_CACHE_FILES 20000 /* files of one diff kept at most */
+#define CLAW_CHANGES_LINES_MAX                                                                     \
+	INT32_MAX /* lines one file adds or deletes (sums never overflow)                          \
+		   */
 
 /* One changed file. */
 struct claw_change {

@@ -48,12 +48,14 @@ void
 claw_git_result_free(struct claw_git_result *res)
 {
 	free(res->out);
+	free(res->err);
 	memset(res, 0, sizeof *res);
 }
 
-enum claw_err
-claw_git_run(const char *dir, const char *const *args, const char *const *envp_extra,
-	     struct claw_git_result *res, struct claw_error *err)
+/* claw_git_run, with stderr kept apart when apart. */
+static enum claw_err
+run(const char *dir, const char *const *args, const char *const *envp_extra, bool apart,
+    struct claw_git_result *res, struct claw_error *err)
 {
 	const size_t nset = sizeof settings / sizeof settings[0];
 	const char *argv[CLAW_GIT_ARGS_MAX + sizeof settings / sizeof settings[0] + 2];
@@ -101,6 +103,7 @@ claw_git_run(const char *dir, const char *const *args, const char *const *envp_e
 		.cwd = dir,
 		.timeout_ms = CLAW_GIT_TIMEOUT_MS,
 		.capture_max = CLAW_GIT_OUTPUT_MAX,
+		.stderr_apart = apart,
 	};
 	rc = claw_proc_run(&spec, &pr, err);
 	free(path_env);
@@ -116,28 +119,51 @@ claw_git_run(const char *dir, const char *const *args, const char *const *envp_e
 	res->len = res->clipped ? pr.head_len : pr.len;
 	res->out = pr.out;
 	res->out[res->len] = '\0';
+	res->err = pr.err;
 	res->exit_code = pr.exit_code;
 	return CLAW_OK;
+}
+
+enum claw_err
+claw_git_run(const char *dir, const char *const *args, const char *const *envp_extra,
+	     struct claw_git_result *res, struct claw_error *err)
+{
+	return run(dir, args, envp_extra, false, res, err);
+}
+
+/* CLAW_OK when res says git exited 0; else CLAW_EIO with its complaint
+ * (in said) as the message, res freed. */
+static enum claw_err
+exited_ok(const char *const *args, const char *said, struct claw_git_result *res,
+	  struct claw_error *err)
+{
+	if (res->exit_code == 0)
+		return CLAW_OK;
+	/* git's complaint: the first "fatal:"/"error:" line, else the first. */
+	const char *line = strstr(said, "fatal: ");
+	if (line == NULL)
+		line = strstr(said, "error: ");
+	if (line == NULL)
+		line = said;
+	int k = (int)strcspn(line, "\n");
+	enum claw_err rc = claw_error_set(err, CLAW_EIO, "git %s: %.*s", args[0], k,
+					  k > 0 ? line : "failed without a message");
+	claw_git_result_free(res);
+	return rc;
 }
 
 enum claw_err
 claw_git_ok(const char *dir, const char *const *args, const char *const *envp_extra,
 	    struct claw_git_result *res, struct claw_error *err)
 {
-	enum claw_err rc = claw_git_run(dir, args, envp_extra, res, err);
-	if (rc != CLAW_OK)
-		return rc;
-	if (res->exit_code == 0)
-		return CLAW_OK;
-	/* git's complaint: the first "fatal:"/"error:" line, else the first. */
-	const char *line = strstr(res->out, "fatal: ");
-	if (line == NULL)
-		line = strstr(res->out, "error: ");
-	if (line == NULL)
-		line = res->out;
-	int k = (int)strcspn(line, "\n");
-	rc = claw_error_set(err, CLAW_EIO, "git %s: %.*s", args[0], k,
-			    k > 0 ? line : "failed without a message");
-	claw_git_result_free(res);
-	return rc;
+	enum claw_err rc = run(dir, args, envp_extra, false, res, err);
+	return rc != CLAW_OK ? rc : exited_ok(args, res->out, res, err);
+}
+
+enum claw_err
+claw_git_read(const char *dir, const char *const *args, const char *const *envp_extra,
+	      struct claw_git_result *res, struct claw_error *err)
+{
+	enum claw_err rc = run(dir, args, envp_extra, true, res, err);
+	return rc != CLAW_OK ? rc : exited_ok(args, res->err, res, err);
 }

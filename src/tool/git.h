@@ -39,10 +39,12 @@
 
 /* What one command did.  Free with claw_git_result_free(). */
 struct claw_git_result {
-	char *out;     /* stdout and stderr as they came; NUL-terminated */
+	char *out;     /* stdout and stderr as they came (stdout alone from
+			  claw_git_read); NUL-terminated */
 	size_t len;    /* bytes in out */
 	int exit_code; /* git's exit status */
 	bool clipped;  /* past CLAW_GIT_OUTPUT_MAX: only the head is in out */
+	char *err;     /* claw_git_read: what git said on stderr (its start); else NULL */
 };
 
 /* Runs `git ARGS...` in dir (args: NULL-terminated, at most
@@ -59,6 +61,13 @@ enum claw_err claw_git_run(const char *dir, const char *const *args, const char 
  * CLAW_OK res holds the output; on failure res is freed. */
 enum claw_err claw_git_ok(const char *dir, const char *const *args, const char *const *envp_extra,
 			  struct claw_git_result *res, struct claw_error *err);
+
+/* claw_git_ok for output claw parses: stdout alone in res->out, git's
+ * warnings on stderr kept apart (res->err) so that one ("inexact rename
+ * detection was skipped", "could not open directory") never reads as
+ * output; the failure message comes from them. */
+enum claw_err claw_git_read(const char *dir, const char *const *args, const char *const *envp_extra,
+			    struct claw_git_result *res, struct claw_error *err);
 
 void claw_git_result_free(struct claw_git_result *res);
 

@@ -220,10 +220,11 @@ drain_once(int *fd, struct capture *c, char *chunk)
 
 /* Waits for the child: reads both pipes until the child has exited and
  * they are closed (or drained for CLAW_PROC_DRAIN_MS), killing the group at
- * the deadline or once the leader is gone. */
+ * the deadline or once the leader is gone.  stderr goes to errc (c itself
+ * unless it is kept apart). */
 static void
 supervise(const struct claw_proc_spec *spec, pid_t pid, int pidfd, int *fds, struct capture *c,
-	  struct claw_proc_result *res)
+	  struct capture *errc, struct claw_proc_result *res)
 {
 	int64_t deadline = claw_clock_mono_ms() + spec->timeout_ms;
 	int64_t drain_until = -1; /* set once the group has been killed */
@@ -266,8 +267,10 @@ supervise(const struct claw_proc_spec *spec, pid_t pid, int pidfd, int *fds, str
 				continue;
 			if (pf[i].fd == pidfd)
 				exited = child_exited(pid);
+			else if (pf[i].fd == fds[0])
+				drain_once(&fds[0], c, chunk);
 			else
-				drain_once(pf[i].fd == fds[0] ? &fds[0] : &fds[1], c, chunk);
+				drain_once(&fds[1], errc, chunk);
 		}
 	}
 	free(chunk);
@@ -283,6 +286,8 @@ claw_proc_run(const struct claw_proc_spec *spec, struct claw_proc_result *res,
 	int devnull = -1, pidfd = -1, fds[2] = {-1, -1};
 	struct capture cap = {.head = CLAW_BUF_INIT(spec->capture_max),
 			      .head_max = spec->capture_max};
+	struct capture errcap = {.head = CLAW_BUF_INIT(CLAW_PROC_ERR_MAX),
+				 .head_max = CLAW_PROC_ERR_MAX};
 	struct startup_error se = {0, 0};
 	pid_t pid = -1;
 	char e[128];
@@ -331,8 +336,10 @@ claw_proc_run(const struct claw_proc_spec *spec, struct claw_proc_result *res,
 	outp[0] = errp[0] = -1;
 	for (int i = 0; i < 2; i++)
 		(void)fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
-	supervise(spec, pid, pidfd, fds, &cap, res);
+	supervise(spec, pid, pidfd, fds, &cap, spec->stderr_apart ? &errcap : &cap, res);
 	capture_finish(&cap, res);
+	if (spec->stderr_apart)
+		res->err = claw_buf_steal(&errcap.head);
 out:
 	if (pid > 0) {
 		int status = 0;
@@ -359,6 +366,8 @@ out:
 	}
 	claw_buf_free(&cap.head);
 	free(cap.ring);
+	claw_buf_free(&errcap.head);
+	free(errcap.ring);
 	return rc;
 }
 
@@ -366,7 +375,8 @@ void
 claw_proc_result_free(struct claw_proc_result *res)
 {
 	free(res->out);
-	res->out = NULL;
+	free(res->err);
+	res->out = res->err = NULL;
 	res->len = 0;
 }
 

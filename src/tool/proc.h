@@ -8,7 +8,8 @@
  * 0-2, the given resource limits, optionally cgroups, and exactly the given
  * environment.  The parent reads both pipes concurrently with poll(2), so a
  * child writing megabytes to stderr while stdout is quiet never deadlocks;
- * output from both goes into one stream in arrival order.  The first
+ * output from both goes into one stream in arrival order (or, with
+ * stderr_apart, stderr into its own small buffer).  The first
  * capture_max bytes are kept, then only the last CLAW_PROC_TAIL_MAX bytes (a
  * ring), and the total is counted: a child printing 50 MB costs claw at most
  * capture_max + CLAW_PROC_TAIL_MAX bytes and is never blocked on a full pipe.
@@ -39,6 +40,7 @@
 
 #define CLAW_PROC_TAIL_MAX (64 * 1024) /* bytes kept from the end of long output */
 #define CLAW_PROC_DRAIN_MS 500         /* reading after the child is gone */
+#define CLAW_PROC_ERR_MAX (16 * 1024)  /* stderr kept apart (stderr_apart), from its start */
 #define CLAW_PROC_LIMITS_MAX 8         /* resource limits in one spec */
 #define CLAW_PROC_CGROUPS_MAX 4        /* cgroups the child joins */
 
@@ -60,6 +62,8 @@ struct claw_proc_spec {
 	size_t ncgroups;       /* at most CLAW_PROC_CGROUPS_MAX */
 	int64_t timeout_ms;    /* > 0 */
 	size_t capture_max;    /* bytes kept from the start of the output */
+	bool stderr_apart;     /* stderr into res->err, not the output (a program's
+				  output to parse, and its complaints) */
 };
 
 /* What happened.  Use claw_proc_result_free(). */
@@ -75,6 +79,8 @@ struct claw_proc_result {
 	int64_t ms;        /* wall time from fork to reap */
 	int64_t oom_kills; /* processes the memory limit killed: set by the sandbox
 			      (sandbox.h), 0 here */
+	char *err;         /* stderr_apart: its first CLAW_PROC_ERR_MAX bytes,
+			      NUL-terminated; else NULL */
 };
 
 /* Runs spec as described above and fills res.  CLAW_EIO (with the reason:

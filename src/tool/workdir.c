@@ -263,7 +263,7 @@ settle(struct claw_worktree *wt, const char *prefix, struct claw_error *err)
 	char *real = realpath(wt->root, NULL);
 	char *dotgit = claw_xasprintf("%s/.git", wt->root);
 	FILE *f = fopen(dotgit, "re");
-	bool read = f != NULL && fgets(line, sizeof line, f) != NULL;
+	bool got = f != NULL && fgets(line, sizeof line, f) != NULL;
 
 	if (f != NULL)
 		(void)fclose(f);
@@ -274,7 +274,7 @@ settle(struct claw_worktree *wt, const char *prefix, struct claw_error *err)
 	wt->root = real;
 	wt->workdir =
 		prefix[0] == '\0' ? claw_xstrdup(real) : claw_xasprintf("%s/%s", real, prefix);
-	struct claw_str rest = claw_str_from(read ? line : "");
+	struct claw_str rest = claw_str_from(got ? line : "");
 	struct claw_str dir = claw_str_trim(claw_str_cut(&rest, '\n'));
 	if (dir.n < 9 || memcmp(dir.p, "gitdir: ", 8) != 0)
 		return claw_error_set(err, CLAW_EIO, "git wrote no git folder into %s", wt->root);
@@ -333,8 +333,17 @@ claw_worktree_add(const char *project, const char *home, const char *key, int64_
 			     : claw_error_set(err, CLAW_EIO, "git worktree: %.*s",
 					      (int)strcspn(res.out, "\n"), res.out);
 	claw_git_result_free(&res);
-	if (rc == CLAW_OK)
-		rc = settle(out, prefix, err);
+	if (rc == CLAW_OK && settle(out, prefix, err) != CLAW_OK) {
+		/* Undone, so the run can be tried again (the folder and the
+		 * branch would be "there already"). */
+		const char *const rm[] = {"worktree", "remove", "--force", out->root, NULL};
+		const char *const del[] = {"branch", "-D", out->branch, NULL};
+		if (claw_git_run(out->repo, rm, NULL, &res, NULL) == CLAW_OK)
+			claw_git_result_free(&res);
+		if (claw_git_run(out->repo, del, NULL, &res, NULL) == CLAW_OK)
+			claw_git_result_free(&res);
+		rc = CLAW_EIO;
+	}
 out:
 	if (rc != CLAW_OK)
 		claw_worktree_free(out);
@@ -397,7 +406,7 @@ read_diff(const char *dir, const char *const *args, const char *const *env,
 		argv[k++] = args[i];
 	}
 	argv[k] = NULL;
-	rc = claw_git_ok(dir, argv, env, &res, err);
+	rc = claw_git_read(dir, argv, env, &res, err);
 	if (rc != CLAW_OK)
 		return rc;
 	if (res.clipped)
@@ -516,16 +525,30 @@ claw_worktree_head(const struct claw_worktree *wt, char sha[CLAW_WORKDIR_SHA_SIZ
 }
 
 /* The lines of a new file at root/path (its additions), or binary when a
- * NUL shows in its first 8000 bytes (as git decides). */
+ * NUL shows in its first 8000 bytes (as git decides).  A symbolic link is
+ * one line (its target, as git shows it); anything but a regular file
+ * (a FIFO an agent left, which would block an open) is not read; a file
+ * is read up to CLAW_WORKDIR_COUNT_MAX bytes. */
 static void
 count_new_file(const char *root, const char *path, struct claw_change *c)
 {
 	char full[PATH_MAX], chunk[8192];
 	size_t r, seen = 0;
+	struct stat st;
 	int n = snprintf(full, sizeof full, "%s/%s", root, path);
-	FILE *f = n > 0 && (size_t)n < sizeof full ? fopen(full, "re") : NULL;
 
-	while (f != NULL && (r = fread(chunk, 1, sizeof chunk, f)) > 0) {
+	if (n <= 0 || (size_t)n >= sizeof full || lstat(full, &st) != 0)
+		return;
+	if (S_ISLNK(st.st_mode))
+		c->additions = 1;
+	if (!S_ISREG(st.st_mode))
+		return;
+	int fd = open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (f == NULL && fd >= 0)
+		(void)close(fd);
+	while (f != NULL && seen < CLAW_WORKDIR_COUNT_MAX &&
+	       (r = fread(chunk, 1, sizeof chunk, f)) > 0) {
 		if (seen < 8000 && memchr(chunk, '\0', r < 8000 - seen ? r : 8000 - seen) != NULL) {
 			c->binary = true;
 			c->additions = 0;
@@ -550,7 +573,7 @@ read_status(const struct claw_worktree *wt, struct claw_status *st, struct claw_
 					     "--branch", "--untracked-files=all", NULL};
 	struct claw_git_result res;
 	struct wt_env e;
-	enum claw_err rc = claw_git_ok(wt->root, status, wt_env(wt, &e, NULL), &res, err);
+	enum claw_err rc = claw_git_read(wt->root, status, wt_env(wt, &e, NULL), &res, err);
 
 	if (rc != CLAW_OK)
 		return rc;
@@ -573,7 +596,7 @@ by_text(const void *a, const void *b)
 }
 
 static bool
-listed(char *const *paths, size_t n, const char *path)
+listed(const char *const *paths, size_t n, const char *path)
 {
 	return path != NULL && n > 0 && bsearch(&path, paths, n, sizeof *paths, by_text) != NULL;
 }
@@ -599,9 +622,9 @@ paths_again(const struct claw_status *st, const struct claw_changes *done, const
 		const char *other = NULL;
 		if (d->old_path == NULL)
 			continue;
-		if (listed((char *const *)v, direct, d->path))
+		if (listed((const char *const *)v, direct, d->path))
 			other = d->old_path;
-		else if (listed((char *const *)v, direct, d->old_path))
+		else if (listed((const char *const *)v, direct, d->old_path))
 			other = d->path;
 		if (other != NULL) {
 			v = claw_xgrow(v, &cap, n + 1, sizeof *v);
@@ -675,8 +698,8 @@ with_worktree(const struct claw_worktree *wt, const struct claw_status *st,
 	}
 	for (size_t i = 0; rc == CLAW_OK && !whole && i < done->n; i++) {
 		const struct claw_change *d = &done->files[i];
-		if (!listed((char *const *)paths, n, d->path) &&
-		    !listed((char *const *)paths, n, d->old_path))
+		if (!listed((const char *const *)paths, n, d->path) &&
+		    !listed((const char *const *)paths, n, d->old_path))
 			claw_changes_push_copy(out, d);
 	}
 	for (size_t i = 0; rc == CLAW_OK && i < again.n; i++) {
@@ -696,6 +719,22 @@ with_worktree(const struct claw_worktree *wt, const struct claw_status *st,
 	return rc;
 }
 
+/* True when the repository still has commit sha (false also when git
+ * cannot say). */
+static bool
+has_commit(const struct claw_worktree *wt, const char *sha)
+{
+	char spec[CLAW_WORKDIR_SHA_SIZE + 16];
+	struct claw_git_result res;
+	(void)snprintf(spec, sizeof spec, "%s^{commit}", sha);
+	const char *const args[] = {"cat-file", "-e", spec, NULL};
+	if (claw_git_run(wt->repo, args, NULL, &res, NULL) != CLAW_OK)
+		return false;
+	bool there = res.exit_code == 0;
+	claw_git_result_free(&res);
+	return there;
+}
+
 /* A landed run's change, base..head: its list (out) or its diff (diff,
  * of path when not NULL); CLAW_ENOTFOUND when git no longer has them. */
 static enum claw_err
@@ -706,7 +745,7 @@ landed_range(const struct claw_worktree *wt, struct claw_changes *out, struct cl
 	enum claw_err rc =
 		out != NULL ? diff_range(wt, wt->repo, NULL, wt->base, wt->head, out, &why)
 			    : claw_worktree_diff_between(wt, wt->base, wt->head, path, diff, &why);
-	if (rc == CLAW_EIO)
+	if (rc == CLAW_EIO && (!has_commit(wt, wt->base) || !has_commit(wt, wt->head)))
 		return claw_error_set(err, CLAW_ENOTFOUND,
 				      "the change of %s (%.12s..%.12s) is no longer in the "
 				      "repository: %s",
@@ -993,7 +1032,7 @@ dirty_touched(const struct claw_worktree *wt, const struct claw_changes *t, stru
 	static const char *const status[] = {"status", "--porcelain=v1", "-z",
 					     "--untracked-files=all", NULL};
 	struct claw_git_result res;
-	enum claw_err rc = claw_git_ok(wt->repo, status, NULL, &res, err);
+	enum claw_err rc = claw_git_read(wt->repo, status, NULL, &res, err);
 
 	if (rc != CLAW_OK)
 		return rc;

@@ -44,6 +44,7 @@
 
 #define CLAW_WORKDIR_DIFF_MAX (4 << 20) /* bytes of a diff shown, then a last line says so */
 #define CLAW_WORKDIR_SHA_SIZE CLAW_GIT_OID_SIZE
+#define CLAW_WORKDIR_COUNT_MAX (64 << 20) /* bytes of a new file read to count its lines */
 
 /* Where a project folder sits in git.  Strings owned: free with
  * claw_repo_info_free(). */

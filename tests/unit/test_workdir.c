@@ -390,6 +390,42 @@ test_changes_beyond_head(void)
 	claw_worktree_free(&wt);
 }
 
+/* git's warnings on stderr are not read as output, and an agent's odd
+ * files (a FIFO, a symbolic link) are listed without being opened. */
+static void
+test_warnings_and_odd_files(void)
+{
+	struct claw_worktree wt;
+	struct claw_changes ch;
+	struct claw_error err = {0};
+	const struct claw_change *c;
+
+	add(repo, 7, 40, &wt);
+	(void)sh(repo, "git config diff.renameLimit 1");
+	(void)sh(wt.root, "mv a.txt a2.txt && echo more >> a2.txt && mv c.txt c2.txt"
+			  " && echo more >> c2.txt && mkfifo fifo && ln -s a2.txt link && ln -s "
+			  "fifo to-fifo");
+	is_int(claw_worktree_changes(&wt, true, &ch, &err), CLAW_OK,
+	       "the change reads while git warns its rename limit was hit: %s", err.msg);
+	ok(claw_changes_find(&ch, "fifo") == NULL, "a FIFO is no file of the change (git's rule)");
+	c = claw_changes_find(&ch, "to-fifo");
+	ok(c != NULL && c->status == 'A' && c->additions == 1,
+	   "a link to it is one line, and was not opened (that would block)");
+	c = claw_changes_find(&ch, "link");
+	ok(c != NULL && c->additions == 1, "a symbolic link is one line");
+	ok(claw_changes_find(&ch, "a2.txt") != NULL && claw_changes_find(&ch, "c.txt") != NULL,
+	   "the files too (%zu)", ch.n);
+	claw_changes_free(&ch);
+	struct claw_commit_info ci;
+	is_int(claw_worktree_commit(&wt, "renames", NULL, &ci, &err), CLAW_OK, "committed");
+	is_int(claw_worktree_changes(&wt, false, &ch, &err), CLAW_OK,
+	       "the committed change reads too: %s", err.msg);
+	claw_changes_free(&ch);
+	(void)sh(repo, "git config --unset diff.renameLimit");
+	(void)claw_worktree_remove(&wt, true, &err);
+	claw_worktree_free(&wt);
+}
+
 /* An in-place run's checkpoints dropped: the objects only it held go once
  * over an hour old, another run's stay. */
 static void
@@ -496,6 +532,7 @@ main(void)
 	test_merges();
 	test_changes_beyond_head();
 	test_checkpoint_prune();
+	test_warnings_and_odd_files();
 	test_hostile_worktree();
 	test_subfolder();
 	return tap_done();
