@@ -5,7 +5,7 @@
  * auth): as the run's started_by, the answer's `by`, the "stopped by X"
  * reason.
  *
- * Answering (SPEC 7, src/server/gate.h): the gate must be the issue's open
+ * Answering (SPEC 7, src/server/parking.h): the gate must be the issue's open
  * gate — the one its live run is parked on, else the newest unanswered
  * question in the journal of its active run — and the answer must fit the
  * gate's kind.  A live run gets the answer in memory (the engine writes the
@@ -27,7 +27,7 @@
 #include "flow/gate.h"
 #include "flow/review.h"
 #include "server/board.h"
-#include "server/gate.h"
+#include "server/parking.h"
 #include "server/request.h"
 #include "server/runs.h"
 #include "server/server.h"

@@ -21,7 +21,7 @@
 #include "config.h" /* PACKAGE_VERSION */
 #include "server/board.h"
 #include "server/dbcache.h"
-#include "server/gate.h"
+#include "server/parking.h"
 #include "server/request.h"
 #include "server/runs.h"
 #include "server/server.h"

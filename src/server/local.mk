@@ -9,7 +9,7 @@ libclaw_a_SOURCES += \
 	src/server/issueview.c src/server/issueview.h \
 	src/server/board.c src/server/board.h \
 	src/server/sse.c src/server/sse.h \
-	src/server/gate.c src/server/gate.h \
+	src/server/parking.c src/server/parking.h \
 	src/server/runs.c src/server/runs.h \
 	src/server/api.c src/server/api.h \
 	src/server/api_projects.c \

@@ -32,7 +32,7 @@
 #include "base/mutex.h"
 #include "flow/workspace.h"
 #include "server/board.h"
-#include "server/gate.h"
+#include "server/parking.h"
 #include "store/issues.h"
 #include "store/projects.h"
 #include "store/runs.h"

@@ -19,7 +19,7 @@
 #include "server/api.h"
 #include "server/board.h"
 #include "server/fcgi.h"
-#include "server/gate.h"
+#include "server/parking.h"
 #include "server/request.h"
 #include "server/sse.h"
 #include "tool/sandbox.h"

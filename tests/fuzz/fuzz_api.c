@@ -3,7 +3,7 @@
  * (src/server/api_projects.c, api_issues.c, api_control.c): the body as
  * read by claw_req_body_json, then the route's parser
  * (claw_api_*_body_parse), and for an answer the check by gate kind
- * (claw_gate_check, src/server/gate.c) and the review's comments
+ * (claw_gate_check, src/server/parking.c) and the review's comments
  * (claw_review_check, src/flow/review.c).
  *
  * Input: one byte, then the body.  The byte's low two bits pick the route
@@ -27,7 +27,7 @@
 #include "flow/review.h"
 #include "fuzz.h"
 #include "server/api.h"
-#include "server/gate.h"
+#include "server/parking.h"
 #include "server/request.h"
 
 /* The parsed fields of any route, strings copied so they outlive the body. */

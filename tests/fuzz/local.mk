@@ -73,7 +73,7 @@ tests_fuzz_fuzz_request_CFLAGS = $(FUZZ_COMPILE_FLAGS)
 tests_fuzz_fuzz_request_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_request_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_api_SOURCES = tests/fuzz/fuzz_api.c src/server/api_projects.c \
-	src/server/api_issues.c src/server/api_control.c src/server/gate.c src/base/json.c
+	src/server/api_issues.c src/server/api_control.c src/server/parking.c src/base/json.c
 tests_fuzz_fuzz_api_CFLAGS = $(FUZZ_COMPILE_FLAGS)
 tests_fuzz_fuzz_api_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_api_LDADD = $(FUZZ_LIBS)

@@ -4,14 +4,14 @@
 SERVER_UNIT_TESTS = \
 	tests/unit/test_request \
 	tests/unit/test_route \
-	tests/unit/test_server_gate \
+	tests/unit/test_server_parking \
 	tests/unit/test_server_runs \
 	tests/unit/test_sse
 check_PROGRAMS += $(SERVER_UNIT_TESTS)
 TESTS += $(SERVER_UNIT_TESTS)
 tests_unit_test_request_SOURCES = tests/unit/test_request.c
 tests_unit_test_route_SOURCES = tests/unit/test_route.c
-tests_unit_test_server_gate_SOURCES = tests/unit/test_server_gate.c
+tests_unit_test_server_parking_SOURCES = tests/unit/test_server_parking.c
 tests_unit_test_server_runs_SOURCES = tests/unit/test_server_runs.c
 tests_unit_test_sse_SOURCES = tests/unit/test_sse.c
 

@@ -25,7 +25,7 @@
 #include "base/clock.h"
 #include "base/mem.h"
 #include "flow/gate.h"
-#include "server/gate.h"
+#include "server/parking.h"
 #include "server/runs.h"
 #include "store/db.h"
 #include "store/issues.h"

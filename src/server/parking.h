@@ -1,5 +1,6 @@
 /*
- * gate — the server's human tier: runs parked at gates, and answers.
+ * parking — the server's human tier: runs parked at gates, and answers
+ * (flow/gate.c writes a gate's rows; this is where a live run waits).
  *
  * The durable record of a gate is its trace rows (SPEC.md section 6): the
  * engine writes the `question` row and, when it gets an answer from us,
@@ -28,8 +29,8 @@
  * held across SQLite or the bus.  Lock order: runs.mu (server/runs.c) may
  * be held when calling attach/detach/kick; gates.mu never calls out.
  */
-#ifndef CLAW_SERVER_GATE_H
-#define CLAW_SERVER_GATE_H
+#ifndef CLAW_SERVER_PARKING_H
+#define CLAW_SERVER_PARKING_H
 
 #include <stdatomic.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /*
- * test_server_gate — the server's gate table: answers checked by kind,
+ * test_server_parking — the server's gate table: answers checked by kind,
  * handed to a parked run thread (or kept until it parks), claimed for runs
  * that are not live here, refused twice, and parked threads woken by a stop
  * or a shutdown.  Threads: one parked run thread at a time, the test's main
@@ -12,7 +12,7 @@
 
 #include "base/clock.h"
 #include "base/mem.h"
-#include "server/gate.h"
+#include "server/parking.h"
 #include "tap.h"
 
 #define P "home-a-p"

@@ -1,5 +1,5 @@
 /*
- * gate — the table of live runs and their gates.  See gate.h.
+ * parking — the table of live runs and their gates.  See parking.h.
  *
  * One entry per run that is live here or claimed by an answer being
  * written; a linked list, because the number of live runs is small (the
@@ -9,7 +9,7 @@
  * through memory, so a second answer that arrives before the engine has
  * written the first one's row is a conflict, not a silent duplicate.
  */
-#include "server/gate.h"
+#include "server/parking.h"
 
 #include <stdlib.h>
 #include <string.h>
