@@ -532,6 +532,29 @@ trace_interrupted(struct claw_flow_ctx *ctx, const char *name, struct json_objec
 	json_object_put(d);
 }
 
+/* True when the palette's tool called name only reads (CLAW_TOOL_SAFE). */
+static bool
+read_only(const struct claw_turn_params *p, const char *name)
+{
+	const struct claw_tool *t =
+		p->palette != NULL ? claw_registry_find(p->palette, name) : NULL;
+	return t != NULL && t->risk == CLAW_TOOL_SAFE;
+}
+
+/* True when every call of reply only reads: its turn needs no ledger (a
+ * crash in it loses the turn, which is asked again; nothing ran that could
+ * have half happened). */
+static bool
+reads_only(const struct claw_turn_params *p, const struct claw_llm_msg *reply)
+{
+	for (size_t i = 0; i < claw_llm_msg_count(reply); i++) {
+		const struct claw_llm_block *b = claw_llm_msg_block(reply, i);
+		if (b->type == CLAW_LLM_TOOL_USE && !read_only(p, b->name))
+			return false;
+	}
+	return true;
+}
+
 /* On resume, what the ledger says of call idx (calls: the ledger, NULL
  * when not resuming): true when res is filled from it and the call must
  * not run.  A call that had started and not ended runs again when it is
@@ -560,9 +583,7 @@ from_ledger(const struct claw_turn_params *p, const struct claw_ledger_call *cal
 	}
 	if (lc == NULL)
 		return false; /* never started: it runs now */
-	const struct claw_tool *t =
-		p->palette != NULL ? claw_registry_find(p->palette, b->name) : NULL;
-	bool rerun = t != NULL && t->risk == CLAW_TOOL_SAFE;
+	bool rerun = read_only(p, b->name);
 	trace_interrupted(p->flow, b->name, b->input, rerun);
 	if (rerun)
 		return false; /* nothing of it can have half happened */
@@ -577,17 +598,20 @@ from_ledger(const struct claw_turn_params *p, const struct claw_ledger_call *cal
 
 /* Runs call b (the idx-th of its turn) into res, recorded in the ledger
  * when the exchange is checkpointed: its start before it runs, its result
- * after. */
+ * after.  A read-only call (a palette tool of risk CLAW_TOOL_SAFE) is not:
+ * on resume it simply runs again, as one that never started would
+ * (from_ledger), and a turn of reads costs no writes. */
 static enum claw_err
 run_call(const struct claw_turn_params *p, const struct claw_tool_ctx *tctx,
 	 const struct claw_llm_block *b, int idx, struct claw_tool_result *res,
 	 struct claw_error *err)
 {
 	struct claw_flow_ctx *ctx = p->flow;
+	bool ledgered = p->workflow != NULL && !read_only(p, b->name);
 	bool done_here = false;
 	enum claw_err rc = CLAW_OK;
 
-	if (p->workflow != NULL) {
+	if (ledgered) {
 		rc = claw_ledger_start(ctx->db, ctx->run_id, p->workflow, p->step, idx, b->name,
 				       claw_json_text(b->input), err);
 		if (rc != CLAW_OK)
@@ -606,7 +630,7 @@ run_call(const struct claw_turn_params *p, const struct claw_tool_ctx *tctx,
 			claw_tool_result_error(res, "unknown tool %s", b->name);
 	}
 	trace_tool_result(ctx, b->name, res);
-	if (p->workflow != NULL)
+	if (ledgered)
 		rc = claw_ledger_end(ctx->db, ctx->run_id, p->workflow, p->step, idx,
 				     claw_buf_str(&res->text), claw_buf_len(&res->text),
 				     res->is_error, err);
@@ -1071,7 +1095,7 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 			}
 			continue; /* the top of the loop ends it or asks its question */
 		}
-		if (p->workflow != NULL)
+		if (p->workflow != NULL && !reads_only(p, reply))
 			rc = ledger_begin(p, conv, reply, err);
 		if (rc == CLAW_OK)
 			rc = run_tools(p, reply, conv, &g, &finish, &stuck, &why, NULL, 0, err);

@@ -33,7 +33,8 @@
  * Durability.  With a checkpoint key (workflow and step), the conversation
  * is saved after every turn, once the tool results are in it, and the turn
  * in flight is kept in the tool-call ledger (store/state.h): its reply
- * before its tools run, each call's start and result.  On resume a ledger
+ * before its tools run, each call's start and result (read-only calls,
+ * which run again on resume, are not written).  On resume a ledger
  * that follows the checkpoint is answered from: ended calls get their
  * recorded results, the call that was running runs again only when it is
  * read-only (else the model is told it was interrupted and its effects are

@@ -4,7 +4,8 @@
 # (a non-idempotent `echo x >> log` ran once): the model is told it was
 # interrupted and its effects are unknown; the call before it, which ended,
 # is answered from the ledger without running again; the call after it is
-# not run.  The interrupted call is traced as a note.
+# not run.  A read-only call before them leaves no row and runs again.  The
+# interrupted call is traced as a note.
 . "${CLAW_SRCDIR:-.}/tests/run/lib.sh"
 
 project
@@ -16,6 +17,7 @@ cat >"$tmp/scenario.json" <<'JSON'
 {"replies": [
  {"match": {"user": "Carry out step append"},
   "tool_calls": [
+   {"name": "read_file", "input": {"path": "seed.txt"}},
    {"name": "bash", "input": {"command": "echo first >> first.txt"}},
    {"name": "bash", "input": {"command": "echo x >> log; sleep 60"}},
    {"name": "bash", "input": {"command": "echo y >> after.txt"}}]},
@@ -35,7 +37,7 @@ is "$(cat log 2>/dev/null)" "x" "the second call ran: log has its x"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 is "$(sql "SELECT group_concat(idx || ':' || (ended_at != 0), ' ') FROM tool_calls")" \
-	"-1:0 0:1 1:0" "the ledger holds the turn, call 0 ended, call 1 started"
+	"-1:0 1:1 2:0" "the ledger holds the turn, call 1 ended, call 2 started; call 0, a read, no row"
 
 claw_run /dev/null "$id"
 is "$rc" 0 "claw run again exits 0"
