@@ -8,8 +8,9 @@
 // report, the files, the last round's comments (outdated when their line
 // changed), the line comments being written in the Changes tab (a
 // ReviewDraft), and Merge / Keep branch / Request changes / Discard (a run
-// that worked in the folder itself: Accept / Request changes / Revert).  The panel is rebuilt only when the gate changes, so text being
-// typed survives board updates.  Answers go to POST .../answer; the gate
+// that worked in the folder itself: Accept / Request changes / Revert).
+// The panel is rebuilt only when the gate changes, so text being typed
+// survives board updates.  Answers go to POST .../answer; the gate
 // disappears when the board says the issue no longer waits on it.
 
 import { api } from './api.js';

@@ -524,38 +524,38 @@ claw_run_get_stat(struct claw_db *db, int64_t id, struct claw_run_stat *out, str
 	return rc;
 }
 
-enum claw_err
-claw_run_set_landing(struct claw_db *db, int64_t id, const char *landing, struct claw_error *err)
+/* Sets one text column of run id: sql is "UPDATE runs SET c = ? WHERE id = ?". */
+static enum claw_err
+set_text(struct claw_db *db, int64_t id, const char *sql, const char *value, const char *what,
+	 struct claw_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	enum claw_err rc;
+	enum claw_err rc = claw_db_stmt(db, sql, &st, err);
 
-	if (strlen(landing) >= CLAW_RUN_LANDING_MAX)
-		return claw_error_set(err, CLAW_EINVAL, "a landing record is at most %d bytes",
-				      CLAW_RUN_LANDING_MAX - 1);
-	rc = claw_db_stmt(db, "UPDATE runs SET landing = ? WHERE id = ?", &st, err);
 	if (rc != CLAW_OK)
 		return rc;
-	claw_db_bind_text(st, 1, landing);
+	claw_db_bind_text(st, 1, value);
 	sqlite3_bind_int64(st, 2, id);
-	rc = update_run(db, st, id, "record how the change landed", err);
+	rc = update_run(db, st, id, what, err);
 	claw_db_finish(st);
 	return rc;
 }
 
 enum claw_err
+claw_run_set_landing(struct claw_db *db, int64_t id, const char *landing, struct claw_error *err)
+{
+	if (strlen(landing) >= CLAW_RUN_LANDING_MAX)
+		return claw_error_set(err, CLAW_EINVAL, "a landing record is at most %d bytes",
+				      CLAW_RUN_LANDING_MAX - 1);
+	return set_text(db, id, "UPDATE runs SET landing = ? WHERE id = ?", landing,
+			"record how the change landed", err);
+}
+
+enum claw_err
 claw_run_set_head(struct claw_db *db, int64_t id, const char *head, struct claw_error *err)
 {
-	sqlite3_stmt *st = NULL;
-	enum claw_err rc = claw_db_stmt(db, "UPDATE runs SET head = ? WHERE id = ?", &st, err);
-
-	if (rc != CLAW_OK)
-		return rc;
-	claw_db_bind_text(st, 1, head);
-	sqlite3_bind_int64(st, 2, id);
-	rc = update_run(db, st, id, "record the run's last commit", err);
-	claw_db_finish(st);
-	return rc;
+	return set_text(db, id, "UPDATE runs SET head = ? WHERE id = ?", head,
+			"record the run's last commit", err);
 }
 
 enum claw_err

@@ -143,48 +143,73 @@ bind_step(sqlite3_stmt *st, int64_t run_id, const char *workflow, const char *st
 	sqlite3_bind_text(st, 3, step, -1, SQLITE_STATIC);
 }
 
+/* Runs sql (one statement) with run_id, workflow, step as ?1-?3 and the
+ * binder's values after them; what names the work in errors (an unknown
+ * run is "run #N not found"). */
+static enum claw_err
+step_exec(struct claw_db *db, const char *sql, int64_t run_id, const char *workflow,
+	  const char *step, void (*bind)(sqlite3_stmt *, const void *), const void *arg,
+	  const char *what, struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum claw_err rc = claw_db_stmt(db, sql, &st, err);
+
+	if (rc != CLAW_OK)
+		return rc;
+	bind_step(st, run_id, workflow, step);
+	if (bind != NULL)
+		bind(st, arg);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = save_failed(db, run_id, what, err);
+	claw_db_finish(st);
+	return rc;
+}
+
+/* One message of a checkpoint: ?4 its place, ?5 its JSON. */
+struct msg_row {
+	int64_t seq;
+	const char *json;
+};
+
+static void
+bind_seq(sqlite3_stmt *st, const void *arg)
+{
+	sqlite3_bind_int64(st, 4, ((const struct msg_row *)arg)->seq);
+}
+
+static void
+bind_msg(sqlite3_stmt *st, const void *arg)
+{
+	const struct msg_row *m = arg;
+	sqlite3_bind_int64(st, 4, m->seq);
+	sqlite3_bind_text(st, 5, m->json, -1, SQLITE_STATIC);
+}
+
 /* The statements of claw_exchange_save, inside its transaction. */
 static enum claw_err
 write_messages(struct claw_db *db, int64_t run_id, const char *workflow, const char *step,
 	       size_t from, const char *const *msgs, size_t n, struct claw_error *err)
 {
-	sqlite3_stmt *st = NULL;
-	enum claw_err rc = claw_db_stmt(db,
-					"DELETE FROM exchange_msg WHERE run_id = ?1 AND"
-					" workflow = ?2 AND step = ?3 AND seq >= ?4",
-					&st, err);
-	if (rc != CLAW_OK)
-		return rc;
-	bind_step(st, run_id, workflow, step);
-	sqlite3_bind_int64(st, 4, (int64_t)from);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = save_failed(db, run_id, "checkpoint the exchange", err);
-	claw_db_finish(st);
-	if (rc == CLAW_OK)
-		rc = claw_db_stmt(db,
-				  "INSERT INTO exchange_msg (run_id, workflow, step, seq, message)"
-				  " VALUES (?1, ?2, ?3, ?4, ?5)",
-				  &st, err);
+	static const char *const what = "checkpoint the exchange";
+	struct msg_row m = {(int64_t)from, NULL};
+	enum claw_err rc = step_exec(db,
+				     "DELETE FROM exchange_msg WHERE run_id = ?1 AND workflow = ?2"
+				     " AND step = ?3 AND seq >= ?4",
+				     run_id, workflow, step, bind_seq, &m, what, err);
+
 	for (size_t i = 0; rc == CLAW_OK && i < n; i++) {
-		sqlite3_reset(st);
-		bind_step(st, run_id, workflow, step);
-		sqlite3_bind_int64(st, 4, (int64_t)(from + i));
-		sqlite3_bind_text(st, 5, msgs[i], -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = save_failed(db, run_id, "checkpoint the exchange", err);
+		m = (struct msg_row){(int64_t)(from + i), msgs[i]};
+		rc = step_exec(db,
+			       "INSERT INTO exchange_msg (run_id, workflow, step, seq, message)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5)",
+			       run_id, workflow, step, bind_msg, &m, what, err);
 	}
-	claw_db_finish(st);
 	if (rc == CLAW_OK)
-		rc = claw_db_stmt(db,
-				  "DELETE FROM tool_calls WHERE run_id = ?1 AND workflow = ?2"
-				  " AND step = ?3",
-				  &st, err);
-	if (rc == CLAW_OK) {
-		bind_step(st, run_id, workflow, step);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = save_failed(db, run_id, "empty the tool-call ledger", err);
-		claw_db_finish(st);
-	}
+		rc = step_exec(db,
+			       "DELETE FROM tool_calls WHERE run_id = ?1 AND workflow = ?2"
+			       " AND step = ?3",
+			       run_id, workflow, step, NULL, NULL, "empty the tool-call ledger",
+			       err);
 	return rc;
 }
 
@@ -268,32 +293,6 @@ claw_exchange_load(struct claw_db *db, int64_t run_id, const char *workflow, con
 	return rc;
 }
 
-/* Runs sql (one statement) with run_id, workflow, step as ?1-?3 and the
- * binder's values after them; what names the work in errors. */
-static enum claw_err
-ledger_exec(struct claw_db *db, const char *sql, int64_t run_id, const char *workflow,
-	    const char *step, void (*bind)(sqlite3_stmt *, const void *), const void *arg,
-	    const char *what, struct claw_error *err)
-{
-	sqlite3_stmt *st = NULL;
-	char msg[96];
-	enum claw_err rc = claw_db_stmt(db, sql, &st, err);
-
-	if (rc != CLAW_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, run_id);
-	sqlite3_bind_text(st, 2, workflow, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, step, -1, SQLITE_STATIC);
-	if (bind != NULL)
-		bind(st, arg);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		(void)snprintf(msg, sizeof msg, "%s of run #%lld", what, (long long)run_id);
-		rc = claw_db_fail(db, msg, err);
-	}
-	claw_db_finish(st);
-	return rc;
-}
-
 struct ledger_row {
 	int idx;
 	int64_t at;
@@ -332,12 +331,12 @@ claw_ledger_begin(struct claw_db *db, int64_t run_id, const char *workflow, cons
 		  const char *reply, int64_t at, struct claw_error *err)
 {
 	struct ledger_row r = {.idx = -1, .at = at, .name = "", .input = reply};
-	enum claw_err rc = ledger_exec(
+	enum claw_err rc = step_exec(
 		db, "DELETE FROM tool_calls WHERE run_id = ?1 AND workflow = ?2 AND step = ?3",
 		run_id, workflow, step, NULL, NULL, "clear the tool-call ledger", err);
 	if (rc == CLAW_OK)
-		rc = ledger_exec(db, ledger_insert, run_id, workflow, step, bind_start, &r,
-				 "record a turn in the tool-call ledger", err);
+		rc = step_exec(db, ledger_insert, run_id, workflow, step, bind_start, &r,
+			       "record a turn in the tool-call ledger", err);
 	return rc;
 }
 
@@ -346,8 +345,8 @@ claw_ledger_start(struct claw_db *db, int64_t run_id, const char *workflow, cons
 		  int idx, const char *name, const char *input, struct claw_error *err)
 {
 	struct ledger_row r = {.idx = idx, .name = name, .input = input};
-	return ledger_exec(db, ledger_insert, run_id, workflow, step, bind_start, &r,
-			   "record a tool call's start", err);
+	return step_exec(db, ledger_insert, run_id, workflow, step, bind_start, &r,
+			 "record a tool call's start", err);
 }
 
 enum claw_err
@@ -355,11 +354,10 @@ claw_ledger_end(struct claw_db *db, int64_t run_id, const char *workflow, const 
 		const char *result, size_t n, bool is_error, struct claw_error *err)
 {
 	struct ledger_row r = {.idx = idx, .result = result, .result_len = n, .is_error = is_error};
-	return ledger_exec(db,
-			   "UPDATE tool_calls SET result = ?5, is_error = ?6, ended_at = ?7"
-			   " WHERE run_id = ?1 AND workflow = ?2 AND step = ?3 AND idx = ?4",
-			   run_id, workflow, step, bind_end, &r, "record a tool call's result",
-			   err);
+	return step_exec(db,
+			 "UPDATE tool_calls SET result = ?5, is_error = ?6, ended_at = ?7"
+			 " WHERE run_id = ?1 AND workflow = ?2 AND step = ?3 AND idx = ?4",
+			 run_id, workflow, step, bind_end, &r, "record a tool call's result", err);
 }
 
 void

@@ -459,7 +459,8 @@ test_checkpoint_prune(void)
 	is_str(s, "commit", "run 2's stays");
 	free(s);
 	is_int(claw_worktree_changes(&two, true, &ch, &err), CLAW_OK, "and its change reads");
-	ok(ch.n == 1 && strcmp(ch.files[0].path, "r2.txt") == 0, "r2.txt added");
+	ok(ch.n == 1 && strcmp(ch.files[0].path, "r2.txt") == 0 && !ch.files[0].uncommitted,
+	   "r2.txt added, committed");
 	claw_changes_free(&ch);
 	(void)claw_worktree_remove(&two, true, &err);
 	claw_worktree_free(&one);
