@@ -108,6 +108,10 @@ export class RunView {
 	}
 
 	showTab(name) {
+		// The Changes tab shows the change as it is when it is opened: an
+		// update missed while it was hidden (or while the stream was away)
+		// does not stay on screen.
+		if (name === 'changes' && this.tab !== undefined && this.tab !== name) this.changes.refresh();
 		this.tab = name;
 		for (const [k, pane] of Object.entries(this.panes)) {
 			pane.hidden = k !== name;
