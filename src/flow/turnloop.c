@@ -396,15 +396,6 @@ drop_unanswered(struct claw_llm_conv *conv, struct claw_flow_ctx *ctx)
 	}
 }
 
-static size_t
-count_assistant(const struct claw_llm_conv *conv)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < claw_llm_conv_len(conv); i++)
-		n += claw_llm_msg_role(claw_llm_conv_at(conv, i)) == CLAW_LLM_ASSISTANT;
-	return n;
-}
-
 /* Adds text to the conversation's trailing user message, or a new one. */
 static void
 add_user_text(struct claw_llm_conv *conv, const char *text)
@@ -458,7 +449,7 @@ handle_question(const struct claw_turn_params *p, struct claw_llm_conv *conv, co
 	*handled = false;
 	if (q == NULL)
 		goto out;
-	rc = ask_up(p, CLAW_ASK_QUESTION, q[0] != '\0' ? q : reply, count_assistant(conv), &d,
+	rc = ask_up(p, CLAW_ASK_QUESTION, q[0] != '\0' ? q : reply, claw_llm_conv_replies(conv), &d,
 		    &answer, err);
 	if (rc != CLAW_OK)
 		goto out;
@@ -756,7 +747,7 @@ resume_turn(const struct claw_turn_params *p, struct claw_llm_conv *conv, struct
 	claw_llm_conv_push(conv, m);
 	struct json_object *d = json_object_new_object();
 	(void)json_object_object_add(d, "number",
-				     json_object_new_int64((int64_t)count_assistant(conv)));
+				     json_object_new_int64((int64_t)claw_llm_conv_replies(conv)));
 	(void)json_object_object_add(d, "resumed", json_object_new_boolean(true));
 	int64_t turn_span = claw_trace_enter_json(ctx->tracer, CLAW_RECORD_TURN, d);
 	json_object_put(d);
@@ -844,7 +835,7 @@ ask_stuck(const struct claw_turn_params *p, struct claw_llm_conv *conv, bool ask
 	if (p->ask != NULL && !asked) {
 		char *text = claw_xasprintf(
 			"Step %s looks stuck: %s. Suggest a different approach.", p->step, why);
-		rc = ask_up(p, CLAW_ASK_STUCK, text, count_assistant(conv), &d, &answer, err);
+		rc = ask_up(p, CLAW_ASK_STUCK, text, claw_llm_conv_replies(conv), &d, &answer, err);
 		free(text);
 		if (rc != CLAW_OK)
 			return rc;
@@ -1058,7 +1049,7 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 	for (;;) {
 		struct claw_llm_msg *last = claw_llm_conv_last(conv);
 		struct claw_llm_msg *reply = NULL;
-		size_t number = count_assistant(conv) + 1;
+		size_t number = claw_llm_conv_replies(conv) + 1;
 		int64_t turn_t0;
 		bool finish = false, stuck = false, handled = false;
 

@@ -54,6 +54,8 @@ struct claw_llm_client {
 	void *cancel_ctx;
 	int64_t stop_grace_ms; /* an in-flight request may finish this long after a stop */
 	uint64_t rng;          /* xorshift64 state, never 0 */
+	struct claw_buf body;  /* the request being sent; kept, so a long exchange's
+				* growing body is not allocated afresh each turn */
 };
 
 /* The cancel callback of one request in flight: a stop cancels it only
@@ -91,6 +93,7 @@ claw_llm_client_free(struct claw_llm_client *c)
 	if (c == NULL)
 		return;
 	claw_http_free(c->http);
+	claw_buf_free(&c->body);
 	free(c->url);
 	wipe_free(c->key);
 	wipe_free(c->auth);
@@ -111,6 +114,7 @@ claw_llm_client_new(const struct claw_llm_client_params *p, struct claw_llm_clie
 		goto out;
 	}
 	c = CLAW_NEW(struct claw_llm_client);
+	claw_buf_init(&c->body, CLAW_LLM_REQUEST_MAX);
 	c->be = &backends[p->agent];
 	const char *base =
 		p->base_url != NULL && p->base_url[0] != '\0' ? p->base_url : c->be->default_url;
@@ -272,7 +276,7 @@ claw_llm_send(struct claw_llm_client *c, const struct claw_llm_request *req,
 	      struct claw_error *err)
 {
 	enum claw_err rc = CLAW_OK;
-	struct claw_buf body = CLAW_BUF_INIT(CLAW_LLM_REQUEST_MAX);
+	struct claw_buf *body = &c->body;
 	struct claw_http_response h;
 	struct claw_http_header headers[2];
 	size_t n_headers = 0;
@@ -282,7 +286,8 @@ claw_llm_send(struct claw_llm_client *c, const struct claw_llm_request *req,
 
 	claw_llm_response_clear(resp);
 	claw_http_response_init(&h);
-	rc = c->be->build(req, &body, err);
+	claw_buf_reset(body);
+	rc = c->be->build(req, body, err);
 	if (rc != CLAW_OK) {
 		resp->fault = CLAW_RETRY_BAD_REQUEST;
 		goto out;
@@ -299,8 +304,8 @@ claw_llm_send(struct claw_llm_client *c, const struct claw_llm_request *req,
 		.url = c->url,
 		.headers = headers,
 		.n_headers = n_headers,
-		.body = claw_buf_str(&body),
-		.body_len = claw_buf_len(&body),
+		.body = claw_buf_str(body),
+		.body_len = claw_buf_len(body),
 		.connect_timeout_ms = c->connect_timeout_ms,
 		.timeout_ms = c->timeout_ms,
 		.max_response = c->max_response,
@@ -383,6 +388,5 @@ fail:
 	resp->msg = NULL;
 out:
 	claw_http_response_free(&h);
-	claw_buf_free(&body);
 	return rc;
 }

@@ -33,7 +33,8 @@ struct claw_llm_conv {
 	struct claw_llm_msg **msgs; /* owned, n used of cap */
 	size_t n;
 	size_t cap;
-	size_t mark; /* claw_llm_conv_mark(); <= n */
+	size_t mark;    /* claw_llm_conv_mark(); <= n */
+	size_t replies; /* messages of role CLAW_LLM_ASSISTANT */
 };
 
 /* ------------------------------------------------------------ JSON helpers */
@@ -377,6 +378,7 @@ claw_llm_conv_push(struct claw_llm_conv *c, struct claw_llm_msg *m)
 		c->msgs = claw_xrealloc(c->msgs, c->cap * sizeof *c->msgs);
 	}
 	c->msgs[c->n++] = m;
+	c->replies += m->role == CLAW_LLM_ASSISTANT;
 }
 
 void
@@ -394,7 +396,15 @@ claw_llm_conv_pop(struct claw_llm_conv *c)
 		return NULL;
 	if (c->mark == c->n)
 		c->mark--;
-	return c->msgs[--c->n];
+	struct claw_llm_msg *m = c->msgs[--c->n];
+	c->replies -= m->role == CLAW_LLM_ASSISTANT;
+	return m;
+}
+
+size_t
+claw_llm_conv_replies(const struct claw_llm_conv *c)
+{
+	return c->replies;
 }
 
 size_t

@@ -128,6 +128,8 @@ void claw_llm_msg_add_tool_result(struct claw_llm_msg *m, const char *tool_use_i
 struct claw_llm_conv *claw_llm_conv_new(void);
 void claw_llm_conv_free(struct claw_llm_conv *c); /* NULL is a no-op */
 size_t claw_llm_conv_len(const struct claw_llm_conv *c);
+/* How many of its messages are the model's (role CLAW_LLM_ASSISTANT). */
+size_t claw_llm_conv_replies(const struct claw_llm_conv *c);
 /* Message i (< len), borrowed: valid until c is changed or freed. */
 const struct claw_llm_msg *claw_llm_conv_at(const struct claw_llm_conv *c, size_t i);
 /* The last message or NULL when empty; borrowed, and mutable so the engine

@@ -205,7 +205,6 @@ struct cached_stmt {
  * up after its busy timeout as before.
  */
 #define DB_BUSY_POLL_MS 2
-#define DB_WAL_CHECKPOINT_PAGES 1000 /* what SQLite's own WAL hook checkpoints at */
 
 struct gate {
 	struct gate *next;
@@ -280,6 +279,7 @@ struct claw_db {
 	int64_t busy_since;        /* when the current wait began (monotonic ms) */
 	uint64_t busy_seen;        /* the gate's rings when SQLite last tried (gates_mu) */
 	int busy_ms;               /* current busy timeout, for messages */
+	int checkpoint_mode;       /* SQLITE_CHECKPOINT_PASSIVE, or RESTART: the checkpointer */
 	struct cached_stmt *cache; /* statement cache, linear: a few dozen entries */
 	size_t ncache;
 	size_t acache;
@@ -301,6 +301,12 @@ void
 claw_db_set_busy_timeout(struct claw_db *db, int ms)
 {
 	db->busy_ms = ms > 0 ? ms : 0;
+}
+
+void
+claw_db_set_checkpointer(struct claw_db *db)
+{
+	db->checkpoint_mode = SQLITE_CHECKPOINT_RESTART;
 }
 
 /* SQLite's busy handler: 0 gives up (SQLITE_BUSY), 1 tries again.  The
@@ -335,7 +341,8 @@ on_busy(void *arg, int count)
 }
 
 /* SQLite's WAL hook, after each commit of this connection: rings the
- * file's gate, then checkpoints as SQLite's own hook would. */
+ * file's gate, then checkpoints past the mark as SQLite's own hook would
+ * (PASSIVE), or as the file's checkpointer (RESTART). */
 static int
 on_commit(void *arg, sqlite3 *sq, const char *name, int pages)
 {
@@ -347,8 +354,8 @@ on_commit(void *arg, sqlite3 *sq, const char *name, int pages)
 		claw_cond_broadcast(&db->gate->rung);
 		claw_mutex_unlock(&gates_mu);
 	}
-	if (pages >= DB_WAL_CHECKPOINT_PAGES)
-		(void)sqlite3_wal_checkpoint_v2(sq, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (pages >= CLAW_DB_WAL_CHECKPOINT_PAGES)
+		(void)sqlite3_wal_checkpoint_v2(sq, name, db->checkpoint_mode, NULL, NULL);
 	return SQLITE_OK;
 }
 
@@ -742,6 +749,7 @@ db_connect(const char *path, struct claw_db **out, struct claw_error *err)
 	}
 	(void)sqlite3_extended_result_codes(db->sq, 1);
 	claw_db_set_busy_timeout(db, CLAW_DB_BUSY_TIMEOUT_MS);
+	db->checkpoint_mode = SQLITE_CHECKPOINT_PASSIVE;
 	db->gate = gate_take(path);
 	(void)sqlite3_busy_handler(db->sq, on_busy, db);
 	(void)sqlite3_wal_hook(db->sq, on_commit, db);

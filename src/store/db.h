@@ -39,6 +39,8 @@
 
 #define CLAW_DB_SCHEMA_VERSION 5
 #define CLAW_DB_BUSY_TIMEOUT_MS 5000
+#define CLAW_DB_WAL_CHECKPOINT_PAGES                                                               \
+	1000 /* WAL pages that start a checkpoint (SQLite's own mark) */
 
 struct claw_db;
 
@@ -72,6 +74,16 @@ const char *claw_db_path(const struct claw_db *db);
  * statement waits for another connection's lock before failing with
  * "database is busy".  ms <= 0 fails at once. */
 void claw_db_set_busy_timeout(struct claw_db *db, int ms);
+
+/* Makes db the file's checkpointer: once the WAL holds
+ * CLAW_DB_WAL_CHECKPOINT_PAGES pages, a commit of db copies them into the
+ * db file and waits (within the busy timeout) until no reader uses them,
+ * so the next write starts the WAL over.  Other connections' checkpoints
+ * never wait: with two writers taking turns, such a checkpoint always met
+ * the other's new pages, the WAL never started over, and every commit past
+ * the mark paid a checkpoint (two fdatasyncs).  For a connection whose
+ * thread nobody waits on, e.g. the trace writer's. */
+void claw_db_set_checkpointer(struct claw_db *db);
 
 /* Prepares sql (cached per connection: calling again returns the same,
  * reset, statement with bindings cleared).  The statement is owned by db:

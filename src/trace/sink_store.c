@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/mutex.h"
@@ -33,6 +34,7 @@
 
 #define STORE_ROW_MAX (CLAW_TRACE_DATA_MAX + 512) /* a wire row: data plus the envelope */
 #define SINK_PUBLISH_GROUP 64 /* rows per bus publish: a burst reaches subscribers together */
+#define STORE_LINGER_MS 4     /* how long records that follow a commit wait for company */
 
 struct item {
 	struct item *next;
@@ -46,8 +48,9 @@ struct claw_trace_store {
 	struct claw_bus *bus; /* borrowed, may be NULL */
 	struct claw_db *db;   /* the writer connection: writer thread only */
 	pthread_t thread;
-	struct claw_buf row; /* writer thread: wire-row scratch */
-	uint32_t reported;   /* writer thread: 1 << claw_err already logged */
+	struct claw_buf row;  /* writer thread: wire-row scratch */
+	uint32_t reported;    /* writer thread: 1 << claw_err already logged */
+	int64_t committed_ms; /* writer thread: when its last batch ended (monotonic) */
 
 	struct claw_mutex mu;  /* guards everything below */
 	struct claw_cond work; /* writer: queue non-empty or stopping */
@@ -165,6 +168,26 @@ publish_batch(struct claw_trace_store *st, struct item *batch)
 		publish_group(st, run_id, evs, &n);
 }
 
+/* Group commit.  A record that comes while the writer is idle commits at
+ * once (a lone row is on the page without delay); records that come within
+ * STORE_LINGER_MS of the last commit are a burst (a run's turns in quick
+ * succession), so the writer waits that long for the rest of it and writes
+ * them in one transaction instead of one each.  A flush, a producer
+ * waiting for room, or a full batch ends the wait. */
+static void
+linger(struct claw_trace_store *st)
+{
+	claw_mutex_assert_held(&st->mu);
+	int64_t now = claw_clock_mono_ms();
+	if (now - st->committed_ms >= STORE_LINGER_MS)
+		return;
+	int64_t until = now + STORE_LINGER_MS;
+	while (!st->stopping && st->waiting_done == 0 && st->waiting_room == 0 &&
+	       st->queued < CLAW_TRACE_STORE_BATCH_MAX &&
+	       claw_cond_wait_until(&st->work, &st->mu, until))
+		;
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -176,6 +199,7 @@ writer_main(void *arg)
 			claw_cond_wait(&st->work, &st->mu);
 		if (st->head == NULL)
 			break; /* stopping, and everything is written */
+		linger(st);
 
 		/* Take up to a batch off the queue. */
 		struct item *batch = st->head, *last = st->head;
@@ -209,6 +233,7 @@ writer_main(void *arg)
 			batch = next;
 		}
 
+		st->committed_ms = claw_clock_mono_ms();
 		claw_mutex_lock(&st->mu);
 		st->done_ticket += n;
 		if (rc == CLAW_OK) {
@@ -261,6 +286,7 @@ claw_trace_store_open(const char *db_path, const char *project, struct claw_bus 
 	st->project = claw_xstrdup(project);
 	st->bus = bus;
 	st->db = db;
+	claw_db_set_checkpointer(db);
 	claw_buf_init(&st->row, STORE_ROW_MAX);
 	claw_mutex_init(&st->mu, "trace.store");
 	claw_cond_init(&st->work);
@@ -301,6 +327,7 @@ wait_done(struct claw_trace_store *st, uint64_t ticket, uint64_t since)
 {
 	claw_mutex_assert_held(&st->mu);
 	st->waiting_done++;
+	claw_cond_signal(&st->work); /* a lingering writer writes now */
 	while (st->done_ticket < ticket)
 		claw_cond_wait(&st->done, &st->mu);
 	st->waiting_done--;
@@ -356,6 +383,7 @@ sink_write(void *ctx, const struct claw_record *rec, struct claw_error *err)
 	if (st->queued >= CLAW_TRACE_STORE_QUEUE_MAX ||
 	    st->queued_bytes + len > CLAW_TRACE_STORE_QUEUE_BYTES) {
 		st->waiting_room++;
+		claw_cond_signal(&st->work);
 		while (st->queued > 0 && (st->queued >= CLAW_TRACE_STORE_QUEUE_MAX ||
 					  st->queued_bytes + len > CLAW_TRACE_STORE_QUEUE_BYTES))
 			claw_cond_wait(&st->room, &st->mu);

@@ -8,11 +8,12 @@
  * sink's write copies the record into the store's queue and returns; the
  * writer thread takes everything queued, inserts it in one transaction
  * (group commit: under load batches grow, when quiet each record commits on
- * its own at once), commits, and only then formats each row's wire row
- * (claw_record_wire_row, with the seq the insert gave it) and publishes it on
- * the bus topic (project, run).  A record is never published before its
- * commit; a record whose batch failed is never published (it is lost; the
- * failure is logged once per kind and the run goes on).
+ * its own at once; records that follow a commit within a few ms wait as
+ * long for the rest of their burst, so a run's quick turns share commits), commits, and only then
+ * formats each row's wire row (claw_record_wire_row, with the seq the insert gave it) and publishes
+ * it on the bus topic (project, run).  A record is never published before its commit; a record
+ * whose batch failed is never published (it is lost; the failure is logged once per kind and the
+ * run goes on).
  *
  * The queue is bounded (CLAW_TRACE_STORE_QUEUE_MAX records or
  * CLAW_TRACE_STORE_QUEUE_BYTES bytes): when the disk falls that far behind,

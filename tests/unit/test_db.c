@@ -455,6 +455,80 @@ test_busy(void)
 	free(path);
 }
 
+/* A reader's snapshot, held 200 ms and then let go. */
+static void *
+read_a_while(void *arg)
+{
+	struct claw_db *db = arg;
+	struct claw_error e;
+	(void)claw_db_exec(db, "BEGIN; SELECT count(*) FROM issues", &e);
+	claw_clock_sleep_ms(200);
+	(void)claw_db_exec(db, "COMMIT", &e);
+	return NULL;
+}
+
+/* Frames in path's WAL now (a PASSIVE checkpoint through db reports it). */
+static int
+wal_frames(struct claw_db *db)
+{
+	int log = -1;
+	(void)sqlite3_wal_checkpoint_v2(claw_db_sqlite(db), NULL, SQLITE_CHECKPOINT_PASSIVE, &log,
+					NULL);
+	return log;
+}
+
+/* Writes one transaction of about 60 pages. */
+static enum claw_err
+write_pages(struct claw_db *db, struct claw_error *e)
+{
+	return claw_db_exec(
+		db,
+		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)"
+		" INSERT INTO issues (title, created_at, updated_at)"
+		" SELECT printf('%0200d', i), 0, 0 FROM n",
+		e);
+}
+
+static void
+test_checkpointer(void)
+{
+	char *path = fixture_path("ckpt.db");
+	struct claw_db *w = NULL, *r = NULL, *q = NULL;
+	struct claw_error e;
+	pthread_t t;
+
+	claw_error_clear(&e);
+	is_int(claw_db_open(path, CLAW_DB_CREATE, &w, &e), CLAW_OK, "create");
+	is_int(claw_db_open(path, CLAW_DB_OPEN, &r, &e), CLAW_OK, "a reader's connection");
+	is_int(claw_db_open(path, CLAW_DB_OPEN, &q, &e), CLAW_OK, "an onlooker's");
+	claw_db_set_checkpointer(w);
+
+	/* While a reader holds a snapshot, the checkpointer's commit past the
+	 * mark waits for it, so its next write starts the WAL over; a PASSIVE
+	 * checkpoint would have left the reader's pages and the WAL would go
+	 * on growing past the mark. */
+	(void)pthread_create(&t, NULL, read_a_while, r);
+	claw_clock_sleep_ms(20);
+	enum claw_err rc = CLAW_OK;
+	int frames = 0;
+	for (int i = 0; i < 40 && rc == CLAW_OK && frames < CLAW_DB_WAL_CHECKPOINT_PAGES; i++) {
+		rc = write_pages(w, &e);
+		frames = wal_frames(q);
+	}
+	is_int(rc, CLAW_OK, "the writes went in: %s", e.msg);
+	ok(frames >= CLAW_DB_WAL_CHECKPOINT_PAGES, "the WAL reached the mark (%d frames)", frames);
+	is_int(write_pages(w, &e), CLAW_OK, "one more write");
+	(void)pthread_join(t, NULL);
+	is_int(write_pages(w, &e), CLAW_OK, "and one after the reader left");
+	frames = wal_frames(q);
+	ok(frames > 0 && frames < CLAW_DB_WAL_CHECKPOINT_PAGES / 2,
+	   "the WAL started over (%d frames)", frames);
+	claw_db_close(q);
+	claw_db_close(r);
+	claw_db_close(w);
+	free(path);
+}
+
 static void
 test_unlink(void)
 {
@@ -485,6 +559,7 @@ main(void)
 	test_not_claw();
 	test_statements();
 	test_busy();
+	test_checkpointer();
 	test_unlink();
 	return tap_done();
 }

@@ -70,15 +70,21 @@ test_accessors(void)
 	   "clone does not share json objects");
 	claw_llm_msg_free(clone);
 
+	is_int(claw_llm_conv_replies(c), 1, "one of three messages is the model's");
 	struct claw_llm_msg *last = claw_llm_conv_pop(c);
 	is_int(claw_llm_msg_role(last), CLAW_LLM_USER, "pop returns the last message");
 	is_int(claw_llm_conv_len(c), 2, "pop shortens the conversation");
 	claw_llm_msg_free(last);
+	last = claw_llm_conv_pop(c);
+	is_int(claw_llm_conv_replies(c), 0, "popping the model's message uncounts it");
+	claw_llm_conv_push(c, last);
+	is_int(claw_llm_conv_replies(c), 1, "pushing it counts it again");
 	ok(claw_llm_conv_last(c) == claw_llm_conv_at(c, 1), "last is the final message");
 	claw_llm_conv_free(c);
 
 	struct claw_llm_conv *empty = claw_llm_conv_new();
 	ok(claw_llm_conv_pop(empty) == NULL, "pop of an empty conversation is NULL");
+	is_int(claw_llm_conv_replies(empty), 0, "an empty conversation has no replies");
 	ok(claw_llm_conv_last(empty) == NULL, "last of an empty conversation is NULL");
 	claw_llm_conv_free(empty);
 	claw_llm_conv_free(NULL);
