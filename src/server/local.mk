@@ -6,6 +6,7 @@ libclaw_a_SOURCES += \
 	src/server/route.c src/server/route.h \
 	src/server/dbcache.c src/server/dbcache.h \
 	src/server/fcgi.c src/server/fcgi.h \
+	src/server/fcgi_wire.c src/server/fcgi_wire.h \
 	src/server/issueview.c src/server/issueview.h \
 	src/server/board.c src/server/board.h \
 	src/server/sse.c src/server/sse.h \

@@ -1,13 +1,7 @@
 /*
  * request — parsing a FastCGI request, answering it, finishing it by hand.
  * See request.h for the contract.
- *
- * libfcgi keeps the connection in FCGX_Request.ipcFd, documented as
- * "don't use"; claw reads and resets it in exactly two places (finishing
- * and detaching), because libfcgi's own close path (OS_Close: shutdown,
- * then select() for up to 2 s) is what must not run on a worker or the hub.
- * FCGX_Accept_r calls FCGX_Finish_r on the previous request first; with
- * the streams freed and ipcFd at -1 that call does nothing.
+ * Records and the connection go through fcgi_wire.
  */
 #include "server/request.h"
 
@@ -25,11 +19,9 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "server/fcgi_wire.h"
 
 #define REQ_DRAIN_CHUNK 4096
-#define REQ_RECORD_MAX 65528 /* content bytes of one record we write (8-aligned) */
-#define REQ_FCGI_STDOUT 6
-#define REQ_FCGI_END_REQUEST 3
 
 struct claw_req {
 	FCGX_Request *fr;         /* borrowed from the worker */
@@ -399,31 +391,6 @@ claw_req_status(const struct claw_req *r)
 	return r->status;
 }
 
-/* Appends p[0..n) to out as FastCGI records of type (STDOUT 6, END 3),
- * at most REQ_RECORD_MAX content bytes each; n == 0 writes one empty
- * record (the end of a stream). */
-static void
-put_records(struct claw_buf *out, int reqid, int type, const char *p, size_t n)
-{
-	do {
-		size_t k = n < REQ_RECORD_MAX ? n : REQ_RECORD_MAX;
-		unsigned char h[8] = {1,
-				      (unsigned char)type,
-				      (unsigned char)(reqid >> 8),
-				      (unsigned char)reqid,
-				      (unsigned char)(k >> 8),
-				      (unsigned char)k,
-				      0,
-				      0};
-		(void)claw_buf_append(out, h, sizeof h);
-		if (k > 0) { /* p is NULL for an empty record: no NULL + 0 */
-			(void)claw_buf_append(out, p, k);
-			p += k;
-		}
-		n -= k;
-	} while (n > 0);
-}
-
 /* Builds the whole answer (status line, headers, body, end of stream,
  * END_REQUEST) as raw records, sent by claw_req_finish in one write:
  * fewer copies and system calls than libfcgi's 8 KiB stream buffer.  The
@@ -433,8 +400,8 @@ respond(struct claw_req *r, int status, const char *content_type, const char *ex
 	const char *body, size_t len)
 {
 	char head[1024];
-	static const unsigned char end_request[8] = {0, 0, 0, 0, 0, 0, 0, 0}; /* complete */
 	int reqid = r->fr->requestId;
+	size_t open = SIZE_MAX;
 
 	if (r->status != 0 || r->detached) {
 		claw_log_warn("server: %s %s answered twice (%d, then %d)", r->method, r->path,
@@ -450,12 +417,9 @@ respond(struct claw_req *r, int status, const char *content_type, const char *ex
 		extra_header != NULL ? extra_header : "", extra_header != NULL ? "\r\n" : "");
 	if (hn < 0 || (size_t)hn >= sizeof head)
 		hn = 0;
-	put_records(&r->resp, reqid, REQ_FCGI_STDOUT, head, (size_t)hn);
-	if (len > 0)
-		put_records(&r->resp, reqid, REQ_FCGI_STDOUT, body, len);
-	put_records(&r->resp, reqid, REQ_FCGI_STDOUT, NULL, 0);
-	put_records(&r->resp, reqid, REQ_FCGI_END_REQUEST, (const char *)end_request,
-		    sizeof end_request);
+	claw_fcgi_put_stdout(&r->resp, &open, 0, reqid, head, (size_t)hn);
+	claw_fcgi_put_stdout(&r->resp, &open, 0, reqid, body, len);
+	claw_fcgi_put_end(&r->resp, reqid);
 	if (claw_buf_error(&r->resp) != CLAW_OK) { /* over the cap: say so instead */
 		claw_buf_reset(&r->resp);
 		r->status = 0;
@@ -578,9 +542,9 @@ close_draining(int fd)
 	(void)close(fd);
 }
 
-/* Writes all of p to the (blocking) connection; a peer that is gone ends
- * it quietly (EPIPE: SIGPIPE is ignored). */
-static void
+/* Writes all of p to the (blocking) connection; false when the peer is
+ * gone (EPIPE: SIGPIPE is ignored). */
+static bool
 write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
@@ -588,10 +552,11 @@ write_all(int fd, const char *p, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return;
+			return false;
 		p += w;
 		n -= (size_t)w;
 	}
+	return true;
 }
 
 void
@@ -607,24 +572,23 @@ claw_req_finish(struct claw_req *r)
 		if (r->status == 0)
 			claw_req_error(r, 500, NULL, "the handler gave no answer");
 		drain_input(r);
-		fd = fr->ipcFd;
+		fd = claw_fcgi_conn(fr);
 		if (fd >= 0)
-			write_all(fd, claw_buf_str(&r->resp), claw_buf_len(&r->resp));
+			(void)write_all(fd, claw_buf_str(&r->resp), claw_buf_len(&r->resp));
 		claw_log_debug("server: %s %s %d %lldms", r->method, r->path, r->status,
 			       (long long)(claw_clock_mono_ms() - r->start_ms));
-		if (fr->keepConnection && !r->input_left) {
+		if (claw_fcgi_keeps_conn(fr) && !r->input_left) {
 			/* nginx fastcgi_keep_conn: libfcgi reads the next request on
 			 * this connection (not recommended; see conf/nginx.conf). */
 			FCGX_Free(fr, 0);
+			fr->envp = NULL;
 		} else {
-			FCGX_Free(fr, 0);
-			fr->ipcFd = -1;
+			fd = claw_fcgi_take(fr);
 			if (fd >= 0 && r->input_left)
 				close_draining(fd);
 			else if (fd >= 0)
 				(void)close(fd);
 		}
-		fr->envp = NULL;
 	}
 	claw_buf_free(&r->resp);
 	free(r->method);
@@ -637,16 +601,21 @@ claw_req_finish(struct claw_req *r)
 enum claw_err
 claw_req_sse_begin(struct claw_req *r, struct claw_error *err)
 {
+	static const char head[] =
+		"Status: 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
+		"Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
+		"X-Content-Type-Options: nosniff\r\n\r\n"
+		/* A first comment, so nginx passes the headers on at once (it
+		 * holds a lone header until body bytes come) and the browser's
+		 * EventSource opens. */
+		": claw\n\n";
+	unsigned char rec[CLAW_FCGI_HEADER + sizeof head - 1];
+	int fd = claw_fcgi_conn(r->fr);
+
 	r->status = 200;
-	(void)FCGX_PutS("Status: 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
-			"Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
-			"X-Content-Type-Options: nosniff\r\n\r\n"
-			/* A first comment, so nginx passes the headers on at once
-			 * (it holds a lone header until body bytes come) and the
-			 * browser's EventSource opens. */
-			": claw\n\n",
-			r->fr->out);
-	if (FCGX_FFlush(r->fr->out) != 0 || FCGX_GetError(r->fr->out) != 0)
+	claw_fcgi_stdout_header(rec, r->fr->requestId, sizeof head - 1);
+	memcpy(rec + CLAW_FCGI_HEADER, head, sizeof head - 1);
+	if (fd < 0 || !write_all(fd, (const char *)rec, sizeof rec))
 		return claw_error_set(err, CLAW_EIO, "the client went away");
 	return CLAW_OK;
 }
@@ -661,13 +630,8 @@ claw_req_detach(struct claw_req *r, int *fd, int *request_id, struct claw_error 
 	drain_input(r);
 	if (r->input_left)
 		return claw_error_set(err, CLAW_EIO, "a stream request with a body");
-	if (FCGX_FFlush(fr->out) != 0)
-		return claw_error_set(err, CLAW_EIO, "the client went away");
-	*fd = fr->ipcFd;
 	*request_id = fr->requestId;
-	FCGX_Free(fr, 0);
-	fr->ipcFd = -1;
-	fr->envp = NULL; /* freed with the params: claw_req_param answers NULL */
+	*fd = claw_fcgi_take(fr); /* params freed: claw_req_param answers NULL */
 	r->query = "";
 	r->detached = true;
 	claw_log_debug("server: %s %s streaming", r->method, r->path);

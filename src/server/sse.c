@@ -59,6 +59,7 @@
 #include "base/mutex.h"
 #include "server/board.h"
 #include "server/dbcache.h"
+#include "server/fcgi_wire.h"
 #include "store/runs.h"
 #include "trace/bus.h"
 #include "trace/reader.h"
@@ -73,11 +74,6 @@
 #define HUB_DBS 64                                      /* hub's db connections */
 #define HUB_COMPACT_MIN (64 * 1024) /* written bytes worth moving the rest down */
 #define HUB_OUT_KEEP 4096           /* a drained output keeps an allocation this small */
-#define FCGI_REC_MAX 65535          /* content bytes of a record */
-#define FCGI_HEADER 8               /* bytes of a record header */
-#define FCGI_VERSION 1
-#define FCGI_STDOUT 6
-#define FCGI_END_REQUEST 3
 
 enum stream_kind { STREAM_RUN, STREAM_BOARD };
 enum stream_mode { MODE_CATCHUP, MODE_LIVE };
@@ -176,72 +172,18 @@ pending(const struct stream *s)
 }
 
 /* Appends SSE bytes to the stream's output inside FastCGI STDOUT records,
- * growing the last record while its header is still unwritten. */
+ * growing the last record while its header is still unsent. */
 static void
 put_stdout(struct stream *s, const char *p, size_t n)
 {
-	while (n > 0) {
-		size_t room = 0, cur = 0;
-		if (s->rec_hdr != SIZE_MAX && s->rec_hdr >= s->out_off) {
-			const unsigned char *h = (const unsigned char *)s->out.p + s->rec_hdr;
-			cur = (size_t)h[4] << 8 | h[5];
-			room = FCGI_REC_MAX - cur;
-		}
-		if (room == 0) {
-			unsigned char h[8] = {FCGI_VERSION,
-					      FCGI_STDOUT,
-					      (unsigned char)(s->reqid >> 8),
-					      (unsigned char)s->reqid,
-					      0,
-					      0,
-					      0,
-					      0};
-			s->rec_hdr = claw_buf_len(&s->out);
-			if (claw_buf_append(&s->out, h, sizeof h) != CLAW_OK)
-				return;
-			cur = 0;
-			room = FCGI_REC_MAX;
-		}
-		size_t k = n < room ? n : room;
-		if (claw_buf_append(&s->out, p, k) != CLAW_OK)
-			return;
-		unsigned char *h = (unsigned char *)s->out.p + s->rec_hdr;
-		h[4] = (unsigned char)((cur + k) >> 8);
-		h[5] = (unsigned char)(cur + k);
-		p += k;
-		n -= k;
-	}
+	claw_fcgi_put_stdout(&s->out, &s->rec_hdr, s->out_off, s->reqid, p, n);
 }
 
 /* The end of the response: an empty STDOUT and END_REQUEST. */
 static void
 put_end_request(struct stream *s)
 {
-	unsigned char rec[24] = {FCGI_VERSION,
-				 FCGI_STDOUT,
-				 (unsigned char)(s->reqid >> 8),
-				 (unsigned char)s->reqid,
-				 0,
-				 0,
-				 0,
-				 0,
-				 FCGI_VERSION,
-				 FCGI_END_REQUEST,
-				 (unsigned char)(s->reqid >> 8),
-				 (unsigned char)s->reqid,
-				 0,
-				 8,
-				 0,
-				 0,
-				 0,
-				 0,
-				 0,
-				 0,
-				 0, /* appStatus 0, FCGI_REQUEST_COMPLETE */
-				 0,
-				 0,
-				 0};
-	(void)claw_buf_append(&s->out, rec, sizeof rec);
+	claw_fcgi_put_end(&s->out, s->reqid);
 	s->rec_hdr = SIZE_MAX;
 	s->finished = true;
 }
@@ -291,8 +233,8 @@ static void
 cache_frame(struct claw_hub *h, struct claw_bus_event *ev)
 {
 	if (h->cache_ev != ev) {
-		static const unsigned char hdr[FCGI_HEADER] = {FCGI_VERSION, FCGI_STDOUT};
-		size_t len, flen;
+		unsigned char hdr[CLAW_FCGI_HEADER] = {0};
+		size_t len;
 		const char *data = claw_bus_event_data(ev, &len);
 		claw_bus_event_unref(h->cache_ev);
 		h->cache_ev = claw_bus_event_ref(ev);
@@ -300,9 +242,9 @@ cache_frame(struct claw_hub *h, struct claw_bus_event *ev)
 		(void)claw_buf_append(&h->cache_frame, hdr, sizeof hdr);
 		(void)claw_sse_frame(&h->cache_frame, claw_bus_event_seq(ev),
 				     claw_bus_event_name(ev), data, len);
-		flen = claw_buf_len(&h->cache_frame) - sizeof hdr;
-		h->cache_frame.p[4] = (char)(unsigned char)(flen >> 8);
-		h->cache_frame.p[5] = (char)(unsigned char)flen;
+		/* A frame over one record's content is sent through put_stdout. */
+		claw_fcgi_stdout_header((unsigned char *)h->cache_frame.p, 0,
+					claw_buf_len(&h->cache_frame) - CLAW_FCGI_HEADER);
 	}
 }
 
@@ -312,7 +254,8 @@ copy_event(struct stream *s, struct claw_bus_event *ev)
 {
 	struct claw_hub *h = s->hub;
 	cache_frame(h, ev);
-	put_stdout(s, h->cache_frame.p + FCGI_HEADER, claw_buf_len(&h->cache_frame) - FCGI_HEADER);
+	put_stdout(s, h->cache_frame.p + CLAW_FCGI_HEADER,
+		   claw_buf_len(&h->cache_frame) - CLAW_FCGI_HEADER);
 	atomic_fetch_add_explicit(&h->events, 1, memory_order_relaxed);
 }
 
@@ -328,13 +271,12 @@ send_event(struct stream *s, struct claw_bus_event *ev)
 
 	cache_frame(h, ev);
 	total = claw_buf_len(&h->cache_frame);
-	if (pending(s) > 0 || !s->writable || total - FCGI_HEADER > FCGI_REC_MAX) {
+	if (pending(s) > 0 || !s->writable || total - CLAW_FCGI_HEADER > CLAW_FCGI_CONTENT_MAX) {
 		copy_event(s, ev);
 		return true;
 	}
 	atomic_fetch_add_explicit(&h->events, 1, memory_order_relaxed);
-	h->cache_frame.p[2] = (char)(unsigned char)(s->reqid >> 8);
-	h->cache_frame.p[3] = (char)(unsigned char)s->reqid;
+	claw_fcgi_set_reqid((unsigned char *)h->cache_frame.p, s->reqid);
 	ssize_t w;
 	do
 		w = send(s->fd, h->cache_frame.p, total, MSG_NOSIGNAL | MSG_DONTWAIT);

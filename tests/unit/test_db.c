@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -455,15 +456,23 @@ test_busy(void)
 	free(path);
 }
 
-/* A reader's snapshot, held 200 ms and then let go. */
+/* A reader's snapshot, held until a second after the writer says it is
+ * about to pass the WAL's mark. */
+struct reader {
+	struct claw_db *db;
+	atomic_int go; /* set: the writer's next writes pass the mark */
+};
+
 static void *
 read_a_while(void *arg)
 {
-	struct claw_db *db = arg;
+	struct reader *rd = arg;
 	struct claw_error e;
-	(void)claw_db_exec(db, "BEGIN; SELECT count(*) FROM issues", &e);
-	claw_clock_sleep_ms(200);
-	(void)claw_db_exec(db, "COMMIT", &e);
+	(void)claw_db_exec(rd->db, "BEGIN; SELECT count(*) FROM issues", &e);
+	for (int i = 0; i < 30000 && !atomic_load(&rd->go); i++)
+		claw_clock_sleep_ms(1);
+	claw_clock_sleep_ms(1000);
+	(void)claw_db_exec(rd->db, "COMMIT", &e);
 	return NULL;
 }
 
@@ -493,13 +502,14 @@ static void
 test_checkpointer(void)
 {
 	char *path = fixture_path("ckpt.db");
-	struct claw_db *w = NULL, *r = NULL, *q = NULL;
+	struct claw_db *w = NULL, *q = NULL;
+	struct reader rd = {0};
 	struct claw_error e;
 	pthread_t t;
 
 	claw_error_clear(&e);
 	is_int(claw_db_open(path, CLAW_DB_CREATE, &w, &e), CLAW_OK, "create");
-	is_int(claw_db_open(path, CLAW_DB_OPEN, &r, &e), CLAW_OK, "a reader's connection");
+	is_int(claw_db_open(path, CLAW_DB_OPEN, &rd.db, &e), CLAW_OK, "a reader's connection");
 	is_int(claw_db_open(path, CLAW_DB_OPEN, &q, &e), CLAW_OK, "an onlooker's");
 	claw_db_set_checkpointer(w);
 
@@ -507,14 +517,16 @@ test_checkpointer(void)
 	 * mark waits for it, so its next write starts the WAL over; a PASSIVE
 	 * checkpoint would have left the reader's pages and the WAL would go
 	 * on growing past the mark. */
-	(void)pthread_create(&t, NULL, read_a_while, r);
-	claw_clock_sleep_ms(20);
+	(void)pthread_create(&t, NULL, read_a_while, &rd);
 	enum claw_err rc = CLAW_OK;
 	int frames = 0;
 	for (int i = 0; i < 40 && rc == CLAW_OK && frames < CLAW_DB_WAL_CHECKPOINT_PAGES; i++) {
+		if (frames + 150 >= CLAW_DB_WAL_CHECKPOINT_PAGES)
+			atomic_store(&rd.go, 1);
 		rc = write_pages(w, &e);
 		frames = wal_frames(q);
 	}
+	atomic_store(&rd.go, 1);
 	is_int(rc, CLAW_OK, "the writes went in: %s", e.msg);
 	ok(frames >= CLAW_DB_WAL_CHECKPOINT_PAGES, "the WAL reached the mark (%d frames)", frames);
 	is_int(write_pages(w, &e), CLAW_OK, "one more write");
@@ -524,7 +536,7 @@ test_checkpointer(void)
 	ok(frames > 0 && frames < CLAW_DB_WAL_CHECKPOINT_PAGES / 2,
 	   "the WAL started over (%d frames)", frames);
 	claw_db_close(q);
-	claw_db_close(r);
+	claw_db_close(rd.db);
 	claw_db_close(w);
 	free(path);
 }
