@@ -23,7 +23,7 @@
 #include "base/mutex.h"
 #include "server/dbcache.h"
 #include "server/issueview.h"
-#include "server/sse.h"
+#include "server/sse_frame.h"
 #include "store/issues.h"
 #include "trace/bus.h"
 

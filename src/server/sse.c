@@ -58,8 +58,9 @@
 #include "base/mem.h"
 #include "base/mutex.h"
 #include "server/board.h"
-#include "server/dbcache.h"
 #include "server/fcgi_wire.h"
+#include "server/replay.h"
+#include "server/sse_frame.h"
 #include "store/runs.h"
 #include "trace/bus.h"
 #include "trace/reader.h"
@@ -71,7 +72,6 @@
 #define HUB_TICK_MS 1000                                /* heartbeat/stall scan */
 #define HUB_OUT_MAX (CLAW_TRACE_DATA_MAX * 2 + 1048576) /* one stream's pending bytes */
 #define HUB_FRAME_MAX (CLAW_TRACE_DATA_MAX * 2 + 4096)  /* one SSE frame */
-#define HUB_DBS 64                                      /* hub's db connections */
 #define HUB_COMPACT_MIN (64 * 1024) /* written bytes worth moving the rest down */
 #define HUB_OUT_KEEP 4096           /* a drained output keeps an allocation this small */
 
@@ -96,6 +96,7 @@ struct stream {
 	bool armed;      /* EPOLLOUT is in the epoll interest */
 	bool dead;       /* closed; freed at the end of the turn */
 	bool scheduled;  /* on the run list */
+	bool replaying;  /* a catch-up job is out: the replayer holds s until it returns */
 	struct claw_buf out;
 	size_t out_off;             /* bytes of out the socket took */
 	size_t rec_hdr;             /* offset of the open record's header, SIZE_MAX: none */
@@ -127,8 +128,8 @@ struct claw_hub {
 	bool stopping;
 	bool running;
 	pthread_t thread;
+	struct claw_replay *replay; /* the db reads (started by claw_hub_start) */
 	/* hub thread only */
-	struct claw_dbcache *dbs;
 	struct stream *streams; /* every open stream */
 	struct stream *run_head, *run_tail;
 	struct stream *graveyard;
@@ -140,30 +141,6 @@ struct claw_hub {
 	atomic_int_fast64_t run_streams, board_streams, opened, stalled, catchups, events, wakes,
 		writes;
 };
-
-/* ------------------------------------------------------------- framing */
-
-enum claw_err
-claw_sse_frame(struct claw_buf *out, int64_t id, const char *name, const char *data, size_t len)
-{
-	if (id >= 0)
-		(void)claw_buf_printf(out, "id: %lld\n", (long long)id);
-	(void)claw_buf_printf(out, "event: %s\n", name);
-	for (size_t i = 0;;) {
-		size_t j = i;
-		while (j < len && data[j] != '\n' && data[j] != '\r')
-			j++;
-		(void)claw_buf_puts(out, "data: ");
-		(void)claw_buf_append(out, data + i, j - i);
-		(void)claw_buf_putc(out, '\n');
-		if (j >= len)
-			break;
-		if (data[j] == '\r' && j + 1 < len && data[j + 1] == '\n')
-			j++; /* CRLF is one line break */
-		i = j + 1;
-	}
-	return claw_buf_putc(out, '\n');
-}
 
 static size_t
 pending(const struct stream *s)
@@ -312,6 +289,17 @@ schedule(struct claw_hub *h, struct stream *s)
 	h->run_tail = s;
 }
 
+/* A closed stream to free at the end of the loop turn; one whose catch-up
+ * job is out is freed when the job comes back (take_replays). */
+static void
+bury(struct claw_hub *h, struct stream *s)
+{
+	if (s->replaying)
+		return;
+	s->rnext = h->graveyard;
+	h->graveyard = s;
+}
+
 /* Closes at once: unsubscribe, close(2), count.  Freed at the end of the
  * loop turn. */
 static void
@@ -335,10 +323,8 @@ close_stream(struct claw_hub *h, struct stream *s, bool stalled)
 	atomic_fetch_sub(s->kind == STREAM_RUN ? &h->run_streams : &h->board_streams, 1);
 	if (stalled)
 		atomic_fetch_add(&h->stalled, 1);
-	if (!s->scheduled) { /* else the run list drops it */
-		s->rnext = h->graveyard;
-		h->graveyard = s;
-	}
+	if (!s->scheduled) /* else the run list drops it */
+		bury(h, s);
 }
 
 static void
@@ -405,86 +391,66 @@ open_stream(struct claw_hub *h, struct handover *ho)
 
 /* ---------------------------------------------------------------- filling */
 
-/* run: the end frame from the run row, for a run that has ended. */
-static bool
-run_ended(struct stream *s, struct claw_db *db)
+/* Sends s's catch-up step to the replayer (a run's next rows from the db,
+ * or its board); the hub goes on with the other streams meanwhile. */
+static void
+post_catchup(struct claw_hub *h, struct stream *s)
 {
-	struct claw_error err = {0};
-	struct claw_run run = {0};
-	struct claw_buf b = CLAW_BUF_INIT(CLAW_RUN_END_JSON_MAX);
-	bool ended = false;
-
-	if (claw_run_get(db, s->run_id, &run, &err) == CLAW_OK &&
-	    !claw_run_status_active(run.status)) {
-		claw_run_end_json(&b, run.id, run.status, run.reason);
-		free(s->end_data);
-		s->end_data = claw_buf_steal(&b);
-		ended = true;
-	}
-	claw_run_free(&run);
-	claw_buf_free(&b);
-	return ended;
+	struct claw_replay_job *j = claw_replay_job_new(s, s->project, s->kind == STREAM_BOARD,
+							s->run_id, s->cursor, HUB_OUT_MAX);
+	j->check_end = !s->ending;
+	s->replaying = true;
+	claw_replay_post(h->replay, j);
 }
 
-/* One catch-up step from the db.  Returns false when the stream must close. */
-static bool
-catchup_step(struct claw_hub *h, struct stream *s)
+/* A catch-up step is back: its frames into s's output, then live (a board,
+ * or a run with no rows left) and, for a run that ended, the end. */
+static void
+catchup_done(struct claw_hub *h, struct stream *s, struct claw_replay_job *j)
 {
-	struct claw_error err = {0};
-	struct claw_db *db = NULL;
-
-	if (claw_dbcache_get(h->dbs, s->project, &db, &err) != CLAW_OK) {
-		claw_log_warn("server: stream of %s: %s", s->project, claw_error_text(&err));
-		return false;
+	if (j->err.code != CLAW_OK) {
+		claw_log_warn("server: %s stream of %s: %s",
+			      s->kind == STREAM_BOARD ? "board" : "run", s->project,
+			      claw_error_text(&j->err));
+		close_stream(h, s, false);
+		return;
 	}
-	if (s->kind == STREAM_BOARD) {
-		int64_t cursor;
-		claw_buf_reset(&h->scratch);
-		if (claw_board_replay(h->board, db, s->project, s->cursor, &h->scratch, &cursor,
-				      &err) != CLAW_OK) {
-			claw_log_warn("server: board stream of %s: %s", s->project,
-				      claw_error_text(&err));
-			claw_dbcache_drop(h->dbs, s->project);
-			return false;
-		}
-		put_stdout(s, claw_buf_str(&h->scratch), claw_buf_len(&h->scratch));
-		s->cursor = cursor;
+	put_stdout(s, claw_buf_str(&j->frames), claw_buf_len(&j->frames));
+	s->cursor = j->last;
+	if (j->caught_up) {
 		s->mode = MODE_LIVE;
 		s->has_events = true;
-		return true;
 	}
-
-	struct claw_record_list rows = {0};
-	struct claw_buf row = CLAW_BUF_INIT(HUB_FRAME_MAX);
-	bool ok = true;
-	if (claw_reader_tail(db, s->run_id, s->cursor, CLAW_HUB_REPLAY_ROWS, &rows, &err) !=
-	    CLAW_OK) {
-		claw_log_warn("server: run stream %lld of %s: %s", (long long)s->run_id, s->project,
-			      claw_error_text(&err));
-		claw_dbcache_drop(h->dbs, s->project);
-		ok = false;
-		goto out;
-	}
-	for (size_t i = 0; i < rows.n; i++) {
-		claw_buf_reset(&row);
-		if (claw_record_wire_row(&row, &rows.v[i]) != CLAW_OK)
-			continue;
-		put_frame(s, rows.v[i].seq, "trace", claw_buf_str(&row), claw_buf_len(&row));
-		s->cursor = rows.v[i].seq;
-	}
-	if (rows.n < CLAW_HUB_REPLAY_ROWS) { /* caught up */
-		s->mode = MODE_LIVE;
-		s->has_events = true;
-		if (s->ending || run_ended(s, db)) {
-			const char *d = s->end_data != NULL ? s->end_data : "{}";
-			put_frame(s, -1, "end", d, strlen(d));
-			put_end_request(s);
+	if (s->kind == STREAM_RUN && j->caught_up && (s->ending || j->end_data != NULL)) {
+		if (j->end_data != NULL) {
+			free(s->end_data);
+			s->end_data = j->end_data;
+			j->end_data = NULL;
 		}
+		const char *d = s->end_data != NULL ? s->end_data : "{}";
+		put_frame(s, -1, "end", d, strlen(d));
+		put_end_request(s);
 	}
-out:
-	claw_buf_free(&row);
-	claw_record_list_free(&rows);
-	return ok;
+	schedule(h, s);
+}
+
+/* Takes the finished catch-up steps.  A stream closed meanwhile is freed
+ * here (or by the run list, if it is still on it). */
+static void
+take_replays(struct claw_hub *h)
+{
+	struct claw_replay_job *j = claw_replay_take(h->replay);
+	while (j != NULL) {
+		struct claw_replay_job *next = j->next;
+		struct stream *s = j->user;
+		s->replaying = false;
+		if (!s->dead)
+			catchup_done(h, s, j);
+		else if (!s->scheduled)
+			stream_free(s);
+		claw_replay_job_free(j);
+		j = next;
+	}
 }
 
 /* Takes live events while the output has room.  Each event waits in
@@ -595,10 +561,8 @@ service(struct claw_hub *h, struct stream *s)
 	for (;;) {
 		if (pending(s) < CLAW_HUB_WRITE_MAX && !s->finished) {
 			if (s->mode == MODE_CATCHUP) {
-				if (!catchup_step(h, s)) {
-					close_stream(h, s, false);
-					return false;
-				}
+				if (!s->replaying)
+					post_catchup(h, s);
 			} else if (s->has_events && !take_events(h, s)) {
 				close_stream(h, s, false);
 				return false;
@@ -627,8 +591,9 @@ service(struct claw_hub *h, struct stream *s)
 				s->blocked_since = claw_clock_mono_ms();
 			return false; /* EPOLLOUT brings it back */
 		}
-		bool more = pending(s) > 0 ||
-			    (!s->finished && (s->mode == MODE_CATCHUP || s->has_events));
+		bool more =
+			pending(s) > 0 ||
+			(!s->finished && (s->mode == MODE_CATCHUP ? !s->replaying : s->has_events));
 		if (!more)
 			return false;
 		if (budget == 0)
@@ -727,6 +692,7 @@ hub_main(void *arg)
 			}
 			if (evs[i].data.ptr == &h->inbox_fd) {
 				take_inbox(h);
+				take_replays(h);
 				continue;
 			}
 			struct stream *s = evs[i].data.ptr;
@@ -750,8 +716,7 @@ hub_main(void *arg)
 			list = s->rnext;
 			s->scheduled = false;
 			if (s->dead) {
-				s->rnext = h->graveyard;
-				h->graveyard = s;
+				bury(h, s);
 				continue;
 			}
 			if (service(h, s))
@@ -779,6 +744,8 @@ hub_main(void *arg)
 			(void)write_some(s, pending(s));
 		close_stream(h, s, false);
 	}
+	claw_replay_stop(h->replay); /* every job comes back: their streams are freed */
+	take_replays(h);
 	while (h->run_head != NULL) {
 		struct stream *s = h->run_head;
 		h->run_head = s->rnext;
@@ -846,21 +813,6 @@ out:
 	return rc;
 }
 
-enum claw_err
-claw_hub_start(struct claw_hub *h, struct claw_error *err)
-{
-	int rc;
-	h->dbs = claw_dbcache_new(h->home, HUB_DBS);
-	rc = pthread_create(&h->thread, NULL, hub_main, h);
-	if (rc != 0) {
-		char e[128];
-		return claw_error_set(err, CLAW_EIO, "cannot start the stream hub: %s",
-				      claw_errno_text(rc, e, sizeof e));
-	}
-	h->running = true;
-	return CLAW_OK;
-}
-
 static void
 wake(struct claw_hub *h)
 {
@@ -869,6 +821,29 @@ wake(struct claw_hub *h)
 	do
 		n = write(h->inbox_fd, &one, sizeof one);
 	while (n < 0 && errno == EINTR);
+}
+
+/* The replayer finished a job (on its thread). */
+static void
+replay_done(void *ctx)
+{
+	wake(ctx);
+}
+
+enum claw_err
+claw_hub_start(struct claw_hub *h, struct claw_error *err)
+{
+	int rc;
+	if (claw_replay_new(h->home, h->board, replay_done, h, &h->replay, err) != CLAW_OK)
+		return err->code;
+	rc = pthread_create(&h->thread, NULL, hub_main, h);
+	if (rc != 0) {
+		char e[128];
+		return claw_error_set(err, CLAW_EIO, "cannot start the stream hub: %s",
+				      claw_errno_text(rc, e, sizeof e));
+	}
+	h->running = true;
+	return CLAW_OK;
 }
 
 void
@@ -900,7 +875,7 @@ claw_hub_free(struct claw_hub *h)
 	claw_bus_event_unref(h->cache_ev);
 	claw_buf_free(&h->cache_frame);
 	claw_buf_free(&h->scratch);
-	claw_dbcache_free(h->dbs);
+	claw_replay_free(h->replay);
 	claw_bus_waiter_free(h->waiter);
 	if (h->ep >= 0)
 		(void)close(h->ep);

@@ -26,13 +26,15 @@
  *   stream that cannot write anything for CLAW_HUB_STALL_MS is stalled and
  *   closed the same way: close(2) directly, never FCGX_Finish_r.
  *
- * Reading the db on the hub thread is safe for latency: WAL readers never
- * wait for writers, and one catch-up step reads at most CLAW_HUB_REPLAY_ROWS
- * rows.
+ * The hub thread never reads a db: each catch-up step (a run's next
+ * CLAW_REPLAY_ROWS rows, a board) is read and formatted by the replayer's
+ * threads (replay.h) while the hub serves the other streams; a stream
+ * waiting for its step is served again when the step comes back.
  *
  * Threads and locks: claw_hub_add_* and claw_hub_get_stats are thread-safe;
- * everything else is the hub thread's.  hub.mu guards only the hand-over
- * list; it is never held across I/O.  The bus's locks are taken by the hub
+ * everything else is the hub thread's (the replayer's threads touch a job,
+ * never a stream).  hub.mu guards only the hand-over list; it is never
+ * held across I/O.  The bus's locks are taken by the hub
  * thread with hub.mu released.
  */
 #ifndef CLAW_SERVER_SSE_H
@@ -46,7 +48,6 @@
 #define CLAW_HUB_WRITE_MAX (16 * 1024) /* bytes per stream per turn */
 #define CLAW_HUB_HEARTBEAT_MS 15000    /* silence before a ':' comment */
 #define CLAW_HUB_STALL_MS 60000        /* no progress with output pending: closed */
-#define CLAW_HUB_REPLAY_ROWS 64        /* db rows per catch-up step */
 #define CLAW_HUB_QUEUE 256             /* bus events queued per subscriber */
 #define CLAW_HUB_STREAMS_MAX 100000    /* open streams; more are refused at once */
 
@@ -72,13 +73,6 @@ void claw_hub_add_run(struct claw_hub *h, int fd, int request_id, const char *pr
 		      int64_t run_id, int64_t since);
 void claw_hub_add_board(struct claw_hub *h, int fd, int request_id, const char *project,
 			int64_t since);
-
-/* Appends one SSE event to out: "id: ID\n" (when id >= 0), "event: NAME\n",
- * one "data: " line per line of data (split at CR and LF, so the client
- * joins them back with LF), and the blank line.  Returns out's sticky
- * error. */
-enum claw_err claw_sse_frame(struct claw_buf *out, int64_t id, const char *name, const char *data,
-			     size_t len);
 
 struct claw_hub_stats {
 	int64_t run_streams;   /* open now */

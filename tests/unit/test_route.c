@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "server/route.h"
-#include "server/sse.h"
+#include "server/sse_frame.h"
 #include "tap.h"
 
 static void

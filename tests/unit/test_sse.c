@@ -303,6 +303,8 @@ static int
 count_ids(const struct claw_buf *raw)
 {
 	int ids = 0;
+	if (claw_buf_len(raw) == 0)
+		return 0;
 	const char *end = raw->p + claw_buf_len(raw);
 	for (const char *q = raw->p; (q = memmem(q, (size_t)(end - q), "id: ", 4)) != NULL; q++)
 		ids++;
@@ -389,6 +391,69 @@ test_burst(struct claw_hub *h)
 	live_close(&l);
 }
 
+/* Reads fd into raw until it holds n events or ms pass. */
+static void
+read_ids(int fd, struct claw_buf *raw, int n, int ms)
+{
+	int64_t deadline = claw_clock_mono_ms() + ms;
+	while (count_ids(raw) < n && claw_clock_mono_ms() < deadline)
+		read_quiet(fd, raw, 50);
+}
+
+/* The hub never reads a db: a board of 2 000 issues whose db is locked
+ * (its replay waits for the lock) holds up only itself.  A run stream of
+ * another project gets its rows meanwhile (before the replay's busy
+ * timeout, which the hub thread used to wait out, stalling every stream);
+ * once the lock goes, the board's issues arrive. */
+static void
+test_slow_board(struct claw_hub *h)
+{
+	char *dir = claw_xasprintf("%s/q", tap_tmpdir());
+	struct claw_project q = {0};
+	struct claw_db *qdb = NULL;
+	struct claw_error err = {0};
+	struct claw_buf board = CLAW_BUF_INIT(64 * 1024 * 1024);
+	sqlite3 *lock = NULL;
+	struct live l;
+	int sv[2];
+
+	if (mkdir(dir, 0700) != 0 || claw_project_register(home, dir, NULL, &q, &err) != CLAW_OK ||
+	    claw_project_open_db(&q, &qdb, &err) != CLAW_OK ||
+	    claw_db_exec(qdb,
+			 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+			 " WHERE i < 2000) INSERT INTO issues (title, created_at, updated_at)"
+			 " SELECT 'issue ' || i, 0, 0 FROM n",
+			 &err) != CLAW_OK) {
+		ok(false, "a project of 2 000 issues: %s", claw_error_text(&err));
+		goto out;
+	}
+	claw_db_close(qdb);
+	/* Exclusive locking mode: no other connection may even read. */
+	is_int(sqlite3_open(q.db_path, &lock), SQLITE_OK, "a connection to lock its db");
+	is_int(sqlite3_exec(lock, "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE", NULL, NULL,
+			    NULL),
+	       SQLITE_OK, "locked");
+	(void)socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+	claw_hub_add_board(h, sv[0], 7, q.key, -1);
+	claw_clock_sleep_ms(100); /* its replay waits for the lock */
+
+	live_open(h, &l);
+	write_rows(l.t, 10, 10);
+	read_ids(l.sv[1], &l.raw, 10, CLAW_DB_BUSY_TIMEOUT_MS - 1000);
+	is_int(count_ids(&l.raw), 10, "a run stream gets its rows while a board waits for its db");
+	read_quiet(sv[1], &board, 10);
+	is_int(claw_buf_len(&board), 0, "the board has sent nothing yet");
+	(void)sqlite3_close(lock);
+	read_ids(sv[1], &board, 2000, READ_MS);
+	is_int(count_ids(&board), 2000, "once the lock is gone, the board's 2 000 issues");
+	live_close(&l);
+	(void)close(sv[1]);
+out:
+	claw_buf_free(&board);
+	claw_project_free(&q);
+	free(dir);
+}
+
 static void
 test_hangup(struct claw_hub *h)
 {
@@ -443,6 +508,7 @@ main(void)
 	test_trickle(h);
 	test_quiet_reader(h);
 	test_burst(h);
+	test_slow_board(h);
 	test_hangup(h);
 	claw_hub_stop(h);
 	claw_hub_free(h);
