@@ -39,7 +39,7 @@ claw_api_project_db(struct claw_req *req, char key[CLAW_PROJECT_KEY_SIZE])
 	struct claw_db *db = NULL;
 
 	if (!claw_req_capture(req, 0, key, CLAW_PROJECT_KEY_SIZE) || !claw_project_key_valid(key)) {
-		claw_req_error(req, 404, NULL, "unknown project");
+		claw_req_failf(req, CLAW_ENOTFOUND, "unknown project");
 		return NULL;
 	}
 	if (claw_dbcache_get(claw_req_dbs(req), key, &db, &err) != CLAW_OK) {
@@ -56,7 +56,7 @@ claw_api_id(struct claw_req *req, size_t i, const char *what, int64_t *out)
 	if (claw_req_capture(req, i, text, sizeof text) &&
 	    claw_str_to_i64(claw_str_from(text), 1, INT64_MAX, out) == CLAW_OK && text[0] != '+')
 		return true;
-	claw_req_error(req, 404, NULL, "%s not found", what);
+	claw_req_failf(req, CLAW_ENOTFOUND, "%s not found", what);
 	return false;
 }
 

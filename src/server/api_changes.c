@@ -36,13 +36,14 @@ step_of(struct claw_req *req, const struct claw_worktree *wt, bool *has,
 
 	*has = false;
 	if (claw_req_query(req, "step", step, sizeof step, has) != CLAW_OK) {
-		claw_req_error(req, 400, NULL, "query parameter step is too long");
+		claw_req_failf(req, CLAW_EINVAL, "query parameter step is too long");
 		return false;
 	}
 	if (!*has)
 		return true;
 	if (wt->branch == NULL || wt->branch[0] == '\0') {
-		claw_req_error(req, 404, NULL, "this run worked in place: it has no step commits");
+		claw_req_failf(req, CLAW_ENOTFOUND,
+			       "this run worked in place: it has no step commits");
 		return false;
 	}
 	if (claw_worktree_step_range(wt, step, from, to, &err) != CLAW_OK) {
@@ -161,7 +162,7 @@ claw_api_run_changes(void *ctx, struct claw_req *req)
 	if (rc != CLAW_OK)
 		claw_req_fail(req, &err);
 	else if (claw_buf_error(&out) != CLAW_OK)
-		claw_req_error(req, 500, NULL, "the change is too big to list");
+		claw_req_failf(req, CLAW_EINTERNAL, "the change is too big to list");
 	else
 		claw_req_json(req, 200, &out);
 out:
@@ -187,12 +188,12 @@ claw_api_run_changes_diff(void *ctx, struct claw_req *req)
 	if (db == NULL || !step_of(req, &wt, &by_step, from, to))
 		goto out;
 	if (claw_req_query(req, "path", path, sizeof path, &has_path) != CLAW_OK) {
-		claw_req_error(req, 400, NULL, "query parameter path is longer than %d bytes",
+		claw_req_failf(req, CLAW_EINVAL, "query parameter path is longer than %d bytes",
 			       API_PATH_MAX - 1);
 		goto out;
 	}
 	if (has_path && (path[0] == '\0' || path[0] == '-' || path[0] == '/')) {
-		claw_req_error(req, 400, NULL, "path must be a path in the repository: %s", path);
+		claw_req_failf(req, CLAW_EINVAL, "path must be a path in the repository: %s", path);
 		goto out;
 	}
 	if (wt.branch == NULL || wt.branch[0] == '\0') {

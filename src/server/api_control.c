@@ -118,10 +118,7 @@ claw_api_issue_start(void *ctx, struct claw_req *req)
 		goto out;
 	if (claw_runs_start(claw_server_runs(srv), db, key, id, claw_req_user(req), &run_id,
 			    &queued, &err) != CLAW_OK) {
-		if (err.code == CLAW_ECONFIG || err.code == CLAW_ESTOPPED)
-			claw_req_error(req, 503, NULL, "%s", claw_error_text(&err));
-		else
-			claw_req_fail(req, &err);
+		claw_req_fail(req, &err);
 		goto out;
 	}
 	(void)claw_buf_printf(&out, "{\"runId\":%lld,\"queued\":%s}", (long long)run_id,
@@ -147,12 +144,13 @@ open_gate(struct claw_req *req, struct claw_server *srv, struct claw_db *db, con
 	if (rc == CLAW_OK) {
 		*gate_id = g.id;
 		if (claw_gate_kind_parse(g.kind, kind) != CLAW_OK) {
-			claw_req_error(req, 500, NULL, "gate %lld has an unknown kind %s",
+			claw_req_failf(req, CLAW_EINTERNAL, "gate %lld has an unknown kind %s",
 				       (long long)g.id, g.kind);
 			rc = CLAW_EINVAL;
 		}
 	} else if (rc == CLAW_ENOTFOUND) {
-		claw_req_error(req, 409, NULL, "issue #%lld has no open gate", (long long)issue_id);
+		claw_req_failf(req, CLAW_ECONFLICT, "issue #%lld has no open gate",
+			       (long long)issue_id);
 	} else {
 		claw_req_fail(req, &err);
 	}
@@ -189,7 +187,7 @@ claw_api_issue_answer(void *ctx, struct claw_req *req)
 	}
 	rc = claw_run_active_of_issue(db, id, &run, &err);
 	if (rc == CLAW_ENOTFOUND) {
-		claw_req_error(req, 409, NULL, "issue #%lld has no open gate", (long long)id);
+		claw_req_failf(req, CLAW_ECONFLICT, "issue #%lld has no open gate", (long long)id);
 		goto out;
 	}
 	if (rc != CLAW_OK) {
@@ -199,7 +197,7 @@ claw_api_issue_answer(void *ctx, struct claw_req *req)
 	if (!open_gate(req, srv, db, key, id, run.id, &open_id, &kind))
 		goto out;
 	if (ab.gate != open_id) {
-		claw_req_error(req, 409, NULL,
+		claw_req_failf(req, CLAW_ECONFLICT,
 			       "gate %lld is not open (issue #%lld waits on gate %lld); it may be "
 			       "answered already",
 			       (long long)ab.gate, (long long)id, (long long)open_id);

@@ -225,7 +225,7 @@ claw_api_projects_list(void *ctx, struct claw_req *req)
 	}
 	(void)claw_buf_putc(&out, ']');
 	if (claw_buf_error(&out) != CLAW_OK)
-		claw_req_error(req, 500, NULL, "the project list is too big");
+		claw_req_failf(req, CLAW_EINTERNAL, "the project list is too big");
 	else
 		claw_req_json(req, 200, &out);
 out:

@@ -152,7 +152,7 @@ claw_api_run_artifact(void *ctx, struct claw_req *req)
 		goto out;
 	if (!claw_req_capture(req, 2, text, sizeof text) ||
 	    claw_str_to_i64(claw_str_from(text), 0, INT64_MAX, &n) != CLAW_OK || text[0] == '+') {
-		claw_req_error(req, 404, NULL, "artifact not found");
+		claw_req_failf(req, CLAW_ENOTFOUND, "artifact not found");
 		goto out;
 	}
 	if (claw_reader_artifact(db, run_id, n, &a, &err) != CLAW_OK) {

@@ -485,12 +485,30 @@ claw_req_fail(struct claw_req *r, const struct claw_error *err)
 	case CLAW_ETOOBIG:
 		status = 413;
 		break;
+	case CLAW_ECONFIG:
+	case CLAW_ESTOPPED:
+		status = 503;
+		break;
 	default:
 		status = 500;
 		claw_log_error("server: %s %s: %s", r->method, r->path, claw_error_text(err));
 		break;
 	}
 	claw_req_error(r, status, NULL, "%s", claw_error_text(err));
+}
+
+void
+claw_req_failf(struct claw_req *r, enum claw_err code, const char *fmt, ...)
+{
+	struct claw_error err;
+	char msg[CLAW_ERROR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	claw_error_set(&err, code, "%s", msg);
+	claw_req_fail(r, &err);
 }
 
 /* ------------------------------------------------------------- finishing */

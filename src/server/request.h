@@ -123,9 +123,16 @@ void claw_req_text(struct claw_req *r, int status, const char *content_type, con
  * (may be NULL) is one more header line without CRLF ("Allow: GET"). */
 void claw_req_error(struct claw_req *r, int status, const char *extra_header, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* Answers from err: CLAW_EINVAL 400, CLAW_ENOTFOUND 404, CLAW_ECONFLICT and
- * CLAW_EEXIST 409, CLAW_ETOOBIG 413, anything else 500 (logged). */
+/* Answers from err, the one place a handler's failure becomes a status:
+ * CLAW_EINVAL 400, CLAW_ENOTFOUND 404, CLAW_ECONFLICT and CLAW_EEXIST 409,
+ * CLAW_ETOOBIG 413, CLAW_ECONFIG and CLAW_ESTOPPED 503 (no model set up, the
+ * server stopping), anything else 500 (logged).  Handlers answer failures
+ * through it (or claw_req_failf); claw_req_error's own statuses are the
+ * dispatcher's (404/405/413/415 before a handler runs). */
 void claw_req_fail(struct claw_req *r, const struct claw_error *err);
+/* claw_req_fail for an error of code with a printf-formatted message. */
+void claw_req_failf(struct claw_req *r, enum claw_err code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* The status answered so far (0 when none). */
 int claw_req_status(const struct claw_req *r);
