@@ -1,11 +1,43 @@
 /*
  * test_request — Accept-Encoding negotiation (claw_http_accepts_coding):
  * the browsers' headers, q-values, "*", x-gzip, and hostile or malformed
- * values, which accept nothing but identity.
+ * values, which accept nothing but identity; and the one mapping of a
+ * handler's failure to a status (claw_req_fail, claw_req_failf), on a
+ * request built in memory as the fuzz targets build theirs.
  */
 #include "server/request.h"
 
+#include "fuzz.h"
 #include "tap.h"
+
+/* The status claw_req_failf answers for code. */
+static int
+status_of(enum claw_err code)
+{
+	static const char req[] = "REQUEST_METHOD=GET\nREQUEST_URI=/api/x\n\n";
+	struct fuzz_req f;
+	fuzz_req_init(&f, (const uint8_t *)req, sizeof req - 1);
+	struct claw_req *r = claw_req_new(&f.fr, NULL);
+	claw_req_failf(r, code, "because %d", 42);
+	int status = claw_req_status(r);
+	claw_req_finish(r);
+	fuzz_req_free(&f);
+	return status;
+}
+
+static void
+test_fail(void)
+{
+	is_int(status_of(CLAW_EINVAL), 400, "bad input: 400");
+	is_int(status_of(CLAW_ENOTFOUND), 404, "not found: 404");
+	is_int(status_of(CLAW_ECONFLICT), 409, "conflict: 409");
+	is_int(status_of(CLAW_EEXIST), 409, "already there: 409");
+	is_int(status_of(CLAW_ETOOBIG), 413, "over a cap: 413");
+	is_int(status_of(CLAW_ECONFIG), 503, "no model set up: 503");
+	is_int(status_of(CLAW_ESTOPPED), 503, "stopping: 503");
+	is_int(status_of(CLAW_EDB), 500, "the db failed: 500");
+	is_int(status_of(CLAW_EINTERNAL), 500, "a bug: 500");
+}
 
 static void
 check(const char *header, bool want)
@@ -55,5 +87,6 @@ main(void)
 	check("gzip;q=bad, x-gzip", true);
 	ok(claw_http_accepts_coding("br, deflate", "br"), "other codings by name");
 	ok(!claw_http_accepts_coding("x-gzip", "br"), "x-gzip is only gzip");
+	test_fail();
 	return tap_done();
 }
