@@ -146,7 +146,7 @@ claw_cmd_run(struct claw_cli *cli, int argc, char **argv)
 		resumed = true;
 	} else if (rc == CLAW_ENOTFOUND) {
 		claw_error_clear(&err);
-		if (claw_run_create(db, issue_id, CLAW_RUN_RUNNING, "console", &run_id, &err) !=
+		if (claw_run_insert(db, issue_id, CLAW_RUN_RUNNING, "console", &run_id, &err) !=
 		    CLAW_OK)
 			goto fail;
 	} else {

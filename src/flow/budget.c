@@ -44,16 +44,32 @@ void
 claw_budget_init(struct claw_budget_meter *b, int64_t tokens, int64_t seconds, int64_t usd_micros)
 {
 	memset(b, 0, sizeof *b);
-	claw_budget_set_limits(b, tokens, seconds, usd_micros);
-}
-
-void
-claw_budget_set_limits(struct claw_budget_meter *b, int64_t tokens, int64_t seconds,
-		       int64_t usd_micros)
-{
 	b->base[CLAW_BUDGET_TOKENS] = tokens > 0 ? tokens : 0;
 	b->base[CLAW_BUDGET_SECONDS] = seconds > 0 ? seconds : 0;
 	b->base[CLAW_BUDGET_USD] = usd_micros > 0 ? usd_micros : 0;
+}
+
+void
+claw_budget_push(struct claw_budget_meter *b, int64_t tokens, int64_t seconds, int64_t usd_micros,
+		 struct claw_budget_limits *saved)
+{
+	const int64_t own[CLAW_BUDGET_KIND_COUNT] = {
+		[CLAW_BUDGET_TOKENS] = tokens,
+		[CLAW_BUDGET_SECONDS] = seconds,
+		[CLAW_BUDGET_USD] = usd_micros,
+	};
+	for (int k = 0; k < CLAW_BUDGET_KIND_COUNT; k++) {
+		saved->base[k] = b->base[k];
+		if (own[k] > 0)
+			b->base[k] = own[k];
+	}
+}
+
+void
+claw_budget_pop(struct claw_budget_meter *b, const struct claw_budget_limits *saved)
+{
+	for (int k = 0; k < CLAW_BUDGET_KIND_COUNT; k++)
+		b->base[k] = saved->base[k];
 }
 
 /* Sum of the durations of the run's ended turns. */

@@ -49,10 +49,18 @@ enum claw_err claw_budget_kind_parse(const char *name, enum claw_budget_kind *ou
 /* Zero spending and grants, limits as given (each 0 = unlimited). */
 void claw_budget_init(struct claw_budget_meter *b, int64_t tokens, int64_t seconds,
 		      int64_t usd_micros);
-/* Replaces the configured limits (a workflow's own budget), keeping what
- * was spent and granted. */
-void claw_budget_set_limits(struct claw_budget_meter *b, int64_t tokens, int64_t seconds,
-			    int64_t usd_micros);
+/* The configured limits a workflow's own budget replaced. */
+struct claw_budget_limits {
+	int64_t base[CLAW_BUDGET_KIND_COUNT];
+};
+
+/* A workflow's own budget for its duration: each limit given (> 0)
+ * replaces the configured one, the others stay; what was spent and granted
+ * stays.  *saved gets the limits replaced, for claw_budget_pop. */
+void claw_budget_push(struct claw_budget_meter *b, int64_t tokens, int64_t seconds,
+		      int64_t usd_micros, struct claw_budget_limits *saved);
+/* Puts back the limits claw_budget_push saved; spending and grants stay. */
+void claw_budget_pop(struct claw_budget_meter *b, const struct claw_budget_limits *saved);
 
 /* Rebuilds spent amounts and grants of run_id from its journal in db (the
  * caller flushes its tracer first).  Limits are kept. */

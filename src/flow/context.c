@@ -33,7 +33,7 @@ claw_flow_should_stop(struct claw_flow_ctx *ctx)
 }
 
 enum claw_err
-claw_flow_halt(struct claw_flow_ctx *ctx, enum claw_flow_halt why, const char *fmt, ...)
+claw_flow_halt(struct claw_flow_ctx *ctx, enum claw_halt why, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -44,6 +44,16 @@ claw_flow_halt(struct claw_flow_ctx *ctx, enum claw_flow_halt why, const char *f
 	(void)vsnprintf(ctx->halt_reason, sizeof ctx->halt_reason, fmt, ap);
 	va_end(ap);
 	return CLAW_ESTOPPED;
+}
+
+enum claw_halt
+claw_flow_halted(const struct claw_flow_ctx *ctx, const char **reason, const char **by)
+{
+	if (reason != NULL)
+		*reason = ctx->halt_reason;
+	if (by != NULL)
+		*by = ctx->stopped_by;
+	return ctx->halt;
 }
 
 const char *

@@ -4,10 +4,15 @@
  *
  * The runner (runner.c) fills one struct claw_flow_ctx per run on the run's
  * thread and lends it to the engine, the turn loop, the critic, the ask
- * ladder and the gates.  None of them owns anything in it; the runner frees
- * what it opened when the run ends.  The struct is public because it is a
- * bag of borrowed handles shared inside src/flow, not an object with
- * invariants; outside src/flow nobody sees it.
+ * ladder and the gates; the runner owns the struct and frees what it opened
+ * when the run ends.  The handles are borrowed.  The run-wide state has one
+ * owner each, and everyone else goes through its API:
+ *   - the stop: written only by claw_flow_halt and claw_flow_should_stop
+ *     (the first halt wins), read through claw_flow_halted;
+ *   - the budget meter: budget.h (the turn loop charges, the budget gate
+ *     grants, the engine narrows the limits to a workflow's own budget for
+ *     the workflow's duration with claw_budget_push/claw_budget_pop).
+ * Outside src/flow nobody sees it.
  *
  * Also here: the small helpers those modules share (the stop poll, the model
  * of a role, notes and status changes that also nudge the board).
@@ -42,7 +47,7 @@ struct claw_flow_define;
 
 /* Why a run stopped before its end: set by whoever noticed, read by the
  * runner to choose the final statuses. */
-enum claw_flow_halt {
+enum claw_halt {
 	CLAW_HALT_NONE,
 	CLAW_HALT_USER,       /* stop_requested or a gate wait said stop */
 	CLAW_HALT_SUPERVISOR, /* the supervisor (or a person at the ladder) said stop */
@@ -76,11 +81,17 @@ struct claw_flow_ctx {
 	/* Called when a step of the workflow being run passes, before its
 	 * snapshot is saved (the runner commits it: workspace.h); NULL: none. */
 	void (*step_passed)(struct claw_flow_ctx *ctx, const char *step, const char *goal);
-	/* Stop state, set once. */
-	enum claw_flow_halt halt;
+	/* The stop: context.c's (see above), set once. */
+	enum claw_halt halt;
 	char halt_reason[CLAW_FLOW_REASON_MAX];
 	char stopped_by[128]; /* who asked for a user stop; "" when nobody was named */
 };
+
+/* Why the run halted (CLAW_HALT_NONE: it has not); *reason (may be NULL)
+ * gets the reason, "" when none, and *by (may be NULL) who asked for a user
+ * stop, "" when nobody was named.  Both point into ctx. */
+enum claw_halt claw_flow_halted(const struct claw_flow_ctx *ctx, const char **reason,
+				const char **by);
 
 /* True when the run must stop now: a halt was recorded earlier, or the
  * front end's stop_requested says so (then the halt is recorded as
@@ -89,8 +100,8 @@ bool claw_flow_should_stop(struct claw_flow_ctx *ctx);
 
 /* Records why the run stops (the first halt wins; later ones are ignored).
  * Returns CLAW_ESTOPPED so callers can `rc = claw_flow_halt(...)`. */
-enum claw_err claw_flow_halt(struct claw_flow_ctx *ctx, enum claw_flow_halt why, const char *fmt,
-			     ...) __attribute__((format(printf, 3, 4)));
+enum claw_err claw_flow_halt(struct claw_flow_ctx *ctx, enum claw_halt why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* The model of a role name ("worker", "reviewer", ...): CLAW_AGENT_<ROLE>
  * or CLAW_MODEL.  Never NULL once claw_config_require_agent passed. */

@@ -902,7 +902,7 @@ claw_engine_run(const struct claw_engine_params *p, struct claw_engine_result *o
 {
 	struct claw_flow_ctx *ctx = p->flow;
 	struct wfrun w = {.p = p, .ctx = ctx, .wf = p->wf};
-	struct claw_budget_meter saved = ctx->budget;
+	struct claw_budget_limits saved;
 	int64_t wf_span = 0;
 	enum claw_err rc;
 	size_t i = 0;
@@ -916,14 +916,8 @@ claw_engine_run(const struct claw_engine_params *p, struct claw_engine_result *o
 		wf_span = claw_trace_enter_json(ctx->tracer, CLAW_RECORD_WORKFLOW, d);
 		json_object_put(d);
 	}
-	if (p->wf->budget.tokens > 0 || p->wf->budget.seconds > 0 || p->wf->budget.usd_micros > 0)
-		claw_budget_set_limits(&ctx->budget,
-				       p->wf->budget.tokens > 0 ? p->wf->budget.tokens
-								: saved.base[CLAW_BUDGET_TOKENS],
-				       p->wf->budget.seconds > 0 ? p->wf->budget.seconds
-								 : saved.base[CLAW_BUDGET_SECONDS],
-				       p->wf->budget.usd_micros > 0 ? p->wf->budget.usd_micros
-								    : saved.base[CLAW_BUDGET_USD]);
+	claw_budget_push(&ctx->budget, p->wf->budget.tokens, p->wf->budget.seconds,
+			 p->wf->budget.usd_micros, &saved);
 	rc = snapshot_load(&w, err);
 	if (rc != CLAW_OK)
 		goto out;
@@ -971,15 +965,15 @@ out:
 	if (rc == CLAW_OK && failed)
 		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "failed", "workflow %s failed: %s",
 			       p->wf->name, out->reason);
-	if (out->failed_step == NULL)
-		fail(out, "", "", "%s",
-		     rc == CLAW_ESTOPPED ? ctx->halt_reason : claw_error_text(err));
+	if (out->failed_step == NULL) {
+		const char *reason;
+		(void)claw_flow_halted(ctx, &reason, NULL);
+		fail(out, "", "", "%s", rc == CLAW_ESTOPPED ? reason : claw_error_text(err));
+	}
 	if (rc != CLAW_OK)
 		out->passed = false;
 	claw_trace_exit(ctx->tracer, wf_span);
-	/* The workflow's own limits end with it; spending and grants stay. */
-	claw_budget_set_limits(&ctx->budget, saved.base[CLAW_BUDGET_TOKENS],
-			       saved.base[CLAW_BUDGET_SECONDS], saved.base[CLAW_BUDGET_USD]);
+	claw_budget_pop(&ctx->budget, &saved); /* the workflow's own limits end with it */
 	for (size_t k = 0; k < CLAW_SPEC_STEPS_MAX; k++)
 		free(w.digest[k]);
 	json_object_put(w.done);

@@ -113,12 +113,11 @@ set_outcome(struct runner *r, enum outcome o, const char *fmt, ...)
 static void
 halted(struct runner *r)
 {
-	struct claw_flow_ctx *ctx = &r->ctx;
-	if (ctx->halt == CLAW_HALT_USER && ctx->stopped_by[0] == '\0')
+	const char *reason, *by;
+	if (claw_flow_halted(&r->ctx, &reason, &by) == CLAW_HALT_USER && by[0] == '\0')
 		set_outcome(r, OUT_STOPPED, "%s", "stopped; run it again to resume");
 	else
-		set_outcome(r, OUT_FAILED, "%s",
-			    ctx->halt_reason[0] != '\0' ? ctx->halt_reason : "stopped");
+		set_outcome(r, OUT_FAILED, "%s", reason[0] != '\0' ? reason : "stopped");
 }
 
 static int
@@ -866,7 +865,8 @@ claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *
 	}
 	if (rc == CLAW_OK && r->outcome == OUT_STOPPED)
 		rc = claw_error_set(err, CLAW_ESTOPPED, "%s", r->reason);
-	else if (rc == CLAW_OK && r->outcome == OUT_FAILED && ctx->halt == CLAW_HALT_USER)
+	else if (rc == CLAW_OK && r->outcome == OUT_FAILED &&
+		 claw_flow_halted(ctx, NULL, NULL) == CLAW_HALT_USER)
 		rc = claw_error_set(err, CLAW_ESTOPPED, "%s", r->reason);
 	(void)claw_tracer_flush(ctx->tracer, &e);
 	claw_flow_changed(ctx);

@@ -605,7 +605,7 @@ claw_runs_start(struct claw_runs *r, struct claw_db *db, const char *project, in
 	reap(r);
 	rc = claw_issue_exists(db, issue_id, err);
 	if (rc == CLAW_OK)
-		rc = claw_run_create(db, issue_id, CLAW_RUN_QUEUED, by, run_id, err);
+		rc = claw_run_insert(db, issue_id, CLAW_RUN_QUEUED, by, run_id, err);
 	if (rc == CLAW_OK)
 		rc = claw_issue_set_status(db, issue_id, CLAW_ISSUE_QUEUED, err);
 	if (rc != CLAW_OK)

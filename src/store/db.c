@@ -37,7 +37,7 @@
  * tables and carry no CHECK: a new status is a code change, not a table
  * rebuild.  Times are ms since the epoch (claw_clock_now_ms).
  *
- * - runs_one_active backs claw_run_create's conflict check: the database
+ * - runs_one_active backs claw_run_insert's conflict check: the database
  *   itself refuses a second queued/running run of an issue.
  * - trace has no foreign key to runs: it is the hottest insert path and the
  *   trace writer checks its run once, when the run starts.  Its indexes

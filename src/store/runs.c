@@ -2,7 +2,7 @@
  * runs — the run ledger of one project db.
  *
  * The rule "at most one active run per issue" is enforced twice: by the
- * check in claw_run_create, made inside a write transaction so two processes
+ * check in claw_run_insert, made inside a write transaction so two processes
  * cannot both pass it, which gives the message with the active run's id; and
  * by the partial unique index runs_one_active (db.c), which catches any
  * other writer, including claw_run_set_status reviving an old run.
@@ -172,7 +172,7 @@ claw_run_active_of_issue(struct claw_db *db, int64_t issue_id, struct claw_run *
 }
 
 enum claw_err
-claw_run_create(struct claw_db *db, int64_t issue_id, enum claw_run_status status,
+claw_run_insert(struct claw_db *db, int64_t issue_id, enum claw_run_status status,
 		const char *started_by, int64_t *id_out, struct claw_error *err)
 {
 	enum claw_err rc;

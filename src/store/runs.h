@@ -4,7 +4,7 @@
  * A run is created `queued` or `running`; it ends `done`, `failed` (with a
  * reason) or `generated` (a solver was written but the person rejected it
  * without feedback).  A resumed run keeps its id and status `running`.  At
- * most one run per issue is active (queued or running): claw_run_create
+ * most one run per issue is active (queued or running): claw_run_insert
  * refuses a second with CLAW_ECONFLICT, checked inside the insert's
  * transaction.
  *
@@ -66,7 +66,7 @@ void claw_run_free(struct claw_run *r);
  * check and the insert run in one BEGIN IMMEDIATE transaction, or inside the
  * caller's when one is open (then the caller commits or rolls back); a
  * partial unique index backs it in the schema. */
-enum claw_err claw_run_create(struct claw_db *db, int64_t issue_id, enum claw_run_status status,
+enum claw_err claw_run_insert(struct claw_db *db, int64_t issue_id, enum claw_run_status status,
 			      const char *started_by, int64_t *id_out, struct claw_error *err);
 /* CLAW_ENOTFOUND "run #N not found". */
 enum claw_err claw_run_get(struct claw_db *db, int64_t id, struct claw_run *out,

@@ -54,9 +54,17 @@ test_limits(void)
 	claw_budget_charge_reply(&b, 0, 499900);
 	ok(claw_budget_exhausted(&b, &k) && k == CLAW_BUDGET_USD, "then by USD");
 
-	claw_budget_set_limits(&b, 10, 0, 0);
-	is_int(claw_budget_limit(&b, CLAW_BUDGET_TOKENS), 1510, "new base limits keep the grants");
-	is_int(claw_budget_limit(&b, CLAW_BUDGET_USD), 0, "and a 0 base without grants is none");
+	struct claw_budget_limits saved;
+	int64_t tokens = claw_budget_limit(&b, CLAW_BUDGET_TOKENS);
+	int64_t usd = claw_budget_limit(&b, CLAW_BUDGET_USD);
+	claw_budget_push(&b, 10, 0, 0, &saved);
+	is_int(claw_budget_limit(&b, CLAW_BUDGET_TOKENS), 1510,
+	       "a workflow's own limit replaces the configured one, grants kept");
+	is_int(claw_budget_limit(&b, CLAW_BUDGET_USD), usd, "a limit it does not set stays");
+	claw_budget_charge_reply(&b, 5, 0);
+	claw_budget_pop(&b, &saved);
+	is_int(claw_budget_limit(&b, CLAW_BUDGET_TOKENS), tokens, "pop puts the run's limit back");
+	is_int(claw_budget_spent(&b, CLAW_BUDGET_TOKENS), 1005, "what was spent meanwhile stays");
 
 	claw_budget_init(&b, 0, 0, 0);
 	claw_budget_grant(&b, CLAW_BUDGET_TOKENS, INT64_MAX);
@@ -81,9 +89,9 @@ test_load(void)
 
 	if (claw_db_open(path, CLAW_DB_CREATE, &db, &e) != CLAW_OK ||
 	    claw_issue_create(db, "issue", NULL, &issue, &e) != CLAW_OK ||
-	    claw_run_create(db, issue, CLAW_RUN_RUNNING, NULL, &run, &e) != CLAW_OK ||
+	    claw_run_insert(db, issue, CLAW_RUN_RUNNING, NULL, &run, &e) != CLAW_OK ||
 	    claw_run_set_status(db, run, CLAW_RUN_DONE, NULL, &e) != CLAW_OK ||
-	    claw_run_create(db, issue, CLAW_RUN_RUNNING, NULL, &other, &e) != CLAW_OK) {
+	    claw_run_insert(db, issue, CLAW_RUN_RUNNING, NULL, &other, &e) != CLAW_OK) {
 		printf("Bail out! %s\n", claw_error_text(&e));
 		exit(1);
 	}

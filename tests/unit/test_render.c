@@ -336,10 +336,10 @@ test_log(void)
 	is_int(rc, CLAW_OK, "and that is not an error");
 
 	ok(claw_issue_create(db, "Fix it", NULL, &issue, &err) == CLAW_OK, "issue");
-	ok(claw_run_create(db, issue, CLAW_RUN_RUNNING, "console", &r1, &err) == CLAW_OK, "run 1");
+	ok(claw_run_insert(db, issue, CLAW_RUN_RUNNING, "console", &r1, &err) == CLAW_OK, "run 1");
 	ok(claw_run_set_status(db, r1, CLAW_RUN_FAILED, "stopped by alice", &err) == CLAW_OK,
 	   "run 1 failed");
-	ok(claw_run_create(db, issue, CLAW_RUN_RUNNING, "console", &r2, &err) == CLAW_OK, "run 2");
+	ok(claw_run_insert(db, issue, CLAW_RUN_RUNNING, "console", &r2, &err) == CLAW_OK, "run 2");
 
 	ok(claw_trace_store_open(path, "p", NULL, &st, &err) == CLAW_OK, "store");
 	ok(claw_trace_store_tracer_new(st, db, r1, &t, &err) == CLAW_OK, "tracer of run 1");

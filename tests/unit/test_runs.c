@@ -64,17 +64,17 @@ test_lifecycle(void)
 	int64_t before = claw_clock_now_ms();
 
 	claw_error_clear(&e);
-	is_int(claw_run_create(db, 5, CLAW_RUN_QUEUED, "alice", &id, &e), CLAW_ENOTFOUND,
+	is_int(claw_run_insert(db, 5, CLAW_RUN_QUEUED, "alice", &id, &e), CLAW_ENOTFOUND,
 	       "a run of an unknown issue");
 	is_str(e.msg, "issue #5 not found", "says which issue");
 	ok(!claw_db_in_transaction(db), "the failed create rolled back");
 
 	is_int(claw_issue_create(db, "first", NULL, &issue, &e), CLAW_OK, "issue");
-	is_int(claw_run_create(db, issue, CLAW_RUN_DONE, NULL, &id, &e), CLAW_EINVAL,
+	is_int(claw_run_insert(db, issue, CLAW_RUN_DONE, NULL, &id, &e), CLAW_EINVAL,
 	       "a run cannot start done");
 	has_str(e.msg, "queued or running, not done", "says why");
 
-	is_int(claw_run_create(db, issue, CLAW_RUN_QUEUED, "alice", &id, &e), CLAW_OK, "create");
+	is_int(claw_run_insert(db, issue, CLAW_RUN_QUEUED, "alice", &id, &e), CLAW_OK, "create");
 	is_int(id, 1, "run #1");
 	is_int(claw_run_get(db, id, &r, &e), CLAW_OK, "get");
 	is_int(r.issue_id, issue, "issue id");
@@ -103,7 +103,7 @@ test_lifecycle(void)
 	claw_run_free(NULL);
 
 	int64_t id2 = 77;
-	is_int(claw_run_create(db, issue, CLAW_RUN_RUNNING, "bob", &id2, &e), CLAW_ECONFLICT,
+	is_int(claw_run_insert(db, issue, CLAW_RUN_RUNNING, "bob", &id2, &e), CLAW_ECONFLICT,
 	       "a second active run");
 	is_str(e.msg, "issue #1 already has an active run (#1)", "names the active run");
 	is_int(id2, 0, "no id");
@@ -127,7 +127,7 @@ test_lifecycle(void)
 	is_int(claw_run_active_of_issue(db, issue, &r, &e), CLAW_ENOTFOUND, "no active run now");
 	is_str(e.msg, "issue #1 has no active run", "says so");
 
-	is_int(claw_run_create(db, issue, CLAW_RUN_RUNNING, NULL, &id2, &e), CLAW_OK,
+	is_int(claw_run_insert(db, issue, CLAW_RUN_RUNNING, NULL, &id2, &e), CLAW_OK,
 	       "a new run after the failure");
 	is_int(id2, 2, "run #2");
 	is_int(claw_run_get(db, id2, &r, &e), CLAW_OK, "get #2");
@@ -179,12 +179,12 @@ test_lists(void)
 	is_str(e.msg, "issue #1 has no runs", "says so");
 
 	/* runs: #1 i1 failed, #2 i2 done, #3 i1 running, #4 i2 queued */
-	is_int(claw_run_create(db, i1, CLAW_RUN_RUNNING, NULL, &id, &e), CLAW_OK, "#1");
+	is_int(claw_run_insert(db, i1, CLAW_RUN_RUNNING, NULL, &id, &e), CLAW_OK, "#1");
 	is_int(claw_run_set_status(db, id, CLAW_RUN_FAILED, "x", &e), CLAW_OK, "#1 failed");
-	is_int(claw_run_create(db, i2, CLAW_RUN_RUNNING, NULL, &id, &e), CLAW_OK, "#2");
+	is_int(claw_run_insert(db, i2, CLAW_RUN_RUNNING, NULL, &id, &e), CLAW_OK, "#2");
 	is_int(claw_run_set_status(db, id, CLAW_RUN_DONE, NULL, &e), CLAW_OK, "#2 done");
-	is_int(claw_run_create(db, i1, CLAW_RUN_RUNNING, NULL, &id, &e), CLAW_OK, "#3");
-	is_int(claw_run_create(db, i2, CLAW_RUN_QUEUED, NULL, &id, &e), CLAW_OK, "#4");
+	is_int(claw_run_insert(db, i1, CLAW_RUN_RUNNING, NULL, &id, &e), CLAW_OK, "#3");
+	is_int(claw_run_insert(db, i2, CLAW_RUN_QUEUED, NULL, &id, &e), CLAW_OK, "#4");
 
 	is_int(claw_run_latest_of_issue(db, i1, &r, &e), CLAW_OK, "latest of issue 1");
 	is_int(r.id, 3, "is #3");
@@ -237,22 +237,22 @@ test_transactions(void)
 
 	/* Inside the caller's transaction: the caller decides. */
 	is_int(claw_db_begin(a, &e), CLAW_OK, "caller begins");
-	is_int(claw_run_create(a, issue, CLAW_RUN_QUEUED, NULL, &id, &e), CLAW_OK,
+	is_int(claw_run_insert(a, issue, CLAW_RUN_QUEUED, NULL, &id, &e), CLAW_OK,
 	       "create inside it");
 	ok(claw_db_in_transaction(a), "the caller's transaction is still open");
 	claw_db_rollback(a);
 	is_int(claw_run_get(a, id, &r, &e), CLAW_ENOTFOUND, "rolled back with the caller's");
 
 	/* The rule holds across connections. */
-	is_int(claw_run_create(a, issue, CLAW_RUN_RUNNING, "a", &id, &e), CLAW_OK, "a creates");
-	is_int(claw_run_create(b, issue, CLAW_RUN_RUNNING, "b", &id, &e), CLAW_ECONFLICT,
+	is_int(claw_run_insert(a, issue, CLAW_RUN_RUNNING, "a", &id, &e), CLAW_OK, "a creates");
+	is_int(claw_run_insert(b, issue, CLAW_RUN_RUNNING, "b", &id, &e), CLAW_ECONFLICT,
 	       "b sees a's run");
 	has_str(e.msg, "already has an active run", "conflict");
 
 	/* A writer holding the lock: a clear busy error, not a hang. */
 	is_int(claw_db_begin(a, &e), CLAW_OK, "a holds the write lock");
 	claw_db_set_busy_timeout(b, 30);
-	is_int(claw_run_create(b, issue, CLAW_RUN_QUEUED, NULL, &id, &e), CLAW_EDB,
+	is_int(claw_run_insert(b, issue, CLAW_RUN_QUEUED, NULL, &id, &e), CLAW_EDB,
 	       "b's create is busy");
 	has_str(e.msg, "database is busy", "busy");
 	ok(!claw_db_in_transaction(b), "b has no transaction left");

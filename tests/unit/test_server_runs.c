@@ -390,7 +390,7 @@ test_shutdown_and_adopt(struct claw_bus *bus)
 	claw_runs_free(r);
 
 	/* A run parked at a gate when the process died. */
-	is_int(claw_run_create(db, ig, CLAW_RUN_RUNNING, "alice", &rg, &err), CLAW_OK,
+	is_int(claw_run_insert(db, ig, CLAW_RUN_RUNNING, "alice", &rg, &err), CLAW_OK,
 	       "a running run of the gate issue");
 	int64_t gate = open_question(rg);
 	ok(gate > 0, "with an open question in its journal");

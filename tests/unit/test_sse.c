@@ -151,7 +151,7 @@ new_run(void)
 {
 	int64_t issue = 0, run = 0;
 	(void)claw_issue_create(db, "stream", NULL, &issue, NULL);
-	(void)claw_run_create(db, issue, CLAW_RUN_RUNNING, "test", &run, NULL);
+	(void)claw_run_insert(db, issue, CLAW_RUN_RUNNING, "test", &run, NULL);
 	return run;
 }
 

@@ -22,7 +22,7 @@ make_run(struct claw_db *db)
 	int64_t run = 0;
 
 	if (claw_issue_create(db, "issue", NULL, &issue, &e) != CLAW_OK ||
-	    claw_run_create(db, issue, CLAW_RUN_RUNNING, NULL, &run, &e) != CLAW_OK) {
+	    claw_run_insert(db, issue, CLAW_RUN_RUNNING, NULL, &run, &e) != CLAW_OK) {
 		printf("Bail out! cannot make a run: %s\n", claw_error_text(&e));
 		exit(1);
 	}
