@@ -2,8 +2,10 @@
  * engine — steps, verdicts, reworks, back_to, handoffs, params and the
  * snapshot.  See engine.h.
  *
- * State of one workflow run, in memory (struct wfrun): the snapshot (done
- * list and params as json-c values, the handoff) and, per step, the
+ * State of one workflow run, in memory (struct wfrun), plain C: the
+ * snapshot (which steps passed and in what order, the values pinned for
+ * each step, the handoff; JSON only in the row it is saved as) and, per
+ * step, the
  * rejections counted in this process and the digest of the artifacts its
  * last rejected attempt left (the critic's identical-artifacts check).  The
  * durable part is the snapshot and the checkpoints; the counts and digests
@@ -33,12 +35,22 @@
 #include "trace/reader.h"
 #include "trace/record.h"
 
+/* A value pinned for a step by an earlier one (extract_params). */
+struct pin {
+	char *name;  /* owned */
+	char *value; /* owned */
+};
+
 struct wfrun {
 	const struct claw_engine_params *p;
 	struct claw_flow_ctx *ctx;
 	const struct claw_workflow *wf;
-	struct json_object *done;   /* array of step names */
-	struct json_object *params; /* step -> {name: value} */
+	/* The snapshot. */
+	bool done[CLAW_SPEC_STEPS_MAX];
+	size_t order[CLAW_SPEC_STEPS_MAX]; /* the steps done, in the order they passed */
+	size_t ndone;
+	struct pin *pins[CLAW_SPEC_STEPS_MAX]; /* values pinned for each step, in pin order */
+	size_t npins[CLAW_SPEC_STEPS_MAX];
 	char *handoff_from;
 	char *handoff;
 	int rejections[CLAW_SPEC_STEPS_MAX];
@@ -60,56 +72,148 @@ claw_engine_result_free(struct claw_engine_result *r)
 
 /* ------------------------------------------------------------ snapshot */
 
-static bool
-done_has(const struct wfrun *w, const char *name)
-{
-	size_t n = json_object_array_length(w->done);
-	for (size_t i = 0; i < n; i++) {
-		const char *s = json_object_get_string(json_object_array_get_idx(w->done, i));
-		if (s != NULL && strcmp(s, name) == 0)
-			return true;
-	}
-	return false;
-}
-
 static void
-done_add(struct wfrun *w, const char *name)
+done_add(struct wfrun *w, size_t i)
 {
-	if (!done_has(w, name))
-		(void)json_object_array_add(w->done, json_object_new_string(name));
+	if (!w->done[i]) {
+		w->done[i] = true;
+		w->order[w->ndone++] = i;
+	}
 }
 
-/* Removes steps index >= from of the workflow from done. */
+/* Steps from index `from` on are not done any more. */
 static void
 done_undo_from(struct wfrun *w, size_t from)
 {
-	struct json_object *keep = json_object_new_array();
-	size_t n = json_object_array_length(w->done);
-
-	for (size_t i = 0; i < n; i++) {
-		const char *s = json_object_get_string(json_object_array_get_idx(w->done, i));
-		int k = s != NULL ? claw_workflow_find_step(w->wf, s) : -1;
-		if (k >= 0 && (size_t)k >= from)
-			continue;
-		(void)json_object_array_add(keep, json_object_new_string(s != NULL ? s : ""));
-	}
-	json_object_put(w->done);
-	w->done = keep;
+	size_t n = 0;
+	for (size_t k = 0; k < w->ndone; k++)
+		if (w->order[k] < from)
+			w->order[n++] = w->order[k];
+	w->ndone = n;
+	for (size_t k = from; k < w->wf->nsteps; k++)
+		w->done[k] = false;
 }
 
-/* The step that passed last (the newest name in done that is a step of the
- * workflow), or -1. */
+/* The step that passed last, or -1. */
 static int
 last_done(const struct wfrun *w)
 {
-	size_t n = json_object_array_length(w->done);
-	for (size_t i = n; i > 0; i--) {
-		const char *s = json_object_get_string(json_object_array_get_idx(w->done, i - 1));
-		int k = s != NULL ? claw_workflow_find_step(w->wf, s) : -1;
-		if (k >= 0)
-			return k;
+	return w->ndone > 0 ? (int)w->order[w->ndone - 1] : -1;
+}
+
+/* The value pinned for step as name, or NULL. */
+static const char *
+pinned(const struct wfrun *w, const char *step, const char *name)
+{
+	int k = claw_workflow_find_step(w->wf, step);
+	for (size_t j = 0; k >= 0 && j < w->npins[k]; j++)
+		if (strcmp(w->pins[k][j].name, name) == 0)
+			return w->pins[k][j].value;
+	return NULL;
+}
+
+/* Pins value (copied) as name for step i, replacing an earlier one. */
+static void
+pin(struct wfrun *w, size_t i, const char *name, const char *value)
+{
+	for (size_t j = 0; j < w->npins[i]; j++)
+		if (strcmp(w->pins[i][j].name, name) == 0) {
+			free(w->pins[i][j].value);
+			w->pins[i][j].value = claw_xstrdup(value);
+			return;
+		}
+	w->pins[i] = claw_xrealloc(w->pins[i], (w->npins[i] + 1) * sizeof *w->pins[i]);
+	w->pins[i][w->npins[i]++] = (struct pin){claw_xstrdup(name), claw_xstrdup(value)};
+}
+
+static void
+state_free(struct wfrun *w)
+{
+	for (size_t i = 0; i < CLAW_SPEC_STEPS_MAX; i++) {
+		for (size_t j = 0; j < w->npins[i]; j++) {
+			free(w->pins[i][j].name);
+			free(w->pins[i][j].value);
+		}
+		free(w->pins[i]);
+		free(w->digest[i]);
 	}
-	return -1;
+	free(w->handoff_from);
+	free(w->handoff);
+}
+
+/* The saved snapshot's state: done is a JSON array of step names, params an
+ * object step -> {name: value}.  A name that is not a step of the workflow
+ * (a snapshot saved by another version of it) is passed over. */
+static void
+state_from_json(struct wfrun *w, const char *done, const char *params)
+{
+	struct json_object *d = NULL, *pm = NULL;
+
+	if (claw_json_parse(done, strlen(done), &d, NULL) == CLAW_OK &&
+	    json_object_is_type(d, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(d); i++) {
+			const char *name = json_object_get_string(json_object_array_get_idx(d, i));
+			int k = name != NULL ? claw_workflow_find_step(w->wf, name) : -1;
+			if (k >= 0)
+				done_add(w, (size_t)k);
+		}
+	if (claw_json_parse(params, strlen(params), &pm, NULL) == CLAW_OK &&
+	    json_object_is_type(pm, json_type_object)) {
+		json_object_object_foreach(pm, step, m)
+		{
+			int k = claw_workflow_find_step(w->wf, step);
+			if (k < 0 || !json_object_is_type(m, json_type_object))
+				continue;
+			json_object_object_foreach(m, name, v)
+			{
+				const char *value = json_object_get_string(v);
+				if (value != NULL)
+					pin(w, (size_t)k, name, value);
+			}
+		}
+	}
+	json_object_put(d);
+	json_object_put(pm);
+}
+
+/* The state as the snapshot's JSON texts (the caller frees both). */
+static void
+state_to_json(const struct wfrun *w, char **done, char **params)
+{
+	struct claw_buf d = CLAW_BUF_INIT(SIZE_MAX), p = CLAW_BUF_INIT(SIZE_MAX);
+
+	(void)claw_buf_putc(&d, '[');
+	for (size_t k = 0; k < w->ndone; k++) {
+		const char *name = w->wf->steps[w->order[k]].name;
+		if (k > 0)
+			(void)claw_buf_putc(&d, ',');
+		(void)claw_json_buf_append_string(&d, name, strlen(name));
+	}
+	(void)claw_buf_putc(&d, ']');
+	(void)claw_buf_putc(&p, '{');
+	for (size_t i = 0, first = 1; i < w->wf->nsteps; i++) {
+		if (w->npins[i] == 0)
+			continue;
+		if (!first)
+			(void)claw_buf_putc(&p, ',');
+		first = 0;
+		(void)claw_json_buf_append_string(&p, w->wf->steps[i].name,
+						  strlen(w->wf->steps[i].name));
+		(void)claw_buf_putc(&p, ':');
+		for (size_t j = 0; j < w->npins[i]; j++) {
+			const struct pin *x = &w->pins[i][j];
+			(void)claw_buf_putc(&p, j == 0 ? '{' : ',');
+			(void)claw_json_buf_append_string(&p, x->name, strlen(x->name));
+			(void)claw_buf_putc(&p, ':');
+			(void)claw_json_buf_append_string(&p, x->value, strlen(x->value));
+		}
+		(void)claw_buf_putc(&p, '}');
+	}
+	(void)claw_buf_putc(&p, '}');
+	*done = claw_buf_steal(&d);
+	*params = claw_buf_steal(&p);
+	claw_buf_free(&d);
+	claw_buf_free(&p);
 }
 
 static enum claw_err
@@ -120,24 +224,13 @@ snapshot_load(struct wfrun *w, struct claw_error *err)
 
 	if (rc == CLAW_ENOTFOUND) {
 		claw_error_clear(err);
-		w->done = json_object_new_array();
-		w->params = json_object_new_object();
 		w->handoff_from = claw_xstrdup("");
 		w->handoff = claw_xstrdup("");
 		return CLAW_OK;
 	}
 	if (rc != CLAW_OK)
 		return rc;
-	if (claw_json_parse(s.done, strlen(s.done), &w->done, NULL) != CLAW_OK || w->done == NULL ||
-	    !json_object_is_type(w->done, json_type_array)) {
-		json_object_put(w->done);
-		w->done = json_object_new_array();
-	}
-	if (claw_json_parse(s.params, strlen(s.params), &w->params, NULL) != CLAW_OK ||
-	    w->params == NULL || !json_object_is_type(w->params, json_type_object)) {
-		json_object_put(w->params);
-		w->params = json_object_new_object();
-	}
+	state_from_json(w, s.done, s.params);
 	w->handoff_from = s.handoff_from;
 	w->handoff = s.handoff;
 	s.handoff_from = s.handoff = NULL;
@@ -149,12 +242,12 @@ static enum claw_err
 snapshot_save(struct wfrun *w, struct claw_error *err)
 {
 	struct claw_snapshot s = {
-		.done = (char *)claw_json_text(w->done),
-		.params = (char *)claw_json_text(w->params),
-		.handoff_from = w->handoff_from,
-		.handoff = w->handoff,
+		.handoff_from = claw_xstrdup(w->handoff_from),
+		.handoff = claw_xstrdup(w->handoff),
 	};
+	state_to_json(w, &s.done, &s.params);
 	enum claw_err rc = claw_snapshot_save(w->ctx->db, w->ctx->run_id, w->p->key, &s, err);
+	claw_snapshot_free(&s);
 	claw_flow_changed(w->ctx);
 	return rc;
 }
@@ -216,22 +309,11 @@ conv_tell(struct wfrun *w, const char *step, const char *text, struct claw_error
 
 /* ------------------------------------------------------------- prompts */
 
-static const char *
-pinned(const struct wfrun *w, const char *step, const char *name)
-{
-	struct json_object *m = NULL, *v = NULL;
-	if (!json_object_object_get_ex(w->params, step, &m) ||
-	    !json_object_object_get_ex(m, name, &v))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static void
 system_prompt(const struct wfrun *w, size_t i, struct claw_buf *b)
 {
 	const struct claw_step *st = &w->wf->steps[i];
 	const char *rubric = claw_workflow_rubric(w->wf, st);
-	struct json_object *mine = NULL;
 
 	(void)claw_buf_printf(b,
 			      "You are claw's %s agent. claw solves issues in a software project "
@@ -245,21 +327,17 @@ system_prompt(const struct wfrun *w, size_t i, struct claw_buf *b)
 	(void)claw_buf_puts(b, "Steps:\n");
 	for (size_t k = 0; k < w->wf->nsteps; k++)
 		(void)claw_buf_printf(b, "%zu. %s%s\n", k + 1, w->wf->steps[k].name,
-				      k == i                              ? "  <- your step"
-				      : done_has(w, w->wf->steps[k].name) ? " (done)"
-									  : "");
+				      k == i       ? "  <- your step"
+				      : w->done[k] ? " (done)"
+						   : "");
 	(void)claw_buf_printf(b, "\n## Your step: %s\n%s\n", st->name, st->goal);
 	if (w->handoff[0] != '\0')
 		(void)claw_buf_printf(b, "\n## Baton from step %s\n%s\n", w->handoff_from,
 				      w->handoff);
-	if (json_object_object_get_ex(w->params, st->name, &mine) &&
-	    json_object_object_length(mine) > 0) {
+	if (w->npins[i] > 0)
 		(void)claw_buf_puts(b, "\n## Values pinned for your step\n");
-		json_object_object_foreach(mine, k, v)
-		{
-			(void)claw_buf_printf(b, "### %s\n%s\n", k, json_object_get_string(v));
-		}
-	}
+	for (size_t j = 0; j < w->npins[i]; j++)
+		(void)claw_buf_printf(b, "### %s\n%s\n", w->pins[i][j].name, w->pins[i][j].value);
 	if (w->p->context != NULL && w->p->context[0] != '\0')
 		(void)claw_buf_printf(b, "\n## Context\n%s\n", w->p->context);
 	(void)claw_buf_puts(
@@ -440,7 +518,6 @@ extract_params(struct wfrun *w, size_t i, struct claw_error *err)
 	for (size_t k = 0; k < st->nparams; k++) {
 		const struct claw_param *pm = &st->params[k];
 		const char *target = w->wf->steps[pm->for_step].name;
-		struct json_object *m = NULL;
 		char *reply = NULL, *value, *ask;
 
 		ask = claw_xasprintf("Your step has passed. Step %s needs a value from you: %s\n\n"
@@ -453,11 +530,7 @@ extract_params(struct wfrun *w, size_t i, struct claw_error *err)
 			break;
 		value = param_value(reply);
 		free(reply);
-		if (!json_object_object_get_ex(w->params, target, &m)) {
-			m = json_object_new_object();
-			(void)json_object_object_add(w->params, target, m);
-		}
-		(void)json_object_object_add(m, pm->name, json_object_new_string(value));
+		pin(w, pm->for_step, pm->name, value);
 		claw_flow_note(w->ctx, CLAW_RECORD_INFO, "param", "%s pinned %s for %s (%zu bytes)",
 			       st->name, pm->name, target, strlen(value));
 		free(value);
@@ -718,10 +791,7 @@ claw_engine_reopen(struct claw_flow_ctx *ctx, const char *key, const struct claw
 	done_undo_from(&w, step);
 	rc = snapshot_save(&w, err);
 out:
-	json_object_put(w.done);
-	json_object_put(w.params);
-	free(w.handoff_from);
-	free(w.handoff);
+	state_free(&w);
 	return rc;
 }
 
@@ -873,7 +943,7 @@ visit(struct wfrun *w, size_t i, size_t *next, bool *failed, struct claw_engine_
 	}
 
 	/* Pass. */
-	done_add(w, st->name);
+	done_add(w, i);
 	w->rejections[i] = 0;
 	free(w->digest[i]);
 	w->digest[i] = NULL;
@@ -926,7 +996,7 @@ claw_engine_run(const struct claw_engine_params *p, struct claw_engine_result *o
 		size_t next = i;
 		int64_t span;
 
-		if (done_has(&w, st->name)) {
+		if (w.done[i]) {
 			i++;
 			continue;
 		}
@@ -974,11 +1044,6 @@ out:
 		out->passed = false;
 	claw_trace_exit(ctx->tracer, wf_span);
 	claw_budget_pop(&ctx->budget, &saved); /* the workflow's own limits end with it */
-	for (size_t k = 0; k < CLAW_SPEC_STEPS_MAX; k++)
-		free(w.digest[k]);
-	json_object_put(w.done);
-	json_object_put(w.params);
-	free(w.handoff_from);
-	free(w.handoff);
+	state_free(&w);
 	return rc;
 }
