@@ -35,6 +35,8 @@
 #include "trace/reader.h"
 #include "trace/record.h"
 
+#define ENGINE_STATE_MAX ((size_t)16 * 1024 * 1024) /* bytes of the snapshot's done or params */
+
 /* A value pinned for a step by an earlier one (extract_params). */
 struct pin {
 	char *name;  /* owned */
@@ -176,11 +178,13 @@ state_from_json(struct wfrun *w, const char *done, const char *params)
 	json_object_put(pm);
 }
 
-/* The state as the snapshot's JSON texts (the caller frees both). */
-static void
-state_to_json(const struct wfrun *w, char **done, char **params)
+/* The state as the snapshot's JSON texts (the caller frees both, also on
+ * failure).  CLAW_ETOOBIG past ENGINE_STATE_MAX. */
+static enum claw_err
+state_to_json(const struct wfrun *w, char **done, char **params, struct claw_error *err)
 {
-	struct claw_buf d = CLAW_BUF_INIT(SIZE_MAX), p = CLAW_BUF_INIT(SIZE_MAX);
+	struct claw_buf d = CLAW_BUF_INIT(ENGINE_STATE_MAX), p = CLAW_BUF_INIT(ENGINE_STATE_MAX);
+	enum claw_err rc = CLAW_OK;
 
 	(void)claw_buf_putc(&d, '[');
 	for (size_t k = 0; k < w->ndone; k++) {
@@ -210,10 +214,15 @@ state_to_json(const struct wfrun *w, char **done, char **params)
 		(void)claw_buf_putc(&p, '}');
 	}
 	(void)claw_buf_putc(&p, '}');
+	if (claw_buf_error(&d) != CLAW_OK || claw_buf_error(&p) != CLAW_OK)
+		rc = claw_error_set(err, CLAW_ETOOBIG,
+				    "workflow %s: its pinned values are over %zu bytes",
+				    w->wf->name, (size_t)ENGINE_STATE_MAX);
 	*done = claw_buf_steal(&d);
 	*params = claw_buf_steal(&p);
 	claw_buf_free(&d);
 	claw_buf_free(&p);
+	return rc;
 }
 
 static enum claw_err
@@ -245,8 +254,9 @@ snapshot_save(struct wfrun *w, struct claw_error *err)
 		.handoff_from = claw_xstrdup(w->handoff_from),
 		.handoff = claw_xstrdup(w->handoff),
 	};
-	state_to_json(w, &s.done, &s.params);
-	enum claw_err rc = claw_snapshot_save(w->ctx->db, w->ctx->run_id, w->p->key, &s, err);
+	enum claw_err rc = state_to_json(w, &s.done, &s.params, err);
+	if (rc == CLAW_OK)
+		rc = claw_snapshot_save(w->ctx->db, w->ctx->run_id, w->p->key, &s, err);
 	claw_snapshot_free(&s);
 	claw_flow_changed(w->ctx);
 	return rc;

@@ -75,7 +75,7 @@ void claw_engine_result_free(struct claw_engine_result *r);
 /* Runs (or resumes) p->wf under p->key.  CLAW_OK when it reached an end:
  * out->passed, or a failure of the workflow itself (a stuck step, a tool
  * step that kept failing), with the reason.  CLAW_ESTOPPED when the run
- * halted (p->flow->halt says why: user, supervisor, budget, backend).
+ * halted (claw_flow_halted says why: user, supervisor, budget, backend).
  * Other codes for the store.  out is always filled (free it). */
 enum claw_err claw_engine_run(const struct claw_engine_params *p, struct claw_engine_result *out,
 			      struct claw_error *err);

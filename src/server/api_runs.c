@@ -21,7 +21,6 @@
 #include "trace/sink_store.h"
 
 #define API_TRACE_LIMIT_DEFAULT 1000
-#define API_ROW_MAX (CLAW_TRACE_DATA_MAX + 4096) /* one wire row */
 
 /* Project db and run id from the captures, checking the run exists. */
 static struct claw_db *
@@ -47,7 +46,7 @@ claw_api_run_trace(void *ctx, struct claw_req *req)
 	struct claw_record_list rows = {0};
 	struct claw_error err = {0};
 	struct claw_buf out = CLAW_BUF_INIT(CLAW_REQ_RESPONSE_MAX);
-	struct claw_buf row = CLAW_BUF_INIT(API_ROW_MAX);
+	struct claw_buf row = CLAW_BUF_INIT(CLAW_TRACE_ROW_MAX);
 	char key[CLAW_PROJECT_KEY_SIZE];
 	int64_t run_id, since = 0, limit = API_TRACE_LIMIT_DEFAULT;
 	struct claw_db *db;

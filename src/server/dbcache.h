@@ -1,7 +1,7 @@
 /*
  * dbcache — one thread's open connections to project dbs, by key.
  *
- * Every request worker, the stream hub and the board announcer read
+ * Every request worker, the hub's replay threads and the board announcer read
  * project dbs all the time; opening one costs a file open, the pragmas and
  * a schema check, so each of them keeps its connections here, at most max
  * of them (the least recently used is closed past that).  Keys from URLs are

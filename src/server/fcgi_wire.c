@@ -4,6 +4,7 @@
  */
 #include "server/fcgi_wire.h"
 
+#include <assert.h>
 #include <stdint.h>
 
 #define FCGI_VERSION_1 1
@@ -14,6 +15,7 @@
 static void
 header(unsigned char *h, int type, int reqid, size_t len)
 {
+	assert(len <= CLAW_FCGI_CONTENT_MAX);
 	h[0] = FCGI_VERSION_1;
 	h[1] = (unsigned char)type;
 	claw_fcgi_set_reqid(h, reqid);
@@ -46,7 +48,10 @@ claw_fcgi_put_stdout(struct claw_buf *b, size_t *open, size_t floor, int reqid, 
 		    *open + CLAW_FCGI_HEADER <= claw_buf_len(b)) {
 			const unsigned char *h = (const unsigned char *)b->p + *open;
 			cur = (size_t)h[4] << 8 | h[5];
-			room = CLAW_FCGI_CONTENT_MAX - cur;
+			/* Only the last thing in b grows: anything after it (an end,
+			 * raw bytes) means a new record. */
+			if (*open + CLAW_FCGI_HEADER + cur == claw_buf_len(b))
+				room = CLAW_FCGI_CONTENT_MAX - cur;
 		}
 		if (room == 0) {
 			unsigned char h[CLAW_FCGI_HEADER];
@@ -91,6 +96,13 @@ bool
 claw_fcgi_keeps_conn(const FCGX_Request *fr)
 {
 	return fr->keepConnection != 0;
+}
+
+void
+claw_fcgi_release(FCGX_Request *fr)
+{
+	FCGX_Free(fr, 0); /* keeps the connection: keepConnection is set */
+	fr->envp = NULL;
 }
 
 int

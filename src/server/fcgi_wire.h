@@ -34,8 +34,8 @@
 #define CLAW_FCGI_CONTENT_MAX 65535     /* content bytes of one record */
 #define CLAW_FCGI_END_BYTES (2 * 8 + 8) /* claw_fcgi_put_end's bytes */
 
-/* Writes a STDOUT record header for len content bytes of request reqid
- * into h (CLAW_FCGI_HEADER bytes). */
+/* Writes a STDOUT record header for len (<= CLAW_FCGI_CONTENT_MAX) content
+ * bytes of request reqid into h (CLAW_FCGI_HEADER bytes). */
 void claw_fcgi_stdout_header(unsigned char *h, int reqid, size_t len);
 
 /* Sets the request id of the record header at h: a frame shared by many
@@ -46,7 +46,8 @@ void claw_fcgi_set_reqid(unsigned char *h, int reqid);
  * to b as STDOUT content.  *open is the offset in b of the last STDOUT
  * header that may still grow (SIZE_MAX: none): its record is filled first
  * and *open is moved to each new header.  A header before floor (bytes the
- * caller has sent) is not grown.  Errors stay in b (its cap). */
+ * caller has sent) is not grown, nor one with bytes after its content.
+ * Errors stay in b (its cap). */
 void claw_fcgi_put_stdout(struct claw_buf *b, size_t *open, size_t floor, int reqid, const char *p,
 			  size_t n);
 
@@ -60,6 +61,10 @@ int claw_fcgi_conn(const FCGX_Request *fr);
 /* Whether nginx asked to keep fr's connection for its next request
  * (fastcgi_keep_conn). */
 bool claw_fcgi_keeps_conn(const FCGX_Request *fr);
+
+/* Frees fr's streams and params and leaves its connection to libfcgi, for
+ * the next request on it (only when claw_fcgi_keeps_conn). */
+void claw_fcgi_release(FCGX_Request *fr);
 
 /* Frees fr's streams and params (FCGX_Free without closing) and takes its
  * connection from libfcgi: returns the fd (-1: none), which is the

@@ -18,8 +18,6 @@
 #include "trace/record.h"
 #include "trace/sink_store.h"
 
-#define REPLAY_ROW_MAX (CLAW_TRACE_DATA_MAX + 512) /* a wire row: data plus the envelope */
-
 struct claw_replay {
 	char *home;
 	struct claw_board *board;
@@ -95,7 +93,7 @@ static enum claw_err
 run_step(struct claw_db *db, struct claw_replay_job *j)
 {
 	struct claw_record_list rows = {0};
-	struct claw_buf row = CLAW_BUF_INIT(REPLAY_ROW_MAX);
+	struct claw_buf row = CLAW_BUF_INIT(CLAW_TRACE_ROW_MAX);
 	enum claw_err rc =
 		claw_reader_tail(db, j->run_id, j->cursor, CLAW_REPLAY_ROWS, &rows, &j->err);
 
@@ -133,7 +131,9 @@ step(struct claw_replay *r, struct claw_dbcache *dbs, struct claw_replay_job *j)
 	if (rc == CLAW_OK && claw_buf_error(&j->frames) != CLAW_OK)
 		rc = claw_error_set(&j->err, CLAW_ETOOBIG, "the replay is over %zu bytes",
 				    j->frames.max);
-	if (rc != CLAW_OK && db != NULL)
+	if (rc == CLAW_OK)
+		claw_error_clear(&j->err); /* what a step got past is no failure */
+	else if (db != NULL)
 		claw_dbcache_drop(dbs, j->project); /* a fresh connection next time */
 }
 
@@ -143,7 +143,7 @@ static void *
 replay_main(void *arg)
 {
 	struct claw_replay *r = arg;
-	struct claw_dbcache *dbs = claw_dbcache_new(r->home, CLAW_REPLAY_DBS);
+	struct claw_dbcache *dbs = claw_dbcache_new(r->home, CLAW_DBCACHE_DEFAULT);
 
 	claw_mutex_lock(&r->mu);
 	for (;;) {
@@ -192,8 +192,8 @@ claw_replay_new(const char *home, struct claw_board *board, void (*done)(void *c
 		int prc = pthread_create(&r->threads[i], NULL, replay_main, r);
 		if (prc != 0) {
 			char e[128];
-			claw_error_set(err, CLAW_EIO, "cannot start a replay thread: %s",
-				       claw_errno_text(prc, e, sizeof e));
+			(void)claw_error_set(err, CLAW_EIO, "cannot start a replay thread: %s",
+					     claw_errno_text(prc, e, sizeof e));
 			claw_replay_free(r);
 			return CLAW_EIO;
 		}

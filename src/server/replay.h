@@ -28,8 +28,7 @@
 
 #define CLAW_REPLAY_ROWS 64 /* trace rows per step of a run stream */
 #define CLAW_REPLAY_THREADS                                                                        \
-	4                  /* replay threads per hub: so many slow dbs at once delay the others */
-#define CLAW_REPLAY_DBS 32 /* db connections each thread keeps */
+	4 /* replay threads per hub: so many slow dbs at once delay the others */
 
 struct claw_replay;
 struct claw_board;
@@ -49,7 +48,8 @@ struct claw_replay_job {
 	int64_t last;           /* cursor after frames (cursor when there are none) */
 	bool caught_up;         /* run: no rows after these; a board always is */
 	char *end_data;         /* run: it ended: its end event's data; else NULL */
-	struct claw_error err;  /* code != CLAW_OK: the step failed (the stream closes) */
+	struct claw_error err;  /* code != CLAW_OK: the step failed (the stream closes);
+				 * CLAW_OK (cleared) when it did not */
 };
 
 /* A job for user: a copy of project; frames capped at frames_max bytes. */

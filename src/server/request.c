@@ -507,7 +507,7 @@ claw_req_failf(struct claw_req *r, enum claw_err code, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	claw_error_set(&err, code, "%s", msg);
+	(void)claw_error_set(&err, code, "%s", msg);
 	claw_req_fail(r, &err);
 }
 
@@ -598,8 +598,7 @@ claw_req_finish(struct claw_req *r)
 		if (claw_fcgi_keeps_conn(fr) && !r->input_left) {
 			/* nginx fastcgi_keep_conn: libfcgi reads the next request on
 			 * this connection (not recommended; see conf/nginx.conf). */
-			FCGX_Free(fr, 0);
-			fr->envp = NULL;
+			claw_fcgi_release(fr);
 		} else {
 			fd = claw_fcgi_take(fr);
 			if (fd >= 0 && r->input_left)

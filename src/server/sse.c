@@ -36,7 +36,9 @@
  *
  * Lifetimes: a closed stream is unsubscribed and its fd closed at once,
  * but it is freed only at the end of the loop turn (the run list and the
- * current epoll batch may still point at it).
+ * current epoll batch may still point at it), or, when its catch-up job is
+ * out, once the job comes back (take_replays; its fd is out of epoll by
+ * then, and a stream still on the run list is freed from there).
  */
 #include "server/sse.h"
 
@@ -53,7 +55,6 @@
 #include <unistd.h>
 
 #include "base/clock.h"
-#include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/mutex.h"
@@ -61,10 +62,7 @@
 #include "server/fcgi_wire.h"
 #include "server/replay.h"
 #include "server/sse_frame.h"
-#include "store/runs.h"
 #include "trace/bus.h"
-#include "trace/reader.h"
-#include "trace/record.h"
 #include "trace/sink_store.h"
 
 #define HUB_EVENTS 256                                  /* epoll events per wait */
@@ -219,9 +217,11 @@ cache_frame(struct claw_hub *h, struct claw_bus_event *ev)
 		(void)claw_buf_append(&h->cache_frame, hdr, sizeof hdr);
 		(void)claw_sse_frame(&h->cache_frame, claw_bus_event_seq(ev),
 				     claw_bus_event_name(ev), data, len);
-		/* A frame over one record's content is sent through put_stdout. */
-		claw_fcgi_stdout_header((unsigned char *)h->cache_frame.p, 0,
-					claw_buf_len(&h->cache_frame) - CLAW_FCGI_HEADER);
+		/* A frame over one record's content has no header of its own:
+		 * send_event copies it through put_stdout. */
+		size_t flen = claw_buf_len(&h->cache_frame) - CLAW_FCGI_HEADER;
+		if (flen <= CLAW_FCGI_CONTENT_MAX)
+			claw_fcgi_stdout_header((unsigned char *)h->cache_frame.p, 0, flen);
 	}
 }
 
@@ -668,6 +668,16 @@ take_ready(struct claw_hub *h)
 	} while (n == HUB_READY);
 }
 
+static void
+empty_graveyard(struct claw_hub *h)
+{
+	while (h->graveyard != NULL) {
+		struct stream *s = h->graveyard;
+		h->graveyard = s->rnext;
+		stream_free(s);
+	}
+}
+
 static void *
 hub_main(void *arg)
 {
@@ -727,11 +737,7 @@ hub_main(void *arg)
 			tick(h, now);
 			next_tick = now + HUB_TICK_MS;
 		}
-		while (h->graveyard != NULL) {
-			struct stream *s = h->graveyard;
-			h->graveyard = s->rnext;
-			stream_free(s);
-		}
+		empty_graveyard(h);
 	}
 
 	/* Stopping: end every stream as well as a non-blocking write allows. */
@@ -751,11 +757,7 @@ hub_main(void *arg)
 		h->run_head = s->rnext;
 		stream_free(s);
 	}
-	while (h->graveyard != NULL) {
-		struct stream *s = h->graveyard;
-		h->graveyard = s->rnext;
-		stream_free(s);
-	}
+	empty_graveyard(h);
 	return NULL;
 }
 

@@ -55,9 +55,10 @@ struct claw_hub;
 struct claw_bus;
 struct claw_board;
 
-/* A hub reading project dbs under home (copied), subscribing on bus and
- * replaying boards through board (both borrowed, outliving the hub).
- * Start its thread with claw_hub_start. */
+/* A hub for the projects under home (copied), subscribing on bus; its
+ * replayer (started by claw_hub_start) reads their dbs and replays boards
+ * through board (bus and board borrowed, outliving the hub).  Start its
+ * thread with claw_hub_start. */
 enum claw_err claw_hub_new(const char *home, struct claw_bus *bus, struct claw_board *board,
 			   struct claw_hub **out, struct claw_error *err);
 enum claw_err claw_hub_start(struct claw_hub *h, struct claw_error *err);

@@ -354,8 +354,15 @@ on_commit(void *arg, sqlite3 *sq, const char *name, int pages)
 		claw_cond_broadcast(&db->gate->rung);
 		claw_mutex_unlock(&gates_mu);
 	}
-	if (pages >= CLAW_DB_WAL_CHECKPOINT_PAGES)
+	if (pages >= CLAW_DB_WAL_CHECKPOINT_PAGES) {
+		/* RESTART holds off other writers while it waits for readers:
+		 * wait briefly, and try again at a later commit. */
+		int busy_ms = db->busy_ms;
+		if (db->checkpoint_mode != SQLITE_CHECKPOINT_PASSIVE)
+			db->busy_ms = CLAW_DB_CHECKPOINT_WAIT_MS;
 		(void)sqlite3_wal_checkpoint_v2(sq, name, db->checkpoint_mode, NULL, NULL);
+		db->busy_ms = busy_ms;
+	}
 	return SQLITE_OK;
 }
 

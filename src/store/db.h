@@ -39,8 +39,10 @@
 
 #define CLAW_DB_SCHEMA_VERSION 5
 #define CLAW_DB_BUSY_TIMEOUT_MS 5000
-#define CLAW_DB_WAL_CHECKPOINT_PAGES                                                               \
-	1000 /* WAL pages that start a checkpoint (SQLite's own mark) */
+/* WAL pages that start a checkpoint (SQLite's own mark), and how long the
+ * file's checkpointer waits for readers to leave them. */
+#define CLAW_DB_WAL_CHECKPOINT_PAGES 1000
+#define CLAW_DB_CHECKPOINT_WAIT_MS 100
 
 struct claw_db;
 
@@ -77,12 +79,15 @@ void claw_db_set_busy_timeout(struct claw_db *db, int ms);
 
 /* Makes db the file's checkpointer: once the WAL holds
  * CLAW_DB_WAL_CHECKPOINT_PAGES pages, a commit of db copies them into the
- * db file and waits (within the busy timeout) until no reader uses them,
- * so the next write starts the WAL over.  Other connections' checkpoints
+ * db file (RESTART: other writers wait meanwhile) and waits up to
+ * CLAW_DB_CHECKPOINT_WAIT_MS for readers to leave them, so the next write
+ * starts the WAL over; readers still there after that are left alone and a
+ * later commit tries again.  Other connections' checkpoints are PASSIVE and
  * never wait: with two writers taking turns, such a checkpoint always met
  * the other's new pages, the WAL never started over, and every commit past
- * the mark paid a checkpoint (two fdatasyncs).  For a connection whose
- * thread nobody waits on, e.g. the trace writer's. */
+ * the mark paid a checkpoint (two fdatasyncs).  For the connection of a
+ * thread that writes often and that no one waits on for long: the trace
+ * writer's. */
 void claw_db_set_checkpointer(struct claw_db *db);
 
 /* Prepares sql (cached per connection: calling again returns the same,

@@ -514,6 +514,20 @@ removed(const struct claw_worktree *wt)
 	return wt->root == NULL || lstat(wt->root, &st) != 0;
 }
 
+/* An in-place run's checkpoints were dropped before its change landed (it
+ * ended without running its solver, or a retry started afresh): there is
+ * nothing left to read.  CLAW_ENOTFOUND saying so. */
+static enum claw_err
+no_checkpoints(const struct claw_worktree *wt, struct claw_error *err)
+{
+	struct stat st;
+	if (!wt->checkpoints || (wt->gitdir != NULL && lstat(wt->gitdir, &st) == 0))
+		return CLAW_OK;
+	return claw_error_set(err, CLAW_ENOTFOUND,
+			      "this run has no change to read: it worked in place and its "
+			      "checkpoints were dropped when it ended");
+}
+
 enum claw_err
 claw_worktree_head(const struct claw_worktree *wt, char sha[CLAW_WORKDIR_SHA_SIZE],
 		   struct claw_error *err)
@@ -770,6 +784,8 @@ claw_worktree_changes(const struct claw_worktree *wt, bool worktree, struct claw
 	memset(out, 0, sizeof *out);
 	if (wt->head[0] != '\0')
 		return landed_range(wt, out, NULL, NULL, err);
+	if (no_checkpoints(wt, err) != CLAW_OK)
+		return err->code;
 	if (removed(wt)) { /* a kept branch: read in the repository */
 		rc = claw_worktree_head(wt, head, err);
 		return rc != CLAW_OK ? rc
@@ -891,6 +907,8 @@ claw_worktree_diff(const struct claw_worktree *wt, bool worktree, const char *pa
 	bool gone = removed(wt);
 	if (wt->head[0] != '\0')
 		return landed_range(wt, NULL, out, path, err);
+	if (no_checkpoints(wt, err) != CLAW_OK)
+		return err->code;
 	(void)snprintf(ref, sizeof ref, "refs/heads/%s", wt->branch);
 	args[n++] = "diff";
 	args[n++] = "--no-color";

@@ -130,7 +130,9 @@ enum claw_err claw_worktree_head(const struct claw_worktree *wt, char sha[CLAW_W
  * holds that is not committed yet.  Paths are relative to the worktree's
  * top.  Once the change landed it is base..head, read in the repository
  * (CLAW_ENOTFOUND when those commits are gone from it); a worktree folder
- * removed with no head known (the branch kept) is read as base..branch. */
+ * removed with no head known (the branch kept) is read as base..branch;
+ * an in-place run whose checkpoints were dropped before anything landed
+ * has nothing left to read (CLAW_ENOTFOUND). */
 enum claw_err claw_worktree_changes(const struct claw_worktree *wt, bool worktree,
 				    struct claw_changes *out, struct claw_error *err);
 /* The unified diff (3 lines of context) of the run's change, as

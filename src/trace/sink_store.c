@@ -9,9 +9,11 @@
  * done_ticket >= T with failed_ticket < the caller's previous flush point.
  *
  * Wakeups follow the h2o rule: a producer signals the writer only when the
- * queue goes from empty to non-empty, after releasing store.mu; the writer
- * wakes producers (waiting for room) and flushers (waiting for a ticket)
- * only when someone is waiting, also after releasing the lock.
+ * queue goes from empty to non-empty or reaches a full batch (which ends a
+ * linger), after releasing store.mu; a flusher or a producer about to wait
+ * for room signals it too (with store.mu held: it ends a linger at once).
+ * The writer wakes producers (waiting for room) and flushers (waiting for a
+ * ticket) only when someone is waiting, after releasing the lock.
  *
  * Ownership: items belong to the queue, then to the writer thread once
  * taken; the writer frees them after publishing.  Bus events are made by
@@ -32,7 +34,6 @@
 #include "base/mutex.h"
 #include "trace/reader.h"
 
-#define STORE_ROW_MAX (CLAW_TRACE_DATA_MAX + 512) /* a wire row: data plus the envelope */
 #define SINK_PUBLISH_GROUP 64 /* rows per bus publish: a burst reaches subscribers together */
 #define STORE_LINGER_MS 4     /* how long records that follow a commit wait for company */
 
@@ -287,7 +288,7 @@ claw_trace_store_open(const char *db_path, const char *project, struct claw_bus 
 	st->bus = bus;
 	st->db = db;
 	claw_db_set_checkpointer(db);
-	claw_buf_init(&st->row, STORE_ROW_MAX);
+	claw_buf_init(&st->row, CLAW_TRACE_ROW_MAX);
 	claw_mutex_init(&st->mu, "trace.store");
 	claw_cond_init(&st->work);
 	claw_cond_init(&st->room);
@@ -389,7 +390,7 @@ sink_write(void *ctx, const struct claw_record *rec, struct claw_error *err)
 			claw_cond_wait(&st->room, &st->mu);
 		st->waiting_room--;
 	}
-	bool was_empty = st->head == NULL;
+	bool wake = st->head == NULL || st->queued + 1 == CLAW_TRACE_STORE_BATCH_MAX;
 	if (st->tail != NULL)
 		st->tail->next = it;
 	else
@@ -399,7 +400,7 @@ sink_write(void *ctx, const struct claw_record *rec, struct claw_error *err)
 	st->queued_bytes += len;
 	s->last_ticket = ++st->last_ticket;
 	claw_mutex_unlock(&st->mu);
-	if (was_empty)
+	if (wake)
 		claw_cond_signal(&st->work);
 	return CLAW_OK;
 }

@@ -44,8 +44,9 @@
 #include "trace/bus.h"
 #include "trace/tracer.h"
 
-#define CLAW_TRACE_DATA_MAX ((size_t)4 * 1024 * 1024)           /* bytes of one record's data */
-#define CLAW_TRACE_STORE_QUEUE_MAX ((size_t)65536)              /* records waiting for the writer */
+#define CLAW_TRACE_DATA_MAX ((size_t)4 * 1024 * 1024)  /* bytes of one record's data */
+#define CLAW_TRACE_ROW_MAX (CLAW_TRACE_DATA_MAX + 512) /* its wire row: data and envelope */
+#define CLAW_TRACE_STORE_QUEUE_MAX ((size_t)65536)     /* records waiting for the writer */
 #define CLAW_TRACE_STORE_QUEUE_BYTES ((size_t)64 * 1024 * 1024) /* their data bytes */
 #define CLAW_TRACE_STORE_BATCH_MAX 4096                         /* records per transaction */
 

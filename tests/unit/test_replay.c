@@ -57,7 +57,10 @@ run_job(struct claw_replay *r, struct claw_replay_job *j)
 		;
 	claw_mutex_unlock(&mu);
 	struct claw_replay_job *got = claw_replay_take(r);
-	ok(got == j && (got == NULL || got->next == NULL), "the job came back");
+	if (got != j || got->next != NULL) {
+		printf("Bail out! the job did not come back alone\n");
+		exit(1);
+	}
 	return got;
 }
 
@@ -109,8 +112,6 @@ main(void)
 	/* A run, from the start: 64 rows, then the other 36. */
 	struct claw_replay_job *j =
 		run_job(r, claw_replay_job_new(NULL, proj.key, false, run, 0, 1 << 20));
-	if (j == NULL)
-		return tap_done();
 	is_int(j->err.code, CLAW_OK, "read: %s", j->err.msg);
 	is_int(count(&j->frames, "event: trace\n"), CLAW_REPLAY_ROWS, "one step: 64 trace frames");
 	ok(!j->caught_up, "not caught up yet");
@@ -148,10 +149,14 @@ main(void)
 	is_int(j->err.code, CLAW_ETOOBIG, "a step over its cap fails");
 	claw_replay_job_free(j);
 
-	/* A board. */
+	/* A board, one of whose issues has a run at work (no gate open: the
+	 * board's own lookup of it fails, which is no failure of the step). */
+	int64_t run2 = 0;
 	(void)claw_issue_create(db, "second", NULL, &issue, &err);
+	(void)claw_run_insert(db, issue, CLAW_RUN_RUNNING, "test", &run2, &err);
 	j = run_job(r, claw_replay_job_new(NULL, proj.key, true, 0, -1, 1 << 20));
 	is_int(j->err.code, CLAW_OK, "board read: %s", j->err.msg);
+	is_str(j->err.msg, "", "no message left behind");
 	is_int(count(&j->frames, "event: issue\n"), 2, "the board: both issues");
 	ok(j->caught_up && j->last > 0, "with the board's counter");
 	claw_replay_job_free(j);

@@ -433,7 +433,11 @@ test_slow_board(struct claw_hub *h)
 	is_int(sqlite3_exec(lock, "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE", NULL, NULL,
 			    NULL),
 	       SQLITE_OK, "locked");
-	(void)socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		ok(false, "a socket pair");
+		(void)sqlite3_close(lock);
+		goto out;
+	}
 	claw_hub_add_board(h, sv[0], 7, q.key, -1);
 	claw_clock_sleep_ms(100); /* its replay waits for the lock */
 

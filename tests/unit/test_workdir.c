@@ -452,6 +452,12 @@ test_checkpoint_prune(void)
 	is_int(claw_worktree_commit(&two, "two", NULL, &ci, &err), CLAW_OK, "run 2's step");
 	(void)sh(one.repo, "find objects -type f -exec touch -d '2 hours ago' {} +");
 	is_int(claw_worktree_remove(&one, true, &err), CLAW_OK, "run 1's checkpoints dropped");
+	is_int(claw_worktree_changes(&one, true, &ch, &err), CLAW_ENOTFOUND,
+	       "a run whose checkpoints are dropped, nothing landed: its change is not found");
+	has_str(err.msg, "checkpoints were dropped", "saying why");
+	struct claw_buf diff = CLAW_BUF_INIT(1 << 20);
+	is_int(claw_worktree_diff(&one, true, NULL, &diff, &err), CLAW_ENOTFOUND, "nor its diff");
+	claw_buf_free(&diff);
 	s = git_out(one.repo, "cat-file", "-t", sha1);
 	ok(strstr(s, "commit") == NULL, "its checkpoint is gone (%s)", s);
 	free(s);
