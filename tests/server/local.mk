@@ -4,6 +4,7 @@
 SERVER_UNIT_TESTS = \
 	tests/unit/test_dbcache \
 	tests/unit/test_fcgi_wire \
+	tests/unit/test_issueview \
 	tests/unit/test_request \
 	tests/unit/test_replay \
 	tests/unit/test_route \
@@ -14,6 +15,7 @@ check_PROGRAMS += $(SERVER_UNIT_TESTS)
 TESTS += $(SERVER_UNIT_TESTS)
 tests_unit_test_dbcache_SOURCES = tests/unit/test_dbcache.c
 tests_unit_test_fcgi_wire_SOURCES = tests/unit/test_fcgi_wire.c
+tests_unit_test_issueview_SOURCES = tests/unit/test_issueview.c
 tests_unit_test_request_SOURCES = tests/unit/test_request.c
 tests_unit_test_request_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fuzz
 tests_unit_test_request_LDADD = tests/unit/libtap.a tests/fuzz/libfuzzhelp.a $(LDADD)
