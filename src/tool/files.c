@@ -30,7 +30,11 @@
 
 static const char read_schema[] =
 	"{\"type\": \"object\", \"properties\": {\"path\": {\"type\": \"string\","
-	" \"description\": \"file path relative to the project folder\"}},"
+	" \"description\": \"file path relative to the project folder\"},"
+	" \"offset\": {\"type\": \"integer\", \"minimum\": 1, \"description\": \"first line to"
+	" show (1-based)\"},"
+	" \"limit\": {\"type\": \"integer\", \"minimum\": 1, \"description\": \"how many lines"
+	" to show\"}},"
 	" \"required\": [\"path\"], \"additionalProperties\": false}";
 static const char write_schema[] =
 	"{\"type\": \"object\", \"properties\": {"
@@ -228,6 +232,128 @@ have_project(const struct claw_tool_ctx *ctx, struct claw_tool_result *res)
 	return false;
 }
 
+/* A line-number input: absent (*out = dflt), or an integer >= 1.  False
+ * (with an error result) otherwise. */
+static bool
+line_arg(struct json_object *input, const char *name, int64_t dflt, int64_t *out,
+	 struct claw_tool_result *res)
+{
+	struct json_object *v = NULL;
+	*out = dflt;
+	if (!json_object_object_get_ex(input, name, &v) || v == NULL)
+		return true;
+	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1) {
+		claw_tool_result_error(res, "%s must be a whole number of at least 1", name);
+		return false;
+	}
+	*out = json_object_get_int64(v);
+	return true;
+}
+
+/* Lines from..to (1-based, inclusive; to clipped to the file) of fd into
+ * out (at most its cap: *cut says some were left out), *lines the number
+ * of lines of the whole file (a last line without a newline counts).
+ * Reads the whole file, at most CLAW_FILES_SCAN_BYTES. */
+static enum claw_err
+read_lines(int fd, int64_t from, int64_t to, struct claw_buf *out, int64_t *lines, bool *cut,
+	   struct claw_error *err)
+{
+	char chunk[8192];
+	int64_t line = 1;
+	uint64_t total = 0;
+	bool mid = false; /* bytes of a line not ended yet */
+
+	*cut = false;
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			char e[128];
+			return claw_error_set(err, CLAW_EIO, "%s",
+					      claw_errno_text(errno, e, sizeof e));
+		}
+		if (n == 0)
+			break;
+		total += (uint64_t)n;
+		if (total > CLAW_FILES_SCAN_BYTES)
+			return claw_error_set(err, CLAW_ETOOBIG,
+					      "it is over %d bytes: show parts of it with bash "
+					      "(sed -n 'A,Bp')",
+					      CLAW_FILES_SCAN_BYTES);
+		for (const char *p = chunk, *end = chunk + n; p < end;) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *stop = nl != NULL ? nl + 1 : end;
+			if (line >= from && line <= to &&
+			    claw_buf_append(out, p, (size_t)(stop - p)) != CLAW_OK)
+				*cut = true;
+			mid = nl == NULL;
+			line += nl != NULL;
+			p = stop;
+		}
+	}
+	*lines = line - 1 + (mid ? 1 : 0);
+	return CLAW_OK;
+}
+
+/* read_file with offset and/or limit: "[lines A-B of N]" and those lines. */
+static void
+read_range(const struct claw_tool_ctx *ctx, int fd, const char *path, int64_t from, int64_t count,
+	   struct claw_tool_result *res)
+{
+	struct claw_buf slice = CLAW_BUF_INIT(CLAW_FILES_READ_MAX + CLAW_SECRETS_VALUE_MAX);
+	struct claw_buf red = CLAW_BUF_INIT(READ_REDACTED_MAX);
+	struct claw_error err = {0};
+	int64_t to = count > INT64_MAX - from ? INT64_MAX : from + count - 1, lines = 0;
+	bool cut = false;
+
+	if (read_lines(fd, from, to, &slice, &lines, &cut, &err) != CLAW_OK) {
+		claw_tool_result_error(res, "cannot read %s: %s", path, claw_error_text(&err));
+		goto out;
+	}
+	if (from > lines) {
+		claw_tool_result_error(res, "offset %lld is past the end of %s (%lld lines)",
+				       (long long)from, path, (long long)lines);
+		goto out;
+	}
+	if (memchr(claw_buf_str(&slice), '\0', claw_buf_len(&slice)) != NULL) {
+		claw_tool_result_error(res,
+				       "%s looks like a binary file: inspect it with bash (od, "
+				       "xxd, file)",
+				       path);
+		goto out;
+	}
+	(void)claw_secrets_redact(ctx->secrets, claw_buf_str(&slice), claw_buf_len(&slice), &red);
+	size_t keep = claw_buf_len(&red);
+	cut |= keep > CLAW_FILES_READ_MAX || claw_buf_error(&red) != CLAW_OK;
+	if (keep > CLAW_FILES_READ_MAX)
+		keep = claw_str_utf8_floor(claw_buf_str(&red), CLAW_FILES_READ_MAX);
+	int64_t last = to < lines ? to : lines;
+	if (cut) { /* whole lines only: up to the last newline kept */
+		const char *t = claw_buf_str(&red);
+		int64_t whole = 0;
+		size_t end = 0;
+		for (size_t k = 0; k < keep; k++)
+			if (t[k] == '\n') {
+				whole++;
+				end = k + 1;
+			}
+		if (whole > 0) {
+			keep = end;
+			last = from + whole - 1;
+		}
+	}
+	claw_buf_reset(&res->text);
+	(void)claw_buf_printf(&res->text, "[lines %lld-%lld of %lld]\n", (long long)from,
+			      (long long)last, (long long)lines);
+	(void)claw_buf_append(&res->text, claw_buf_str(&red), keep);
+	if (cut)
+		(void)claw_buf_puts(&res->text, "... [truncated]");
+out:
+	claw_buf_free(&slice);
+	claw_buf_free(&red);
+}
+
 static void
 read_run(const struct claw_tool_ctx *ctx, struct json_object *input, struct claw_tool_result *res)
 {
@@ -238,8 +364,12 @@ read_run(const struct claw_tool_ctx *ctx, struct json_object *input, struct claw
 	int fd = -1;
 	struct stat st;
 	const char *path = path_arg(input, NULL, res);
+	int64_t from = 1, count = INT64_MAX;
+	bool ranged = json_object_object_get_ex(input, "offset", NULL) ||
+		      json_object_object_get_ex(input, "limit", NULL);
 
-	if (path == NULL || !have_project(ctx, res))
+	if (path == NULL || !have_project(ctx, res) || !line_arg(input, "offset", 1, &from, res) ||
+	    !line_arg(input, "limit", INT64_MAX, &count, res))
 		goto out;
 	if (claw_files_open(ctx->project, path, O_RDONLY | O_NONBLOCK, 0, &fd, &err) != CLAW_OK) {
 		claw_tool_result_error(res, "%s", claw_error_text(&err));
@@ -256,6 +386,10 @@ read_run(const struct claw_tool_ctx *ctx, struct json_object *input, struct claw
 				       S_ISDIR(st.st_mode) ? "%s is a directory: use list_files"
 							   : "%s is not a regular file",
 				       path);
+		goto out;
+	}
+	if (ranged) {
+		read_range(ctx, fd, path, from, count, res);
 		goto out;
 	}
 	/* Read past the cap by the longest secret, so a value crossing the
@@ -456,7 +590,9 @@ out:
 static const struct claw_tool read_tool = {
 	.name = "read_file",
 	.description = "Read a text file of the project (path relative to the project folder). "
-		       "Shows at most 100000 bytes, then '... [truncated]'.",
+		       "Shows at most 100000 bytes, then '... [truncated]'. With offset (first "
+		       "line, 1-based) and/or limit (number of lines): only those lines, headed "
+		       "'[lines A-B of N]' - the way to read a big file part by part.",
 	.schema = read_schema,
 	.risk = CLAW_TOOL_SAFE,
 	.run = read_run,

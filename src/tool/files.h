@@ -29,10 +29,11 @@
 
 #include "tool/registry.h"
 
-#define CLAW_FILES_READ_MAX 100000             /* bytes read_file shows */
-#define CLAW_FILES_WRITE_MAX (4 * 1024 * 1024) /* bytes write_file accepts */
-#define CLAW_FILES_LIST_MAX 1000               /* entries list_files shows */
-#define CLAW_FILES_SCAN_MAX 100000             /* entries list_files sorts */
+#define CLAW_FILES_READ_MAX 100000                /* bytes read_file shows */
+#define CLAW_FILES_SCAN_BYTES (256 * 1024 * 1024) /* bytes read_file scans for a line range */
+#define CLAW_FILES_WRITE_MAX (4 * 1024 * 1024)    /* bytes write_file accepts */
+#define CLAW_FILES_LIST_MAX 1000                  /* entries list_files shows */
+#define CLAW_FILES_SCAN_MAX 100000                /* entries list_files sorts */
 
 /* The tool descriptors. */
 const struct claw_tool *claw_files_read_tool(void);

@@ -108,6 +108,64 @@ test_read(void)
 	free(big);
 }
 
+/* read_file's offset and limit (SPEC 5): the lines, headed [lines A-B of N]. */
+static void
+test_read_range(void)
+{
+	put("five.txt", "one\ntwo\nthree\nfour\nfive", 23); /* no newline at the end */
+	is_str(call("read_file", "{\"path\": \"five.txt\", \"offset\": 2, \"limit\": 2}"),
+	       "[lines 2-3 of 5]\ntwo\nthree\n", "offset and limit");
+	is_str(call("read_file", "{\"path\": \"five.txt\", \"offset\": 4}"),
+	       "[lines 4-5 of 5]\nfour\nfive", "offset alone: to the end (the last line unended)");
+	is_str(call("read_file", "{\"path\": \"five.txt\", \"limit\": 1}"),
+	       "[lines 1-1 of 5]\none\n", "limit alone: from the start");
+	is_str(call("read_file", "{\"path\": \"five.txt\", \"offset\": 5, \"limit\": 99}"),
+	       "[lines 5-5 of 5]\nfive", "a limit past the end stops at the end");
+	is_str(call("read_file", "{\"path\": \"five.txt\", \"offset\": 6}"),
+	       "offset 6 is past the end of five.txt (5 lines)", "an offset past the end");
+	ok(res.is_error, "is an error");
+	is_str(call("read_file", "{\"path\": \"five.txt\", \"offset\": 0}"),
+	       "offset must be a whole number of at least 1", "offset 0");
+	is_str(call("read_file", "{\"path\": \"five.txt\", \"limit\": -3}"),
+	       "limit must be a whole number of at least 1", "a negative limit");
+	is_str(call("read_file", "{\"path\": \"five.txt\", \"limit\": \"2\"}"),
+	       "invalid input for read_file: field \"limit\" must be an integer",
+	       "a limit that is a string");
+	is_str(call("read_file", "{\"path\": \"five.txt\", \"offset\": 9223372036854775807,"
+				 " \"limit\": 9223372036854775807}"),
+	       "offset 9223372036854775807 is past the end of five.txt (5 lines)",
+	       "the largest numbers do not overflow");
+	put("blank.txt", "a\n\n\nb\n", 6);
+	is_str(call("read_file", "{\"path\": \"blank.txt\", \"offset\": 2, \"limit\": 2}"),
+	       "[lines 2-3 of 4]\n\n\n", "empty lines are lines");
+	is_str(call("read_file", "{\"path\": \"empty.txt\", \"offset\": 1}"),
+	       "offset 1 is past the end of empty.txt (0 lines)", "an empty file has no line 1");
+
+	/* A big file, read part by part: a slice far past the first 100 000
+	 * bytes; a slice over the cap is cut with the marker. */
+	size_t n = 300000, at = 0;
+	char *big = malloc(n + 1);
+	for (int i = 1; at + 16 < n; i++)
+		at += (size_t)snprintf(big + at, n + 1 - at, "line %06d\n", i);
+	put("big-lines.txt", big, at);
+	is_str(call("read_file", "{\"path\": \"big-lines.txt\", \"offset\": 20000, \"limit\": 2}"),
+	       "[lines 20000-20001 of 24999]\nline 020000\nline 020001\n", "far into a big file");
+	const char *t = call("read_file", "{\"path\": \"big-lines.txt\", \"offset\": 2}");
+	const char *head = "[lines 2-8334 of 24999]\nline 000002\n";
+	const char *tail = "line 008334\n... [truncated]";
+	ok(strncmp(t, head, strlen(head)) == 0 && strlen(t) > strlen(tail) &&
+		   strcmp(t + strlen(t) - strlen(tail), tail) == 0,
+	   "a slice over 100 000 bytes is cut after its last whole line, with the marker; the "
+	   "header names that line");
+	put("bin2.dat", "text\nab\0cd\n", 11);
+	has_str(call("read_file", "{\"path\": \"bin2.dat\", \"offset\": 2}"),
+		"looks like a binary file", "binary lines refused");
+	put("secret.txt", "x\nSECRETVALUE123\n", 17);
+	t = call("read_file", "{\"path\": \"secret.txt\", \"offset\": 2}");
+	ok(strstr(t, "SECRETVALUE") == NULL && strstr(t, "[redacted") != NULL, "secrets redacted");
+	free(big);
+}
+
 static void
 test_write(void)
 {
@@ -190,6 +248,7 @@ main(void)
 		return 1;
 	claw_tool_result_init(&res);
 	test_read();
+	test_read_range();
 	test_write();
 	test_list();
 	claw_tool_result_free(&res);
