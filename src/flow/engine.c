@@ -406,7 +406,8 @@ after_tool(void *vw, const struct claw_tool_ctx *tctx, const char *name, struct 
 	struct json_object *in, *path = NULL;
 
 	(void)finish;
-	if (strcmp(name, "write_file") != 0 || res->is_error ||
+	bool wrote = strcmp(name, "write_file") == 0, edited = strcmp(name, "edit_file") == 0;
+	if (!(wrote || edited) || res->is_error ||
 	    !json_object_object_get_ex(input, "path", &path) ||
 	    claw_registry_find(w->ctx->tools, "artifact") == NULL)
 		return;
@@ -414,7 +415,9 @@ after_tool(void *vw, const struct claw_tool_ctx *tctx, const char *name, struct 
 	in = json_object_new_object();
 	(void)json_object_object_add(in, "label", json_object_get(path));
 	(void)json_object_object_add(in, "file", json_object_get(path));
-	(void)json_object_object_add(in, "note", json_object_new_string("written by write_file"));
+	(void)json_object_object_add(
+		in, "note",
+		json_object_new_string(wrote ? "written by write_file" : "edited by edit_file"));
 	claw_tool_result_init(&r);
 	claw_registry_call(w->ctx->tools, &c, "artifact", in, &r);
 	if (r.is_error)

@@ -122,6 +122,7 @@ static const struct tool_rule tool_rules[] = {
 	{"bash", true, true, false},
 	{"read_file", true, true, false},
 	{"write_file", true, true, false},
+	{"edit_file", true, true, false},
 	{"list_files", true, true, false},
 	{"recall", true, false, false},
 	{"artifact", true, true, false},
@@ -131,10 +132,10 @@ static const struct tool_rule tool_rules[] = {
 };
 #define TOOL_RULES (sizeof tool_rules / sizeof tool_rules[0])
 
-static const char *const run_palette[] = {"bash",       "read_file", "write_file",
+static const char *const run_palette[] = {"bash",       "read_file", "write_file", "edit_file",
 					  "list_files", "recall",    "artifact"};
 
-#define CALL_TOOLS "bash, read_file, write_file, list_files, artifact"
+#define CALL_TOOLS "bash, read_file, write_file, edit_file, list_files, artifact"
 #define ROLES "worker, worker-smart, reviewer, supervisor, supervisor-smart, planner"
 #define TOP_FIELDS "name, summary, steps, critics, budget"
 #define STEP_FIELDS "name, agent, goal, tools, call, critic, max_rounds, back_to, params"

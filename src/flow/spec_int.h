@@ -16,7 +16,8 @@
 
 /* The run palette as messages and the rendering list it (the tools of
  * claw_spec_run_palette, in its order). */
-#define CLAW_SPEC_PALETTE_TOOLS "bash, read_file, write_file, list_files, recall, artifact"
+#define CLAW_SPEC_PALETTE_TOOLS                                                                    \
+	"bash, read_file, write_file, edit_file, list_files, recall, artifact"
 
 /* Bytes of document text quoted in a message before it is clipped. */
 #define CLAW_SPEC_QUOTE_CLIP 48

@@ -17,7 +17,8 @@ claw_builtin_registry(struct claw_registry **out, struct claw_error *err)
 	struct claw_registry *reg = claw_registry_new();
 	const struct claw_tool *const tools[] = {
 		claw_bash_tool(),       claw_files_read_tool(), claw_files_write_tool(),
-		claw_files_list_tool(), claw_recall_tool(),     claw_artifact_tool(),
+		claw_files_edit_tool(), claw_files_list_tool(), claw_recall_tool(),
+		claw_artifact_tool(),
 	};
 
 	for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++) {

@@ -1,7 +1,7 @@
 /*
  * builtin — the registry of claw's own tools.
  *
- * bash, read_file, write_file, list_files, recall and artifact.  The
+ * bash, read_file, write_file, edit_file, list_files, recall and artifact.  The
  * critic's verdict and rerun_evidence and generate's define_workflow belong
  * to the engine (src/flow), which adds them to its own copy.
  *

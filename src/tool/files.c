@@ -42,6 +42,16 @@ static const char write_schema[] =
 	"folder; its directory must exist\"},"
 	" \"content\": {\"type\": \"string\", \"description\": \"the whole new content\"}},"
 	" \"required\": [\"path\", \"content\"], \"additionalProperties\": false}";
+static const char edit_schema[] =
+	"{\"type\": \"object\", \"properties\": {"
+	"\"path\": {\"type\": \"string\", \"description\": \"file path relative to the project "
+	"folder; the file must exist\"},"
+	" \"old_text\": {\"type\": \"string\", \"description\": \"the exact text to replace, "
+	"with enough surrounding lines to occur once\"},"
+	" \"new_text\": {\"type\": \"string\", \"description\": \"the text to put in its place\"},"
+	" \"replace_all\": {\"type\": \"boolean\", \"description\": \"replace every occurrence "
+	"(default false: old_text must occur exactly once)\"}},"
+	" \"required\": [\"path\", \"old_text\", \"new_text\"], \"additionalProperties\": false}";
 static const char list_schema[] =
 	"{\"type\": \"object\", \"properties\": {\"path\": {\"type\": \"string\","
 	" \"description\": \"directory relative to the project folder (default .)\"}},"
@@ -494,6 +504,201 @@ out:
 		(void)close(fd);
 }
 
+/* A string input as bytes (JSON strings may hold NUL). */
+static const char *
+text_arg(struct json_object *input, const char *name, size_t *len)
+{
+	struct json_object *v = NULL;
+	(void)json_object_object_get_ex(input, name, &v);
+	*len = (size_t)json_object_get_string_len(v);
+	return v != NULL ? json_object_get_string(v) : "";
+}
+
+/* Lines a replacement of text adds or removes: its newlines, plus one for
+ * a last line without one. */
+static size_t
+lines_of(const char *p, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += p[i] == '\n';
+	return k + (n > 0 && p[n - 1] != '\n');
+}
+
+/* Reads all of fd (at most max bytes) into a fresh buffer. */
+static enum claw_err
+slurp(int fd, size_t max, char **out, size_t *len, struct claw_error *err)
+{
+	struct claw_buf b = CLAW_BUF_INIT(max);
+	char chunk[8192];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			char e[128];
+			claw_buf_free(&b);
+			return claw_error_set(err, CLAW_EIO, "%s",
+					      claw_errno_text(errno, e, sizeof e));
+		}
+		if (n == 0)
+			break;
+		if (claw_buf_append(&b, chunk, (size_t)n) != CLAW_OK) {
+			claw_buf_free(&b);
+			return claw_error_set(err, CLAW_ETOOBIG, "it is over %zu bytes", max);
+		}
+	}
+	*len = claw_buf_len(&b);
+	*out = claw_buf_steal(&b);
+	claw_buf_free(&b);
+	return CLAW_OK;
+}
+
+/* Replaces text and writes it back: a temporary file beside path with the
+ * file's mode, renamed over it, so a crash leaves the old or the new
+ * content.  The parent is opened confined; path itself must not be a
+ * symbolic link (the rename would replace the link, not its target). */
+static enum claw_err
+write_beside(const struct claw_tool_ctx *ctx, const char *path, mode_t mode, const char *data,
+	     size_t len, struct claw_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *parent =
+		slash != NULL ? claw_xstrndup(path, (size_t)(slash - path + 1)) : claw_xstrdup(".");
+	const char *base = slash != NULL ? slash + 1 : path;
+	char tmp[64];
+	struct stat st;
+	int dfd = -1, fd = -1;
+	enum claw_err rc =
+		claw_files_open(ctx->project, parent, O_PATH | O_DIRECTORY, 0, &dfd, err);
+
+	if (rc != CLAW_OK)
+		goto out;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+		rc = claw_error_set(err, CLAW_EINVAL,
+				    "%s is a symbolic link or not a regular file: edit its target",
+				    path);
+		goto out;
+	}
+	for (int i = 0; fd < 0 && i < 100; i++) {
+		(void)snprintf(tmp, sizeof tmp, ".claw-edit-%d-%d", (int)getpid(), i);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	char e[128];
+	if (fd < 0) {
+		rc = claw_error_set(err, CLAW_EIO, "cannot write beside %s: %s", path,
+				    claw_errno_text(errno, e, sizeof e));
+		goto out;
+	}
+	for (size_t done = 0; rc == CLAW_OK && done < len;) {
+		ssize_t w = write(fd, data + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			rc = claw_error_set(err, CLAW_EIO, "cannot write %s: %s", path,
+					    claw_errno_text(errno, e, sizeof e));
+		else
+			done += (size_t)w;
+	}
+	if (rc == CLAW_OK && fchmod(fd, mode & 07777) != 0)
+		rc = claw_error_set(err, CLAW_EIO, "cannot keep the mode of %s: %s", path,
+				    claw_errno_text(errno, e, sizeof e));
+	if (close(fd) != 0 && rc == CLAW_OK)
+		rc = claw_error_set(err, CLAW_EIO, "cannot write %s: %s", path,
+				    claw_errno_text(errno, e, sizeof e));
+	if (rc == CLAW_OK && renameat(dfd, tmp, dfd, base) != 0)
+		rc = claw_error_set(err, CLAW_EIO, "cannot replace %s: %s", path,
+				    claw_errno_text(errno, e, sizeof e));
+	if (rc != CLAW_OK)
+		(void)unlinkat(dfd, tmp, 0);
+out:
+	if (dfd >= 0)
+		(void)close(dfd);
+	free(parent);
+	return rc;
+}
+
+static void
+edit_run(const struct claw_tool_ctx *ctx, struct json_object *input, struct claw_tool_result *res)
+{
+	struct claw_error err = {0};
+	struct claw_buf out = CLAW_BUF_INIT(CLAW_FILES_WRITE_MAX);
+	struct json_object *all = NULL;
+	char *data = NULL;
+	size_t len = 0, olen, nlen, n = 0;
+	struct stat st;
+	int fd = -1;
+	const char *path = path_arg(input, NULL, res);
+	const char *old = text_arg(input, "old_text", &olen);
+	const char *new = text_arg(input, "new_text", &nlen);
+	bool replace_all = json_object_object_get_ex(input, "replace_all", &all) &&
+			   json_object_get_boolean(all);
+
+	if (path == NULL || !have_project(ctx, res))
+		goto out;
+	if (olen == 0) {
+		claw_tool_result_error(res, "old_text is empty: say what to replace (write_file "
+					    "writes a whole file)");
+		goto out;
+	}
+	if (claw_files_open(ctx->project, path, O_RDONLY | O_NONBLOCK, 0, &fd, &err) != CLAW_OK) {
+		claw_tool_result_error(res, "%s", claw_error_text(&err));
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		claw_tool_result_error(res, "%s is not a regular file", path);
+		goto out;
+	}
+	if (slurp(fd, CLAW_FILES_WRITE_MAX, &data, &len, &err) != CLAW_OK) {
+		claw_tool_result_error(res, "cannot edit %s: %s", path, claw_error_text(&err));
+		goto out;
+	}
+	for (const char *p = data, *end = data + len;
+	     (size_t)(end - p) >= olen && (p = memmem(p, (size_t)(end - p), old, olen)) != NULL;
+	     p += olen)
+		n++;
+	if (n == 0) {
+		claw_tool_result_error(res, "old_text not found in %s", path);
+		goto out;
+	}
+	if (n > 1 && !replace_all) {
+		claw_tool_result_error(res,
+				       "old_text occurs %zu times in %s; add surrounding lines to "
+				       "make it unique, or set replace_all",
+				       n, path);
+		goto out;
+	}
+	const char *p = data, *end = data + len;
+	for (size_t k = 0; k < n; k++) { /* the n occurrences counted above */
+		const char *hit = memmem(p, (size_t)(end - p), old, olen);
+		(void)claw_buf_append(&out, p, (size_t)(hit - p));
+		(void)claw_buf_append(&out, new, nlen);
+		p = hit + olen;
+	}
+	(void)claw_buf_append(&out, p, (size_t)(end - p));
+	if (claw_buf_error(&out) != CLAW_OK) {
+		claw_tool_result_error(res, "the edited %s would be over %d bytes", path,
+				       CLAW_FILES_WRITE_MAX);
+		goto out;
+	}
+	(void)close(fd);
+	fd = -1;
+	if (write_beside(ctx, path, st.st_mode, claw_buf_str(&out), claw_buf_len(&out), &err) !=
+	    CLAW_OK) {
+		claw_tool_result_error(res, "%s", claw_error_text(&err));
+		goto out;
+	}
+	claw_tool_result_ok(res, "Edited %s: %zu replacement%s, +%zu -%zu lines", path, n,
+			    n == 1 ? "" : "s", n * lines_of(new, nlen), n * lines_of(old, olen));
+out:
+	free(data);
+	claw_buf_free(&out);
+	if (fd >= 0)
+		(void)close(fd);
+}
+
 static int
 by_name(const void *a, const void *b)
 {
@@ -607,6 +812,17 @@ static const struct claw_tool write_tool = {
 	.run = write_run,
 };
 
+static const struct claw_tool edit_tool = {
+	.name = "edit_file",
+	.description =
+		"Replace exact text in an existing file of the project: old_text must occur "
+		"exactly once (include surrounding lines to make it unique) unless "
+		"replace_all is true. Prefer it to write_file for changes to existing files.",
+	.schema = edit_schema,
+	.risk = CLAW_TOOL_MUTATING,
+	.run = edit_run,
+};
+
 static const struct claw_tool list_tool = {
 	.name = "list_files",
 	.description = "List one directory of the project (default: the project folder): "
@@ -626,6 +842,12 @@ const struct claw_tool *
 claw_files_write_tool(void)
 {
 	return &write_tool;
+}
+
+const struct claw_tool *
+claw_files_edit_tool(void)
+{
+	return &edit_tool;
 }
 
 const struct claw_tool *

@@ -38,6 +38,7 @@
 /* The tool descriptors. */
 const struct claw_tool *claw_files_read_tool(void);
 const struct claw_tool *claw_files_write_tool(void);
+const struct claw_tool *claw_files_edit_tool(void);
 const struct claw_tool *claw_files_list_tool(void);
 
 /* Opens rel inside root (a real absolute path) with open(2) flags and mode,

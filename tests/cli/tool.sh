@@ -75,7 +75,7 @@ is "$err" "claw tool: recall needs a run: it only works inside one (claw run)" "
 run tool verdict '{}'
 like "$err" "verdict needs a run" "so is verdict"
 run tool nope '{}'
-is "$err" "claw tool: unknown tool nope (tools: bash, read_file, write_file, list_files)" \
+is "$err" "claw tool: unknown tool nope (tools: bash, read_file, write_file, edit_file, list_files)" \
 	"an unknown tool lists the ones there are"
 run tool bash '{"command": '
 is "$rc" 2 "bad JSON is a usage error"

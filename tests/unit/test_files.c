@@ -166,6 +166,71 @@ test_read_range(void)
 	free(big);
 }
 
+/* edit_file (SPEC 5): exact text, once unless replace_all, mode kept, the
+ * file replaced whole by a rename. */
+static void
+test_edit(void)
+{
+	char path[PATH_MAX + 16];
+	struct stat st;
+
+	put("greet.sh", "#!/bin/sh\necho helo\necho bye\n", 29);
+	(void)snprintf(path, sizeof path, "%s/greet.sh", project);
+	(void)chmod(path, 0750);
+	ino_t before = stat(path, &st) == 0 ? st.st_ino : 0;
+	is_str(call("edit_file", "{\"path\": \"greet.sh\", \"old_text\": \"echo helo\","
+				 " \"new_text\": \"echo hello\\necho world\"}"),
+	       "Edited greet.sh: 1 replacement, +2 -1 lines", "one replacement");
+	ok(!res.is_error, "not an error");
+	is_str(slurp("greet.sh"), "#!/bin/sh\necho hello\necho world\necho bye\n",
+	       "the new content");
+	ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0750, "the mode is kept (%o)",
+	   (unsigned)(st.st_mode & 07777));
+	ok(st.st_ino != before, "written beside and renamed over (a new inode)");
+
+	is_str(call("edit_file", "{\"path\": \"greet.sh\", \"old_text\": \"echo\","
+				 " \"new_text\": \"printf\"}"),
+	       "old_text occurs 3 times in greet.sh; add surrounding lines to make it unique, or "
+	       "set replace_all",
+	       "ambiguous: refused");
+	ok(res.is_error, "is an error");
+	is_str(slurp("greet.sh"), "#!/bin/sh\necho hello\necho world\necho bye\n",
+	       "and nothing changed");
+	is_str(call("edit_file", "{\"path\": \"greet.sh\", \"old_text\": \"echo \","
+				 " \"new_text\": \"printf \", \"replace_all\": true}"),
+	       "Edited greet.sh: 3 replacements, +3 -3 lines", "replace_all");
+	is_str(slurp("greet.sh"), "#!/bin/sh\nprintf hello\nprintf world\nprintf bye\n",
+	       "every occurrence");
+	is_str(call("edit_file", "{\"path\": \"greet.sh\", \"old_text\": \"nowhere\","
+				 " \"new_text\": \"x\"}"),
+	       "old_text not found in greet.sh", "not found");
+	is_str(call("edit_file", "{\"path\": \"greet.sh\", \"old_text\": \"\","
+				 " \"new_text\": \"x\"}"),
+	       "old_text is empty: say what to replace (write_file writes a whole file)",
+	       "empty old_text");
+	is_str(call("edit_file",
+		    "{\"path\": \"nope.txt\", \"old_text\": \"a\", \"new_text\": \"b\"}"),
+	       "no such file: nope.txt", "a missing file");
+	is_str(call("edit_file", "{\"path\": \"../x\", \"old_text\": \"a\", \"new_text\": \"b\"}"),
+	       "path escapes the project: ../x", "confined");
+	is_str(call("edit_file", "{\"path\": \"sub\", \"old_text\": \"a\", \"new_text\": \"b\"}"),
+	       "sub is not a regular file", "a directory");
+	put("sub/inner.txt", "aXb", 3);
+	is_str(call("edit_file", "{\"path\": \"sub/inner.txt\", \"old_text\": \"X\","
+				 " \"new_text\": \"\"}"),
+	       "Edited sub/inner.txt: 1 replacement, +0 -1 lines", "in a subfolder, to nothing");
+	is_str(slurp("sub/inner.txt"), "ab", "deleted");
+	char link[PATH_MAX + 16];
+	(void)snprintf(link, sizeof link, "%s/link.txt", project);
+	(void)symlink("sub/inner.txt", link);
+	has_str(call("edit_file",
+		     "{\"path\": \"link.txt\", \"old_text\": \"a\", \"new_text\": \"c\"}"),
+		"symbolic link", "a symbolic link is not replaced by a file");
+	is_str(slurp("sub/inner.txt"), "ab", "its target untouched");
+	has_str(call("edit_file", "{\"path\": \"greet.sh\", \"old_text\": \"a\"}"), "new_text",
+		"new_text is required");
+}
+
 static void
 test_write(void)
 {
@@ -249,6 +314,7 @@ main(void)
 	claw_tool_result_init(&res);
 	test_read();
 	test_read_range();
+	test_edit();
 	test_write();
 	test_list();
 	claw_tool_result_free(&res);

@@ -157,7 +157,7 @@ static const struct {
 	/* Palettes. */
 	{W("{'name':'a','goal':'g','tools':['bash','grep']}"),
 	 "steps[0] \"a\": tools: unknown tool \"grep\" (tools: bash, read_file, write_file, "
-	 "list_files, recall, artifact)"},
+	 "edit_file, list_files, recall, artifact)"},
 	{W("{'name':'a','goal':'g','tools':['verdict','rerun_evidence']}"),
 	 "steps[0] \"a\": tools: \"verdict\" is for critics only\n"
 	 "steps[0] \"a\": tools: \"rerun_evidence\" is for critics only"},
@@ -243,10 +243,10 @@ static const struct {
 	 "steps[0] \"a\": unknown field \"why\" (fields: tool, args)"},
 	{W("{'name':'a','call':{'tool':'make'}}"),
 	 "steps[0] \"a\": call: unknown tool \"make\" (tools: bash, read_file, write_file, "
-	 "list_files, artifact)"},
+	 "edit_file, list_files, artifact)"},
 	{W("{'name':'a','call':{'tool':'recall','args':{'what':'task'}}}"),
 	 "steps[0] \"a\": call: \"recall\" cannot be called by a tool step (tools: bash, "
-	 "read_file, write_file, list_files, artifact)"},
+	 "read_file, write_file, edit_file, list_files, artifact)"},
 	{W("{'name':'a','call':{'tool':'verdict'}}"),
 	 "steps[0] \"a\": call: \"verdict\" is for critics only"},
 	{W("{'name':'a','call':{'tool':'define_workflow','args':{'name':'x','spec':'{}'}}}"),
@@ -608,7 +608,7 @@ test_good(void)
 		claw_workflow_free(wf);
 	}
 
-	is_int(n, 6, "run palette of 6");
+	is_int(n, 7, "run palette of 7");
 	is_str(pal[0], "bash", "run palette starts with bash");
 	ok(claw_spec_tool_known("rerun_evidence"), "rerun_evidence is a tool of the language");
 	ok(!claw_spec_tool_known("grep"), "grep is not");
@@ -969,7 +969,7 @@ test_render(void)
 			"tool step");
 		has_str(claw_buf_str(&b),
 			"   Tools: the run palette (bash, read_file, write_file, "
-			"list_files, recall, artifact)\n",
+			"edit_file, list_files, recall, artifact)\n",
 			"run palette");
 	}
 	claw_workflow_free(wf);
