@@ -139,6 +139,17 @@ step(struct claw_replay *r, struct claw_dbcache *dbs, struct claw_replay_job *j)
 
 /* ------------------------------------------------------------- threads */
 
+/* Appends j (whose next is NULL) to the list head..tail (replay.mu held). */
+static void
+push(struct claw_replay_job **head, struct claw_replay_job **tail, struct claw_replay_job *j)
+{
+	if (*tail != NULL)
+		(*tail)->next = j;
+	else
+		*head = j;
+	*tail = j;
+}
+
 static void *
 replay_main(void *arg)
 {
@@ -161,11 +172,7 @@ replay_main(void *arg)
 		step(r, dbs, j);
 
 		claw_mutex_lock(&r->mu);
-		if (r->finished_tail != NULL)
-			r->finished_tail->next = j;
-		else
-			r->finished = j;
-		r->finished_tail = j;
+		push(&r->finished, &r->finished_tail, j);
 		claw_mutex_unlock(&r->mu);
 		r->done(r->ctx);
 		claw_mutex_lock(&r->mu);
@@ -208,11 +215,7 @@ claw_replay_post(struct claw_replay *r, struct claw_replay_job *j)
 {
 	j->next = NULL;
 	claw_mutex_lock(&r->mu);
-	if (r->todo_tail != NULL)
-		r->todo_tail->next = j;
-	else
-		r->todo = j;
-	r->todo_tail = j;
+	push(&r->todo, &r->todo_tail, j);
 	claw_mutex_unlock(&r->mu);
 	claw_cond_signal(&r->work);
 }

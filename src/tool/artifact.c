@@ -126,12 +126,8 @@ from_file(const struct claw_tool_ctx *ctx, const char *path, struct value *v,
 	int fd = -1;
 	bool ok = false;
 
-	if (claw_files_open(ctx->project, path, O_RDONLY | O_NONBLOCK, 0, &fd, &err) != CLAW_OK) {
+	if (claw_files_open_regular(ctx->project, path, &fd, &st, &err) != CLAW_OK) {
 		claw_tool_result_error(res, "%s", claw_error_text(&err));
-		goto out;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		claw_tool_result_error(res, "%s is not a regular file", path);
 		goto out;
 	}
 	size_t got = 0;

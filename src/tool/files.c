@@ -215,6 +215,39 @@ out:
 	return rc;
 }
 
+enum claw_err
+claw_files_open_regular(const char *root, const char *rel, int *fd, struct stat *st,
+			struct claw_error *err)
+{
+	enum claw_err rc = claw_files_open(root, rel, O_RDONLY | O_NONBLOCK, 0, fd, err);
+	if (rc != CLAW_OK)
+		return rc;
+	if (fstat(*fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		(void)close(*fd);
+		*fd = -1;
+		return claw_error_set(err, CLAW_EINVAL, "%s is not a regular file", rel);
+	}
+	return CLAW_OK;
+}
+
+/* read(2) of up to n bytes, again after EINTR: the bytes read (0 at the
+ * end), or -1 with err set. */
+static ssize_t
+read_some(int fd, char *buf, size_t n, struct claw_error *err)
+{
+	for (;;) {
+		ssize_t got = read(fd, buf, n);
+		if (got >= 0)
+			return got;
+		if (errno != EINTR) {
+			char e[128];
+			(void)claw_error_set(err, CLAW_EIO, "%s",
+					     claw_errno_text(errno, e, sizeof e));
+			return -1;
+		}
+	}
+}
+
 /* ------------------------------------------------------------------- tools */
 
 /* The "path" input as a C string; NULL (with an error result) when it holds
@@ -275,14 +308,9 @@ read_lines(int fd, int64_t from, int64_t to, struct claw_buf *out, int64_t *line
 
 	*cut = false;
 	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			char e[128];
-			return claw_error_set(err, CLAW_EIO, "%s",
-					      claw_errno_text(errno, e, sizeof e));
-		}
+		ssize_t n = read_some(fd, chunk, sizeof chunk, err);
+		if (n < 0)
+			return err->code;
 		if (n == 0)
 			break;
 		total += (uint64_t)n;
@@ -532,14 +560,10 @@ slurp(int fd, size_t max, char **out, size_t *len, struct claw_error *err)
 	struct claw_buf b = CLAW_BUF_INIT(max);
 	char chunk[8192];
 	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = read_some(fd, chunk, sizeof chunk, err);
 		if (n < 0) {
-			char e[128];
 			claw_buf_free(&b);
-			return claw_error_set(err, CLAW_EIO, "%s",
-					      claw_errno_text(errno, e, sizeof e));
+			return err->code;
 		}
 		if (n == 0)
 			break;
@@ -643,12 +667,8 @@ edit_run(const struct claw_tool_ctx *ctx, struct json_object *input, struct claw
 					    "writes a whole file)");
 		goto out;
 	}
-	if (claw_files_open(ctx->project, path, O_RDONLY | O_NONBLOCK, 0, &fd, &err) != CLAW_OK) {
+	if (claw_files_open_regular(ctx->project, path, &fd, &st, &err) != CLAW_OK) {
 		claw_tool_result_error(res, "%s", claw_error_text(&err));
-		goto out;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		claw_tool_result_error(res, "%s is not a regular file", path);
 		goto out;
 	}
 	if (slurp(fd, CLAW_FILES_WRITE_MAX, &data, &len, &err) != CLAW_OK) {

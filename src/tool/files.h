@@ -25,6 +25,7 @@
 #ifndef CLAW_TOOL_FILES_H
 #define CLAW_TOOL_FILES_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "tool/registry.h"
@@ -48,5 +49,10 @@ const struct claw_tool *claw_files_list_tool(void);
  * (for O_CREAT: "no such directory: DIR"); CLAW_EIO otherwise. */
 enum claw_err claw_files_open(const char *root, const char *rel, int flags, mode_t mode, int *fd,
 			      struct claw_error *err);
+/* claw_files_open of a regular file for reading (non-blocking: a FIFO does
+ * not hang), its stat in *st.  Anything else: CLAW_EINVAL "REL is not a
+ * regular file" (nothing left open). */
+enum claw_err claw_files_open_regular(const char *root, const char *rel, int *fd, struct stat *st,
+				      struct claw_error *err);
 
 #endif
