@@ -41,6 +41,9 @@ enum key_id {
 	K_TOOL_MEMORY_MB,
 	K_STEP_TURNS,
 	K_STOP_GRACE_S,
+	K_PROMPT_CACHE,
+	K_PROMPT_CACHE_KEY,
+	K_CONTEXT_TOKENS,
 	K_SANDBOX,
 	K_SANDBOX_NET,
 	K_AUTO_APPROVE,
@@ -77,6 +80,9 @@ static const char *const key_names[] = {
 	[K_TOOL_MEMORY_MB] = "CLAW_TOOL_MEMORY_MB",
 	[K_STEP_TURNS] = "CLAW_STEP_TURNS",
 	[K_STOP_GRACE_S] = "CLAW_STOP_GRACE_S",
+	[K_PROMPT_CACHE] = "CLAW_PROMPT_CACHE",
+	[K_PROMPT_CACHE_KEY] = "CLAW_PROMPT_CACHE_KEY",
+	[K_CONTEXT_TOKENS] = "CLAW_CONTEXT_TOKENS",
 	[K_SANDBOX] = "CLAW_SANDBOX",
 	[K_SANDBOX_NET] = "CLAW_SANDBOX_NET",
 	[K_AUTO_APPROVE] = "CLAW_AUTO_APPROVE",
@@ -256,7 +262,11 @@ set_int(const struct loader *ld, int k, int64_t min, int64_t max, int64_t *out,
 		return CLAW_OK;
 	rc = claw_str_to_i64(claw_str_from(v), INT64_MIN, INT64_MAX, &x);
 	quote_value(q, sizeof q, v);
-	if (rc != CLAW_OK || x < min)
+	if ((rc != CLAW_OK || x < min) && min > 1)
+		rc = claw_error_set(err, CLAW_ECONFIG,
+				    "%s must be an integer of at least %lld, got %s", key_names[k],
+				    (long long)min, q);
+	else if (rc != CLAW_OK || x < min)
 		rc = claw_error_set(err, CLAW_ECONFIG, "%s must be a %s integer, got %s",
 				    key_names[k], min > 0 ? "positive" : "non-negative", q);
 	else if (x > max)
@@ -421,6 +431,7 @@ apply(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 	cfg->tool_timeout_ms = CLAW_CONFIG_TOOL_TIMEOUT_MS_DEFAULT;
 	cfg->step_turns = CLAW_CONFIG_STEP_TURNS_DEFAULT;
 	cfg->stop_grace_s = CLAW_CONFIG_STOP_GRACE_S_DEFAULT;
+	cfg->prompt_cache = true;
 	if ((rc = set_int(ld, K_BUDGET_TOKENS, 0, INT64_MAX, &cfg->budget_tokens, err)) !=
 		    CLAW_OK ||
 	    (rc = set_int(ld, K_BUDGET_SECONDS, 0, INT64_MAX, &cfg->budget_seconds, err)) !=
@@ -438,6 +449,10 @@ apply(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 			  err)) != CLAW_OK ||
 	    (rc = set_int(ld, K_STOP_GRACE_S, 0, CLAW_CONFIG_STOP_GRACE_S_MAX, &cfg->stop_grace_s,
 			  err)) != CLAW_OK ||
+	    (rc = set_int(ld, K_CONTEXT_TOKENS, CLAW_CONFIG_CONTEXT_TOKENS_MIN,
+			  CLAW_CONFIG_CONTEXT_TOKENS_MAX, &cfg->context_tokens, err)) != CLAW_OK ||
+	    (rc = set_bool(ld, K_PROMPT_CACHE, &cfg->prompt_cache, err)) != CLAW_OK ||
+	    (rc = set_bool(ld, K_PROMPT_CACHE_KEY, &cfg->prompt_cache_key, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_SANDBOX_NET, &cfg->sandbox_net, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_AUTO_APPROVE, &cfg->auto_approve, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_AUTO_MERGE, &cfg->auto_merge, err)) != CLAW_OK ||

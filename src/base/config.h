@@ -42,6 +42,8 @@
 #define CLAW_CONFIG_STEP_TURNS_MAX 100000
 #define CLAW_CONFIG_STOP_GRACE_S_DEFAULT 30
 #define CLAW_CONFIG_STOP_GRACE_S_MAX 3600
+#define CLAW_CONFIG_CONTEXT_TOKENS_MIN 1024
+#define CLAW_CONFIG_CONTEXT_TOKENS_MAX 100000000
 
 /* CLAW_AGENT: which wire protocol the model backend speaks. */
 enum claw_agent_kind {
@@ -96,16 +98,20 @@ struct claw_config {
 	int64_t stop_grace_s;              /* CLAW_STOP_GRACE_S: how long a stop waits for
 					    * a model reply in flight (0: none) */
 	enum claw_sandbox_mode sandbox;
-	bool sandbox_net;   /* sandboxed commands may reach the network */
-	bool auto_approve;  /* skip the human approval of generated solvers */
-	bool auto_merge;    /* CLAW_AUTO_MERGE: merge a passed run's change without asking */
-	bool demo;          /* CLAW_DEMO: the model is tools/up's scripted demo model
-			     * (examples/demo); only reported, by /api/health */
-	bool no_color;      /* NO_COLOR set (non-empty) */
-	char *pricing_file; /* CLAW_PRICING_FILE; NULL = built-in table */
-	char *project;      /* CLAW_PROJECT; NULL when unset */
-	char *git_author;   /* CLAW_GIT_AUTHOR ("Name <email>") of claw's commits; NULL: the
-			     * default, claw <claw@localhost> */
+	bool sandbox_net;       /* sandboxed commands may reach the network */
+	bool auto_approve;      /* skip the human approval of generated solvers */
+	bool auto_merge;        /* CLAW_AUTO_MERGE: merge a passed run's change without asking */
+	bool demo;              /* CLAW_DEMO: the model is tools/up's scripted demo model
+				 * (examples/demo); only reported, by /api/health */
+	bool no_color;          /* NO_COLOR set (non-empty) */
+	bool prompt_cache;      /* CLAW_PROMPT_CACHE (default 1): ask providers to cache prompts */
+	bool prompt_cache_key;  /* CLAW_PROMPT_CACHE_KEY: prompt_cache_key to any openai server */
+	int64_t context_tokens; /* CLAW_CONTEXT_TOKENS: the model's context window; 0 = the
+				 * price table's */
+	char *pricing_file;     /* CLAW_PRICING_FILE; NULL = built-in table */
+	char *project;          /* CLAW_PROJECT; NULL when unset */
+	char *git_author;       /* CLAW_GIT_AUTHOR ("Name <email>") of claw's commits; NULL: the
+				 * default, claw <claw@localhost> */
 };
 
 /* Loads cfg from the process environment (environ) and claw.env.  On

@@ -297,6 +297,9 @@ trace_reply(struct claw_flow_ctx *ctx, const struct claw_llm_response *r, const 
 	(void)json_object_object_add(u, "in", json_object_new_int64(r->usage.in));
 	(void)json_object_object_add(u, "out", json_object_new_int64(r->usage.out));
 	(void)json_object_object_add(u, "cached", json_object_new_int64(r->usage.cached));
+	if (r->usage.cache_write > 0)
+		(void)json_object_object_add(u, "cache_write",
+					     json_object_new_int64(r->usage.cache_write));
 	(void)json_object_object_add(u, "cost_micros", json_object_new_int64(r->cost_micros));
 	(void)json_object_object_add(u, "cost_source",
 				     json_object_new_string(r->cost_source == CLAW_LLM_COST_PROVIDER
@@ -943,6 +946,7 @@ ask_model(const struct claw_turn_params *p, struct claw_llm_conv *conv, const ch
 {
 	struct claw_flow_ctx *ctx = p->flow;
 	struct json_object *d = json_object_new_object();
+	char key[CLAW_TURN_CACHE_KEY_MAX];
 	struct claw_llm_request req = {
 		.model = model,
 		.system = p->system,
@@ -950,7 +954,12 @@ ask_model(const struct claw_turn_params *p, struct claw_llm_conv *conv, const ch
 		.tools = specs,
 		.n_tools = nspecs,
 		.max_tokens = CLAW_TURN_MAX_TOKENS,
+		.cache_key = key,
 	};
+
+	/* One routing key per step: its requests share their prefixes. */
+	(void)snprintf(key, sizeof key, "claw-%lld-%s", (long long)ctx->run_id,
+		       p->step != NULL ? p->step : p->role);
 
 	(void)json_object_object_add(d, "number", json_object_new_int64((int64_t)number));
 	(void)json_object_object_add(d, "model", json_object_new_string(model));

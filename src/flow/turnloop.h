@@ -70,6 +70,7 @@
 #define CLAW_TURN_TRACE_TEXT_MAX (64 * 1024) /* bytes of text in a prompt or reply row */
 #define CLAW_TURN_TRACE_STRING_MAX 20000     /* bytes of a string in a traced tool input */
 #define CLAW_TURN_MAX_TOKENS 16384           /* output tokens asked per reply */
+#define CLAW_TURN_CACHE_KEY_MAX 64           /* prompt_cache_key "claw-<run>-<step>", clipped */
 
 enum claw_turn_end {
 	CLAW_TURN_DONE,     /* a reply asked for no tool: text is the final reply */

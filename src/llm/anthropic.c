@@ -13,6 +13,9 @@
 
 #include "base/mem.h"
 
+/* A cache breakpoint, spliced after a block's last field. */
+#define CACHE_CONTROL ",\"cache_control\":{\"type\":\"ephemeral\"}"
+
 /* Writes one message's content array. */
 static void
 put_content(struct claw_buf *out, const struct claw_llm_msg *m)
@@ -69,6 +72,22 @@ put_message(struct claw_buf *out, const struct claw_llm_msg *m)
 	claw_buf_putc(out, '}');
 }
 
+/* The cache breakpoints of the conversation (SPEC 10): its last user
+ * message, so the next request reads all of this one, and the user
+ * message before it, which this request reads (a breakpoint finds an entry
+ * at most 20 blocks before it; one turn of parallel calls may pass that).
+ * They go before the closing "}]}" of the message's last block. */
+static void
+cache_marks(const struct claw_llm_conv *c, struct claw_llm_marks *marks)
+{
+	marks->n = 0;
+	marks->text = CACHE_CONTROL;
+	marks->back = 3;
+	for (size_t i = claw_llm_conv_len(c); i-- > 0 && marks->n < 2;)
+		if (claw_llm_msg_role(claw_llm_conv_at(c, i)) == CLAW_LLM_USER)
+			marks->at[marks->n++] = i;
+}
+
 enum claw_err
 claw_anthropic_build(const struct claw_llm_request *req, struct claw_buf *out,
 		     struct claw_error *err)
@@ -88,7 +107,13 @@ claw_anthropic_build(const struct claw_llm_request *req, struct claw_buf *out,
 	claw_buf_printf(
 		out, ",\"max_tokens\":%lld",
 		(long long)(req->max_tokens > 0 ? req->max_tokens : CLAW_ANTHROPIC_MAX_TOKENS));
-	if (req->system != NULL && req->system[0] != '\0') {
+	if (req->system != NULL && req->system[0] != '\0' && req->cache) {
+		/* Tools come before the system prompt in the cached prefix:
+		 * this breakpoint covers both, for every exchange sharing them. */
+		claw_buf_puts(out, ",\"system\":[{\"type\":\"text\",\"text\":");
+		claw_llm_json_cstr(out, req->system);
+		claw_buf_puts(out, CACHE_CONTROL "}]");
+	} else if (req->system != NULL && req->system[0] != '\0') {
 		claw_buf_puts(out, ",\"system\":");
 		claw_llm_json_cstr(out, req->system);
 	}
@@ -96,7 +121,10 @@ claw_anthropic_build(const struct claw_llm_request *req, struct claw_buf *out,
 		claw_buf_printf(out, ",\"temperature\":%.3g", req->temperature);
 	claw_buf_puts(out, ",\"messages\":[");
 	bool first = true;
-	claw_llm_put_messages(out, c, CLAW_LLM_WIRE_ANTHROPIC, put_message, &first);
+	struct claw_llm_marks marks;
+	cache_marks(c, &marks);
+	claw_llm_put_messages(out, c, CLAW_LLM_WIRE_ANTHROPIC, put_message,
+			      req->cache ? &marks : NULL, &first);
 	claw_buf_putc(out, ']');
 	claw_llm_put_tools(out, req, "{\"name\":", "input_schema", "}");
 	claw_buf_putc(out, '}');
@@ -120,6 +148,22 @@ map_stop(const char *s)
 	if (strcmp(s, "refusal") == 0)
 		return CLAW_LLM_STOP_REFUSAL;
 	return CLAW_LLM_STOP_OTHER;
+}
+
+/* usage: input_tokens are the uncached ones; cache_creation splits the
+ * writes by entry lifetime. */
+static void
+read_usage(struct json_object *usage, struct claw_llm_usage *u)
+{
+	struct json_object *split = NULL;
+	u->cached = claw_llm_json_get_count(usage, "cache_read_input_tokens", 0);
+	u->cache_write = claw_llm_json_get_count(usage, "cache_creation_input_tokens", 0);
+	if (json_object_object_get_ex(usage, "cache_creation", &split)) {
+		int64_t hour = claw_llm_json_get_count(split, "ephemeral_1h_input_tokens", 0);
+		u->cache_write_1h = hour < u->cache_write ? hour : u->cache_write;
+	}
+	u->in = claw_llm_json_get_count(usage, "input_tokens", 0) + u->cached + u->cache_write;
+	u->out = claw_llm_json_get_count(usage, "output_tokens", 0);
 }
 
 enum claw_err
@@ -195,13 +239,8 @@ claw_anthropic_parse(const char *body, size_t len, struct claw_llm_response *res
 	const char *stop = claw_llm_json_get_str(root, "stop_reason");
 	resp->stop = map_stop(stop);
 	(void)snprintf(resp->stop_raw, sizeof resp->stop_raw, "%s", stop != NULL ? stop : "");
-	if (json_object_object_get_ex(root, "usage", &usage)) {
-		int64_t cached = claw_llm_json_get_count(usage, "cache_read_input_tokens", 0);
-		resp->usage.in = claw_llm_json_get_count(usage, "input_tokens", 0) + cached +
-				 claw_llm_json_get_count(usage, "cache_creation_input_tokens", 0);
-		resp->usage.cached = cached;
-		resp->usage.out = claw_llm_json_get_count(usage, "output_tokens", 0);
-	}
+	if (json_object_object_get_ex(root, "usage", &usage))
+		read_usage(usage, &resp->usage);
 	const char *s = claw_llm_json_get_str(root, "model");
 	free(resp->model);
 	resp->model = s != NULL ? claw_xstrdup(s) : NULL;

@@ -9,12 +9,18 @@
  * Mapping (both ways): text ↔ {"type":"text"}, tool_use ↔ {"type":"tool_use",
  * id, name, input}, tool_result ↔ {"type":"tool_result", tool_use_id, content,
  * is_error}; tools ↔ {name, description, input_schema}; the system prompt is
- * the top-level "system".  Reply blocks of other types (thinking,
- * redacted_thinking, server tool blocks) are skipped.  stop_reason end_turn,
+ * the top-level "system".  With req->cache the system prompt is sent as one
+ * text block with a cache_control breakpoint, and so are the last block of
+ * the last user message and of the user message before it (the prefix of
+ * the next request, and the one this request reads); nothing else changes,
+ * so the bytes before a breakpoint are those the previous request sent.  Reply blocks of other
+ * types (thinking, redacted_thinking, server tool blocks) are skipped.  stop_reason end_turn,
  * tool_use, max_tokens and refusal map to their own stop; stop_sequence,
  * pause_turn and anything else to OTHER.  Usage: in = input_tokens +
  * cache_read_input_tokens + cache_creation_input_tokens, cached =
- * cache_read_input_tokens, out = output_tokens.
+ * cache_read_input_tokens, cache_write = cache_creation_input_tokens
+ * (cache_write_1h = cache_creation.ephemeral_1h_input_tokens), out =
+ * output_tokens.
  *
  * The API refuses empty text blocks, so they are left out of requests; a
  * message left with no block at all is sent as the text "(empty)".  A

@@ -54,6 +54,8 @@ struct claw_llm_client {
 	void *cancel_ctx;
 	int64_t stop_grace_ms; /* an in-flight request may finish this long after a stop */
 	uint64_t rng;          /* xorshift64 state, never 0 */
+	bool cache;            /* ask for prompt caching */
+	bool cache_key;        /* send the request's prompt_cache_key */
 	struct claw_buf body;  /* the request being sent; kept, so a long exchange's
 				* growing body is not allocated afresh each turn */
 };
@@ -98,6 +100,19 @@ claw_llm_client_free(struct claw_llm_client *c)
 	wipe_free(c->key);
 	wipe_free(c->auth);
 	free(c);
+}
+
+/* True when url's host is OpenAI's own API. */
+static bool
+openai_host(const char *url)
+{
+	static const char host[] = "api.openai.com";
+	const char *h = strstr(url, "://");
+	if (h == NULL)
+		return false;
+	h += 3;
+	return strncmp(h, host, sizeof host - 1) == 0 &&
+	       strchr("/:", h[sizeof host - 1]) != NULL; /* also the final NUL */
 }
 
 enum claw_err
@@ -156,6 +171,9 @@ claw_llm_client_new(const struct claw_llm_client_params *p, struct claw_llm_clie
 	if (c->retry.attempts < 1)
 		c->retry.attempts = 1;
 	c->pricing = p->pricing != NULL ? p->pricing : claw_pricing_builtin();
+	c->cache = !p->no_prompt_cache;
+	c->cache_key = c->cache && p->agent == CLAW_AGENT_OPENAI &&
+		       (p->cache_key_anywhere || openai_host(base));
 	c->rng = (uint64_t)claw_clock_mono_ms() * 0x9E3779B97F4A7C15u ^ (uint64_t)(uintptr_t)c ^
 		 (uint64_t)getpid() << 32;
 	if (c->rng == 0)
@@ -179,6 +197,8 @@ claw_llm_client_from_config(const struct claw_config *cfg, const struct claw_pri
 		.base_url = cfg->base_url,
 		.api_key = cfg->api_key,
 		.pricing = pricing,
+		.no_prompt_cache = !cfg->prompt_cache,
+		.cache_key_anywhere = cfg->prompt_cache_key,
 	};
 	return claw_llm_client_new(&p, out, err);
 }
@@ -283,11 +303,15 @@ claw_llm_send(struct claw_llm_client *c, const struct claw_llm_request *req,
 	struct claw_error e;
 	char msg[CLIENT_MSG_MAX];
 	struct in_flight flight = {c, -1};
+	struct claw_llm_request sent = *req;
 
+	sent.cache = c->cache;
+	if (!c->cache_key)
+		sent.cache_key = NULL;
 	claw_llm_response_clear(resp);
 	claw_http_response_init(&h);
 	claw_buf_reset(body);
-	rc = c->be->build(req, body, err);
+	rc = c->be->build(&sent, body, err);
 	if (rc != CLAW_OK) {
 		resp->fault = CLAW_RETRY_BAD_REQUEST;
 		goto out;

@@ -48,6 +48,12 @@ struct claw_llm_client_params {
 	size_t max_response;                   /* 0: CLAW_HTTP_RESPONSE_MAX */
 	const struct claw_retry_policy *retry; /* NULL: CLAW_RETRY_POLICY_DEFAULT */
 	const struct claw_pricing *pricing;    /* NULL: claw_pricing_builtin() */
+	/* Prompt caching (SPEC 10): requests ask for it (Anthropic's
+	 * breakpoints, OpenAI's prompt_cache_key) unless no_prompt_cache.
+	 * The cache key goes to OpenAI's own API (host api.openai.com) only,
+	 * or anywhere with cache_key_anywhere. */
+	bool no_prompt_cache;
+	bool cache_key_anywhere;
 };
 
 struct claw_llm_client;
@@ -59,9 +65,9 @@ enum claw_err claw_llm_client_new(const struct claw_llm_client_params *p,
 				  struct claw_llm_client **out, struct claw_error *err);
 void claw_llm_client_free(struct claw_llm_client *c); /* NULL is a no-op */
 
-/* claw_llm_client_new() with the agent, base URL and API key of cfg (which
- * may be freed afterwards: the key is copied) and default timeouts and
- * retry policy.  pricing as in the params (NULL: built-in). */
+/* claw_llm_client_new() with the agent, base URL, API key and prompt
+ * caching of cfg (which may be freed afterwards: the key is copied) and
+ * default timeouts and retry policy.  pricing as in the params (NULL: built-in). */
 enum claw_err claw_llm_client_from_config(const struct claw_config *cfg,
 					  const struct claw_pricing *pricing,
 					  struct claw_llm_client **out, struct claw_error *err);
@@ -92,7 +98,8 @@ struct claw_llm_retry_info {
 
 typedef void (*claw_llm_retry_fn)(void *ctx, const struct claw_llm_retry_info *info);
 
-/* Sends req and fills resp (which must have been initialised; it is cleared
+/* Sends req (its cache settings as the client's policy allows: see the
+ * params) and fills resp (which must have been initialised; it is cleared
  * first).  On success resp holds the assistant message, stop reason, usage
  * and cost (cost_source PROVIDER when the provider reported it, else the
  * price table by the reply's model, or the request's when the reply names

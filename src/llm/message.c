@@ -45,9 +45,20 @@ claw_llm_json_cstr(struct claw_buf *b, const char *s)
 	return claw_json_buf_append_string(b, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
 }
 
+/* True when message i is one of marks'. */
+static bool
+marked(const struct claw_llm_marks *marks, size_t i)
+{
+	for (size_t k = 0; marks != NULL && k < marks->n; k++)
+		if (marks->at[k] == i)
+			return true;
+	return false;
+}
+
 void
 claw_llm_put_messages(struct claw_buf *out, const struct claw_llm_conv *c, enum claw_llm_wire w,
-		      void (*put)(struct claw_buf *b, const struct claw_llm_msg *m), bool *first)
+		      void (*put)(struct claw_buf *b, const struct claw_llm_msg *m),
+		      const struct claw_llm_marks *marks, bool *first)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		const struct claw_llm_msg *m = c->msgs[i];
@@ -70,7 +81,13 @@ claw_llm_put_messages(struct claw_buf *out, const struct claw_llm_conv *c, enum 
 		if (!*first)
 			(void)claw_buf_putc(out, ',');
 		*first = false;
-		(void)claw_buf_append(out, text, len);
+		if (marked(marks, i) && len >= marks->back) {
+			(void)claw_buf_append(out, text, len - marks->back);
+			(void)claw_buf_puts(out, marks->text);
+			(void)claw_buf_append(out, text + len - marks->back, marks->back);
+		} else {
+			(void)claw_buf_append(out, text, len);
+		}
 	}
 }
 

@@ -184,6 +184,12 @@ struct claw_llm_request {
 	int64_t max_tokens;   /* <= 0: the backend's default */
 	double temperature;   /* used only when has_temperature */
 	bool has_temperature; /* false: the provider's default */
+	/* Prompt caching (SPEC 10).  cache: Anthropic's cache_control
+	 * breakpoints (on the system prompt, the last user message and the
+	 * one before it).  cache_key: OpenAI's prompt_cache_key, NULL for
+	 * none; the client clears it for servers that must not see it. */
+	bool cache;
+	const char *cache_key;
 };
 
 enum claw_llm_stop {
@@ -194,13 +200,16 @@ enum claw_llm_stop {
 	CLAW_LLM_STOP_OTHER,
 };
 
-/* Token counts of one reply.  in counts every prompt token, cached ones
- * included (Anthropic reports them apart; they are added up here), so
- * in - cached is what was billed at the full input price. */
+/* Token counts of one reply.  in counts every prompt token, cached and
+ * written ones included (Anthropic reports them apart; they are added up
+ * here), so in - cached - cache_write is what was billed at the full input
+ * price. */
 struct claw_llm_usage {
 	int64_t in;
 	int64_t out;
-	int64_t cached;
+	int64_t cached;         /* read from the provider's prompt cache */
+	int64_t cache_write;    /* written to it (Anthropic; OpenAI writes for free) */
+	int64_t cache_write_1h; /* of cache_write, as 1-hour entries */
 };
 
 enum claw_llm_cost_source {
@@ -241,16 +250,26 @@ const char *claw_llm_stop_name(enum claw_llm_stop s);
 /* claw_json_buf_append_string() (base/json.h) of a NUL-terminated string;
  * NULL writes "".  Returns b's sticky error. */
 enum claw_err claw_llm_json_cstr(struct claw_buf *b, const char *s);
+/* Text spliced into the wire form of marked messages (a cache breakpoint
+ * in the last block): at[0..n) are message indices, text goes `back` bytes
+ * before the end of each one's form. */
+struct claw_llm_marks {
+	size_t at[2];
+	size_t n;
+	const char *text;
+	size_t back;
+};
 /* Appends each message of c in w's wire form, put(m) writing one into its
  * own buffer the first time (JSON: one message, or for OpenAI the messages
  * one becomes, comma-separated), kept on the message after; put must
- * depend on m alone, or a kept form would be wrong.  A comma goes between
- * two non-empty forms; *first says whether nothing came before (updated).
- * An overflow is out's sticky error. */
+ * depend on m alone, or a kept form would be wrong.  marks (may be NULL)
+ * are spliced into the copies of the marked messages, never into the kept
+ * forms.  A comma goes between two non-empty forms; *first says whether
+ * nothing came before (updated).  An overflow is out's sticky error. */
 void claw_llm_put_messages(struct claw_buf *out, const struct claw_llm_conv *c,
 			   enum claw_llm_wire w,
 			   void (*put)(struct claw_buf *b, const struct claw_llm_msg *m),
-			   bool *first);
+			   const struct claw_llm_marks *marks, bool *first);
 /* Appends `,"tools":[...]` for req's tools (nothing when it has none): each
  * tool is open, its JSON name, `,"description":` and its description,
  * `,"<schema_key>":` and its schema (an empty object schema when it has

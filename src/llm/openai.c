@@ -148,6 +148,10 @@ claw_openai_build(const struct claw_llm_request *req, struct claw_buf *out, stru
 
 	claw_buf_puts(out, "{\"model\":");
 	claw_llm_json_cstr(out, req->model);
+	if (req->cache_key != NULL && req->cache_key[0] != '\0') {
+		claw_buf_puts(out, ",\"prompt_cache_key\":");
+		claw_llm_json_cstr(out, req->cache_key);
+	}
 	if (req->max_tokens > 0)
 		claw_buf_printf(out, ",\"%s\":%lld",
 				wants_completion_tokens(req->model) ? "max_completion_tokens"
@@ -162,7 +166,7 @@ claw_openai_build(const struct claw_llm_request *req, struct claw_buf *out, stru
 		claw_buf_putc(out, '}');
 		first = false;
 	}
-	claw_llm_put_messages(out, c, CLAW_LLM_WIRE_OPENAI, put_message_alone, &first);
+	claw_llm_put_messages(out, c, CLAW_LLM_WIRE_OPENAI, put_message_alone, NULL, &first);
 	claw_buf_putc(out, ']');
 	claw_llm_put_tools(out, req, "{\"type\":\"function\",\"function\":{\"name\":", "parameters",
 			   "}}");

@@ -17,6 +17,9 @@
  * JSON string (a refused call echoes the provider's raw text).  max_tokens
  * is sent as "max_completion_tokens" for the o1/o3/o4/gpt-5 families (which
  * refuse the old name), as "max_tokens" otherwise, and not at all when unset.
+ * req->cache_key, when set, is "prompt_cache_key" (OpenAI routes requests
+ * with one key to one cache; strict servers refuse the field, so the
+ * client sets it only for OpenAI's own API unless told otherwise).
  *
  * Reply mapping: choices[0].message: content (a string, or an array of text
  * parts) → text; refusal → text with stop REFUSAL; tool_calls → tool_use

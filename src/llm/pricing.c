@@ -32,44 +32,70 @@ struct claw_pricing {
 	struct claw_price dflt;
 };
 
-/* USD per million tokens, list prices as known when written. */
+/* USD per million tokens, list prices as known when written; Anthropic
+ * cache writes at 1.25x input (5-minute entries) and 2x (1-hour); context
+ * windows in tokens. */
 static const char builtin_json[] =
 	"{\"models\": ["
 	/* Anthropic */
-	"{\"prefix\": \"claude-opus-4-5\", \"input\": 5, \"cached\": 0.5, \"output\": 25},"
-	"{\"prefix\": \"claude-opus-4\", \"input\": 15, \"cached\": 1.5, \"output\": 75},"
-	"{\"prefix\": \"claude-sonnet-4\", \"input\": 3, \"cached\": 0.3, \"output\": 15},"
-	"{\"prefix\": \"claude-haiku-4\", \"input\": 1, \"cached\": 0.1, \"output\": 5},"
-	"{\"prefix\": \"claude-3-7-sonnet\", \"input\": 3, \"cached\": 0.3, \"output\": 15},"
-	"{\"prefix\": \"claude-3-5-sonnet\", \"input\": 3, \"cached\": 0.3, \"output\": 15},"
-	"{\"prefix\": \"claude-3-5-haiku\", \"input\": 0.8, \"cached\": 0.08, \"output\": 4},"
-	"{\"prefix\": \"claude-3-opus\", \"input\": 15, \"cached\": 1.5, \"output\": 75},"
-	"{\"prefix\": \"claude-3-haiku\", \"input\": 0.25, \"cached\": 0.03, \"output\": 1.25},"
-	/* OpenAI */
-	"{\"prefix\": \"gpt-5\", \"input\": 1.25, \"cached\": 0.125, \"output\": 10},"
-	"{\"prefix\": \"gpt-5-mini\", \"input\": 0.25, \"cached\": 0.025, \"output\": 2},"
-	"{\"prefix\": \"gpt-5-nano\", \"input\": 0.05, \"cached\": 0.005, \"output\": 0.4},"
-	"{\"prefix\": \"gpt-4.1\", \"input\": 2, \"cached\": 0.5, \"output\": 8},"
-	"{\"prefix\": \"gpt-4.1-mini\", \"input\": 0.4, \"cached\": 0.1, \"output\": 1.6},"
-	"{\"prefix\": \"gpt-4.1-nano\", \"input\": 0.1, \"cached\": 0.025, \"output\": 0.4},"
-	"{\"prefix\": \"gpt-4o\", \"input\": 2.5, \"cached\": 1.25, \"output\": 10},"
-	"{\"prefix\": \"gpt-4o-mini\", \"input\": 0.15, \"cached\": 0.075, \"output\": 0.6},"
-	"{\"prefix\": \"gpt-4-turbo\", \"input\": 10, \"output\": 30},"
-	"{\"prefix\": \"gpt-4\", \"input\": 30, \"output\": 60},"
-	"{\"prefix\": \"gpt-3.5-turbo\", \"input\": 0.5, \"output\": 1.5},"
-	"{\"prefix\": \"o1\", \"input\": 15, \"cached\": 7.5, \"output\": 60},"
-	"{\"prefix\": \"o1-mini\", \"input\": 1.1, \"cached\": 0.55, \"output\": 4.4},"
-	"{\"prefix\": \"o1-pro\", \"input\": 150, \"output\": 600},"
-	"{\"prefix\": \"o3\", \"input\": 2, \"cached\": 0.5, \"output\": 8},"
-	"{\"prefix\": \"o3-mini\", \"input\": 1.1, \"cached\": 0.55, \"output\": 4.4},"
-	"{\"prefix\": \"o3-pro\", \"input\": 20, \"output\": 80},"
-	"{\"prefix\": \"o4-mini\", \"input\": 1.1, \"cached\": 0.275, \"output\": 4.4},"
+	"{\"prefix\": \"claude-opus-4-5\", \"input\": 5, \"cached\": 0.5, \"cache_write\": 6.25,"
+	" \"cache_write_1h\": 10, \"output\": 25, \"context\": 200000},"
+	"{\"prefix\": \"claude-opus-4\", \"input\": 15, \"cached\": 1.5, \"cache_write\": 18.75,"
+	" \"cache_write_1h\": 30, \"output\": 75, \"context\": 200000},"
+	"{\"prefix\": \"claude-sonnet-4\", \"input\": 3, \"cached\": 0.3, \"cache_write\": 3.75,"
+	" \"cache_write_1h\": 6, \"output\": 15, \"context\": 200000},"
+	"{\"prefix\": \"claude-haiku-4\", \"input\": 1, \"cached\": 0.1, \"cache_write\": 1.25,"
+	" \"cache_write_1h\": 2, \"output\": 5, \"context\": 200000},"
+	"{\"prefix\": \"claude-3-7-sonnet\", \"input\": 3, \"cached\": 0.3, \"cache_write\": 3.75,"
+	" \"cache_write_1h\": 6, \"output\": 15, \"context\": 200000},"
+	"{\"prefix\": \"claude-3-5-sonnet\", \"input\": 3, \"cached\": 0.3, \"cache_write\": 3.75,"
+	" \"cache_write_1h\": 6, \"output\": 15, \"context\": 200000},"
+	"{\"prefix\": \"claude-3-5-haiku\", \"input\": 0.8, \"cached\": 0.08, \"cache_write\": 1,"
+	" \"cache_write_1h\": 1.6, \"output\": 4, \"context\": 200000},"
+	"{\"prefix\": \"claude-3-opus\", \"input\": 15, \"cached\": 1.5, \"cache_write\": 18.75,"
+	" \"cache_write_1h\": 30, \"output\": 75, \"context\": 200000},"
+	"{\"prefix\": \"claude-3-haiku\", \"input\": 0.25, \"cached\": 0.03, \"cache_write\": "
+	"0.3125,"
+	" \"cache_write_1h\": 0.5, \"output\": 1.25, \"context\": 200000},"
+	/* OpenAI: cache writes are free (the input price) */
+	"{\"prefix\": \"gpt-5\", \"input\": 1.25, \"cached\": 0.125, \"output\": 10, \"context\": "
+	"400000},"
+	"{\"prefix\": \"gpt-5-mini\", \"input\": 0.25, \"cached\": 0.025, \"output\": 2, "
+	"\"context\": 400000},"
+	"{\"prefix\": \"gpt-5-nano\", \"input\": 0.05, \"cached\": 0.005, \"output\": 0.4, "
+	"\"context\": 400000},"
+	"{\"prefix\": \"gpt-4.1\", \"input\": 2, \"cached\": 0.5, \"output\": 8, \"context\": "
+	"1047576},"
+	"{\"prefix\": \"gpt-4.1-mini\", \"input\": 0.4, \"cached\": 0.1, \"output\": 1.6, "
+	"\"context\": 1047576},"
+	"{\"prefix\": \"gpt-4.1-nano\", \"input\": 0.1, \"cached\": 0.025, \"output\": 0.4, "
+	"\"context\": 1047576},"
+	"{\"prefix\": \"gpt-4o\", \"input\": 2.5, \"cached\": 1.25, \"output\": 10, \"context\": "
+	"128000},"
+	"{\"prefix\": \"gpt-4o-mini\", \"input\": 0.15, \"cached\": 0.075, \"output\": 0.6, "
+	"\"context\": 128000},"
+	"{\"prefix\": \"gpt-4-turbo\", \"input\": 10, \"output\": 30, \"context\": 128000},"
+	"{\"prefix\": \"gpt-4\", \"input\": 30, \"output\": 60, \"context\": 8192},"
+	"{\"prefix\": \"gpt-3.5-turbo\", \"input\": 0.5, \"output\": 1.5, \"context\": 16385},"
+	"{\"prefix\": \"o1\", \"input\": 15, \"cached\": 7.5, \"output\": 60, \"context\": 200000},"
+	"{\"prefix\": \"o1-mini\", \"input\": 1.1, \"cached\": 0.55, \"output\": 4.4, \"context\": "
+	"128000},"
+	"{\"prefix\": \"o1-pro\", \"input\": 150, \"output\": 600, \"context\": 200000},"
+	"{\"prefix\": \"o3\", \"input\": 2, \"cached\": 0.5, \"output\": 8, \"context\": 200000},"
+	"{\"prefix\": \"o3-mini\", \"input\": 1.1, \"cached\": 0.55, \"output\": 4.4, \"context\": "
+	"200000},"
+	"{\"prefix\": \"o3-pro\", \"input\": 20, \"output\": 80, \"context\": 200000},"
+	"{\"prefix\": \"o4-mini\", \"input\": 1.1, \"cached\": 0.275, \"output\": 4.4, "
+	"\"context\": 200000},"
 	/* DeepSeek */
-	"{\"prefix\": \"deepseek-chat\", \"input\": 0.27, \"cached\": 0.07, \"output\": 1.1},"
-	"{\"prefix\": \"deepseek-reasoner\", \"input\": 0.55, \"cached\": 0.14, \"output\": 2.19}"
+	"{\"prefix\": \"deepseek-chat\", \"input\": 0.27, \"cached\": 0.07, \"output\": 1.1, "
+	"\"context\": 128000},"
+	"{\"prefix\": \"deepseek-reasoner\", \"input\": 0.55, \"cached\": 0.14, \"output\": 2.19, "
+	"\"context\": 128000}"
 	"],"
 	/* Unknown models are charged like a mid-range model so budgets still
-	 * bite; a local model's users set its row to 0 in CLAW_PRICING_FILE. */
+	 * bite; a local model's users set its row to 0 in CLAW_PRICING_FILE.
+	 * Their context is unknown (0): compacted only when refused. */
 	"\"default\": {\"input\": 3, \"cached\": 0.3, \"output\": 15}}";
 
 static struct claw_pricing *builtin;
@@ -139,12 +165,33 @@ check_keys(struct json_object *o, const char *const *allowed, const char *where,
 	return CLAW_OK;
 }
 
-/* Reads {"input", "cached"?, "output"} from o. */
+/* A context size: an integer in [0, CLAW_PRICING_CONTEXT_MAX]. */
+static enum claw_err
+get_context(struct json_object *o, int64_t *out, const char *where, struct claw_error *err)
+{
+	struct json_object *v = NULL;
+	if (!json_object_object_get_ex(o, "context", &v))
+		return CLAW_OK;
+	if (json_object_is_type(v, json_type_int)) {
+		int64_t n = json_object_get_int64(v);
+		if (n >= 0 && n <= CLAW_PRICING_CONTEXT_MAX) {
+			*out = n;
+			return CLAW_OK;
+		}
+	}
+	return claw_error_set(err, CLAW_EINVAL,
+			      "%s: field \"context\" must be an integer from 0 to %lld tokens",
+			      where, (long long)CLAW_PRICING_CONTEXT_MAX);
+}
+
+/* Reads {"input", "cached"?, "cache_write"?, "cache_write_1h"?, "output",
+ * "context"?} from o. */
 static enum claw_err
 get_prices(struct json_object *o, struct claw_price *out, const char *where, bool with_prefix,
 	   struct claw_error *err)
 {
-	static const char *const row_keys[] = {"prefix", "input", "cached", "output", NULL};
+	static const char *const row_keys[] = {"prefix",         "input",  "cached",  "cache_write",
+					       "cache_write_1h", "output", "context", NULL};
 	enum claw_err rc;
 
 	if (!json_object_is_type(o, json_type_object))
@@ -152,11 +199,19 @@ get_prices(struct json_object *o, struct claw_price *out, const char *where, boo
 	rc = check_keys(o, with_prefix ? row_keys : row_keys + 1, where, err);
 	if (rc == CLAW_OK)
 		rc = get_price(o, "input", true, &out->input, where, err);
-	out->cached = out->input;
+	out->cached = out->cache_write = out->input;
 	if (rc == CLAW_OK)
 		rc = get_price(o, "cached", false, &out->cached, where, err);
 	if (rc == CLAW_OK)
+		rc = get_price(o, "cache_write", false, &out->cache_write, where, err);
+	out->cache_write_1h = out->cache_write;
+	if (rc == CLAW_OK)
+		rc = get_price(o, "cache_write_1h", false, &out->cache_write_1h, where, err);
+	if (rc == CLAW_OK)
 		rc = get_price(o, "output", true, &out->output, where, err);
+	out->context = 0;
+	if (rc == CLAW_OK)
+		rc = get_context(o, &out->context, where, err);
 	return rc;
 }
 
@@ -222,7 +277,7 @@ parse_over(const struct claw_pricing *base, const char *text, size_t len, struct
 		}
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *o = json_object_array_get_idx(models, i);
-			struct claw_price price = {0, 0, 0};
+			struct claw_price price = {0};
 			(void)snprintf(where, sizeof where, "models[%zu]", i);
 			rc = get_prices(o, &price, where, true, err);
 			if (rc != CLAW_OK)
@@ -348,16 +403,27 @@ claw_pricing_lookup(const struct claw_pricing *p, const char *model, const char 
 	return r != NULL ? r->price : p->dflt;
 }
 
+/* n within [0, max]. */
+static int64_t
+clamp(int64_t n, int64_t max)
+{
+	return n < 0 ? 0 : n < max ? n : max;
+}
+
 int64_t
 claw_pricing_cost_micros(const struct claw_pricing *p, const char *model,
 			 const struct claw_llm_usage *u)
 {
 	struct claw_price price = claw_pricing_lookup(p, model, NULL);
 	int64_t in = u->in > 0 ? u->in : 0;
-	int64_t cached = u->cached > 0 ? (u->cached < in ? u->cached : in) : 0;
+	int64_t cached = clamp(u->cached, in);
+	int64_t write = clamp(u->cache_write, in - cached);
+	int64_t write_1h = clamp(u->cache_write_1h, write);
 	int64_t out = u->out > 0 ? u->out : 0;
-	double micros = (double)(in - cached) * price.input + (double)cached * price.cached +
-			(double)out * price.output;
+	double micros = (double)(in - cached - write) * price.input +
+			(double)cached * price.cached +
+			(double)(write - write_1h) * price.cache_write +
+			(double)write_1h * price.cache_write_1h + (double)out * price.output;
 	/* Absurd token counts (a provider may send up to INT64_MAX) saturate:
 	 * llround of a value past int64 is unspecified (LLONG_MIN in practice, a
 	 * negative cost that would slip under every budget). */

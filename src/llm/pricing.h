@@ -3,9 +3,11 @@
  *
  * A price table maps model-id prefixes to USD per million tokens: input
  * (uncached prompt tokens), cached (prompt tokens read from the provider's
- * cache) and output.  The longest matching prefix wins; a model matching no
- * prefix is tried again without a "vendor/" part ("anthropic/claude-..." as
- * OpenRouter names it), then gets the default row.
+ * cache), cache_write and cache_write_1h (prompt tokens written to it, as
+ * 5-minute and 1-hour entries: Anthropic bills them 1.25x and 2x input)
+ * and output; and to the model's context window in tokens (0: unknown).  The longest matching
+ * prefix wins; a model matching no prefix is tried again without a "vendor/" part
+ * ("anthropic/claude-..." as OpenRouter names it), then gets the default row.
  *
  * claw ships a built-in table (best knowledge of list prices at the time of
  * writing; providers change them).  CLAW_PRICING_FILE names a JSON file
@@ -13,16 +15,20 @@
  * the others, and its "default" replaces the built-in default.  Format:
  *
  *   {"models": [{"prefix": "claude-sonnet-4", "input": 3, "cached": 0.3,
- *                "output": 15},
- *               {"prefix": "llama", "input": 0, "output": 0}],
+ *                "cache_write": 3.75, "cache_write_1h": 6, "output": 15,
+ *                "context": 200000},
+ *               {"prefix": "llama", "input": 0, "output": 0, "context": 32768}],
  *    "default": {"input": 3, "cached": 0.3, "output": 15}}
  *
- * "cached" is optional (default: the input price); prices are numbers from 0
- * to 10000; at most CLAW_PRICING_ROWS_MAX rows; the file at most
- * CLAW_PRICING_FILE_MAX bytes.  Unknown keys are refused so a typo is seen.
+ * "cached" and "cache_write" are optional (default: the input price),
+ * "cache_write_1h" too (default: cache_write), "context" too (default 0);
+ * prices are numbers from 0 to 10000; at most CLAW_PRICING_ROWS_MAX rows;
+ * the file at most CLAW_PRICING_FILE_MAX bytes.  Unknown keys are refused
+ * so a typo is seen.
  *
  * Cost: tokens x USD/Mtok is exactly micro-USD, so a reply costs
- * (in - cached) * input + cached * cached_price + out * output micro-USD,
+ * (in - cached - written) * input + cached * cached_price + written *
+ * cache_write (1-hour writes at cache_write_1h) + out * output micro-USD,
  * rounded to the nearest integer.
  *
  * Threads: a table is immutable once built: share it freely between threads.
@@ -40,14 +46,18 @@
 #define CLAW_PRICING_FILE_MAX (1u << 20)
 #define CLAW_PRICING_ROWS_MAX 1000
 #define CLAW_PRICING_PREFIX_MAX 200
+#define CLAW_PRICING_CONTEXT_MAX INT64_C(100000000) /* 10^8 tokens */
 
 struct claw_pricing;
 
-/* USD per million tokens. */
+/* One row: USD per million tokens, and the context window. */
 struct claw_price {
 	double input;
 	double cached;
+	double cache_write;
+	double cache_write_1h;
 	double output;
+	int64_t context; /* tokens; 0: unknown */
 };
 
 /* The built-in table, built on first use; never freed, never NULL. */

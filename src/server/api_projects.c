@@ -161,11 +161,13 @@ claw_api_metrics(void *ctx, struct claw_req *req)
 			      "claw_llm_tokens_total{kind=\"in\"} %lld\n"
 			      "claw_llm_tokens_total{kind=\"out\"} %lld\n"
 			      "claw_llm_tokens_total{kind=\"cached\"} %lld\n"
+			      "claw_llm_tokens_total{kind=\"cache_write\"} %lld\n"
 			      "# HELP claw_llm_cost_usd_total Model cost of runs ended here.\n"
 			      "# TYPE claw_llm_cost_usd_total counter\n"
 			      "claw_llm_cost_usd_total %lld.%06lld\n",
 			      (long long)rs.tokens_in, (long long)rs.tokens_out,
-			      (long long)rs.tokens_cached, (long long)(rs.cost_micros / 1000000),
+			      (long long)rs.tokens_cached, (long long)rs.tokens_cache_write,
+			      (long long)(rs.cost_micros / 1000000),
 			      (long long)(rs.cost_micros % 1000000));
 	claw_req_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", claw_buf_str(&out),
 		      claw_buf_len(&out));

@@ -190,8 +190,9 @@ claw_issueview_append(struct claw_db *db, const struct claw_issue *is, unsigned 
 				      claw_run_status_name(runs[i].status));
 	(void)claw_buf_printf(out,
 			      "],\"tokensIn\":%lld,\"tokensOut\":%lld,\"tokensCached\":%lld,"
-			      "\"costUsd\":%lld.%06lld,\"gate\":",
+			      "\"tokensCacheWrite\":%lld,\"costUsd\":%lld.%06lld,\"gate\":",
 			      (long long)totals.in, (long long)totals.out, (long long)totals.cached,
+			      (long long)totals.cache_write,
 			      (long long)(totals.cost_micros / 1000000),
 			      (long long)(totals.cost_micros % 1000000));
 	if (have_gate) {

@@ -403,6 +403,7 @@ add_totals(struct claw_runs *r, struct claw_db *db, int64_t run_id)
 		r->stats.tokens_in += t.in;
 		r->stats.tokens_out += t.out;
 		r->stats.tokens_cached += t.cached;
+		r->stats.tokens_cache_write += t.cache_write;
 		r->stats.cost_micros += t.cost_micros;
 		claw_mutex_unlock(&r->mu);
 	}

@@ -126,7 +126,8 @@ struct claw_runs_stats {
 	int64_t end_events; /* `end` events published on run topics */
 	int64_t tokens_in;  /* summed over runs that ended here */
 	int64_t tokens_out;
-	int64_t tokens_cached;
+	int64_t tokens_cached;      /* read from the provider's prompt cache */
+	int64_t tokens_cache_write; /* written to it */
 	int64_t cost_micros;
 	struct claw_trace_store_stats trace; /* summed over the projects' trace stores */
 };

@@ -200,7 +200,8 @@ claw_reader_totals(struct claw_db *db, int64_t run_id, struct claw_trace_totals 
 		" TOTAL(json_extract(r.data, '$.usage.in')),"
 		" TOTAL(json_extract(r.data, '$.usage.out')),"
 		" TOTAL(json_extract(r.data, '$.usage.cached')),"
-		" TOTAL(json_extract(r.data, '$.usage.cost_micros'))"
+		" TOTAL(json_extract(r.data, '$.usage.cost_micros')),"
+		" TOTAL(json_extract(r.data, '$.usage.cache_write'))"
 		" FROM trace r LEFT JOIN trace p ON p.run_id = r.run_id AND"
 		" p.span_id = r.parent_id AND p.phase = 'enter'"
 		" WHERE r.run_id = ? AND r.type = 'reply' GROUP BY 1 ORDER BY 1",
@@ -221,10 +222,12 @@ claw_reader_totals(struct claw_db *db, int64_t run_id, struct claw_trace_totals 
 		u->out = (int64_t)sqlite3_column_double(st, 3);
 		u->cached = (int64_t)sqlite3_column_double(st, 4);
 		u->cost_micros = (int64_t)sqlite3_column_double(st, 5);
+		u->cache_write = (int64_t)sqlite3_column_double(st, 6);
 		out->replies += u->replies;
 		out->in += u->in;
 		out->out += u->out;
 		out->cached += u->cached;
+		out->cache_write += u->cache_write;
 		out->cost_micros += u->cost_micros;
 	}
 	if (s != SQLITE_DONE)

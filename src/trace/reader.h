@@ -58,20 +58,20 @@ enum claw_err claw_reader_latest_run(struct claw_db *db, int64_t *run_id, struct
 struct claw_trace_usage {
 	char *model; /* "" when the reply and its enclosing spans name none */
 	int64_t replies;
-	int64_t in, out, cached;
+	int64_t in, out, cached, cache_write;
 	int64_t cost_micros;
 };
 
 struct claw_trace_totals {
 	int64_t replies;
-	int64_t in, out, cached;
+	int64_t in, out, cached, cache_write;
 	int64_t cost_micros;             /* USD = cost_micros / 1e6 */
 	struct claw_trace_usage *models; /* by model name ascending */
 	size_t nmodels;
 };
 void claw_trace_totals_free(struct claw_trace_totals *t);
 
-/* Sums data.usage.{in,out,cached,cost_micros} over the run's reply rows, in
+/* Sums data.usage.{in,out,cached,cache_write,cost_micros} over the run's reply rows, in
  * all and per model (data.model of the reply, else of its parent span: the
  * turn or ai enter).  A run without replies gives zeros.  *out must be
  * zeroed or hold an earlier result (freed and replaced). */

@@ -513,8 +513,13 @@ claw_render_totals(struct claw_buf *out, const struct claw_trace_totals *tot, bo
 {
 	if (colour)
 		(void)claw_buf_puts(out, "\033[1m");
-	(void)claw_buf_printf(out, "tokens %lld in / %lld out / %lld cached · cost ",
-			      (long long)tot->in, (long long)tot->out, (long long)tot->cached);
+	(void)claw_buf_printf(out, "tokens %lld in / %lld out · cache %lld read / %lld written",
+			      (long long)tot->in, (long long)tot->out, (long long)tot->cached,
+			      (long long)tot->cache_write);
+	if (tot->in > 0)
+		(void)claw_buf_printf(out, " (%lld%% hit)",
+				      (long long)(tot->cached * 100 / tot->in));
+	(void)claw_buf_puts(out, " · cost ");
 	put_usd(out, tot->cost_micros);
 	if (colour)
 		(void)claw_buf_puts(out, SGR_RESET);
@@ -524,9 +529,10 @@ claw_render_totals(struct claw_buf *out, const struct claw_trace_totals *tot, bo
 			const struct claw_trace_usage *u = &tot->models[i];
 			(void)claw_buf_puts(out, "  ");
 			put_clipped(out, nonempty(u->model) ? u->model : "(unknown model)", 40);
-			(void)claw_buf_printf(out, ": %lld in / %lld out / %lld cached · ",
-					      (long long)u->in, (long long)u->out,
-					      (long long)u->cached);
+			(void)claw_buf_printf(
+				out, ": %lld in / %lld out · cache %lld read / %lld written · ",
+				(long long)u->in, (long long)u->out, (long long)u->cached,
+				(long long)u->cache_write);
 			put_usd(out, u->cost_micros);
 			(void)claw_buf_putc(out, '\n');
 		}

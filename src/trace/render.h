@@ -78,7 +78,8 @@ bool claw_render_colour_rule(bool tty, const char *no_color);
 enum claw_err claw_render_runs(struct claw_buf *out, const struct claw_run *runs, size_t n,
 			       int64_t chosen, bool colour);
 
-/* The totals line: `tokens 18200 in / 3100 out / 9000 cached · cost $0.0421`
+/* The totals line: `tokens 18200 in / 3100 out · cache 9000 read / 1200
+ * written (49% hit) · cost $0.0421`
  * then, when more than one model was used, one indented line per model. */
 enum claw_err claw_render_totals(struct claw_buf *out, const struct claw_trace_totals *tot,
 				 bool colour);

@@ -60,7 +60,7 @@ like "$out" "▶ workflow solve
     ◀ ai worker (m1) (1.2s)
   ◀ step plan (1.3s)
 ◀ workflow solve (1.4s)" "the tree at Debug"
-like "$out" "tokens 1000 in / 200 out / 50 cached · cost \$0.0421" "the totals line"
+like "$out" "tokens 1000 in / 200 out · cache 50 read / 0 written (5% hit) · cost \$0.0421" "the totals line"
 case "$out" in *"$(printf '\033')"*) esc=1 ;; *) esc=0 ;; esac
 is "$esc" 0 "no colour when stdout is not a terminal"
 

@@ -24,26 +24,37 @@
 static bool
 price_eq(struct claw_price a, struct claw_price b)
 {
-	return a.input == b.input && a.cached == b.cached && a.output == b.output;
+	return a.input == b.input && a.cached == b.cached && a.cache_write == b.cache_write &&
+	       a.cache_write_1h == b.cache_write_1h && a.output == b.output &&
+	       a.context == b.context;
 }
 
 static bool
 price_ok(struct claw_price a)
 {
 	return a.input >= 0 && a.input <= 10000 && a.cached >= 0 && a.cached <= 10000 &&
-	       a.output >= 0 && a.output <= 10000;
+	       a.cache_write >= 0 && a.cache_write <= 10000 && a.cache_write_1h >= 0 &&
+	       a.cache_write_1h <= 10000 && a.output >= 0 && a.output <= 10000 && a.context >= 0 &&
+	       a.context <= CLAW_PRICING_CONTEXT_MAX;
 }
 
 static struct claw_price
 row_of(struct json_object *o)
 {
 	struct json_object *v;
-	struct claw_price p = {0, 0, 0};
+	struct claw_price p = {0};
 	if (json_object_object_get_ex(o, "input", &v))
 		p.input = json_object_get_double(v);
-	p.cached = p.input;
+	p.cached = p.cache_write = p.input;
 	if (json_object_object_get_ex(o, "cached", &v))
 		p.cached = json_object_get_double(v);
+	if (json_object_object_get_ex(o, "cache_write", &v))
+		p.cache_write = json_object_get_double(v);
+	p.cache_write_1h = p.cache_write;
+	if (json_object_object_get_ex(o, "cache_write_1h", &v))
+		p.cache_write_1h = json_object_get_double(v);
+	if (json_object_object_get_ex(o, "context", &v))
+		p.context = json_object_get_int64(v);
 	if (json_object_object_get_ex(o, "output", &v))
 		p.output = json_object_get_double(v);
 	return p;
@@ -53,14 +64,18 @@ static void
 check_costs(const struct claw_pricing *p, const char *model)
 {
 	static const struct claw_llm_usage uses[] = {
-		{0, 0, 0},
-		{1000, 100, 200},
-		{INT64_MAX, 0, 0},
-		{0, INT64_MAX, 0},
-		{INT64_MAX, INT64_MAX, INT64_MAX},
-		{INT64_MAX, 1, INT64_MAX / 2},
-		{-5, -5, -5},
-		{1000000000000, 1000000000000, 0},
+		{0, 0, 0, 0, 0},
+		{1000, 100, 200, 0, 0},
+		{INT64_MAX, 0, 0, 0, 0},
+		{0, INT64_MAX, 0, 0, 0},
+		{INT64_MAX, INT64_MAX, INT64_MAX, 0, 0},
+		{INT64_MAX, 1, INT64_MAX / 2, 0, 0},
+		{-5, -5, -5, 0, 0},
+		{1000000000000, 1000000000000, 0, 0, 0},
+		{1000, 100, 200, 300, 100},
+		{INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX},
+		{INT64_MAX, 1, 0, INT64_MAX, 0},
+		{-5, -5, -5, -5, -5},
 	};
 	int64_t last = 0;
 	for (size_t i = 0; i < sizeof uses / sizeof uses[0]; i++) {
@@ -69,7 +84,7 @@ check_costs(const struct claw_pricing *p, const char *model)
 		if (i == 1)
 			last = c;
 	}
-	struct claw_llm_usage more = {2000, 200, 200};
+	struct claw_llm_usage more = {2000, 200, 200, 300, 100};
 	fuzz_check(claw_pricing_cost_micros(p, model, &more) >= last, "more tokens cost less");
 }
 

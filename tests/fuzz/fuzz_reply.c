@@ -43,7 +43,15 @@ check_conv(struct claw_llm_msg *reply)
 	static const struct claw_llm_tool tools[] = {
 		{"bash", "run", "{\"type\":\"object\"}"},
 	};
-	struct claw_llm_request req = {"m", "sys", c, tools, 1, 0, 0, false};
+	struct claw_llm_request req = {
+		.model = "m",
+		.system = "sys",
+		.conv = c,
+		.tools = tools,
+		.n_tools = 1,
+		.cache = true,
+		.cache_key = "claw-1-step",
+	};
 
 	claw_llm_conv_add_user_text(c, "go");
 	claw_llm_conv_push(c, reply);

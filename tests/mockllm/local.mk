@@ -3,7 +3,8 @@
 # libcurl client against it.
 check_PROGRAMS += tests/mockllm/mockllm tests/mockllm/test_client
 tests_mockllm_mockllm_SOURCES = tests/mockllm/mockllm.c \
-	tests/mockllm/scenario.c tests/mockllm/scenario.h
+	tests/mockllm/scenario.c tests/mockllm/scenario.h \
+	tests/mockllm/cache.c tests/mockllm/cache.h
 tests_mockllm_mockllm_LDADD = libclaw.a $(CLAW_DEPS_LIBS)
 tests_mockllm_test_client_SOURCES = tests/mockllm/test_client.c
 tests_mockllm_test_client_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit

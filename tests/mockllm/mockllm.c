@@ -2,7 +2,7 @@
  * mockllm — the scripted model server of claw's tests.
  *
  *   mockllm --scenario FILE [--listen HOST:PORT] [--log FILE]
- *           [--port-file FILE] [--expect-key KEY]
+ *           [--port-file FILE] [--expect-key KEY] [--cache] [--strict]
  *
  * A real HTTP/1.1 server on loopback speaking the Anthropic Messages API
  * (POST /v1/messages) and the OpenAI Chat Completions API (POST
@@ -18,7 +18,10 @@
  * request is logged as one JSON line (--log) before it is answered, so a test
  * that has its answer can read the line.  The log never holds a key: the
  * x-api-key and authorization headers are replaced by "auth" (which scheme
- * was used) and, with --expect-key, "key_ok".
+ * was used) and, with --expect-key, "key_ok".  --cache reports the usage
+ * the providers' prompt-cache rules give each request (cache.h); --strict
+ * refuses request fields the public API does not define, as strict
+ * compatible servers do.
  *
  * Threads: main (accept) + one per connection.  Shared state: the scenario
  * (its own mutex) and the log (log_mu, held for one fputs+fflush).  Stop it
@@ -44,6 +47,7 @@
 #include "base/mem.h"
 #include "base/mutex.h"
 #include "base/str.h"
+#include "cache.h"
 #include "scenario.h"
 
 #define MOCK_HEAD_MAX (64u << 10) /* request line + headers */
@@ -53,11 +57,13 @@
 
 struct server {
 	struct claw_scenario *sc;
-	FILE *log;                /* NULL without --log */
-	struct claw_mutex log_mu; /* guards log writes */
-	const char *expect_key;   /* NULL: any key (or none) is fine */
-	atomic_llong seq;         /* requests seen */
-	atomic_llong conns;       /* connections accepted */
+	FILE *log;                     /* NULL without --log */
+	struct claw_mutex log_mu;      /* guards log writes */
+	const char *expect_key;        /* NULL: any key (or none) is fine */
+	struct claw_mock_cache *cache; /* --cache; NULL: the scenario's usage */
+	bool strict;                   /* --strict */
+	atomic_llong seq;              /* requests seen */
+	atomic_llong conns;            /* connections accepted */
 };
 
 struct header {
@@ -288,6 +294,69 @@ hang(int fd, int64_t ms)
 	}
 }
 
+/* With --strict: the first top-level field of body that api does not
+ * define, or NULL. */
+static const char *
+unknown_field(enum claw_scenario_api api, struct json_object *body)
+{
+	static const char *const anthropic[] = {
+		"model",       "max_tokens", "system",         "messages", "tools",
+		"tool_choice", "stream",     "stop_sequences", "top_p",    "top_k",
+		"temperature", "metadata",   "thinking",       NULL};
+	static const char *const openai[] = {"model",
+					     "messages",
+					     "tools",
+					     "tool_choice",
+					     "max_tokens",
+					     "max_completion_tokens",
+					     "temperature",
+					     "top_p",
+					     "stop",
+					     "stream",
+					     "stream_options",
+					     "n",
+					     "seed",
+					     "user",
+					     "response_format",
+					     "parallel_tool_calls",
+					     NULL};
+	const char *const *known = api == CLAW_SCENARIO_ANTHROPIC ? anthropic : openai;
+	json_object_object_foreach(body, key, val)
+	{
+		(void)val;
+		bool found = false;
+		for (size_t i = 0; known[i] != NULL && !found; i++)
+			found = strcmp(known[i], key) == 0;
+		if (!found)
+			return key;
+	}
+	return NULL;
+}
+
+/* --strict and --cache: a request they refuse is answered here (true). */
+static bool
+refused(struct server *s, enum claw_scenario_api api, struct json_object *json,
+	struct claw_scenario_usage *measured, struct claw_buf *body)
+{
+	char msg[400];
+	const char *extra = s->strict ? unknown_field(api, json) : NULL;
+	if (extra != NULL) {
+		/* vLLM's (pydantic's) words for it. */
+		(void)snprintf(msg, sizeof msg,
+			       "[{'type': 'extra_forbidden', 'loc': ('body', '%s'), "
+			       "'msg': 'Extra inputs are not permitted'}]",
+			       extra);
+		claw_scenario_error_body(api, 400, NULL, msg, body);
+		return true;
+	}
+	if (s->cache != NULL &&
+	    !claw_mock_cache_apply(s->cache, api, json, measured, msg, sizeof msg)) {
+		claw_scenario_error_body(api, 400, NULL, msg, body);
+		return true;
+	}
+	return false;
+}
+
 /* Answers one request.  Returns false when the connection must close. */
 static bool
 serve(struct conn *c, struct request *r)
@@ -372,6 +441,13 @@ serve(struct conn *c, struct request *r)
 		goto out;
 	}
 
+	struct claw_scenario_usage measured = {0};
+	if (refused(s, api, json, &measured, &body)) {
+		log_request(s, seq, c->id, r, api_name, auth, key_ok, NULL, json);
+		respond(c->fd, 400, NULL, claw_buf_str(&body), claw_buf_len(&body), SIZE_MAX,
+			!keep);
+		goto out;
+	}
 	struct claw_scenario_request q;
 	claw_scenario_describe(json, api, &q, &user);
 	q.body = r->body;
@@ -387,7 +463,7 @@ serve(struct conn *c, struct request *r)
 	claw_clock_sleep_ms(reply->delay_ms);
 	switch (reply->action) {
 	case CLAW_SCENARIO_ANSWER:
-		claw_scenario_answer(reply, api, seq, q.model, &body);
+		claw_scenario_answer(reply, api, seq, q.model, &measured, &body);
 		break;
 	case CLAW_SCENARIO_FAULT:
 		claw_scenario_fault(reply, api, &status, &body, &extra);
@@ -408,7 +484,7 @@ serve(struct conn *c, struct request *r)
 		keep = false;
 		goto out;
 	case CLAW_SCENARIO_PARTIAL:
-		claw_scenario_answer(reply, api, seq, q.model, &body);
+		claw_scenario_answer(reply, api, seq, q.model, &measured, &body);
 		respond(c->fd, 200, NULL, claw_buf_str(&body), claw_buf_len(&body),
 			claw_buf_len(&body) / 2, true);
 		keep = false;
@@ -493,7 +569,7 @@ static void
 usage(void)
 {
 	fputs("usage: mockllm --scenario FILE [--listen HOST:PORT] [--log FILE]\n"
-	      "               [--port-file FILE] [--expect-key KEY]\n",
+	      "               [--port-file FILE] [--expect-key KEY] [--cache] [--strict]\n",
 	      stderr);
 }
 
@@ -545,6 +621,15 @@ main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--cache") == 0) {
+			if (srv.cache == NULL)
+				srv.cache = claw_mock_cache_new();
+			continue;
+		}
+		if (strcmp(a, "--strict") == 0) {
+			srv.strict = true;
+			continue;
+		}
 		if (v == NULL) {
 			usage();
 			return 2;

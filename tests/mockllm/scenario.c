@@ -422,9 +422,27 @@ put_json(struct json_object *o, struct claw_buf *out)
 	json_object_put(o);
 }
 
+/* The reply's size in tokens as cache.h counts them: bytes / 4 of its
+ * text and its calls' inputs. */
+static int64_t
+reply_tokens(const struct claw_buf *text, struct json_object *calls)
+{
+	size_t bytes = claw_buf_len(text);
+	for (size_t i = 0; calls != NULL && i < json_object_array_length(calls); i++) {
+		struct json_object *c = json_object_array_get_idx(calls, i), *v = NULL;
+		if (json_object_object_get_ex(c, "input", &v)) {
+			struct json_object *in = copy(v);
+			bytes += strlen(json_object_to_json_string_ext(in, JSON_C_TO_STRING_PLAIN));
+			json_object_put(in);
+		}
+	}
+	return (int64_t)(bytes + 3) / 4;
+}
+
 void
 claw_scenario_answer(const struct claw_scenario_reply *r, enum claw_scenario_api api, int64_t seq,
-		     const char *model, struct claw_buf *out)
+		     const char *model, const struct claw_scenario_usage *measured,
+		     struct claw_buf *out)
 {
 	struct json_object *calls = NULL, *usage = NULL, *v = NULL;
 	char id[64];
@@ -439,7 +457,13 @@ claw_scenario_answer(const struct claw_scenario_reply *r, enum claw_scenario_api
 	json_object_object_get_ex(r->spec, "usage", &usage);
 	size_t n_calls = calls != NULL ? json_object_array_length(calls) : 0;
 	int64_t in = obj_int(usage, "in", 100), out_tok = obj_int(usage, "out", 20);
-	int64_t cached = obj_int(usage, "cached", 0);
+	int64_t cached = obj_int(usage, "cached", 0), written = 0;
+	if (measured->measured) {
+		in = measured->in;
+		cached = measured->cached;
+		written = measured->cache_write;
+		out_tok = obj_int(usage, "out", reply_tokens(&full, calls));
+	}
 	model = obj_str(r->spec, "model", model);
 
 	struct json_object *root = json_object_new_object();
@@ -489,8 +513,10 @@ claw_scenario_answer(const struct claw_scenario_reply *r, enum claw_scenario_api
 				obj_str(r->spec, "stop", n_calls > 0 ? "tool_use" : "end_turn")));
 		json_object_object_add(root, "stop_sequence", NULL);
 		struct json_object *u = json_object_new_object();
-		json_object_object_add(u, "input_tokens", json_object_new_int64(in - cached));
-		json_object_object_add(u, "cache_creation_input_tokens", json_object_new_int64(0));
+		json_object_object_add(u, "input_tokens",
+				       json_object_new_int64(in - cached - written));
+		json_object_object_add(u, "cache_creation_input_tokens",
+				       json_object_new_int64(written));
 		json_object_object_add(u, "cache_read_input_tokens", json_object_new_int64(cached));
 		json_object_object_add(u, "output_tokens", json_object_new_int64(out_tok));
 		json_object_object_add(root, "usage", u);

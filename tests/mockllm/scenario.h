@@ -87,10 +87,21 @@ size_t claw_scenario_remaining(struct claw_scenario *s);
 void claw_scenario_describe(struct json_object *body, enum claw_scenario_api api,
 			    struct claw_scenario_request *req, struct claw_buf *text);
 
+/* Prompt usage measured from a request (mockllm --cache, cache.h). */
+struct claw_scenario_usage {
+	bool measured;       /* false: the reply's own usage applies */
+	int64_t in;          /* every prompt token */
+	int64_t cached;      /* read from the cache */
+	int64_t cache_write; /* written to it (Anthropic only) */
+};
+
 /* A normal reply body in the API's format.  seq numbers ids; model is the
- * request's.  Appends to out. */
+ * request's.  A measured usage replaces the spec's in and cached, and its
+ * out is then the reply's bytes / 4 unless the spec gives one.  Appends to
+ * out. */
 void claw_scenario_answer(const struct claw_scenario_reply *r, enum claw_scenario_api api,
-			  int64_t seq, const char *model, struct claw_buf *out);
+			  int64_t seq, const char *model,
+			  const struct claw_scenario_usage *measured, struct claw_buf *out);
 
 /* A fault: HTTP status, body (the spec's "body", else a provider error body
  * built from "type", "code" and "message") and extra header lines

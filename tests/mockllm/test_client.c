@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -50,9 +51,11 @@ write_text(const char *path, const char *text)
 	fclose(f);
 }
 
-/* Starts mockllm with the scenario text; extra is NULL or "--expect-key". */
+/* Starts mockllm with the scenario text, --expect-key when expect_key,
+ * and up to two more flags (NULL: none). */
 static bool
-mock_start(struct mock *m, const char *scenario, bool expect_key)
+mock_start_with(struct mock *m, const char *scenario, bool expect_key, const char *flag1,
+		const char *flag2)
 {
 	static int n;
 	char spath[4096];
@@ -73,10 +76,15 @@ mock_start(struct mock *m, const char *scenario, bool expect_key)
 		dup2(fds[1], 1);
 		close(fds[0]);
 		close(fds[1]);
-		const char *argv[] = {mockllm_path, "--listen", "127.0.0.1:0",  "--scenario", spath,
-				      "--log",      m->log,     "--expect-key", key,          NULL};
-		if (!expect_key)
-			argv[7] = NULL;
+		const char *argv[12] = {mockllm_path, "--listen", "127.0.0.1:0", "--scenario",
+					spath,        "--log",    m->log};
+		size_t k = 7;
+		if (expect_key) {
+			argv[k++] = "--expect-key";
+			argv[k++] = key;
+		}
+		argv[k++] = flag1;
+		argv[k] = flag1 != NULL ? flag2 : NULL;
 		execv(mockllm_path, (char *const *)argv);
 		_exit(127);
 	}
@@ -107,6 +115,12 @@ mock_start(struct mock *m, const char *scenario, bool expect_key)
 		return false;
 	}
 	return true;
+}
+
+static bool
+mock_start(struct mock *m, const char *scenario, bool expect_key)
+{
+	return mock_start_with(m, scenario, expect_key, NULL, NULL);
 }
 
 static void
@@ -340,7 +354,17 @@ test_anthropic_tool_use(void)
 	is_str(jstr(l1, "headers.content-type"), "application/json", "JSON content type");
 	is_str(jstr(l1, "auth"), "x-api-key", "key sent as x-api-key");
 	is_str(jstr(l1, "key_ok"), "true", "the right key");
-	is_str(jstr(l1, "body.system"), "You are claw.", "system prompt");
+	is_str(jstr(l1, "body.system.0.text"), "You are claw.", "system prompt");
+	is_str(jstr(l1, "body.system.0.cache_control.type"), "ephemeral",
+	       "a cache breakpoint on the system prompt (caching is on by default)");
+	is_str(jstr(l1, "body.messages.0.content.0.cache_control.type"), "ephemeral",
+	       "and on the last user message");
+	is_str(jstr(l2, "body.messages.0.content.0.cache_control.type"), "ephemeral",
+	       "turn 2: on the user message before the last");
+	is_str(jstr(l2, "body.messages.2.content.0.cache_control.type"), "ephemeral",
+	       "and on the last");
+	ok(jget(l2, "body.messages.1.content.1.cache_control") == NULL,
+	   "not on the model's message");
 	is_str(jstr(l1, "body.max_tokens"), "2048", "max_tokens");
 	is_str(jstr(l1, "body.tools.0.name"), "read_file", "tool spec sent");
 	is_str(jstr(l1, "body.tools.0.input_schema.required.0"), "path", "tool schema sent");
@@ -428,6 +452,174 @@ test_openai_tool_use(void)
 	json_object_put(l1);
 	json_object_put(l2);
 	claw_llm_conv_free(conv);
+	claw_llm_client_free(c);
+	mock_stop(&m);
+}
+
+/* A client of m with prompt caching as asked. */
+static struct claw_llm_client *
+cache_client(const struct mock *m, enum claw_agent_kind agent, bool no_cache, bool key_anywhere)
+{
+	struct claw_llm_client *c = NULL;
+	struct claw_error err;
+	struct claw_llm_client_params p = {
+		.agent = agent,
+		.base_url = m->base,
+		.api_key = key,
+		.no_prompt_cache = no_cache,
+		.cache_key_anywhere = key_anywhere,
+	};
+	if (claw_llm_client_new(&p, &c, &err) != CLAW_OK)
+		tap_diag("client: %s", err.msg);
+	return c;
+}
+
+/* n bytes of prose, the same every time. */
+static char *
+prose(size_t n, char seed)
+{
+	char *s = claw_xmalloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		s[i] = i % 7 == 6 ? ' ' : (char)('a' + (seed + i) % 26);
+	s[n] = '\0';
+	return s;
+}
+
+/* Three turns of a tool loop against mockllm --cache --strict: turn t's
+ * usage in u[t], the last one's cost in *cost.  Returns false when a turn
+ * failed. */
+static bool
+cached_exchange(struct claw_llm_client *c, const char *model, struct claw_llm_usage u[3],
+		int64_t *cost)
+{
+	struct claw_error err;
+	struct claw_llm_response r;
+	char *system = prose(8000, 1), *result = prose(6000, 2);
+	struct claw_llm_conv *conv = claw_llm_conv_new();
+	struct claw_llm_request req = {
+		.model = model,
+		.system = system,
+		.conv = conv,
+		.tools = tools,
+		.n_tools = 1,
+		.cache_key = "claw-7-fix",
+	};
+	bool good = true;
+
+	claw_llm_response_init(&r);
+	claw_llm_conv_add_user_text(conv, "Fix the bug.");
+	for (int t = 0; t < 3 && good; t++) {
+		good = claw_llm_send(c, &req, &r, NULL, NULL, &err) == CLAW_OK;
+		if (!good) {
+			tap_diag("turn %d: %s", t + 1, err.msg);
+			break;
+		}
+		u[t] = r.usage;
+		*cost = r.cost_micros;
+		struct claw_llm_msg *a = claw_llm_response_take(&r);
+		claw_llm_conv_push(conv, a);
+		claw_llm_conv_push(conv, answer_tools(a, result));
+	}
+	claw_llm_response_clear(&r);
+	claw_llm_conv_free(conv);
+	free(system);
+	free(result);
+	return good;
+}
+
+static const char cache_scenario[] =
+	"{\"replies\": [{\"times\": 0, \"text\": \"Looking.\", \"tool_calls\": [{\"name\":"
+	" \"read_file\", \"input\": {\"path\": \"src/a.c\"}}]}]}";
+
+static void
+test_anthropic_cache(void)
+{
+	struct mock m;
+	struct claw_llm_usage u[3] = {0};
+	int64_t cost = 0;
+
+	if (!mock_start_with(&m, cache_scenario, true, "--cache", "--strict")) {
+		ok(false, "mockllm --cache started");
+		return;
+	}
+	struct claw_llm_client *c = cache_client(&m, CLAW_AGENT_ANTHROPIC, false, false);
+	ok(cached_exchange(c, "claude-sonnet-4-5", u, &cost), "three cached turns, strict server");
+	ok(u[0].cached == 0 && u[0].cache_write > 2000 && u[0].cache_write == u[0].in,
+	   "turn 1 writes its whole prompt (%lld of %lld)", (long long)u[0].cache_write,
+	   (long long)u[0].in);
+	is_int(u[1].cached, u[0].in, "turn 2 reads all of turn 1's prompt");
+	is_int(u[1].cached + u[1].cache_write, u[1].in, "and writes the rest");
+	is_int(u[2].cached, u[1].in, "turn 3 reads all of turn 2's prompt");
+	struct claw_price p =
+		claw_pricing_lookup(claw_pricing_builtin(), "claude-sonnet-4-5", NULL);
+	double want = (double)u[2].cached * p.cached + (double)u[2].cache_write * p.cache_write +
+		      (double)u[2].out * p.output;
+	is_int(cost, llround(want), "turn 3 costs its reads at 0.1x and its writes at 1.25x input");
+	struct json_object *l3 = log_line(&m, 2);
+	ok(jget(l3, "body.prompt_cache_key") == NULL, "no prompt_cache_key to anthropic");
+	json_object_put(l3);
+	claw_llm_client_free(c);
+
+	c = cache_client(&m, CLAW_AGENT_ANTHROPIC, true, false);
+	ok(cached_exchange(c, "claude-sonnet-4-5", u, &cost), "CLAW_PROMPT_CACHE=0: three turns");
+	struct json_object *l4 = log_line(&m, 3);
+	ok(json_object_is_type(jget(l4, "body.system"), json_type_string) &&
+		   strstr(json_object_to_json_string(jget(l4, "body")), "cache_control") == NULL,
+	   "no breakpoint anywhere");
+	ok(u[2].cached == 0 && u[2].cache_write == 0, "and nothing cached");
+	json_object_put(l4);
+	claw_llm_client_free(c);
+	mock_stop(&m);
+}
+
+static void
+test_openai_cache_key(void)
+{
+	struct mock m;
+	struct claw_llm_usage u[3] = {0};
+	int64_t cost = 0;
+
+	if (!mock_start_with(&m, cache_scenario, true, "--strict", "--cache")) {
+		ok(false, "mockllm --strict started");
+		return;
+	}
+	struct claw_llm_client *c = cache_client(&m, CLAW_AGENT_OPENAI, false, false);
+	ok(cached_exchange(c, "gpt-4.1", u, &cost), "a local server is not sent prompt_cache_key");
+	struct json_object *l1 = log_line(&m, 0);
+	ok(jget(l1, "body.prompt_cache_key") == NULL, "not in the body");
+	ok(strstr(json_object_to_json_string(jget(l1, "body")), "cache_control") == NULL,
+	   "no Anthropic breakpoints either");
+	json_object_put(l1);
+	is_int(u[0].cached, 0, "turn 1: nothing cached");
+	ok(u[1].cached > 0 && u[1].cached % 128 == 0 && u[1].cached <= u[0].in,
+	   "turn 2 reads turn 1's prefix in 128-token steps (%lld)", (long long)u[1].cached);
+	claw_llm_client_free(c);
+
+	c = cache_client(&m, CLAW_AGENT_OPENAI, false, true);
+	struct claw_error err;
+	struct claw_llm_response r;
+	claw_llm_response_init(&r);
+	struct claw_llm_conv *conv = claw_llm_conv_new();
+	claw_llm_conv_add_user_text(conv, "hi");
+	struct claw_llm_request req = {.model = "gpt-4.1", .conv = conv, .cache_key = "claw-7-fix"};
+	is_int(claw_llm_send(c, &req, &r, NULL, NULL, &err), CLAW_EBACKEND,
+	       "CLAW_PROMPT_CACHE_KEY=1: a strict server refuses the field");
+	has_str(err.msg, "Extra inputs are not permitted", "with its message");
+	is_int(r.attempts, 1, "not retried");
+	claw_llm_response_clear(&r);
+	claw_llm_conv_free(conv);
+	claw_llm_client_free(c);
+	mock_stop(&m);
+
+	if (!mock_start(&m, cache_scenario, true)) {
+		ok(false, "mockllm started");
+		return;
+	}
+	c = cache_client(&m, CLAW_AGENT_OPENAI, false, true);
+	ok(cached_exchange(c, "gpt-4.1", u, &cost), "a server that takes it");
+	l1 = log_line(&m, 0);
+	is_str(jstr(l1, "body.prompt_cache_key"), "claw-7-fix", "is sent prompt_cache_key");
+	json_object_put(l1);
 	claw_llm_client_free(c);
 	mock_stop(&m);
 }
@@ -778,6 +970,8 @@ main(int argc, char **argv)
 	test_url_for_message();
 	test_anthropic_tool_use();
 	test_openai_tool_use();
+	test_anthropic_cache();
+	test_openai_cache_key();
 	test_retry_429();
 	test_transient_faults();
 	test_refusals();

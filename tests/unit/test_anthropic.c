@@ -1,6 +1,7 @@
 /*
  * test_anthropic — Messages API mapping, both ways, without the network.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,7 +134,86 @@ static const char reply[] =
 	"{\"type\":\"tool_use\",\"id\":\"toolu_01B\",\"name\":\"list_files\",\"input\":{}}],"
 	"\"stop_reason\":\"tool_use\",\"stop_sequence\":null,"
 	"\"usage\":{\"input_tokens\":120,\"cache_creation_input_tokens\":30,"
-	"\"cache_read_input_tokens\":2000,\"output_tokens\":55}}";
+	"\"cache_read_input_tokens\":2000,\"output_tokens\":55,"
+	"\"cache_creation\":{\"ephemeral_5m_input_tokens\":20,\"ephemeral_1h_input_tokens\":10}}}";
+
+/* body with every cache breakpoint taken out; caller frees.  *marks gets
+ * how many there were. */
+static char *
+unmarked(const char *body, int *marks)
+{
+	static const char mark[] = ",\"cache_control\":{\"type\":\"ephemeral\"}";
+	char *s = claw_xstrdup(body), *p;
+	*marks = 0;
+	while ((p = strstr(s, mark)) != NULL) {
+		memmove(p, p + sizeof mark - 1, strlen(p + sizeof mark - 1) + 1);
+		(*marks)++;
+	}
+	return s;
+}
+
+/* Five turns of a tool loop: every request's system prompt, tools and
+ * messages are, breakpoints aside, the bytes the request before sent, with
+ * the new messages after them; the breakpoints sit on the system prompt
+ * and the last two user messages; the messages' kept wire forms never hold
+ * one. */
+static void
+test_cache_prefix(void)
+{
+	struct claw_llm_tool tools[] = {{"bash", "Run.", "{\"type\":\"object\"}"}};
+	struct claw_llm_conv *c = claw_llm_conv_new();
+	struct claw_llm_request req = {.model = "claude-sonnet-4-5",
+				       .system = "You are claw.",
+				       .conv = c,
+				       .tools = tools,
+				       .n_tools = 1,
+				       .cache = true};
+	struct claw_error err;
+	char *before = NULL;
+	bool prefix = true, placed = true;
+
+	claw_llm_conv_add_user_text(c, "Fix it.");
+	for (int t = 0; t < 5; t++) {
+		struct claw_buf b = CLAW_BUF_INIT(1 << 20);
+		int marks = 0;
+		(void)claw_anthropic_build(&req, &b, &err);
+		char *now = unmarked(claw_buf_str(&b), &marks);
+		placed = placed && marks == (t == 0 ? 2 : 3);
+		const char *tail = strstr(now, "],\"tools\":");
+		if (before != NULL) {
+			/* Everything up to the end of the old messages is kept. */
+			size_t keep = (size_t)(strstr(before, "],\"tools\":") - before);
+			prefix = prefix && strncmp(now, before, keep) == 0 && now[keep] == ',' &&
+				 strcmp(tail, strstr(before, "],\"tools\":")) == 0;
+		}
+		const char *sys =
+			strstr(claw_buf_str(&b), "\"system\":[{\"type\":\"text\","
+						 "\"text\":\"You are claw.\",\"cache_control\"");
+		placed = placed && sys != NULL;
+		free(before);
+		before = now;
+		claw_buf_free(&b);
+		struct claw_llm_msg *a = claw_llm_msg_new(CLAW_LLM_ASSISTANT);
+		char id[16];
+		(void)snprintf(id, sizeof id, "t%d", t);
+		claw_llm_msg_add_tool_use(a, id, "bash", json_tokener_parse("{\"cmd\":\"ls\"}"));
+		claw_llm_conv_push(c, a);
+		struct claw_llm_msg *u = claw_llm_msg_new(CLAW_LLM_USER);
+		claw_llm_msg_add_tool_result(u, id, "a.c b.c", 7, false);
+		claw_llm_conv_push(c, u);
+	}
+	ok(prefix, "each request extends the one before byte for byte (breakpoints aside)");
+	ok(placed, "breakpoints: system prompt, last user message, the user message before");
+	struct claw_buf b = CLAW_BUF_INIT(1 << 20);
+	req.cache = false;
+	(void)claw_anthropic_build(&req, &b, &err);
+	ok(strstr(claw_buf_str(&b), "cache_control") == NULL &&
+		   strstr(claw_buf_str(&b), "\"system\":\"You are claw.\"") != NULL,
+	   "without caching: no breakpoint, kept forms clean, the system prompt a string");
+	claw_buf_free(&b);
+	free(before);
+	claw_llm_conv_free(c);
+}
 
 static void
 test_parse(void)
@@ -158,6 +238,8 @@ test_parse(void)
 	is_str(r.stop_raw, "tool_use", "raw stop");
 	is_int(r.usage.in, 2150, "in = input + cache read + cache creation");
 	is_int(r.usage.cached, 2000, "cached = cache read");
+	is_int(r.usage.cache_write, 30, "cache_write = cache creation");
+	is_int(r.usage.cache_write_1h, 10, "of which 1-hour entries");
 	is_int(r.usage.out, 55, "out");
 	is_str(r.model, "claude-sonnet-4-5-20250929", "model");
 	is_str(r.id, "msg_01XY", "id");
@@ -228,6 +310,7 @@ int
 main(void)
 {
 	test_build();
+	test_cache_prefix();
 	test_parse();
 	test_parse_errors();
 	return tap_done();

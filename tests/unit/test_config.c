@@ -80,6 +80,9 @@ test_defaults(void)
 	is_int(c.sandbox, CLAW_SANDBOX_AUTO, "sandbox auto");
 	ok(!c.sandbox_net && !c.auto_approve && !c.demo && !c.no_color, "flags off");
 	ok(c.pricing_file == NULL && c.project == NULL, "no pricing file, no project");
+	ok(c.prompt_cache && !c.prompt_cache_key,
+	   "prompt caching on, the OpenAI key to OpenAI only");
+	is_int(c.context_tokens, 0, "context from the price table");
 	claw_config_free(&c);
 	ok(c.home == NULL, "free zeroes");
 	claw_config_free(&c); /* twice is fine */
@@ -247,6 +250,9 @@ test_values(void)
 		 "CLAW_MAX_RUNS must be a positive integer, got \"99999999999999999999\""},
 		{"CLAW_TOOL_TIMEOUT_MS=0",
 		 "CLAW_TOOL_TIMEOUT_MS must be a positive integer, got \"0\""},
+		{"CLAW_CONTEXT_TOKENS=500",
+		 "CLAW_CONTEXT_TOKENS must be an integer of at least 1024, got \"500\""},
+		{"CLAW_PROMPT_CACHE=maybe", "CLAW_PROMPT_CACHE must be 0 or 1, got \"maybe\""},
 		{"CLAW_TOOL_TIMEOUT_MS=86400001",
 		 "CLAW_TOOL_TIMEOUT_MS must be at most 86400000, got \"86400001\""},
 		{"CLAW_BUDGET_TOKENS=-5",
@@ -331,6 +337,9 @@ test_values(void)
 			      "CLAW_AGENT_SUPERVISOR_SMART=ss",
 			      "CLAW_AGENT_PLANNER=p",
 			      "CLAW_BASE_URL=http://127.0.0.1:8080/",
+			      "CLAW_PROMPT_CACHE=0",
+			      "CLAW_PROMPT_CACHE_KEY=1",
+			      "CLAW_CONTEXT_TOKENS=32768",
 			      NULL};
 	is_str(load(&c, good, &e), "", "every key set");
 	is_int(c.max_runs, 1024, "max runs");
@@ -340,6 +349,8 @@ test_values(void)
 	is_int(c.turn_seconds, 30, "turn seconds");
 	is_int(c.sandbox, CLAW_SANDBOX_NONE, "sandbox none");
 	ok(!c.sandbox_net && c.auto_approve, "bools");
+	ok(!c.prompt_cache && c.prompt_cache_key, "prompt caching off, the key to any server");
+	is_int(c.context_tokens, 32768, "context tokens");
 	is_str(c.pricing_file, "/etc/claw/prices.json", "pricing file");
 	is_str(c.project, "/src/p", "project");
 	is_str(c.base_url, "http://127.0.0.1:8080", "base URL without trailing slash");

@@ -48,24 +48,57 @@ static void
 test_cost(void)
 {
 	const struct claw_pricing *p = claw_pricing_builtin();
-	struct claw_llm_usage u = {1000000, 100000, 200000};
+	struct claw_llm_usage u = {1000000, 100000, 200000, 0, 0};
 	/* 800k x $3 + 200k x $0.3 + 100k x $15 per Mtok = $3.96. */
 	is_int(claw_pricing_cost_micros(p, "claude-sonnet-4-5", &u), 3960000, "sonnet cost");
-	u = (struct claw_llm_usage){1200, 55, 0};
+	u = (struct claw_llm_usage){1200, 55, 0, 0, 0};
 	/* 1200 x 2.5 + 55 x 10 = 3550 micro-USD. */
 	is_int(claw_pricing_cost_micros(p, "gpt-4o", &u), 3550, "gpt-4o cost");
-	u = (struct claw_llm_usage){3, 1, 0};
+	u = (struct claw_llm_usage){3, 1, 0, 0, 0};
 	/* 3 x 0.15 + 1 x 0.6 = 1.05, rounded. */
 	is_int(claw_pricing_cost_micros(p, "gpt-4o-mini", &u), 1, "rounded to a micro");
-	u = (struct claw_llm_usage){100, 0, 500};
+	u = (struct claw_llm_usage){100, 0, 500, 0, 0};
 	is_int(claw_pricing_cost_micros(p, "claude-sonnet-4", &u), 30, "cached over in: clamped");
-	u = (struct claw_llm_usage){-5, -1, -1};
+	u = (struct claw_llm_usage){-5, -1, -1, 0, 0};
 	is_int(claw_pricing_cost_micros(p, "gpt-4o", &u), 0, "negative counts: nothing");
 	/* A provider's absurd counts saturate; llround past int64 gave a
 	 * negative cost (found by fuzz_pricing). */
-	u = (struct claw_llm_usage){INT64_MAX, INT64_MAX, 0};
+	u = (struct claw_llm_usage){INT64_MAX, INT64_MAX, 0, 0, 0};
 	is_int(claw_pricing_cost_micros(p, "claude-sonnet-4-5", &u), INT64_MAX,
 	       "absurd counts: saturated, not negative");
+	/* 3000 fresh x $3 + 2000 read x $0.3 + 4000 written (5 min) x $3.75 +
+	 * 1000 written (1 h) x $6 + 100 out x $15. */
+	u = (struct claw_llm_usage){10000, 100, 2000, 5000, 1000};
+	is_int(claw_pricing_cost_micros(p, "claude-sonnet-4-5", &u), 32100,
+	       "cache writes at their 5-minute and 1-hour prices");
+	u = (struct claw_llm_usage){1000, 0, 800, 900, 2000};
+	/* Writes beyond what was not read are clamped: 200 x $3.75 + 800 x $0.3. */
+	is_int(claw_pricing_cost_micros(p, "claude-sonnet-4-5", &u), 0 * 3 + 240 + 0 + 200 * 6,
+	       "writes clamped to the unread tokens, 1-hour ones to the writes");
+	u = (struct claw_llm_usage){10000, 0, 0, 5000, 0};
+	/* OpenAI rows price writes as input. */
+	is_int(claw_pricing_cost_micros(p, "gpt-4o", &u), 25000, "no write surcharge for gpt-4o");
+}
+
+static void
+test_context(void)
+{
+	const struct claw_pricing *p = claw_pricing_builtin();
+	struct claw_pricing *q = NULL;
+	struct claw_error err;
+	static const char file[] = "{\"models\": [{\"prefix\": \"llama\", \"input\": 0,"
+				   " \"output\": 0, \"context\": 32768}]}";
+	is_int(claw_pricing_lookup(p, "claude-sonnet-4-5", NULL).context, 200000, "sonnet context");
+	is_int(claw_pricing_lookup(p, "gpt-4.1-mini", NULL).context, 1047576, "gpt-4.1 context");
+	is_int(claw_pricing_lookup(p, "mystery", NULL).context, 0,
+	       "unknown model: unknown context");
+	ok(claw_pricing_lookup(p, "claude-haiku-4-5", NULL).cache_write == 1.25 &&
+		   claw_pricing_lookup(p, "claude-haiku-4-5", NULL).cache_write_1h == 2,
+	   "haiku writes 1.25x and 2x input");
+	ok(claw_pricing_lookup(p, "gpt-5", NULL).cache_write == 1.25, "gpt-5 writes at input");
+	is_int(claw_pricing_parse(file, strlen(file), &q, &err), CLAW_OK, "a row with a context");
+	is_int(claw_pricing_lookup(q, "llama3.1:8b", NULL).context, 32768, "its context");
+	claw_pricing_free(q);
 }
 
 static const char overlay[] =
@@ -122,6 +155,12 @@ test_errors(void)
 	refused("{\"default\": {\"input\": \"1\", \"output\": 1}}",
 		"default: field \"input\" must be a number");
 	refused("{", "invalid JSON");
+	refused("{\"models\": [{\"prefix\": \"x\", \"input\": 1, \"output\": 1, \"context\": "
+		"1.5}]}",
+		"models[0]: field \"context\" must be an integer from 0 to 100000000 tokens");
+	refused("{\"models\": [{\"prefix\": \"x\", \"input\": 1, \"output\": 1, \"cache_write\": "
+		"-2}]}",
+		"models[0]: field \"cache_write\" must be a number from 0 to 10000");
 }
 
 static void
@@ -166,6 +205,7 @@ main(void)
 {
 	test_builtin();
 	test_cost();
+	test_context();
 	test_overlay();
 	test_errors();
 	test_load();

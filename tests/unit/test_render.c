@@ -264,21 +264,22 @@ test_totals_and_runs(void)
 {
 	struct claw_buf out = CLAW_BUF_INIT(4096);
 	struct claw_trace_usage models[] = {
-		{(char *)"m1", 2, 1000, 200, 50, 30000},
-		{(char *)"m2", 1, 500, 100, 0, 12100},
+		{.model = (char *)"m1", 2, 1000, 200, 50, 300, 30000},
+		{.model = (char *)"m2", 1, 500, 100, 0, 0, 12100},
 	};
-	struct claw_trace_totals tot = {3, 1500, 300, 50, 42100, models, 2};
+	struct claw_trace_totals tot = {3, 1500, 300, 50, 300, 42100, models, 2};
 
 	(void)claw_render_totals(&out, &tot, false);
 	is_str(claw_buf_str(&out),
-	       "tokens 1500 in / 300 out / 50 cached · cost $0.0421\n"
-	       "  m1: 1000 in / 200 out / 50 cached · $0.0300\n"
-	       "  m2: 500 in / 100 out / 0 cached · $0.0121\n",
+	       "tokens 1500 in / 300 out · cache 50 read / 300 written (3% hit) · cost $0.0421\n"
+	       "  m1: 1000 in / 200 out · cache 50 read / 300 written · $0.0300\n"
+	       "  m2: 500 in / 100 out · cache 0 read / 0 written · $0.0121\n",
 	       "totals line and one line per model");
 	tot.nmodels = 1;
 	claw_buf_reset(&out);
 	(void)claw_render_totals(&out, &tot, false);
-	is_str(claw_buf_str(&out), "tokens 1500 in / 300 out / 50 cached · cost $0.0421\n",
+	is_str(claw_buf_str(&out),
+	       "tokens 1500 in / 300 out · cache 50 read / 300 written (3% hit) · cost $0.0421\n",
 	       "one model: no breakdown");
 
 	struct claw_run runs[] = {
@@ -369,7 +370,9 @@ test_log(void)
 		"      · reply [1000/200 tok] \"hi\"\n"
 		"      · tool bash\n",
 		"then the tree at Debug");
-	has_str(out, "\n\ntokens 1000 in / 200 out / 50 cached · cost $0.0421\n",
+	has_str(out,
+		"\n\ntokens 1000 in / 200 out · cache 50 read / 0 written (5% hit) · cost "
+		"$0.0421\n",
 		"then the totals line");
 
 	out = log_of(db, r1, CLAW_RECORD_NOTICE, &rc, &err);
@@ -380,7 +383,8 @@ test_log(void)
 	is_int(rc, CLAW_OK, "a run without trace rows");
 	has_str(out, "* #2 ", "marked");
 	has_str(out, "(no trace rows for this run)", "said so");
-	has_str(out, "tokens 0 in / 0 out / 0 cached · cost $0.0000", "zero totals");
+	has_str(out, "tokens 0 in / 0 out · cache 0 read / 0 written · cost $0.0000",
+		"zero totals");
 
 	(void)log_of(db, 99, CLAW_RECORD_DEBUG, &rc, &err);
 	is_int(rc, CLAW_ENOTFOUND, "unknown run");
