@@ -42,6 +42,7 @@ struct claw_sandbox;
 struct claw_secrets;
 struct claw_registry;
 struct claw_flow_define;
+struct claw_instructions;
 
 #define CLAW_FLOW_REASON_MAX 1024 /* bytes of a stop or failure reason kept */
 
@@ -78,6 +79,9 @@ struct claw_flow_ctx {
 					    runs; NULL otherwise */
 	struct claw_worktree *worktree;  /* the run's own worktree (workspace.h), or NULL: the
 					    run works in place */
+	/* The project's AGENTS.md or CLAUDE.md (instructions.h), put into
+	 * every agent's system prompt by the turn loop; NULL: none loaded. */
+	const struct claw_instructions *instructions;
 	/* Called when a step of the workflow being run passes, before its
 	 * snapshot is saved (the runner commits it: workspace.h); NULL: none. */
 	void (*step_passed)(struct claw_flow_ctx *ctx, const char *step, const char *goal);

@@ -34,6 +34,7 @@ tests_unit_test_builtin_SOURCES = tests/unit/test_builtin.c
 # The engine: run context, budget, gates, the ask ladder, the turn loop.
 libclaw_a_SOURCES += \
 	src/flow/context.c src/flow/context.h \
+	src/flow/instructions.c src/flow/instructions.h \
 	src/flow/budget.c src/flow/budget.h \
 	src/flow/gate.c src/flow/gate.h \
 	src/flow/ask.c src/flow/ask.h \
@@ -47,9 +48,11 @@ libclaw_a_SOURCES += \
 	src/flow/review.c src/flow/review.h \
 	src/flow/runner.c \
 	src/flow/console.c src/flow/console.h
-ENGINE_TESTS = tests/unit/test_ask tests/unit/test_turnloop tests/unit/test_budget
+ENGINE_TESTS = tests/unit/test_ask tests/unit/test_turnloop tests/unit/test_budget \
+	tests/unit/test_instructions
 check_PROGRAMS += $(ENGINE_TESTS)
 TESTS += $(ENGINE_TESTS)
 tests_unit_test_ask_SOURCES = tests/unit/test_ask.c
 tests_unit_test_turnloop_SOURCES = tests/unit/test_turnloop.c
 tests_unit_test_budget_SOURCES = tests/unit/test_budget.c
+tests_unit_test_instructions_SOURCES = tests/unit/test_instructions.c

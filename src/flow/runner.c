@@ -47,6 +47,7 @@
 #include "flow/engine.h"
 #include "flow/review.h"
 #include "flow/gate.h"
+#include "flow/instructions.h"
 #include "flow/spec.h"
 #include "flow/tools.h"
 #include "flow/workspace.h"
@@ -89,10 +90,12 @@ struct runner {
 	char reason[CLAW_FLOW_REASON_MAX];
 	bool ran_solver; /* a solver's steps began (in this process) */
 	bool rework;     /* the review gate sent the solver back to work */
+	bool resumed;    /* the run had trace rows when this process took it up */
 	/* What the run holds while it executes (freed by claw_runner_run). */
 	struct claw_registry *tools;
 	struct claw_pricing *pricing;
 	struct claw_secrets *secrets;
+	struct claw_instructions instructions;
 	char *task;
 };
 
@@ -785,6 +788,35 @@ equip(struct runner *r, struct claw_error *err)
 	return CLAW_OK;
 }
 
+/* The project's AGENTS.md (or CLAUDE.md) from the work folder, for every
+ * agent's system prompt; traced once, when the run starts. */
+static enum claw_err
+read_instructions(struct runner *r, struct claw_error *err)
+{
+	struct claw_flow_ctx *ctx = &r->ctx;
+	enum claw_err rc =
+		claw_instructions_load(ctx->project_path, r->secrets, &r->instructions, err);
+	if (rc != CLAW_OK || r->instructions.name == NULL)
+		return rc;
+	ctx->instructions = &r->instructions;
+	if (r->resumed)
+		return CLAW_OK;
+	struct json_object *d = json_object_new_object();
+	(void)json_object_object_add(d, "action", json_object_new_string("instructions"));
+	(void)json_object_object_add(d, "path", json_object_new_string(r->instructions.name));
+	(void)json_object_object_add(d, "bytes", json_object_new_int64(r->instructions.bytes));
+	(void)json_object_object_add(
+		d, "message",
+		json_object_new_string(r->instructions.clipped
+					       ? "the project's instructions, clipped to 32 KiB, "
+						 "are in every agent's system prompt"
+					       : "the project's instructions are in every agent's "
+						 "system prompt"));
+	(void)claw_trace_event_json(ctx->tracer, CLAW_RECORD_NOTE, CLAW_RECORD_NOTICE, d);
+	json_object_put(d);
+	return CLAW_OK;
+}
+
 enum claw_err
 claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *fe,
 		struct claw_error *err)
@@ -838,9 +870,9 @@ claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *
 	rc = claw_budget_load(&ctx->budget, ctx->db, p->run_id, err);
 	if (rc != CLAW_OK)
 		goto out;
+	r->resumed = claw_tracer_last_span(ctx->tracer) > 0;
 	claw_flow_note(
-		ctx, CLAW_RECORD_NOTICE,
-		claw_tracer_last_span(ctx->tracer) > 0 ? "resume" : "start",
+		ctx, CLAW_RECORD_NOTICE, r->resumed ? "resume" : "start",
 		"run #%lld of issue #%lld by %s", (long long)p->run_id, (long long)p->issue_id,
 		p->started_by != NULL && p->started_by[0] != '\0' ? p->started_by : "someone");
 	(void)claw_flow_issue_status(ctx, CLAW_ISSUE_INPROGRESS, &e);
@@ -849,6 +881,8 @@ claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *
 		rc = lock_folder(p->db_path, &folder_fd, err);
 	if (rc == CLAW_OK)
 		rc = claw_workspace_begin(ctx, &r->project, err);
+	if (rc == CLAW_OK)
+		rc = read_instructions(r, err);
 	if (rc == CLAW_OK)
 		rc = solve(r, err);
 	if (rc != CLAW_OK) {
@@ -879,6 +913,7 @@ out:
 	claw_workspace_free(ctx);
 	claw_registry_free(r->tools);
 	claw_secrets_free(r->secrets);
+	claw_instructions_free(&r->instructions);
 	claw_sandbox_free(ctx->sandbox);
 	claw_llm_client_free(ctx->client);
 	claw_pricing_free(r->pricing);

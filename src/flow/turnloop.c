@@ -30,6 +30,7 @@
 #include "base/mem.h"
 #include "base/str.h"
 #include "flow/ask.h"
+#include "flow/instructions.h"
 #include "flow/gate.h"
 #include "llm/client.h"
 #include "store/state.h"
@@ -934,39 +935,64 @@ before_turn(const struct claw_turn_params *p, struct claw_llm_conv *conv, size_t
 	return CLAW_OK;
 }
 
+/* What every request of an exchange shares: the model, the system prompt
+ * with the project's instructions, the palette's specs, the cache key. */
+struct exchange {
+	struct claw_llm_request req; /* conv set per call */
+	struct claw_buf system;
+	struct claw_llm_tool *specs;
+	char key[CLAW_TURN_CACHE_KEY_MAX];
+};
+
+static void
+exchange_init(struct exchange *x, const struct claw_turn_params *p, const char *model)
+{
+	size_t nspecs = 0;
+	claw_buf_init(&x->system, CLAW_LLM_REQUEST_MAX);
+	(void)claw_instructions_system(&x->system, p->system, p->flow->instructions);
+	x->specs = tool_specs(p->palette, &nspecs);
+	/* One routing key per step: its requests share their prefixes. */
+	(void)snprintf(x->key, sizeof x->key, "claw-%lld-%s", (long long)p->flow->run_id,
+		       p->step != NULL ? p->step : p->role);
+	x->req = (struct claw_llm_request){
+		.model = model,
+		.system = claw_buf_str(&x->system),
+		.tools = x->specs,
+		.n_tools = nspecs,
+		.max_tokens = CLAW_TURN_MAX_TOKENS,
+		.cache_key = x->key,
+	};
+}
+
+static void
+exchange_free(struct exchange *x)
+{
+	claw_buf_free(&x->system);
+	free(x->specs);
+}
+
 /* One model call of turn number inside its `turn` span (*turn_span, left
  * open on success): the prompt and reply rows, the charge, and the reply
  * pushed on conv (*reply, borrowed).  A failure closes the span and halts
  * the run (a backend error) unless it was a stop. */
 static enum claw_err
-ask_model(const struct claw_turn_params *p, struct claw_llm_conv *conv, const char *model,
-	  const struct claw_llm_tool *specs, size_t nspecs, size_t number, bool first,
-	  struct claw_llm_response *resp, int64_t *turn_span, struct claw_llm_msg **reply,
-	  struct claw_error *err)
+ask_model(const struct claw_turn_params *p, struct exchange *x, struct claw_llm_conv *conv,
+	  size_t number, bool first, struct claw_llm_response *resp, int64_t *turn_span,
+	  struct claw_llm_msg **reply, struct claw_error *err)
 {
 	struct claw_flow_ctx *ctx = p->flow;
 	struct json_object *d = json_object_new_object();
-	char key[CLAW_TURN_CACHE_KEY_MAX];
-	struct claw_llm_request req = {
-		.model = model,
-		.system = p->system,
-		.conv = conv,
-		.tools = specs,
-		.n_tools = nspecs,
-		.max_tokens = CLAW_TURN_MAX_TOKENS,
-		.cache_key = key,
-	};
+	struct claw_llm_request *req = &x->req;
+	const char *model = req->model;
 
-	/* One routing key per step: its requests share their prefixes. */
-	(void)snprintf(key, sizeof key, "claw-%lld-%s", (long long)ctx->run_id,
-		       p->step != NULL ? p->step : p->role);
+	req->conv = conv;
 
 	(void)json_object_object_add(d, "number", json_object_new_int64((int64_t)number));
 	(void)json_object_object_add(d, "model", json_object_new_string(model));
 	*turn_span = claw_trace_enter_json(ctx->tracer, CLAW_RECORD_TURN, d);
 	json_object_put(d);
 	trace_prompt(ctx, p, conv, first);
-	enum claw_err rc = claw_llm_send(ctx->client, &req, resp, on_retry, ctx, err);
+	enum claw_err rc = claw_llm_send(ctx->client, req, resp, on_retry, ctx, err);
 	if (rc != CLAW_OK) {
 		claw_trace_exit(ctx->tracer, *turn_span);
 		if (rc != CLAW_ESTOPPED || !claw_flow_should_stop(ctx))
@@ -1013,10 +1039,9 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 	struct claw_flow_ctx *ctx = p->flow;
 	const char *model = claw_flow_model(ctx, p->role);
 	struct claw_llm_response resp;
-	struct claw_llm_tool *specs = NULL;
+	struct exchange x;
 	struct guard g = {0};
 	struct claw_buf why = CLAW_BUF_INIT(1024);
-	size_t nspecs = 0;
 	int64_t ai_span = 0, turn_span = 0;
 	struct pace pc = {
 		.t0 = claw_clock_mono_ms(),
@@ -1036,7 +1061,7 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 		ai_span = claw_trace_enter_json(ctx->tracer, CLAW_RECORD_AI, d);
 		json_object_put(d);
 	}
-	specs = tool_specs(p->palette, &nspecs);
+	exchange_init(&x, p, model);
 	drop_unanswered(conv, ctx);
 	if (p->workflow != NULL) {
 		bool finish = false;
@@ -1078,8 +1103,7 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 		if (rc != CLAW_OK || out->end != CLAW_TURN_DONE)
 			goto out;
 		turn_t0 = claw_clock_mono_ms();
-		rc = ask_model(p, conv, model, specs, nspecs, number, first, &resp, &turn_span,
-			       &reply, err);
+		rc = ask_model(p, &x, conv, number, first, &resp, &turn_span, &reply, err);
 		first = false;
 		if (rc != CLAW_OK)
 			goto out;
@@ -1126,7 +1150,7 @@ out:
 	claw_trace_exit(ctx->tracer, ai_span);
 	claw_llm_response_clear(&resp);
 	claw_buf_free(&why);
-	free(specs);
+	exchange_free(&x);
 	free(g.v);
 	return rc;
 }

@@ -248,6 +248,36 @@ read_some(int fd, char *buf, size_t n, struct claw_error *err)
 	}
 }
 
+enum claw_err
+claw_files_read_head(const char *root, const char *rel, size_t max, char **text, size_t *len,
+		     int64_t *size, struct claw_error *err)
+{
+	struct claw_buf b = CLAW_BUF_INIT(max);
+	struct stat st;
+	char chunk[8192];
+	int fd = -1;
+	enum claw_err rc = claw_files_open_regular(root, rel, &fd, &st, err);
+
+	while (rc == CLAW_OK && claw_buf_len(&b) < max) {
+		size_t want = max - claw_buf_len(&b);
+		ssize_t n = read_some(fd, chunk, want < sizeof chunk ? want : sizeof chunk, err);
+		if (n < 0)
+			rc = err->code;
+		if (n <= 0)
+			break;
+		(void)claw_buf_append(&b, chunk, (size_t)n);
+	}
+	if (fd >= 0)
+		(void)close(fd);
+	if (rc == CLAW_OK) {
+		*size = (int64_t)st.st_size;
+		*len = claw_buf_len(&b);
+		*text = claw_buf_steal(&b);
+	}
+	claw_buf_free(&b);
+	return rc;
+}
+
 /* ------------------------------------------------------------------- tools */
 
 /* The "path" input as a C string; NULL (with an error result) when it holds

@@ -54,5 +54,10 @@ enum claw_err claw_files_open(const char *root, const char *rel, int flags, mode
  * regular file" (nothing left open). */
 enum claw_err claw_files_open_regular(const char *root, const char *rel, int *fd, struct stat *st,
 				      struct claw_error *err);
+/* The first bytes of the regular file rel inside root, at most max of them:
+ * *text (NUL-terminated, caller frees), its length *len, the file's whole
+ * size *size.  Errors as claw_files_open_regular, and CLAW_EIO. */
+enum claw_err claw_files_read_head(const char *root, const char *rel, size_t max, char **text,
+				   size_t *len, int64_t *size, struct claw_error *err);
 
 #endif

@@ -6,6 +6,9 @@
 
 project
 id=$(new_issue "Write hello.txt" "The project needs a hello.txt that says hello.")
+# The project's instructions for agents (SPEC 10): in every agent's prompt.
+printf '# Conventions\nEnd every file with a newline (rule-7f3a).\n' >AGENTS.md
+printf 'Ignored while AGENTS.md exists (rule-c1a0).\n' >CLAUDE.md
 
 # The solver the draft step records and the params hand to save.
 SOLVER='{\"name\":\"HelloSolver\",\"summary\":\"Write hello.txt and prove it.\",\"steps\":[{\"name\":\"implement\",\"goal\":\"Write hello.txt containing the line hello.\",\"tools\":[\"write_file\",\"read_file\"],\"critic\":\"works\"},{\"name\":\"verify\",\"goal\":\"Show hello.txt with cat and record it as evidence.\",\"tools\":[\"bash\",\"artifact\"],\"critic\":\"proven\",\"back_to\":\"implement\"}],\"critics\":{\"works\":\"hello.txt exists and holds hello.\",\"proven\":\"Evidence shows cat hello.txt printed hello.\"}}'
@@ -60,6 +63,12 @@ is "$(sql "SELECT COUNT(*) FROM trace WHERE type = 'artifact' AND json_extract(d
 is "$(sql "SELECT COUNT(*) FROM trace WHERE type = 'handoff'")" "3" \
 	"a handoff before each later ai step of a workflow (assess, draft, verify)"
 is "$(mock_requests)" "16" "mockllm served the 13 scripted requests and 3 handoffs"
+is "$(mock_count '# Project instructions (AGENTS.md)')" "16" \
+	"every request's system prompt has the project's instructions (generator, critics, handoffs, steps)"
+is "$(mock_count 'rule-7f3a')" "16" "with the text of AGENTS.md"
+is "$(mock_count 'rule-c1a0')" "0" "and not CLAUDE.md"
+is "$(sql "SELECT json_extract(data, '$.path') || ' ' || json_extract(data, '$.bytes') FROM trace WHERE type = 'note' AND json_extract(data, '$.action') = 'instructions'")" \
+	"AGENTS.md 57" "traced once, with the file and its size"
 like "$(curl -s "$CLAW_BASE_URL/health")" '"remaining":1}' "only the times:0 reply is left"
 # The trace tree is well-formed: every enter has exactly one end.
 is "$(sql "SELECT COUNT(*) FROM trace e WHERE e.phase = 'enter' AND (SELECT COUNT(*) FROM trace x WHERE x.run_id = e.run_id AND x.span_id = e.span_id AND x.phase = 'exit') != 1")" \
