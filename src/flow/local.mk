@@ -35,6 +35,7 @@ tests_unit_test_builtin_SOURCES = tests/unit/test_builtin.c
 libclaw_a_SOURCES += \
 	src/flow/context.c src/flow/context.h \
 	src/flow/instructions.c src/flow/instructions.h \
+	src/flow/compact.c src/flow/compact.h \
 	src/flow/budget.c src/flow/budget.h \
 	src/flow/gate.c src/flow/gate.h \
 	src/flow/ask.c src/flow/ask.h \
@@ -49,10 +50,11 @@ libclaw_a_SOURCES += \
 	src/flow/runner.c \
 	src/flow/console.c src/flow/console.h
 ENGINE_TESTS = tests/unit/test_ask tests/unit/test_turnloop tests/unit/test_budget \
-	tests/unit/test_instructions
+	tests/unit/test_instructions tests/unit/test_compact
 check_PROGRAMS += $(ENGINE_TESTS)
 TESTS += $(ENGINE_TESTS)
 tests_unit_test_ask_SOURCES = tests/unit/test_ask.c
 tests_unit_test_turnloop_SOURCES = tests/unit/test_turnloop.c
 tests_unit_test_budget_SOURCES = tests/unit/test_budget.c
 tests_unit_test_instructions_SOURCES = tests/unit/test_instructions.c
+tests_unit_test_compact_SOURCES = tests/unit/test_compact.c

@@ -30,6 +30,7 @@
 #include "base/mem.h"
 #include "base/str.h"
 #include "flow/ask.h"
+#include "flow/compact.h"
 #include "flow/instructions.h"
 #include "flow/gate.h"
 #include "llm/client.h"
@@ -942,6 +943,12 @@ struct exchange {
 	struct claw_buf system;
 	struct claw_llm_tool *specs;
 	char key[CLAW_TURN_CACHE_KEY_MAX];
+	int64_t context;   /* the model's context window in tokens; 0: unknown */
+	int64_t last_in;   /* prompt tokens of the last reply; 0: none since the start or
+			    * a compaction */
+	int64_t last_out;  /* its output tokens */
+	int64_t renumber;  /* turns a compaction took out of conv (turn numbers go on) */
+	bool refused_once; /* a request was refused for its length and compacted */
 };
 
 static void
@@ -962,6 +969,11 @@ exchange_init(struct exchange *x, const struct claw_turn_params *p, const char *
 		.max_tokens = CLAW_TURN_MAX_TOKENS,
 		.cache_key = x->key,
 	};
+	x->context = p->flow->config->context_tokens > 0
+			     ? p->flow->config->context_tokens
+			     : claw_llm_client_context(p->flow->client, model);
+	x->last_in = x->last_out = x->renumber = 0;
+	x->refused_once = false;
 }
 
 static void
@@ -995,16 +1007,167 @@ ask_model(const struct claw_turn_params *p, struct exchange *x, struct claw_llm_
 	enum claw_err rc = claw_llm_send(ctx->client, req, resp, on_retry, ctx, err);
 	if (rc != CLAW_OK) {
 		claw_trace_exit(ctx->tracer, *turn_span);
-		if (rc != CLAW_ESTOPPED || !claw_flow_should_stop(ctx))
+		bool compact_first = rc == CLAW_EBACKEND && resp->fault == CLAW_RETRY_CONTEXT &&
+				     !x->refused_once; /* the caller compacts and asks again */
+		if (!compact_first && (rc != CLAW_ESTOPPED || !claw_flow_should_stop(ctx)))
 			(void)claw_flow_halt(ctx, CLAW_HALT_BACKEND, "%s", claw_error_text(err));
 		return rc;
 	}
 	trace_reply(ctx, resp, model);
 	claw_budget_charge_reply(&ctx->budget, resp->usage.in + resp->usage.out, resp->cost_micros);
 	claw_flow_changed(ctx); /* the board shows tokens and cost */
+	x->last_in = resp->usage.in;
+	x->last_out = resp->usage.out;
 	*reply = claw_llm_response_take(resp);
 	claw_llm_conv_push(conv, *reply);
 	return CLAW_OK;
+}
+
+/* Estimated prompt tokens of x's next request on conv: the last reply's
+ * prompt and output and what was added since, or, with no reply since the
+ * start or a compaction, the request's bytes (compact.h). */
+static int64_t
+next_estimate(struct exchange *x, struct claw_llm_conv *conv)
+{
+	x->req.conv = conv;
+	if (x->last_in <= 0)
+		return claw_compact_estimate(&x->req);
+	const struct claw_llm_msg *last = claw_llm_conv_last(conv);
+	size_t bytes = 0;
+	for (size_t i = 0; i < claw_llm_msg_count(last); i++) {
+		const char *t = claw_llm_msg_block(last, i)->text;
+		bytes += t != NULL ? strlen(t) : 0;
+	}
+	return x->last_in + x->last_out + (int64_t)(bytes / 4);
+}
+
+/* The summary of a compaction, asked in its own `turn` span {number,
+ * model, purpose: "compact"} with a short prompt row and the reply row,
+ * charged like any reply.  *summary (caller frees) on success; a failure
+ * halts the run as any model failure does. */
+static enum claw_err
+ask_summary(const struct claw_turn_params *p, struct exchange *x, const struct claw_llm_conv *conv,
+	    size_t keep, size_t number, char **summary, struct claw_error *err)
+{
+	struct claw_flow_ctx *ctx = p->flow;
+	struct claw_buf prompt = CLAW_BUF_INIT(CLAW_LLM_REQUEST_MAX);
+	struct claw_llm_conv *sc = claw_llm_conv_new();
+	struct claw_llm_response resp;
+	struct claw_llm_request req = {
+		.model = x->req.model,
+		.system = claw_compact_system,
+		.conv = sc,
+		.max_tokens = CLAW_COMPACT_SUMMARY_TOKENS,
+		.cache_key = x->key,
+	};
+	struct json_object *d = json_object_new_object();
+
+	claw_llm_response_init(&resp);
+	/* Half the context for the transcript (4 bytes a token). */
+	claw_compact_prompt(&prompt, conv, keep,
+			    x->context > 0 ? (size_t)x->context * 2 : CLAW_COMPACT_TRANSCRIPT_MAX);
+	claw_llm_conv_add_user_text(sc, claw_buf_str(&prompt));
+	(void)json_object_object_add(d, "number", json_object_new_int64((int64_t)number));
+	(void)json_object_object_add(d, "model", json_object_new_string(req.model));
+	(void)json_object_object_add(d, "purpose", json_object_new_string("compact"));
+	int64_t span = claw_trace_enter_json(ctx->tracer, CLAW_RECORD_TURN, d);
+	json_object_put(d);
+	d = json_object_new_object();
+	char *what = claw_xasprintf("Summarise the %zu messages before the last %d turns.", keep,
+				    CLAW_COMPACT_KEEP_TURNS);
+	(void)json_object_object_add(d, "text", json_object_new_string(what));
+	(void)json_object_object_add(d, "tools", json_object_new_array());
+	(void)claw_trace_event_json(ctx->tracer, CLAW_RECORD_PROMPT, CLAW_RECORD_LEVEL_DEFAULT, d);
+	json_object_put(d);
+	free(what);
+	enum claw_err rc = claw_llm_send(ctx->client, &req, &resp, on_retry, ctx, err);
+	if (rc == CLAW_OK) {
+		trace_reply(ctx, &resp, req.model);
+		claw_budget_charge_reply(&ctx->budget, resp.usage.in + resp.usage.out,
+					 resp.cost_micros);
+		claw_flow_changed(ctx);
+		*summary = claw_llm_msg_text(resp.msg);
+	} else if (rc != CLAW_ESTOPPED || !claw_flow_should_stop(ctx)) {
+		(void)claw_flow_halt(ctx, CLAW_HALT_BACKEND, "compacting the conversation: %s",
+				     claw_error_text(err));
+	}
+	claw_trace_exit(ctx->tracer, span);
+	claw_llm_response_clear(&resp);
+	claw_llm_conv_free(sc);
+	claw_buf_free(&prompt);
+	return rc;
+}
+
+/* Compacts conv to fit the model's context (compact.h): the summary, the
+ * conversation rebuilt and checkpointed, a note {action: "compact",
+ * tokens_before, tokens_after}.  *done false when there was nothing to
+ * compact (too few turns). */
+static enum claw_err
+compact(const struct claw_turn_params *p, struct exchange *x, struct claw_llm_conv *conv,
+	int64_t before, size_t number, bool *done, struct claw_error *err)
+{
+	size_t keep = claw_compact_keep_from(conv);
+	char *summary = NULL;
+
+	*done = false;
+	if (keep == 0)
+		return CLAW_OK;
+	enum claw_err rc = ask_summary(p, x, conv, keep, number, &summary, err);
+	if (rc != CLAW_OK)
+		return rc;
+	size_t replies = claw_llm_conv_replies(conv);
+	claw_compact_apply(conv, keep, summary[0] != '\0' ? summary : "(no summary was written)");
+	free(summary);
+	x->renumber += (int64_t)(replies - claw_llm_conv_replies(conv));
+	x->last_in = 0;
+	int64_t after = next_estimate(x, conv);
+	struct json_object *d = json_object_new_object();
+	char *msg = claw_xasprintf("compacted the conversation to fit the model's context: about "
+				   "%lld → %lld tokens",
+				   (long long)before, (long long)after);
+	(void)json_object_object_add(d, "action", json_object_new_string("compact"));
+	(void)json_object_object_add(d, "tokens_before", json_object_new_int64(before));
+	(void)json_object_object_add(d, "tokens_after", json_object_new_int64(after));
+	(void)json_object_object_add(d, "message", json_object_new_string(msg));
+	(void)claw_trace_event_json(p->flow->tracer, CLAW_RECORD_NOTE, CLAW_RECORD_NOTICE, d);
+	json_object_put(d);
+	free(msg);
+	*done = true;
+	if (p->workflow != NULL)
+		rc = claw_turn_checkpoint(p->flow, p->workflow, p->step, conv, err);
+	return rc;
+}
+
+/* Before turn number: compacts conv when the request would pass
+ * CLAW_COMPACT_AT_PCT % of a known context. */
+static enum claw_err
+fit_context(const struct claw_turn_params *p, struct exchange *x, struct claw_llm_conv *conv,
+	    size_t number, struct claw_error *err)
+{
+	bool done = false;
+	if (x->context <= 0)
+		return CLAW_OK;
+	int64_t est = next_estimate(x, conv);
+	if (est * 100 <= x->context * CLAW_COMPACT_AT_PCT)
+		return CLAW_OK;
+	return compact(p, x, conv, est, number, &done, err);
+}
+
+/* A request was refused for its length (err says so): compact and ask
+ * again once (CLAW_OK), else the refusal halts the run. */
+static enum claw_err
+on_refused(const struct claw_turn_params *p, struct exchange *x, struct claw_llm_conv *conv,
+	   size_t number, struct claw_error *err)
+{
+	struct claw_error refusal = *err;
+	bool done = false;
+	x->refused_once = true;
+	enum claw_err rc = compact(p, x, conv, next_estimate(x, conv), number, &done, err);
+	if (rc != CLAW_OK || done)
+		return rc;
+	*err = refusal;
+	(void)claw_flow_halt(p->flow, CLAW_HALT_BACKEND, "%s", claw_error_text(err));
+	return refusal.code;
 }
 
 /* A guard found the exchange stuck after reply's tools: the supervisor
@@ -1083,7 +1246,7 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 	for (;;) {
 		struct claw_llm_msg *last = claw_llm_conv_last(conv);
 		struct claw_llm_msg *reply = NULL;
-		size_t number = claw_llm_conv_replies(conv) + 1;
+		size_t number = claw_llm_conv_replies(conv) + 1 + (size_t)x.renumber;
 		int64_t turn_t0;
 		bool finish = false, stuck = false, handled = false;
 
@@ -1102,9 +1265,17 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 		rc = before_turn(p, conv, number, &pc, out, err);
 		if (rc != CLAW_OK || out->end != CLAW_TURN_DONE)
 			goto out;
+		rc = fit_context(p, &x, conv, number, err);
+		if (rc != CLAW_OK)
+			goto out;
 		turn_t0 = claw_clock_mono_ms();
 		rc = ask_model(p, &x, conv, number, first, &resp, &turn_span, &reply, err);
 		first = false;
+		if (rc == CLAW_EBACKEND && resp.fault == CLAW_RETRY_CONTEXT && !x.refused_once) {
+			rc = on_refused(p, &x, conv, number, err);
+			if (rc == CLAW_OK)
+				continue;
+		}
 		if (rc != CLAW_OK)
 			goto out;
 		pc.tokens += resp.usage.in + resp.usage.out;

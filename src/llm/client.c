@@ -216,6 +216,12 @@ claw_llm_client_set_stop_grace(struct claw_llm_client *c, int64_t ms)
 	c->stop_grace_ms = ms > 0 ? ms : 0;
 }
 
+int64_t
+claw_llm_client_context(const struct claw_llm_client *c, const char *model)
+{
+	return claw_pricing_lookup(c->pricing, model, NULL).context;
+}
+
 const char *
 claw_llm_client_url(const struct claw_llm_client *c)
 {

@@ -82,6 +82,10 @@ void claw_llm_client_set_cancel(struct claw_llm_client *c, claw_http_cancel_fn f
  * on resume).  The request's own timeout still applies. */
 void claw_llm_client_set_stop_grace(struct claw_llm_client *c, int64_t ms);
 
+/* The context window of model in tokens by the client's price table (0:
+ * unknown). */
+int64_t claw_llm_client_context(const struct claw_llm_client *c, const char *model);
+
 /* The endpoint URL the client posts to (borrowed, valid while c lives). */
 const char *claw_llm_client_url(const struct claw_llm_client *c);
 
