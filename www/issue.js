@@ -70,7 +70,7 @@ export class IssueView {
 		const issue = this.issue() || this.detail;
 		if (!issue) return;
 		const sig = JSON.stringify([issue.status, issue.live, issue.title, issue.runs, issue.gate, issue.done, issue.steps,
-			issue.tokensIn, issue.tokensOut, issue.tokensCached, issue.costUsd, issue.desc]);
+			issue.tokensIn, issue.tokensOut, issue.tokensCached, issue.tokensCacheWrite, issue.costUsd, issue.desc]);
 		if (sig === this.sig && !force) return;
 		const gateChanged = JSON.stringify(issue.gate) !== JSON.stringify((this.last || {}).gate);
 		const runsChanged = JSON.stringify(issue.runs) !== JSON.stringify((this.last || {}).runs);
@@ -116,7 +116,7 @@ export class IssueView {
 		replace(this.facts, h('h3', null, 'Latest run'), h('dl', { class: 'facts' },
 			h('dt', null, 'progress'), h('dd', null, steps ? `${issue.done || 0} of ${steps} steps` : '–'),
 			h('dt', null, 'tokens'), h('dd', null, `${fmt.tokens(issue.tokensIn)} in · ${fmt.tokens(issue.tokensOut)} out · ` +
-				`${fmt.tokens(issue.tokensCached)} cached`),
+				`cache ${fmt.tokens(issue.tokensCached)} read · ${fmt.tokens(issue.tokensCacheWrite || 0)} written`),
 			h('dt', null, 'cost'), h('dd', null, fmt.usd(issue.costUsd)),
 			s ? [h('dt', null, 'solver'), h('dd', null, `v${s.version ?? '?'} `, s.status ? pill(s.status) : null,
 				s.decidedBy ? h('span', { class: 'muted' }, ` by ${s.decidedBy}`) : null)] : null,

@@ -234,7 +234,7 @@ export class RunView {
 		el.classList.toggle('running', node.span && !node.ended && !this.status);
 		const u = node.ownUsage || (node.span ? node.usage : null);
 		tok.textContent = u && (u.in || u.out) ? `${fmt.tokens(u.in)} / ${fmt.tokens(u.out)}` : '';
-		tok.title = u && u.cached ? `${fmt.tokens(u.cached)} cached` : '';
+		tok.title = u && (u.cached || u.written) ? `cache: ${fmt.tokens(u.cached)} read, ${fmt.tokens(u.written)} written` : '';
 		cost.textContent = u && u.cost ? fmt.usdMicros(u.cost) : '';
 		if (node.ended) this.open.delete(node);
 		this.paintTime(node);
@@ -287,7 +287,9 @@ export class RunView {
 		replace(this.totals,
 			h('span', { class: 'stat', title: 'tokens in (prompt, cached included)' }, h('b', null, fmt.tokens(u.in)), ' in'),
 			h('span', { class: 'stat' }, h('b', null, fmt.tokens(u.out)), ' out'),
-			h('span', { class: 'stat' }, h('b', null, fmt.tokens(u.cached)), ' cached'),
+			h('span', { class: 'stat', title: 'prompt cache: tokens read from it, tokens written to it, and the share of prompt tokens read from it' },
+				'cache ', h('b', null, fmt.tokens(u.cached)), ' read · ', h('b', null, fmt.tokens(u.written)), ' written',
+				u.in ? ` (${Math.floor((u.cached * 100) / u.in)}% hit)` : ''),
 			h('span', { class: 'stat' }, h('b', null, fmt.usdMicros(u.cost))),
 			h('span', { class: 'stat', title: 'duration' }, h('b', null, this.model.rows ?
 				fmt.duration(this.status ? this.model.duration() : this.now() - this.model.t0) : '–')));
@@ -420,7 +422,7 @@ export function summary(node) {
 	switch (node.type) {
 	case 'workflow': case 'step': return String(d.name ?? '');
 	case 'ai': return `${d.role ?? ''}${d.model ? ` (${d.model})` : ''}`;
-	case 'turn': return `#${d.number ?? ''}`;
+	case 'turn': return `#${d.number ?? ''}${d.purpose === 'compact' ? ' · compacting the conversation' : ''}`;
 	case 'prompt': {
 		const tools = Array.isArray(d.tools) ? d.tools.length : 0;
 		return `${fmt.clip(d.text, 90)}  · ${str(d.text).length} chars${tools ? ` · ${tools} tools` : ''}`;
@@ -447,7 +449,9 @@ export function summary(node) {
 		return `${what}, retrying in ${Math.max(0, Math.round((Number(d.wait_ms) || 0) / 100) / 10)} s` +
 			`${d.attempt ? ` (attempt ${d.attempt})` : ''}${err ? ` — ${fmt.clip(err, 80)}` : ''}`;
 	}
-	case 'note': return `${d.action ? `${d.action}: ` : ''}${d.name ? `${d.name} — ` : ''}${fmt.clip(d.message, 140)}`;
+	case 'note':
+		if (d.action === 'compact') return `compact: ${fmt.tokens(Number(d.tokens_before) || 0)} → ${fmt.tokens(Number(d.tokens_after) || 0)} tokens (summary + last 2 turns)`;
+		return `${d.action ? `${d.action}: ` : ''}${d.name ? `${d.name} — ` : ''}${fmt.clip(d.message, 140)}`;
 	default: return fmt.clip(str(d), 140);
 	}
 }
@@ -470,7 +474,7 @@ function detail(node) {
 		return [Array.isArray(d.tools) && d.tools.length ? kv('tools', d.tools.join(', ')) : null, pre(str(d.text))];
 	case 'reply': {
 		const u = node.ownUsage || {};
-		return [kv('usage', `${u.in} in · ${u.out} out · ${u.cached} cached · ${fmt.usdMicros(u.cost)}` +
+		return [kv('usage', `${u.in} in · ${u.out} out · cache ${u.cached} read, ${u.written} written · ${fmt.usdMicros(u.cost)}` +
 			`${d.usage && d.usage.cost_source ? ` (${d.usage.cost_source})` : ''}`),
 		d.text ? pre(str(d.text)) : null,
 		...(Array.isArray(d.tool_calls) ? d.tool_calls.map((c) => [kv('call', c.name), pre(pretty(c.input))]) : [])];

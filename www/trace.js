@@ -15,12 +15,13 @@
 
 export const SPAN_TYPES = new Set(['workflow', 'step', 'ai', 'turn']);
 
-const zeroUsage = () => ({ in: 0, out: 0, cached: 0, cost: 0 });
+const zeroUsage = () => ({ in: 0, out: 0, cached: 0, written: 0, cost: 0 });
 
 function addUsage(to, u) {
 	to.in += u.in;
 	to.out += u.out;
 	to.cached += u.cached;
+	to.written += u.written;
 	to.cost += u.cost;
 }
 
@@ -31,6 +32,7 @@ export function replyUsage(data) {
 		in: Number(u.in) || 0,
 		out: Number(u.out) || 0,
 		cached: Number(u.cached) || 0,
+		written: Number(u.cache_write) || 0,
 		cost: Number(u.cost_micros) || 0,
 	};
 }

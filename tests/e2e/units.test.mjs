@@ -89,7 +89,7 @@ export function unitTests(ctx) {
 				{ seq: 1, spanId: 1, parentId: 0, depth: 0, phase: 'enter', type: 'workflow', level: 30, tsMs: 1000, data: { name: 'S' } },
 				{ seq: 2, spanId: 2, parentId: 1, depth: 1, phase: 'enter', type: 'step', level: 20, tsMs: 1010, data: { name: 'a' } },
 				{ seq: 3, spanId: 3, parentId: 2, depth: 2, phase: 'event', type: 'reply', level: 10, tsMs: 1020,
-					data: { text: 'x', usage: { in: 100, out: 10, cached: 50, cost_micros: 1234 } } },
+					data: { text: 'x', usage: { in: 100, out: 10, cached: 50, cache_write: 30, cost_micros: 1234 } } },
 				{ seq: 4, spanId: 4, parentId: 2, depth: 2, phase: 'event', type: 'tool', level: 20, tsMs: 1030, data: { name: 'bash', input: { command: 'false' } } },
 				{ seq: 5, spanId: 5, parentId: 2, depth: 2, phase: 'event', type: 'tool-result', level: 30, tsMs: 1090, data: { name: 'bash', text: '[exit 1]', is_error: true } },
 				{ seq: 6, spanId: 6, parentId: 2, depth: 2, phase: 'event', type: 'tool', level: 20, tsMs: 1100, data: { name: 'verdict', input: { decision: 'reject' } } },
@@ -107,7 +107,7 @@ export function unitTests(ctx) {
 			m.add({ seq: 10, spanId: 1, parentId: 0, depth: 0, phase: 'exit', type: 'end', level: 30, tsMs: 1500, data: { ms: 400, interrupted: true } });
 			return {
 				wfEnded: m.nodes.get(1).ended, wfInterrupted: m.nodes.get(1).interrupted, stepInterrupted: step.interrupted,
-				again, rows: m.rows, lastSeq: m.lastSeq, stepMs: step.ms, stepIn: step.usage.in, stepCost: step.usage.cost,
+				again, rows: m.rows, lastSeq: m.lastSeq, stepMs: step.ms, stepIn: step.usage.in, stepCost: step.usage.cost, wfWritten: m.nodes.get(1).usage.written,
 				errors: step.errors, rejects: step.rejects, toolErr: !!tool.error, kids: step.children.length,
 				open: open && open.spanId, openAfter: m.openGate(), wfIn: m.nodes.get(1).usage.in,
 			};
@@ -119,6 +119,7 @@ export function unitTests(ctx) {
 		equal(r.stepIn, 100, 'tokens summed into the step');
 		equal(r.wfIn, 100, 'tokens summed into the workflow');
 		equal(r.stepCost, 1234, 'cost summed');
+		equal(r.wfWritten, 30, 'cache writes summed');
 		equal(r.errors, 1, 'tool error counted on the step');
 		equal(r.rejects, 1, 'critic rejection counted on the step');
 		equal(r.toolErr, true, 'the result folded into its call');

@@ -35,7 +35,7 @@ static const char *const reply_keys[] = {
 };
 static const char *const match_keys[] = {"api", "model", "user", "any", NULL};
 static const char *const call_keys[] = {"id", "name", "input", "arguments", NULL};
-static const char *const usage_keys[] = {"in", "out", "cached", "cost", NULL};
+static const char *const usage_keys[] = {"in", "out", "cached", "cache_write", "cost", NULL};
 static const char *const fault_keys[] = {
 	"status",      "type",           "code",    "message", "body",
 	"retry_after", "retry_after_ms", "headers", NULL,
@@ -160,7 +160,7 @@ load_reply(struct json_object *o, size_t i, struct claw_scenario_reply *r, struc
 		rc = claw_json_check_type(v, json_type_object, "usage", err);
 		if (rc == CLAW_OK)
 			rc = claw_json_check_keys(v, usage_keys, err);
-		for (size_t k = 0; rc == CLAW_OK && k < 3; k++)
+		for (size_t k = 0; rc == CLAW_OK && k < 4; k++) /* the token counts */
 			rc = claw_json_get_int64(v, usage_keys[k], CLAW_JSON_OPTIONAL, 0,
 						 INT64_C(1) << 40, &n, err);
 		if (rc != CLAW_OK) {
@@ -457,7 +457,7 @@ claw_scenario_answer(const struct claw_scenario_reply *r, enum claw_scenario_api
 	json_object_object_get_ex(r->spec, "usage", &usage);
 	size_t n_calls = calls != NULL ? json_object_array_length(calls) : 0;
 	int64_t in = obj_int(usage, "in", 100), out_tok = obj_int(usage, "out", 20);
-	int64_t cached = obj_int(usage, "cached", 0), written = 0;
+	int64_t cached = obj_int(usage, "cached", 0), written = obj_int(usage, "cache_write", 0);
 	if (measured->measured) {
 		in = measured->in;
 		cached = measured->cached;
