@@ -8,11 +8,6 @@
 
 #include "base/mem.h"
 
-const char claw_compact_system[] =
-	"You summarise the work of a coding agent so that it can go on without the full "
-	"conversation, which no longer fits the model's context. Be factual and concrete: "
-	"name files, functions, commands, results and errors. Never call tools.";
-
 static const char ask_summary[] =
 	"\n</conversation>\n\n"
 	"Write the summary now, in Markdown, under these headings:\n"
@@ -106,8 +101,11 @@ claw_compact_prompt(struct claw_buf *out, const struct claw_llm_conv *conv, size
 		first_kept--;
 		total += claw_buf_len(&each[first_kept]);
 	}
-	(void)claw_buf_puts(out, "Summarise this conversation of a coding agent.\n\n"
-				 "<conversation>");
+	(void)claw_buf_puts(
+		out, "Summarise this conversation of yours: it no longer fits the model's "
+		     "context, and you will go on from your summary and your last two turns. "
+		     "Be factual and concrete: name files, functions, commands, results and "
+		     "errors. Do not call tools now.\n\n<conversation>");
 	for (size_t i = 0; i < keep_from; i++) {
 		if (i == 1 && first_kept > 1)
 			(void)claw_buf_printf(out, "\n[… %zu earlier messages left out]\n",

@@ -9,8 +9,10 @@
  * the last CLAW_COMPACT_KEEP_TURNS turns as they were (the model's calls
  * with their results intact).  This module finds what to keep, writes the
  * summary request (the summarised messages as a transcript in one user
- * message: no tool blocks, so the request needs no tools), and rebuilds the
- * conversation; the turn loop sends, traces, charges and checkpoints.
+ * message: no tool blocks, so the request needs no tools; the turn loop
+ * sends it with the exchange's own system prompt, so the model knows the
+ * issue and its step), and rebuilds the conversation; the turn loop sends,
+ * traces, charges and checkpoints.
  *
  * Token counts here are estimates: bytes / 4, what the providers' own
  * rules of thumb give for English and code.
@@ -32,9 +34,6 @@
 #define CLAW_COMPACT_RESULT_CLIP 4000            /* bytes of one tool result in the transcript */
 #define CLAW_COMPACT_TRANSCRIPT_MAX (400u << 10) /* bytes, when the context is unknown */
 #define CLAW_COMPACT_SUMMARY_TOKENS 4096         /* output tokens asked for the summary */
-
-/* The system prompt of the summary request. */
-extern const char claw_compact_system[];
 
 /* Estimated tokens of a request: its system prompt, tool specs and
  * messages, bytes / 4. */

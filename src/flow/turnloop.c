@@ -1055,7 +1055,7 @@ ask_summary(const struct claw_turn_params *p, struct exchange *x, const struct c
 	struct claw_llm_response resp;
 	struct claw_llm_request req = {
 		.model = x->req.model,
-		.system = claw_compact_system,
+		.system = x->req.system,
 		.conv = sc,
 		.max_tokens = CLAW_COMPACT_SUMMARY_TOKENS,
 		.cache_key = x->key,

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { test, assert, equal, diag } from './tap.mjs';
 import { waitFor, sleep } from './harness.mjs';
 import { reviewTests } from './review.test.mjs';
-import { scenario, TITLE_A, TITLE_B, TITLE_C, FEEDBACK, ANSWER, BUDGET_TOKENS, SOLVER, TITLE_Q, TITLE_W,
+import { scenario, TITLE_A, TITLE_B, TITLE_C, FEEDBACK, ANSWER, BUDGET_TOKENS, CONTEXT_TOKENS, SOLVER, TITLE_Q, TITLE_W,
 	TITLE_QUEUED } from './scenario.mjs';
 
 export function hasServe(claw) {
@@ -78,7 +78,8 @@ export function dashboardTests(ctx) {
 		s.proj = path.join(h.dir, 'greeter');
 		fs.mkdirSync(s.proj);
 		// One executing run at a time (a run parked at a gate holds no slot).
-		await h.startServe({ CLAW_BUDGET_TOKENS: String(BUDGET_TOKENS), CLAW_MAX_RUNS: '1' });
+		await h.startServe({ CLAW_BUDGET_TOKENS: String(BUDGET_TOKENS), CLAW_MAX_RUNS: '1',
+			CLAW_CONTEXT_TOKENS: String(CONTEXT_TOKENS) });
 		const r = await api('GET', '/api/health');
 		equal(r.status, 200, 'health through nginx');
 		equal(r.body.ok, true, 'health ok');
@@ -348,6 +349,23 @@ export function dashboardTests(ctx) {
 		await s.B.waitForSelector(`.card[data-id="${s.Q}"] .card-gate.g-question`);
 		await shot(s.B, 'board-live');
 	}, { skip: why, timeout: 45000 });
+
+	test('dashboard: a compacted conversation is a row with its tokens before and after', async () => {
+		await waitFor(async () => h.mockRequests().some((r) => JSON.stringify(r.body).includes('Support ^ in calc.sh') &&
+			!JSON.stringify(r.body).includes('Summarise this')), { what: 'W asked again after compacting', timeout: 20000 });
+		const page = await h.context.newPage();
+		await page.goto(`${h.base}/#/${s.key}/issue/${s.W}`);
+		const row = await page.waitForSelector('.row:has-text("compact:")');
+		const text = await row.textContent();
+		assert(/compact: 17k → \d+(\.\d)?k? tokens/.test(text), `the row says before and after: ${text}`);
+		await page.waitForSelector('text=compacting the conversation');
+		await row.scrollIntoViewIfNeeded();
+		await shot(page, 'run-compact');
+		await page.setViewportSize({ width: 390, height: 844 });
+		await row.scrollIntoViewIfNeeded();
+		await shot(page, 'phone-run-compact');
+		await page.close();
+	}, { skip: why, timeout: 40000 });
 
 	test('dashboard: a second project in the picker; an issue deleted elsewhere leaves its board', async () => {
 		const dir = path.join(h.dir, 'second');

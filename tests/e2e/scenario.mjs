@@ -13,7 +13,7 @@
 // and parks at a budget gate; after the grant its next model call hangs so
 // the test can stop it.  Issue C's solver is rejected with feedback from the
 // page, generated again, and rejected.  Last, a showcase fills every column of the board:
-// one run parked at a question, one working, one queued behind them
+// one run parked at a question, one working (its conversation compacted), one queued behind them
 // (claw serve runs with CLAW_MAX_RUNS=1; a run parked at a gate holds no slot).
 
 export const TITLE_A = 'Write hello.txt';
@@ -28,6 +28,7 @@ export const TITLE_R = 'Shout the greeting';                   // review: commen
 export const REVIEW_TEXT = 'Both lines, please.';
 export const COMMENT = 'Shout this one too.';
 export const BUDGET_TOKENS = 60000; // CLAW_BUDGET_TOKENS of claw serve
+export const CONTEXT_TOKENS = 20000; // CLAW_CONTEXT_TOKENS of claw serve (B's 70k is one reply, not a prompt to send)
 
 export const SOLVER = {
 	name: 'HelloSolver',
@@ -119,9 +120,17 @@ export function scenario() {
 			{ match: { user: 'Carry out step understand', any: TITLE_Q }, text: 'The flag belongs in calc.sh.\n' +
 				'[question] Should --version print to stdout or stderr?', usage: { in: 5200, out: 90, cached: 4000 } },
 			{ match: { user: 'the agent asks a question', any: TITLE_Q }, text: 'ESCALATE.' },
+			// W's third reply reports a prompt past 80% of CONTEXT_TOKENS: its
+			// exchange is compacted before the fourth request, which hangs.
 			{ match: { user: 'Carry out step understand', any: TITLE_W }, tool_calls: [{ name: 'bash',
-				input: { command: 'grep -n "case" calc.sh' } }], usage: { in: 4100, out: 70, cached: 2000 } },
-			{ match: { user: '[exit ', any: TITLE_W }, hang: true, hang_ms: 60000 },
+				input: { command: 'grep -n "case" calc.sh' } }], usage: { in: 2100, out: 70, cached: 0 } },
+			{ match: { user: '[exit ', any: TITLE_W }, tool_calls: [{ name: 'bash',
+				input: { command: 'echo read-the-tests' } }], usage: { in: 5000, out: 60, cached: 2000 } },
+			{ match: { user: 'read-the-tests', any: TITLE_W }, tool_calls: [{ name: 'bash',
+				input: { command: 'echo read-the-parser' } }], usage: { in: 17000, out: 60, cached: 4900 } },
+			{ match: { user: 'Summarise this conversation', any: TITLE_W }, text: '## Goal\nSupport ^ in calc.sh.\n' +
+				'## What was done\nRead the parser and its tests.', usage: { in: 3000, out: 300 } },
+			{ match: { any: 'Support ^ in calc.sh' }, hang: true, hang_ms: 60000 },
 
 			// ---- issue B: over budget at once, then a call that hangs until stopped
 			A('Carry out step understand', { text: 'Read everything there is to read.',
