@@ -5,6 +5,7 @@
 . "${CLAW_SRCDIR:-.}/tests/run/lib.sh"
 
 project
+printf 'Prove every step (rule-a9d2).\n' >AGENTS.md
 id=$(new_issue "Fragile")
 approved_solver "$id" '{"name":"Fragile","steps":[{"name":"a","goal":"Do a.","tools":[],"critic":"c","max_rounds":1}],"critics":{"c":"a is proven."}}'
 FIXED='{\"name\":\"Fragile\",\"steps\":[{\"name\":\"a\",\"goal\":\"Do a and prove it.\",\"tools\":[],\"critic\":\"c\",\"max_rounds\":2}],\"critics\":{\"c\":\"a is proven.\"}}'
@@ -55,4 +56,5 @@ like "$(mock_count2 'The workflow was repaired' 'Do a and prove it.')" "1" \
 is "$(sql "SELECT COUNT(*) FROM workflow_state WHERE run_id = 1")" "2" \
 	"one run, two workflows: the solver and repair-1"
 is "$(mock_requests)" "14" "every scripted request and one handoff"
+is "$(mock_count 'rule-a9d2')" "14" "AGENTS.md in every prompt, the repair workflow's too"
 done_testing

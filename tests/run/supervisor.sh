@@ -6,6 +6,7 @@
 . "${CLAW_SRCDIR:-.}/tests/run/lib.sh"
 
 project
+printf 'Keep answers short (rule-5e1f).\n' >CLAUDE.md # no AGENTS.md: CLAUDE.md is read
 SOLVER='{"name":"One","steps":[{"name":"a","goal":"Do a.","tools":[],"critic":"c"}],"critics":{"c":"a is done."}}'
 
 # scenario SUPERVISOR-REPLY [EXTRA-REPLIES]: the step reports, the critic
@@ -105,4 +106,6 @@ run_id=$(sql "SELECT MAX(id) FROM runs")
 is "$(sql "SELECT json_extract(data, '$.message') FROM trace WHERE run_id = $run_id AND type = 'note' AND json_extract(data, '$.action') = 'verdict'")" \
 	"reject: no verdict was given" "the missing verdict is a rejection"
 is "$(mock_requests)" "3" "the supervisor saw the critic's text"
+is "$(mock_count '# Project instructions (CLAUDE.md)')" "3" \
+	"the worker, the critic and the supervisor all had CLAUDE.md in their system prompt"
 done_testing

@@ -229,6 +229,16 @@ test_edit(void)
 	is_str(slurp("sub/inner.txt"), "ab", "its target untouched");
 	has_str(call("edit_file", "{\"path\": \"greet.sh\", \"old_text\": \"a\"}"), "new_text",
 		"new_text is required");
+	/* The result names the file: a secret in its name is redacted. */
+	put("SECRETVALUE123.conf", "k=1\n", 4);
+	const char *r = call("edit_file", "{\"path\": \"SECRETVALUE123.conf\", \"old_text\": \"1\","
+					  " \"new_text\": \"2\"}");
+	ok(strstr(r, "SECRETVALUE") == NULL &&
+		   strstr(r, "[redacted S].conf: 1 replacement") != NULL,
+	   "secrets redacted in its result: %s", r);
+	r = call("edit_file", "{\"path\": \"SECRETVALUE123.conf\", \"old_text\": \"nowhere\","
+			      " \"new_text\": \"2\"}");
+	ok(strstr(r, "SECRETVALUE") == NULL, "and in its errors: %s", r);
 }
 
 static void
