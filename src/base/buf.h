@@ -59,6 +59,6 @@ enum claw_err claw_buf_error(const struct claw_buf *b);
 
 /* Hands the contents to the caller (free() it; never NULL) and resets b to
  * empty with the same cap. */
-char *claw_buf_steal(struct claw_buf *b);
+char *claw_buf_steal(struct claw_buf *b) __attribute__((returns_nonnull));
 
 #endif

@@ -122,7 +122,7 @@ void
 claw_compact_apply(struct claw_llm_conv *conv, size_t keep_from, const char *summary)
 {
 	size_t n = claw_llm_conv_len(conv), kept = n - keep_from;
-	struct claw_llm_msg **keep = claw_xcalloc(kept + 1, sizeof *keep);
+	struct claw_llm_msg **keep = claw_xcalloc(kept + 1, sizeof(struct claw_llm_msg *));
 	static const char head[] =
 		"\n\n[The conversation so far was compacted to fit the model's context. "
 		"Summary of the work before your last two turns:]\n\n";

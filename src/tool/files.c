@@ -262,7 +262,7 @@ claw_files_read_head(const char *root, const char *rel, size_t max, char **text,
 		size_t want = max - claw_buf_len(&b);
 		ssize_t n = read_some(fd, chunk, want < sizeof chunk ? want : sizeof chunk, err);
 		if (n < 0)
-			rc = err->code;
+			rc = CLAW_EIO; /* read_some's */
 		if (n <= 0)
 			break;
 		(void)claw_buf_append(&b, chunk, (size_t)n);
@@ -593,7 +593,7 @@ slurp(int fd, size_t max, char **out, size_t *len, struct claw_error *err)
 		ssize_t n = read_some(fd, chunk, sizeof chunk, err);
 		if (n < 0) {
 			claw_buf_free(&b);
-			return err->code;
+			return CLAW_EIO; /* read_some's */
 		}
 		if (n == 0)
 			break;
@@ -606,6 +606,20 @@ slurp(int fd, size_t max, char **out, size_t *len, struct claw_error *err)
 	*out = claw_buf_steal(&b);
 	claw_buf_free(&b);
 	return CLAW_OK;
+}
+
+/* How many times pat[0..m) occurs in s[0..n), not overlapping. */
+static size_t
+occurrences(const char *s, size_t n, const char *pat, size_t m)
+{
+	size_t k = 0;
+	for (size_t at = 0; at + m <= n; k++) {
+		const char *q = memmem(s + at, n - at, pat, m);
+		if (q == NULL)
+			break;
+		at = (size_t)(q - s) + m;
+	}
+	return k;
 }
 
 /* Replaces text and writes it back: a temporary file beside path with the
@@ -705,10 +719,7 @@ edit_run(const struct claw_tool_ctx *ctx, struct json_object *input, struct claw
 		claw_tool_result_error(res, "cannot edit %s: %s", path, claw_error_text(&err));
 		goto out;
 	}
-	for (const char *p = data, *end = data + len;
-	     (size_t)(end - p) >= olen && (p = memmem(p, (size_t)(end - p), old, olen)) != NULL;
-	     p += olen)
-		n++;
+	n = occurrences(data, len, old, olen);
 	if (n == 0) {
 		claw_tool_result_error(res, "old_text not found in %s", path);
 		goto out;
