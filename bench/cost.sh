@@ -34,16 +34,8 @@ while getopts b:t: o; do
 	*) exit 2 ;;
 	esac
 done
-build=$(cd "$build" && pwd)
-claw=$build/claw
-mockllm=$build/tests/mockllm/mockllm
-[ -x "$claw" ] && [ -x "$mockllm" ] || {
-	echo "cost: build claw and tests/mockllm/mockllm in $build first" >&2
-	exit 1
-}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/claw-bench-cost-XXXXXX")
-mock_pid=
-trap '[ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null; [ -z "${COST_KEEP:-}" ] && rm -rf "$tmp"' EXIT
+bench=cost
+. "$top/bench/lib.sh"
 
 # A fresh home and project in $tmp/$1 with the scenario $2 served by
 # mockllm --cache and the solver $3; runs it with the environment's
@@ -53,20 +45,14 @@ run_case() { # name scenario-file solver-json [files-setup-function]
 	mkdir -p "$dir/home" "$dir/p"
 	export CLAW_HOME="$dir/home" HOME="$dir"
 	[ -n "${4:-}" ] && "$4" "$dir/p"
-	"$mockllm" --cache --scenario "$2" --port-file "$dir/port" --log "$dir/mock.log" >/dev/null 2>"$dir/mock.err" &
-	mock_pid=$!
-	i=0
-	while [ ! -s "$dir/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	export CLAW_AGENT=anthropic CLAW_BASE_URL="http://127.0.0.1:$(cat "$dir/port")"
-	export ANTHROPIC_API_KEY=bench CLAW_MODEL=claude-sonnet-4-5 CLAW_AUTO_MERGE=1
+	export CLAW_MODEL=claude-sonnet-4-5
+	mock_up "$2" "$dir" --cache
 	(cd "$dir/p" && "$claw" -c . -q >/dev/null && "$claw" -i "Bench" >/dev/null)
 	db=$(ls "$CLAW_HOME"/projects/*.db)
 	sqlite3 "$db" "INSERT INTO solvers (issue_id, version, spec, status, decided_by, created_at,
 		decided_at) VALUES (1, 1, '$3', 'approved', 'bench', 0, 0)"
 	(cd "$dir/p" && "$claw" run 1 </dev/null >"$dir/out" 2>&1) || true
-	kill "$mock_pid" 2>/dev/null
-	wait "$mock_pid" 2>/dev/null || true
-	mock_pid=
+	mock_down
 	grep -q "done" "$dir/out" || {
 		echo "cost: the $1 run did not finish:" >&2
 		tail -5 "$dir/out" >&2
@@ -82,21 +68,10 @@ usage() {
 }
 
 # ------------------------------------------------------------- 1. caching
-# The k-th name in letters only (the turn loop's guard reads digits as one
-# '#', so f1.txt and f2.txt would look like the same call repeated).
-name() {
-	i=$1 s=
-	while :; do
-		s=$(printf "\\$(printf '%03o' $((97 + i % 26)))")$s
-		i=$((i / 26))
-		[ $i -eq 0 ] && break
-	done
-	echo "$s"
-}
 reader_files() {
 	k=1
 	while [ "$k" -le "$turns" ]; do
-		w=$(name "$k")
+		w=$(letters "$k")
 		awk -v w="$w" 'BEGIN { for (i = 0; i < 85; i++)
 			printf "file %s: the quick brown fox jumps over the lazy dog, %s.\n", w, w }' \
 			>"$1/$w.txt"
@@ -110,7 +85,7 @@ reader_files() {
 	echo '{"replies": ['
 	k=1
 	while [ "$k" -le "$turns" ]; do
-		echo " {\"match\": {\"any\": \"Carry out step work\"}, \"tool_calls\": [{\"name\": \"read_file\", \"input\": {\"path\": \"$(name "$k").txt\"}}]},"
+		echo " {\"match\": {\"any\": \"Carry out step work\"}, \"tool_calls\": [{\"name\": \"read_file\", \"input\": {\"path\": \"$(letters "$k").txt\"}}]},"
 		k=$((k + 1))
 	done
 	echo ' {"match": {"any": "Carry out step work"}, "text": "Read them all."}'

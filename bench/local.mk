@@ -8,7 +8,7 @@ check_PROGRAMS += $(CLAW_BENCHES)
 bench_ingest_SOURCES = bench/ingest.c
 bench_sse_fanout_SOURCES = bench/sse_fanout.c
 bench_worktree_SOURCES = bench/worktree.c
-EXTRA_DIST += bench/rest.sh bench/turn.sh bench/cost.sh
+EXTRA_DIST += bench/rest.sh bench/turn.sh bench/cost.sh bench/lib.sh
 
 bench: $(CLAW_BENCHES)
 	./bench/ingest

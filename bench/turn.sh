@@ -33,27 +33,8 @@ while getopts b:n:s o; do
 	*) exit 2 ;;
 	esac
 done
-build=$(cd "$build" && pwd)
-claw=$build/claw
-mockllm=$build/tests/mockllm/mockllm
-[ -x "$claw" ] && [ -x "$mockllm" ] || {
-	echo "turn: build claw and tests/mockllm/mockllm in $build first" >&2
-	exit 1
-}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/claw-bench-turn-XXXXXX")
-mock_pid=
-trap '[ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-
-# The i-th name in letters only (a guard's normal form strips digits).
-name() {
-	i=$1 s=
-	while :; do
-		s=$(printf "\\$(printf '%03o' $((97 + i % 26)))")$s
-		i=$((i / 26))
-		[ $i -eq 0 ] && break
-	done
-	echo "f$s.txt"
-}
+bench=turn
+. "$top/bench/lib.sh"
 
 one() { # N: prints "N cpu_seconds wall_seconds sleeps"
 	n=$1 dir=$tmp/n$n
@@ -64,7 +45,7 @@ one() { # N: prints "N cpu_seconds wall_seconds sleeps"
 		echo ' {"match": {"any": "Should it go on"}, "text": "accept", "times": 0},'
 		k=1
 		while [ $k -lt "$n" ]; do
-			f=$(name $k)
+			f=f$(letters $k).txt
 			echo "x" >"$dir/p/$f"
 			echo " {\"match\": {\"any\": \"Carry out step work\"}, \"tool_calls\": [{\"name\": \"read_file\", \"input\": {\"path\": \"$f\"}}]},"
 			k=$((k + 1))
@@ -72,13 +53,8 @@ one() { # N: prints "N cpu_seconds wall_seconds sleeps"
 		echo ' {"match": {"any": "Carry out step work"}, "text": "Done."}'
 		echo ']}'
 	} >"$dir/scenario.json"
-	"$mockllm" --scenario "$dir/scenario.json" --port-file "$dir/port" >/dev/null 2>&1 &
-	mock_pid=$!
-	i=0
-	while [ ! -s "$dir/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	export CLAW_AGENT=anthropic CLAW_BASE_URL="http://127.0.0.1:$(cat "$dir/port")"
-	export ANTHROPIC_API_KEY=bench CLAW_MODEL=mock-model CLAW_STEP_TURNS=100000
-	export CLAW_AUTO_MERGE=1
+	mock_up "$dir/scenario.json" "$dir"
+	export CLAW_STEP_TURNS=100000
 	(cd "$dir/p" && "$claw" -c . -q >/dev/null && "$claw" -i "Read them all" >/dev/null)
 	db=$(ls "$CLAW_HOME"/projects/*.db)
 	sqlite3 "$db" "INSERT INTO solvers (issue_id, version, spec, status, decided_by, created_at,
@@ -94,9 +70,7 @@ one() { # N: prints "N cpu_seconds wall_seconds sleeps"
 			</dev/null >"$dir/out" 2>&1)
 		slept=-
 	fi
-	kill "$mock_pid" 2>/dev/null
-	wait "$mock_pid" 2>/dev/null || true
-	mock_pid=
+	mock_down
 	grep -q "done" "$dir/out" || {
 		echo "turn: the run of $n turns did not finish:" >&2
 		tail -5 "$dir/out" >&2
