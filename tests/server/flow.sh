@@ -18,7 +18,8 @@ cat >"$tmp/scenario.json" <<JSON
  {"match": {"user": "Write the baton"}, "text": "Baton: see my report.", "times": 0},
  {"match": {"user": "Carry out step slowstep"}, "delay_ms": 1500, "text": "Waited."},
  {"match": {"user": "Carry out step understand"}, "text": "Empty project; write hello.txt."},
- {"match": {"user": "Carry out step assess"}, "text": "simple"},
+ {"match": {"user": "Carry out step assess"}, "text": "simple",
+  "usage": {"in": 3000, "out": 5, "cached": 2000, "cache_write": 700}},
  {"match": {"user": "Carry out step draft"},
   "tool_calls": [{"name": "artifact", "input": {"label": "solver", "text": "$SOLVER"}}]},
  {"match": {"user": "Recorded artifact"}, "text": "Drafted the solver."},
@@ -174,6 +175,9 @@ like "$body" 'claw_runs_finished_total 2' "two run threads ended"
 written=$(printf '%s\n' "$body" | sed -n 's/^claw_trace_store_rows_total{result="written"} //p')
 ok "$([ "${written:-0}" -gt 0 ] && echo 0 || echo 1)" "the trace writers' rows are counted ($written)"
 like "$body" 'claw_trace_store_rows_total{result="lost"} 0' "none lost"
+cached=$(printf '%s\n' "$body" | sed -n 's/^claw_llm_tokens_total{kind="cached"} //p')
+ok "$([ "${cached:-0}" -ge 2000 ] && echo 0 || echo 1)" "prompt cache reads counted ($cached)"
+like "$body" 'claw_llm_tokens_total{kind="cache_write"} 700' "and cache writes"
 serve_stop
 is "$serve_rc" 0 "orderly stop"
 done_testing
