@@ -25,6 +25,7 @@ const struct claw_route claw_api_routes[] = {
 	{"POST", "/api/projects/{key}/issues/{id}/close", claw_api_issue_close},
 	{"GET", "/api/projects/{key}/runs/{id}/stream", claw_api_run_stream},
 	{"GET", "/api/projects/{key}/runs/{id}/trace", claw_api_run_trace},
+	{"GET", "/api/projects/{key}/runs/{id}/spans", claw_api_run_spans},
 	{"GET", "/api/projects/{key}/runs/{id}/artifacts", claw_api_run_artifacts},
 	{"GET", "/api/projects/{key}/runs/{id}/changes", claw_api_run_changes},
 	{"GET", "/api/projects/{key}/runs/{id}/changes/diff", claw_api_run_changes_diff},

@@ -4,7 +4,7 @@
  *
  * One file per resource: api_projects.c (health, metrics, projects),
  * api_issues.c (issues, the board stream), api_control.c (start, answer,
- * stop, close), api_runs.c (trace, artifacts, the run stream).  The table
+ * stop, close), api_runs.c (trace, spans, artifacts, the run stream).  The table
  * is in api.c; the dispatcher (server.c) answers 404, 405, 413 and 415
  * before a handler runs, so a handler of a POST may assume a JSON content
  * type and a body within the cap.
@@ -113,6 +113,7 @@ void claw_api_issue_stop(void *ctx, struct claw_req *req);
 void claw_api_issue_close(void *ctx, struct claw_req *req);
 void claw_api_run_stream(void *ctx, struct claw_req *req);
 void claw_api_run_trace(void *ctx, struct claw_req *req);
+void claw_api_run_spans(void *ctx, struct claw_req *req);
 void claw_api_run_artifacts(void *ctx, struct claw_req *req);
 void claw_api_run_artifact(void *ctx, struct claw_req *req);
 

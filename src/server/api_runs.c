@@ -1,21 +1,25 @@
 /*
  * api_runs — what a run left: its trace (the poll fallback of the run
- * stream), its artifacts, and the run stream itself.
+ * stream, one span's events, a search), its span outline, its artifacts,
+ * and the run stream itself.
  *
  * Trace rows are the wire rows of src/trace/record.h, the same bytes the
  * stream sends.  A poll returns at most `limit` rows and never more than
  * CLAW_REQ_RESPONSE_MAX bytes: a client keeps asking with since = the last
- * seq it got until it gets an empty array.
+ * seq it got until it gets an empty array.  Answers over a kilobyte go
+ * gzip-compressed to clients that accept it.
  */
 #include "server/api.h"
 
 #include <string.h>
 
+#include "base/gzip.h"
 #include "base/json.h"
 #include "server/request.h"
 #include "server/server.h"
 #include "server/sse.h"
 #include "store/runs.h"
+#include "trace/outline.h"
 #include "trace/reader.h"
 #include "trace/record.h"
 #include "trace/sink_store.h"
@@ -40,6 +44,52 @@ run_of(struct claw_req *req, char key[CLAW_PROJECT_KEY_SIZE], int64_t *run_id)
 	return db;
 }
 
+/* Answers out as JSON, gzip-compressed when the client takes it and it is
+ * worth it. */
+static void
+answer(struct claw_req *req, struct claw_buf *out)
+{
+	struct claw_buf gz = CLAW_BUF_INIT(CLAW_REQ_RESPONSE_MAX);
+	struct claw_error err = {0};
+	if (claw_buf_len(out) > 1024 && claw_req_accepts_gzip(req) &&
+	    claw_gzip(&gz, claw_buf_str(out), claw_buf_len(out), &err) == CLAW_OK)
+		claw_req_json_coded(req, 200, &gz, true);
+	else
+		claw_req_json_coded(req, 200, out, false);
+	claw_buf_free(&gz);
+}
+
+/* The rows a trace request asks for: ?span=ID (that span's events), ?q=TEXT
+ * (a search), else the tail; since, upto and limit page them. */
+static enum claw_err
+trace_rows(struct claw_req *req, struct claw_db *db, int64_t run_id, struct claw_record_list *rows,
+	   struct claw_error *err)
+{
+	int64_t since = 0, upto = 0, limit = API_TRACE_LIMIT_DEFAULT, span = -1;
+	char q[CLAW_READER_SEARCH_MAX + 1];
+	bool searching = false;
+	enum claw_err rc = claw_req_query_i64(req, "since", 0, INT64_MAX, &since, err);
+
+	if (rc == CLAW_OK)
+		rc = claw_req_query_i64(req, "upto", 0, INT64_MAX, &upto, err);
+	if (rc == CLAW_OK)
+		rc = claw_req_query_i64(req, "limit", 1, CLAW_READER_TAIL_MAX, &limit, err);
+	if (rc == CLAW_OK)
+		rc = claw_req_query_i64(req, "span", 0, INT64_MAX, &span, err);
+	if (rc == CLAW_OK && claw_req_query(req, "q", q, sizeof q, &searching) != CLAW_OK)
+		rc = claw_error_set(err, CLAW_EINVAL, "query parameter q must be 1 to %d bytes",
+				    CLAW_READER_SEARCH_MAX);
+	if (rc != CLAW_OK)
+		return rc;
+	if (searching && span >= 0)
+		return claw_error_set(err, CLAW_EINVAL, "ask for span or q, not both");
+	if (searching)
+		return claw_reader_search(db, run_id, q, since, (size_t)limit, rows, err);
+	if (span >= 0)
+		return claw_reader_events(db, run_id, span, since, upto, (size_t)limit, rows, err);
+	return claw_reader_tail(db, run_id, since, (size_t)limit, rows, err);
+}
+
 void
 claw_api_run_trace(void *ctx, struct claw_req *req)
 {
@@ -48,16 +98,14 @@ claw_api_run_trace(void *ctx, struct claw_req *req)
 	struct claw_buf out = CLAW_BUF_INIT(CLAW_REQ_RESPONSE_MAX);
 	struct claw_buf row = CLAW_BUF_INIT(CLAW_TRACE_ROW_MAX);
 	char key[CLAW_PROJECT_KEY_SIZE];
-	int64_t run_id, since = 0, limit = API_TRACE_LIMIT_DEFAULT;
+	int64_t run_id;
 	struct claw_db *db;
 
 	(void)ctx;
 	db = run_of(req, key, &run_id);
 	if (db == NULL)
 		goto out;
-	if (claw_req_query_i64(req, "since", 0, INT64_MAX, &since, &err) != CLAW_OK ||
-	    claw_req_query_i64(req, "limit", 1, CLAW_READER_TAIL_MAX, &limit, &err) != CLAW_OK ||
-	    claw_reader_tail(db, run_id, since, (size_t)limit, &rows, &err) != CLAW_OK) {
+	if (trace_rows(req, db, run_id, &rows, &err) != CLAW_OK) {
 		claw_req_fail(req, &err);
 		goto out;
 	}
@@ -73,10 +121,80 @@ claw_api_run_trace(void *ctx, struct claw_req *req)
 		(void)claw_buf_append(&out, claw_buf_str(&row), claw_buf_len(&row));
 	}
 	(void)claw_buf_putc(&out, ']');
-	claw_req_json(req, 200, &out);
+	answer(req, &out);
 out:
 	claw_record_list_free(&rows);
 	claw_buf_free(&row);
+	claw_buf_free(&out);
+}
+
+/* One span of the outline as JSON (its data embedded: the enter row's). */
+static void
+put_span(struct claw_buf *out, const struct claw_outline_span *s)
+{
+	(void)claw_buf_printf(out,
+			      "{\"seq\":%lld,\"spanId\":%lld,\"parentId\":%lld,\"depth\":%d,"
+			      "\"type\":\"%s\",\"tsMs\":%lld,\"endMs\":%lld,\"ms\":%lld,"
+			      "\"interrupted\":%s,\"spans\":%lld,\"events\":%lld,",
+			      (long long)s->seq, (long long)s->span_id, (long long)s->parent_id,
+			      s->depth, claw_record_type_name(s->type), (long long)s->start_ms,
+			      (long long)s->end_ms, (long long)s->ms,
+			      s->interrupted ? "true" : "false", (long long)s->spans,
+			      (long long)s->events);
+	(void)claw_buf_printf(out,
+			      "\"usage\":{\"in\":%lld,\"out\":%lld,\"cached\":%lld,"
+			      "\"cache_write\":%lld,\"cost_micros\":%lld},\"errors\":%lld,"
+			      "\"rejects\":%lld,\"questions\":%lld,\"data\":%s}",
+			      (long long)s->in, (long long)s->out, (long long)s->cached,
+			      (long long)s->cache_write, (long long)s->cost_micros,
+			      (long long)s->errors, (long long)s->rejects, (long long)s->questions,
+			      s->data != NULL && s->data[0] != '\0' ? s->data : "{}");
+}
+
+void
+claw_api_run_spans(void *ctx, struct claw_req *req)
+{
+	struct claw_outline o = {0};
+	struct claw_error err = {0};
+	struct claw_buf out = CLAW_BUF_INIT(CLAW_REQ_RESPONSE_MAX);
+	char key[CLAW_PROJECT_KEY_SIZE];
+	int64_t run_id, after = 0, upto = 0, limit = API_TRACE_LIMIT_DEFAULT;
+	struct claw_db *db;
+
+	(void)ctx;
+	db = run_of(req, key, &run_id);
+	if (db == NULL)
+		goto out;
+	if (claw_req_query_i64(req, "after", 0, INT64_MAX, &after, &err) != CLAW_OK ||
+	    claw_req_query_i64(req, "upto", 0, INT64_MAX, &upto, &err) != CLAW_OK ||
+	    claw_req_query_i64(req, "limit", 1, CLAW_OUTLINE_PAGE_MAX, &limit, &err) != CLAW_OK ||
+	    claw_outline_spans(db, run_id, after, upto, (size_t)limit, &o, &err) != CLAW_OK) {
+		claw_req_fail(req, &err);
+		goto out;
+	}
+	(void)claw_buf_printf(&out, "{\"upto\":%lld,\"spans\":[", (long long)o.upto);
+	size_t i = 0;
+	for (; i < o.n; i++) {
+		size_t mark = claw_buf_len(&out);
+		if (i > 0)
+			(void)claw_buf_putc(&out, ',');
+		put_span(&out, &o.v[i]);
+		if (claw_buf_len(&out) + 64 > CLAW_REQ_RESPONSE_MAX || claw_buf_error(&out)) {
+			claw_buf_truncate(&out, mark); /* the rest on the next page */
+			break;
+		}
+	}
+	/* next: where the next page starts, null when this one ends the run. */
+	if (i < o.n)
+		(void)claw_buf_printf(&out, "],\"next\":%lld}",
+				      (long long)(i > 0 ? o.v[i - 1].seq : 0));
+	else if (o.next > 0)
+		(void)claw_buf_printf(&out, "],\"next\":%lld}", (long long)o.next);
+	else
+		(void)claw_buf_puts(&out, "],\"next\":null}");
+	answer(req, &out);
+out:
+	claw_outline_free(&o);
 	claw_buf_free(&out);
 }
 

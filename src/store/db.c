@@ -181,6 +181,10 @@ static const char *const migrations[] = {
 	"DROP TRIGGER exchange_updated;"
 	"DROP TRIGGER exchange_cleared;"
 	"DROP TABLE exchange;",
+	/* 5 → 6: the run view's outline of a long run (trace/outline.h):
+	 * enter rows in order, and one span's children. */
+	"CREATE INDEX trace_run_phase ON trace(run_id, phase, seq);"
+	"CREATE INDEX trace_run_parent ON trace(run_id, parent_id, seq);",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == CLAW_DB_SCHEMA_VERSION,
 	       "one migration step per schema version");

@@ -4,6 +4,7 @@ libclaw_a_SOURCES += \
 	src/trace/record.c src/trace/record.h \
 	src/trace/tracer.c src/trace/tracer.h \
 	src/trace/reader.c src/trace/reader.h \
+	src/trace/outline.c src/trace/outline.h \
 	src/trace/render.c src/trace/render.h \
 	src/trace/sink_console.c src/trace/sink_console.h \
 	src/trace/sink_store.c src/trace/sink_store.h

@@ -16,6 +16,7 @@
 
 #include <json-c/json.h>
 
+#include "base/json.h"
 #include "base/mem.h"
 
 #define ROW_COLUMNS "seq, run_id, span_id, parent_id, depth, phase, type, level, ts_ms, data"
@@ -94,6 +95,67 @@ claw_reader_tail(struct claw_db *db, int64_t run_id, int64_t since, size_t limit
 		rc = collect(db, st, out, err);
 	}
 	claw_db_finish(st);
+	return rc;
+}
+
+enum claw_err
+claw_reader_events(struct claw_db *db, int64_t run_id, int64_t span, int64_t since, int64_t upto,
+		   size_t limit, struct claw_record_list *out, struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum claw_err rc;
+
+	claw_record_list_free(out);
+	if (limit == 0 || limit > CLAW_READER_TAIL_MAX)
+		limit = CLAW_READER_TAIL_MAX;
+	rc = claw_db_stmt(db,
+			  "SELECT " ROW_COLUMNS " FROM trace WHERE run_id = ? AND parent_id = ?"
+			  " AND seq > ? AND seq <= ? AND phase = 'event' ORDER BY seq LIMIT ?",
+			  &st, err);
+	if (rc == CLAW_OK) {
+		sqlite3_bind_int64(st, 1, run_id);
+		sqlite3_bind_int64(st, 2, span);
+		sqlite3_bind_int64(st, 3, since);
+		sqlite3_bind_int64(st, 4, upto > 0 ? upto : INT64_MAX);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)limit);
+		rc = collect(db, st, out, err);
+	}
+	claw_db_finish(st);
+	return rc;
+}
+
+enum claw_err
+claw_reader_search(struct claw_db *db, int64_t run_id, const char *text, int64_t since,
+		   size_t limit, struct claw_record_list *out, struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum claw_err rc;
+	size_t n = strlen(text);
+
+	claw_record_list_free(out);
+	if (n == 0 || n > CLAW_READER_SEARCH_MAX)
+		return claw_error_set(err, CLAW_EINVAL, "search text must be 1 to %d bytes",
+				      CLAW_READER_SEARCH_MAX);
+	if (limit == 0 || limit > CLAW_READER_TAIL_MAX)
+		limit = CLAW_READER_TAIL_MAX;
+	/* data is JSON text: look for text as JSON writes it (a quote as \",
+	 * a newline as \n), without the quotes around it. */
+	struct claw_buf esc = CLAW_BUF_INIT(CLAW_READER_SEARCH_MAX * 8);
+	(void)claw_json_buf_append_string(&esc, text, n);
+	rc = claw_db_stmt(db,
+			  "SELECT " ROW_COLUMNS " FROM trace WHERE run_id = ? AND seq > ?"
+			  " AND instr(lower(data), lower(?)) > 0 ORDER BY seq LIMIT ?",
+			  &st, err);
+	if (rc == CLAW_OK) {
+		sqlite3_bind_int64(st, 1, run_id);
+		sqlite3_bind_int64(st, 2, since);
+		sqlite3_bind_text(st, 3, claw_buf_str(&esc) + 1, (int)claw_buf_len(&esc) - 2,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
+		rc = collect(db, st, out, err);
+	}
+	claw_db_finish(st);
+	claw_buf_free(&esc);
 	return rc;
 }
 

@@ -168,6 +168,50 @@ like "$last_board" '"gate":null' "no gate"
 api GET "$P/issues/$id"
 is "$(jget '$.runs[0].status')" "done" "GET issue: the run is done"
 ok "$([ "$(jget '$.tokensIn')" -gt 0 ] && echo 0 || echo 1)" "tokens summed from the replies"
+# The outline of a long run (issue 17): one row per span, their events on
+# demand, a search, all paged; bad input is a 400.
+spans=$(sql "SELECT COUNT(*) FROM trace WHERE run_id = $run AND phase = 'enter'")
+api GET "$P/runs/$run/spans"
+is "$code" 200 "spans: 200"
+is "$(sqlite3 :memory: "SELECT json_array_length(CAST(readfile('$tmp/.body') AS TEXT), '\$.spans')")" "$spans" \
+	"one row per span ($spans)"
+is "$(jget '$.next')" "" "one page: next is null"
+is "$(jget '$.upto')" "$(sql "SELECT MAX(seq) FROM trace WHERE run_id = $run")" "as of the run's newest row"
+is "$(jget '$.spans[0].type')" "workflow" "the first span is the workflow"
+ok "$([ "$(jget '$.spans[0].spans')" -ge 1 ] && echo 0 || echo 1)" "with its child spans counted"
+turn=$(sql "SELECT span_id FROM trace WHERE run_id = $run AND type = 'turn' AND phase = 'enter' ORDER BY seq LIMIT 1")
+api GET "$P/runs/$run/spans?limit=1000"
+is "$(sqlite3 :memory: "SELECT json_extract(value, '\$.usage.in') FROM json_each(CAST(readfile('$tmp/.body') AS TEXT), '\$.spans') WHERE json_extract(value, '\$.spanId') = $turn")" \
+	"$(sql "SELECT CAST(TOTAL(json_extract(data, '$.usage.in')) AS INTEGER) FROM trace WHERE run_id = $run AND parent_id = $turn AND type = 'reply'")" \
+	"a turn's tokens are its reply's"
+api GET "$P/runs/$run/spans?limit=2"
+is "$(sqlite3 :memory: "SELECT json_array_length(CAST(readfile('$tmp/.body') AS TEXT), '\$.spans')")" "2" "limit=2: two spans"
+next=$(jget '$.next')
+upto=$(jget '$.upto')
+api GET "$P/runs/$run/spans?limit=2&after=$next&upto=$upto"
+is "$(jget '$.spans[0].seq')" "$(sql "SELECT seq FROM trace WHERE run_id = $run AND phase = 'enter' AND seq > $next ORDER BY seq LIMIT 1")" \
+	"the next page starts after the last one"
+api GET "$P/runs/$run/trace?span=$turn"
+is "$code" 200 "one span's events: 200"
+is "$(sqlite3 :memory: "SELECT json_array_length(CAST(readfile('$tmp/.body') AS TEXT))")" \
+	"$(sql "SELECT COUNT(*) FROM trace WHERE run_id = $run AND parent_id = $turn AND phase = 'event'")" \
+	"exactly the turn's events"
+api GET "$P/runs/$run/trace?q=WRITE_FILE"
+is "$code" 200 "search: 200"
+like "$body" '"name":"write_file"' "finds a row by its text, case ignored"
+api GET "$P/runs/$run/trace?q=no-such-text-anywhere"
+is "$body" "[]" "nothing found: []"
+for bad in "spans?limit=0" "spans?limit=5001" "spans?after=-1" "spans?upto=x" \
+	"trace?span=-2" "trace?span=1&q=a" "trace?q=" "trace?q=$(head -c 201 /dev/zero | tr '\0' a)"; do
+	api GET "$P/runs/$run/$bad"
+	is "$code" 400 "GET .../$(printf '%.40s' "$bad"): 400"
+done
+api GET "$P/runs/99999/spans"
+is "$code" 404 "spans of an unknown run: 404"
+hdrs=$(curl -s -D - -o "$tmp/trace.gz" -H 'Accept-Encoding: gzip' "$base$P/runs/$run/trace?limit=10000" | tr -d '\r')
+like "$hdrs" "Content-Encoding: gzip" "the trace page is compressed when the client accepts gzip"
+curl -s -o "$tmp/trace.id" "$base$P/runs/$run/trace?limit=10000"
+is "$(gzip -dc <"$tmp/trace.gz" | cmp - "$tmp/trace.id" && echo same)" same "the same rows"
 api GET "$P/runs/$run/artifacts"
 like "$body" '"label":"cat","kind":"evidence"' "the evidence artifact is listed"
 api GET /api/metrics

@@ -204,7 +204,8 @@ test_newer(void)
 }
 
 /* Schema 4 → 5: each exchange checkpoint (one JSON array) becomes a row
- * per message, in order; one that is no array is dropped, not fatal. */
+ * per message, in order; one that is no array is dropped, not fatal.
+ * Then 5 → 6: the outline's indexes. */
 static void
 test_migrate_exchange(void)
 {
@@ -216,6 +217,8 @@ test_migrate_exchange(void)
 	claw_db_close(db);
 	db = NULL;
 	raw_exec(path,
+		 "DROP INDEX trace_run_phase;"
+		 "DROP INDEX trace_run_parent;"
 		 "DROP TABLE exchange_msg;"
 		 "CREATE TABLE exchange (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE"
 		 " CASCADE, workflow TEXT NOT NULL, step TEXT NOT NULL, history TEXT NOT NULL,"
@@ -243,6 +246,11 @@ test_migrate_exchange(void)
 				   " AND name != 'exchange_msg'");
 	is_str(old, "0", "the old table and its triggers are gone");
 	free(old);
+	char *idx = raw_text(
+		path, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master"
+		      " WHERE name IN ('trace_run_phase', 'trace_run_parent') ORDER BY name)");
+	is_str(idx, "trace_run_parent trace_run_phase", "schema 6: the outline's indexes");
+	free(idx);
 	free(path);
 }
 
