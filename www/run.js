@@ -2,11 +2,19 @@
 // change (changes.js) and the artifacts.
 //
 // RunView owns the tab's only run EventSource.  Rows are queued as they
-// arrive and filed into a TraceModel in small batches; only new and changed
-// nodes touch the DOM.  The waterfall's time axis is a pair of CSS custom
-// properties on the tree (--t-span) and on each row (--s start, --w width,
-// in ms since the first row), so a tick of the clock restyles one element
-// plus the spans that are still open.
+// arrive and filed into a TraceModel in small batches.  The tree on screen
+// is a flat list (`flat`: the visible nodes in tree order, skipping
+// collapsed spans and rows under the level shown) of fixed-height rows
+// placed by transform; only the rows in the scroller's window (and
+// OVERSCAN more each side) are in the DOM, so a run of 100 000 rows costs
+// what a screenful does (issue 17).  A node that arrives last in tree order
+// (the common case: a trace is written depth first) is pushed on the list;
+// anything else, and a collapse, expand or level change, rebuilds it in one
+// walk.  Up to WINDOW_ALL visible rows are all kept in the DOM.  A row's
+// details open in the side panel, not inline (rows keep one height).  The
+// waterfall's time axis is a pair of CSS custom properties on the tree
+// (--t-span) and on each row (--s start, --w width, in ms since the first
+// row).
 //
 // Auto-follow: while the tree is scrolled to its bottom, new rows keep it
 // there; scrolling up stops that and shows a "follow" button.
@@ -19,6 +27,10 @@ import { TraceModel, parseMaybe } from './trace.js';
 import * as fmt from './format.js';
 
 const LEVELS = [['10', 'debug'], ['20', 'info'], ['30', 'notice']];
+const ROW_H = 22;        // px: a row's height, border included (style.css .tree .row)
+const OVERSCAN = 30;     // rows kept in the DOM above and below the window
+const WINDOW_ALL = 3000; // up to this many visible rows, all are in the DOM
+const FLUSH_MAX = 3000;  // rows filed in one task; the rest in the next (short tasks)
 const BADGE = {
 	workflow: 'wf', step: 'step', ai: 'ai', turn: 'turn', prompt: 'prompt', reply: 'reply',
 	tool: 'tool', 'tool-result': 'result', artifact: 'artifact', handoff: 'handoff',
@@ -32,7 +44,11 @@ export class RunView {
 		this.key = opts.key;
 		this.runId = opts.runId;
 		this.model = new TraceModel();
-		this.els = new Map();     // node → element
+		this.all = [];            // every node, in arrival order
+		this.flat = [];           // the visible nodes, in tree order
+		this.flatDirty = false;   // flat must be rebuilt before the next paint
+		this.shown = new Set();   // nodes whose element is in the DOM
+		this.detailNode = null;   // the node in the side panel
 		this.open = new Set();    // span nodes still running (their bars grow)
 		this.queue = [];
 		this.flushTimer = 0;
@@ -61,7 +77,14 @@ export class RunView {
 				this.follow = atBottom;
 				this.followBtn.hidden = atBottom;
 			}
+			if (this.flat.length > WINDOW_ALL && !this.scrollFrame) {
+				this.scrollFrame = requestAnimationFrame(() => {
+					this.scrollFrame = 0;
+					this.renderWindow();
+				});
+			}
 		}, { passive: true });
+		this.panel = h('aside', { class: 'span-detail', hidden: true, 'aria-label': 'row details' });
 		this.artList = h('div', { class: 'artifacts' }, h('p', { class: 'muted' }, 'No artifacts yet.'));
 		this.changes = new ChangesBox(this.key, this.runId, opts.draft);
 		this.changesTimer = 0;
@@ -74,7 +97,7 @@ export class RunView {
 					h('button', { class: 'btn small', onclick: () => this.expandAll(true) }, 'expand all'),
 					h('button', { class: 'btn small', onclick: () => this.expandAll(false) }, 'collapse all'),
 					this.followBtn),
-				this.scroller),
+				h('div', { class: 'trace-body' }, this.scroller, this.panel)),
 			changes: h('div', { class: 'pane', role: 'tabpanel', 'aria-label': 'changes' }, this.changes.el),
 			artifacts: h('div', { class: 'pane', role: 'tabpanel', 'aria-label': 'artifacts' },
 				h('section', { class: 'artifacts-box' }, this.artList)),
@@ -148,15 +171,17 @@ export class RunView {
 
 	enqueue(row) {
 		this.queue.push(row);
-		if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), 40);
+		// The first rows show at once; later ones in batches every 40 ms.
+		if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.model.rows ? 40 : 0);
 	}
 
 	flush() {
 		clearTimeout(this.flushTimer);
 		this.flushTimer = 0;
 		if (!this.queue.length) return;
-		const rows = this.queue;
-		this.queue = [];
+		const rows = this.queue.length > FLUSH_MAX ? this.queue.splice(0, FLUSH_MAX) : this.queue;
+		if (rows === this.queue) this.queue = [];
+		else this.flushTimer = setTimeout(() => this.flush(), 0); // a replay: the rest next
 		const dirty = new Set();
 		let artifacts = false;
 		for (const row of rows) {
@@ -165,7 +190,7 @@ export class RunView {
 				this.el.dataset.dups = String(Number(this.el.dataset.dups || 0) + 1);
 				continue;
 			}
-			if (ch.created) this.mount(ch.node);
+			if (ch.created) this.place(ch.node);
 			else if (ch.node) dirty.add(ch.node);
 			for (const n of ch.touched) dirty.add(n);
 			if (row.type === 'artifact') artifacts = true;
@@ -174,25 +199,90 @@ export class RunView {
 			}
 		}
 		this.lastArrival = performance.now();
-		for (const n of dirty) this.paint(n);
+		this.el.dataset.rows = String(this.model.rows); // for bench/runview
 		this.scroller.classList.toggle('has-rows', this.model.rows > 0);
 		this.layoutAxis();
+		if (this.follow) this.scroller.scrollTop = this.flat.length * ROW_H; // clamped by the browser
+		this.renderWindow();
+		for (const n of dirty) this.paint(n);
 		this.renderTotals();
 		if (artifacts) this.scheduleArtifacts();
-		if (this.follow) this.scroller.scrollTop = this.scroller.scrollHeight;
-		else this.followBtn.hidden = false;
+		if (!this.follow) this.followBtn.hidden = false;
 		if (this.opts.onModel) this.opts.onModel(this.model);
 	}
 
-	// Creates the element of a new node under its parent's children box.
-	mount(node) {
-		const tog = node.span ? h('button', { class: 'tog', 'aria-expanded': 'true', 'aria-label': 'collapse',
-			onclick: () => this.toggle(node) }) : h('span', { class: 'tog-space' });
-		const label = h(hasDetail(node) ? 'button' : 'span', { class: 'label' });
-		if (label.tagName === 'BUTTON') {
-			label.addEventListener('click', () => this.toggleDetail(node));
-			label.setAttribute('aria-expanded', 'false');
+	// Files a new node in the visible list: pushed when it is the last in
+	// tree order and everything above it is open, else the list is rebuilt.
+	place(node) {
+		this.all.push(node);
+		if (node.span && !node.ended && !this.status) this.open.add(node);
+		if (this.flatDirty) return;
+		let last = true;
+		for (let n = node; n.parent && last; n = n.parent) {
+			if (n.parent.collapsed) return; // under a collapsed span: not shown
+			last = n.parent.children[n.parent.children.length - 1] === n;
 		}
+		const tail = this.flat[this.flat.length - 1];
+		if (!last || (tail && tail.seq > node.seq)) this.flatDirty = true;
+		else if (node.level >= this.minLevel()) this.flat.push(node);
+	}
+
+	minLevel() {
+		return Number(this.levelSel.value) || 10;
+	}
+
+	// The visible nodes in tree order: one walk, skipping collapsed spans'
+	// children and the rows under the level shown (their children stay).
+	rebuildFlat() {
+		const min = this.minLevel();
+		const out = [];
+		const stack = [...this.model.root.children].reverse();
+		while (stack.length) {
+			const n = stack.pop();
+			if (n.level >= min) out.push(n);
+			if (!n.collapsed) for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+		}
+		this.flat = out;
+		this.flatDirty = false;
+	}
+
+	// Puts the rows of the scroller's window in the DOM, at their places,
+	// and takes the others out.
+	renderWindow() {
+		if (this.flatDirty) this.rebuildFlat();
+		const total = this.flat.length;
+		this.tree.style.height = `${total * ROW_H}px`;
+		let first = 0;
+		let end = total;
+		if (total > WINDOW_ALL) {
+			const top = this.scroller.scrollTop - this.tree.offsetTop;
+			first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
+			end = Math.min(total, first + Math.ceil(this.scroller.clientHeight / ROW_H) + 2 * OVERSCAN);
+		}
+		const keep = new Set();
+		for (let i = first; i < end; i++) {
+			const node = this.flat[i];
+			keep.add(node);
+			if (!node.el) this.mount(node);
+			if (node.pos !== i) {
+				node.pos = i;
+				node.el.style.transform = `translateY(${i * ROW_H}px)`;
+			}
+		}
+		for (const node of this.shown) {
+			if (keep.has(node)) continue;
+			node.el.remove();
+			node.el = null;
+			node.pos = -1;
+		}
+		this.shown = keep;
+	}
+
+	// Creates the element of a node coming into the window.
+	mount(node) {
+		const tog = node.span ? h('button', { class: 'tog', onclick: () => this.toggle(node) }) : h('span', { class: 'tog-space' });
+		const label = h(hasDetail(node) ? 'button' : 'span', { class: 'label' });
+		if (label.tagName === 'BUTTON') label.addEventListener('click', () => this.toggleDetail(node));
 		const row = h('div', { class: 'row' },
 			h('div', { class: 'c-name' }, tog, h('span', { class: `badge t-${node.type}` }, BADGE[node.type] || node.type),
 				label, h('span', { class: 'flags' })),
@@ -201,20 +291,17 @@ export class RunView {
 		const el = h('div', { class: `node t-${node.type} l${node.level}`, dataset: { seq: String(node.seq),
 			span: String(node.spanId) } }, row);
 		el.style.setProperty('--depth', String(node.depth));
-		if (node.span) el.append(h('div', { class: 'kids' }));
 		node.el = el;
-		this.els.set(node, el);
-
-		const box = node.parent && node.parent.el ? node.parent.el.lastElementChild : this.tree;
-		const next = nextSibling(node);
-		if (next && next.el && next.el.parentElement === box) box.insertBefore(el, next.el);
-		else box.append(el);
-		if (node.span && !node.ended && !this.status) this.open.add(node);
+		node.pos = -1;
+		this.tree.append(el);
 		this.paint(node);
 	}
 
-	// Refreshes a node's summary, numbers, flags and bar.
+	// Refreshes a node's summary, numbers, flags and bar (when it is in the
+	// DOM), and the side panel when it shows the node.
 	paint(node) {
+		if (node.ended) this.open.delete(node);
+		if (node === this.detailNode) this.renderDetail();
 		const el = node.el;
 		if (!el) return;
 		const row = el.firstElementChild;
@@ -236,13 +323,20 @@ export class RunView {
 		tok.textContent = u && (u.in || u.out) ? `${fmt.tokens(u.in)} / ${fmt.tokens(u.out)}` : '';
 		tok.title = u && (u.cached || u.written) ? `cache: ${fmt.tokens(u.cached)} read, ${fmt.tokens(u.written)} written` : '';
 		cost.textContent = u && u.cost ? fmt.usdMicros(u.cost) : '';
-		if (node.ended) this.open.delete(node);
+		el.classList.toggle('collapsed', !!node.collapsed);
+		const tog = name.querySelector('.tog');
+		if (tog) {
+			tog.setAttribute('aria-expanded', String(!node.collapsed));
+			tog.setAttribute('aria-label', node.collapsed ? 'expand' : 'collapse');
+		}
+		if (label.tagName === 'BUTTON') label.setAttribute('aria-expanded', String(node === this.detailNode));
+		el.classList.toggle('selected', node === this.detailNode);
 		this.paintTime(node);
-		if (node.detailOpen) this.renderDetail(node);
 	}
 
 	paintTime(node) {
 		const el = node.el;
+		if (!el) return;
 		const time = el.firstElementChild.children[3];
 		const t0 = this.model.t0;
 		el.style.setProperty('--s', String(Math.max(0, node.tsMs - t0)));
@@ -296,49 +390,54 @@ export class RunView {
 	}
 
 	toggle(node, force) {
-		const el = node.el;
-		const collapsed = force === undefined ? !el.classList.contains('collapsed') : !force;
-		el.classList.toggle('collapsed', collapsed);
-		const tog = el.firstElementChild.querySelector('.tog');
-		tog.setAttribute('aria-expanded', String(!collapsed));
-		tog.setAttribute('aria-label', collapsed ? 'expand' : 'collapse');
+		node.collapsed = force === undefined ? !node.collapsed : !force;
+		this.flatDirty = true;
+		this.renderWindow();
+		if (node.el) this.paint(node);
 	}
 
 	expandAll(open) {
-		for (const node of this.els.keys()) if (node.span && node.type !== 'workflow') this.toggle(node, open);
+		for (const node of this.all) {
+			if (!node.span || node.type === 'workflow') continue;
+			node.collapsed = !open;
+			if (node.el) this.paint(node);
+		}
+		this.flatDirty = true;
+		this.renderWindow();
 	}
 
+	// Shows node's details in the side panel (again: closes it).
 	toggleDetail(node) {
-		node.detailOpen = !node.detailOpen;
-		const label = node.el.firstElementChild.querySelector('.label');
-		label.setAttribute('aria-expanded', String(node.detailOpen));
-		let det = node.el.querySelector(':scope > .det');
-		if (!node.detailOpen) {
-			if (det) det.remove();
-			return;
-		}
-		if (!det) {
-			det = h('div', { class: 'det' });
-			node.el.firstElementChild.after(det);
-		}
-		this.renderDetail(node);
+		const was = this.detailNode;
+		this.detailNode = was === node ? null : node;
+		if (was && was.el) this.paint(was);
+		if (this.detailNode && this.detailNode.el) this.paint(this.detailNode);
+		this.renderDetail();
 	}
 
-	renderDetail(node) {
-		const det = node.el.querySelector(':scope > .det');
-		if (det) replace(det, detail(node));
+	renderDetail() {
+		const node = this.detailNode;
+		this.panel.hidden = !node;
+		if (!node) return;
+		replace(this.panel,
+			h('header', null, h('span', { class: `badge t-${node.type}` }, BADGE[node.type] || node.type),
+				h('span', { class: 'span-detail-title' }, summary(node)),
+				h('button', { class: 'btn small', title: 'copy the row as JSON', onclick: () => copy(node) }, 'copy'),
+				h('button', { class: 'btn small', 'aria-label': 'close the details', onclick: () => this.toggleDetail(node) }, '×')),
+			h('div', { class: 'det' }, detail(node)));
 	}
 
 	resumeFollow() {
 		this.follow = true;
 		this.followBtn.hidden = true;
-		this.scroller.scrollTop = this.scroller.scrollHeight;
+		this.scroller.scrollTop = this.flat.length * ROW_H;
+		this.renderWindow();
 	}
 
 	applyLevel() {
-		const v = this.levelSel.value;
-		localStorage.setItem('claw.level', v);
-		this.tree.dataset.min = v;
+		localStorage.setItem('claw.level', this.levelSel.value);
+		this.flatDirty = true;
+		this.renderWindow();
 	}
 
 	scheduleChanges() {
@@ -366,7 +465,7 @@ export class RunView {
 	// Artifact rows of the trace, newest per n: the fallback when the route fails.
 	traceArtifacts() {
 		const by = new Map();
-		for (const node of this.els.keys()) {
+		for (const node of this.all) {
 			if (node.type !== 'artifact') continue;
 			const d = node.data;
 			by.set(d.n, { n: d.n, label: d.label, kind: d.kind, step: d.step, source: d.source, note: d.note,
@@ -386,14 +485,16 @@ export class RunView {
 		this.stream.close();
 		clearInterval(this.tick);
 		clearTimeout(this.flushTimer);
+		cancelAnimationFrame(this.scrollFrame);
 		clearTimeout(this.artTimer);
 	}
 }
 
-function nextSibling(node) {
-	const list = node.parent ? node.parent.children : [];
-	const i = list.indexOf(node);
-	return i >= 0 ? list[i + 1] : null;
+// Puts a row on the clipboard as the JSON it came in.
+function copy(node) {
+	const row = { seq: node.seq, type: node.type, tsMs: node.tsMs, data: node.data };
+	if (node.result) row.result = node.result;
+	navigator.clipboard?.writeText(JSON.stringify(row, null, 2)).catch(() => {});
 }
 
 function hasDetail(node) {
@@ -493,8 +594,9 @@ function detail(node) {
 	case 'back': return pre(str(d.reason));
 	case 'retry': return pre(JSON.stringify(d, null, 2));
 	case 'answer': case 'handoff': return pre(str(d.text));
-	case 'note': // an interrupted-call note names the call
-		return [pre(str(d.message)), d.name ? [kv('call', d.name), pre(pretty(d.input))] : null];
+	case 'note': // an interrupted-call note names the call; a compaction its tokens
+		return [pre(str(d.message)), d.name ? [kv('call', d.name), pre(pretty(d.input))] : null,
+			d.action === 'compact' ? [kv('before', `${d.tokens_before} tokens`), kv('after', `${d.tokens_after} tokens`)] : null];
 	default: return pre(JSON.stringify(d, null, 2));
 	}
 }

@@ -253,9 +253,25 @@ export function dashboardTests(ctx) {
 			const t = document.querySelector('.trace');
 			const wfs = [...document.querySelectorAll('.tree .node.t-workflow')];
 			const n = wfs[wfs.length - 1];
-			if (t && n) t.scrollTop = n.offsetTop - 24;
+			if (t && n) t.scrollTop += n.getBoundingClientRect().top - t.getBoundingClientRect().top - 24;
 		});
 		await shot(s.I, 'run');
+		// A row's details open in the side panel; the rows keep their place.
+		const rowsBefore = await s.I.$$eval('.tree .node', (els) => els.length);
+		await s.I.click('.tree .node.t-reply .label');
+		await s.I.waitForSelector('.span-detail:not([hidden]) .kv');
+		assert((await s.I.textContent('.span-detail')).includes('in ·'), 'the reply\'s usage in the panel');
+		assert(await s.I.$('.tree .node.t-reply.selected'), 'its row marked');
+		equal(await s.I.$$eval('.tree .node', (els) => els.length), rowsBefore, 'no row added to the tree');
+		await shot(s.I, 'run-detail');
+		// Collapsing a span takes its rows out; expanding puts them back.
+		const ai = '.tree .node.t-ai';
+		await s.I.click(`${ai} .tog`);
+		assert((await s.I.$$eval('.tree .node', (els) => els.length)) < rowsBefore, 'collapsed: fewer rows');
+		await s.I.click(`${ai} .tog`);
+		equal(await s.I.$$eval('.tree .node', (els) => els.length), rowsBefore, 'expanded again: every row');
+		await s.I.click('.span-detail button[aria-label="close the details"]');
+		await s.I.waitForSelector('.span-detail', { state: 'hidden' });
 	}, { skip: why, timeout: 60000 });
 
 	test('dashboard: a budget gate granted from the page, then stop and close', async () => {
@@ -351,6 +367,7 @@ export function dashboardTests(ctx) {
 	}, { skip: why, timeout: 45000 });
 
 	test('dashboard: a compacted conversation is a row with its tokens before and after', async () => {
+		// (W's run: its rows, the compaction's among them.)
 		await waitFor(async () => h.mockRequests().some((r) => JSON.stringify(r.body).includes('Support ^ in calc.sh') &&
 			!JSON.stringify(r.body).includes('Summarise this')), { what: 'W asked again after compacting', timeout: 20000 });
 		const page = await h.context.newPage();
@@ -364,6 +381,10 @@ export function dashboardTests(ctx) {
 		await page.setViewportSize({ width: 390, height: 844 });
 		await row.scrollIntoViewIfNeeded();
 		await shot(page, 'phone-run-compact');
+		await page.click('.node.t-note:has-text("compact:") .label');
+		await page.waitForSelector('.span-detail:not([hidden])');
+		await page.$eval('.span-detail', (el) => el.scrollIntoView());
+		await shot(page, 'phone-run-detail');
 		await page.close();
 	}, { skip: why, timeout: 40000 });
 
