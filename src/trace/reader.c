@@ -74,9 +74,12 @@ collect(struct claw_db *db, sqlite3_stmt *st, struct claw_record_list *out, stru
 	return rc;
 }
 
-enum claw_err
-claw_reader_tail(struct claw_db *db, int64_t run_id, int64_t since, size_t limit,
-		 struct claw_record_list *out, struct claw_error *err)
+/* The rows of sql (ROW_COLUMNS), its parameters ?1..?n the integers
+ * args[0..n), then ?n+1 the limit (capped as claw_reader_tail's), then
+ * ?n+2 text when it is not NULL. */
+static enum claw_err
+query_rows(struct claw_db *db, const char *sql, const int64_t *args, int n, size_t limit,
+	   const char *text, struct claw_record_list *out, struct claw_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	enum claw_err rc;
@@ -84,77 +87,62 @@ claw_reader_tail(struct claw_db *db, int64_t run_id, int64_t since, size_t limit
 	claw_record_list_free(out);
 	if (limit == 0 || limit > CLAW_READER_TAIL_MAX)
 		limit = CLAW_READER_TAIL_MAX;
-	rc = claw_db_stmt(db,
-			  "SELECT " ROW_COLUMNS " FROM trace WHERE run_id = ? AND seq > ?"
-			  " ORDER BY seq LIMIT ?",
-			  &st, err);
+	rc = claw_db_stmt(db, sql, &st, err);
 	if (rc == CLAW_OK) {
-		sqlite3_bind_int64(st, 1, run_id);
-		sqlite3_bind_int64(st, 2, since);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+		for (int i = 0; i < n; i++)
+			sqlite3_bind_int64(st, i + 1, args[i]);
+		sqlite3_bind_int64(st, n + 1, (sqlite3_int64)limit);
+		if (text != NULL)
+			sqlite3_bind_text(st, n + 2, text, -1, SQLITE_STATIC);
 		rc = collect(db, st, out, err);
 	}
 	claw_db_finish(st);
 	return rc;
+}
+
+enum claw_err
+claw_reader_tail(struct claw_db *db, int64_t run_id, int64_t since, size_t limit,
+		 struct claw_record_list *out, struct claw_error *err)
+{
+	const int64_t args[] = {run_id, since};
+	return query_rows(db,
+			  "SELECT " ROW_COLUMNS " FROM trace WHERE run_id = ?1 AND seq > ?2"
+			  " ORDER BY seq LIMIT ?3",
+			  args, 2, limit, NULL, out, err);
 }
 
 enum claw_err
 claw_reader_events(struct claw_db *db, int64_t run_id, int64_t span, int64_t since, int64_t upto,
 		   size_t limit, struct claw_record_list *out, struct claw_error *err)
 {
-	sqlite3_stmt *st = NULL;
-	enum claw_err rc;
-
-	claw_record_list_free(out);
-	if (limit == 0 || limit > CLAW_READER_TAIL_MAX)
-		limit = CLAW_READER_TAIL_MAX;
-	rc = claw_db_stmt(db,
-			  "SELECT " ROW_COLUMNS " FROM trace WHERE run_id = ? AND parent_id = ?"
-			  " AND seq > ? AND seq <= ? AND phase = 'event' ORDER BY seq LIMIT ?",
-			  &st, err);
-	if (rc == CLAW_OK) {
-		sqlite3_bind_int64(st, 1, run_id);
-		sqlite3_bind_int64(st, 2, span);
-		sqlite3_bind_int64(st, 3, since);
-		sqlite3_bind_int64(st, 4, upto > 0 ? upto : INT64_MAX);
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)limit);
-		rc = collect(db, st, out, err);
-	}
-	claw_db_finish(st);
-	return rc;
+	const int64_t args[] = {run_id, span, since, upto > 0 ? upto : INT64_MAX};
+	return query_rows(db,
+			  "SELECT " ROW_COLUMNS " FROM trace WHERE run_id = ?1 AND parent_id = ?2"
+			  " AND seq > ?3 AND seq <= ?4 AND phase = 'event' ORDER BY seq LIMIT ?5",
+			  args, 4, limit, NULL, out, err);
 }
 
 enum claw_err
 claw_reader_search(struct claw_db *db, int64_t run_id, const char *text, int64_t since,
 		   size_t limit, struct claw_record_list *out, struct claw_error *err)
 {
-	sqlite3_stmt *st = NULL;
-	enum claw_err rc;
+	const int64_t args[] = {run_id, since};
 	size_t n = strlen(text);
 
 	claw_record_list_free(out);
 	if (n == 0 || n > CLAW_READER_SEARCH_MAX)
 		return claw_error_set(err, CLAW_EINVAL, "search text must be 1 to %d bytes",
 				      CLAW_READER_SEARCH_MAX);
-	if (limit == 0 || limit > CLAW_READER_TAIL_MAX)
-		limit = CLAW_READER_TAIL_MAX;
 	/* data is JSON text: look for text as JSON writes it (a quote as \",
 	 * a newline as \n), without the quotes around it. */
 	struct claw_buf esc = CLAW_BUF_INIT(CLAW_READER_SEARCH_MAX * 8);
 	(void)claw_json_buf_append_string(&esc, text, n);
-	rc = claw_db_stmt(db,
-			  "SELECT " ROW_COLUMNS " FROM trace WHERE run_id = ? AND seq > ?"
-			  " AND instr(lower(data), lower(?)) > 0 ORDER BY seq LIMIT ?",
-			  &st, err);
-	if (rc == CLAW_OK) {
-		sqlite3_bind_int64(st, 1, run_id);
-		sqlite3_bind_int64(st, 2, since);
-		sqlite3_bind_text(st, 3, claw_buf_str(&esc) + 1, (int)claw_buf_len(&esc) - 2,
-				  SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
-		rc = collect(db, st, out, err);
-	}
-	claw_db_finish(st);
+	claw_buf_truncate(&esc, claw_buf_len(&esc) - 1);
+	enum claw_err rc =
+		query_rows(db,
+			   "SELECT " ROW_COLUMNS " FROM trace WHERE run_id = ?1 AND seq > ?2"
+			   " AND instr(lower(data), lower(?4)) > 0 ORDER BY seq LIMIT ?3",
+			   args, 2, limit, claw_buf_str(&esc) + 1, out, err);
 	claw_buf_free(&esc);
 	return rc;
 }
