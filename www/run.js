@@ -202,8 +202,11 @@ export class RunView {
 		this.el.dataset.rows = String(this.model.rows); // for bench/runview
 		this.scroller.classList.toggle('has-rows', this.model.rows > 0);
 		this.layoutAxis();
-		if (this.follow) this.scroller.scrollTop = this.flat.length * ROW_H; // clamped by the browser
-		this.renderWindow();
+		this.renderWindow(); // the tree's new height first: a scroll past it is clamped
+		if (this.follow) {
+			this.scroller.scrollTop = this.flat.length * ROW_H;
+			this.renderWindow();
+		}
 		for (const n of dirty) this.paint(n);
 		this.renderTotals();
 		if (artifacts) this.scheduleArtifacts();
@@ -430,6 +433,7 @@ export class RunView {
 	resumeFollow() {
 		this.follow = true;
 		this.followBtn.hidden = true;
+		this.renderWindow();
 		this.scroller.scrollTop = this.flat.length * ROW_H;
 		this.renderWindow();
 	}

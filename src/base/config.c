@@ -248,7 +248,7 @@ find_home(const struct loader *ld, const char *const *envp, char **out, struct c
 	return CLAW_OK;
 }
 
-/* Strict integer in [min, max] (min is 0 or 1: the message says which). */
+/* Strict integer in [min, max]; the message names the lower bound. */
 static enum claw_err
 set_int(const struct loader *ld, int k, int64_t min, int64_t max, int64_t *out,
 	struct claw_error *err)

@@ -67,11 +67,16 @@ put_message(struct claw_buf *out, const struct claw_llm_msg *m)
 		case CLAW_LLM_TEXT:
 			(void)claw_buf_printf(out, "%s\n", b->text);
 			break;
-		case CLAW_LLM_TOOL_USE:
+		case CLAW_LLM_TOOL_USE: {
+			const char *in =
+				json_object_to_json_string_ext(b->input, CLAW_LLM_JSON_FLAGS);
+			size_t n = strlen(in);
 			(void)claw_buf_printf(
-				out, "[call %s %s]\n", b->name,
-				json_object_to_json_string_ext(b->input, CLAW_LLM_JSON_FLAGS));
+				out, "[call %s %.*s%s]\n", b->name,
+				(int)(n < CLAW_COMPACT_RESULT_CLIP ? n : CLAW_COMPACT_RESULT_CLIP),
+				in, n > CLAW_COMPACT_RESULT_CLIP ? " [… clipped]" : "");
 			break;
+		}
 		case CLAW_LLM_TOOL_RESULT: {
 			size_t n = strlen(b->text);
 			(void)claw_buf_printf(
@@ -118,21 +123,41 @@ claw_compact_prompt(struct claw_buf *out, const struct claw_llm_conv *conv, size
 	free(each);
 }
 
+static const char summary_head[] =
+	"\n\n[The conversation so far was compacted to fit the model's context. "
+	"Summary of the work before your last two turns:]\n\n";
+
+/* The first message without the summary an earlier compaction added. */
+static struct claw_llm_msg *
+without_summary(const struct claw_llm_msg *m)
+{
+	struct claw_llm_msg *out = claw_llm_msg_new(claw_llm_msg_role(m));
+	for (size_t i = 0; i < claw_llm_msg_count(m); i++) {
+		const struct claw_llm_block *b = claw_llm_msg_block(m, i);
+		if (b->type == CLAW_LLM_TEXT &&
+		    strncmp(b->text, summary_head, sizeof summary_head - 1) != 0)
+			claw_llm_msg_add_text(out, b->text, strlen(b->text));
+		else if (b->type == CLAW_LLM_TOOL_RESULT)
+			claw_llm_msg_add_tool_result(out, b->id, b->text, strlen(b->text),
+						     b->is_error);
+	}
+	return out;
+}
+
 void
 claw_compact_apply(struct claw_llm_conv *conv, size_t keep_from, const char *summary)
 {
 	size_t n = claw_llm_conv_len(conv), kept = n - keep_from;
 	struct claw_llm_msg **keep = claw_xcalloc(kept + 1, sizeof(struct claw_llm_msg *));
-	static const char head[] =
-		"\n\n[The conversation so far was compacted to fit the model's context. "
-		"Summary of the work before your last two turns:]\n\n";
 
 	for (size_t i = kept; i-- > 0;)
 		keep[i] = claw_llm_conv_pop(conv);
 	while (claw_llm_conv_len(conv) > 1)
 		claw_llm_msg_free(claw_llm_conv_pop(conv));
-	struct claw_llm_msg *first = claw_llm_conv_pop(conv);
-	char *text = claw_xasprintf("%s%s", head, summary);
+	struct claw_llm_msg *old = claw_llm_conv_pop(conv);
+	struct claw_llm_msg *first = without_summary(old);
+	claw_llm_msg_free(old);
+	char *text = claw_xasprintf("%s%s", summary_head, summary);
 	claw_llm_msg_add_text(first, text, strlen(text));
 	free(text);
 	claw_llm_conv_push(conv, first);

@@ -29,9 +29,10 @@
 #include "base/buf.h"
 #include "llm/message.h"
 
-#define CLAW_COMPACT_AT_PCT 80                   /* of the context: compact before passing it */
-#define CLAW_COMPACT_KEEP_TURNS 2                /* turns kept whole after the summary */
-#define CLAW_COMPACT_RESULT_CLIP 4000            /* bytes of one tool result in the transcript */
+#define CLAW_COMPACT_AT_PCT 80        /* of the context: compact before passing it */
+#define CLAW_COMPACT_KEEP_TURNS 2     /* turns kept whole after the summary */
+#define CLAW_COMPACT_RESULT_CLIP 4000 /* bytes of one tool result or input in the transcript */
+#define CLAW_COMPACT_EVERY 4          /* turns at least between two compactions (not refusals) */
 #define CLAW_COMPACT_TRANSCRIPT_MAX (400u << 10) /* bytes, when the context is unknown */
 #define CLAW_COMPACT_SUMMARY_TOKENS 4096         /* output tokens asked for the summary */
 
@@ -45,14 +46,15 @@ int64_t claw_compact_estimate(const struct claw_llm_request *req);
 size_t claw_compact_keep_from(const struct claw_llm_conv *conv);
 
 /* The summary request's one user message: messages [0, keep_from) of conv
- * as a transcript (tool results clipped at CLAW_COMPACT_RESULT_CLIP; when
+ * as a transcript (tool inputs and results clipped at CLAW_COMPACT_RESULT_CLIP; when
  * over max_bytes, the oldest messages after the first are left out, said
  * so), then what the summary must hold.  Appends to out. */
 void claw_compact_prompt(struct claw_buf *out, const struct claw_llm_conv *conv, size_t keep_from,
 			 size_t max_bytes);
 
-/* Rebuilds conv: the first message with summary added as a text block, then
- * messages keep_from.. unchanged.  Its checkpoint mark becomes 0 (the next
+/* Rebuilds conv: the first message with summary (borrowed, copied) added
+ * as a text block in place of any earlier compaction's, then messages
+ * keep_from.. unchanged.  Its checkpoint mark becomes 0 (the next
  * checkpoint writes it whole). */
 void claw_compact_apply(struct claw_llm_conv *conv, size_t keep_from, const char *summary);
 

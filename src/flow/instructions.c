@@ -7,14 +7,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
+#include "store/db.h"
 #include "tool/files.h"
 #include "tool/secrets.h"
+
+static const char *const names[] = {"AGENTS.md", "CLAUDE.md"};
+
+enum claw_err
+claw_instructions_recall(struct claw_db *db, int64_t run_id, struct claw_instructions *out,
+			 struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum claw_err rc;
+
+	memset(out, 0, sizeof *out);
+	rc = claw_db_stmt(
+		db,
+		"SELECT json_extract(data, '$.path'), json_extract(data, '$.text'),"
+		" json_extract(data, '$.bytes'), json_extract(data, '$.clipped')"
+		" FROM trace WHERE run_id = ? AND type = 'note'"
+		" AND json_extract(data, '$.action') = 'instructions' ORDER BY seq LIMIT 1",
+		&st, err);
+	if (rc != CLAW_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, run_id);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW && sqlite3_column_type(st, 1) == SQLITE_TEXT) {
+		const char *path = (const char *)sqlite3_column_text(st, 0);
+		out->name = path != NULL && strcmp(path, names[1]) == 0 ? names[1] : names[0];
+		out->text = claw_db_column_dup(st, 1);
+		out->bytes = sqlite3_column_int64(st, 2);
+		out->clipped = sqlite3_column_int(st, 3) != 0;
+	} else if (s != SQLITE_ROW && s != SQLITE_DONE) {
+		rc = claw_db_fail(db, "read the run's instructions", err);
+	}
+	claw_db_finish(st);
+	return rc;
+}
 
 enum claw_err
 claw_instructions_load(const char *root, const struct claw_secrets *secrets,
 		       struct claw_instructions *out, struct claw_error *err)
 {
-	static const char *const names[] = {"AGENTS.md", "CLAUDE.md"};
 	struct claw_error e = {0};
 
 	memset(out, 0, sizeof *out);

@@ -24,6 +24,7 @@
 #define CLAW_INSTRUCTIONS_MAX (32u << 10) /* bytes of the file put into prompts */
 
 struct claw_secrets;
+struct claw_db;
 
 struct claw_instructions {
 	const char *name; /* "AGENTS.md" or "CLAUDE.md" (static); NULL: the project has none */
@@ -38,6 +39,13 @@ struct claw_instructions {
 enum claw_err claw_instructions_load(const char *root, const struct claw_secrets *secrets,
 				     struct claw_instructions *out, struct claw_error *err);
 void claw_instructions_free(struct claw_instructions *in);
+
+/* Fills *out from the run's `note {action: "instructions"}` trace row (its
+ * path, bytes, clipped and text), which the runner writes when the run
+ * starts; out->name is NULL when the run has none.  CLAW_EDB and friends
+ * from the store. */
+enum claw_err claw_instructions_recall(struct claw_db *db, int64_t run_id,
+				       struct claw_instructions *out, struct claw_error *err);
 
 /* Appends system, then (when in has a file) a blank line, the heading
  * "# Project instructions (NAME)" with a line saying they come from the

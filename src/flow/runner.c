@@ -788,14 +788,18 @@ equip(struct runner *r, struct claw_error *err)
 	return CLAW_OK;
 }
 
-/* The project's AGENTS.md (or CLAUDE.md) from the work folder, for every
- * agent's system prompt; traced once, when the run starts. */
+/* The project's AGENTS.md (or CLAUDE.md) from the work folder when the
+ * run starts, for every agent's system prompt, traced once with its text;
+ * a resumed run takes that text back from the trace (the file in its work
+ * folder is the agents' to edit since). */
 static enum claw_err
 read_instructions(struct runner *r, struct claw_error *err)
 {
 	struct claw_flow_ctx *ctx = &r->ctx;
 	enum claw_err rc =
-		claw_instructions_load(ctx->project_path, r->secrets, &r->instructions, err);
+		r->resumed ? claw_instructions_recall(ctx->db, r->p->run_id, &r->instructions, err)
+			   : claw_instructions_load(ctx->project_path, r->secrets, &r->instructions,
+						    err);
 	if (rc != CLAW_OK || r->instructions.name == NULL)
 		return rc;
 	ctx->instructions = &r->instructions;
@@ -805,13 +809,14 @@ read_instructions(struct runner *r, struct claw_error *err)
 	(void)json_object_object_add(d, "action", json_object_new_string("instructions"));
 	(void)json_object_object_add(d, "path", json_object_new_string(r->instructions.name));
 	(void)json_object_object_add(d, "bytes", json_object_new_int64(r->instructions.bytes));
-	(void)json_object_object_add(
-		d, "message",
-		json_object_new_string(r->instructions.clipped
-					       ? "the project's instructions, clipped to 32 KiB, "
-						 "are in every agent's system prompt"
-					       : "the project's instructions are in every agent's "
-						 "system prompt"));
+	char *msg =
+		claw_xasprintf("the project's instructions%s are in every agent's system prompt",
+			       r->instructions.clipped ? ", clipped," : "");
+	(void)json_object_object_add(d, "message", json_object_new_string(msg));
+	(void)json_object_object_add(d, "text", json_object_new_string(r->instructions.text));
+	(void)json_object_object_add(d, "clipped",
+				     json_object_new_boolean(r->instructions.clipped));
+	free(msg);
 	(void)claw_trace_event_json(ctx->tracer, CLAW_RECORD_NOTE, CLAW_RECORD_NOTICE, d);
 	json_object_put(d);
 	return CLAW_OK;

@@ -948,6 +948,7 @@ struct exchange {
 			    * a compaction */
 	int64_t last_out;  /* its output tokens */
 	int64_t renumber;  /* turns a compaction took out of conv (turn numbers go on) */
+	int64_t compacted; /* the turn number of the last compaction; 0: none */
 	bool refused_once; /* a request was refused for its length and compacted */
 };
 
@@ -967,12 +968,13 @@ exchange_init(struct exchange *x, const struct claw_turn_params *p, const char *
 		.tools = x->specs,
 		.n_tools = nspecs,
 		.max_tokens = CLAW_TURN_MAX_TOKENS,
+		.cache = true,
 		.cache_key = x->key,
 	};
 	x->context = p->flow->config->context_tokens > 0
 			     ? p->flow->config->context_tokens
 			     : claw_llm_client_context(p->flow->client, model);
-	x->last_in = x->last_out = x->renumber = 0;
+	x->last_in = x->last_out = x->renumber = x->compacted = 0;
 	x->refused_once = false;
 }
 
@@ -1058,14 +1060,18 @@ ask_summary(const struct claw_turn_params *p, struct exchange *x, const struct c
 		.system = x->req.system,
 		.conv = sc,
 		.max_tokens = CLAW_COMPACT_SUMMARY_TOKENS,
-		.cache_key = x->key,
 	};
 	struct json_object *d = json_object_new_object();
 
 	claw_llm_response_init(&resp);
-	/* Half the context for the transcript (4 bytes a token). */
-	claw_compact_prompt(&prompt, conv, keep,
-			    x->context > 0 ? (size_t)x->context * 2 : CLAW_COMPACT_TRANSCRIPT_MAX);
+	/* Half of what the context leaves beside the system prompt and the
+	 * summary for the transcript (4 bytes a token), 16 KiB at least. */
+	int64_t room =
+		x->context - CLAW_COMPACT_SUMMARY_TOKENS - (int64_t)strlen(x->req.system) / 4;
+	size_t max = x->context <= 0    ? CLAW_COMPACT_TRANSCRIPT_MAX
+		     : room * 2 > 16384 ? (size_t)room * 2
+					: 16384;
+	claw_compact_prompt(&prompt, conv, keep, max);
 	claw_llm_conv_add_user_text(sc, claw_buf_str(&prompt));
 	(void)json_object_object_add(d, "number", json_object_new_int64((int64_t)number));
 	(void)json_object_object_add(d, "model", json_object_new_string(req.model));
@@ -1119,6 +1125,7 @@ compact(const struct claw_turn_params *p, struct exchange *x, struct claw_llm_co
 	claw_compact_apply(conv, keep, summary[0] != '\0' ? summary : "(no summary was written)");
 	free(summary);
 	x->renumber += (int64_t)(replies - claw_llm_conv_replies(conv));
+	x->compacted = (int64_t)number;
 	x->last_in = 0;
 	int64_t after = next_estimate(x, conv);
 	struct json_object *d = json_object_new_object();
@@ -1145,7 +1152,11 @@ fit_context(const struct claw_turn_params *p, struct exchange *x, struct claw_ll
 	    size_t number, struct claw_error *err)
 {
 	bool done = false;
-	if (x->context <= 0)
+	/* Not again before a few turns more: when the first message and the
+	 * last turns alone fill the context, a compaction a turn would only
+	 * pay for summaries. */
+	if (x->context <= 0 ||
+	    (x->compacted > 0 && (int64_t)number - x->compacted < CLAW_COMPACT_EVERY))
 		return CLAW_OK;
 	int64_t est = next_estimate(x, conv);
 	if (est * 100 <= x->context * CLAW_COMPACT_AT_PCT)

@@ -311,7 +311,7 @@ claw_llm_send(struct claw_llm_client *c, const struct claw_llm_request *req,
 	struct in_flight flight = {c, -1};
 	struct claw_llm_request sent = *req;
 
-	sent.cache = c->cache;
+	sent.cache = req->cache && c->cache;
 	if (!c->cache_key)
 		sent.cache_key = NULL;
 	claw_llm_response_clear(resp);

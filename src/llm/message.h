@@ -184,10 +184,12 @@ struct claw_llm_request {
 	int64_t max_tokens;   /* <= 0: the backend's default */
 	double temperature;   /* used only when has_temperature */
 	bool has_temperature; /* false: the provider's default */
-	/* Prompt caching (SPEC 10).  cache: Anthropic's cache_control
-	 * breakpoints (on the system prompt, the last user message and the
-	 * one before it).  cache_key: OpenAI's prompt_cache_key, NULL for
-	 * none; the client clears it for servers that must not see it. */
+	/* Prompt caching (SPEC 10), asked per request (a request sent once,
+	 * such as a compaction's summary, would pay a write and never read
+	 * it); the client drops both when its policy says no.  cache:
+	 * Anthropic's cache_control breakpoints (on the system prompt, the
+	 * last user message and the one before it).  cache_key: OpenAI's
+	 * prompt_cache_key, NULL for none. */
 	bool cache;
 	const char *cache_key;
 };
@@ -254,10 +256,10 @@ enum claw_err claw_llm_json_cstr(struct claw_buf *b, const char *s);
  * in the last block): at[0..n) are message indices, text goes `back` bytes
  * before the end of each one's form. */
 struct claw_llm_marks {
-	size_t at[2];
-	size_t n;
-	const char *text;
-	size_t back;
+	size_t at[2];     /* marked message indices */
+	size_t n;         /* how many of at[] are used */
+	const char *text; /* spliced in (borrowed) */
+	size_t back;      /* bytes before the end of the wire form it goes */
 };
 /* Appends each message of c in w's wire form, put(m) writing one into its
  * own buffer the first time (JSON: one message, or for OpenAI the messages

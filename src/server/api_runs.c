@@ -157,6 +157,7 @@ claw_api_run_spans(void *ctx, struct claw_req *req)
 	struct claw_outline o = {0};
 	struct claw_error err = {0};
 	struct claw_buf out = CLAW_BUF_INIT(CLAW_REQ_RESPONSE_MAX);
+	struct claw_buf one = CLAW_BUF_INIT(CLAW_TRACE_ROW_MAX);
 	char key[CLAW_PROJECT_KEY_SIZE];
 	int64_t run_id, after = 0, upto = 0, limit = API_TRACE_LIMIT_DEFAULT;
 	struct claw_db *db;
@@ -175,26 +176,26 @@ claw_api_run_spans(void *ctx, struct claw_req *req)
 	(void)claw_buf_printf(&out, "{\"upto\":%lld,\"spans\":[", (long long)o.upto);
 	size_t i = 0;
 	for (; i < o.n; i++) {
-		size_t mark = claw_buf_len(&out);
+		claw_buf_reset(&one);
+		put_span(&one, &o.v[i]);
+		if (claw_buf_error(&one) != CLAW_OK ||
+		    claw_buf_len(&out) + claw_buf_len(&one) + 64 > CLAW_REQ_RESPONSE_MAX)
+			break; /* the rest on the next page */
 		if (i > 0)
 			(void)claw_buf_putc(&out, ',');
-		put_span(&out, &o.v[i]);
-		if (claw_buf_len(&out) + 64 > CLAW_REQ_RESPONSE_MAX || claw_buf_error(&out)) {
-			claw_buf_truncate(&out, mark); /* the rest on the next page */
-			break;
-		}
+		(void)claw_buf_append(&out, claw_buf_str(&one), claw_buf_len(&one));
 	}
-	/* next: where the next page starts, null when this one ends the run. */
-	if (i < o.n)
-		(void)claw_buf_printf(&out, "],\"next\":%lld}",
-				      (long long)(i > 0 ? o.v[i - 1].seq : 0));
-	else if (o.next > 0)
-		(void)claw_buf_printf(&out, "],\"next\":%lld}", (long long)o.next);
+	/* next: where the next page starts, null when this one ends the run
+	 * (a span too big to send alone is passed over, never asked forever). */
+	int64_t next = i < o.n ? o.v[i > 0 ? i - 1 : 0].seq : o.next;
+	if (next > 0)
+		(void)claw_buf_printf(&out, "],\"next\":%lld}", (long long)next);
 	else
 		(void)claw_buf_puts(&out, "],\"next\":null}");
 	answer(req, &out);
 out:
 	claw_outline_free(&o);
+	claw_buf_free(&one);
 	claw_buf_free(&out);
 }
 

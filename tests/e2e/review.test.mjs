@@ -50,6 +50,10 @@ export function reviewTests({ h, api, shot, why }) {
 		await s.R.getByRole('button', { name: /Start/ }).click();
 		await s.R.waitForSelector('.gate-panel.g-review', { timeout: 30000 });
 		await s.R.waitForSelector('.tab[data-tab="changes"][aria-selected="true"]');
+		// The gate comes on the run stream, the status on the board stream: a
+		// moment apart.
+		await s.R.waitForFunction(() => document.querySelector('.issue-head .pill')?.textContent === 'in review',
+			null, { timeout: 5000 }).catch(() => {});
 		equal(await s.R.textContent('.issue-head .pill'), 'in review', 'the issue is in review');
 		assert((await s.R.textContent('.gate-panel')).includes('Merge into main'), 'the merge names the branch');
 		equal(fs.readFileSync(path.join(s.dir, 'greet.txt'), 'utf8'), 'hello\nworld\n', 'the folder is untouched');

@@ -315,6 +315,7 @@ test_anthropic_tool_use(void)
 		.tools = tools,
 		.n_tools = 1,
 		.max_tokens = 2048,
+		.cache = true,
 	};
 	claw_llm_response_init(&r);
 	is_int(claw_llm_send(c, &req, &r, NULL, NULL, &err), CLAW_OK, "anthropic turn 1");
@@ -502,6 +503,7 @@ cached_exchange(struct claw_llm_client *c, const char *model, struct claw_llm_us
 		.conv = conv,
 		.tools = tools,
 		.n_tools = 1,
+		.cache = true,
 		.cache_key = "claw-7-fix",
 	};
 	bool good = true;
