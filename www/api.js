@@ -57,6 +57,8 @@ export const api = {
 	answer: (key, id, body) => request('POST', `${I(key, id)}/answer`, body),
 	trace: (key, run, since = 0, limit = 1000) =>
 		request('GET', `${R(key, run)}/trace?since=${since}&limit=${limit}`),
+	search: (key, run, text, limit = 100) =>
+		request('GET', `${R(key, run)}/trace?q=${seg(text)}&limit=${limit}`),
 	artifacts: (key, run) => request('GET', `${R(key, run)}/artifacts`),
 	artifact: (key, run, n) => request('GET', `${R(key, run)}/artifacts/${seg(n)}`),
 	changes: (key, run, step) => request('GET', `${R(key, run)}/changes${step ? `?step=${seg(step)}` : ''}`),

@@ -18,6 +18,12 @@
 //
 // Auto-follow: while the tree is scrolled to its bottom, new rows keep it
 // there; scrolling up stops that and shows a "follow" button.
+//
+// Search asks the server (`?q=`, the rows' text, case ignored) and lists
+// the hits in the side panel; choosing one opens its spans, scrolls to it
+// and shows its details.  Keyboard, with the tree focused: ↑/↓ move the
+// cursor, → opens a span (or goes to its first row), ← closes it (or goes
+// to its parent), Enter shows the details; `/` goes to the search box.
 
 import { api, streams } from './api.js';
 import { h, replace, pill } from './dom.js';
@@ -85,6 +91,16 @@ export class RunView {
 			}
 		}, { passive: true });
 		this.panel = h('aside', { class: 'span-detail', hidden: true, 'aria-label': 'row details' });
+		this.cursor = null;       // the node the keyboard is on
+		this.scroller.addEventListener('keydown', (e) => this.onKey(e));
+		this.searchBox = h('input', { type: 'search', class: 'trace-search', placeholder: 'search the run  /',
+			'aria-label': 'search the run', onkeydown: (e) => {
+				if (e.key === 'Enter') this.search(this.searchBox.value);
+				if (e.key === 'Escape') { // back to the tree, not off the page
+					e.stopPropagation();
+					this.scroller.focus();
+				}
+			} });
 		this.artList = h('div', { class: 'artifacts' }, h('p', { class: 'muted' }, 'No artifacts yet.'));
 		this.changes = new ChangesBox(this.key, this.runId, opts.draft);
 		this.changesTimer = 0;
@@ -92,6 +108,7 @@ export class RunView {
 		const panes = {
 			trace: h('div', { class: 'pane', role: 'tabpanel', 'aria-label': 'trace' },
 				h('div', { class: 'trace-tools' },
+					this.searchBox,
 					h('span', { class: 'spacer' }),
 					h('label', { class: 'inline' }, 'show ', this.levelSel),
 					h('button', { class: 'btn small', onclick: () => this.expandAll(true) }, 'expand all'),
@@ -113,6 +130,11 @@ export class RunView {
 				this.conn, h('span', { class: 'spacer' }), this.totals),
 			h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'run views' }, Object.values(this.tabs)),
 			Object.values(panes));
+		this.el.addEventListener('keydown', (e) => {
+			if (e.key !== '/' || /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName)) return;
+			e.preventDefault();
+			this.searchBox.focus();
+		});
 		this.showTab('trace');
 		this.applyLevel();
 		this.renderTotals();
@@ -334,6 +356,7 @@ export class RunView {
 		}
 		if (label.tagName === 'BUTTON') label.setAttribute('aria-expanded', String(node === this.detailNode));
 		el.classList.toggle('selected', node === this.detailNode);
+		el.classList.toggle('cursor', node === this.cursor);
 		this.paintTime(node);
 	}
 
@@ -428,6 +451,89 @@ export class RunView {
 				h('button', { class: 'btn small', title: 'copy the row as JSON', onclick: () => copy(node) }, 'copy'),
 				h('button', { class: 'btn small', 'aria-label': 'close the details', onclick: () => this.toggleDetail(node) }, '×')),
 			h('div', { class: 'det' }, detail(node)));
+	}
+
+	// ---------------------------------------------------------- search
+
+	async search(text) {
+		const q = text.trim();
+		if (!q) return;
+		let hits;
+		try {
+			hits = await api.search(this.key, this.runId, q);
+		} catch (e) {
+			hits = e;
+		}
+		if (this.destroyed) return;
+		this.detailNode = null;
+		this.panel.hidden = false;
+		const list = Array.isArray(hits) ? hits.filter((r) => r.type !== 'end') : [];
+		replace(this.panel,
+			h('header', null, h('span', { class: 'span-detail-title' },
+				hits instanceof Error ? `Search failed: ${hits.message}`
+					: `${list.length}${list.length >= 100 ? '+' : ''} row${list.length === 1 ? '' : 's'} with “${q}”`),
+			h('button', { class: 'btn small', 'aria-label': 'close the search', onclick: () => { this.panel.hidden = true; } }, '×')),
+			h('ol', { class: 'hits' }, list.map((r) => h('li', null, h('button', { class: 'hit', onclick: () => this.reveal(r.seq) },
+				h('span', { class: `badge t-${r.type}` }, BADGE[r.type] || r.type),
+				h('span', null, summary({ type: r.type, data: r.data && typeof r.data === 'object' ? r.data : {} })))))));
+	}
+
+	// Opens the spans above the row of seq, scrolls to it, puts the cursor
+	// on it and shows its details.
+	reveal(seq) {
+		const node = this.model.bySeq.get(Number(seq));
+		if (!node) return;
+		for (let p = node.parent; p; p = p.parent) p.collapsed = false;
+		if (node.level < this.minLevel()) this.levelSel.value = '10';
+		this.flatDirty = true;
+		this.renderWindow();
+		this.moveCursor(node);
+		this.detailNode = null;
+		this.toggleDetail(node);
+	}
+
+	// ---------------------------------------------------------- keyboard
+
+	// Puts the keyboard's cursor on node (in flat) and scrolls it into view.
+	moveCursor(node) {
+		const was = this.cursor;
+		this.cursor = node;
+		if (was && was.el) this.paint(was);
+		const i = this.flat.indexOf(node);
+		if (i < 0) return;
+		const top = this.tree.offsetTop + i * ROW_H;
+		if (top < this.scroller.scrollTop + this.tree.offsetTop || top + ROW_H > this.scroller.scrollTop + this.scroller.clientHeight) {
+			this.scroller.scrollTop = Math.max(0, top - this.scroller.clientHeight / 3);
+			this.follow = false;
+		}
+		this.renderWindow();
+		if (node.el) this.paint(node);
+	}
+
+	onKey(e) {
+		if (e.target !== this.scroller || e.altKey || e.ctrlKey || e.metaKey) return;
+		const flat = this.flat;
+		if (!flat.length) return;
+		const at = this.cursor ? flat.indexOf(this.cursor) : -1;
+		const node = at >= 0 ? flat[at] : null;
+		let handled = true;
+		switch (e.key) {
+		case 'ArrowDown': this.moveCursor(flat[Math.min(flat.length - 1, at + 1)]); break;
+		case 'ArrowUp': this.moveCursor(flat[Math.max(0, at - 1)]); break;
+		case 'Home': this.moveCursor(flat[0]); break;
+		case 'End': this.moveCursor(flat[flat.length - 1]); break;
+		case 'ArrowRight':
+			if (node && node.span && node.collapsed) this.toggle(node, true);
+			else if (node && node.span && flat[at + 1]) this.moveCursor(flat[at + 1]);
+			break;
+		case 'ArrowLeft':
+			if (node && node.span && !node.collapsed) this.toggle(node, false);
+			else if (node && node.parent && flat.includes(node.parent)) this.moveCursor(node.parent);
+			break;
+		case 'Enter': if (node && hasDetail(node)) this.toggleDetail(node); break;
+		default: handled = false;
+		}
+		if (handled) e.preventDefault();
 	}
 
 	resumeFollow() {

@@ -52,6 +52,7 @@ export class TraceModel {
 		this.seen = new Set();      // seq of every row filed
 		this.lastSeq = 0;           // the highest seq: the resume cursor
 		this.nodes = new Map();     // spanId → node
+		this.bySeq = new Map();     // seq → the node showing that row (a result: its call)
 		this.root = { spanId: 0, type: 'root', children: [], usage: zeroUsage(), errors: 0, rejects: 0 };
 		this.t0 = 0;                // tsMs of the first row
 		this.tMax = 0;              // the latest time the journal speaks of
@@ -94,6 +95,7 @@ export class TraceModel {
 			const call = [...parent.children].reverse().find(
 				(n) => n.type === 'tool' && !n.result && n.data.name === data.name);
 			if (call) {
+				this.bySeq.set(seq, call);
 				call.result = data;
 				call.resultTs = ts;
 				if (data.is_error) {
@@ -112,6 +114,7 @@ export class TraceModel {
 			span: SPAN_TYPES.has(row.type), ended: false, ms: 0,
 		};
 		if (node.span || row.type === 'question') this.nodes.set(row.spanId, node);
+		this.bySeq.set(seq, node);
 		insertBySeq(parent.children, node);
 
 		switch (row.type) {

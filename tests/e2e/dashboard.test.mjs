@@ -272,6 +272,31 @@ export function dashboardTests(ctx) {
 		equal(await s.I.$$eval('.tree .node', (els) => els.length), rowsBefore, 'expanded again: every row');
 		await s.I.click('.span-detail button[aria-label="close the details"]');
 		await s.I.waitForSelector('.span-detail', { state: 'hidden' });
+		// Search (the server's ?q=) finds a row under collapsed spans and opens them.
+		await s.I.click('button:has-text("collapse all")');
+		assert(!(await s.I.$('.tree .node.t-reply')), 'collapsed: no reply row shown');
+		await s.I.focus('.trace');
+		await s.I.keyboard.press('/');
+		equal(await s.I.evaluate(() => document.activeElement?.className), 'trace-search', '/ goes to the search box');
+		await s.I.keyboard.press('Escape');
+		assert(await s.I.evaluate(() => document.activeElement?.classList.contains('trace')), 'Esc in the search box: back to the tree');
+		assert(await s.I.$('.issue-view'), 'and still on the issue');
+		await s.I.fill('.trace-search', 'escalate');
+		await s.I.keyboard.press('Enter');
+		await s.I.waitForSelector('.span-detail .hits .hit');
+		await shot(s.I, 'run-search');
+		await s.I.click('.span-detail .hit:has-text("ESCALATE")');
+		await s.I.waitForSelector('.tree .node.t-reply.cursor');
+		assert((await s.I.textContent('.tree .node.cursor .label')).includes('ESCALATE'), 'the hit is shown, cursor on it');
+		assert(await s.I.$('.span-detail:not([hidden]) .kv'), 'with its details');
+		// Keyboard: the cursor moves down a row, Enter shows that row's details.
+		const at = await s.I.getAttribute('.tree .node.cursor', 'data-seq');
+		await s.I.focus('.trace');
+		await s.I.keyboard.press('ArrowDown');
+		assert((await s.I.getAttribute('.tree .node.cursor', 'data-seq')) !== at, 'ArrowDown moves the cursor');
+		await s.I.keyboard.press('ArrowUp');
+		equal(await s.I.getAttribute('.tree .node.cursor', 'data-seq'), at, 'ArrowUp moves it back');
+		await s.I.click('button:has-text("expand all")');
 	}, { skip: why, timeout: 60000 });
 
 	test('dashboard: a budget gate granted from the page, then stop and close', async () => {
