@@ -277,8 +277,10 @@ trace_prompt(struct claw_flow_ctx *ctx, const struct claw_turn_params *p,
 	free(user);
 }
 
+/* A reply's `reply` row, and its tokens and cost charged to the run's
+ * budget (the board shows them). */
 static void
-trace_reply(struct claw_flow_ctx *ctx, const struct claw_llm_response *r, const char *model)
+record_reply(struct claw_flow_ctx *ctx, const struct claw_llm_response *r, const char *model)
 {
 	struct json_object *d = json_object_new_object();
 	struct json_object *calls = json_object_new_array();
@@ -315,6 +317,8 @@ trace_reply(struct claw_flow_ctx *ctx, const struct claw_llm_response *r, const 
 	(void)claw_trace_event_json(ctx->tracer, CLAW_RECORD_REPLY, CLAW_RECORD_LEVEL_DEFAULT, d);
 	json_object_put(d);
 	free(text);
+	claw_budget_charge_reply(&ctx->budget, r->usage.in + r->usage.out, r->cost_micros);
+	claw_flow_changed(ctx);
 }
 
 static void
@@ -985,6 +989,14 @@ exchange_free(struct exchange *x)
 	free(x->specs);
 }
 
+/* A model call failed with rc because its prompt is too long, for the
+ * first time in the exchange: compact and ask again rather than halt. */
+static bool
+compacts_first(const struct exchange *x, enum claw_err rc, const struct claw_llm_response *resp)
+{
+	return rc == CLAW_EBACKEND && resp->fault == CLAW_RETRY_CONTEXT && !x->refused_once;
+}
+
 /* One model call of turn number inside its `turn` span (*turn_span, left
  * open on success): the prompt and reply rows, the charge, and the reply
  * pushed on conv (*reply, borrowed).  A failure closes the span and halts
@@ -1009,15 +1021,13 @@ ask_model(const struct claw_turn_params *p, struct exchange *x, struct claw_llm_
 	enum claw_err rc = claw_llm_send(ctx->client, req, resp, on_retry, ctx, err);
 	if (rc != CLAW_OK) {
 		claw_trace_exit(ctx->tracer, *turn_span);
-		bool compact_first = rc == CLAW_EBACKEND && resp->fault == CLAW_RETRY_CONTEXT &&
-				     !x->refused_once; /* the caller compacts and asks again */
-		if (!compact_first && (rc != CLAW_ESTOPPED || !claw_flow_should_stop(ctx)))
+		/* A first length refusal: the caller compacts and asks again. */
+		if (!compacts_first(x, rc, resp) &&
+		    (rc != CLAW_ESTOPPED || !claw_flow_should_stop(ctx)))
 			(void)claw_flow_halt(ctx, CLAW_HALT_BACKEND, "%s", claw_error_text(err));
 		return rc;
 	}
-	trace_reply(ctx, resp, model);
-	claw_budget_charge_reply(&ctx->budget, resp->usage.in + resp->usage.out, resp->cost_micros);
-	claw_flow_changed(ctx); /* the board shows tokens and cost */
+	record_reply(ctx, resp, model);
 	x->last_in = resp->usage.in;
 	x->last_out = resp->usage.out;
 	*reply = claw_llm_response_take(resp);
@@ -1088,10 +1098,7 @@ ask_summary(const struct claw_turn_params *p, struct exchange *x, const struct c
 	free(what);
 	enum claw_err rc = claw_llm_send(ctx->client, &req, &resp, on_retry, ctx, err);
 	if (rc == CLAW_OK) {
-		trace_reply(ctx, &resp, req.model);
-		claw_budget_charge_reply(&ctx->budget, resp.usage.in + resp.usage.out,
-					 resp.cost_micros);
-		claw_flow_changed(ctx);
+		record_reply(ctx, &resp, req.model);
 		*summary = claw_llm_msg_text(resp.msg);
 	} else if (rc != CLAW_ESTOPPED || !claw_flow_should_stop(ctx)) {
 		(void)claw_flow_halt(ctx, CLAW_HALT_BACKEND, "compacting the conversation: %s",
@@ -1282,7 +1289,7 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 		turn_t0 = claw_clock_mono_ms();
 		rc = ask_model(p, &x, conv, number, first, &resp, &turn_span, &reply, err);
 		first = false;
-		if (rc == CLAW_EBACKEND && resp.fault == CLAW_RETRY_CONTEXT && !x.refused_once) {
+		if (compacts_first(&x, rc, &resp)) {
 			rc = on_refused(p, &x, conv, number, err);
 			if (rc == CLAW_OK)
 				continue;

@@ -38,8 +38,8 @@ enum claw_err claw_reader_tail(struct claw_db *db, int64_t run_id, int64_t since
 			       struct claw_record_list *out, struct claw_error *err);
 
 /* The event rows of run_id whose parent is span, seq in (since, upto]
- * (upto 0: no bound), in seq order, at most limit of them (capped as
- * claw_reader_tail's): one span's events, when the run view opens it. */
+ * (upto 0: no bound), in seq order, at most limit of them (limit and *out
+ * as claw_reader_tail's): one span's events, when the run view opens it. */
 enum claw_err claw_reader_events(struct claw_db *db, int64_t run_id, int64_t span, int64_t since,
 				 int64_t upto, size_t limit, struct claw_record_list *out,
 				 struct claw_error *err);
@@ -47,8 +47,9 @@ enum claw_err claw_reader_events(struct claw_db *db, int64_t run_id, int64_t spa
 #define CLAW_READER_SEARCH_MAX 200 /* bytes of a search text */
 
 /* The rows of run_id after seq since whose data holds text (ASCII case
- * ignored), in seq order, at most limit of them.  CLAW_EINVAL for a text
- * that is empty or over CLAW_READER_SEARCH_MAX bytes. */
+ * ignored; text is looked for as JSON escapes it), in seq order, at most
+ * limit of them (limit and *out as claw_reader_tail's).  CLAW_EINVAL for a
+ * text that is empty or over CLAW_READER_SEARCH_MAX bytes. */
 enum claw_err claw_reader_search(struct claw_db *db, int64_t run_id, const char *text,
 				 int64_t since, size_t limit, struct claw_record_list *out,
 				 struct claw_error *err);
