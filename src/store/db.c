@@ -287,7 +287,24 @@ struct claw_db {
 	struct cached_stmt *cache; /* statement cache, linear: a few dozen entries */
 	size_t ncache;
 	size_t acache;
+	void *memo; /* claw_db_set_memo's, freed by memo_free on close */
+	void (*memo_free)(void *);
 };
+
+void *
+claw_db_memo(struct claw_db *db)
+{
+	return db->memo;
+}
+
+void
+claw_db_set_memo(struct claw_db *db, void *memo, void (*free_fn)(void *))
+{
+	if (db->memo != NULL && db->memo_free != NULL)
+		db->memo_free(db->memo);
+	db->memo = memo;
+	db->memo_free = free_fn;
+}
 
 sqlite3 *
 claw_db_sqlite(struct claw_db *db)
@@ -823,6 +840,7 @@ claw_db_close(struct claw_db *db)
 {
 	if (db == NULL)
 		return;
+	claw_db_set_memo(db, NULL, NULL);
 	for (size_t i = 0; i < db->ncache; i++) {
 		sqlite3_finalize(db->cache[i].st);
 		free(db->cache[i].sql);

@@ -69,6 +69,12 @@ void claw_db_unlink(const char *path);
 
 /* The underlying connection, borrowed for the life of db. */
 sqlite3 *claw_db_sqlite(struct claw_db *db);
+
+/* One slot for what a layer above remembers of this connection's reads
+ * (the reader's run totals, reader.h): set replaces (freeing the old memo
+ * with its free_fn), close frees it.  Threads: the connection's. */
+void *claw_db_memo(struct claw_db *db);
+void claw_db_set_memo(struct claw_db *db, void *memo, void (*free_fn)(void *));
 /* The file path this db was opened from, borrowed. */
 const char *claw_db_path(const struct claw_db *db);
 

@@ -234,6 +234,105 @@ claw_trace_totals_free(struct claw_trace_totals *t)
 	memset(t, 0, sizeof *t);
 }
 
+/* What a connection remembers of runs' totals (claw_db_memo): per run,
+ * the sums up to the newest reply read, so the next call reads only the
+ * replies written since (rows are only ever appended).  The least recently
+ * used run goes past TOTALS_MEMO_RUNS. */
+#define TOTALS_MEMO_RUNS 64
+
+struct totals_run {
+	int64_t run_id;
+	int64_t seq; /* the newest reply summed */
+	uint64_t used;
+	struct claw_trace_totals t;
+};
+
+struct totals_memo {
+	struct totals_run v[TOTALS_MEMO_RUNS];
+	size_t n;
+	uint64_t clock;
+};
+
+static void
+totals_memo_free(void *p)
+{
+	struct totals_memo *m = p;
+	for (size_t i = 0; i < m->n; i++)
+		claw_trace_totals_free(&m->v[i].t);
+	free(m);
+}
+
+/* The memo entry of run_id in db's memo, made (or reused: the least
+ * recently used) when there is none. */
+static struct totals_run *
+totals_entry(struct claw_db *db, int64_t run_id)
+{
+	struct totals_memo *m = claw_db_memo(db);
+	size_t k = 0;
+
+	if (m == NULL) {
+		m = claw_xcalloc(1, sizeof *m);
+		claw_db_set_memo(db, m, totals_memo_free);
+	}
+	m->clock++;
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->v[i].run_id == run_id) {
+			m->v[i].used = m->clock;
+			return &m->v[i];
+		}
+		if (m->v[i].used < m->v[k].used)
+			k = i;
+	}
+	if (m->n < TOTALS_MEMO_RUNS)
+		k = m->n++;
+	claw_trace_totals_free(&m->v[k].t);
+	m->v[k].run_id = run_id;
+	m->v[k].seq = 0;
+	m->v[k].used = m->clock;
+	return &m->v[k];
+}
+
+/* Adds u (its model name taken) to t, by model. */
+static void
+totals_add(struct claw_trace_totals *t, struct claw_trace_usage *u)
+{
+	size_t i = 0;
+	while (i < t->nmodels && strcmp(t->models[i].model, u->model) < 0)
+		i++;
+	if (i == t->nmodels || strcmp(t->models[i].model, u->model) != 0) {
+		t->models = claw_xrealloc(t->models, (t->nmodels + 1) * sizeof *t->models);
+		memmove(&t->models[i + 1], &t->models[i], (t->nmodels - i) * sizeof *t->models);
+		t->models[i] = (struct claw_trace_usage){.model = u->model};
+		t->nmodels++;
+	} else {
+		free(u->model);
+	}
+	struct claw_trace_usage *m = &t->models[i];
+	m->replies += u->replies;
+	m->in += u->in;
+	m->out += u->out;
+	m->cached += u->cached;
+	m->cache_write += u->cache_write;
+	m->cost_micros += u->cost_micros;
+	t->replies += u->replies;
+	t->in += u->in;
+	t->out += u->out;
+	t->cached += u->cached;
+	t->cache_write += u->cache_write;
+	t->cost_micros += u->cost_micros;
+}
+
+static void
+totals_copy(struct claw_trace_totals *out, const struct claw_trace_totals *t)
+{
+	*out = *t;
+	out->models = t->nmodels > 0 ? claw_xcalloc(t->nmodels, sizeof *out->models) : NULL;
+	for (size_t i = 0; i < t->nmodels; i++) {
+		out->models[i] = t->models[i];
+		out->models[i].model = claw_xstrdup(t->models[i].model);
+	}
+}
+
 enum claw_err
 claw_reader_totals(struct claw_db *db, int64_t run_id, struct claw_trace_totals *out,
 		   struct claw_error *err)
@@ -243,6 +342,7 @@ claw_reader_totals(struct claw_db *db, int64_t run_id, struct claw_trace_totals 
 	int s;
 
 	claw_trace_totals_free(out);
+	struct totals_run *e = totals_entry(db, run_id);
 	rc = claw_db_stmt(
 		db,
 		"SELECT COALESCE(json_extract(r.data, '$.model'), json_extract(p.data, '$.model'),"
@@ -251,41 +351,41 @@ claw_reader_totals(struct claw_db *db, int64_t run_id, struct claw_trace_totals 
 		" TOTAL(json_extract(r.data, '$.usage.out')),"
 		" TOTAL(json_extract(r.data, '$.usage.cached')),"
 		" TOTAL(json_extract(r.data, '$.usage.cost_micros')),"
-		" TOTAL(json_extract(r.data, '$.usage.cache_write'))"
-		" FROM trace r LEFT JOIN trace p ON p.run_id = r.run_id AND"
+		" TOTAL(json_extract(r.data, '$.usage.cache_write')), MAX(r.seq)"
+		" FROM trace r INDEXED BY trace_run_type LEFT JOIN trace p ON p.run_id = r.run_id "
+		"AND"
 		" p.span_id = r.parent_id AND p.phase = 'enter'"
-		" WHERE r.run_id = ? AND r.type = 'reply' GROUP BY 1 ORDER BY 1",
+		" WHERE r.run_id = ? AND r.type = 'reply' AND r.seq > ? GROUP BY 1",
 		&st, err);
 	if (rc != CLAW_OK)
-		goto out;
+		return rc;
 	sqlite3_bind_int64(st, 1, run_id);
-	size_t alloc = 0;
+	sqlite3_bind_int64(st, 2, e->seq);
+	int64_t newest = e->seq;
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->nmodels == alloc) {
-			alloc = alloc != 0 ? alloc * 2 : 4;
-			out->models = claw_xrealloc(out->models, alloc * sizeof *out->models);
-		}
-		struct claw_trace_usage *u = &out->models[out->nmodels++];
-		u->model = claw_db_column_dup(st, 0);
-		u->replies = sqlite3_column_int64(st, 1);
-		u->in = (int64_t)sqlite3_column_double(st, 2);
-		u->out = (int64_t)sqlite3_column_double(st, 3);
-		u->cached = (int64_t)sqlite3_column_double(st, 4);
-		u->cost_micros = (int64_t)sqlite3_column_double(st, 5);
-		u->cache_write = (int64_t)sqlite3_column_double(st, 6);
-		out->replies += u->replies;
-		out->in += u->in;
-		out->out += u->out;
-		out->cached += u->cached;
-		out->cache_write += u->cache_write;
-		out->cost_micros += u->cost_micros;
+		struct claw_trace_usage u = {
+			.model = claw_db_column_dup(st, 0),
+			.replies = sqlite3_column_int64(st, 1),
+			.in = (int64_t)sqlite3_column_double(st, 2),
+			.out = (int64_t)sqlite3_column_double(st, 3),
+			.cached = (int64_t)sqlite3_column_double(st, 4),
+			.cost_micros = (int64_t)sqlite3_column_double(st, 5),
+			.cache_write = (int64_t)sqlite3_column_double(st, 6),
+		};
+		if (sqlite3_column_int64(st, 7) > newest)
+			newest = sqlite3_column_int64(st, 7);
+		totals_add(&e->t, &u);
 	}
-	if (s != SQLITE_DONE)
+	if (s != SQLITE_DONE) {
 		rc = claw_db_fail(db, "sum the run's tokens", err);
-out:
+		/* a part may have been added: sum the whole run again next time */
+		claw_trace_totals_free(&e->t);
+		e->seq = 0;
+	} else {
+		e->seq = newest;
+		totals_copy(out, &e->t);
+	}
 	claw_db_finish(st);
-	if (rc != CLAW_OK)
-		claw_trace_totals_free(out);
 	return rc;
 }
 

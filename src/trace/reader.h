@@ -91,7 +91,10 @@ void claw_trace_totals_free(struct claw_trace_totals *t);
 /* Sums data.usage.{in,out,cached,cache_write,cost_micros} over the run's reply rows, in
  * all and per model (data.model of the reply, else of its parent span: the
  * turn or ai enter).  A run without replies gives zeros.  *out must be
- * zeroed or hold an earlier result (freed and replaced). */
+ * zeroed or hold an earlier result (freed and replaced).  The connection
+ * remembers the sums of its last 64 runs (claw_db_memo): a later call
+ * reads only the replies written since, so the board and the issue page of
+ * a long run do not sum it whole on every request. */
 enum claw_err claw_reader_totals(struct claw_db *db, int64_t run_id, struct claw_trace_totals *out,
 				 struct claw_error *err);
 

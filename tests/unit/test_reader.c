@@ -136,6 +136,41 @@ test_totals(void)
 	ok(claw_reader_totals(db, 2, &t, &err) == CLAW_OK && t.replies == 0 && t.in == 0 &&
 		   t.nmodels == 0,
 	   "no replies: zeros");
+
+	/* Remembered: a later call adds the replies written since, by model. */
+	ok(claw_reader_totals(db, 7, &t, &err) == CLAW_OK && t.replies == 0, "run 7: none yet");
+	const char *more =
+		"INSERT INTO trace (run_id, span_id, parent_id, depth, phase, type, level, data, "
+		"ts_ms)"
+		" VALUES (7, 900, 0, 0, 'event', 'reply', 10,"
+		" '{\"model\":\"mb\",\"usage\":{\"in\":10,\"out\":1,\"cost_micros\":5}}', 1),"
+		" (7, 901, 0, 0, 'event', 'reply', 10,"
+		" '{\"model\":\"mb\",\"usage\":{\"in\":20,\"out\":2,\"cost_micros\":5}}', 2)";
+	ok(sqlite3_exec(claw_db_sqlite(db), more, NULL, NULL, NULL) == SQLITE_OK, "two replies");
+	ok(claw_reader_totals(db, 7, &t, &err) == CLAW_OK && t.replies == 2 && t.in == 30 &&
+		   t.nmodels == 1,
+	   "counted");
+	const char *again = "INSERT INTO trace (run_id, span_id, parent_id, depth, phase, type, "
+			    "level, data, ts_ms)"
+			    " VALUES (7, 902, 0, 0, 'event', 'reply', 10,"
+			    " '{\"model\":\"ma\",\"usage\":{\"in\":100,\"cached\":7}}', 3),"
+			    " (7, 903, 0, 0, 'event', 'reply', 10,"
+			    " '{\"model\":\"mb\",\"usage\":{\"in\":1,\"cache_write\":4}}', 4)";
+	ok(sqlite3_exec(claw_db_sqlite(db), again, NULL, NULL, NULL) == SQLITE_OK, "two more");
+	ok(claw_reader_totals(db, 7, &t, &err) == CLAW_OK && t.replies == 4 && t.in == 131 &&
+		   t.out == 3 && t.cached == 7 && t.cache_write == 4 && t.cost_micros == 10,
+	   "the new ones added once");
+	ok(t.nmodels == 2 && strcmp(t.models[0].model, "ma") == 0 && t.models[0].in == 100 &&
+		   strcmp(t.models[1].model, "mb") == 0 && t.models[1].in == 31 &&
+		   t.models[1].replies == 3,
+	   "by model, in name order");
+	claw_db_set_memo(db, NULL, NULL); /* forgotten: summed whole, the same */
+	struct claw_trace_totals whole = {0};
+	ok(claw_reader_totals(db, 7, &whole, &err) == CLAW_OK && whole.replies == t.replies &&
+		   whole.in == t.in && whole.cost_micros == t.cost_micros &&
+		   whole.nmodels == t.nmodels && whole.models[1].in == t.models[1].in,
+	   "the same as summed from scratch");
+	claw_trace_totals_free(&whole);
 	claw_trace_totals_free(&t);
 }
 
