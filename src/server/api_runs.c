@@ -174,12 +174,13 @@ claw_api_run_spans(void *ctx, struct claw_req *req)
 		goto out;
 	}
 	(void)claw_buf_printf(&out, "{\"upto\":%lld,\"spans\":[", (long long)o.upto);
-	size_t i = 0;
+	/* room kept for the tail: next and the waits (< 64 bytes each) */
+	size_t tail = 64 + 64 * o.n_waits, i = 0;
 	for (; i < o.n; i++) {
 		claw_buf_reset(&one);
 		put_span(&one, &o.v[i]);
 		if (claw_buf_error(&one) != CLAW_OK ||
-		    claw_buf_len(&out) + claw_buf_len(&one) + 64 > CLAW_REQ_RESPONSE_MAX)
+		    claw_buf_len(&out) + claw_buf_len(&one) + tail > CLAW_REQ_RESPONSE_MAX)
 			break; /* the rest on the next page */
 		if (i > 0)
 			(void)claw_buf_putc(&out, ',');
@@ -189,9 +190,23 @@ claw_api_run_spans(void *ctx, struct claw_req *req)
 	 * (a span too big to send alone is passed over, never asked forever). */
 	int64_t next = i < o.n ? o.v[i > 0 ? i - 1 : 0].seq : o.next;
 	if (next > 0)
-		(void)claw_buf_printf(&out, "],\"next\":%lld}", (long long)next);
+		(void)claw_buf_printf(&out, "],\"next\":%lld", (long long)next);
 	else
-		(void)claw_buf_puts(&out, "],\"next\":null}");
+		(void)claw_buf_puts(&out, "],\"next\":null");
+	if (after == 0) { /* [gate, from, to|null] each: a few dozen bytes */
+		(void)claw_buf_puts(&out, ",\"waits\":[");
+		for (size_t w = 0; w < o.n_waits; w++) {
+			const struct claw_outline_wait *x = &o.waits[w];
+			(void)claw_buf_printf(&out, "%s[%lld,%lld,", w > 0 ? "," : "",
+					      (long long)x->gate, (long long)x->from_ms);
+			if (x->to_ms > 0)
+				(void)claw_buf_printf(&out, "%lld]", (long long)x->to_ms);
+			else
+				(void)claw_buf_puts(&out, "null]");
+		}
+		(void)claw_buf_putc(&out, ']');
+	}
+	(void)claw_buf_putc(&out, '}');
 	answer(req, &out);
 out:
 	claw_outline_free(&o);

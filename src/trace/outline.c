@@ -22,6 +22,7 @@ claw_outline_free(struct claw_outline *o)
 	for (size_t i = 0; i < o->n; i++)
 		free(o->v[i].data);
 	free(o->v);
+	free(o->waits);
 	memset(o, 0, sizeof *o);
 }
 
@@ -98,6 +99,40 @@ read_span(sqlite3_stmt *st, struct claw_outline_span *s, struct claw_error *err)
 	return CLAW_OK;
 }
 
+static const char waits_sql[] =
+	"SELECT q.span_id, q.ts_ms, (SELECT MIN(a.ts_ms) FROM trace a INDEXED BY trace_run_type"
+	"  WHERE a.run_id = q.run_id AND a.type = 'answer' AND a.seq > q.seq AND a.seq <= ?2"
+	"  AND json_extract(a.data, '$.ref') = q.span_id)"
+	" FROM trace q INDEXED BY trace_run_type"
+	" WHERE q.run_id = ?1 AND q.type = 'question' AND q.seq <= ?2 ORDER BY q.seq LIMIT ?3";
+
+/* The run's waits for a person as of upto into out->waits. */
+static enum claw_err
+read_waits(struct claw_db *db, int64_t run_id, int64_t upto, struct claw_outline *out,
+	   struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum claw_err rc = claw_db_stmt(db, waits_sql, &st, err);
+	int s;
+
+	if (rc != CLAW_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, upto);
+	sqlite3_bind_int(st, 3, CLAW_OUTLINE_WAITS_MAX);
+	out->waits = claw_xcalloc(CLAW_OUTLINE_WAITS_MAX, sizeof *out->waits);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct claw_outline_wait *w = &out->waits[out->n_waits++];
+		w->gate = sqlite3_column_int64(st, 0);
+		w->from_ms = sqlite3_column_int64(st, 1);
+		w->to_ms = sqlite3_column_int64(st, 2);
+	}
+	if (s != SQLITE_DONE)
+		rc = claw_db_fail(db, "read the run's waits for a person", err);
+	claw_db_finish(st);
+	return rc;
+}
+
 enum claw_err
 claw_outline_spans(struct claw_db *db, int64_t run_id, int64_t after, int64_t upto, size_t limit,
 		   struct claw_outline *out, struct claw_error *err)
@@ -131,6 +166,8 @@ claw_outline_spans(struct claw_db *db, int64_t run_id, int64_t after, int64_t up
 		rc = claw_db_fail(db, "read the run's spans", err);
 	else if (out->n == limit)
 		out->next = out->v[out->n - 1].seq;
+	if (rc == CLAW_OK && after == 0)
+		rc = read_waits(db, run_id, upto, out, err);
 out:
 	claw_db_finish(st);
 	if (rc != CLAW_OK)

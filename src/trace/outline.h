@@ -23,7 +23,8 @@
 #include "store/db.h"
 #include "trace/record.h"
 
-#define CLAW_OUTLINE_PAGE_MAX 5000 /* spans in one page */
+#define CLAW_OUTLINE_PAGE_MAX 5000  /* spans in one page */
+#define CLAW_OUTLINE_WAITS_MAX 1000 /* waits for a person in the first page */
 
 struct claw_outline_span {
 	int64_t seq; /* of its enter row */
@@ -43,9 +44,18 @@ struct claw_outline_span {
 	int64_t questions;                                 /* question rows */
 };
 
+/* A time the run waited for a person: a question row to its answer. */
+struct claw_outline_wait {
+	int64_t gate;    /* the question's span id */
+	int64_t from_ms; /* the question's time */
+	int64_t to_ms;   /* its answer's; 0: unanswered as of upto */
+};
+
 struct claw_outline {
 	struct claw_outline_span *v;
 	size_t n;
+	struct claw_outline_wait *waits; /* the first page's (after 0), in seq order */
+	size_t n_waits;
 	int64_t upto; /* the seq everything is as of */
 	int64_t next; /* the seq to ask the next page after; 0: this was the last */
 };
@@ -53,7 +63,10 @@ void claw_outline_free(struct claw_outline *o);
 
 /* The spans of run_id entered after seq `after` and at most `upto` (0: the
  * run's newest seq now, returned in out->upto), at most limit (1 ..
- * CLAW_OUTLINE_PAGE_MAX) of them.  *out must be zeroed. */
+ * CLAW_OUTLINE_PAGE_MAX) of them, and with the first page (after 0) the
+ * run's first CLAW_OUTLINE_WAITS_MAX waits for a person (on the index
+ * (run_id, type, seq)): the time axis shows them apart from working time.
+ * *out must be zeroed. */
 enum claw_err claw_outline_spans(struct claw_db *db, int64_t run_id, int64_t after, int64_t upto,
 				 size_t limit, struct claw_outline *out, struct claw_error *err);
 

@@ -179,6 +179,13 @@ is "$(jget '$.next')" "" "one page: next is null"
 is "$(jget '$.upto')" "$(sql "SELECT MAX(seq) FROM trace WHERE run_id = $run")" "as of the run's newest row"
 is "$(jget '$.spans[0].type')" "workflow" "the first span is the workflow"
 ok "$([ "$(jget '$.spans[0].spans')" -ge 1 ] && echo 0 || echo 1)" "with its child spans counted"
+# The run waited twice (the solver gate, the question): each wait is
+# [gate, question time, answer time], as the rows say.
+is "$(sqlite3 :memory: "SELECT json_array_length(CAST(readfile('$tmp/.body') AS TEXT), '\$.waits')")" \
+	"$(sql "SELECT COUNT(*) FROM trace WHERE run_id = $run AND type = 'question'")" "one wait per question"
+is "$(sqlite3 :memory: "SELECT group_concat(value, ';') FROM json_each(CAST(readfile('$tmp/.body') AS TEXT), '\$.waits')")" \
+	"$(sql "SELECT group_concat(json_array(q.span_id, q.ts_ms, a.ts_ms), ';') FROM trace q JOIN trace a ON a.run_id = q.run_id AND a.type = 'answer' AND json_extract(a.data, '\$.ref') = q.span_id WHERE q.run_id = $run AND q.type = 'question' ORDER BY q.seq")" \
+	"each from its question to its answer"
 turn=$(sql "SELECT span_id FROM trace WHERE run_id = $run AND type = 'turn' AND phase = 'enter' ORDER BY seq LIMIT 1")
 api GET "$P/runs/$run/spans?limit=1000"
 is "$(sqlite3 :memory: "SELECT json_extract(value, '\$.usage.in') FROM json_each(CAST(readfile('$tmp/.body') AS TEXT), '\$.spans') WHERE json_extract(value, '\$.spanId') = $turn")" \
