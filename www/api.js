@@ -57,6 +57,10 @@ export const api = {
 	answer: (key, id, body) => request('POST', `${I(key, id)}/answer`, body),
 	trace: (key, run, since = 0, limit = 1000) =>
 		request('GET', `${R(key, run)}/trace?since=${since}&limit=${limit}`),
+	spans: (key, run, after, upto, limit) =>
+		request('GET', `${R(key, run)}/spans?after=${after}&upto=${upto}&limit=${limit}`),
+	events: (key, run, span, since, upto, limit) =>
+		request('GET', `${R(key, run)}/trace?span=${span}&since=${since}&upto=${upto}&limit=${limit}`),
 	search: (key, run, text, limit = 100) =>
 		request('GET', `${R(key, run)}/trace?q=${seg(text)}&limit=${limit}`),
 	artifacts: (key, run) => request('GET', `${R(key, run)}/artifacts`),

@@ -4,17 +4,27 @@
 // RunView owns the tab's only run EventSource.  Rows are queued as they
 // arrive and filed into a TraceModel in small batches.  The tree on screen
 // is a flat list (`flat`: the visible nodes in tree order, skipping
-// collapsed spans and rows under the level shown) of fixed-height rows
-// placed by transform; only the rows in the scroller's window (and
-// OVERSCAN more each side) are in the DOM, so a run of 100 000 rows costs
-// what a screenful does (issue 17).  A node that arrives last in tree order
-// (the common case: a trace is written depth first) is pushed on the list;
-// anything else, and a collapse, expand or level change, rebuilds it in one
-// walk.  Up to WINDOW_ALL visible rows are all kept in the DOM.  A row's
-// details open in the side panel, not inline (rows keep one height).  The
-// waterfall's time axis is a pair of CSS custom properties on the tree
-// (--t-span) and on each row (--s start, --w width, in ms since the first
-// row).
+// collapsed spans, events under the level shown and what the filter
+// leaves out) of fixed-height rows placed by transform; only the rows in
+// the scroller's window (and OVERSCAN more each side) are in the DOM, so a
+// run of 100 000 rows costs what a screenful does (issue 17).  A node that
+// arrives last in tree order (the common case: a trace is written depth
+// first) is pushed on the list; anything else, and a collapse, expand,
+// level or filter change, rebuilds it in one walk.  Up to WINDOW_ALL
+// visible rows are all kept in the DOM.  A row's details open in the side
+// panel, not inline (rows keep one height).  The waterfall's time axis is
+// a pair of CSS custom properties on the tree (--t-span) and on each row
+// (--s start, --w width, in ms since the first row); the times the run
+// waited for a person are bands on the axis and apart in the totals.
+//
+// Loading: a run of up to SMALL_RUN rows comes whole on the stream.  A
+// longer one loads its span skeleton first (GET .../spans, pages of
+// SKELETON_PAGE spans, the first short so rows show at once), turns
+// closed but the newest span and those above it open; an open span's
+// events load when the span comes into the window (GET .../trace?span=,
+// LOADS at a time), and the stream goes on from the skeleton's last row.
+// Spans are always shown (they are the structure); the level and the
+// filters pick events.
 //
 // Auto-follow: while the tree is scrolled to its bottom, new rows keep it
 // there; scrolling up stops that and shows a "follow" button.
@@ -29,7 +39,7 @@ import { api, streams } from './api.js';
 import { h, replace, pill } from './dom.js';
 import { ChangesBox } from './changes.js';
 import { Stream } from './stream.js';
-import { TraceModel, parseMaybe } from './trace.js';
+import { SPAN_TYPES, TraceModel, parseMaybe } from './trace.js';
 import * as fmt from './format.js';
 
 const LEVELS = [['10', 'debug'], ['20', 'info'], ['30', 'notice']];
@@ -37,6 +47,13 @@ const ROW_H = 22;        // px: a row's height, border included (style.css .tree
 const OVERSCAN = 30;     // rows kept in the DOM above and below the window
 const WINDOW_ALL = 3000; // up to this many visible rows, all are in the DOM
 const FLUSH_MAX = 3000;  // rows filed in one task; the rest in the next (short tasks)
+const SMALL_RUN = 5000;  // rows: a run this small loads whole, from the stream
+const SKELETON_FIRST = 200;  // spans in the skeleton's first page: rows on screen soon
+const SKELETON_PAGE = 5000;  // spans a page after it (the server's cap)
+const EVENTS_PAGE = 2000;    // a span's events a request
+const LOADS = 2;             // span loads at once
+const FILTERS = [['all', 'all rows'], ['errors', 'errors only'], ['gates', 'gates'], ['tool', 'tool calls'],
+	['reply', 'replies'], ['prompt', 'prompts'], ['artifact', 'artifacts'], ['note', 'notes']];
 const BADGE = {
 	workflow: 'wf', step: 'step', ai: 'ai', turn: 'turn', prompt: 'prompt', reply: 'reply',
 	tool: 'tool', 'tool-result': 'result', artifact: 'artifact', handoff: 'handoff',
@@ -67,14 +84,18 @@ export class RunView {
 		this.totals = h('div', { class: 'run-totals' });
 		this.levelSel = h('select', { 'aria-label': 'detail level', onchange: () => this.applyLevel() },
 			LEVELS.map(([v, l]) => h('option', { value: v }, l)));
-		this.levelSel.value = localStorage.getItem('claw.level') || '10';
+		this.levelSel.value = localStorage.getItem('claw.level') || '20';
+		this.filterSel = h('select', { 'aria-label': 'filter the rows', onchange: () => this.applyLevel() },
+			FILTERS.map(([v, l]) => h('option', { value: v }, l)));
+		this.loadQueue = [];      // open spans whose events are wanted, in order
+		this.loading = 0;         // span loads in flight
 		this.followBtn = h('button', { class: 'btn small follow', hidden: true, onclick: () => this.resumeFollow() },
 			'↓ follow');
 		this.tree = h('div', { class: 'tree', 'aria-label': 'run trace' });
 		this.scroller = h('div', { class: 'trace', tabindex: 0 },
 			h('div', { class: 'tree-head', 'aria-hidden': 'true' },
 				h('span', null, 'span'), h('span', null, 'tokens in/out'), h('span', null, 'cost'),
-				h('span', null, 'time'), h('span', { class: 'axis' }, h('span', { class: 'axis-end' }))),
+				h('span', null, 'time'), this.axis = h('span', { class: 'axis' }, h('span', { class: 'axis-end' }))),
 			this.tree,
 			h('p', { class: 'tree-empty' }, 'Waiting for the first trace row…'));
 		this.scroller.addEventListener('scroll', () => {
@@ -110,7 +131,8 @@ export class RunView {
 				h('div', { class: 'trace-tools' },
 					this.searchBox,
 					h('span', { class: 'spacer' }),
-					h('label', { class: 'inline' }, 'show ', this.levelSel),
+					h('label', { class: 'inline' }, 'show ', this.filterSel),
+					h('label', { class: 'inline' }, 'level ', this.levelSel),
 					h('button', { class: 'btn small', onclick: () => this.expandAll(true) }, 'expand all'),
 					h('button', { class: 'btn small', onclick: () => this.expandAll(false) }, 'collapse all'),
 					this.followBtn),
@@ -142,6 +164,31 @@ export class RunView {
 		this.loadArtifacts();
 		this.changes.refresh();
 
+		this.load();
+	}
+
+	// Loads the run: whole from the stream when it is small, else its
+	// skeleton first, then the stream from the skeleton's last row.
+	async load() {
+		let page = await this.spansPage(0, SKELETON_FIRST);
+		if (this.destroyed) return;
+		const rows = page ? page.spans.reduce((n, sp) => n + 1 + (sp.endMs ? 1 : 0) + (Number(sp.events) || 0), 0) : 0;
+		if (page && (page.next !== null || rows > SMALL_RUN)) {
+			const m = this.model;
+			m.base = Number(page.upto) || 0;
+			m.lastSeq = Math.max(m.lastSeq, m.base);
+			m.root.loaded = false; // the events outside any span
+			m.addWaits(page.waits);
+			this.el.dataset.skeleton = 'true';
+			this.fileSpans(page.spans);
+			while (page && page.next !== null) {
+				page = await this.spansPage(page.next, SKELETON_PAGE);
+				if (this.destroyed) return;
+				if (page) this.fileSpans(page.spans);
+			}
+			this.openLatest();
+			this.want(m.root);
+		}
 		this.stream = new Stream({
 			urlFor: () => streams.run(this.key, this.runId, this.model.lastSeq),
 			events: {
@@ -150,6 +197,96 @@ export class RunView {
 			},
 			onState: (s) => this.setConn(s),
 		}).open();
+	}
+
+	// One page of the skeleton (null when the server has no /spans: the
+	// run then loads whole); a failed page is asked again after a backoff.
+	async spansPage(after, limit) {
+		for (let wait = 1000; !this.destroyed; wait = Math.min(wait * 2, 15000)) {
+			try {
+				const page = await api.spans(this.key, this.runId, after, this.model.base, limit);
+				return page && Array.isArray(page.spans) ? page : null;
+			} catch (e) {
+				if (after === 0 && e.status >= 400 && e.status < 500) return null;
+				this.setConn('reconnecting');
+				await new Promise((r) => setTimeout(r, wait));
+			}
+		}
+		return null;
+	}
+
+	fileSpans(list) {
+		for (const sp of list) {
+			const node = this.model.addSpan(sp);
+			if (!node) continue;
+			node.collapsed = node.type === 'turn';
+			this.latest = node;
+			this.place(node);
+		}
+		this.filed();
+	}
+
+	// Opens the newest span and the spans above it: where the run is.
+	openLatest() {
+		for (let n = this.latest; n && n.parent; n = n.parent) n.collapsed = false;
+		this.flatDirty = true;
+		this.filed();
+	}
+
+	// Asks for span's events (once; they load when a slot is free).
+	want(span) {
+		if (span.loaded || span.loading || span.queued || span.loadError) return;
+		span.queued = true;
+		this.loadQueue.push(span);
+		this.pump();
+	}
+
+	pump() {
+		while (this.loading < LOADS && this.loadQueue.length && !this.destroyed) {
+			const span = this.loadQueue.shift();
+			span.queued = false;
+			this.loading++;
+			this.loadSpan(span).finally(() => {
+				this.loading--;
+				this.pump();
+			});
+		}
+	}
+
+	// Loads span's events (up to the skeleton's base; later ones came live)
+	// and files them.  Resolves when they are in the tree.
+	loadSpan(span) {
+		if (span.loaded) return Promise.resolve();
+		if (span.loading) return span.loading;
+		span.loadError = '';
+		span.loading = (async () => {
+			if (span.el) this.paint(span);
+			const rows = [];
+			try {
+				for (let since = 0; ;) {
+					const page = await api.events(this.key, this.runId, span.spanId, since, this.model.base, EVENTS_PAGE);
+					if (!Array.isArray(page) || !page.length) break;
+					rows.push(...page);
+					since = page[page.length - 1].seq;
+					if (span !== this.model.root && rows.length >= span.events) break;
+				}
+			} catch (e) {
+				span.loadError = e.message;
+			}
+			span.loading = null;
+			if (this.destroyed) return;
+			if (span.loadError) {
+				if (span.el) this.paint(span);
+				return;
+			}
+			const ch = this.model.loaded(span, rows);
+			for (const n of ch.created) this.all.push(n);
+			this.flatDirty = true;
+			this.filed();
+			for (const n of ch.touched) this.paint(n);
+			if (span.el) this.paint(span);
+		})();
+		return span.loading;
 	}
 
 	showTab(name) {
@@ -221,6 +358,14 @@ export class RunView {
 			}
 		}
 		this.lastArrival = performance.now();
+		this.filed();
+		for (const n of dirty) this.paint(n);
+		if (artifacts) this.scheduleArtifacts();
+		if (this.opts.onModel) this.opts.onModel(this.model);
+	}
+
+	// Shows what was just filed: the tree's height, the window, the totals.
+	filed() {
 		this.el.dataset.rows = String(this.model.rows); // for bench/runview
 		this.scroller.classList.toggle('has-rows', this.model.rows > 0);
 		this.layoutAxis();
@@ -229,11 +374,8 @@ export class RunView {
 			this.scroller.scrollTop = this.flat.length * ROW_H;
 			this.renderWindow();
 		}
-		for (const n of dirty) this.paint(n);
 		this.renderTotals();
-		if (artifacts) this.scheduleArtifacts();
 		if (!this.follow) this.followBtn.hidden = false;
-		if (this.opts.onModel) this.opts.onModel(this.model);
 	}
 
 	// Files a new node in the visible list: pushed when it is the last in
@@ -242,6 +384,10 @@ export class RunView {
 		this.all.push(node);
 		if (node.span && !node.ended && !this.status) this.open.add(node);
 		if (this.flatDirty) return;
+		if (this.filterSel.value !== 'all') {
+			this.flatDirty = true;
+			return;
+		}
 		let last = true;
 		for (let n = node; n.parent && last; n = n.parent) {
 			if (n.parent.collapsed) return; // under a collapsed span: not shown
@@ -249,7 +395,21 @@ export class RunView {
 		}
 		const tail = this.flat[this.flat.length - 1];
 		if (!last || (tail && tail.seq > node.seq)) this.flatDirty = true;
-		else if (node.level >= this.minLevel()) this.flat.push(node);
+		else if (node.span || node.level >= this.minLevel()) {
+			node.fi = this.flat.length;
+			this.flat.push(node);
+		}
+	}
+
+	// Whether node's children are shown: an open span, or any span while
+	// a filter picks rows from the whole run.
+	isOpen(node) {
+		return !node.collapsed || this.filterSel.value !== 'all';
+	}
+
+	// node's index in flat, or -1.
+	indexOf(node) {
+		return node && this.flat[node.fi] === node ? node.fi : -1;
 	}
 
 	minLevel() {
@@ -257,26 +417,41 @@ export class RunView {
 	}
 
 	// The visible nodes in tree order: one walk, skipping collapsed spans'
-	// children and the rows under the level shown (their children stay).
+	// children, events under the level shown and what the filter leaves
+	// out (errors only and gates: the spans with none inside, too).
 	rebuildFlat() {
 		const min = this.minLevel();
+		const f = this.filterSel.value;
 		const out = [];
 		const stack = [...this.model.root.children].reverse();
 		while (stack.length) {
 			const n = stack.pop();
-			if (n.level >= min) out.push(n);
-			if (!n.collapsed) for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+			if (n.span ? (f === 'errors' && !n.errors) || (f === 'gates' && !n.questions)
+				: n.level < min || !picks(f, n)) continue;
+			n.fi = out.length;
+			out.push(n);
+			if (this.isOpen(n)) for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
 		}
 		this.flat = out;
 		this.flatDirty = false;
 	}
 
+	// The node at the top of the scroller's window, and how far it is
+	// scrolled past: kept in place when the list changes above it.
+	anchor() {
+		const top = this.scroller.scrollTop - this.tree.offsetTop;
+		const i = Math.floor(top / ROW_H);
+		return this.follow || i < 0 || i >= this.flat.length ? null : { node: this.flat[i], off: top - i * ROW_H };
+	}
+
 	// Puts the rows of the scroller's window in the DOM, at their places,
 	// and takes the others out.
 	renderWindow() {
+		const a = this.flatDirty ? this.anchor() : null;
 		if (this.flatDirty) this.rebuildFlat();
 		const total = this.flat.length;
 		this.tree.style.height = `${total * ROW_H}px`;
+		if (a && this.indexOf(a.node) >= 0) this.scroller.scrollTop = this.tree.offsetTop + a.node.fi * ROW_H + a.off;
 		let first = 0;
 		let end = total;
 		if (total > WINDOW_ALL) {
@@ -288,6 +463,7 @@ export class RunView {
 		for (let i = first; i < end; i++) {
 			const node = this.flat[i];
 			keep.add(node);
+			this.wantAround(node);
 			if (!node.el) this.mount(node);
 			if (node.pos !== i) {
 				node.pos = i;
@@ -301,6 +477,13 @@ export class RunView {
 			node.pos = -1;
 		}
 		this.shown = keep;
+	}
+
+	// Asks for the events of node (an open span) and of the spans above
+	// it: they file among its rows, in the window too.
+	wantAround(node) {
+		if (node.span && !node.loaded && this.isOpen(node)) this.want(node);
+		for (let p = node.parent; p; p = p.parent) if (!p.loaded) this.want(p);
 	}
 
 	// Creates the element of a node coming into the window.
@@ -339,7 +522,9 @@ export class RunView {
 			node.errors ? h('span', { class: 'flag err', title: 'tool errors inside' }, `⚠ ${node.errors}`) : null,
 			node.rejects ? h('span', { class: 'flag rej', title: 'critic rejections inside' }, `✗ ${node.rejects}`) : null,
 			node.type === 'question' && !node.answer ? h('span', { class: 'flag gate' }, 'waiting') : null,
-			node.interrupted ? h('span', { class: 'flag int', title: 'its process stopped here; the run resumed after' }, 'interrupted') : null);
+			node.interrupted ? h('span', { class: 'flag int', title: 'its process stopped here; the run resumed after' }, 'interrupted') : null,
+			node.loading ? h('span', { class: 'flag load' }, 'loading…') : null,
+			node.loadError ? h('span', { class: 'flag err', title: node.loadError }, 'not loaded: close and open it to retry') : null);
 		el.classList.toggle('error', !!node.error);
 		el.classList.toggle('reject', !!node.reject);
 		el.classList.toggle('accept', node.verdict === 'accept');
@@ -388,11 +573,18 @@ export class RunView {
 		return this.model.tMax + Math.min(performance.now() - this.lastArrival, 3600e3);
 	}
 
+	// The axis: the run's length, and a band for each time it waited for
+	// a person.
 	layoutAxis() {
-		const span = Math.max(1, this.now() - this.model.t0);
+		const m = this.model;
+		const now = this.now();
+		const span = Math.max(1, now - m.t0);
 		this.tree.style.setProperty('--t-span', String(span));
-		const end = this.scroller.querySelector('.axis-end');
-		end.textContent = this.model.rows ? fmt.duration(span) : '';
+		const pct = (t) => `${Math.min(100, Math.max(0, ((t - m.t0) * 100) / span)).toFixed(3)}%`;
+		replace(this.axis, [...m.waits.values()].map((w) => h('span', {
+			class: 'wait-band', style: `left:${pct(w.from)};right:calc(100% - ${pct(w.to || now)})`,
+			title: `waiting for a person: ${fmt.duration((w.to || now) - w.from)}`,
+		})), h('span', { class: 'axis-end' }, m.rows ? fmt.duration(span) : ''));
 	}
 
 	clock() {
@@ -411,12 +603,24 @@ export class RunView {
 				'cache ', h('b', null, fmt.tokens(u.cached)), ' read · ', h('b', null, fmt.tokens(u.written)), ' written',
 				u.in ? ` (${Math.floor((u.cached * 100) / u.in)}% hit)` : ''),
 			h('span', { class: 'stat' }, h('b', null, fmt.usdMicros(u.cost))),
-			h('span', { class: 'stat', title: 'duration' }, h('b', null, this.model.rows ?
-				fmt.duration(this.status ? this.model.duration() : this.now() - this.model.t0) : '–')));
+			this.durationStat());
+	}
+
+	// The run's time: working, and apart the time it waited for a person.
+	durationStat() {
+		const m = this.model;
+		if (!m.rows) return h('span', { class: 'stat', title: 'duration' }, h('b', null, '–'));
+		const now = this.now();
+		const all = this.status ? m.duration() : now - m.t0;
+		const waited = Math.min(all, m.waited(now));
+		return h('span', { class: 'stat', title: `duration ${fmt.duration(all)}` },
+			h('b', null, fmt.duration(all - waited)), waited ? ' working · ' : '',
+			waited ? [h('b', { class: 'waited' }, fmt.duration(waited)), ' waiting for a person'] : null);
 	}
 
 	toggle(node, force) {
 		node.collapsed = force === undefined ? !node.collapsed : !force;
+		if (!node.collapsed) node.loadError = ''; // opened again: try again
 		this.flatDirty = true;
 		this.renderWindow();
 		if (node.el) this.paint(node);
@@ -426,6 +630,7 @@ export class RunView {
 		for (const node of this.all) {
 			if (!node.span || node.type === 'workflow') continue;
 			node.collapsed = !open;
+			if (open) node.loadError = '';
 			if (node.el) this.paint(node);
 		}
 		this.flatDirty = true;
@@ -473,18 +678,25 @@ export class RunView {
 				hits instanceof Error ? `Search failed: ${hits.message}`
 					: `${list.length}${list.length >= 100 ? '+' : ''} row${list.length === 1 ? '' : 's'} with “${q}”`),
 			h('button', { class: 'btn small', 'aria-label': 'close the search', onclick: () => { this.panel.hidden = true; } }, '×')),
-			h('ol', { class: 'hits' }, list.map((r) => h('li', null, h('button', { class: 'hit', onclick: () => this.reveal(r.seq) },
+			h('ol', { class: 'hits' }, list.map((r) => h('li', null, h('button', { class: 'hit', onclick: () => this.reveal(r.seq, r) },
 				h('span', { class: `badge t-${r.type}` }, BADGE[r.type] || r.type),
 				h('span', null, summary({ type: r.type, data: r.data && typeof r.data === 'object' ? r.data : {} })))))));
 	}
 
-	// Opens the spans above the row of seq, scrolls to it, puts the cursor
-	// on it and shows its details.
-	reveal(seq) {
-		const node = this.model.bySeq.get(Number(seq));
-		if (!node) return;
+	// Opens the spans above the row of seq (a hit of the search: loading
+	// its span's events first when they are not here), scrolls to it, puts
+	// the cursor on it and shows its details.
+	async reveal(seq, hit) {
+		const m = this.model;
+		if (!m.bySeq.has(Number(seq)) && hit) {
+			const span = SPAN_TYPES.has(hit.type) ? null : m.nodes.get(hit.parentId) || m.root;
+			if (span) await this.loadSpan(span);
+		}
+		const node = m.bySeq.get(Number(seq));
+		if (!node || this.destroyed) return;
 		for (let p = node.parent; p; p = p.parent) p.collapsed = false;
-		if (node.level < this.minLevel()) this.levelSel.value = '10';
+		if (!node.span && node.level < this.minLevel()) this.levelSel.value = '10';
+		if (!node.span && !picks(this.filterSel.value, node)) this.filterSel.value = 'all';
 		this.flatDirty = true;
 		this.renderWindow();
 		this.moveCursor(node);
@@ -499,7 +711,7 @@ export class RunView {
 		const was = this.cursor;
 		this.cursor = node;
 		if (was && was.el) this.paint(was);
-		const i = this.flat.indexOf(node);
+		const i = this.indexOf(node);
 		if (i < 0) return;
 		const top = this.tree.offsetTop + i * ROW_H;
 		if (top < this.scroller.scrollTop + this.tree.offsetTop || top + ROW_H > this.scroller.scrollTop + this.scroller.clientHeight) {
@@ -514,7 +726,7 @@ export class RunView {
 		if (e.target !== this.scroller || e.altKey || e.ctrlKey || e.metaKey) return;
 		const flat = this.flat;
 		if (!flat.length) return;
-		const at = this.cursor ? flat.indexOf(this.cursor) : -1;
+		const at = this.indexOf(this.cursor);
 		const node = at >= 0 ? flat[at] : null;
 		let handled = true;
 		switch (e.key) {
@@ -528,7 +740,7 @@ export class RunView {
 			break;
 		case 'ArrowLeft':
 			if (node && node.span && !node.collapsed) this.toggle(node, false);
-			else if (node && node.parent && flat.includes(node.parent)) this.moveCursor(node.parent);
+			else if (node && this.indexOf(node.parent) >= 0) this.moveCursor(node.parent);
 			break;
 		case 'Enter': if (node && hasDetail(node)) this.toggleDetail(node); break;
 		default: handled = false;
@@ -592,7 +804,7 @@ export class RunView {
 	destroy() {
 		this.destroyed = true;
 		this.changes.destroy();
-		this.stream.close();
+		this.stream?.close();
 		clearInterval(this.tick);
 		clearTimeout(this.flushTimer);
 		cancelAnimationFrame(this.scrollFrame);
@@ -605,6 +817,17 @@ function copy(node) {
 	const row = { seq: node.seq, type: node.type, tsMs: node.tsMs, data: node.data };
 	if (node.result) row.result = node.result;
 	navigator.clipboard?.writeText(JSON.stringify(row, null, 2)).catch(() => {});
+}
+
+// Whether filter f (FILTERS) shows event node.
+function picks(f, node) {
+	switch (f) {
+	case 'all': return true;
+	case 'errors': return !!node.error;
+	case 'gates': return node.type === 'question' || node.type === 'answer';
+	case 'tool': return node.type === 'tool' || node.type === 'tool-result';
+	default: return node.type === f;
+	}
 }
 
 function hasDetail(node) {

@@ -59,6 +59,10 @@ export function dashboardTests(ctx) {
 	// folded into their calls.
 	const domSeqs = (page) => page.$$eval('.tree .node', (els) => els.map((e) => Number(e.dataset.seq)));
 	const checkTree = async (page, runId) => {
+		await page.$eval('select[aria-label="detail level"]', (sel) => { // every row (the default is info)
+			sel.value = '10';
+			sel.dispatchEvent(new Event('change'));
+		});
 		const seqs = await domSeqs(page);
 		const uniq = new Set(seqs);
 		equal(uniq.size, seqs.length, 'no duplicate rows in the tree');

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // run — claw's browser tests (tests/e2e/README.md).
 //
-//   node tests/e2e/run.mjs [--build DIR] [--shots DIR] [--keep]
+//   node tests/e2e/run.mjs [--build DIR] [--shots DIR] [--keep] [--only SUITE]
 //
 // DIR is a configured build tree holding `claw` and
 // `tests/mockllm/mockllm` (default: $CLAW_BIN's directory, else build/test).
@@ -14,6 +14,7 @@ import { Harness } from './harness.mjs';
 import { run, diag } from './tap.mjs';
 import { unitTests } from './units.test.mjs';
 import { dashboardTests } from './dashboard.test.mjs';
+import { longRunTests } from './longrun.test.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const top = path.resolve(here, '..', '..');
@@ -36,8 +37,10 @@ let failed = 1;
 try {
 	await h.startNginx();
 	await h.browser();
-	unitTests(ctx);
-	dashboardTests(ctx);
+	const only = opt('--only', ''); // one suite: units, dashboard or longrun
+	if (!only || only === 'units') unitTests(ctx);
+	if (!only || only === 'dashboard') dashboardTests(ctx);
+	if (!only || only === 'longrun') longRunTests(ctx);
 	failed = await run();
 } catch (e) {
 	process.stdout.write(`not ok - harness\n`);

@@ -129,4 +129,44 @@ export function unitTests(ctx) {
 		equal(r.wfEnded && r.wfInterrupted, true, 'an interrupted end closes its span, marked');
 		equal(r.stepInterrupted, false, 'a normal end is not marked');
 	});
+
+	test('units: a skeleton, its events loaded later and live rows, each counted once', async () => {
+		const r = await page.evaluate(async () => {
+			const { TraceModel } = await import('/trace.js');
+			const m = new TraceModel();
+			m.base = 20;
+			const use = (i) => ({ in: i, out: 1, cached: 0, cache_write: 0, cost_micros: 10 });
+			m.addSpan({ seq: 1, spanId: 1, parentId: 0, depth: 0, type: 'workflow', tsMs: 1000, endMs: 0, spans: 1, events: 0,
+				usage: use(0), errors: 0, rejects: 0, questions: 0, data: { name: 'W' } });
+			const turn = m.addSpan({ seq: 2, spanId: 2, parentId: 1, depth: 1, type: 'turn', tsMs: 1010, endMs: 1100, ms: 90,
+				spans: 0, events: 3, usage: use(100), errors: 1, rejects: 0, questions: 0, data: { number: 1 } });
+			const before = { loaded: turn.loaded, wfIn: m.nodes.get(1).usage.in, wfErr: m.nodes.get(1).errors, rows: m.rows };
+			// A live row of the turn (after base) before its events are here.
+			m.add({ seq: 21, spanId: 21, parentId: 2, depth: 2, phase: 'event', type: 'reply', level: 10, tsMs: 1200,
+				data: { text: 'late', usage: use(7) } });
+			const pending = { kids: turn.children.length, wfIn: m.nodes.get(1).usage.in };
+			const ch = m.loaded(turn, [
+				{ seq: 3, spanId: 3, parentId: 2, depth: 2, phase: 'event', type: 'reply', level: 10, tsMs: 1020, data: { text: 'x', usage: use(100) } },
+				{ seq: 4, spanId: 4, parentId: 2, depth: 2, phase: 'event', type: 'tool', level: 20, tsMs: 1030, data: { name: 'bash', input: {} } },
+				{ seq: 5, spanId: 5, parentId: 2, depth: 2, phase: 'event', type: 'tool-result', level: 20, tsMs: 1040, data: { name: 'bash', text: 'no', is_error: true } },
+			]);
+			return { before, pending, created: ch.created.length, kids: turn.children.map((n) => n.seq).join(','),
+				wfIn: m.nodes.get(1).usage.in, errors: turn.errors, wfErr: m.nodes.get(1).errors, toolErr: !!turn.children[1].error,
+				rows: m.rows, loaded: turn.loaded, lastSeq: m.lastSeq, turnMs: turn.ms };
+		});
+		equal(r.before.loaded, false, 'a span with events waits for them');
+		equal(r.before.wfIn, 100, 'the skeleton\'s tokens summed into the spans above');
+		equal(r.before.wfErr, 1, 'and its errors');
+		equal(r.before.rows, 6, 'rows known: 2 spans, the turn\'s end, its 3 events');
+		equal(r.pending.kids, 0, 'a live row waits for its span\'s events');
+		equal(r.pending.wfIn, 107, 'but is counted at once');
+		equal(r.kids, '3,4,21', 'then files after them, in seq order (the result in its call)');
+		equal(r.created, 3, 'three nodes made');
+		equal(r.wfIn, 107, 'loaded rows are not counted again');
+		equal(r.errors, 1, 'nor their errors');
+		equal(r.toolErr, true, 'the error on its call');
+		equal(r.rows, 7, 'the live row counted once');
+		equal(r.lastSeq, 21, 'resume cursor');
+		equal(r.turnMs, 90, 'the span\'s time from the skeleton');
+	});
 }
