@@ -241,10 +241,13 @@ export class RunView {
 		this.pump();
 	}
 
+	// Starts the wanted loads, newest first (the window's now), passing
+	// over spans closed since.
 	pump() {
 		while (this.loading < LOADS && this.loadQueue.length && !this.destroyed) {
-			const span = this.loadQueue.shift();
+			const span = this.loadQueue.pop();
 			span.queued = false;
+			if (span !== this.model.root && !this.isOpen(span)) continue;
 			this.loading++;
 			this.loadSpan(span).finally(() => {
 				this.loading--;
@@ -277,6 +280,12 @@ export class RunView {
 			if (this.destroyed) return;
 			if (span.loadError) {
 				if (span.el) this.paint(span);
+				if (span === this.model.root) { // no row to reopen: tried again
+					setTimeout(() => {
+						span.loadError = '';
+						if (!this.destroyed) this.want(span);
+					}, 3000);
+				}
 				return;
 			}
 			const ch = this.model.loaded(span, rows);
@@ -417,8 +426,9 @@ export class RunView {
 	}
 
 	// The visible nodes in tree order: one walk, skipping collapsed spans'
-	// children, events under the level shown and what the filter leaves
-	// out (errors only and gates: the spans with none inside, too).
+	// children, events under the level shown (a filter shows its rows at
+	// any level) and what the filter leaves out (errors only and gates: the
+	// spans with none inside, too).
 	rebuildFlat() {
 		const min = this.minLevel();
 		const f = this.filterSel.value;
@@ -427,7 +437,7 @@ export class RunView {
 		while (stack.length) {
 			const n = stack.pop();
 			if (n.span ? (f === 'errors' && !n.errors) || (f === 'gates' && !n.questions)
-				: n.level < min || !picks(f, n)) continue;
+				: (f === 'all' && n.level < min) || !picks(f, n)) continue;
 			n.fi = out.length;
 			out.push(n);
 			if (this.isOpen(n)) for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);

@@ -193,8 +193,9 @@ export class TraceModel {
 		case 'tool-result':
 			node.error = !!data.is_error;
 			break;
-		case 'question':
+		case 'question': // its answer may have been filed first (another span's events)
 			this.questions.push(node);
+			if (this.answers.has(Number(row.spanId))) node.answer = this.answers.get(Number(row.spanId));
 			break;
 		case 'answer': {
 			const ref = Number(data.ref);
@@ -265,7 +266,8 @@ export class TraceModel {
 	}
 
 	// Files a span's events (GET .../trace?span=, up to base: counted in
-	// the skeleton), then the live rows that waited for them.  Returns the
+	// the skeleton, but for the root's: no span sums them), then the live
+	// rows that waited for them (counted when they came).  Returns the
 	// nodes created and touched.
 	loaded(span, rows) {
 		const touched = [];
@@ -278,6 +280,10 @@ export class TraceModel {
 			const seq = Number(row.seq);
 			if (!Number.isFinite(seq) || this.seen.has(seq)) continue;
 			this.seen.add(seq);
+			if (span === this.root) {
+				this.time(Number(row.tsMs) || 0);
+				this.count(row, span, touched);
+			}
 			file(row);
 		}
 		span.loaded = true;
@@ -299,7 +305,7 @@ export class TraceModel {
 	// The time the run waited for a person, in ms (an open wait: until now).
 	waited(now) {
 		let ms = 0;
-		for (const w of this.waits.values()) ms += Math.max(0, (w.to || now) - w.from);
+		for (const w of this.waits.values()) ms += Math.max(0, (w.to || now) - Math.max(w.from, this.t0));
 		return ms;
 	}
 

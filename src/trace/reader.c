@@ -234,11 +234,11 @@ claw_trace_totals_free(struct claw_trace_totals *t)
 	memset(t, 0, sizeof *t);
 }
 
-/* What a connection remembers of runs' totals (claw_db_memo): per run,
- * the sums up to the newest reply read, so the next call reads only the
- * replies written since (rows are only ever appended).  The least recently
- * used run goes past TOTALS_MEMO_RUNS. */
-#define TOTALS_MEMO_RUNS 64
+/* What a connection remembers of runs' totals (claw_db_memo, the
+ * reader's alone): per run, the sums up to the newest reply read, so the
+ * next call reads only the replies written since (rows are only ever
+ * appended).  The least recently used run goes past
+ * CLAW_READER_TOTALS_RUNS. */
 
 struct totals_run {
 	int64_t run_id;
@@ -248,7 +248,7 @@ struct totals_run {
 };
 
 struct totals_memo {
-	struct totals_run v[TOTALS_MEMO_RUNS];
+	struct totals_run v[CLAW_READER_TOTALS_RUNS];
 	size_t n;
 	uint64_t clock;
 };
@@ -283,7 +283,7 @@ totals_entry(struct claw_db *db, int64_t run_id)
 		if (m->v[i].used < m->v[k].used)
 			k = i;
 	}
-	if (m->n < TOTALS_MEMO_RUNS)
+	if (m->n < CLAW_READER_TOTALS_RUNS)
 		k = m->n++;
 	claw_trace_totals_free(&m->v[k].t);
 	m->v[k].run_id = run_id;
@@ -338,11 +338,12 @@ claw_reader_totals(struct claw_db *db, int64_t run_id, struct claw_trace_totals 
 		   struct claw_error *err)
 {
 	sqlite3_stmt *st = NULL;
+	struct totals_run *e = totals_entry(db, run_id);
+	int64_t newest = e->seq;
 	enum claw_err rc;
 	int s;
 
 	claw_trace_totals_free(out);
-	struct totals_run *e = totals_entry(db, run_id);
 	rc = claw_db_stmt(
 		db,
 		"SELECT COALESCE(json_extract(r.data, '$.model'), json_extract(p.data, '$.model'),"
@@ -352,16 +353,14 @@ claw_reader_totals(struct claw_db *db, int64_t run_id, struct claw_trace_totals 
 		" TOTAL(json_extract(r.data, '$.usage.cached')),"
 		" TOTAL(json_extract(r.data, '$.usage.cost_micros')),"
 		" TOTAL(json_extract(r.data, '$.usage.cache_write')), MAX(r.seq)"
-		" FROM trace r INDEXED BY trace_run_type LEFT JOIN trace p ON p.run_id = r.run_id "
-		"AND"
-		" p.span_id = r.parent_id AND p.phase = 'enter'"
+		" FROM trace r INDEXED BY trace_run_type LEFT JOIN trace p"
+		" ON p.run_id = r.run_id AND p.span_id = r.parent_id AND p.phase = 'enter'"
 		" WHERE r.run_id = ? AND r.type = 'reply' AND r.seq > ? GROUP BY 1",
 		&st, err);
 	if (rc != CLAW_OK)
-		return rc;
+		goto out;
 	sqlite3_bind_int64(st, 1, run_id);
 	sqlite3_bind_int64(st, 2, e->seq);
-	int64_t newest = e->seq;
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		struct claw_trace_usage u = {
 			.model = claw_db_column_dup(st, 0),
@@ -385,6 +384,7 @@ claw_reader_totals(struct claw_db *db, int64_t run_id, struct claw_trace_totals 
 		e->seq = newest;
 		totals_copy(out, &e->t);
 	}
+out:
 	claw_db_finish(st);
 	return rc;
 }

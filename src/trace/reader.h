@@ -12,6 +12,9 @@
  * stored, so claw_record_wire_row() of a replayed row is byte for byte the
  * row that was published live.
  *
+ * State: none of its own, but for the token totals a connection
+ * remembers (claw_reader_totals).
+ *
  * Threads: functions use the caller's connection (one thread at a time).
  * Results are owned by the caller: free them with the matching *_free.
  */
@@ -88,11 +91,13 @@ struct claw_trace_totals {
 };
 void claw_trace_totals_free(struct claw_trace_totals *t);
 
+#define CLAW_READER_TOTALS_RUNS 64 /* runs whose totals a connection remembers */
+
 /* Sums data.usage.{in,out,cached,cache_write,cost_micros} over the run's reply rows, in
  * all and per model (data.model of the reply, else of its parent span: the
  * turn or ai enter).  A run without replies gives zeros.  *out must be
  * zeroed or hold an earlier result (freed and replaced).  The connection
- * remembers the sums of its last 64 runs (claw_db_memo): a later call
+ * remembers the sums of its last CLAW_READER_TOTALS_RUNS runs (claw_db_memo): a later call
  * reads only the replies written since, so the board and the issue page of
  * a long run do not sum it whole on every request. */
 enum claw_err claw_reader_totals(struct claw_db *db, int64_t run_id, struct claw_trace_totals *out,

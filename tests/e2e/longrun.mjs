@@ -1,7 +1,8 @@
 // longrun — a long run written straight into a project's db, shaped like a
 // real one, for the long-run browser tests and bench/runview (issue 17).
 //
-// Run 1 of issue 1: a workflow, a step, an agent, then turns of six rows
+// Run 1 of issue 1: a note outside any span (as the solver's approval
+// is), a workflow, a step, an agent, then turns of six rows
 // each (the turn, its prompt, its reply with usage, a bash call, its
 // result, the turn's end), written with the sqlite3 shell in one
 // transaction.  Options:
@@ -26,6 +27,7 @@ INSERT INTO runs (id, issue_id, solver_version, status, started_by, created_at)
  VALUES (1, 1, 0, '${open ? 'running' : 'done'}', 'bench', 0);
 UPDATE issues SET status = '${open ? 'waiting' : 'done'}' WHERE id = 1;
 INSERT INTO trace (run_id, span_id, parent_id, depth, phase, type, level, data, ts_ms) VALUES
+ (1, 6, 0, 0, 'event', 'note', 20, '{"action":"approve","message":"solver approved"}', 500),
  (1, 1, 0, 0, 'enter', 'workflow', 30, '{"name":"Bench"}', 1000);
 ${gate ? `INSERT INTO trace (run_id, span_id, parent_id, depth, phase, type, level, data, ts_ms) VALUES
  (1, 4, 1, 1, 'event', 'question', 30, '{"kind":"question","prompt":"Which part first?"}', 1003),

@@ -41,6 +41,7 @@ export function longRunTests(ctx) {
 		s.P.on('pageerror', (e) => diag(`page error (long run): ${e.message}`));
 		await s.P.goto(`${h.base}/#/${s.key}/issue/1`);
 		await s.P.waitForSelector('.run-view[data-skeleton="true"] .tree .node');
+		// Every row counted, the one outside any span too (not in the skeleton).
 		await waitFor(async () => Number(await s.P.getAttribute('.run-view', 'data-rows')) === s.rows,
 			{ what: `the skeleton to count all ${s.rows} rows`, timeout: 30000 });
 		// Where the run is: the newest turn open with its rows, the open question last.
@@ -101,7 +102,9 @@ export function longRunTests(ctx) {
 	test('long run: keyboard: Home, ArrowDown, End', async () => {
 		await s.P.focus('.trace');
 		await s.P.keyboard.press('Home');
-		await waitFor(async () => (await cursorLabel(s.P)) === 'Bench', { what: 'the workflow under the cursor' });
+		await waitFor(async () => (await cursorLabel(s.P)).includes('solver approved'), { what: 'the first row (outside any span) under the cursor' });
+		await s.P.keyboard.press('ArrowDown');
+		await waitFor(async () => (await cursorLabel(s.P)) === 'Bench', { what: 'the workflow next' });
 		await s.P.keyboard.press('ArrowDown');
 		await waitFor(async () => (await s.P.$('.tree .node.cursor.t-question')), { what: 'the first question next' });
 		await s.P.keyboard.press('End');
