@@ -43,7 +43,7 @@
  *   trace writer checks its run once, when the run starts.  Its indexes
  *   serve the reader: (run_id, seq) replay and tails, (run_id, type, seq)
  *   replies, artifacts and gates, (run_id, span_id) the span-id seed on
- *   resume and the reply → enclosing span join of the token totals.
+ *   resume and the reply → enclosing span lookup of run_usage's trigger.
  * - workflow_state and exchange_msg belong to their run (foreign key).
  */
 static const char *const migrations[] = {
@@ -185,6 +185,52 @@ static const char *const migrations[] = {
 	 * enter rows in order, and one span's children. */
 	"CREATE INDEX trace_run_phase ON trace(run_id, phase, seq);"
 	"CREATE INDEX trace_run_parent ON trace(run_id, parent_id, seq);",
+	/* 6 → 7: a run's tokens and cost by model, kept by a trigger as reply
+	 * rows are written (by any writer), so the board and the issue page
+	 * read a few rows instead of summing a long run's replies on every
+	 * request; filled from the trace once here.  The model is the reply's,
+	 * else its enclosing span's (claw_reader_totals).  And one span's
+	 * children by phase: the outline counts child spans on the index
+	 * alone and reads only the events. */
+	"CREATE TABLE run_usage ("
+	" run_id INTEGER NOT NULL,"
+	" model TEXT NOT NULL,"
+	" replies INTEGER NOT NULL DEFAULT 0,"
+	" tokens_in INTEGER NOT NULL DEFAULT 0,"
+	" tokens_out INTEGER NOT NULL DEFAULT 0,"
+	" cached INTEGER NOT NULL DEFAULT 0,"
+	" cache_write INTEGER NOT NULL DEFAULT 0,"
+	" cost_micros INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (run_id, model)) WITHOUT ROWID;"
+	"INSERT INTO run_usage"
+	" SELECT r.run_id, COALESCE(json_extract(r.data, '$.model'),"
+	"  (SELECT json_extract(p.data, '$.model') FROM trace p WHERE p.run_id = r.run_id"
+	"   AND p.span_id = r.parent_id AND p.phase = 'enter' LIMIT 1), '') AS m,"
+	"  COUNT(*), TOTAL(json_extract(r.data, '$.usage.in')),"
+	"  TOTAL(json_extract(r.data, '$.usage.out')), TOTAL(json_extract(r.data, "
+	"'$.usage.cached')),"
+	"  TOTAL(json_extract(r.data, '$.usage.cache_write')),"
+	"  TOTAL(json_extract(r.data, '$.usage.cost_micros'))"
+	" FROM trace r WHERE r.type = 'reply' GROUP BY r.run_id, m;"
+	"CREATE TRIGGER trace_reply_usage AFTER INSERT ON trace WHEN NEW.type = 'reply' BEGIN"
+	" INSERT INTO run_usage (run_id, model, replies, tokens_in, tokens_out, cached,"
+	"  cache_write, cost_micros)"
+	" VALUES (NEW.run_id, COALESCE(json_extract(NEW.data, '$.model'),"
+	"  (SELECT json_extract(p.data, '$.model') FROM trace p WHERE p.run_id = NEW.run_id"
+	"   AND p.span_id = NEW.parent_id AND p.phase = 'enter' LIMIT 1), ''), 1,"
+	"  CAST(COALESCE(json_extract(NEW.data, '$.usage.in'), 0) AS INTEGER),"
+	"  CAST(COALESCE(json_extract(NEW.data, '$.usage.out'), 0) AS INTEGER),"
+	"  CAST(COALESCE(json_extract(NEW.data, '$.usage.cached'), 0) AS INTEGER),"
+	"  CAST(COALESCE(json_extract(NEW.data, '$.usage.cache_write'), 0) AS INTEGER),"
+	"  CAST(COALESCE(json_extract(NEW.data, '$.usage.cost_micros'), 0) AS INTEGER))"
+	" ON CONFLICT (run_id, model) DO UPDATE SET replies = replies + 1,"
+	"  tokens_in = tokens_in + excluded.tokens_in, tokens_out = tokens_out + "
+	"excluded.tokens_out,"
+	"  cached = cached + excluded.cached, cache_write = cache_write + excluded.cache_write,"
+	"  cost_micros = cost_micros + excluded.cost_micros;"
+	" END;"
+	"DROP INDEX trace_run_parent;"
+	"CREATE INDEX trace_run_parent ON trace(run_id, parent_id, phase, seq);",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == CLAW_DB_SCHEMA_VERSION,
 	       "one migration step per schema version");
@@ -287,24 +333,7 @@ struct claw_db {
 	struct cached_stmt *cache; /* statement cache, linear: a few dozen entries */
 	size_t ncache;
 	size_t acache;
-	void *memo; /* claw_db_set_memo's, freed by memo_free on close */
-	void (*memo_free)(void *);
 };
-
-void *
-claw_db_memo(struct claw_db *db)
-{
-	return db->memo;
-}
-
-void
-claw_db_set_memo(struct claw_db *db, void *memo, void (*free_fn)(void *))
-{
-	if (db->memo != NULL && db->memo_free != NULL)
-		db->memo_free(db->memo);
-	db->memo = memo;
-	db->memo_free = free_fn;
-}
 
 sqlite3 *
 claw_db_sqlite(struct claw_db *db)
@@ -840,7 +869,6 @@ claw_db_close(struct claw_db *db)
 {
 	if (db == NULL)
 		return;
-	claw_db_set_memo(db, NULL, NULL);
 	for (size_t i = 0; i < db->ncache; i++) {
 		sqlite3_finalize(db->cache[i].st);
 		free(db->cache[i].sql);

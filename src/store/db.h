@@ -37,7 +37,7 @@
 
 #include "base/err.h"
 
-#define CLAW_DB_SCHEMA_VERSION 6
+#define CLAW_DB_SCHEMA_VERSION 7
 #define CLAW_DB_BUSY_TIMEOUT_MS 5000
 /* WAL pages that start a checkpoint (SQLite's own mark), and how long the
  * file's checkpointer waits for readers to leave them. */
@@ -70,11 +70,6 @@ void claw_db_unlink(const char *path);
 /* The underlying connection, borrowed for the life of db. */
 sqlite3 *claw_db_sqlite(struct claw_db *db);
 
-/* One slot for what a layer above remembers of this connection's reads
- * (the reader's run totals, reader.h): set replaces (freeing the old memo
- * with its free_fn), close frees it.  Threads: the connection's. */
-void *claw_db_memo(struct claw_db *db);
-void claw_db_set_memo(struct claw_db *db, void *memo, void (*free_fn)(void *));
 /* The file path this db was opened from, borrowed. */
 const char *claw_db_path(const struct claw_db *db);
 

@@ -5,7 +5,7 @@
  * The skeleton is one row per span (its enter row, its end, and what its
  * direct children hold: how many spans and events, its replies' tokens and
  * cost, tool errors, critic rejections, questions), computed by SQL on the
- * indexes (run_id, phase, seq) and (run_id, parent_id, seq) (schema 6), a
+ * indexes (run_id, phase, seq) and (run_id, parent_id, phase, seq) (schema 7), a
  * page at a time in seq order.  Sums over a whole subtree are the client's
  * (it holds every span).  Everything is as of `upto`, the run's newest seq
  * when the first page was asked: later rows come on the live stream from

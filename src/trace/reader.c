@@ -112,6 +112,17 @@ claw_reader_tail(struct claw_db *db, int64_t run_id, int64_t since, size_t limit
 }
 
 enum claw_err
+claw_reader_tail_level(struct claw_db *db, int64_t run_id, int64_t since, int level, size_t limit,
+		       struct claw_record_list *out, struct claw_error *err)
+{
+	const int64_t args[] = {run_id, since, level};
+	return query_rows(db,
+			  "SELECT " ROW_COLUMNS " FROM trace WHERE run_id = ?1 AND seq > ?2"
+			  " AND level >= ?3 ORDER BY seq LIMIT ?4",
+			  args, 3, limit, NULL, out, err);
+}
+
+enum claw_err
 claw_reader_events(struct claw_db *db, int64_t run_id, int64_t span, int64_t since, int64_t upto,
 		   size_t limit, struct claw_record_list *out, struct claw_error *err)
 {
@@ -234,158 +245,49 @@ claw_trace_totals_free(struct claw_trace_totals *t)
 	memset(t, 0, sizeof *t);
 }
 
-/* What a connection remembers of runs' totals (claw_db_memo, the
- * reader's alone): per run, the sums up to the newest reply read, so the
- * next call reads only the replies written since (rows are only ever
- * appended).  The least recently used run goes past
- * CLAW_READER_TOTALS_RUNS. */
-
-struct totals_run {
-	int64_t run_id;
-	int64_t seq; /* the newest reply summed */
-	uint64_t used;
-	struct claw_trace_totals t;
-};
-
-struct totals_memo {
-	struct totals_run v[CLAW_READER_TOTALS_RUNS];
-	size_t n;
-	uint64_t clock;
-};
-
-static void
-totals_memo_free(void *p)
-{
-	struct totals_memo *m = p;
-	for (size_t i = 0; i < m->n; i++)
-		claw_trace_totals_free(&m->v[i].t);
-	free(m);
-}
-
-/* The memo entry of run_id in db's memo, made (or reused: the least
- * recently used) when there is none. */
-static struct totals_run *
-totals_entry(struct claw_db *db, int64_t run_id)
-{
-	struct totals_memo *m = claw_db_memo(db);
-	size_t k = 0;
-
-	if (m == NULL) {
-		m = claw_xcalloc(1, sizeof *m);
-		claw_db_set_memo(db, m, totals_memo_free);
-	}
-	m->clock++;
-	for (size_t i = 0; i < m->n; i++) {
-		if (m->v[i].run_id == run_id) {
-			m->v[i].used = m->clock;
-			return &m->v[i];
-		}
-		if (m->v[i].used < m->v[k].used)
-			k = i;
-	}
-	if (m->n < CLAW_READER_TOTALS_RUNS)
-		k = m->n++;
-	claw_trace_totals_free(&m->v[k].t);
-	m->v[k].run_id = run_id;
-	m->v[k].seq = 0;
-	m->v[k].used = m->clock;
-	return &m->v[k];
-}
-
-/* Adds u (its model name taken) to t, by model. */
-static void
-totals_add(struct claw_trace_totals *t, struct claw_trace_usage *u)
-{
-	size_t i = 0;
-	while (i < t->nmodels && strcmp(t->models[i].model, u->model) < 0)
-		i++;
-	if (i == t->nmodels || strcmp(t->models[i].model, u->model) != 0) {
-		t->models = claw_xrealloc(t->models, (t->nmodels + 1) * sizeof *t->models);
-		memmove(&t->models[i + 1], &t->models[i], (t->nmodels - i) * sizeof *t->models);
-		t->models[i] = (struct claw_trace_usage){.model = u->model};
-		t->nmodels++;
-	} else {
-		free(u->model);
-	}
-	struct claw_trace_usage *m = &t->models[i];
-	m->replies += u->replies;
-	m->in += u->in;
-	m->out += u->out;
-	m->cached += u->cached;
-	m->cache_write += u->cache_write;
-	m->cost_micros += u->cost_micros;
-	t->replies += u->replies;
-	t->in += u->in;
-	t->out += u->out;
-	t->cached += u->cached;
-	t->cache_write += u->cache_write;
-	t->cost_micros += u->cost_micros;
-}
-
-static void
-totals_copy(struct claw_trace_totals *out, const struct claw_trace_totals *t)
-{
-	*out = *t;
-	out->models = t->nmodels > 0 ? claw_xcalloc(t->nmodels, sizeof *out->models) : NULL;
-	for (size_t i = 0; i < t->nmodels; i++) {
-		out->models[i] = t->models[i];
-		out->models[i].model = claw_xstrdup(t->models[i].model);
-	}
-}
-
 enum claw_err
 claw_reader_totals(struct claw_db *db, int64_t run_id, struct claw_trace_totals *out,
 		   struct claw_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	struct totals_run *e = totals_entry(db, run_id);
-	int64_t newest = e->seq;
+	size_t alloc = 0;
 	enum claw_err rc;
 	int s;
 
 	claw_trace_totals_free(out);
-	rc = claw_db_stmt(
-		db,
-		"SELECT COALESCE(json_extract(r.data, '$.model'), json_extract(p.data, '$.model'),"
-		" ''), COUNT(*),"
-		" TOTAL(json_extract(r.data, '$.usage.in')),"
-		" TOTAL(json_extract(r.data, '$.usage.out')),"
-		" TOTAL(json_extract(r.data, '$.usage.cached')),"
-		" TOTAL(json_extract(r.data, '$.usage.cost_micros')),"
-		" TOTAL(json_extract(r.data, '$.usage.cache_write')), MAX(r.seq)"
-		" FROM trace r INDEXED BY trace_run_type LEFT JOIN trace p"
-		" ON p.run_id = r.run_id AND p.span_id = r.parent_id AND p.phase = 'enter'"
-		" WHERE r.run_id = ? AND r.type = 'reply' AND r.seq > ? GROUP BY 1",
-		&st, err);
+	rc = claw_db_stmt(db,
+			  "SELECT model, replies, tokens_in, tokens_out, cached, cache_write,"
+			  " cost_micros FROM run_usage WHERE run_id = ? ORDER BY model",
+			  &st, err);
 	if (rc != CLAW_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, run_id);
-	sqlite3_bind_int64(st, 2, e->seq);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		struct claw_trace_usage u = {
-			.model = claw_db_column_dup(st, 0),
-			.replies = sqlite3_column_int64(st, 1),
-			.in = (int64_t)sqlite3_column_double(st, 2),
-			.out = (int64_t)sqlite3_column_double(st, 3),
-			.cached = (int64_t)sqlite3_column_double(st, 4),
-			.cost_micros = (int64_t)sqlite3_column_double(st, 5),
-			.cache_write = (int64_t)sqlite3_column_double(st, 6),
-		};
-		if (sqlite3_column_int64(st, 7) > newest)
-			newest = sqlite3_column_int64(st, 7);
-		totals_add(&e->t, &u);
+		if (out->nmodels == alloc) {
+			alloc = alloc != 0 ? alloc * 2 : 4;
+			out->models = claw_xrealloc(out->models, alloc * sizeof *out->models);
+		}
+		struct claw_trace_usage *u = &out->models[out->nmodels++];
+		u->model = claw_db_column_dup(st, 0);
+		u->replies = sqlite3_column_int64(st, 1);
+		u->in = sqlite3_column_int64(st, 2);
+		u->out = sqlite3_column_int64(st, 3);
+		u->cached = sqlite3_column_int64(st, 4);
+		u->cache_write = sqlite3_column_int64(st, 5);
+		u->cost_micros = sqlite3_column_int64(st, 6);
+		out->replies += u->replies;
+		out->in += u->in;
+		out->out += u->out;
+		out->cached += u->cached;
+		out->cache_write += u->cache_write;
+		out->cost_micros += u->cost_micros;
 	}
-	if (s != SQLITE_DONE) {
-		rc = claw_db_fail(db, "sum the run's tokens", err);
-		/* a part may have been added: sum the whole run again next time */
-		claw_trace_totals_free(&e->t);
-		e->seq = 0;
-	} else {
-		e->seq = newest;
-		totals_copy(out, &e->t);
-	}
+	if (s != SQLITE_DONE)
+		rc = claw_db_fail(db, "read the run's tokens", err);
 out:
 	claw_db_finish(st);
+	if (rc != CLAW_OK)
+		claw_trace_totals_free(out);
 	return rc;
 }
 

@@ -12,9 +12,6 @@
  * stored, so claw_record_wire_row() of a replayed row is byte for byte the
  * row that was published live.
  *
- * State: none of its own, but for the token totals a connection
- * remembers (claw_reader_totals).
- *
  * Threads: functions use the caller's connection (one thread at a time).
  * Results are owned by the caller: free them with the matching *_free.
  */
@@ -39,6 +36,13 @@
  * claw_record_list_free. */
 enum claw_err claw_reader_tail(struct claw_db *db, int64_t run_id, int64_t since, size_t limit,
 			       struct claw_record_list *out, struct claw_error *err);
+
+/* As claw_reader_tail, the rows of level >= level only: what a tree shown
+ * at that level prints (a span's end row has its enter's level), read
+ * without the rows it would pass over. */
+enum claw_err claw_reader_tail_level(struct claw_db *db, int64_t run_id, int64_t since, int level,
+				     size_t limit, struct claw_record_list *out,
+				     struct claw_error *err);
 
 /* The event rows of run_id whose parent is span, seq in (since, upto]
  * (upto 0: no bound), in seq order, at most limit of them (limit and *out
@@ -91,15 +95,13 @@ struct claw_trace_totals {
 };
 void claw_trace_totals_free(struct claw_trace_totals *t);
 
-#define CLAW_READER_TOTALS_RUNS 64 /* runs whose totals a connection remembers */
-
-/* Sums data.usage.{in,out,cached,cache_write,cost_micros} over the run's reply rows, in
- * all and per model (data.model of the reply, else of its parent span: the
- * turn or ai enter).  A run without replies gives zeros.  *out must be
- * zeroed or hold an earlier result (freed and replaced).  The connection
- * remembers the sums of its last CLAW_READER_TOTALS_RUNS runs (claw_db_memo): a later call
- * reads only the replies written since, so the board and the issue page of
- * a long run do not sum it whole on every request. */
+/* The run's tokens and cost: data.usage.{in,out,cached,cache_write,
+ * cost_micros} summed over its reply rows, in all and per model (data.model
+ * of the reply, else of its parent span: the turn or ai enter), by name.
+ * The sums are kept as replies are written (the db's run_usage, schema 7),
+ * so this reads a row per model however long the run.  A run without
+ * replies gives zeros.  *out must be zeroed or hold an earlier result
+ * (freed and replaced). */
 enum claw_err claw_reader_totals(struct claw_db *db, int64_t run_id, struct claw_trace_totals *out,
 				 struct claw_error *err);
 

@@ -194,18 +194,22 @@ test_newer(void)
 	is_int(claw_db_open(path, CLAW_DB_CREATE, &db, &e), CLAW_OK, "create");
 	claw_db_close(db);
 	db = NULL;
-	raw_exec(path, "UPDATE schema_version SET version = 7");
-	is_int(claw_db_open(path, CLAW_DB_OPEN, &db, &e), CLAW_EVERSION, "schema 7 is refused");
+	char *newer = claw_xasprintf("UPDATE schema_version SET version = %d",
+				     CLAW_DB_SCHEMA_VERSION + 1);
+	raw_exec(path, newer);
+	free(newer);
+	is_int(claw_db_open(path, CLAW_DB_OPEN, &db, &e), CLAW_EVERSION,
+	       "a newer schema is refused");
 	char known[64];
-	(void)snprintf(known, sizeof known, "(schema 7, this claw knows %d): upgrade claw",
-		       CLAW_DB_SCHEMA_VERSION);
+	(void)snprintf(known, sizeof known, "(schema %d, this claw knows %d): upgrade claw",
+		       CLAW_DB_SCHEMA_VERSION + 1, CLAW_DB_SCHEMA_VERSION);
 	has_str(e.msg, known, "with both versions");
 	free(path);
 }
 
 /* Schema 4 → 5: each exchange checkpoint (one JSON array) becomes a row
  * per message, in order; one that is no array is dropped, not fatal.
- * Then 5 → 6: the outline's indexes. */
+ * Then 5 → 6: the outline's indexes; 6 → 7: run_usage, filled and kept. */
 static void
 test_migrate_exchange(void)
 {
@@ -233,6 +237,13 @@ test_migrate_exchange(void)
 		 "INSERT INTO exchange VALUES (1, 'solver', 's',"
 		 " '[{\"role\":\"user\",\"content\":[]},{\"role\":\"assistant\"}]', 0);"
 		 "INSERT INTO exchange VALUES (1, 'solver', 'broken', 'not json', 0);"
+		 "DROP TRIGGER trace_reply_usage;"
+		 "DROP TABLE run_usage;"
+		 "INSERT INTO trace (run_id, span_id, parent_id, depth, phase, type, level, data,"
+		 " ts_ms) VALUES (1, 1, 0, 0, 'enter', 'ai', 10, '{\"model\":\"m1\"}', 1),"
+		 " (1, 2, 1, 1, 'event', 'reply', 10, '{\"usage\":{\"in\":10,\"out\":2}}', 2),"
+		 " (1, 3, 1, 1, 'event', 'reply', 10,"
+		 " '{\"model\":\"m2\",\"usage\":{\"in\":5,\"cost_micros\":7}}', 3);"
 		 "UPDATE schema_version SET version = 4;");
 	is_int(claw_db_open(path, CLAW_DB_OPEN, &db, &e), CLAW_OK, "a schema 4 file opens: %s",
 	       e.msg);
@@ -251,6 +262,23 @@ test_migrate_exchange(void)
 		      " WHERE name IN ('trace_run_phase', 'trace_run_parent') ORDER BY name)");
 	is_str(idx, "trace_run_parent trace_run_phase", "schema 6: the outline's indexes");
 	free(idx);
+	char *cols = raw_text(path, "SELECT group_concat(name, ' ') FROM pragma_index_info("
+				    "'trace_run_parent')");
+	is_str(cols, "run_id parent_id phase seq", "schema 7: a span's children by phase");
+	free(cols);
+	char *usage = raw_text(path, "SELECT group_concat(model || ':' || replies || '/' ||"
+				     " tokens_in || '/' || tokens_out || '/' || cost_micros, ' ')"
+				     " FROM (SELECT * FROM run_usage ORDER BY model)");
+	is_str(usage, "m1:1/10/2/0 m2:1/5/0/7",
+	       "schema 7: run_usage filled from the replies (the model of the span above)");
+	free(usage);
+	raw_exec(path, "INSERT INTO trace (run_id, span_id, parent_id, depth, phase, type, level,"
+		       " data, ts_ms) VALUES (1, 4, 1, 1, 'event', 'reply', 10,"
+		       " '{\"usage\":{\"in\":1,\"cached\":3}}', 4)");
+	usage = raw_text(path, "SELECT replies || '/' || tokens_in || '/' || cached FROM run_usage"
+			       " WHERE model = 'm1'");
+	is_str(usage, "2/11/3", "and kept by its trigger as replies are written");
+	free(usage);
 	free(path);
 }
 
