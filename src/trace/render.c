@@ -595,7 +595,7 @@ claw_render_log(struct claw_db *db, int64_t run_id, int level, bool colour, FILE
 
 	r = claw_render_new(level, colour);
 	for (int64_t since = 0;;) {
-		rc = claw_reader_tail(db, run_id, since, CLAW_RENDER_PAGE, &page, err);
+		rc = claw_reader_tail_level(db, run_id, since, level, CLAW_RENDER_PAGE, &page, err);
 		if (rc != CLAW_OK)
 			goto out;
 		if (page.n == 0)

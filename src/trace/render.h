@@ -15,7 +15,8 @@
  *
  * An exit line names the span it closes (type and summary of its enter, then
  * the duration); the renderer remembers open spans for that, so it must see
- * every record in seq order, including those below its level.  Summaries:
+ * every record at or above its level in seq order (an end row has its
+ * span's level; records below it may be passed or not).  Summaries:
  * name for workflow/step/tool; `role (model)` for ai; `#n` for turn;
  * `[in/out tok]`, the called tool names and a clipped text for reply;
  * ` [error]` after a failed tool result; `label (kind)` for an artifact; the
@@ -86,7 +87,9 @@ enum claw_err claw_render_totals(struct claw_buf *out, const struct claw_trace_t
 
 /* `claw log [RUN]` in one call: the recent runs (newest first, chosen one
  * marked), a blank line, the tree of the chosen run at level, a blank line
- * and the totals line, written to out.  run_id 0 chooses the run that last
+ * and the totals line, written to out.  The tree is read a page of
+ * CLAW_RENDER_PAGE rows at a time, only the rows at or above level, and
+ * written as each page is rendered.  run_id 0 chooses the run that last
  * wrote a trace row (else the newest run).  No runs at all: prints
  * "No runs yet for this project." and succeeds.  An unknown run_id:
  * CLAW_ENOTFOUND "run #N not found". */
