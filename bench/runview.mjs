@@ -11,8 +11,9 @@
 // turns of six rows each), written into the project's db with the sqlite3
 // shell, the run done.  claw serve (DIR's build, default build/rel) and
 // nginx serve the page of this tree and, with --old, the www/ of commit
-// REV.  Printed per page and size: time to the first rows on screen and to
-// the whole run loaded (this page: its skeleton, every row counted); the
+// REV.  Printed per page and size: time from the navigation's start to the
+// frame that shows the first rows (the page's own clock) and to the whole
+// run loaded (this page: its skeleton, every row counted); the
 // 95th percentile of interactions (collapse and expand the agent's span,
 // open a closed turn, open a tool call's details, scroll a screen; 10
 // each), each timed from the click to the frame after it (a closed turn:
@@ -68,13 +69,20 @@ async function measure(h, base, key, rows) {
 		window.__long = [];
 		new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push([e.startTime, e.duration]); })
 			.observe({ type: 'longtask', buffered: true });
+		// The first row on screen, in ms since the navigation started: the
+		// next frame after it is in the DOM.
+		new MutationObserver((_, o) => {
+			if (!document.querySelector('.tree .node')) return;
+			o.disconnect();
+			requestAnimationFrame(() => { window.__first = performance.now(); });
+		}).observe(document, { childList: true, subtree: true });
 	});
 	const cdp = await h.context.newCDPSession(page);
 	await cdp.send('Performance.enable');
-	const t0 = Date.now();
 	await page.goto(`${base}/#/${key}/issue/1`);
 	await page.waitForSelector('.tree .node', { timeout: 600000 });
-	const first = Date.now() - t0;
+	await page.waitForFunction(() => window.__first !== undefined);
+	const first = Math.round(await page.evaluate(() => window.__first));
 	const firstAt = await page.evaluate(() => performance.now());
 	// Loaded: the model holds every row (this page says so), or every row
 	// but the end rows and tool results (folded into their calls) is in the
@@ -83,7 +91,7 @@ async function measure(h, base, key, rows) {
 		const v = document.querySelector('.run-view');
 		return Number(v?.dataset.rows) >= n || document.querySelectorAll('.tree .node').length >= shown;
 	}, [rows, rows - 2 * ((rows - 6) / 6) - 3], { timeout: 900000, polling: 250 });
-	const loaded = Date.now() - t0;
+	const loaded = Math.round(await page.evaluate(() => performance.now()));
 	// Times fn from the call to the frame after it, or (with until) to the
 	// first frame where until() holds (a span whose events load first).
 	const time = (fn, until) => page.evaluate(async ([src, usrc]) => {
