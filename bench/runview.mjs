@@ -5,6 +5,7 @@
 //
 //   node bench/runview.mjs [--build DIR] [--rows "10000 100000"]
 //                          [--old REV] [--old-rows "10000"]   (--rows 0: none)
+//                          [--live RATE]
 //
 // For each size, a project whose run has that many trace rows shaped like
 // a real one (tests/e2e/longrun.mjs: a workflow, a step, an agent, then
@@ -22,10 +23,14 @@
 // the end.  Targets: 100 000 rows: first rows <= 1 s, interactions
 // <= 100 ms, no long task over 200 ms after the first paint, memory
 // <= 300 MB; 1 000 000 rows: first rows <= 2 s, interactions <= 200 ms,
-// memory <= 500 MB.
+// memory <= 500 MB.  With --live RATE, each size again with the run still
+// running and its stream served by a feed here (liveFeed) sending RATE rows
+// a second all through the measurement: the figures must hold with live
+// rows arriving (200/s in the issue).
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Harness, waitFor } from '../tests/e2e/harness.mjs';
@@ -42,6 +47,7 @@ const build = path.resolve(opt('--build', path.join(top, 'build', 'rel')));
 const sizes = opt('--rows', '10000 100000').split(/[\s,]+/).map(Number).filter(Boolean);
 const oldRev = opt('--old', '');
 const oldSizes = opt('--old-rows', '10000').split(/[\s,]+/).map(Number).filter(Boolean);
+const live = Number(opt('--live', '0')); // rows a second fed to this page's stream (0: none)
 const claw = path.join(build, 'claw');
 const mockllm = path.join(build, 'tests', 'mockllm', 'mockllm');
 
@@ -59,11 +65,58 @@ function oldTop(h, rev) {
 	return dir;
 }
 
+// An SSE feed standing in for the run's stream: from the row after seq
+// `after`, new turns under the agent's span (6 rows each, as fillRun
+// writes them), `rate` rows a second, never ending.  Resolves to
+// {url, sent(), close()}.
+function liveFeed(after, rate) {
+	let seq = after;
+	let sent = 0;
+	const timers = new Set();
+	const server = http.createServer((req, res) => {
+		res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+		const row = (spanId, parentId, depth, phase, type, level, data) => {
+			seq++;
+			sent++;
+			res.write(`id: ${seq}\nevent: trace\ndata: ${JSON.stringify({ seq, runId: 1, spanId, parentId, depth, phase,
+				type, level, tsMs: 10000000 + seq * 8, data })}\n\n`);
+		};
+		let turn = 0;
+		let queue = [];
+		const tick = setInterval(() => {
+			for (let k = 0; k < rate / 20; k++) {
+				if (!queue.length) {
+					const t = 900000000 + turn * 6;
+					const i = turn++;
+					queue = [
+						[t, 3, 3, 'enter', 'turn', 10, { number: 100000 + i }],
+						[t + 1, t, 4, 'event', 'prompt', 10, { text: `live ${i}`, tools: ['bash'] }],
+						[t + 2, t, 4, 'event', 'reply', 10, { text: `Live part ${i}.`, usage: { in: 3000, out: 40, cost_micros: 1200 } }],
+						[t + 3, t, 4, 'event', 'tool', 20, { name: 'bash', input: { command: `echo live${i}` } }],
+						[t + 4, t, 4, 'event', 'tool-result', 20, { name: 'bash', text: `live${i}\n[exit 0]`, is_error: false }],
+						[t, 3, 3, 'exit', 'end', 10, { ms: 40 }],
+					];
+				}
+				row(...queue.shift());
+			}
+		}, 50);
+		timers.add(tick);
+		req.on('close', () => { clearInterval(tick); timers.delete(tick); });
+	});
+	return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+		url: `http://127.0.0.1:${server.address().port}/stream`,
+		sent: () => sent,
+		close: () => { for (const t of timers) clearInterval(t); server.closeAllConnections(); server.close(); },
+	})));
+}
+
 const p95 = (v) => v.slice().sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(v.length * 0.95))];
 
-// Loads the issue page of a run of rows rows and times it.
-async function measure(h, base, key, rows) {
+// Loads the issue page of a run of rows rows and times it (with feed: the
+// run's stream is the feed's, rows arriving all along).
+async function measure(h, base, key, rows, feed) {
 	const page = await h.context.newPage();
+	if (feed) await page.route('**/runs/1/stream*', (route) => route.continue({ url: feed.url }));
 	await page.bringToFront(); // a page in the background gets no animation frames
 	await page.addInitScript(() => {
 		window.__long = [];
@@ -130,11 +183,11 @@ async function measure(h, base, key, rows) {
 	}, firstAt);
 	const m = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
 	await page.close();
-	return { rows, first, loaded, p95: p95(inter), longMax: long.max, longSum: long.sum,
+	return { rows, first, loaded, p95: p95(inter), longMax: long.max, longSum: long.sum, fed: feed ? feed.sent() : 0,
 		heapMB: m.JSHeapUsedSize / 1048576, nodes: m.Nodes };
 }
 
-async function one(label, pageTop, rows) {
+async function one(label, pageTop, rows, rate = 0) {
 	const h = new Harness({ top: pageTop === 'old' ? top : pageTop, claw, mockllm, keep: false });
 	if (pageTop === 'old') h.top = oldTop(h, oldRev);
 	try {
@@ -148,11 +201,16 @@ async function one(label, pageTop, rows) {
 			body: JSON.stringify({ path: proj }) })).json();
 		await fetch(`${h.base}/api/projects/${reg.key}/issues`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
 			body: JSON.stringify({ title: 'A long run' }) });
-		const n = fillRun(path.join(h.home, 'projects', `${reg.key}.db`), rows);
-		await waitFor(async () => (await (await fetch(`${h.base}/api/projects/${reg.key}/issues/1`)).json()).status === 'done',
-			{ what: 'the board to see the run', timeout: 30000 });
-		const r = await measure(h, h.base, reg.key, n);
-		console.log(`${label.padEnd(4)} ${String(r.rows).padStart(8)} rows: first rows ${r.first} ms, loaded ${r.loaded} ms; ` +
+		// Live: the run still running (at a question: claw serve leaves it be).
+		const n = fillRun(path.join(h.home, 'projects', `${reg.key}.db`), rows, { open: rate > 0, gateFirst: true });
+		await waitFor(async () => (await (await fetch(`${h.base}/api/projects/${reg.key}/issues/1`)).json()).status ===
+			(rate > 0 ? 'waiting' : 'done'), { what: 'the board to see the run', timeout: 30000 });
+		const upto = rate > 0 ? (await (await fetch(`${h.base}/api/projects/${reg.key}/runs/1/spans?limit=1`)).json()).upto : 0;
+		const feed = rate > 0 ? await liveFeed(upto, rate) : null;
+		const r = await measure(h, h.base, reg.key, n, feed);
+		if (feed) feed.close();
+		console.log(`${label.padEnd(9)} ${String(r.rows).padStart(8)} rows${feed ? ` (+${r.fed} live at ${rate}/s)` : ''}: ` +
+			`first rows ${r.first} ms, loaded ${r.loaded} ms; ` +
 			`interactions p95 ${r.p95.toFixed(0)} ms; longest task after first rows ${r.longMax.toFixed(0)} ms ` +
 			`(${(r.longSum / 1000).toFixed(1)} s in long tasks); JS heap ${r.heapMB.toFixed(0)} MB, ${r.nodes} DOM nodes`);
 		return r;
@@ -162,4 +220,5 @@ async function one(label, pageTop, rows) {
 }
 
 for (const rows of sizes) await one('new', top, rows);
+if (live) for (const rows of sizes) await one('new+live', top, rows, live);
 if (oldRev) for (const rows of oldSizes) await one('old', 'old', rows);

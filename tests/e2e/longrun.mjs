@@ -12,15 +12,19 @@
 //   open:        the run is still running: the last turn, the agent, the
 //                step and the workflow have no end, and a question under
 //                the workflow waits for its answer (claw serve leaves a run
-//                at a gate alone)
+//                at a gate alone): the last row, or with gateFirst the
+//                first under the workflow (so rows a live run would add
+//                under its agent come last in tree order, as they do)
 // Returns the number of rows of the run.
 
 import { execFileSync } from 'node:child_process';
 
-export function fillRun(db, n, { errorsEvery = 0, needle = -1, gate = false, open = false } = {}) {
+export function fillRun(db, n, { errorsEvery = 0, needle = -1, gate = false, open = false, gateFirst = false } = {}) {
 	const turns = Math.max(1, Math.floor((n - 6) / 6));
 	const t0 = gate ? 70000 : 2000; // the turns' first time
 	const end = t0 + turns * 50;
+	const ask = (spanId, ts) => `INSERT INTO trace (run_id, span_id, parent_id, depth, phase, type, level, data, ts_ms) VALUES
+ (1, ${spanId}, 1, 1, 'event', 'question', 30, '{"kind":"question","prompt":"Go on with the rest?"}', ${ts});`;
 	const sql = `
 BEGIN;
 INSERT INTO runs (id, issue_id, solver_version, status, started_by, created_at)
@@ -29,6 +33,7 @@ UPDATE issues SET status = '${open ? 'waiting' : 'done'}' WHERE id = 1;
 INSERT INTO trace (run_id, span_id, parent_id, depth, phase, type, level, data, ts_ms) VALUES
  (1, 6, 0, 0, 'event', 'note', 20, '{"action":"approve","message":"solver approved"}', 500),
  (1, 1, 0, 0, 'enter', 'workflow', 30, '{"name":"Bench"}', 1000);
+${open && gateFirst ? ask(7, 1001) : ''}
 ${gate ? `INSERT INTO trace (run_id, span_id, parent_id, depth, phase, type, level, data, ts_ms) VALUES
  (1, 4, 1, 1, 'event', 'question', 30, '{"kind":"question","prompt":"Which part first?"}', 1003),
  (1, 5, 1, 1, 'event', 'answer', 30, '{"ref":4,"text":"The parser.","by":"bench"}', 61003);` : ''}
@@ -55,8 +60,7 @@ SELECT 1, s, p, d, ph, ty, lv, da, ts FROM (
  UNION ALL SELECT i, 5, 10 + i * 6, 3, 4, 'exit', 'end', 10, '{"ms":45}', ${t0 + 45} + i * 50 FROM t
   WHERE NOT ${open ? 1 : 0} OR i < ${turns - 1}
 ) ORDER BY i, k;
-${open ? `INSERT INTO trace (run_id, span_id, parent_id, depth, phase, type, level, data, ts_ms) VALUES
- (1, ${10 + turns * 6}, 1, 1, 'event', 'question', 30, '{"kind":"question","prompt":"Go on with the rest?"}', ${end});`
+${open ? (gateFirst ? '' : ask(10 + turns * 6, end))
 		: `INSERT INTO trace (run_id, span_id, parent_id, depth, phase, type, level, data, ts_ms) VALUES
  (1, 3, 2, 2, 'exit', 'end', 20, '{"ms":${end - t0 + 100}}', ${end + 100}),
  (1, 2, 1, 1, 'exit', 'end', 30, '{"ms":${end - t0 + 1101}}', ${end + 101}),
