@@ -185,6 +185,7 @@ async function pollHealth() {
 		ui.health.classList.toggle('busy', active > 0);
 		const demo = hl.demo === true || hl.model === 'demo' || hl.agent === 'demo';
 		ui.banner.hidden = !demo;
+		document.body.dataset.demo = String(demo);
 		if (demo) {
 			replace(ui.banner, h('strong', null, 'Demo model. '),
 				typeof hl.demo_note === 'string' ? hl.demo_note

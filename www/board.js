@@ -5,7 +5,7 @@
 // new column and flashed once, so work moving across the board is visible.
 
 import { api } from './api.js';
-import { h, replace, pill } from './dom.js';
+import { h, replace, pill, demoPrices } from './dom.js';
 import { openForm, field } from './dialog.js';
 import * as fmt from './format.js';
 
@@ -101,9 +101,9 @@ export class BoardView {
 	renderTotals() {
 		let tin = 0, tout = 0, cost = 0, live = 0;
 		for (const i of this.store.issues.values()) {
-			tin += Number(i.tokensIn) || 0;
-			tout += Number(i.tokensOut) || 0;
-			cost += Number(i.costUsd) || 0;
+			tin += Number(i.totalTokensIn ?? i.tokensIn) || 0;
+			tout += Number(i.totalTokensOut ?? i.tokensOut) || 0;
+			cost += Number(i.totalCostUsd ?? i.costUsd) || 0;
 			if (i.live) live++;
 		}
 		const n = this.store.issues.size;
@@ -111,9 +111,10 @@ export class BoardView {
 			h('span', { class: 'stat' }, h('b', null, String(n)), n === 1 ? ' issue' : ' issues'),
 			live ? h('span', { class: 'stat live', title: 'issues with a run queued, running or waiting at a gate' },
 				h('b', null, String(live)), ' active') : null,
-			h('span', { class: 'stat', title: 'tokens in / out of each issue\'s latest run' },
+			h('span', { class: 'stat', title: 'tokens in / out of every run of every issue' },
 				h('b', null, fmt.tokens(tin)), ' in · ', h('b', null, fmt.tokens(tout)), ' out'),
-			h('span', { class: 'stat', title: 'cost of each issue\'s latest run' }, h('b', null, fmt.usd(cost))));
+			h('span', { class: 'stat', title: 'cost of every run of every issue' }, h('b', null, fmt.usd(cost)),
+				demoPrices()));
 	}
 
 	async newIssue() {
@@ -141,7 +142,7 @@ export class BoardView {
 // What a card shows; a card is rebuilt only when this changes.
 function signature(i) {
 	return JSON.stringify([i.title, i.status, i.done, i.steps, i.live, i.runs, i.tokensIn, i.tokensOut,
-		i.costUsd, i.gate, i.changes, i.updatedMs]);
+		i.costUsd, i.totalCostUsd, i.gate, i.changes, i.updatedMs]);
 }
 
 export function latestRun(issue) {

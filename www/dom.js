@@ -44,3 +44,10 @@ export function replace(parent, ...children) {
 export function pill(status, label) {
 	return h('span', { class: `pill s-${String(status).replace(/[^a-z-]/gi, '')}` }, label ?? status);
 }
+
+// " (demo prices)" after a cost when the server answers with its demo
+// model (app.js marks the page), whose prices are made up; else nothing.
+export function demoPrices() {
+	return document.body.dataset.demo === 'true'
+		? h('span', { class: 'muted demo-prices', title: 'the demo model\'s prices are made up' }, ' (demo prices)') : null;
+}

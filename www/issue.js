@@ -7,7 +7,7 @@
 // (started here or elsewhere) is followed automatically.
 
 import { api } from './api.js';
-import { h, replace, pill } from './dom.js';
+import { h, replace, pill, demoPrices } from './dom.js';
 import { confirmAction } from './dialog.js';
 import { renderMarkdown } from './markdown.js';
 import { RunView } from './run.js';
@@ -70,7 +70,8 @@ export class IssueView {
 		const issue = this.issue() || this.detail;
 		if (!issue) return;
 		const sig = JSON.stringify([issue.status, issue.live, issue.title, issue.runs, issue.gate, issue.done, issue.steps,
-			issue.tokensIn, issue.tokensOut, issue.tokensCached, issue.tokensCacheWrite, issue.costUsd, issue.desc]);
+			issue.tokensIn, issue.tokensOut, issue.tokensCached, issue.tokensCacheWrite, issue.costUsd, issue.totalCostUsd,
+			issue.desc]);
 		if (sig === this.sig && !force) return;
 		const gateChanged = JSON.stringify(issue.gate) !== JSON.stringify((this.last || {}).gate);
 		const runsChanged = JSON.stringify(issue.runs) !== JSON.stringify((this.last || {}).runs);
@@ -86,10 +87,11 @@ export class IssueView {
 
 	renderHead(issue) {
 		const active = issue.live || ['queued', 'inprogress'].includes(issue.status);
-		const start = h('button', { class: 'btn primary', onclick: () => this.act('start') },
+		const start = h('button', { class: 'btn primary', disabled: this.busy, onclick: () => this.act('start') },
 			(issue.runs || []).length ? '▶ Run again' : '▶ Start');
-		const stop = h('button', { class: 'btn', onclick: () => this.act('stop') }, '■ Stop');
-		const close = h('button', { class: 'btn danger-quiet', onclick: () => this.act('close') }, 'Close issue');
+		const stop = h('button', { class: 'btn', disabled: this.busy, onclick: () => this.act('stop') }, '■ Stop');
+		const close = h('button', { class: 'btn danger-quiet', disabled: this.busy, onclick: () => this.act('close') },
+			'Close issue');
 		replace(this.head,
 			h('a', { class: 'back', href: `#/${encodeURIComponent(this.key)}`, title: 'back to the board (Esc)' }, '← Board'),
 			h('h1', null, h('span', { class: 'id' }, `#${issue.id}`), ' ', issue.title),
@@ -109,8 +111,12 @@ export class IssueView {
 			runs.slice().reverse().map((r) => h('li', null, h('a', {
 				href: `#/${encodeURIComponent(this.key)}/issue/${this.id}/run/${r.id}`,
 				class: r.id === shown ? 'current' : '', 'aria-current': r.id === shown ? 'true' : null,
-			}, h('span', null, `Run ${r.n}`), pill(r.status), h('span', { class: 'muted' }, `id ${r.id}`)))))
-			: h('p', { class: 'muted' }, 'Not run yet.'));
+			}, h('span', null, `Run ${r.n}`), pill(r.status),
+			h('span', { class: 'muted run-cost' }, r.costUsd ? fmt.usd(r.costUsd) : ''),
+			h('span', { class: 'muted' }, `id ${r.id}`)))))
+			: h('p', { class: 'muted' }, 'Not run yet.'),
+			runs.length > 1 ? h('p', { class: 'runs-total' }, 'all runs: ', h('b', null, fmt.usd(issue.totalCostUsd)),
+				` · ${fmt.tokens(issue.totalTokensIn)} in · ${fmt.tokens(issue.totalTokensOut)} out`, demoPrices()) : null);
 		const s = this.detail && this.detail.solver;
 		const steps = Number(issue.steps) || 0;
 		replace(this.facts, h('h3', null, 'Latest run'), h('dl', { class: 'facts' },
@@ -190,6 +196,10 @@ export class IssueView {
 			'The run stops at its next safe point and is marked failed; the issue goes back to open.', 'Stop run'))) return;
 		if (what === 'close' && !(await confirmAction(`Close #${this.id}?`,
 			issue && issue.live ? 'Its active run is stopped first.' : 'The issue moves to closed.', 'Close issue'))) return;
+		// One request at a time: a second click while one is on its way
+		// (a double click on Start) does nothing.
+		if (this.busy) return;
+		this.setBusy(true);
 		try {
 			const res = await api[what](this.key, this.id);
 			if (what === 'start' && res && res.runId) {
@@ -202,7 +212,14 @@ export class IssueView {
 			else if (what === 'close') this.toast(`Issue #${this.id} closed`);
 		} catch (e) {
 			this.toast(e.message, true);
+		} finally {
+			this.setBusy(false);
 		}
+	}
+
+	setBusy(busy) {
+		this.busy = busy;
+		for (const b of this.head.querySelectorAll('.actions button')) b.disabled = busy;
 	}
 
 	destroy() {

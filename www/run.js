@@ -36,7 +36,7 @@
 // to its parent), Enter shows the details; `/` goes to the search box.
 
 import { api, streams } from './api.js';
-import { h, replace, pill } from './dom.js';
+import { h, replace, pill, demoPrices } from './dom.js';
 import { ChangesBox } from './changes.js';
 import { Stream } from './stream.js';
 import { SPAN_TYPES, TraceModel, parseMaybe } from './trace.js';
@@ -97,7 +97,7 @@ export class RunView {
 				h('span', null, 'span'), h('span', null, 'tokens in/out'), h('span', null, 'cost'),
 				h('span', null, 'time'), this.axis = h('span', { class: 'axis' }, h('span', { class: 'axis-end' }))),
 			this.tree,
-			h('p', { class: 'tree-empty' }, 'Waiting for the first trace row…'));
+			this.emptyNote = h('p', { class: 'tree-empty' }, 'Waiting for the first trace row…'));
 		this.scroller.addEventListener('scroll', () => {
 			const atBottom = this.scroller.scrollTop + this.scroller.clientHeight >= this.scroller.scrollHeight - 12;
 			if (atBottom !== this.follow) {
@@ -331,6 +331,7 @@ export class RunView {
 		if (this.status !== 'ended') replace(this.statusEl, pill(this.status));
 		for (const n of this.open) this.paintTime(n);
 		this.open.clear();
+		for (const n of this.shown) this.paint(n); // an unanswered question waits no more
 		this.renderTotals();
 		this.loadArtifacts();
 		this.changes.refresh();
@@ -376,7 +377,6 @@ export class RunView {
 	// Shows what was just filed: the tree's height, the window, the totals.
 	filed() {
 		this.el.dataset.rows = String(this.model.rows); // for bench/runview
-		this.scroller.classList.toggle('has-rows', this.model.rows > 0);
 		this.layoutAxis();
 		this.renderWindow(); // the tree's new height first: a scroll past it is clamped
 		if (this.follow) {
@@ -487,6 +487,11 @@ export class RunView {
 			node.pos = -1;
 		}
 		this.shown = keep;
+		// Rows, but none the level and filter show: say so, not a blank.
+		const hidden = this.model.rows > 0 && !total;
+		this.scroller.classList.toggle('has-rows', this.model.rows > 0 && !hidden);
+		this.emptyNote.textContent = hidden ? 'No row at this level and filter: level debug or "all rows" shows the others.'
+			: 'Waiting for the first trace row…';
 	}
 
 	// Asks for the events of node (an open span) and of the spans above
@@ -531,7 +536,7 @@ export class RunView {
 		replace(flags,
 			node.errors ? h('span', { class: 'flag err', title: 'tool errors inside' }, `⚠ ${node.errors}`) : null,
 			node.rejects ? h('span', { class: 'flag rej', title: 'critic rejections inside' }, `✗ ${node.rejects}`) : null,
-			node.type === 'question' && !node.answer ? h('span', { class: 'flag gate' }, 'waiting') : null,
+			node.type === 'question' && !node.answer && !this.status ? h('span', { class: 'flag gate' }, 'waiting') : null,
 			node.interrupted ? h('span', { class: 'flag int', title: 'its process stopped here; the run resumed after' }, 'interrupted') : null,
 			node.loading ? h('span', { class: 'flag load' }, 'loading…') : null,
 			node.loadError ? h('span', { class: 'flag err', title: node.loadError }, 'not loaded: close and open it to retry') : null);
@@ -612,7 +617,7 @@ export class RunView {
 			h('span', { class: 'stat', title: 'prompt cache: tokens read from it, tokens written to it, and the share of prompt tokens read from it' },
 				'cache ', h('b', null, fmt.tokens(u.cached)), ' read · ', h('b', null, fmt.tokens(u.written)), ' written',
 				u.in ? ` (${Math.floor((u.cached * 100) / u.in)}% hit)` : ''),
-			h('span', { class: 'stat' }, h('b', null, fmt.usdMicros(u.cost))),
+			h('span', { class: 'stat' }, h('b', null, fmt.usdMicros(u.cost)), demoPrices()),
 			this.durationStat());
 	}
 

@@ -151,8 +151,9 @@ claw_issueview_append(struct claw_db *db, const struct claw_issue *is, unsigned 
 	struct claw_trace_totals totals = {0};
 	struct claw_trace_artifact *arts = NULL;
 	struct claw_trace_gate gate = {0};
+	struct claw_run_cost *costs = NULL, all = {0};
 	bool have_gate = false;
-	size_t nruns = 0, narts = 0;
+	size_t nruns = 0, narts = 0, ncosts = 0;
 	int64_t done = 0, steps = 0;
 	enum claw_err rc;
 
@@ -164,6 +165,8 @@ claw_issueview_append(struct claw_db *db, const struct claw_issue *is, unsigned 
 		rc = progress(db, latest, &done, &steps, err);
 		if (rc == CLAW_OK)
 			rc = claw_reader_totals(db, latest->id, &totals, err);
+		if (rc == CLAW_OK)
+			rc = claw_reader_issue_costs(db, is->id, &costs, &ncosts, err);
 		if (rc == CLAW_OK)
 			rc = claw_reader_artifacts(db, latest->id, &arts, &narts, err);
 		if (rc == CLAW_OK && claw_run_status_active(latest->status)) {
@@ -184,17 +187,36 @@ claw_issueview_append(struct claw_db *db, const struct claw_issue *is, unsigned 
 			      (long long)done, (long long)steps,
 			      latest != NULL && claw_run_status_active(latest->status) ? "true"
 										       : "false");
-	for (size_t i = 0; i < nruns; i++)
-		(void)claw_buf_printf(out, "%s{\"n\":%zu,\"id\":%lld,\"status\":\"%s\"}",
-				      i > 0 ? "," : "", i + 1, (long long)runs[i].id,
-				      claw_run_status_name(runs[i].status));
+	for (size_t i = 0, k = 0; i < nruns; i++) { /* both by run id ascending */
+		struct claw_run_cost c = {0};
+		while (k < ncosts && costs[k].run_id < runs[i].id)
+			k++;
+		if (k < ncosts && costs[k].run_id == runs[i].id)
+			c = costs[k];
+		all.in += c.in;
+		all.out += c.out;
+		all.cost_micros += c.cost_micros;
+		(void)claw_buf_printf(
+			out,
+			"%s{\"n\":%zu,\"id\":%lld,\"status\":\"%s\",\"tokensIn\":%lld,"
+			"\"tokensOut\":%lld,\"costUsd\":%lld.%06lld}",
+			i > 0 ? "," : "", i + 1, (long long)runs[i].id,
+			claw_run_status_name(runs[i].status), (long long)c.in, (long long)c.out,
+			(long long)(c.cost_micros / 1000000), (long long)(c.cost_micros % 1000000));
+	}
 	(void)claw_buf_printf(out,
 			      "],\"tokensIn\":%lld,\"tokensOut\":%lld,\"tokensCached\":%lld,"
-			      "\"tokensCacheWrite\":%lld,\"costUsd\":%lld.%06lld,\"gate\":",
+			      "\"tokensCacheWrite\":%lld,\"costUsd\":%lld.%06lld,",
 			      (long long)totals.in, (long long)totals.out, (long long)totals.cached,
 			      (long long)totals.cache_write,
 			      (long long)(totals.cost_micros / 1000000),
 			      (long long)(totals.cost_micros % 1000000));
+	(void)claw_buf_printf(out,
+			      "\"totalTokensIn\":%lld,\"totalTokensOut\":%lld,"
+			      "\"totalCostUsd\":%lld.%06lld,\"gate\":",
+			      (long long)all.in, (long long)all.out,
+			      (long long)(all.cost_micros / 1000000),
+			      (long long)(all.cost_micros % 1000000));
 	if (have_gate) {
 		(void)claw_buf_printf(out, "{\"id\":%lld", (long long)gate.id);
 		put_key_string(out, "kind", gate.kind);
@@ -233,6 +255,7 @@ claw_issueview_append(struct claw_db *db, const struct claw_issue *is, unsigned 
 	if (rc != CLAW_OK)
 		claw_error_set(err, rc, "issue #%lld is too big to send", (long long)is->id);
 out:
+	free(costs);
 	claw_trace_gate_free(&gate);
 	claw_trace_artifact_list_free(arts, narts);
 	claw_trace_totals_free(&totals);

@@ -291,6 +291,49 @@ out:
 	return rc;
 }
 
+enum claw_err
+claw_reader_issue_costs(struct claw_db *db, int64_t issue_id, struct claw_run_cost **out, size_t *n,
+			struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	size_t alloc = 0;
+	int s;
+
+	*out = NULL;
+	*n = 0;
+	enum claw_err rc = claw_db_stmt(
+		db,
+		"SELECT u.run_id, SUM(u.tokens_in), SUM(u.tokens_out), SUM(u.cost_micros)"
+		" FROM runs r JOIN run_usage u ON u.run_id = r.id WHERE r.issue_id = ?"
+		" GROUP BY u.run_id ORDER BY u.run_id",
+		&st, err);
+	if (rc != CLAW_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, issue_id);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == alloc) {
+			alloc = alloc != 0 ? alloc * 2 : 4;
+			*out = claw_xrealloc(*out, alloc * sizeof **out);
+		}
+		(*out)[(*n)++] = (struct claw_run_cost){
+			.run_id = sqlite3_column_int64(st, 0),
+			.in = sqlite3_column_int64(st, 1),
+			.out = sqlite3_column_int64(st, 2),
+			.cost_micros = sqlite3_column_int64(st, 3),
+		};
+	}
+	if (s != SQLITE_DONE)
+		rc = claw_db_fail(db, "read the issue's run costs", err);
+out:
+	claw_db_finish(st);
+	if (rc != CLAW_OK) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
 /* ---------------------------------------------------------- json helpers */
 
 static const char *

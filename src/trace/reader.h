@@ -105,6 +105,19 @@ void claw_trace_totals_free(struct claw_trace_totals *t);
 enum claw_err claw_reader_totals(struct claw_db *db, int64_t run_id, struct claw_trace_totals *out,
 				 struct claw_error *err);
 
+/* One run's tokens and cost in all (run_usage's rows summed over models). */
+struct claw_run_cost {
+	int64_t run_id;
+	int64_t in, out, cost_micros;
+};
+
+/* The tokens and cost of every run of issue_id that has replies, by run id
+ * ascending, into *out (caller frees; NULL with *n 0 when none): the runs
+ * list and the issue's total over all its runs. */
+enum claw_err claw_reader_issue_costs(struct claw_db *db, int64_t issue_id,
+				      struct claw_run_cost **out, size_t *n,
+				      struct claw_error *err);
+
 /* ------------------------------------------------------------- artifacts */
 
 struct claw_trace_artifact {

@@ -566,6 +566,10 @@ claw_render_log(struct claw_db *db, int64_t run_id, int level, bool colour, FILE
 	rc = claw_run_list(db, 0, CLAW_RENDER_RUNS_SHOWN, &runs, &nruns, err);
 	if (rc != CLAW_OK)
 		goto out;
+	if (nruns == 0 && run_id != 0) { /* an unknown run is an error, runs or none */
+		rc = claw_error_set(err, CLAW_ENOTFOUND, "run #%lld not found", (long long)run_id);
+		goto out;
+	}
 	if (nruns == 0) {
 		(void)claw_buf_puts(&b, "No runs yet for this project.\n");
 		rc = flush_buf(&b, out, err);

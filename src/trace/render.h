@@ -91,8 +91,8 @@ enum claw_err claw_render_totals(struct claw_buf *out, const struct claw_trace_t
  * CLAW_RENDER_PAGE rows at a time, only the rows at or above level, and
  * written as each page is rendered.  run_id 0 chooses the run that last
  * wrote a trace row (else the newest run).  No runs at all: prints
- * "No runs yet for this project." and succeeds.  An unknown run_id:
- * CLAW_ENOTFOUND "run #N not found". */
+ * "No runs yet for this project." and succeeds unless a run_id was asked
+ * for.  An unknown run_id: CLAW_ENOTFOUND "run #N not found". */
 enum claw_err claw_render_log(struct claw_db *db, int64_t run_id, int level, bool colour, FILE *out,
 			      struct claw_error *err);
 

@@ -12,6 +12,9 @@ cd "$tmp/p" || exit 1
 run log
 is "$rc" 0 "claw log without runs succeeds"
 is "$out" "No runs yet for this project." "and says there are none"
+run log 99
+is "$rc" 1 "an unknown run fails, with no runs at all too"
+is "$err" "claw log: run #99 not found" "naming it"
 
 run log abc
 is "$rc" 2 "a RUN that is not a number is a usage error"

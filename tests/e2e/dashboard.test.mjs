@@ -307,8 +307,11 @@ export function dashboardTests(ctx) {
 		const made = await api('POST', `${P()}/issues`, { title: TITLE_B, description: 'Burn through the budget.' });
 		s.Bid = made.body.id;
 		await s.I.goto(`${h.base}/#/${s.key}/issue/${s.Bid}`);
-		await s.I.getByRole('button', { name: /Start/ }).click();
+		// A double click starts one run: the button waits for the first request.
+		await s.I.getByRole('button', { name: /Start/ }).dblclick();
 		await s.I.waitForSelector('.gate-panel.g-budget', { timeout: 30000 });
+		equal((await issue(s.Bid)).runs.length, 1, 'a double click on Start started one run');
+		assert(!(await s.I.$('.toast.err')), 'and no "already has an active run" error');
 		const meter = await s.I.textContent('.gate-panel .meter-text');
 		assert(/spent of\s*60k tokens/.test(meter), `spent vs limit: ${meter}`);
 		await s.I.evaluate(() => window.scrollTo(0, 0));
@@ -329,6 +332,8 @@ export function dashboardTests(ctx) {
 		await waitFor(async () => (await issue(s.Bid)).status === 'open', { what: 'issue B open after the stop', timeout: 20000 });
 		const runB = (await issue(s.Bid)).runs.at(-1);
 		equal(runB.status, 'failed', 'the stopped run failed');
+		await s.I.waitForSelector('.run-view .conn[data-state="ended"]');
+		assert(!(await s.I.$('.tree .node .flag.gate')), 'after the stop no question in the trace says "waiting"');
 		await s.B.waitForSelector(`.col.c-open .card[data-id="${s.Bid}"]`);
 		// Close, with its confirmation; cancelling first changes nothing.
 		await s.I.getByRole('button', { name: 'Close issue' }).click();

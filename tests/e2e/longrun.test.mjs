@@ -6,6 +6,7 @@
 // the project's db (longrun.mjs), still running at a question, so claw
 // serve leaves it alone and its stream stays open.
 
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, assert, equal, diag } from './tap.mjs';
@@ -109,6 +110,38 @@ export function longRunTests(ctx) {
 		await waitFor(async () => (await s.P.$('.tree .node.cursor.t-question')), { what: 'the first question next' });
 		await s.P.keyboard.press('End');
 		await waitFor(async () => (await cursorLabel(s.P)).includes('Go on with the rest?'), { what: 'the open question, last' });
+	}, { timeout: 30000 });
+
+	test('long run: an issue run twice shows each run\'s cost and the total of both', async () => {
+		const use = (i, c) => `'{"model":"m","usage":{"in":${i},"out":1,"cost_micros":${c}}}'`;
+		execFileSync('sqlite3', [s.db], { input: `
+INSERT INTO issues (id, title, status, created_at, updated_at) VALUES (2, 'Run twice', 'done', 0, 0);
+INSERT INTO runs (id, issue_id, solver_version, status, started_by, created_at) VALUES
+ (2, 2, 0, 'failed', 'bench', 0), (3, 2, 0, 'done', 'bench', 0);
+INSERT INTO trace (run_id, span_id, parent_id, depth, phase, type, level, data, ts_ms) VALUES
+ (2, 1, 0, 0, 'event', 'reply', 10, ${use(1000, 200000)}, 1),
+ (3, 1, 0, 0, 'event', 'reply', 10, ${use(500, 50000)}, 2);` });
+		const two = await (await fetch(`${h.base}/api/projects/${s.key}/issues/2`)).json();
+		equal(two.costUsd, 0.05, 'the issue\'s cost is its latest run\'s');
+		equal(two.totalCostUsd, 0.25, 'its total, both runs\'');
+		equal(two.runs.map((r) => r.costUsd).join(' '), '0.2 0.05', 'each run with its cost');
+		const p = await h.context.newPage();
+		await p.goto(`${h.base}/#/${s.key}/issue/2`);
+		await p.waitForSelector('.runs-total');
+		assert((await p.textContent('.runs-total')).includes('$0.25'), 'the issue page shows the total of both runs');
+		assert((await p.textContent('.runs-list')).includes('$0.2'), 'and each run\'s cost');
+		// Its one row is debug detail: at info the tree says so instead of a blank.
+		await p.$eval('select[aria-label="detail level"]', (sel) => {
+			sel.value = '20';
+			sel.dispatchEvent(new Event('change'));
+		});
+		await waitFor(async () => (await p.textContent('.tree-empty')).includes('No row at this level'),
+			{ what: 'an empty level explained' });
+		await shot(p, 'issue-two-runs');
+		await p.setViewportSize({ width: 390, height: 844 });
+		await p.evaluate(() => document.querySelector('.runs-total').scrollIntoView());
+		await shot(p, 'phone-issue-two-runs');
+		await p.close();
 	}, { timeout: 30000 });
 
 	test('long run: rows under the open turn after a server restart, none twice', async () => {

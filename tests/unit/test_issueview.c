@@ -156,6 +156,29 @@ main(void)
 	ok(!flag(o, "live") && field(o, "gate") == NULL, "ended: not live, and no gate shown");
 	json_object_put(o);
 
+	/* A second run: tokens and cost are the latest run's, the totals and
+	 * the runs list every run's (a re-run does not hide what the first cost). */
+	int64_t run2 = 0;
+	(void)claw_run_insert(db, issue, CLAW_RUN_RUNNING, "ann", &run2, &err);
+	row(run2, 2, "reply",
+	    "{\"model\":\"m\",\"usage\":{\"in\":7,\"out\":1,\"cost_micros\":300}}");
+	o = view(issue, 0);
+	ok(num(o, "tokensIn") == 7 && json_object_get_double(field(o, "costUsd")) < 0.00031,
+	   "tokens and cost: the latest run's");
+	ok(num(o, "totalTokensIn") == 117 && num(o, "totalTokensOut") == 23 &&
+		   json_object_get_double(field(o, "totalCostUsd")) > 0.00229 &&
+		   json_object_get_double(field(o, "totalCostUsd")) < 0.00231,
+	   "totals over both runs");
+	runs = field(o, "runs");
+	ok(json_object_array_length(runs) == 2 &&
+		   num(json_object_array_get_idx(runs, 0), "tokensIn") == 110 &&
+		   num(json_object_array_get_idx(runs, 1), "tokensIn") == 7 &&
+		   json_object_get_double(field(json_object_array_get_idx(runs, 0), "costUsd")) >
+			   0.00199,
+	   "each run with its own tokens and cost");
+	json_object_put(o);
+	(void)claw_run_set_status(db, run2, CLAW_RUN_DONE, NULL, &err);
+
 	/* The full form: the solver. */
 	o = view(issue, CLAW_ISSUEVIEW_FULL);
 	struct json_object *solver = field(o, "solver");

@@ -302,12 +302,25 @@ read_quiet(int fd, struct claw_buf *raw, int quiet_ms)
 static int
 count_ids(const struct claw_buf *raw)
 {
+	/* The content of the STDOUT records (a record boundary may fall inside
+	 * an "id: "), up to the last whole record. */
+	const unsigned char *p = (const unsigned char *)raw->p;
+	size_t n = claw_buf_len(raw), at = 0, len = 0;
+	char *out = claw_xmalloc(n + 1);
+	while (at + 8 <= n) {
+		size_t clen = (size_t)p[at + 4] << 8 | p[at + 5], pad = p[at + 6];
+		if (at + 8 + clen + pad > n)
+			break;
+		if (p[at + 1] == 6) { /* FCGI_STDOUT */
+			memcpy(out + len, p + at + 8, clen);
+			len += clen;
+		}
+		at += 8 + clen + pad;
+	}
 	int ids = 0;
-	if (claw_buf_len(raw) == 0)
-		return 0;
-	const char *end = raw->p + claw_buf_len(raw);
-	for (const char *q = raw->p; (q = memmem(q, (size_t)(end - q), "id: ", 4)) != NULL; q++)
+	for (const char *q = out; (q = memmem(q, (size_t)(out + len - q), "id: ", 4)) != NULL; q++)
 		ids++;
+	free(out);
 	return ids;
 }
 
