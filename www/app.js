@@ -24,6 +24,7 @@ const ui = {
 	conn: document.getElementById('board-conn'),
 	health: document.getElementById('health'),
 	banner: document.getElementById('banner'),
+	offline: document.getElementById('offline'),
 	toasts: document.getElementById('toasts'),
 };
 
@@ -32,6 +33,9 @@ const state = {
 	store: null,   // ProjectStore of the selected project
 	view: null,    // BoardView | IssueView
 	route: '',
+	unreachable: false, // the project list could not be fetched: retrying
+	retry: 0,           // timer of the next try
+	backoff: 1000,
 };
 
 function parseRoute() {
@@ -57,13 +61,30 @@ export function toast(message, isError) {
 	setTimeout(() => t.remove(), isError ? 8000 : 3500);
 }
 
+// Fetches the project list.  When the server cannot be reached (or nginx
+// answers for it: 502–504) the page says so (a banner over the page shown,
+// which stays as it is: nothing typed in it is lost) and tries again, 1 s
+// doubling to 15 s; a page that had nothing to show yet is shown then.
 async function loadProjects() {
+	clearTimeout(state.retry);
 	try {
 		const list = await api.projects();
 		state.projects = Array.isArray(list) ? list : [];
+		state.backoff = 1000;
+		if (state.unreachable) {
+			state.unreachable = false;
+			ui.offline.hidden = true;
+			if (!state.view) render();
+		}
 	} catch (e) {
-		state.projects = [];
-		toast(`projects: ${e.message}`, true);
+		if (e.status === 0 || e.status >= 502) {
+			state.unreachable = true;
+			ui.offline.hidden = false;
+			state.retry = setTimeout(loadProjects, state.backoff);
+			state.backoff = Math.min(state.backoff * 2, 15000);
+		} else {
+			toast(`projects: ${e.message}`, true);
+		}
 	}
 	renderPicker();
 }
@@ -95,6 +116,8 @@ async function registerProject() {
 }
 
 function setConn(s) {
+	// The server gone? The banner says so; back: at once.
+	if ((s === 'reconnecting' && ui.conn.dataset.state !== s) || (s === 'live' && state.unreachable)) loadProjects();
 	ui.conn.dataset.state = s;
 	ui.conn.textContent = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…',
 		closed: 'offline', ended: 'offline' }[s] || s;
@@ -105,12 +128,19 @@ function render() {
 	const route = parseRoute();
 	// A dialog belongs to the view it was opened from (back/forward).
 	for (const d of document.querySelectorAll('dialog[open]')) d.close();
+	if (state.unreachable && !state.view) { // nothing to show yet: the banner says why
+		ui.main.replaceChildren(h('div', { class: 'empty-state' }, h('h1', null, 'Waiting for the server…')));
+		return undefined;
+	}
 	if (!route.key) {
 		if (state.projects.length) return navigate(`#/${encodeURIComponent(state.projects[0].key)}`, true);
 		return showWelcome();
 	}
 	const project = state.projects.find((p) => p.key === route.key);
 	if (!project) {
+		// Perhaps registered a moment ago (from the command line): look again.
+		clearTimeout(state.retry);
+		state.retry = setTimeout(() => loadProjects().then(render), 3000);
 		closeView();
 		ui.main.replaceChildren(h('div', { class: 'empty-state' },
 			h('h1', null, 'Unknown project'),
@@ -208,6 +238,14 @@ document.addEventListener('keydown', (ev) => {
 	}
 });
 
+// The project list is live: one registered meanwhile (from the command
+// line) joins the picker, and the welcome page moves to it.
+async function refreshProjects() {
+	const before = JSON.stringify(state.projects.map((p) => p.key));
+	await loadProjects();
+	if (JSON.stringify(state.projects.map((p) => p.key)) !== before && !state.view) render();
+}
+
 pollHealth();
-setInterval(() => document.hidden || pollHealth(), 15000);
+setInterval(() => document.hidden || (pollHealth(), refreshProjects()), 15000);
 loadProjects().then(render);

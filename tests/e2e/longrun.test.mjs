@@ -27,6 +27,9 @@ export function longRunTests(ctx) {
 	const cursorLabel = (page) => page.$eval('.tree .node.cursor .label', (e) => e.textContent).catch(() => '');
 
 	test('long run: a 50 000-row run opens as its skeleton, a screenful in the DOM', async () => {
+		// The pages of earlier suites hold streams: a browser keeps at most six
+		// connections to one host over HTTP/1.1, so they would starve these.
+		for (const pg of h.context.pages()) await pg.close();
 		if (!h.mockPort) await h.startMock({ replies: [] });
 		if (!h.alive('serve')) await h.startServe({ CLAW_MAX_RUNS: '1' });
 		if (!h.alive('nginx')) await h.startNginx();
@@ -148,7 +151,20 @@ INSERT INTO trace (run_id, span_id, parent_id, depth, phase, type, level, data, 
 		await s.P.click('.tree .node.cursor .label'); // its details: the view stays at the bottom
 		await h.stop('serve');
 		const rows = appendRows(s.db, 300, 'live');
+		// Meanwhile the pages say the server is unreachable: the open one
+		// keeps what it shows, a board opened now waits for the server.
+		const B = await h.context.newPage();
+		await B.goto(`${h.base}/#/${s.key}`);
+		await B.waitForSelector('#offline:not([hidden])');
+		assert((await B.textContent('main')).includes('Waiting for the server'), 'not "unknown project"');
+		await s.P.waitForSelector('#offline:not([hidden])', { timeout: 30000 });
+		assert(await s.P.$('.run-view .tree .node'), 'the issue page keeps its trace');
+		await shot(B, 'server-unreachable');
 		await h.startServe({ CLAW_MAX_RUNS: '1' });
+		await B.waitForSelector('.board-view .card', { timeout: 30000 });
+		await B.waitForSelector('#offline', { state: 'hidden' });
+		await B.close();
+		await s.P.waitForSelector('#offline', { state: 'hidden', timeout: 30000 });
 		await waitFor(async () => Number(await s.P.getAttribute('.run-view', 'data-rows')) === rows,
 			{ what: `the page to hold all ${rows} rows`, timeout: 40000 });
 		equal(await s.P.getAttribute('.run-view', 'data-dups'), null, 'no row came twice');

@@ -46,15 +46,17 @@ const env = { ...process.env, CLAW_HOME: home, CLAW_UP_BUILD: build, NO_COLOR: '
 for (const k of ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'CLAW_API_KEY', 'CLAW_BASE_URL', 'CLAW_MODEL',
 	'CLAW_AGENT', 'CLAW_DEMO', 'CLAW_PROJECT', 'XDG_DATA_HOME']) delete env[k];
 
-// Runs tools/up ARGS to its end (bounded); resolves to {code, out}.
-function up(upArgs, timeout = 300000) {
+// Runs tools/up ARGS to its end (bounded); resolves to {code, out, err}.
+function up(upArgs, timeout = 300000, upEnv = env) {
 	return new Promise((resolve, reject) => {
 		const log = fs.openSync(path.join(work, 'up.log'), 'a');
-		const child = spawn(path.join(top, 'tools', 'up'), upArgs, { cwd: work, env, stdio: ['ignore', 'pipe', log] });
+		const child = spawn(path.join(top, 'tools', 'up'), upArgs, { cwd: work, env: upEnv, stdio: ['ignore', 'pipe', 'pipe'] });
 		let out = '';
+		let err = '';
 		child.stdout.on('data', (d) => { out += d; fs.writeSync(log, d); });
+		child.stderr.on('data', (d) => { err += d; fs.writeSync(log, d); });
 		const t = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`tools/up ${upArgs} took over ${timeout} ms`)); }, timeout);
-		child.on('exit', (code) => { clearTimeout(t); fs.closeSync(log); resolve({ code, out }); });
+		child.on('exit', (code) => { clearTimeout(t); fs.closeSync(log); resolve({ code, out, err }); });
 	});
 }
 
@@ -107,6 +109,17 @@ test('running tools/up again is safe: it reports the running instance', async ()
 	assert(r.out.includes('already up'), `says so: ${r.out}`);
 	for (const n of ['nginx', 'serve', 'mockllm'])
 		equal(Number(fs.readFileSync(path.join(upDir, `${n}.pid`), 'utf8')), s.pids[n], `${n} not restarted`);
+}, { timeout: 130000 });
+
+test('another instance on the same port is refused, saying why, and this one keeps running', async () => {
+	const other = { ...env, CLAW_HOME: path.join(work, 'other-home') };
+	const r = await up(['--background'], 120000, other);
+	equal(r.code, 1, `exits 1 (output:\n${r.out}${r.err})`);
+	assert(r.err.includes(`port ${s.port} is in use`), `says the port is taken: ${r.err}`);
+	assert(!r.out.includes('claw is up'), 'and never that claw is up');
+	equal((await api('/api/health')).ok, true, 'the running instance still answers');
+	for (const n of ['nginx', 'serve', 'mockllm'])
+		equal(Number(fs.readFileSync(path.join(upDir, `${n}.pid`), 'utf8')), s.pids[n], `${n} untouched`);
 }, { timeout: 130000 });
 
 test('the dashboard says it is the demo model and how to configure a real one', async () => {
