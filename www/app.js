@@ -33,6 +33,7 @@ const state = {
 	store: null,   // ProjectStore of the selected project
 	view: null,    // BoardView | IssueView
 	route: '',
+	title: '',          // the view's title, without the waiting count
 	unreachable: false, // the project list could not be fetched: retrying
 	retry: 0,           // timer of the next try
 	backoff: 1000,
@@ -161,6 +162,7 @@ function render() {
 			clearTimeout(t2);
 			t = setTimeout(pollHealth, 400);
 			t2 = setTimeout(pollHealth, 2500);
+			setTitle();
 		});
 		ui.conn.hidden = false;
 	}
@@ -171,14 +173,23 @@ function render() {
 	closeView(true);
 	if (route.issue) {
 		state.view = new IssueView({ store: state.store, id: route.issue, runId: route.run, navigate, toast });
-		document.title = `#${route.issue} · ${project.name || project.key} · claw`;
+		state.title = `#${route.issue} · ${project.name || project.key} · claw`;
 	} else {
 		state.view = new BoardView({ store: state.store, project, navigate });
-		document.title = `${project.name || project.key} · claw`;
+		state.title = `${project.name || project.key} · claw`;
 	}
 	ui.main.replaceChildren(state.view.el);
+	setTitle();
 	window.scrollTo(0, 0);
 	return undefined;
+}
+
+// The tab's title, led by how many issues of the project wait for a person
+// at a gate: "(2) greeter · claw", seen from another tab.
+function setTitle() {
+	let waiting = 0;
+	if (state.store) for (const i of state.store.issues.values()) if (i.gate) waiting++;
+	document.title = `${waiting ? `(${waiting}) ` : ''}${state.title || 'claw'}`;
 }
 
 function closeView(keepStore) {

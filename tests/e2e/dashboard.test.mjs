@@ -312,6 +312,7 @@ export function dashboardTests(ctx) {
 		await s.I.waitForSelector('.gate-panel.g-budget', { timeout: 30000 });
 		equal((await issue(s.Bid)).runs.length, 1, 'a double click on Start started one run');
 		assert(!(await s.I.$('.toast.err')), 'and no "already has an active run" error');
+		await waitFor(async () => (await s.I.title()).startsWith('(1) '), { what: 'the tab title to count the waiting issue' });
 		const meter = await s.I.textContent('.gate-panel .meter-text');
 		assert(/spent of\s*60k tokens/.test(meter), `spent vs limit: ${meter}`);
 		await s.I.evaluate(() => window.scrollTo(0, 0));
@@ -320,6 +321,7 @@ export function dashboardTests(ctx) {
 		await s.I.getByLabel(/amount to grant/).fill('100000');
 		await s.I.getByRole('button', { name: 'Grant', exact: true }).click();
 		await waitFor(async () => !(await gateKind(s.I)), { what: 'the budget gate to close' });
+		await waitFor(async () => !(await s.I.title()).startsWith('('), { what: 'the tab title without a waiting count' });
 		await waitFor(() => h.mockRequests().slice(before).some((r) => JSON.stringify(r.body).includes('Carry out step assess')),
 			{ what: 'the run to go on after the grant', timeout: 20000 });
 		const answers = (await traceRows((await issue(s.Bid)).runs.at(-1).id)).filter((r) => r.type === 'answer');
