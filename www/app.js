@@ -36,6 +36,7 @@ const state = {
 	title: '',          // the view's title, without the waiting count
 	unreachable: false, // the project list could not be fetched: retrying
 	retry: 0,           // timer of the next try
+	lookAgain: 0,       // timer of an unknown project's next look at the list
 	backoff: 1000,
 };
 
@@ -127,8 +128,6 @@ function setConn(s) {
 
 function render() {
 	const route = parseRoute();
-	// A dialog belongs to the view it was opened from (back/forward).
-	for (const d of document.querySelectorAll('dialog[open]')) d.close();
 	if (state.unreachable && !state.view) { // nothing to show yet: the banner says why
 		ui.main.replaceChildren(h('div', { class: 'empty-state' }, h('h1', null, 'Waiting for the server…')));
 		return undefined;
@@ -140,8 +139,8 @@ function render() {
 	const project = state.projects.find((p) => p.key === route.key);
 	if (!project) {
 		// Perhaps registered a moment ago (from the command line): look again.
-		clearTimeout(state.retry);
-		state.retry = setTimeout(() => loadProjects().then(render), 3000);
+		clearTimeout(state.lookAgain);
+		state.lookAgain = setTimeout(() => document.hidden || refreshProjects(), 3000);
 		closeView();
 		ui.main.replaceChildren(h('div', { class: 'empty-state' },
 			h('h1', null, 'Unknown project'),
@@ -179,6 +178,7 @@ function render() {
 		state.title = `${project.name || project.key} · claw`;
 	}
 	ui.main.replaceChildren(state.view.el);
+	clearTimeout(state.lookAgain);
 	setTitle();
 	window.scrollTo(0, 0);
 	return undefined;
@@ -200,6 +200,8 @@ function closeView(keepStore) {
 		state.store.close();
 		state.store = null;
 		ui.conn.hidden = true;
+		state.title = '';
+		setTitle();
 	}
 }
 
@@ -241,7 +243,11 @@ async function pollHealth() {
 
 ui.picker.addEventListener('change', () => navigate(`#/${encodeURIComponent(ui.picker.value)}`));
 ui.addProject.addEventListener('click', registerProject);
-window.addEventListener('hashchange', render);
+window.addEventListener('hashchange', () => {
+	// A dialog belongs to the view it was opened from (back/forward).
+	for (const d of document.querySelectorAll('dialog[open]')) d.close();
+	render();
+});
 document.addEventListener('keydown', (ev) => {
 	if (ev.key === 'Escape' && !document.querySelector('dialog[open]') && parseRoute().issue &&
 	    !/^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement?.tagName)) {
@@ -254,7 +260,8 @@ document.addEventListener('keydown', (ev) => {
 async function refreshProjects() {
 	const before = JSON.stringify(state.projects.map((p) => p.key));
 	await loadProjects();
-	if (JSON.stringify(state.projects.map((p) => p.key)) !== before && !state.view) render();
+	const unknown = parseRoute().key && !state.view;
+	if ((JSON.stringify(state.projects.map((p) => p.key)) !== before || unknown) && !state.view) render();
 }
 
 pollHealth();

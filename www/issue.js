@@ -74,7 +74,9 @@ export class IssueView {
 			issue.desc]);
 		if (sig === this.sig && !force) return;
 		const gateChanged = JSON.stringify(issue.gate) !== JSON.stringify((this.last || {}).gate);
-		const runsChanged = JSON.stringify(issue.runs) !== JSON.stringify((this.last || {}).runs);
+		// A new run or a run's new status (not its growing cost).
+		const runIds = (i) => JSON.stringify(((i || {}).runs || []).map((r) => [r.id, r.status]));
+		const runsChanged = runIds(issue) !== runIds(this.last);
 		this.sig = sig;
 		this.last = issue;
 		this.renderHead(issue);

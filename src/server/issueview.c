@@ -66,6 +66,15 @@ array_length(const char *text, const char *key)
 }
 
 /* done/steps of the latest run. */
+/* ,"key":USD with micros as six decimals (valid JSON for any sign). */
+static void
+put_usd(struct claw_buf *out, const char *key, int64_t micros)
+{
+	uint64_t m = micros < 0 ? 0 - (uint64_t)micros : (uint64_t)micros;
+	(void)claw_buf_printf(out, ",\"%s\":%s%llu.%06llu", key, micros < 0 ? "-" : "",
+			      (unsigned long long)(m / 1000000), (unsigned long long)(m % 1000000));
+}
+
 static enum claw_err
 progress(struct claw_db *db, const struct claw_run *run, int64_t *done, int64_t *steps,
 	 struct claw_error *err)
@@ -199,24 +208,22 @@ claw_issueview_append(struct claw_db *db, const struct claw_issue *is, unsigned 
 		(void)claw_buf_printf(
 			out,
 			"%s{\"n\":%zu,\"id\":%lld,\"status\":\"%s\",\"tokensIn\":%lld,"
-			"\"tokensOut\":%lld,\"costUsd\":%lld.%06lld}",
+			"\"tokensOut\":%lld",
 			i > 0 ? "," : "", i + 1, (long long)runs[i].id,
-			claw_run_status_name(runs[i].status), (long long)c.in, (long long)c.out,
-			(long long)(c.cost_micros / 1000000), (long long)(c.cost_micros % 1000000));
+			claw_run_status_name(runs[i].status), (long long)c.in, (long long)c.out);
+		put_usd(out, "costUsd", c.cost_micros);
+		(void)claw_buf_putc(out, '}');
 	}
 	(void)claw_buf_printf(out,
 			      "],\"tokensIn\":%lld,\"tokensOut\":%lld,\"tokensCached\":%lld,"
-			      "\"tokensCacheWrite\":%lld,\"costUsd\":%lld.%06lld,",
+			      "\"tokensCacheWrite\":%lld",
 			      (long long)totals.in, (long long)totals.out, (long long)totals.cached,
-			      (long long)totals.cache_write,
-			      (long long)(totals.cost_micros / 1000000),
-			      (long long)(totals.cost_micros % 1000000));
-	(void)claw_buf_printf(out,
-			      "\"totalTokensIn\":%lld,\"totalTokensOut\":%lld,"
-			      "\"totalCostUsd\":%lld.%06lld,\"gate\":",
-			      (long long)all.in, (long long)all.out,
-			      (long long)(all.cost_micros / 1000000),
-			      (long long)(all.cost_micros % 1000000));
+			      (long long)totals.cache_write);
+	put_usd(out, "costUsd", totals.cost_micros);
+	(void)claw_buf_printf(out, ",\"totalTokensIn\":%lld,\"totalTokensOut\":%lld",
+			      (long long)all.in, (long long)all.out);
+	put_usd(out, "totalCostUsd", all.cost_micros);
+	(void)claw_buf_puts(out, ",\"gate\":");
 	if (have_gate) {
 		(void)claw_buf_printf(out, "{\"id\":%lld", (long long)gate.id);
 		put_key_string(out, "kind", gate.kind);

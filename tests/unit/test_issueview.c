@@ -177,6 +177,13 @@ main(void)
 			   0.00199,
 	   "each run with its own tokens and cost");
 	json_object_put(o);
+	/* A negative cost (a writer's refund) still makes valid JSON. */
+	row(run2, 3, "reply", "{\"model\":\"m\",\"usage\":{\"cost_micros\":-700}}");
+	o = view(issue, 0);
+	ok(o != NULL && json_object_get_double(field(o, "costUsd")) < -0.00039 &&
+		   json_object_get_double(field(o, "costUsd")) > -0.00041,
+	   "the latest run's cost below zero: -$0.0004");
+	json_object_put(o);
 	(void)claw_run_set_status(db, run2, CLAW_RUN_DONE, NULL, &err);
 
 	/* The full form: the solver. */
