@@ -177,7 +177,7 @@ function renderCard(key, issue) {
 		h('span', { class: 'gate-prompt' }, fmt.clip(gate.prompt, 160))) : null,
 	issue.changes && Number(issue.changes.files) > 0 ? changeLine(issue.changes) : null,
 	run || issue.tokensIn || issue.costUsd ? h('div', { class: 'card-meta' },
-		run ? h('span', { class: 'run' }, `run ${run.n}`, ' ', pill(run.status)) : null,
+		run ? h('span', { class: 'run' }, `run #${run.id}`, ' ', pill(run.status)) : null,
 		h('span', { class: 'spacer' }),
 		issue.tokensIn || issue.tokensOut ? h('span', { class: 'tok', title: 'tokens in / out (latest run)' },
 			`${fmt.tokens(issue.tokensIn)}↑ ${fmt.tokens(issue.tokensOut)}↓`) : null,

@@ -113,9 +113,8 @@ export class IssueView {
 			runs.slice().reverse().map((r) => h('li', null, h('a', {
 				href: `#/${encodeURIComponent(this.key)}/issue/${this.id}/run/${r.id}`,
 				class: r.id === shown ? 'current' : '', 'aria-current': r.id === shown ? 'true' : null,
-			}, h('span', null, `Run ${r.n}`), pill(r.status),
-			h('span', { class: 'muted run-cost' }, r.costUsd ? fmt.usd(r.costUsd) : ''),
-			h('span', { class: 'muted' }, `id ${r.id}`)))))
+			}, h('span', null, `Run #${r.id}`), pill(r.status),
+			h('span', { class: 'muted run-cost' }, r.costUsd ? fmt.usd(r.costUsd) : '')))))
 			: h('p', { class: 'muted' }, 'Not run yet.'),
 			runs.length > 1 ? h('p', { class: 'runs-total' }, 'all runs: ', h('b', null, fmt.usd(issue.totalCostUsd)),
 				` · ${fmt.tokens(issue.totalTokensIn)} in · ${fmt.tokens(issue.totalTokensOut)} out`, demoPrices()) : null);
@@ -134,7 +133,7 @@ export class IssueView {
 
 	pickRun(issue) {
 		const runs = Array.isArray(issue.runs) ? issue.runs : [];
-		let want = this.pinnedRun ? runs.find((r) => r.id === this.pinnedRun) || { id: this.pinnedRun, n: '' }
+		let want = this.pinnedRun ? runs.find((r) => r.id === this.pinnedRun) || { id: this.pinnedRun }
 			: latestRun(issue);
 		// A run just started here that the board has not announced yet.
 		if (!this.pinnedRun && this.started && (!want || want.id < this.started.id)) want = this.started;
@@ -150,7 +149,7 @@ export class IssueView {
 		}
 		if (this.run) this.run.destroy();
 		this.run = new RunView({
-			key: this.key, runId: want.id, runN: want.n, draft: this.draft,
+			key: this.key, runId: want.id, draft: this.draft,
 			onModel: () => this.renderGate(),
 			onEnd: () => this.renderGate(),
 		});

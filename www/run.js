@@ -61,7 +61,7 @@ const BADGE = {
 };
 
 export class RunView {
-	// opts: {key, runId, runN, draft (changes.js ReviewDraft), onModel(model), onEnd(status)}
+	// opts: {key, runId, draft (changes.js ReviewDraft), onModel(model), onEnd(status)}
 	constructor(opts) {
 		this.opts = opts;
 		this.key = opts.key;
@@ -145,9 +145,9 @@ export class RunView {
 		this.tabs = Object.fromEntries(Object.keys(panes).map((k) => [k, h('button', {
 			class: 'tab', role: 'tab', type: 'button', dataset: { tab: k }, onclick: () => this.showTab(k),
 		}, { trace: 'Trace', changes: 'Changes', artifacts: 'Artifacts' }[k])]));
-		this.el = h('section', { class: 'run-view', 'aria-label': `run ${opts.runN ?? ''}` },
+		this.el = h('section', { class: 'run-view', 'aria-label': `run #${this.runId}` },
 			h('div', { class: 'run-head' },
-				h('h2', null, `Run ${opts.runN ?? ''}`, h('span', { class: 'run-id' }, ` id ${this.runId}`)),
+				h('h2', null, `Run #${this.runId}`),
 				this.statusEl = h('span', { class: 'run-status' }),
 				this.conn, h('span', { class: 'spacer' }), this.totals),
 			h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'run views' }, Object.values(this.tabs)),

@@ -71,7 +71,7 @@ claw_cmd_issues(struct claw_cli *cli, int argc, char **argv)
 		char runcol[64] = "-", costcol[32] = "-";
 		enum claw_err rc = claw_run_latest_of_issue(db, list[i].id, &run, &err);
 		if (rc == CLAW_OK) {
-			(void)snprintf(runcol, sizeof runcol, "run %lld %s", (long long)run.id,
+			(void)snprintf(runcol, sizeof runcol, "run #%lld %s", (long long)run.id,
 				       claw_run_status_name(run.status));
 			rc = claw_reader_totals(db, run.id, &totals, &err);
 			if (rc == CLAW_OK)

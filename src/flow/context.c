@@ -91,14 +91,26 @@ claw_flow_changed(struct claw_flow_ctx *ctx)
 		ctx->fe->issue_changed(ctx->fe->ctx, ctx->issue_id);
 }
 
+static enum claw_err
+issue_status_set(struct claw_flow_ctx *ctx, enum claw_err rc, const char *status,
+		 struct claw_error *err)
+{
+	if (rc != CLAW_OK)
+		claw_log_warn("run #%lld: cannot set issue #%lld %s: %s", (long long)ctx->run_id,
+			      (long long)ctx->issue_id, status, claw_error_text(err));
+	claw_flow_changed(ctx);
+	return rc;
+}
+
 enum claw_err
 claw_flow_issue_status(struct claw_flow_ctx *ctx, enum claw_issue_status s, struct claw_error *err)
 {
-	enum claw_err rc = claw_issue_set_status(ctx->db, ctx->issue_id, s, err);
-	if (rc != CLAW_OK)
-		claw_log_warn("run #%lld: cannot set issue #%lld %s: %s", (long long)ctx->run_id,
-			      (long long)ctx->issue_id, claw_issue_status_name(s),
-			      claw_error_text(err));
-	claw_flow_changed(ctx);
-	return rc;
+	return issue_status_set(ctx, claw_issue_set_status(ctx->db, ctx->issue_id, s, err),
+				claw_issue_status_name(s), err);
+}
+
+enum claw_err
+claw_flow_issue_reopen(struct claw_flow_ctx *ctx, struct claw_error *err)
+{
+	return issue_status_set(ctx, claw_issue_reopen(ctx->db, ctx->issue_id, err), "open", err);
 }

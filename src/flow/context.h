@@ -119,6 +119,8 @@ void claw_flow_note(struct claw_flow_ctx *ctx, int level, const char *action, co
  * returned. */
 enum claw_err claw_flow_issue_status(struct claw_flow_ctx *ctx, enum claw_issue_status s,
 				     struct claw_error *err);
+/* The same with claw_issue_reopen(): the run ended without a result. */
+enum claw_err claw_flow_issue_reopen(struct claw_flow_ctx *ctx, struct claw_error *err);
 
 /* Tells the front end the issue's board snapshot may have changed. */
 void claw_flow_changed(struct claw_flow_ctx *ctx);

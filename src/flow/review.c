@@ -1059,8 +1059,8 @@ claw_review_decide(const char *db_path, const char *project, const struct claw_c
 	rc = claw_run_set_status(db, run_id, discarded ? CLAW_RUN_DISCARDED : CLAW_RUN_DONE, note,
 				 err);
 	if (rc == CLAW_OK)
-		rc = claw_issue_set_status(db, run.issue_id,
-					   discarded ? CLAW_ISSUE_OPEN : CLAW_ISSUE_DONE, err);
+		rc = discarded ? claw_issue_reopen(db, run.issue_id, err)
+			       : claw_issue_set_status(db, run.issue_id, CLAW_ISSUE_DONE, err);
 out:
 	if (rc == CLAW_OK)
 		*message = claw_xasprintf("run #%lld: %s", (long long)run_id, note);

@@ -603,7 +603,7 @@ finish(struct runner *r, struct claw_error *err)
 		claw_workspace_end(ctx, r->ran_solver);
 		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "failed", "%s", r->reason);
 		rc = claw_run_set_status(ctx->db, r->p->run_id, CLAW_RUN_FAILED, r->reason, err);
-		(void)claw_flow_issue_status(ctx, CLAW_ISSUE_OPEN, &e);
+		(void)claw_flow_issue_reopen(ctx, &e);
 		break;
 	case OUT_DONE:
 		claw_workspace_end(ctx, r->ran_solver);
@@ -620,7 +620,7 @@ finish(struct runner *r, struct claw_error *err)
 	case OUT_DISCARDED:
 		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "discarded", "%s", r->reason);
 		rc = claw_run_set_status(ctx->db, r->p->run_id, CLAW_RUN_DISCARDED, r->reason, err);
-		(void)claw_flow_issue_status(ctx, CLAW_ISSUE_OPEN, &e);
+		(void)claw_flow_issue_reopen(ctx, &e);
 		break;
 	case OUT_STOPPED:
 		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "stopped",
@@ -778,7 +778,7 @@ equip(struct runner *r, struct claw_error *err)
 	if (rc != CLAW_OK) {
 		(void)claw_run_set_status(ctx->db, p->run_id, CLAW_RUN_FAILED, claw_error_text(err),
 					  &e);
-		(void)claw_issue_set_status(ctx->db, p->issue_id, CLAW_ISSUE_OPEN, &e);
+		(void)claw_issue_reopen(ctx->db, p->issue_id, &e);
 		if (ctx->fe != NULL && ctx->fe->issue_changed != NULL)
 			ctx->fe->issue_changed(ctx->fe->ctx, p->issue_id);
 		return rc;

@@ -378,7 +378,7 @@ settle(struct claw_runs *r, struct claw_db *db, const char *project, int64_t iss
 		else
 			(void)snprintf(reason, sizeof reason, "%s", failure);
 		if (claw_run_set_status(db, run_id, CLAW_RUN_FAILED, reason, &err) != CLAW_OK ||
-		    claw_issue_set_status(db, issue_id, CLAW_ISSUE_OPEN, &err) != CLAW_OK)
+		    claw_issue_reopen(db, issue_id, &err) != CLAW_OK)
 			claw_log_error("server: ending run %lld of %s: %s", (long long)run_id,
 				       project, claw_error_text(&err));
 		claw_run_free(&run);

@@ -301,6 +301,16 @@ claw_issue_set_status(struct claw_db *db, int64_t id, enum claw_issue_status s,
 }
 
 enum claw_err
+claw_issue_reopen(struct claw_db *db, int64_t id, struct claw_error *err)
+{
+	return update_one(db,
+			  "UPDATE issues SET status = CASE WHEN EXISTS (SELECT 1 FROM runs"
+			  " WHERE issue_id = ?3 AND status = 'done') THEN 'done' ELSE 'open' END,"
+			  " updated_at = ?2 WHERE id = ?3",
+			  id, NULL, "reopen", err);
+}
+
+enum claw_err
 claw_issue_count_by_status(struct claw_db *db, int64_t *counts, struct claw_error *err)
 {
 	enum claw_err rc;

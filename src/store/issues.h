@@ -79,6 +79,10 @@ void claw_issue_list_free(struct claw_issue *list, size_t n);
 /* Sets status and updated_at = now.  CLAW_ENOTFOUND for an unknown id. */
 enum claw_err claw_issue_set_status(struct claw_db *db, int64_t id, enum claw_issue_status s,
 				    struct claw_error *err);
+/* After a run of issue id ended without a result (failed, stopped,
+ * discarded): sets it back to `done` when an earlier run of it is done (its
+ * fix is in the project), else to `open`.  CLAW_ENOTFOUND for an unknown id. */
+enum claw_err claw_issue_reopen(struct claw_db *db, int64_t id, struct claw_error *err);
 /* Counts of issues per status into counts[CLAW_ISSUE_STATUS_COUNT]. */
 enum claw_err claw_issue_count_by_status(struct claw_db *db, int64_t *counts,
 					 struct claw_error *err);

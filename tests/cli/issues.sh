@@ -57,7 +57,7 @@ sqlite3 "$pdb" "INSERT INTO runs(issue_id, solver_version, status, reason, start
 	(1, 6, 4, 3, 'event', 'reply', 10, '{\"text\":\"ok\",\"tool_calls\":[],\"usage\":{\"in\":100,\"out\":20,\"cached\":0,\"cost_micros\":21100,\"cost_source\":\"table\"}}', 4);"
 run -C "$tmp/p" issues
 line=$(printf '%s\n' "$out" | grep 'Add a --version flag')
-like "$line" "run 1 done" "the latest run of issue 1 is listed"
+like "$line" "run #1 done" "the latest run of issue 1 is listed"
 like "$line" '$0.0421' "with its cost summed from the reply rows"
 
 run -C "$tmp/p" issues extra

@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/mem.h"
 #include "store/issues.h"
+#include "store/runs.h"
 #include "fixture.h"
 #include "tap.h"
 
@@ -178,6 +179,39 @@ test_crud(void)
 	claw_db_close(db);
 }
 
+/* A run that ends without a result leaves the issue open, or done when an
+ * earlier run's fix stands. */
+static void
+test_reopen(void)
+{
+	struct claw_db *db = fixture_db("reopen.db");
+	struct claw_error e;
+	struct claw_issue is;
+	int64_t run = 0;
+
+	claw_error_clear(&e);
+	is_int(claw_issue_create(db, "Fix it", NULL, NULL, &e), CLAW_OK, "create");
+	is_int(claw_run_insert(db, 1, CLAW_RUN_RUNNING, "ann", &run, &e), CLAW_OK, "run 1");
+	is_int(claw_run_set_status(db, run, CLAW_RUN_FAILED, "boom", &e), CLAW_OK, "run 1 failed");
+	is_int(claw_issue_set_status(db, 1, CLAW_ISSUE_INPROGRESS, &e), CLAW_OK, "in progress");
+	is_int(claw_issue_reopen(db, 1, &e), CLAW_OK, "reopen");
+	is_int(claw_issue_get(db, 1, &is, &e), CLAW_OK, "get");
+	is_int(is.status, CLAW_ISSUE_OPEN, "no run is done: open");
+	claw_issue_free(&is);
+
+	is_int(claw_run_insert(db, 1, CLAW_RUN_RUNNING, "ann", &run, &e), CLAW_OK, "run 2");
+	is_int(claw_run_set_status(db, run, CLAW_RUN_DONE, NULL, &e), CLAW_OK, "run 2 done");
+	is_int(claw_run_insert(db, 1, CLAW_RUN_RUNNING, "ann", &run, &e), CLAW_OK, "run 3");
+	is_int(claw_run_set_status(db, run, CLAW_RUN_FAILED, "stopped by ann", &e), CLAW_OK,
+	       "run 3 stopped");
+	is_int(claw_issue_reopen(db, 1, &e), CLAW_OK, "reopen after a re-run");
+	is_int(claw_issue_get(db, 1, &is, &e), CLAW_OK, "get");
+	is_int(is.status, CLAW_ISSUE_DONE, "run 2's fix stands: done");
+	claw_issue_free(&is);
+	is_int(claw_issue_reopen(db, 9, &e), CLAW_ENOTFOUND, "an unknown issue");
+	claw_db_close(db);
+}
+
 static void
 test_busy(void)
 {
@@ -210,6 +244,7 @@ main(void)
 	test_status_names();
 	test_validation();
 	test_crud();
+	test_reopen();
 	test_busy();
 	return tap_done();
 }
