@@ -53,6 +53,9 @@ enum key_id {
 	K_NO_COLOR,
 	K_PROJECT,
 	K_GIT_AUTHOR,
+	K_WEBHOOK_URL,
+	K_WEBHOOK_FORMAT,
+	K_PUBLIC_URL,
 	K_COUNT
 };
 
@@ -92,6 +95,9 @@ static const char *const key_names[] = {
 	[K_NO_COLOR] = "NO_COLOR",
 	[K_PROJECT] = "CLAW_PROJECT",
 	[K_GIT_AUTHOR] = "CLAW_GIT_AUTHOR",
+	[K_WEBHOOK_URL] = "CLAW_WEBHOOK_URL",
+	[K_WEBHOOK_FORMAT] = "CLAW_WEBHOOK_FORMAT",
+	[K_PUBLIC_URL] = "CLAW_PUBLIC_URL",
 };
 _Static_assert(sizeof key_names / sizeof key_names[0] == K_COUNT, "every key needs a name");
 
@@ -372,18 +378,16 @@ take(struct loader *ld, int k)
 	return v;
 }
 
+/* An http:// or https:// URL without trailing slashes into *out (NULL when
+ * unset). */
 static enum claw_err
-set_base_url(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
+set_url(struct loader *ld, int k, char **out, struct claw_error *err)
 {
-	const char *def = cfg->agent == CLAW_AGENT_OPENAI ? CLAW_CONFIG_OPENAI_URL
-							  : CLAW_CONFIG_ANTHROPIC_URL;
-	const char *v = ld->raw[K_BASE_URL].value;
+	const char *v = ld->raw[k].value;
 
-	if (v == NULL) {
-		cfg->base_url = claw_xstrdup(def);
-		cfg->base_url_is_default = true;
+	*out = NULL;
+	if (v == NULL)
 		return CLAW_OK;
-	}
 	struct claw_str s = claw_str_from(v);
 	while (s.n > 0 && s.p[s.n - 1] == '/')
 		s.n--;
@@ -392,17 +396,28 @@ set_base_url(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 	    strpbrk(v, " \t\r\n") != NULL) {
 		char q[CONFIG_VALUE_CLIP + 8];
 		quote_value(q, sizeof q, v);
-		return from_where(
-			ld, K_BASE_URL,
-			claw_error_set(err, CLAW_ECONFIG,
-				       "CLAW_BASE_URL must be an http:// or https:// URL, "
-				       "got %s",
-				       q),
-			err);
+		return from_where(ld, k,
+				  claw_error_set(err, CLAW_ECONFIG,
+						 "%s must be an http:// or https:// URL, got %s",
+						 key_names[k], q),
+				  err);
 	}
-	cfg->base_url = claw_str_dup(s);
-	cfg->base_url_is_default = strcmp(cfg->base_url, def) == 0;
+	*out = claw_str_dup(s);
 	return CLAW_OK;
+}
+
+static enum claw_err
+set_base_url(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
+{
+	const char *def = cfg->agent == CLAW_AGENT_OPENAI ? CLAW_CONFIG_OPENAI_URL
+							  : CLAW_CONFIG_ANTHROPIC_URL;
+	enum claw_err rc = set_url(ld, K_BASE_URL, &cfg->base_url, err);
+
+	if (rc == CLAW_OK && cfg->base_url == NULL)
+		cfg->base_url = claw_xstrdup(def);
+	if (rc == CLAW_OK)
+		cfg->base_url_is_default = strcmp(cfg->base_url, def) == 0;
+	return rc;
 }
 
 /* Validates the raw values into cfg. */
@@ -415,6 +430,8 @@ apply(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 						[CLAW_SANDBOX_BWRAP] = "bwrap",
 						[CLAW_SANDBOX_NONE] = "none",
 						NULL};
+	static const char *const webhook_formats[] = {
+		[CLAW_WEBHOOK_JSON] = "json", [CLAW_WEBHOOK_SLACK] = "slack", NULL};
 	enum claw_err rc;
 	int e;
 
@@ -457,8 +474,15 @@ apply(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 	    (rc = set_bool(ld, K_AUTO_APPROVE, &cfg->auto_approve, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_AUTO_MERGE, &cfg->auto_merge, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_DEMO, &cfg->demo, err)) != CLAW_OK ||
-	    (rc = set_base_url(cfg, ld, err)) != CLAW_OK)
+	    (rc = set_base_url(cfg, ld, err)) != CLAW_OK ||
+	    (rc = set_url(ld, K_WEBHOOK_URL, &cfg->webhook_url, err)) != CLAW_OK ||
+	    (rc = set_url(ld, K_PUBLIC_URL, &cfg->public_url, err)) != CLAW_OK)
 		goto out;
+	e = CLAW_WEBHOOK_JSON;
+	if ((rc = set_enum(ld, K_WEBHOOK_FORMAT, webhook_formats, "json or slack", &e, err)) !=
+	    CLAW_OK)
+		goto out;
+	cfg->webhook_format = (enum claw_webhook_format)e;
 
 	/* NO_COLOR (no-color.org): present and non-empty, whatever the value. */
 	cfg->no_color = ld->raw[K_NO_COLOR].value != NULL;
@@ -537,6 +561,8 @@ claw_config_free(struct claw_config *cfg)
 	free(cfg->pricing_file);
 	free(cfg->project);
 	free(cfg->git_author);
+	free(cfg->webhook_url);
+	free(cfg->public_url);
 	memset(cfg, 0, sizeof *cfg);
 }
 

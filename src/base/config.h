@@ -58,6 +58,12 @@ enum claw_sandbox_mode {
 	CLAW_SANDBOX_NONE,
 };
 
+/* CLAW_WEBHOOK_FORMAT: the body of a webhook POST (SPEC 11). */
+enum claw_webhook_format {
+	CLAW_WEBHOOK_JSON,  /* {event, project, issue, run, gate, url} */
+	CLAW_WEBHOOK_SLACK, /* {"text"}: a Slack incoming webhook */
+};
+
 /* The model roles of a run; each may have its own model (CLAW_AGENT_<ROLE>).
  * Role names are the lower-case forms with '-': "worker-smart". */
 enum claw_role {
@@ -112,6 +118,9 @@ struct claw_config {
 	char *project;          /* CLAW_PROJECT; NULL when unset */
 	char *git_author;       /* CLAW_GIT_AUTHOR ("Name <email>") of claw's commits; NULL: the
 				 * default, claw <claw@localhost> */
+	char *webhook_url;      /* CLAW_WEBHOOK_URL (http/https, no trailing '/'); NULL: none */
+	enum claw_webhook_format webhook_format; /* CLAW_WEBHOOK_FORMAT, default json */
+	char *public_url; /* CLAW_PUBLIC_URL: the dashboard's address for links; NULL: none */
 };
 
 /* Loads cfg from the process environment (environ) and claw.env.  On

@@ -26,6 +26,7 @@
 #include "server/runs.h"
 #include "server/server.h"
 #include "server/sse.h"
+#include "server/webhook.h"
 #include "tool/workdir.h"
 #include "trace/bus.h"
 
@@ -169,6 +170,23 @@ claw_api_metrics(void *ctx, struct claw_req *req)
 			      (long long)rs.tokens_cached, (long long)rs.tokens_cache_write,
 			      (long long)(rs.cost_micros / 1000000),
 			      (long long)(rs.cost_micros % 1000000));
+	struct claw_webhook_stats ws;
+	claw_webhook_get_stats(claw_server_webhook(srv), &ws);
+	(void)claw_buf_printf(&out,
+			      "# HELP claw_webhook_deliveries_total Webhook notifications, by "
+			      "what became of them (0 without CLAW_WEBHOOK_URL).\n"
+			      "# TYPE claw_webhook_deliveries_total counter\n"
+			      "claw_webhook_deliveries_total{result=\"sent\"} %lld\n"
+			      "claw_webhook_deliveries_total{result=\"failed\"} %lld\n"
+			      "claw_webhook_deliveries_total{result=\"dropped\"} %lld\n"
+			      "# HELP claw_webhook_retries_total Webhook tries after a first one.\n"
+			      "# TYPE claw_webhook_retries_total counter\n"
+			      "claw_webhook_retries_total %lld\n"
+			      "# HELP claw_webhook_queued Webhook notifications waiting now.\n"
+			      "# TYPE claw_webhook_queued gauge\n"
+			      "claw_webhook_queued %lld\n",
+			      (long long)ws.sent, (long long)ws.failed, (long long)ws.dropped,
+			      (long long)ws.retries, (long long)ws.queued);
 	claw_req_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", claw_buf_str(&out),
 		      claw_buf_len(&out));
 	claw_buf_free(&out);

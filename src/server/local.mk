@@ -14,6 +14,7 @@ libclaw_a_SOURCES += \
 	src/server/replay.c src/server/replay.h \
 	src/server/parking.c src/server/parking.h \
 	src/server/runs.c src/server/runs.h \
+	src/server/webhook.c src/server/webhook.h \
 	src/server/api.c src/server/api.h \
 	src/server/api_projects.c \
 	src/server/api_issues.c \

@@ -33,6 +33,7 @@
 #include "flow/workspace.h"
 #include "server/board.h"
 #include "server/parking.h"
+#include "server/webhook.h"
 #include "store/issues.h"
 #include "store/projects.h"
 #include "store/runs.h"
@@ -59,17 +60,28 @@ struct job {
 	int64_t run_id;
 	/* runs.mu */
 	enum job_state state;
-	bool queued;      /* on mgr->queue */
-	bool holds_slot;  /* counted in mgr->active */
-	bool has_thread;  /* thread was created */
-	bool granted;     /* JOB_WAIT_SLOT: a slot was handed over */
-	char *stop_by;    /* who stopped it (set before stop); NULL: shutdown */
-	bool close_issue; /* stopped by POST .../close */
-	bool in_place;    /* works in the project folder itself: one such thread per project */
-	struct claw_cond slot_cv;
+	bool queued;        /* on mgr->queue */
+	bool holds_slot;    /* counted in mgr->active */
+	bool has_thread;    /* thread was created */
+	bool granted;       /* JOB_WAIT_SLOT: a slot was handed over */
+	char *stop_by;      /* who stopped it (set before stop); NULL: shutdown */
+	bool close_issue;   /* stopped by POST .../close */
+	bool in_place;      /* works in the project folder itself: one such thread per project */
+	struct note *notes; /* for the run thread to trace (claw_runs_note) */
+	int noting;         /* notes being written beside a parked run: it waits */
+	struct claw_cond slot_cv; /* also: noting fell to 0 */
+	/* the run thread's: its pipeline's tracer, while it runs */
+	struct claw_tracer *tracer;
 	pthread_t thread;
 	/* read without the lock by the run thread */
 	atomic_bool stop;
+	atomic_bool has_notes; /* notes != NULL */
+};
+
+/* A trace note waiting for its run's thread. */
+struct note {
+	struct note *next;
+	char *data; /* JSON text */
 };
 
 struct store {
@@ -122,12 +134,24 @@ job_new(struct claw_runs *r, const char *project, int64_t issue_id, int64_t run_
 	j->in_place = in_place(j->db_path, run_id);
 	claw_cond_init(&j->slot_cv);
 	atomic_init(&j->stop, false);
+	atomic_init(&j->has_notes, false);
 	return j;
+}
+
+static void
+notes_free(struct note *n)
+{
+	for (struct note *next; n != NULL; n = next) {
+		next = n->next;
+		free(n->data);
+		free(n);
+	}
 }
 
 static void
 job_free(struct job *j)
 {
+	notes_free(j->notes);
 	claw_cond_destroy(&j->slot_cv);
 	free(j->stop_by);
 	free(j->started_by);
@@ -274,6 +298,185 @@ reap(struct claw_runs *r)
 	}
 }
 
+/* ------------------------------------------------------------------ notes */
+
+/* The project's trace store, opened on first use (outside runs.mu: it
+ * opens a connection and starts a thread).  NULL on failure (the runner
+ * then opens its own). */
+static struct claw_trace_store *
+project_store(struct claw_runs *r, const char *project, const char *db_path)
+{
+	struct claw_trace_store *st = NULL, *mine = NULL;
+	struct claw_error err = {0};
+
+	claw_mutex_lock(&r->mu);
+	for (struct store *e = r->stores; e != NULL && st == NULL; e = e->next)
+		if (strcmp(e->project, project) == 0)
+			st = e->st;
+	claw_mutex_unlock(&r->mu);
+	if (st != NULL)
+		return st;
+	if (claw_trace_store_open(db_path, project, r->o.bus, &mine, &err) != CLAW_OK) {
+		claw_log_warn("server: trace store of %s: %s", project, claw_error_text(&err));
+		return NULL;
+	}
+	claw_mutex_lock(&r->mu);
+	for (struct store *e = r->stores; e != NULL && st == NULL; e = e->next)
+		if (strcmp(e->project, project) == 0)
+			st = e->st; /* another run was quicker */
+	if (st == NULL) {
+		struct store *e = CLAW_NEW(struct store);
+		e->project = claw_xstrdup(project);
+		e->st = st = mine;
+		e->next = r->stores;
+		r->stores = e;
+		mine = NULL;
+	}
+	claw_mutex_unlock(&r->mu);
+	claw_trace_store_close(mine);
+	return st;
+}
+
+
+/* Writes a note row to run_id's trace through its project's store, for a
+ * run no thread of this process is tracing now. */
+static void
+note_beside(struct claw_runs *r, const char *project, const char *db_path, int64_t run_id,
+	    const char *data)
+{
+	struct claw_error err = {0};
+	struct claw_db *db = NULL;
+	struct claw_tracer *t = NULL;
+	struct claw_trace_store *st = project_store(r, project, db_path);
+	enum claw_err rc = st != NULL ? claw_db_open(db_path, CLAW_DB_OPEN, &db, &err)
+				      : claw_error_set(&err, CLAW_EDB, "no trace store");
+
+	if (rc == CLAW_OK)
+		rc = claw_trace_store_tracer_new(st, db, run_id, &t, &err);
+	if (rc == CLAW_OK) {
+		(void)claw_trace_event_at(t, 0, 0, CLAW_RECORD_NOTE, CLAW_RECORD_NOTICE, data);
+		rc = claw_tracer_flush(t, &err);
+	}
+	if (rc != CLAW_OK)
+		claw_log_warn("server: a note for run %lld of %s is lost: %s", (long long)run_id,
+			      project, claw_error_text(&err));
+	claw_tracer_free(t);
+	claw_db_close(db);
+}
+
+/* Takes the job's notes, oldest first. */
+static struct note *
+take_notes(struct job *j)
+{
+	struct note *rev = NULL;
+	claw_mutex_check_held(&j->mgr->mu, __FILE__, __LINE__);
+	for (struct note *n = j->notes, *next; n != NULL; n = next) {
+		next = n->next;
+		n->next = rev;
+		rev = n;
+	}
+	j->notes = NULL;
+	atomic_store(&j->has_notes, false);
+	return rev;
+}
+
+/* On the run thread: traces the notes others left for the run, with its
+ * tracer while its pipeline runs, else beside it. */
+static void
+trace_notes(struct job *j)
+{
+	if (!atomic_load(&j->has_notes))
+		return;
+	claw_mutex_lock(&j->mgr->mu);
+	struct note *list = take_notes(j);
+	claw_mutex_unlock(&j->mgr->mu);
+	for (struct note *n = list; n != NULL; n = n->next) {
+		if (j->tracer != NULL)
+			(void)claw_trace_event_at(j->tracer, 0, 0, CLAW_RECORD_NOTE,
+						  CLAW_RECORD_NOTICE, n->data);
+		else
+			note_beside(j->mgr, j->project, j->db_path, j->run_id, n->data);
+	}
+	notes_free(list);
+}
+
+void
+claw_runs_note(struct claw_runs *r, const char *project, int64_t run_id, const char *action,
+	       const char *message)
+{
+	struct json_object *d = json_object_new_object();
+	json_object_object_add(d, "action", json_object_new_string(action));
+	json_object_object_add(d, "message", json_object_new_string(message));
+	char *data = claw_xstrdup(claw_json_text(d));
+	json_object_put(d);
+
+	claw_mutex_lock(&r->mu);
+	struct job *j = find_job(r, project, run_id);
+	/* A parked thread waits for the note before it traces again (its
+	 * tracer reseeds from the db when it wakes); a run that is not live
+	 * here has no tracer to collide with. */
+	bool parked = j != NULL && j->state == JOB_PARKED && j->has_thread;
+	if (parked) {
+		j->noting++;
+	} else if (j != NULL) {
+		struct note *n = CLAW_NEW(struct note);
+		n->data = data;
+		n->next = j->notes;
+		j->notes = n;
+		atomic_store(&j->has_notes, true);
+		data = NULL;
+	}
+	claw_mutex_unlock(&r->mu);
+	if (data != NULL) {
+		char *db_path = claw_project_db_path(r->o.config->home, project);
+		note_beside(r, project, db_path, run_id, data);
+		free(db_path);
+	}
+	if (parked) {
+		claw_mutex_lock(&r->mu);
+		if (--j->noting == 0)
+			claw_cond_broadcast(&j->slot_cv);
+		claw_mutex_unlock(&r->mu);
+	}
+	free(data);
+}
+
+/* ------------------------------------------------------------- webhooks */
+
+/* Sends ev with its issue's title read through db (NULL: opened from
+ * db_path), when a webhook is configured. */
+static void
+notify(struct claw_runs *r, struct claw_db *db, const char *db_path, struct claw_webhook_event *ev)
+{
+	struct claw_issue is = {0};
+	struct claw_db *own = NULL;
+	struct claw_error err = {0};
+
+	if (r->o.webhook == NULL)
+		return;
+	if (db == NULL && claw_db_open(db_path, CLAW_DB_OPEN, &own, &err) == CLAW_OK)
+		db = own;
+	if (db != NULL && claw_issue_get(db, ev->issue_id, &is, &err) == CLAW_OK)
+		ev->issue_title = is.title;
+	claw_webhook_send(r->o.webhook, ev);
+	claw_issue_free(&is);
+	claw_db_close(own);
+}
+
+static void
+notify_gate(struct job *j, const struct claw_gate_request *req)
+{
+	struct claw_webhook_event ev = {
+		.event = "gate_opened",
+		.project = j->project,
+		.issue_id = req->issue_id,
+		.run_id = req->run_id,
+		.gate_kind = claw_gate_kind_name(req->kind),
+		.gate_prompt = req->prompt,
+	};
+	notify(j->mgr, NULL, j->db_path, &ev);
+}
+
 /* -------------------------------------------------------------- front end */
 
 static enum claw_err
@@ -293,9 +496,12 @@ fe_wait_gate(void *ctx, const struct claw_gate_request *req, struct claw_gate_an
 	dispatch(r);
 	claw_mutex_unlock(&r->mu);
 
+	notify_gate(j, req);
 	rc = claw_gates_wait(r->o.gates, j->project, req, &j->stop, out, err);
 
 	claw_mutex_lock(&r->mu);
+	while (j->noting > 0)
+		claw_cond_wait(&j->slot_cv, &r->mu);
 	if (r->active < r->o.max_runs || r->shutting_down || atomic_load(&j->stop)) {
 		if (r->active < r->o.max_runs) {
 			r->active++;
@@ -312,6 +518,7 @@ fe_wait_gate(void *ctx, const struct claw_gate_request *req, struct claw_gate_an
 	}
 	j->state = JOB_EXECUTING;
 	claw_mutex_unlock(&r->mu);
+	trace_notes(j);
 	return rc;
 }
 
@@ -323,10 +530,19 @@ fe_issue_changed(void *ctx, int64_t issue_id)
 		claw_board_notify(j->mgr->o.board, j->project, issue_id);
 }
 
+static void
+fe_add_sinks(void *ctx, struct claw_tracer *tracer)
+{
+	struct job *j = ctx;
+	j->tracer = tracer;
+	trace_notes(j);
+}
+
 static bool
 fe_stop_requested(void *ctx, const char **by)
 {
 	struct job *j = ctx;
+	trace_notes(j); /* a safe point */
 	if (!atomic_load(&j->stop))
 		return false;
 	if (by != NULL) {
@@ -388,6 +604,15 @@ settle(struct claw_runs *r, struct claw_db *db, const char *project, int64_t iss
 		claw_log_error("server: closing issue #%lld of %s: %s", (long long)issue_id,
 			       project, claw_error_text(&err));
 	publish_end(r, project, run_id, run.status, run.reason != NULL ? run.reason : "");
+	struct claw_webhook_event ev = {
+		.event = "run_ended",
+		.project = project,
+		.issue_id = issue_id,
+		.run_id = run_id,
+		.status = claw_run_status_name(run.status),
+		.reason = run.reason,
+	};
+	notify(r, db, NULL, &ev);
 	if (r->o.board != NULL)
 		claw_board_notify(r->o.board, project, issue_id);
 	claw_run_free(&run);
@@ -410,43 +635,6 @@ add_totals(struct claw_runs *r, struct claw_db *db, int64_t run_id)
 	claw_trace_totals_free(&t);
 }
 
-/* The project's trace store, opened on first use (outside runs.mu: it
- * opens a connection and starts a thread).  NULL on failure (the runner
- * then opens its own). */
-static struct claw_trace_store *
-project_store(struct claw_runs *r, const char *project, const char *db_path)
-{
-	struct claw_trace_store *st = NULL, *mine = NULL;
-	struct claw_error err = {0};
-
-	claw_mutex_lock(&r->mu);
-	for (struct store *e = r->stores; e != NULL && st == NULL; e = e->next)
-		if (strcmp(e->project, project) == 0)
-			st = e->st;
-	claw_mutex_unlock(&r->mu);
-	if (st != NULL)
-		return st;
-	if (claw_trace_store_open(db_path, project, r->o.bus, &mine, &err) != CLAW_OK) {
-		claw_log_warn("server: trace store of %s: %s", project, claw_error_text(&err));
-		return NULL;
-	}
-	claw_mutex_lock(&r->mu);
-	for (struct store *e = r->stores; e != NULL && st == NULL; e = e->next)
-		if (strcmp(e->project, project) == 0)
-			st = e->st; /* another run was quicker */
-	if (st == NULL) {
-		struct store *e = CLAW_NEW(struct store);
-		e->project = claw_xstrdup(project);
-		e->st = st = mine;
-		e->next = r->stores;
-		r->stores = e;
-		mine = NULL;
-	}
-	claw_mutex_unlock(&r->mu);
-	claw_trace_store_close(mine);
-	return st;
-}
-
 static void *
 run_thread(void *arg)
 {
@@ -460,7 +648,7 @@ run_thread(void *arg)
 		.wait_gate = fe_wait_gate,
 		.issue_changed = fe_issue_changed,
 		.stop_requested = fe_stop_requested,
-		.add_sinks = NULL, /* the pipeline's store sink publishes to the bus */
+		.add_sinks = fe_add_sinks, /* none: the store sink publishes to the bus */
 	};
 	struct claw_runner_params params = {
 		.config = r->o.config,
@@ -485,6 +673,7 @@ run_thread(void *arg)
 		claw_log_info("server: run %lld of %s issue #%lld executing", (long long)j->run_id,
 			      j->project, (long long)j->issue_id);
 		rc = r->o.pipeline(&params, &fe, &perr);
+		j->tracer = NULL; /* freed by the pipeline */
 		if (rc != CLAW_OK && rc != CLAW_ESTOPPED)
 			claw_log_warn("server: run %lld of %s: %s", (long long)j->run_id,
 				      j->project, claw_error_text(&perr));
@@ -521,6 +710,7 @@ run_thread(void *arg)
 	claw_gates_detach(r->o.gates, j->project, j->run_id);
 
 	claw_mutex_lock(&r->mu);
+	struct note *left = take_notes(j);
 	j->state = JOB_DONE;
 	unlink_all(r, j);
 	j->next = r->finished;
@@ -530,6 +720,9 @@ run_thread(void *arg)
 	dispatch(r); /* its folder is free */
 	claw_cond_broadcast(&r->idle_cv);
 	claw_mutex_unlock(&r->mu);
+	for (struct note *n = left; n != NULL; n = n->next)
+		note_beside(r, j->project, j->db_path, j->run_id, n->data);
+	notes_free(left);
 	return NULL;
 }
 

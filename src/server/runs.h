@@ -36,6 +36,10 @@
  * every `running` run whose journal has an open gate stays parked without a
  * thread (answering it resumes it); every other `running` run is resumed.
  *
+ * Webhooks (webhook.h): the manager sends gate_opened when a run thread
+ * parks at a gate and run_ended when it settles a run; a delivery that
+ * failed comes back as claw_runs_note.
+ *
  * Trace stores: the manager keeps one struct claw_trace_store per project
  * (opened by the first run of the project, closed by claw_runs_free), so
  * the runs of a project share one writer connection and group commits.
@@ -64,6 +68,7 @@ struct claw_bus;
 struct claw_gates;
 struct claw_board;
 struct claw_runs;
+struct claw_webhook;
 
 /* Runs (or resumes) one issue's pipeline to an end state on the calling
  * thread: claw_runner_run (src/flow/runner.h) in claw serve, small scripted
@@ -81,6 +86,7 @@ struct claw_runs_options {
 	struct claw_bus *bus;             /* borrowed: `end` events, and the pipeline's */
 	struct claw_gates *gates;         /* borrowed */
 	struct claw_board *board;         /* borrowed, may be NULL */
+	struct claw_webhook *webhook;     /* borrowed, may be NULL: gate opened, run ended */
 	claw_runs_pipeline_fn pipeline;   /* NULL: starts fail with CLAW_ECONFIG */
 };
 
@@ -113,6 +119,14 @@ enum claw_err claw_runs_stop(struct claw_runs *r, struct claw_db *db, const char
  * registered project under the config's home.  A project that cannot be
  * read is skipped with a warning. */
 enum claw_err claw_runs_adopt(struct claw_runs *r, struct claw_error *err);
+
+/* Traces a note {action, message} in run_id's journal: by the run's own
+ * thread at its next safe point when it executes here, beside it when it is
+ * parked at a gate (the thread waits for it before tracing again) or not
+ * live here.  For things that happen to a run outside its thread (a
+ * webhook that failed). */
+void claw_runs_note(struct claw_runs *r, const char *project, int64_t run_id, const char *action,
+		    const char *message);
 
 /* True when run_id of project is queued, executing or parked here. */
 bool claw_runs_live(struct claw_runs *r, const char *project, int64_t run_id);

@@ -22,6 +22,7 @@
 #include "server/parking.h"
 #include "server/request.h"
 #include "server/sse.h"
+#include "server/webhook.h"
 #include "tool/sandbox.h"
 #include "trace/bus.h"
 
@@ -36,11 +37,22 @@ struct claw_server {
 	struct claw_gates *gates;
 	struct claw_runs *runs;
 	struct claw_hub *hub;
+	struct claw_webhook *webhook; /* NULL without CLAW_WEBHOOK_URL */
 	int threads;
 	bool started, stopped;
 	int runs_left; /* run threads still busy after the stop budget */
 	atomic_int_fast64_t requests[CLAW_SERVER_STATUS_CODES];
 };
+
+/* A webhook delivery failed for good: said in the run's trace. */
+static void
+webhook_failed(void *ctx, const char *project, int64_t run_id, const char *event, const char *why)
+{
+	struct claw_server *s = ctx;
+	char msg[CLAW_ERROR_MSG_MAX + 64];
+	(void)snprintf(msg, sizeof msg, "the %s webhook could not be delivered: %s", event, why);
+	claw_runs_note(s->runs, project, run_id, "webhook", msg);
+}
 
 /* mkdir -p with mode 0700 for the parts it creates. */
 static enum claw_err
@@ -115,12 +127,21 @@ claw_server_new(const struct claw_server_options *o, struct claw_server **out,
 	s->bus = claw_bus_new();
 	s->board = claw_board_new(o->config->home, s->bus);
 	s->gates = claw_gates_new();
+	struct claw_webhook_options wo = {
+		.url = o->config->webhook_url,
+		.format = o->config->webhook_format,
+		.public_url = o->config->public_url,
+		.on_failure = webhook_failed,
+		.failure_ctx = s,
+	};
+	s->webhook = claw_webhook_new(&wo);
 	struct claw_runs_options ro = {
 		.config = o->config,
 		.max_runs = o->max_runs > 0 ? o->max_runs : o->config->max_runs,
 		.bus = s->bus,
 		.gates = s->gates,
 		.board = s->board,
+		.webhook = s->webhook,
 		.pipeline = o->pipeline,
 	};
 	if (ro.max_runs < 1 || ro.max_runs > CLAW_CONFIG_MAX_RUNS_MAX) {
@@ -183,6 +204,8 @@ claw_server_free(struct claw_server *s)
 		return;
 	}
 	claw_hub_free(s->hub);
+	/* Before the runs: a failed delivery is traced through their stores. */
+	claw_webhook_free(s->webhook, claw_clock_mono_ms() + CLAW_SERVER_WEBHOOK_DRAIN_MS);
 	claw_runs_free(s->runs);
 	claw_gates_free(s->gates);
 	claw_board_free(s->board);
@@ -270,6 +293,12 @@ struct claw_gates *
 claw_server_gates(const struct claw_server *s)
 {
 	return s->gates;
+}
+
+struct claw_webhook *
+claw_server_webhook(const struct claw_server *s)
+{
+	return s->webhook;
 }
 
 struct claw_runs *

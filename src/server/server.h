@@ -13,7 +13,8 @@
  * a model reply in flight): stop accepting and join the workers, end every
  * stream, ask every run to stop at its next safe point *leaving it
  * resumable*, wake parked runs, join what ends in time, stop the announcer,
- * remove the socket.
+ * give queued webhook deliveries CLAW_SERVER_WEBHOOK_DRAIN_MS, remove the
+ * socket.
  *
  * Threads: see DESIGN.md "Threads of claw serve": main (signals), request
  * workers, the hub, the board announcer, run threads.  Lock order across
@@ -31,8 +32,9 @@
 #include "base/err.h"
 #include "server/runs.h"
 
-#define CLAW_SERVER_STOP_MS 2000       /* orderly shutdown budget */
-#define CLAW_SERVER_SOCKET "claw.sock" /* default: unix:$CLAW_HOME/claw.sock */
+#define CLAW_SERVER_STOP_MS 2000          /* orderly shutdown budget */
+#define CLAW_SERVER_WEBHOOK_DRAIN_MS 2000 /* then for notifications still queued */
+#define CLAW_SERVER_SOCKET "claw.sock"    /* default: unix:$CLAW_HOME/claw.sock */
 
 struct claw_server;
 struct claw_bus;
@@ -77,6 +79,8 @@ struct claw_hub *claw_server_hub(const struct claw_server *s);
 struct claw_board *claw_server_board(const struct claw_server *s);
 struct claw_gates *claw_server_gates(const struct claw_server *s);
 struct claw_runs *claw_server_runs(const struct claw_server *s);
+/* NULL without CLAW_WEBHOOK_URL. */
+struct claw_webhook *claw_server_webhook(const struct claw_server *s);
 
 /* Request counters by answered status, for /api/metrics. */
 #define CLAW_SERVER_STATUS_CODES 11

@@ -390,6 +390,9 @@ serve(struct conn *c, struct request *r)
 		    strcmp(r->path, "/v1/chat/completions") == 0)) {
 		api = CLAW_SCENARIO_OPENAI;
 		api_name = "openai";
+	} else if (strcmp(r->method, "POST") == 0 && strcmp(r->path, "/hook") == 0) {
+		api = CLAW_SCENARIO_HOOK;
+		api_name = "hook";
 	} else {
 		char msg[1200];
 		(void)snprintf(msg, sizeof msg, "mockllm: no route for %s %s", r->method, r->path);
@@ -412,7 +415,9 @@ serve(struct conn *c, struct request *r)
 	} else if (bearer != NULL) {
 		auth = "other";
 	}
-	int key_ok = s->expect_key == NULL ? -1 : key != NULL && strcmp(key, s->expect_key) == 0;
+	int key_ok = s->expect_key == NULL || api == CLAW_SCENARIO_HOOK
+			     ? -1
+			     : key != NULL && strcmp(key, s->expect_key) == 0;
 
 	struct claw_error err;
 	if (claw_json_parse(r->body, r->body_len, &json, &err) != CLAW_OK ||
@@ -442,7 +447,7 @@ serve(struct conn *c, struct request *r)
 	}
 
 	struct claw_scenario_usage measured = {0};
-	if (refused(s, api, json, &measured, &body)) {
+	if (api != CLAW_SCENARIO_HOOK && refused(s, api, json, &measured, &body)) {
 		log_request(s, seq, c->id, r, api_name, auth, key_ok, NULL, json);
 		respond(c->fd, 400, NULL, claw_buf_str(&body), claw_buf_len(&body), SIZE_MAX,
 			!keep);
@@ -453,6 +458,15 @@ serve(struct conn *c, struct request *r)
 	q.body = r->body;
 	reply = claw_scenario_take(s->sc, &q);
 	log_request(s, seq, c->id, r, api_name, auth, key_ok, reply, json);
+	if (api == CLAW_SCENARIO_HOOK && (reply == NULL || reply->action == CLAW_SCENARIO_ANSWER)) {
+		/* A receiver that takes every delivery unless told otherwise. */
+		if (reply != NULL)
+			claw_clock_sleep_ms(reply->delay_ms);
+		claw_buf_puts(&body, "{\"ok\":true}");
+		respond(c->fd, 200, NULL, claw_buf_str(&body), claw_buf_len(&body), SIZE_MAX,
+			!keep);
+		goto out;
+	}
 	if (reply == NULL) {
 		claw_scenario_error_body(api, 400, "mockllm_exhausted",
 					 "mockllm: no scenario reply left for this request", &body);

@@ -125,10 +125,11 @@ load_reply(struct json_object *o, size_t i, struct claw_scenario_reply *r, struc
 		if (rc == CLAW_OK)
 			rc = claw_json_get_string(v, "any", CLAW_JSON_OPTIONAL, &r->match_any, err);
 		if (rc == CLAW_OK && r->match_api != NULL &&
-		    strcmp(r->match_api, "anthropic") != 0 && strcmp(r->match_api, "openai") != 0)
+		    strcmp(r->match_api, "anthropic") != 0 && strcmp(r->match_api, "openai") != 0 &&
+		    strcmp(r->match_api, "hook") != 0)
 			rc = claw_error_set(err, CLAW_EINVAL,
-					    "match: field \"api\" must be \"anthropic\" or "
-					    "\"openai\"");
+					    "match: field \"api\" must be \"anthropic\", "
+					    "\"openai\" or \"hook\"");
 		if (rc != CLAW_OK) {
 			claw_error_prefix(err, "match");
 			goto out;
@@ -289,8 +290,12 @@ claw_scenario_free(struct claw_scenario *s)
 static bool
 matches(const struct claw_scenario_reply *r, const struct claw_scenario_request *q)
 {
-	if (r->match_api != NULL &&
-	    strcmp(r->match_api, q->api == CLAW_SCENARIO_ANTHROPIC ? "anthropic" : "openai") != 0)
+	static const char *const names[] = {[CLAW_SCENARIO_ANTHROPIC] = "anthropic",
+					    [CLAW_SCENARIO_OPENAI] = "openai",
+					    [CLAW_SCENARIO_HOOK] = "hook"};
+	/* A webhook takes only the replies written for it. */
+	if (r->match_api == NULL ? q->api == CLAW_SCENARIO_HOOK
+				 : strcmp(r->match_api, names[q->api]) != 0)
 		return false;
 	if (r->match_model != NULL && strcmp(r->match_model, q->model) != 0)
 		return false;

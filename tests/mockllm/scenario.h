@@ -29,6 +29,7 @@
 enum claw_scenario_api {
 	CLAW_SCENARIO_ANTHROPIC, /* POST /v1/messages */
 	CLAW_SCENARIO_OPENAI,    /* POST /chat/completions, /v1/chat/completions */
+	CLAW_SCENARIO_HOOK,      /* POST /hook: a webhook receiver (claw's notifications) */
 };
 
 /* What a reply does, besides answering. */
@@ -51,7 +52,7 @@ struct claw_scenario_reply {
 	int64_t delay_ms;                 /* before answering */
 	int64_t hang_ms;                  /* for HANG */
 	/* match; NULL = any */
-	const char *match_api;   /* "anthropic" | "openai" */
+	const char *match_api;   /* "anthropic" | "openai" | "hook" */
 	const char *match_model; /* exact model id */
 	const char *match_user;  /* substring of the last user turn */
 	const char *match_any;   /* substring of the raw request body */

@@ -25,192 +25,10 @@
 #include "base/json.h"
 #include "base/mem.h"
 #include "llm/client.h"
+#include "mockproc.h"
 #include "tap.h"
 
-static char mockllm_path[4096];
-
-struct mock {
-	pid_t pid;
-	int port;
-	char base[128]; /* http://127.0.0.1:PORT */
-	char log[4096];
-	int64_t start_ms; /* how long it took to print its port */
-};
-
 static const char key[] = "sk-test-0123456789abcdef";
-
-static void
-write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	if (f == NULL) {
-		tap_diag("cannot write %s", path);
-		return;
-	}
-	fputs(text, f);
-	fclose(f);
-}
-
-/* Starts mockllm with the scenario text, --expect-key when expect_key,
- * and up to two more flags (NULL: none). */
-static bool
-mock_start_with(struct mock *m, const char *scenario, bool expect_key, const char *flag1,
-		const char *flag2)
-{
-	static int n;
-	char spath[4096];
-	int fds[2];
-
-	memset(m, 0, sizeof *m);
-	n++;
-	(void)snprintf(spath, sizeof spath, "%s/scenario%d.json", tap_tmpdir(), n);
-	(void)snprintf(m->log, sizeof m->log, "%s/requests%d.jsonl", tap_tmpdir(), n);
-	write_text(spath, scenario);
-	if (pipe(fds) != 0)
-		return false;
-	int64_t t0 = claw_clock_mono_ms();
-	pid_t pid = fork();
-	if (pid < 0)
-		return false;
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		const char *argv[12] = {mockllm_path, "--listen", "127.0.0.1:0", "--scenario",
-					spath,        "--log",    m->log};
-		size_t k = 7;
-		if (expect_key) {
-			argv[k++] = "--expect-key";
-			argv[k++] = key;
-		}
-		argv[k++] = flag1;
-		argv[k] = flag1 != NULL ? flag2 : NULL;
-		execv(mockllm_path, (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	char line[32] = "";
-	size_t at = 0;
-	while (at < sizeof line - 1) {
-		struct pollfd p = {fds[0], POLLIN, 0};
-		if (poll(&p, 1, 10000) <= 0)
-			break;
-		ssize_t k = read(fds[0], line + at, sizeof line - 1 - at);
-		if (k <= 0)
-			break;
-		at += (size_t)k;
-		line[at] = '\0';
-		if (strchr(line, '\n') != NULL)
-			break;
-	}
-	close(fds[0]);
-	m->pid = pid;
-	m->port = (int)strtol(line, NULL, 10);
-	m->start_ms = claw_clock_mono_ms() - t0;
-	(void)snprintf(m->base, sizeof m->base, "http://127.0.0.1:%d", m->port);
-	if (m->port <= 0) {
-		tap_diag("mockllm did not start (%s)", mockllm_path);
-		kill(pid, SIGTERM);
-		waitpid(pid, NULL, 0);
-		return false;
-	}
-	return true;
-}
-
-static bool
-mock_start(struct mock *m, const char *scenario, bool expect_key)
-{
-	return mock_start_with(m, scenario, expect_key, NULL, NULL);
-}
-
-static void
-mock_stop(struct mock *m)
-{
-	if (m->pid > 0) {
-		kill(m->pid, SIGTERM);
-		waitpid(m->pid, NULL, 0);
-		m->pid = 0;
-	}
-}
-
-/* The log as text (caller frees). */
-static char *
-log_text(const struct mock *m)
-{
-	struct claw_buf b = CLAW_BUF_INIT(64u << 20);
-	char chunk[8192];
-	int fd = open(m->log, O_RDONLY);
-	if (fd >= 0) {
-		ssize_t k;
-		while ((k = read(fd, chunk, sizeof chunk)) > 0)
-			claw_buf_append(&b, chunk, (size_t)k);
-		close(fd);
-	}
-	return claw_buf_steal(&b);
-}
-
-/* Line i (0-based) of the log, parsed; caller json_object_put()s it. */
-static struct json_object *
-log_line(const struct mock *m, int i)
-{
-	char *text = log_text(m);
-	char *p = text;
-	struct json_object *o = NULL;
-	for (int k = 0; k < i && p != NULL; k++) {
-		p = strchr(p, '\n');
-		if (p != NULL)
-			p++;
-	}
-	if (p != NULL && *p != '\0') {
-		char *end = strchr(p, '\n');
-		(void)claw_json_parse(p, end != NULL ? (size_t)(end - p) : strlen(p), &o, NULL);
-	}
-	free(text);
-	return o;
-}
-
-static int
-log_lines(const struct mock *m)
-{
-	char *text = log_text(m);
-	int n = 0;
-	for (char *p = text; *p != '\0'; p++)
-		n += *p == '\n';
-	free(text);
-	return n;
-}
-
-/* A value by a dotted path of keys and array indexes ("body.messages.0.role"). */
-static struct json_object *
-jget(struct json_object *o, const char *path)
-{
-	char part[128];
-	while (o != NULL && *path != '\0') {
-		size_t n = strcspn(path, ".");
-		if (n >= sizeof part)
-			return NULL;
-		memcpy(part, path, n);
-		part[n] = '\0';
-		path += n + (path[n] == '.');
-		if (json_object_is_type(o, json_type_array)) {
-			char *end = NULL;
-			long i = strtol(part, &end, 10);
-			if (*end != '\0' || i < 0 || (size_t)i >= json_object_array_length(o))
-				return NULL;
-			o = json_object_array_get_idx(o, (size_t)i);
-		} else if (!json_object_object_get_ex(o, part, &o)) {
-			return NULL;
-		}
-	}
-	return o;
-}
-
-static const char *
-jstr(struct json_object *o, const char *path)
-{
-	struct json_object *v = jget(o, path);
-	return v != NULL ? json_object_get_string(v) : "(absent)";
-}
 
 /* Records every retry callback. */
 struct retries {
@@ -296,7 +114,7 @@ test_anthropic_tool_use(void)
 			"{\"match\": {\"user\": \"# Hello\"}, \"text\": \"Done.\","
 			" \"model\": \"claude-sonnet-4-5-20250929\","
 			" \"usage\": {\"in\": 1200, \"out\": 5}}]}",
-			true)) {
+			key)) {
 		ok(false, "anthropic: mockllm started");
 		return;
 	}
@@ -400,7 +218,7 @@ test_openai_tool_use(void)
 		    "], \"usage\": {\"in\": 3000, \"out\": 80, \"cached\": 2048}},"
 		    "{\"text\": \"All read.\", \"usage\": {\"in\": 3100, \"out\": 4,"
 		    " \"cost\": 0.0025}}]",
-		    true)) {
+		    key)) {
 		ok(false, "openai: mockllm started");
 		return;
 	}
@@ -540,7 +358,7 @@ test_anthropic_cache(void)
 	struct claw_llm_usage u[3] = {0};
 	int64_t cost = 0;
 
-	if (!mock_start_with(&m, cache_scenario, true, "--cache", "--strict")) {
+	if (!mock_start_with(&m, cache_scenario, key, "--cache", "--strict")) {
 		ok(false, "mockllm --cache started");
 		return;
 	}
@@ -581,7 +399,7 @@ test_openai_cache_key(void)
 	struct claw_llm_usage u[3] = {0};
 	int64_t cost = 0;
 
-	if (!mock_start_with(&m, cache_scenario, true, "--strict", "--cache")) {
+	if (!mock_start_with(&m, cache_scenario, key, "--strict", "--cache")) {
 		ok(false, "mockllm --strict started");
 		return;
 	}
@@ -613,7 +431,7 @@ test_openai_cache_key(void)
 	claw_llm_client_free(c);
 	mock_stop(&m);
 
-	if (!mock_start(&m, cache_scenario, true)) {
+	if (!mock_start(&m, cache_scenario, key)) {
 		ok(false, "mockllm started");
 		return;
 	}
@@ -652,7 +470,7 @@ test_retry_429(void)
 			"[{\"fault\": {\"status\": 429, \"retry_after\": \"1\","
 			" \"message\": \"Number of requests has exceeded your rate limit\"}},"
 			" {\"text\": \"after the wait\"}]",
-			false)) {
+			NULL)) {
 		ok(false, "429: mockllm started");
 		return;
 	}
@@ -697,7 +515,7 @@ test_transient_faults(void)
 			" {\"fault\": {\"status\": 500, \"retry_after_ms\": 30}},"
 			" {\"text\": \"second\"},"
 			" {\"fault\": {\"status\": 500}, \"times\": 0}]",
-			false)) {
+			NULL)) {
 		ok(false, "faults: mockllm started");
 		return;
 	}
@@ -748,7 +566,7 @@ test_refusals(void)
 		    " \"message\": \"Your credit balance is too low\"}},"
 		    " {\"fault\": {\"status\": 403, \"message\": \"key sk-test-0123456789abcdef "
 		    "is not allowed\"}}]",
-		    false)) {
+		    NULL)) {
 		ok(false, "refusals: mockllm started");
 		return;
 	}
@@ -777,7 +595,7 @@ test_refusals(void)
 	mock_stop(&m);
 
 	/* A wrong key against a server that checks it. */
-	if (!mock_start(&m, "[{\"text\": \"never\"}]", true)) {
+	if (!mock_start(&m, "[{\"text\": \"never\"}]", key)) {
 		ok(false, "auth: mockllm started");
 		return;
 	}
@@ -820,7 +638,7 @@ test_limits(void)
 			" {\"hang\": true, \"hang_ms\": 5000},"
 			" {\"hang\": true, \"hang_ms\": 5000},"
 			" {\"delay_ms\": 3000, \"text\": \"slow\"}]",
-			false)) {
+			NULL)) {
 		ok(false, "limits: mockllm started");
 		return;
 	}
@@ -901,7 +719,7 @@ test_concurrent(void)
 				" \"text\": \"answer-%d\"}",
 				i == JOBS - 1 ? "" : ",", i, i);
 	claw_buf_puts(&sc, "]");
-	if (!mock_start(&m, claw_buf_str(&sc), false)) {
+	if (!mock_start(&m, claw_buf_str(&sc), NULL)) {
 		ok(false, "concurrent: mockllm started");
 		claw_buf_free(&sc);
 		return;
@@ -955,15 +773,7 @@ int
 main(int argc, char **argv)
 {
 	(void)argc;
-	const char *env = getenv("MOCKLLM");
-	if (env != NULL && env[0] != '\0') {
-		(void)snprintf(mockllm_path, sizeof mockllm_path, "%s", env);
-	} else {
-		const char *slash = strrchr(argv[0], '/');
-		int dir = slash != NULL ? (int)(slash - argv[0]) : 1;
-		(void)snprintf(mockllm_path, sizeof mockllm_path, "%.*s/mockllm", dir,
-			       slash != NULL ? argv[0] : ".");
-	}
+	mock_init(argv[0]);
 	struct claw_error err;
 	if (claw_llm_global_init(&err) != CLAW_OK) {
 		ok(false, "libcurl init: %s", err.msg);

@@ -165,6 +165,8 @@ test_file_and_precedence(void)
 	is_int(c.budget_usd_micros, 2500000, "2.5 dollars");
 	ok(c.no_color, "NO_COLOR");
 	ok(c.project == NULL, "empty value is unset");
+	ok(c.webhook_url == NULL && c.public_url == NULL, "no webhook, no public URL");
+	is_int(c.webhook_format, CLAW_WEBHOOK_JSON, "webhook format json by default");
 	is_str(claw_config_model_for_role(&c, "worker-smart"), "smart-model", "role model");
 	is_str(claw_config_model_for_role(&c, "worker"), "env-model", "role falls back");
 	is_str(claw_config_model_for_role(&c, "no-such-role"), "env-model", "unknown role");
@@ -289,6 +291,12 @@ test_values(void)
 		{"CLAW_BASE_URL=https:///",
 		 "CLAW_BASE_URL must be an http:// or https:// URL, got \"https:///\""},
 		{"CLAW_AGENT=\x01\xff", "CLAW_AGENT must be anthropic or openai, got \"??\""},
+		{"CLAW_WEBHOOK_URL=hooks.example.com",
+		 "CLAW_WEBHOOK_URL must be an http:// or https:// URL, got \"hooks.example.com\""},
+		{"CLAW_PUBLIC_URL=https://a b",
+		 "CLAW_PUBLIC_URL must be an http:// or https:// URL, got \"https://a b\""},
+		{"CLAW_WEBHOOK_FORMAT=teams",
+		 "CLAW_WEBHOOK_FORMAT must be json or slack, got \"teams\""},
 	};
 	remove_env();
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -340,6 +348,9 @@ test_values(void)
 			      "CLAW_PROMPT_CACHE=0",
 			      "CLAW_PROMPT_CACHE_KEY=1",
 			      "CLAW_CONTEXT_TOKENS=32768",
+			      "CLAW_WEBHOOK_URL=https://hooks.example.com/T1/",
+			      "CLAW_WEBHOOK_FORMAT=slack",
+			      "CLAW_PUBLIC_URL=https://claw.example.com/",
 			      NULL};
 	is_str(load(&c, good, &e), "", "every key set");
 	is_int(c.max_runs, 1024, "max runs");
@@ -355,6 +366,9 @@ test_values(void)
 	is_str(c.project, "/src/p", "project");
 	is_str(c.base_url, "http://127.0.0.1:8080", "base URL without trailing slash");
 	ok(!c.base_url_is_default, "not the default URL");
+	is_str(c.webhook_url, "https://hooks.example.com/T1", "webhook URL");
+	is_int(c.webhook_format, CLAW_WEBHOOK_SLACK, "slack format");
+	is_str(c.public_url, "https://claw.example.com", "public URL without trailing slash");
 	is_str(claw_config_model_for_role(&c, "worker"), "w", "worker");
 	ok(claw_config_model_for_role(&c, "worker-smart") == NULL, "worker-smart: no fallback");
 	is_str(claw_config_model_for_role(&c, "reviewer"), "r", "reviewer");
