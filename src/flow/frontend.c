@@ -42,5 +42,6 @@ claw_gate_answer_free(struct claw_gate_answer *a)
 	free(a->decision);
 	free(a->by);
 	free(a->comments);
+	free(a->spec);
 	memset(a, 0, sizeof *a);
 }

@@ -73,6 +73,8 @@ struct claw_gate_answer {
 			   a USD budget, seconds for a time budget; 0 otherwise */
 	char *by;       /* the acting user ("console" on the terminal) */
 	char *comments; /* review changes: JSON array [{path, line, body, text}]; NULL */
+	char *spec;     /* approve: the solver as the person edited it (JSON text), to store
+			   as a new version and run instead; NULL */
 	bool recorded;  /* the front end already wrote the `answer` row */
 };
 

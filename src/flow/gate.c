@@ -112,6 +112,9 @@ find_open(struct claw_flow_ctx *ctx, enum claw_gate_kind kind, const char *promp
 		if (json_object_object_get_ex(a, "comments", &cm) &&
 		    json_object_is_type(cm, json_type_array))
 			f->answer.comments = claw_xstrdup(claw_json_text(cm));
+		if (json_object_object_get_ex(a, "spec", &cm) &&
+		    json_object_is_type(cm, json_type_object))
+			f->answer.spec = claw_xstrdup(claw_json_text(cm));
 		(void)claw_json_get_int64(a, "amount", CLAW_JSON_OPTIONAL | CLAW_JSON_NULLABLE,
 					  INT64_MIN, INT64_MAX, &amount, NULL);
 		f->answer.amount = amount;
@@ -185,7 +188,7 @@ out:
 	return rc;
 }
 
-/* The `answer` row's data {ref, text, decision, by, amount, comments?}. */
+/* The `answer` row's data {ref, text, decision, by, amount, comments?, spec?}. */
 static void
 answer_json(struct claw_buf *b, int64_t gate_id, const struct claw_gate_answer *a)
 {
@@ -198,6 +201,8 @@ answer_json(struct claw_buf *b, int64_t gate_id, const struct claw_gate_answer *
 	(void)claw_buf_printf(b, ",\"amount\":%lld", (long long)a->amount);
 	if (a->comments != NULL)
 		(void)claw_buf_printf(b, ",\"comments\":%s", a->comments);
+	if (a->spec != NULL)
+		(void)claw_buf_printf(b, ",\"spec\":%s", a->spec);
 	(void)claw_buf_putc(b, '}');
 }
 

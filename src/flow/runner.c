@@ -246,6 +246,50 @@ out:
 	return rc;
 }
 
+/* The person approved the draft as they edited it (a->spec, checked by the
+ * API with the language's rules): it is stored as the next version and
+ * approved, the draft rejected.  One the engine's validator refuses (a tool
+ * not in this run's registry) is not stored: noted, and the draft is asked
+ * about again. */
+static enum claw_err
+approve_edited(struct runner *r, const struct claw_solver *draft, const struct claw_gate_answer *a,
+	       bool *approved, struct claw_error *err)
+{
+	struct claw_flow_ctx *ctx = &r->ctx;
+	struct claw_workflow *wf = NULL;
+	struct claw_error perr = {0};
+	char *problems = NULL;
+	int64_t version = 0;
+	enum claw_err rc;
+
+	if (parse_solver(r, a->spec, &wf, &problems, &perr) != CLAW_OK) {
+		claw_flow_note(
+			ctx, CLAW_RECORD_NOTICE, "approve",
+			"the solver as %s edited it is not valid here, so it was not stored:\n%s",
+			a->by, problems != NULL ? problems : claw_error_text(&perr));
+		free(problems);
+		return CLAW_OK;
+	}
+	claw_workflow_free(wf);
+	rc = claw_solver_add(ctx->db, r->p->issue_id, a->spec, &version, err);
+	if (rc == CLAW_OK)
+		rc = claw_solver_decide(ctx->db, r->p->issue_id, draft->version,
+					CLAW_SOLVER_REJECTED, NULL, a->by, err);
+	if (rc == CLAW_OK) {
+		char *why = claw_xasprintf("edited from v%lld by %s%s%s", (long long)draft->version,
+					   a->by, a->text[0] != '\0' ? ": " : "", a->text);
+		rc = claw_solver_decide(ctx->db, r->p->issue_id, version, CLAW_SOLVER_APPROVED, why,
+					a->by, err);
+		free(why);
+	}
+	if (rc == CLAW_OK)
+		claw_flow_note(ctx, CLAW_RECORD_NOTICE, "approve",
+			       "solver v%lld as edited by %s is stored as v%lld and approved",
+			       (long long)draft->version, a->by, (long long)version);
+	*approved = rc == CLAW_OK;
+	return rc;
+}
+
 /* The approval gate on a draft.  *approved, or the solver is rejected (its
  * feedback stored) and, without feedback, the outcome is `generated`. */
 static enum claw_err
@@ -286,6 +330,10 @@ approve(struct runner *r, const struct claw_solver *draft, bool *approved, struc
 	}
 	if (rc != CLAW_OK)
 		goto out;
+	if (strcmp(a.decision, "approve") == 0 && a.spec != NULL) {
+		rc = approve_edited(r, draft, &a, approved, err);
+		goto out;
+	}
 	if (strcmp(a.decision, "approve") == 0) {
 		rc = claw_solver_decide(ctx->db, r->p->issue_id, draft->version,
 					CLAW_SOLVER_APPROVED, a.text, a.by, err);

@@ -88,6 +88,8 @@ struct claw_api_answer_body {
 	int64_t amount;       /* 0 when absent or null */
 	const char *comments; /* review changes: the array as JSON text (owned by the
 				 parsed body); NULL when absent or null */
+	const char *spec;     /* approve: the edited solver as JSON text (owned by the
+				 parsed body); NULL when absent or null */
 };
 enum claw_err claw_api_answer_body_parse(struct json_object *body, struct claw_api_answer_body *out,
 					 struct claw_error *err);

@@ -26,6 +26,7 @@
 #include "flow/frontend.h"
 #include "flow/gate.h"
 #include "flow/review.h"
+#include "flow/spec.h"
 #include "server/board.h"
 #include "server/parking.h"
 #include "server/request.h"
@@ -45,7 +46,8 @@ enum claw_err
 claw_api_answer_body_parse(struct json_object *body, struct claw_api_answer_body *out,
 			   struct claw_error *err)
 {
-	static const char *const keys[] = {"gate", "text", "decision", "amount", "comments", NULL};
+	static const char *const keys[] = {"gate",     "text", "decision", "amount",
+					   "comments", "spec", NULL};
 	struct json_object *cm = NULL;
 	enum claw_err rc;
 
@@ -54,6 +56,7 @@ claw_api_answer_body_parse(struct json_object *body, struct claw_api_answer_body
 	out->decision = "";
 	out->amount = 0;
 	out->comments = NULL;
+	out->spec = NULL;
 	rc = claw_json_check_keys(body, keys, err);
 	if (rc == CLAW_OK)
 		rc = claw_json_get_int64(body, "gate", CLAW_JSON_REQUIRED, 1, INT64_MAX, &out->gate,
@@ -71,6 +74,12 @@ claw_api_answer_body_parse(struct json_object *body, struct claw_api_answer_body
 		if (!json_object_is_type(cm, json_type_array))
 			return claw_error_set(err, CLAW_EINVAL, "comments must be an array");
 		out->comments = claw_json_text(cm);
+	}
+	if (rc == CLAW_OK && json_object_object_get_ex(body, "spec", &cm) && cm != NULL) {
+		if (!json_object_is_type(cm, json_type_object))
+			return claw_error_set(err, CLAW_EINVAL,
+					      "spec must be a solver (an object)");
+		out->spec = claw_json_text(cm);
 	}
 	return rc;
 }
@@ -158,6 +167,37 @@ open_gate(struct claw_req *req, struct claw_server *srv, struct claw_db *db, con
 	return rc == CLAW_OK;
 }
 
+/* An edited solver goes only with approving one, and must pass the same
+ * validator as a generated one (with the configured budget ceilings);
+ * otherwise 400 with the validator's messages, and nothing is recorded. */
+static bool
+edited_solver_ok(struct claw_req *req, const struct claw_config *cfg, enum claw_gate_kind kind,
+		 const struct claw_api_answer_body *ab)
+{
+	struct claw_spec_limits limits = {
+		.max_tokens = cfg->budget_tokens,
+		.max_seconds = cfg->budget_seconds,
+		.max_usd_micros = cfg->budget_usd_micros,
+	};
+	struct claw_workflow *wf = NULL;
+	struct claw_problems pr;
+
+	if (kind != CLAW_GATE_APPROVE || strcmp(ab->decision, "approve") != 0) {
+		claw_req_failf(req, CLAW_EINVAL, "spec goes with approving a solver");
+		return false;
+	}
+	claw_problems_init(&pr);
+	bool valid = claw_workflow_parse(ab->spec, strlen(ab->spec), &limits, &wf, &pr) == CLAW_OK;
+	if (!valid) {
+		char *problems = claw_problems_join(&pr);
+		claw_req_failf(req, CLAW_EINVAL, "the edited solver is not valid:\n%s", problems);
+		free(problems);
+	}
+	claw_problems_free(&pr);
+	claw_workflow_free(wf);
+	return valid;
+}
+
 void
 claw_api_issue_answer(void *ctx, struct claw_req *req)
 {
@@ -210,6 +250,8 @@ claw_api_issue_answer(void *ctx, struct claw_req *req)
 		claw_req_fail(req, &err);
 		goto out;
 	}
+	if (ab.spec != NULL && !edited_solver_ok(req, claw_server_config(srv), kind, &ab))
+		goto out;
 	/* A review decision that lands is carried out first: refused, it
 	 * changes nothing and the gate stays open (review.h). */
 	if (kind == CLAW_GATE_REVIEW && claw_review_decision_lands(ab.decision) &&
@@ -223,6 +265,7 @@ claw_api_issue_answer(void *ctx, struct claw_req *req)
 	a.amount = ab.amount;
 	a.by = claw_xstrdup(claw_req_user(req));
 	a.comments = ab.comments != NULL ? claw_xstrdup(ab.comments) : NULL;
+	a.spec = ab.spec != NULL ? claw_xstrdup(ab.spec) : NULL;
 	if (claw_gates_answer(claw_server_gates(srv), key, run.id, ab.gate, &a, &claimed, &err) !=
 	    CLAW_OK) {
 		claw_req_fail(req, &err);

@@ -106,6 +106,7 @@ static enum claw_err
 put_solver(struct claw_db *db, int64_t issue_id, struct claw_buf *out, struct claw_error *err)
 {
 	struct claw_solver s = {0};
+	char *prev = NULL;
 	enum claw_err rc = claw_solver_latest(db, issue_id, &s, err);
 
 	if (rc == CLAW_ENOTFOUND) {
@@ -120,9 +121,38 @@ put_solver(struct claw_db *db, int64_t issue_id, struct claw_buf *out, struct cl
 	put_key_string(out, "decidedBy", s.decided_by);
 	(void)claw_buf_puts(out, ",\"spec\":");
 	put_json_text(out, s.spec);
+	/* Every version's decision, oldest first, and the spec before this
+	 * one (the page shows what feedback or an edit changed). */
+	(void)claw_buf_puts(out, ",\"versions\":[");
+	int shown = 0;
+	for (int64_t v = 1; v <= s.version && rc == CLAW_OK; v++) {
+		struct claw_solver o = {0};
+		rc = claw_solver_get(db, issue_id, v, &o, err);
+		if (rc == CLAW_ENOTFOUND) {
+			claw_error_clear(err);
+			rc = CLAW_OK;
+			continue;
+		}
+		if (rc != CLAW_OK)
+			break;
+		(void)claw_buf_printf(out, "%s{\"version\":%lld", shown++ > 0 ? "," : "",
+				      (long long)v);
+		put_key_string(out, "status", claw_solver_status_name(o.status));
+		put_key_string(out, "feedback", o.feedback);
+		put_key_string(out, "decidedBy", o.decided_by);
+		(void)claw_buf_printf(out, ",\"decidedMs\":%lld}", (long long)o.decided_at);
+		if (v == s.version - 1) {
+			free(prev);
+			prev = claw_xstrdup(o.spec);
+		}
+		claw_solver_free(&o);
+	}
+	(void)claw_buf_puts(out, "],\"previousSpec\":");
+	put_json_text(out, prev);
 	(void)claw_buf_puts(out, "}");
+	free(prev);
 	claw_solver_free(&s);
-	return CLAW_OK;
+	return rc;
 }
 
 /* "changes": the size of the run's own change and its branch ("" for a

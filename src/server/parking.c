@@ -283,6 +283,7 @@ answer_copy(struct claw_gate_answer *dst, const struct claw_gate_answer *src)
 	dst->amount = src->amount;
 	dst->by = claw_xstrdup(src->by != NULL ? src->by : "");
 	dst->comments = src->comments != NULL ? claw_xstrdup(src->comments) : NULL;
+	dst->spec = src->spec != NULL ? claw_xstrdup(src->spec) : NULL;
 	dst->recorded = false;
 }
 

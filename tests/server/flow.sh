@@ -94,10 +94,23 @@ api POST "$P/issues/$id/answer" "{\"gate\":$gate,\"decision\":\"grant\",\"amount
 is "$code" 409 "a budget decision on an approve gate: 409"
 api POST "$P/issues/$id/answer" "{\"gate\":$((gate + 1000)),\"decision\":\"approve\"}"
 is "$code" 409 "a gate that is not open: 409"
+# Edited at the gate: checked by the solver validator, nothing recorded when
+# it fails; the edit that passes becomes v2, approved, and is what runs.
+api POST "$P/issues/$id/answer" "{\"gate\":$gate,\"decision\":\"approve\",\"spec\":{\"name\":\"x\",\"steps\":[{\"name\":\"a\",\"goal\":\"g\",\"tools\":[\"teleport\"]}]}}"
+is "$code" 400 "an edited solver the validator refuses: 400"
+like "$body" "the edited solver is not valid" "says so"
+like "$body" "teleport" "with the validator's message"
+api POST "$P/issues/$id/answer" "{\"gate\":$gate,\"decision\":\"reject\",\"spec\":{\"name\":\"x\"}}"
+is "$code" 400 "an edited solver with a reject: 400"
+like "$body" "spec goes with approving a solver" "says why"
+api POST "$P/issues/$id/answer" "{\"gate\":$gate,\"decision\":\"approve\",\"spec\":[1]}"
+is "$code" 400 "a spec that is no object: 400"
+EDITED=$(printf '%s' "$SOLVER" | sed -e 's/\\"/"/g' -e 's/Write hello.txt and prove it./Write hello.txt, then prove it with cat./')
 code=$(curl -s -o "$tmp/.body" -w '%{http_code}' -u alice:secret -X POST \
-	-H 'Content-Type: application/json' --data-binary "{\"gate\":$gate,\"decision\":\"approve\"}" \
+	-H 'Content-Type: application/json' \
+	--data-binary "{\"gate\":$gate,\"decision\":\"approve\",\"text\":\"clearer summary\",\"spec\":$EDITED}" \
 	"$base$P/issues/$id/answer")
-is "$code" 202 "approve as alice: 202"
+is "$code" 202 "approve as alice, edited: 202"
 api POST "$P/issues/$id/answer" "{\"gate\":$gate,\"decision\":\"approve\"}"
 is "$code" 409 "the same gate again: 409"
 
@@ -121,8 +134,16 @@ like "$(grep '^event end' "$tmp/b.sse")" "\"status\":\"done\"" "with the final s
 is "$(sql "SELECT status FROM runs WHERE id = $run")" "done" "run done"
 is "$(sql "SELECT status FROM issues WHERE id = $id")" "done" "issue done"
 is "$(cat "$tmp/p/hello.txt" 2>/dev/null)" "hello" "the solver wrote hello.txt"
-is "$(sql "SELECT decided_by FROM solvers WHERE issue_id = $id")" "alice" \
-	"REMOTE_USER is who approved the solver"
+is "$(sql "SELECT group_concat(version || ' ' || status || ' ' || decided_by || ' ' || feedback, '|')
+            FROM solvers WHERE issue_id = $id")" \
+	"1 rejected alice |2 approved alice edited from v1 by alice: clearer summary" \
+	"REMOTE_USER edited v1 into v2, approved"
+is "$(sql "SELECT solver_version FROM runs WHERE id = $run")" 2 "the run ran the edited v2"
+curl -s "$base$P/issues/$id" >"$tmp/issue.json"
+is "$(jget '$.solver.versions[1].feedback' "$tmp/issue.json")" "edited from v1 by alice: clearer summary" \
+	"GET issue lists the versions"
+is "$(jget '$.solver.previousSpec.summary' "$tmp/issue.json")" "Write hello.txt and prove it." \
+	"and the spec before the latest"
 is "$(sql "SELECT json_extract(data, '$.by') FROM trace WHERE run_id = $run AND type = 'answer' AND json_extract(data, '$.ref') = $qgate")" \
 	"anonymous" "and the answer's by without a login"
 is "$(sql "SELECT started_by FROM runs WHERE id = $run")" "anonymous" "started_by"
