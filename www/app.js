@@ -14,6 +14,7 @@ import { openForm, field } from './dialog.js';
 import { ProjectStore } from './project.js';
 import { BoardView } from './board.js';
 import { IssueView } from './issue.js';
+import { Notifier } from './notify.js';
 
 const KEY_RE = /^[A-Za-z0-9-]{1,200}$/;
 
@@ -26,6 +27,9 @@ const ui = {
 	banner: document.getElementById('banner'),
 	offline: document.getElementById('offline'),
 	toasts: document.getElementById('toasts'),
+	notify: document.getElementById('notify'),
+	theme: document.getElementById('theme'),
+	skip: document.getElementById('skip'),
 };
 
 const state = {
@@ -39,6 +43,8 @@ const state = {
 	lookAgain: 0,       // timer of an unknown project's next look at the list
 	backoff: 1000,
 };
+
+let notifier = null; // made once toast() exists, below
 
 function parseRoute() {
 	const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
@@ -153,6 +159,7 @@ function render() {
 		if (state.store) state.store.close();
 		state.store = new ProjectStore(route.key).start();
 		state.store.onConn(setConn);
+		notifier.reset();
 		// Board changes (runs starting, ending) move the header's run counts.
 		// Twice: a run's thread ends a moment after its last board event.
 		let t = 0, t2 = 0;
@@ -162,6 +169,7 @@ function render() {
 			t = setTimeout(pollHealth, 400);
 			t2 = setTimeout(pollHealth, 2500);
 			setTitle();
+			notifier.observe(state.store, project.name);
 		});
 		ui.conn.hidden = false;
 	}
@@ -190,6 +198,7 @@ function setTitle() {
 	let waiting = 0;
 	if (state.store) for (const i of state.store.issues.values()) if (i.gate) waiting++;
 	document.title = `${waiting ? `(${waiting}) ` : ''}${state.title || 'claw'}`;
+	notifier.setCount(waiting);
 }
 
 function closeView(keepStore) {
@@ -227,12 +236,17 @@ async function pollHealth() {
 		ui.health.title = `claw ${hl.version || ''}`;
 		ui.health.classList.toggle('busy', active > 0);
 		const demo = hl.demo === true || hl.model === 'demo' || hl.agent === 'demo';
-		ui.banner.hidden = !demo;
+		// Dismissed once, the banner stays away; costs still say "demo prices".
+		ui.banner.hidden = !demo || localStorage.getItem('claw.demoBanner') === 'dismissed';
 		document.body.dataset.demo = String(demo);
-		if (demo) {
-			replace(ui.banner, h('strong', null, 'Demo model. '),
+		if (!ui.banner.hidden) {
+			replace(ui.banner, h('span', { class: 'banner-text' }, h('strong', null, 'Demo model. '),
 				typeof hl.demo_note === 'string' ? hl.demo_note
-					: 'This server answers with a scripted demo model, not a real one: runs show how claw works, not real solutions.');
+					: 'This server answers with a scripted demo model, not a real one: runs show how claw works, not real solutions.'),
+			h('button', { class: 'dismiss', type: 'button', 'aria-label': 'dismiss the demo notice', onclick: () => {
+				localStorage.setItem('claw.demoBanner', 'dismissed');
+				ui.banner.hidden = true;
+			} }, '×'));
 		}
 	} catch {
 		ui.health.textContent = 'server unreachable';
@@ -264,6 +278,31 @@ async function refreshProjects() {
 	if ((JSON.stringify(state.projects.map((p) => p.key)) !== before || unknown) && !state.view) render();
 }
 
+// The colour theme: the system's (auto), or light or dark as picked here.
+const THEMES = ['auto', 'light', 'dark'];
+function applyTheme(t) {
+	if (!THEMES.includes(t)) t = 'auto';
+	if (t === 'auto') delete document.documentElement.dataset.theme;
+	else document.documentElement.dataset.theme = t;
+	ui.theme.querySelector('.wide').textContent = `Theme: ${t}`;
+	ui.theme.setAttribute('aria-label', `Theme: ${t}`);
+	const next = THEMES[(THEMES.indexOf(t) + 1) % THEMES.length];
+	ui.theme.title = `colour theme: ${t === 'auto' ? 'as the system' : t}; click for ${next}`;
+	return t;
+}
+let theme = applyTheme(localStorage.getItem('claw.theme') || 'auto');
+ui.theme.addEventListener('click', () => {
+	theme = applyTheme(THEMES[(THEMES.indexOf(theme) + 1) % THEMES.length]);
+	localStorage.setItem('claw.theme', theme);
+});
+// The skip link moves the focus; the hash is the route, so it stays.
+ui.skip.addEventListener('click', (ev) => {
+	ev.preventDefault();
+	ui.main.focus();
+});
+
+notifier = new Notifier({ button: ui.notify, toast,
+	viewing: (id) => { const r = parseRoute(); return r.issue === Number(id) && r.key === state.store?.key; } });
 pollHealth();
 setInterval(() => document.hidden || (pollHealth(), refreshProjects()), 15000);
 loadProjects().then(render);

@@ -5,7 +5,7 @@
 // new column and flashed once, so work moving across the board is visible.
 
 import { api } from './api.js';
-import { h, replace, pill, demoPrices } from './dom.js';
+import { h, keyHint, replace, pill, demoPrices } from './dom.js';
 import { openForm, field } from './dialog.js';
 import * as fmt from './format.js';
 
@@ -22,7 +22,7 @@ export class BoardView {
 		this.cols = {};
 		const grid = h('div', { class: 'board' });
 		for (const s of COLUMNS) {
-			const list = h('div', { class: 'col-list', role: 'list' });
+			const list = h('div', { class: 'col-list' });
 			const count = h('span', { class: 'col-count' }, '0');
 			const col = h('section', { class: `col c-${s}`, 'aria-label': fmt.STATUS_LABEL[s] },
 				h('h2', { class: 'col-head' }, h('span', { class: `dot s-${s}` }), fmt.STATUS_LABEL[s], count),
@@ -124,7 +124,7 @@ export class BoardView {
 			placeholder: 'What should change, and how will we know it works? (Markdown)' });
 		const made = await openForm({
 			title: 'New issue', submit: 'Open issue',
-			fields: [field('Title', title), field('Description', desc, 'Markdown · Ctrl+Enter to submit')],
+			fields: [field('Title', title), field('Description', desc, ['Markdown', keyHint('to submit')].filter(Boolean).join(' · '))],
 			onSubmit: () => api.createIssue(this.store.key, title.value.trim(), desc.value.trim()),
 		});
 		if (made && made.id !== undefined) {
@@ -157,7 +157,7 @@ function renderCard(key, issue) {
 	const gate = issue.gate;
 	const card = h('a', {
 		class: `card s-${issue.status}${issue.live ? ' is-live' : ''}${gate ? ' has-gate' : ''}`,
-		href: `#/${encodeURIComponent(key)}/issue/${issue.id}`, role: 'listitem',
+		href: `#/${encodeURIComponent(key)}/issue/${issue.id}`,
 		dataset: { id: String(issue.id), updated: String(issue.updatedMs || 0), status: issue.status,
 			sig: signature(issue) },
 	},

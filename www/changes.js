@@ -101,6 +101,8 @@ export class ChangesBox {
 		this.el = h('section', { class: 'changes-box' }, this.list);
 		this.unsub = this.draft.on((path) => this.redrawOpen(path));
 		this.seq = 0; // answers of older refreshes are dropped
+		this.last = null; // the change as last loaded
+		this.onLoaded = null; // called with it
 	}
 
 	destroy() {
@@ -117,6 +119,8 @@ export class ChangesBox {
 			return;
 		}
 		if (seq !== this.seq) return;
+		this.last = c;
+		if (this.onLoaded) this.onLoaded(c);
 		if (c.mode !== 'worktree' && !c.base) {
 			replace(this.list, h('p', { class: 'muted' },
 				'This run works in the project folder itself and has no checkpoints: no change of its own to show.'));

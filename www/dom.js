@@ -45,6 +45,11 @@ export function pill(status, label) {
 	return h('span', { class: `pill s-${String(status).replace(/[^a-z-]/gi, '')}` }, label ?? status);
 }
 
+// "Ctrl+Enter <what>" where there is a keyboard; nothing on a touch screen.
+export function keyHint(what) {
+	return window.matchMedia('(pointer: coarse)').matches ? null : `Ctrl+Enter ${what}`;
+}
+
 // " (demo prices)" after a cost when the server answers with its demo
 // model (app.js marks the page), whose prices are made up; else nothing.
 export function demoPrices() {

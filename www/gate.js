@@ -15,7 +15,7 @@
 
 import { api } from './api.js';
 import { commentView } from './changes.js';
-import { h, replace } from './dom.js';
+import { h, keyHint, pill, replace } from './dom.js';
 import { confirmAction } from './dialog.js';
 import { renderMarkdown } from './markdown.js';
 import { parseMaybe } from './trace.js';
@@ -36,10 +36,13 @@ export class GatePanel {
 
 	// gate: the issue's {id, kind, prompt} or null; question: the trace row's
 	// data for that gate when the run view has it; solver: the issue's latest
-	// solver from GET issue (fallback payload of an approval).
-	update({ gate, question, solver }) {
+	// solver from GET issue (fallback payload of an approval; its versions'
+	// history and the spec before it); verdict: the critic's last verdict
+	// before the gate (on a solver: the solver's review).
+	update({ gate, question, solver, verdict }) {
 		if (!gate) {
 			this.el.hidden = true;
+			delete this.el.dataset.gate;
 			replace(this.el);
 			this.shown = '';
 			if (this.unsubDraft) this.unsubDraft();
@@ -49,17 +52,18 @@ export class GatePanel {
 		let payload = question ? parseMaybe(question.payload) : null;
 		if ((payload === null || payload === undefined) && gate.kind === 'approve' && solver)
 			payload = parseMaybe(solver.spec ?? solver);
-		const sig = `${gate.id}:${payload ? 1 : 0}`;
+		const sig = `${gate.id}:${payload ? 1 : 0}:${solver ? solver.version : 0}:${verdict ? 1 : 0}`;
 		if (sig === this.shown) return;
 		this.shown = sig;
 		this.gate = gate;
 		this.el.hidden = false;
+		this.el.dataset.gate = String(gate.id);
 		this.el.className = `gate-panel g-${gate.kind}`;
 		const prompt = gate.prompt || (question && question.prompt) || '';
 		this.status = h('p', { class: 'gate-status', role: 'status' });
 		if (this.unsubDraft) this.unsubDraft();
 		this.unsubDraft = null;
-		const body = gate.kind === 'approve' ? this.approve(payload)
+		const body = gate.kind === 'approve' ? this.approve(payload, solver, verdict)
 			: gate.kind === 'budget' ? this.budget(payload)
 				: gate.kind === 'review' ? this.review(payload) : this.question();
 		replace(this.el,
@@ -67,8 +71,7 @@ export class GatePanel {
 				h('span', { class: 'gate-icon', 'aria-hidden': 'true' },
 					{ budget: '$', approve: '✓', review: '±' }[gate.kind] || '?'),
 				h('h2', null, { question: 'The run asks a question', approve: 'Approve the solver',
-					budget: 'Budget exhausted', review: 'Review the change' }[gate.kind] || 'The run is waiting'),
-				h('span', { class: 'gate-id' }, `gate ${gate.id}`)),
+					budget: 'Budget exhausted', review: 'Review the change' }[gate.kind] || 'The run is waiting')),
 			prompt ? h('div', { class: 'gate-prompt' }, renderMarkdown(prompt)) : null,
 			body, this.status);
 	}
@@ -94,7 +97,7 @@ export class GatePanel {
 		const text = h('textarea', { rows: 4, 'aria-label': 'your answer', placeholder: 'Your answer…' });
 		const btn = h('button', { class: 'btn primary', type: 'submit' }, 'Send answer');
 		const form = h('form', { class: 'gate-form' }, text, h('div', { class: 'actions' },
-			h('small', { class: 'hint' }, 'Ctrl+Enter to send'), btn));
+			h('small', { class: 'hint' }, keyHint('to send')), btn));
 		form.addEventListener('submit', (ev) => {
 			ev.preventDefault();
 			if (!text.value.trim()) {
@@ -112,20 +115,32 @@ export class GatePanel {
 		return form;
 	}
 
-	approve(payload) {
+	approve(payload, solver, verdict) {
 		const spec = payload && typeof payload === 'object' && !payload.steps && payload.spec
 			? parseMaybe(payload.spec) : payload;
 		const feedback = h('textarea', { rows: 3, 'aria-label': 'feedback for the planner',
 			placeholder: 'What should the solver do differently?' });
-		const fbBox = h('div', { class: 'feedback', hidden: true }, feedback);
+		const fbCancel = h('button', { class: 'btn', type: 'button' }, 'Cancel');
+		const fbBox = h('div', { class: 'feedback', hidden: true }, feedback,
+			h('small', { class: 'hint' }, 'A new solver is written with your feedback. ', keyHint('to send, Esc to cancel')));
 		const approve = h('button', { class: 'btn ok', type: 'button' }, 'Approve');
+		const edit = h('button', { class: 'btn', type: 'button', title: 'change the solver yourself, then approve it' }, 'Edit…');
 		const withFb = h('button', { class: 'btn', type: 'button' }, 'Reject with feedback…');
 		const reject = h('button', { class: 'btn danger', type: 'button' }, 'Reject');
-		const all = [approve, withFb, reject];
+		const all = [approve, edit, withFb, reject, fbCancel];
+		const closeFb = () => {
+			fbBox.hidden = true;
+			fbCancel.hidden = true;
+			withFb.textContent = 'Reject with feedback…';
+			withFb.focus();
+		};
+		fbCancel.hidden = true;
+		fbCancel.addEventListener('click', closeFb);
 		approve.addEventListener('click', () => this.send({ decision: 'approve' }, all));
 		withFb.addEventListener('click', () => {
 			if (fbBox.hidden) {
 				fbBox.hidden = false;
+				fbCancel.hidden = false;
 				withFb.textContent = 'Send feedback';
 				feedback.focus();
 				return;
@@ -138,14 +153,77 @@ export class GatePanel {
 		});
 		feedback.addEventListener('keydown', (ev) => {
 			if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) withFb.click();
+			if (ev.key === 'Escape') {
+				ev.stopPropagation(); // the box, not the page
+				closeFb();
+			}
 		});
 		reject.addEventListener('click', async () => {
 			if (await confirmAction('Reject the solver?',
 				'The run ends without running it and the issue waits. Start it again to generate a new solver.',
 				'Reject')) this.send({ decision: 'reject' }, all);
 		});
-		return h('div', { class: 'approve' }, solverView(spec), fbBox,
-			h('div', { class: 'actions' }, approve, withFb, reject));
+		const view = h('div', null, solverView(spec), solverChanges(solver, spec));
+		const actions = h('div', { class: 'actions' }, approve, edit, withFb, reject, fbCancel);
+		const editor = this.solverEditor(spec, () => {
+			editor.hidden = true;
+			view.hidden = false;
+			actions.hidden = false;
+			edit.focus();
+		});
+		editor.hidden = true;
+		edit.addEventListener('click', () => {
+			closeFb();
+			view.hidden = true;
+			actions.hidden = true;
+			editor.hidden = false;
+			editor.querySelector('textarea').focus();
+		});
+		return h('div', { class: 'approve' }, verdictView(verdict), solverHistory(solver), view, editor, fbBox, actions);
+	}
+
+	// The solver as JSON to edit; approving sends it, checked by the
+	// server's solver validator (its messages come back in the status).
+	solverEditor(spec, close) {
+		const text = h('textarea', { class: 'solver-json', rows: 16, spellcheck: false,
+			'aria-label': 'the solver as JSON', value: JSON.stringify(spec ?? {}, null, 2) });
+		const save = h('button', { class: 'btn ok', type: 'button' }, 'Approve as edited');
+		const cancel = h('button', { class: 'btn', type: 'button' }, 'Cancel');
+		const fail = (msg) => {
+			this.status.className = 'gate-status form-error';
+			this.status.textContent = msg;
+			text.focus();
+		};
+		save.addEventListener('click', () => {
+			let obj;
+			try {
+				obj = JSON.parse(text.value);
+			} catch (e) {
+				fail(`This is not JSON: ${e.message}`);
+				return;
+			}
+			if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
+				fail('A solver is a JSON object: {"name", "steps": [...], ...}.');
+				return;
+			}
+			this.send({ decision: 'approve', spec: obj }, [save, cancel],
+				'Approved as edited: stored as a new version. The run continues…');
+		});
+		cancel.addEventListener('click', () => {
+			this.status.textContent = '';
+			close();
+		});
+		text.addEventListener('keydown', (ev) => {
+			if (ev.key === 'Escape') {
+				ev.stopPropagation(); // the editor, not the page
+				cancel.click();
+			}
+			if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) save.click();
+		});
+		return h('div', { class: 'solver-editor' },
+			h('p', { class: 'hint' }, 'Edit the solver as JSON. It is checked by the same validator as a generated one, '
+				+ 'then stored as a new version and run. ', keyHint('to approve, Esc to cancel')),
+			text, h('div', { class: 'actions' }, save, cancel));
 	}
 
 	review(p) {
@@ -303,6 +381,64 @@ function meter(l) {
 			h('b', null, l.limit ? show(l.what, l.limit) : 'no limit')),
 		h('div', { class: 'meter-bar', role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': l.limit || 0,
 			'aria-valuenow': l.spent, 'aria-label': `${l.what} spent` }, h('span', { style: { width: `${pct}%` } })));
+}
+
+// The critic's verdict on what the gate shows (the solver's review).
+function verdictView(v) {
+	if (!v || !v.decision) return null;
+	return h('div', { class: `critic-verdict ${v.decision === 'accept' ? 'ok' : 'bad'}` },
+		h('span', { class: 'cv-who' }, 'Critic: '), h('b', null, v.decision === 'accept' ? 'accepted' : v.decision),
+		v.rubric_item ? h('span', { class: 'muted' }, ` (${v.rubric_item})`) : null,
+		v.reason ? ` — ${v.reason}` : null, v.fact ? h('div', { class: 'muted' }, `Fact: ${v.fact}`) : null);
+}
+
+// Every earlier version's decision and the person's feedback on it.
+function solverHistory(solver) {
+	const vs = solver && Array.isArray(solver.versions) ? solver.versions : [];
+	const before = vs.filter((v) => v.version !== solver.version);
+	if (!before.length) return null;
+	return h('details', { class: 'solver-history' },
+		h('summary', null, `Version ${solver.version} · ${before.length} earlier`),
+		h('ol', null, vs.map((v) => h('li', { value: v.version },
+			h('b', null, `v${v.version}`), ' ', pill(v.status),
+			v.decidedBy ? h('span', { class: 'muted' }, ` by ${v.decidedBy}`) : null,
+			v.version === solver.version ? h('span', { class: 'muted' }, ' — this one') : null,
+			v.feedback ? h('blockquote', null, v.feedback) : null))));
+}
+
+// What changed from the version before (a line diff of their JSON).
+function solverChanges(solver, spec) {
+	const prev = solver ? parseMaybe(solver.previousSpec) : null;
+	if (!prev || typeof prev !== 'object' || !spec || typeof spec !== 'object') return null;
+	const rows = lineDiff(JSON.stringify(prev, null, 2).split('\n'), JSON.stringify(spec, null, 2).split('\n'));
+	const changed = rows.filter((r) => r.op !== ' ').length;
+	return h('details', { class: 'solver-diff' },
+		h('summary', null, `What changed from v${solver.version - 1} (${changed} line${changed === 1 ? '' : 's'})`),
+		h('pre', { class: 'diff' }, rows.map((r) => h('span', { class: r.op === '+' ? 'add' : r.op === '-' ? 'del' : 'ctx' },
+			`${r.op} ${r.text}\n`))));
+}
+
+// The lines of a to b as {op: ' ' | '-' | '+', text}, by their longest
+// common subsequence, removals before additions (solvers are a few hundred
+// lines at most).
+export function lineDiff(a, b) {
+	const n = a.length;
+	const m = b.length;
+	const L = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+	for (let i = n - 1; i >= 0; i--)
+		for (let j = m - 1; j >= 0; j--)
+			L[i][j] = a[i] === b[j] ? L[i + 1][j + 1] + 1 : Math.max(L[i + 1][j], L[i][j + 1]);
+	const out = [];
+	let i = 0;
+	let j = 0;
+	while (i < n || j < m) {
+		if (i < n && j < m && a[i] === b[j]) {
+			out.push({ op: ' ', text: a[i++] });
+			j++;
+		} else if (i < n && (j === m || L[i + 1][j] >= L[i][j + 1])) out.push({ op: '-', text: a[i++] });
+		else out.push({ op: '+', text: b[j++] });
+	}
+	return out;
 }
 
 // A solver spec (SPEC.md 4) as a readable plan.

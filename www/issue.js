@@ -152,6 +152,7 @@ export class IssueView {
 			key: this.key, runId: want.id, draft: this.draft,
 			onModel: () => this.renderGate(),
 			onEnd: () => this.renderGate(),
+			onRetry: () => this.act('start'),
 		});
 		this.run.setRunStatus(want.status);
 		replace(this.runBox, this.run.el);
@@ -188,13 +189,14 @@ export class IssueView {
 			this.draft.clear();
 		}
 		this.draft.setEnabled(!!reviewing);
-		this.gate.update({ gate, question, solver: this.detail && this.detail.solver });
+		this.gate.update({ gate, question, solver: this.detail && this.detail.solver,
+			verdict: q && model ? model.verdictBefore(q.seq) : null });
 	}
 
 	async act(what) {
 		const issue = this.issue();
 		if (what === 'stop' && !(await confirmAction(`Stop run of #${this.id}?`,
-			'The run stops at its next safe point and is marked failed; the issue goes back to open.', 'Stop run'))) return;
+			'The run stops at its next safe point and is marked failed; the issue goes back to open (or to done, when an earlier run\'s fix is in the project).', 'Stop run'))) return;
 		if (what === 'close' && !(await confirmAction(`Close #${this.id}?`,
 			issue && issue.live ? 'Its active run is stopped first.' : 'The issue moves to closed.', 'Close issue'))) return;
 		// One request at a time: a second click while one is on its way
@@ -205,9 +207,9 @@ export class IssueView {
 			const res = await api[what](this.key, this.id);
 			if (what === 'start' && res && res.runId) {
 				this.pinnedRun = 0;
-				this.started = { id: Number(res.runId), n: (issue && issue.runs ? issue.runs.length : 0) + 1 };
+				this.started = { id: Number(res.runId) };
 				this.pickRun(this.issue() || issue);
-				this.toast(res.queued ? `Run queued (id ${res.runId})` : `Run started (id ${res.runId})`);
+				this.toast(res.queued ? `Run #${res.runId} queued` : `Run #${res.runId} started`);
 				this.navigate(`#/${encodeURIComponent(this.key)}/issue/${this.id}`, true);
 			} else if (what === 'stop') this.toast('Stop requested');
 			else if (what === 'close') this.toast(`Issue #${this.id} closed`);

@@ -38,6 +38,7 @@
 import { api, streams } from './api.js';
 import { h, replace, pill, demoPrices } from './dom.js';
 import { ChangesBox } from './changes.js';
+import { resultCard } from './result.js';
 import { Stream } from './stream.js';
 import { SPAN_TYPES, TraceModel, parseMaybe } from './trace.js';
 import * as fmt from './format.js';
@@ -52,6 +53,7 @@ const SKELETON_FIRST = 200;  // spans in the skeleton's first page: rows on scre
 const SKELETON_PAGE = 5000;  // spans a page after it (the server's cap)
 const EVENTS_PAGE = 2000;    // a span's events a request
 const LOADS = 2;             // span loads at once
+const RESULT_STATUSES = new Set(['done', 'failed', 'generated', 'discarded']);
 const FILTERS = [['all', 'all rows'], ['errors', 'errors only'], ['gates', 'gates'], ['tool', 'tool calls'],
 	['reply', 'replies'], ['prompt', 'prompts'], ['artifact', 'artifacts'], ['note', 'notes']];
 const BADGE = {
@@ -61,7 +63,8 @@ const BADGE = {
 };
 
 export class RunView {
-	// opts: {key, runId, draft (changes.js ReviewDraft), onModel(model), onEnd(status)}
+	// opts: {key, runId, draft (changes.js ReviewDraft), onModel(model), onEnd(status),
+	// onRetry() (the result card's Run again)}
 	constructor(opts) {
 		this.opts = opts;
 		this.key = opts.key;
@@ -91,7 +94,7 @@ export class RunView {
 		this.loading = 0;         // span loads in flight
 		this.followBtn = h('button', { class: 'btn small follow', hidden: true, onclick: () => this.resumeFollow() },
 			'↓ follow');
-		this.tree = h('div', { class: 'tree', 'aria-label': 'run trace' });
+		this.tree = h('div', { class: 'tree', role: 'region', 'aria-label': 'run trace' });
 		this.scroller = h('div', { class: 'trace', tabindex: 0 },
 			h('div', { class: 'tree-head', 'aria-hidden': 'true' },
 				h('span', null, 'span'), h('span', null, 'tokens in/out'), h('span', null, 'cost'),
@@ -124,7 +127,11 @@ export class RunView {
 			} });
 		this.artList = h('div', { class: 'artifacts' }, h('p', { class: 'muted' }, 'No artifacts yet.'));
 		this.changes = new ChangesBox(this.key, this.runId, opts.draft);
+		this.changes.onLoaded = () => this.renderResult();
 		this.changesTimer = 0;
+		this.resultBox = h('div', { class: 'result-box' });
+		this.ended = null;        // the stream's `end` data {status, reason}
+		this.artifacts = null;    // the artifact list, once loaded
 
 		const panes = {
 			trace: h('div', { class: 'pane', role: 'tabpanel', 'aria-label': 'trace' },
@@ -150,6 +157,7 @@ export class RunView {
 				h('h2', null, `Run #${this.runId}`),
 				this.statusEl = h('span', { class: 'run-status' }),
 				this.conn, h('span', { class: 'spacer' }), this.totals),
+			this.resultBox,
 			h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'run views' }, Object.values(this.tabs)),
 			Object.values(panes));
 		this.el.addEventListener('keydown', (e) => {
@@ -326,6 +334,8 @@ export class RunView {
 	finish(raw) {
 		const d = parseMaybe(raw);
 		this.status = (d && typeof d === 'object' ? d.status : d) || 'ended';
+		this.ended = { status: this.status, reason: d && typeof d === 'object' ? String(d.reason || '') : '' };
+		this.renderResult();
 		this.stream.end();
 		this.flush();
 		if (this.status !== 'ended') replace(this.statusEl, pill(this.status));
@@ -534,7 +544,7 @@ export class RunView {
 		label.title = label.textContent;
 		const flags = name.querySelector('.flags');
 		replace(flags,
-			node.errors ? h('span', { class: 'flag err', title: 'tool errors inside' }, `⚠ ${node.errors}`) : null,
+			node.errors ? h('span', { class: 'flag err', title: 'errors inside (failed tools, a failed workflow)' }, `⚠ ${node.errors}`) : null,
 			node.rejects ? h('span', { class: 'flag rej', title: 'critic rejections inside' }, `✗ ${node.rejects}`) : null,
 			node.type === 'question' && !node.answer && !this.status ? h('span', { class: 'flag gate' }, 'waiting') : null,
 			node.interrupted ? h('span', { class: 'flag int', title: 'its process stopped here; the run resumed after' }, 'interrupted') : null,
@@ -552,7 +562,7 @@ export class RunView {
 		const tog = name.querySelector('.tog');
 		if (tog) {
 			tog.setAttribute('aria-expanded', String(!node.collapsed));
-			tog.setAttribute('aria-label', node.collapsed ? 'expand' : 'collapse');
+			tog.setAttribute('aria-label', `${node.collapsed ? 'expand' : 'collapse'} ${fmt.clip(label.textContent, 60)}, row ${node.seq}`);
 		}
 		if (label.tagName === 'BUTTON') label.setAttribute('aria-expanded', String(node === this.detailNode));
 		el.classList.toggle('selected', node === this.detailNode);
@@ -619,6 +629,28 @@ export class RunView {
 				u.in ? ` (${Math.floor((u.cached * 100) / u.in)}% hit)` : ''),
 			h('span', { class: 'stat' }, h('b', null, fmt.usdMicros(u.cost)), demoPrices()),
 			this.durationStat());
+	}
+
+	// The result card of a finished run (result.js).
+	renderResult() {
+		if (!this.ended || !RESULT_STATUSES.has(this.ended.status)) return;
+		const m = this.model;
+		const all = m.rows ? m.duration() : 0;
+		const waited = Math.min(all, m.waited(this.now()));
+		replace(this.resultBox, resultCard({
+			...this.ended, working: all - waited, waited, costMicros: m.usage.cost, tokensIn: m.usage.in,
+			tokensOut: m.usage.out, change: this.changes.last, artifacts: this.artifacts,
+		}, {
+			retry: () => this.opts.onRetry && this.opts.onRetry(),
+			showErrors: () => {
+				this.filterSel.value = 'errors';
+				this.applyLevel();
+				this.showTab('trace');
+				this.scroller.focus();
+			},
+			showChanges: () => this.showTab('changes'),
+			showArtifacts: () => this.showTab('artifacts'),
+		}));
 	}
 
 	// The run's time: working, and apart the time it waited for a person.
@@ -796,7 +828,9 @@ export class RunView {
 		}
 		if (!Array.isArray(list)) list = this.traceArtifacts();
 		if (this.destroyed) return;
+		this.artifacts = list;
 		renderArtifacts(this.artList, list, (n) => this.artifactBody(n));
+		this.renderResult();
 	}
 
 	// Artifact rows of the trace, newest per n: the fallback when the route fails.

@@ -70,6 +70,7 @@ export class TraceModel {
 		this.tMax = 0;              // the latest time the journal speaks of
 		this.usage = zeroUsage();   // the whole run
 		this.questions = [];        // question nodes, in order
+		this.verdicts = [];         // critic verdict tool calls, by seq
 		this.answers = new Map();   // gate id → answer data
 		this.artifacts = 0;         // artifact rows seen
 		this.rows = 0;              // rows of the run known (the skeleton's included)
@@ -125,7 +126,8 @@ export class TraceModel {
 			if (data.name === 'verdict' && !['', 'accept'].includes(verdictOf(data))) this.bubble(parent, 'rejects', 1, touched);
 			break;
 		case 'tool-result':
-			if (data.is_error) this.bubble(parent, 'errors', 1, touched);
+		case 'note':
+			if (isError(row.type, data)) this.bubble(parent, 'errors', 1, touched);
 			break;
 		case 'question':
 			this.bubble(parent, 'questions', 1, touched);
@@ -188,10 +190,12 @@ export class TraceModel {
 			if (data.name === 'verdict') {
 				node.verdict = verdictOf(data);
 				node.reject = !!node.verdict && node.verdict !== 'accept';
+				insertBySeq(this.verdicts, node);
 			}
 			break;
 		case 'tool-result':
-			node.error = !!data.is_error;
+		case 'note':
+			node.error = isError(row.type, data);
 			break;
 		case 'question': // its answer may have been filed first (another span's events)
 			this.questions.push(node);
@@ -318,6 +322,13 @@ export class TraceModel {
 		return null;
 	}
 
+	// The critic's last verdict (its tool call's input) before seq, or null.
+	verdictBefore(seq) {
+		for (let i = this.verdicts.length - 1; i >= 0; i--)
+			if (this.verdicts[i].seq < seq) return parseMaybe(this.verdicts[i].data.input) || null;
+		return null;
+	}
+
 	question(gateId) {
 		const q = this.nodes.get(Number(gateId));
 		return q && q.type === 'question' ? q : null;
@@ -328,6 +339,11 @@ export class TraceModel {
 	duration() {
 		return this.tMax - this.t0;
 	}
+}
+
+// An error row: a tool that failed, or the note of a workflow or run that failed.
+function isError(type, data) {
+	return type === 'tool-result' ? !!data.is_error : type === 'note' && data.action === 'failed';
 }
 
 function verdictOf(data) {

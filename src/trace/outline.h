@@ -4,12 +4,11 @@
  *
  * The skeleton is one row per span (its enter row, its end, and what its
  * direct children hold: how many spans and events, its replies' tokens and
- * cost, tool errors, critic rejections, questions), computed by SQL on the
- * indexes (run_id, phase, seq) and (run_id, parent_id, phase, seq) (schema 7), a
- * page at a time in seq order.  Sums over a whole subtree are the client's
- * (it holds every span).  Everything is as of `upto`, the run's newest seq
- * when the first page was asked: later rows come on the live stream from
- * there, so nothing is counted twice.
+ * cost, errors (failed tools, failed workflows), critic rejections, questions), computed by SQL on
+ * the indexes (run_id, phase, seq) and (run_id, parent_id, phase, seq) (schema 7), a page at a time
+ * in seq order.  Sums over a whole subtree are the client's (it holds every span).  Everything is
+ * as of `upto`, the run's newest seq when the first page was asked: later rows come on the live
+ * stream from there, so nothing is counted twice.
  *
  * Threads: the connection's thread.
  */
@@ -39,9 +38,9 @@ struct claw_outline_span {
 	int64_t spans;    /* child spans */
 	int64_t events;   /* child events (tool results included) */
 	int64_t in, out, cached, cache_write, cost_micros; /* its own replies */
-	int64_t errors;                                    /* tool results with is_error */
-	int64_t rejects;                                   /* verdict calls that do not accept */
-	int64_t questions;                                 /* question rows */
+	int64_t errors;    /* tool results with is_error, `failed` notes */
+	int64_t rejects;   /* verdict calls that do not accept */
+	int64_t questions; /* question rows */
 };
 
 /* A time the run waited for a person: a question row to its answer. */

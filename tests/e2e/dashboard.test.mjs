@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, assert, equal, diag } from './tap.mjs';
-import { waitFor, sleep } from './harness.mjs';
+import { waitFor, sleep, axeSerious } from './harness.mjs';
 import { reviewTests } from './review.test.mjs';
 import { scenario, TITLE_A, TITLE_B, TITLE_C, FEEDBACK, ANSWER, BUDGET_TOKENS, CONTEXT_TOKENS, SOLVER, TITLE_Q, TITLE_W,
 	TITLE_QUEUED } from './scenario.mjs';
@@ -92,6 +92,19 @@ export function dashboardTests(ctx) {
 	test('dashboard: register a project from the page', async () => {
 		s.B = await h.context.newPage();
 		s.B.on('pageerror', (e) => diag(`page error (board): ${e.message}`));
+		// The browser's notifications, recorded instead of shown.
+		await s.B.addInitScript(() => {
+			window.notes = [];
+			window.Notification = class {
+				static permission = 'default';
+				static requestPermission() {
+					window.Notification.permission = 'granted';
+					return Promise.resolve('granted');
+				}
+				constructor(title, opts) { window.notes.push({ title, body: opts && opts.body }); }
+				close() {}
+			};
+		});
 		await s.B.goto(`${h.base}/`);
 		await s.B.getByRole('button', { name: 'Register a project' }).click();
 		await s.B.getByLabel(/Folder/).fill(s.proj);
@@ -102,6 +115,8 @@ export function dashboardTests(ctx) {
 		s.key = decodeURIComponent(new URL(s.B.url()).hash.split('/')[1]);
 		assert(/^[A-Za-z0-9-]+$/.test(s.key), `key in the URL hash: ${s.key}`);
 		equal(await s.B.$eval('#project-picker', (e) => e.value), s.key, 'the picker shows it');
+		await s.B.getByRole('button', { name: 'Notify me' }).click();
+		await s.B.waitForSelector('#notify[aria-pressed="true"]');
 	}, { fatal: true, skip: why });
 
 	test('dashboard: create an issue from the board', async () => {
@@ -159,9 +174,30 @@ export function dashboardTests(ctx) {
 		assert(panel.includes('on reject ↩ implement'), 'back_to shown');
 		// The waiting card on the board shows the gate.
 		await s.B.waitForSelector(`.col.c-waiting .card[data-id="${s.A}"] .card-gate.g-approve`);
+		// The board tab calls: a notification, the favicon and the title count it.
+		await waitFor(() => s.B.evaluate((a) => window.notes.some((n) => n.title.startsWith(`#${a} waits for its solver`)), s.A),
+			{ what: 'a notification of the approval gate' });
+		equal(await s.B.$eval('link[rel="icon"]', (e) => e.dataset.count), '1', 'the favicon counts one waiting issue');
+		assert((await s.B.$eval('link[rel="icon"]', (e) => e.href)).startsWith('data:image/png'), 'drawn');
+		assert((await s.B.title()).startsWith('(1) '), 'so does the title');
+		// One number for a run everywhere: board, run view, runs list, API.
+		const runA = (await issue(s.A)).runs.at(-1).id;
+		assert((await s.B.textContent(`.card[data-id="${s.A}"] .card-meta .run`)).startsWith(`run #${runA}`), 'the card names run #N');
+		equal(await s.I.textContent('.run-view .run-head h2'), `Run #${runA}`, 'the run view too');
+		assert((await s.I.textContent('.runs-list')).includes(`Run #${runA}`), 'and the runs list');
+		const verdict = await s.I.textContent('.gate-panel .critic-verdict');
+		assert(verdict.includes('accepted'), `the critic's verdict on the solver: ${verdict}`);
 		await shot(s.B, 'board');
 		await s.I.evaluate(() => window.scrollTo(0, 0));
 		await shot(s.I, 'gate-approve');
+		equal(await axeSerious(s.I), '', 'axe: the approval gate and the live run');
+		// On a phone the decision comes first: Approve shows with the panel's top.
+		await s.I.setViewportSize({ width: 390, height: 844 });
+		await s.I.$eval('.gate-panel', (e) => e.scrollIntoView({ block: 'start' }));
+		const box = await s.I.getByRole('button', { name: 'Approve', exact: true }).boundingBox();
+		assert(box && box.y >= 0 && box.y + box.height <= 844, `Approve on the phone screen (y ${box && box.y})`);
+		await shot(s.I, 'phone-gate-approve');
+		await s.I.setViewportSize({ width: 1280, height: 800 });
 		// The tool error of understand is highlighted; the 429 shows as a retry.
 		assert(await s.I.$('.tree .node.t-tool.error'), 'failed command highlighted');
 		const retry = await s.I.textContent('.tree .node.t-retry > .row .label');
@@ -223,6 +259,14 @@ export function dashboardTests(ctx) {
 			{ what: 'the run stream ended', timeout: 15000 });
 		await s.I.waitForSelector('.issue-head .pill.s-done');
 		await s.B.waitForSelector(`.col.c-done .card[data-id="${s.A}"]`);
+		// The result card: done, the proof of the last step, time and cost.
+		await s.I.waitForSelector('.result.r-done .result-line:has-text("Proof")', { timeout: 10000 });
+		const result = await s.I.textContent('.result');
+		assert(result.includes('Done') && result.includes('step verify: cat'), `the result card: ${result}`);
+		assert(/\$0\.\d*[1-9]/.test(result), 'with the cost');
+		assert(!(await s.I.$('.result button:has-text("Run again")')), 'nothing to do after a success');
+		await waitFor(() => s.B.evaluate((a) => window.notes.some((n) => new RegExp(`^Run #\\d+ of #${a} done`).test(n.title)), s.A),
+			{ what: 'a notification that the run is done' });
 		equal(fs.readFileSync(path.join(s.proj, 'hello.txt'), 'utf8'), `${ANSWER}\n`, 'the run wrote hello.txt');
 		const n = await checkTree(s.I, s.runA);
 		diag(`tree of run ${s.runA}: ${n} rows`);
@@ -336,6 +380,8 @@ export function dashboardTests(ctx) {
 		equal(runB.status, 'failed', 'the stopped run failed');
 		await s.I.waitForSelector('.run-view .conn[data-state="ended"]');
 		assert(!(await s.I.$('.tree .node .flag.gate')), 'after the stop no question in the trace says "waiting"');
+		await s.I.waitForSelector('.result.r-failed');
+		assert((await s.I.textContent('.result')).includes('Stopped by'), 'the result card says who stopped it');
 		await s.B.waitForSelector(`.col.c-open .card[data-id="${s.Bid}"]`);
 		// Close, with its confirmation; cancelling first changes nothing.
 		await s.I.getByRole('button', { name: 'Close issue' }).click();
@@ -347,32 +393,81 @@ export function dashboardTests(ctx) {
 		await shot(s.B, 'board-after');
 	}, { skip: why, timeout: 60000 });
 
-	test('dashboard: reject a solver with feedback, then reject the next one', async () => {
+	test('dashboard: reject a solver with feedback; edit the next one at the gate', async () => {
 		const c = (await api('POST', `${P()}/issues`, { title: TITLE_C })).body.id;
+		s.C = c;
 		await s.I.goto(`${h.base}/#/${s.key}/issue/${c}`);
 		await s.I.getByRole('button', { name: /Start/ }).click();
-		await s.I.waitForSelector('.gate-panel.g-approve', { timeout: 30000 });
-		const first = await s.I.textContent('.gate-panel .gate-id');
+		await s.I.waitForSelector('.gate-panel.g-approve[data-gate]', { timeout: 30000 });
+		const first = await s.I.getAttribute('.gate-panel', 'data-gate');
+		assert(!/gate \d/.test(await s.I.textContent('.gate-panel')), 'no internal gate id on the panel');
+		// The feedback box closes with Esc and with Cancel, changing nothing.
+		await s.I.getByRole('button', { name: 'Reject with feedback…' }).click();
+		await s.I.getByLabel('feedback for the planner').press('Escape');
+		await s.I.waitForSelector('.gate-panel .feedback', { state: 'hidden' });
+		assert(await s.I.$('.issue-view'), 'Esc in the box stays on the issue');
+		await s.I.getByRole('button', { name: 'Reject with feedback…' }).click();
+		await s.I.getByRole('button', { name: 'Cancel' }).click();
+		await s.I.waitForSelector('.gate-panel .feedback', { state: 'hidden' });
 		await s.I.getByRole('button', { name: 'Reject with feedback…' }).click();
 		await s.I.getByLabel('feedback for the planner').fill(FEEDBACK);
 		await s.I.getByRole('button', { name: 'Send feedback' }).click();
 		// A new solver, generated with the feedback, at a new gate.
-		await waitFor(async () => (await s.I.textContent('.gate-panel.g-approve .gate-id').catch(() => first)) !== first,
+		await waitFor(async () => (await s.I.getAttribute('.gate-panel.g-approve', 'data-gate').catch(() => first)) !== first,
 			{ what: 'a second approval gate', timeout: 30000 });
 		assert(h.mockRequests().some((r) => JSON.stringify(r.body).includes(FEEDBACK) &&
 			JSON.stringify(r.body).includes('Carry out step understand')), 'the regeneration had the feedback');
-		await s.I.getByRole('button', { name: 'Reject', exact: true }).click();
-		await s.I.locator('dialog').getByRole('button', { name: 'Reject' }).click();
-		await waitFor(async () => {
-			const i = await issue(c);
-			return i.status === 'waiting' && !i.gate && i.runs.at(-1).status === 'generated';
-		}, { what: 'issue waiting with its run generated', timeout: 20000 });
+		// v1's feedback beside v2, and what changed from v1.
+		await s.I.waitForSelector('.gate-panel .solver-history');
+		await s.I.click('.gate-panel .solver-history summary');
+		const hist = await s.I.textContent('.gate-panel .solver-history');
+		assert(hist.includes('v1') && hist.includes('rejected') && hist.includes(FEEDBACK), `history: ${hist}`);
+		await s.I.click('.gate-panel .solver-diff summary');
+		assert(/What changed from v1 \(\d+ lines?\)/.test(await s.I.textContent('.gate-panel .solver-diff summary')),
+			'the diff from v1');
+		assert(await s.I.$('.gate-panel .solver-diff .diff .add, .gate-panel .solver-diff .diff .del'), 'with changed lines');
+		await s.I.evaluate(() => window.scrollTo(0, 0));
+		await shot(s.I, 'gate-approve-v2');
+		// Edit it: JSON that is not a solver, then one the validator refuses,
+		// then Esc; then a valid edit, approved.
+		await s.I.getByRole('button', { name: 'Edit…' }).click();
+		const editor = s.I.getByLabel('the solver as JSON');
+		assert((await editor.inputValue()).includes('"steps"'), 'the editor holds the solver');
+		await editor.fill('{"name": ');
+		await s.I.getByRole('button', { name: 'Approve as edited' }).click();
+		await waitFor(async () => (await s.I.textContent('.gate-status')).includes('This is not JSON'), { what: 'the JSON error' });
+		await editor.fill(JSON.stringify({ name: 'Edited', steps: [{ name: 'tidy', goal: 'Tidy up.', tools: ['teleport'] }] }));
+		await s.I.getByRole('button', { name: 'Approve as edited' }).click();
+		await waitFor(async () => (await s.I.textContent('.gate-status')).includes('the edited solver is not valid'),
+			{ what: 'the validator\'s refusal' });
+		assert((await s.I.textContent('.gate-status')).includes('teleport'), 'naming the problem');
+		await s.I.evaluate(() => window.scrollTo(0, 0));
+		await shot(s.I, 'gate-approve-edit-error');
+		equal((await issue(c)).gate && (await issue(c)).gate.kind, 'approve', 'refused: the gate is still open');
+		await editor.press('Escape');
+		await s.I.waitForSelector('.gate-panel .solver-editor', { state: 'hidden' });
+		await s.I.getByRole('button', { name: 'Edit…' }).click();
+		await editor.fill(JSON.stringify({ name: 'Edited', summary: 'Edited at the gate.',
+			steps: [{ name: 'tidy', goal: 'Tidy the fence up.', tools: [] }] }));
+		await s.I.getByRole('button', { name: 'Approve as edited' }).click();
+		await waitFor(async () => !(await gateKind(s.I)), { what: 'the approval gate to close' });
 		const sv = (await issue(c)).solver;
-		equal(`${sv.version} ${sv.status}`, '2 rejected', 'solver v2 rejected');
-		await s.I.waitForSelector('.issue-head .pill.s-waiting');
-		await s.I.waitForSelector('.gate-panel', { state: 'hidden' });
+		equal(`${sv.version} ${sv.status} ${sv.spec.name}`, '3 approved Edited', 'the edit is v3, approved');
+		assert(/^edited from v2 by /.test(sv.feedback), `its note: ${sv.feedback}`);
+		// The edited step asks the model for a reply mockllm does not have:
+		// the run fails, and its result card says why and what to do.
+		await waitFor(async () => (await issue(c)).runs.at(-1).status === 'failed', { what: 'the run to fail', timeout: 40000 });
+		await s.I.waitForSelector('.result.r-failed', { timeout: 15000 });
+		const card = await s.I.textContent('.result');
+		assert(card.includes('mockllm: no scenario reply left'), `the whole reason: ${card}`);
+		assert(card.includes('check CLAW_MODEL'), 'what to do about it');
+		assert(await s.I.$('.result button:has-text("Run again")'), 'Run again offered');
+		await s.I.click('.result button:has-text("Show the errors")');
+		equal(await s.I.$eval('select[aria-label="filter the rows"]', (e) => e.value), 'errors', 'Show the errors filters the trace');
+		await s.I.evaluate(() => window.scrollTo(0, 0));
+		await shot(s.I, 'result-failed');
 		await api('POST', `${P()}/issues/${c}/close`, {});
-	}, { skip: why, timeout: 60000 });
+	}, { skip: why, timeout: 90000 });
 
 	// Before the showcase takes the only run slot.
 	reviewTests({ h, api, shot, why });
@@ -451,6 +546,53 @@ export function dashboardTests(ctx) {
 		equal(await s.B.textContent('.project-title h1'), 'greeter', 'and back to the first project');
 	}, { skip: why, timeout: 30000 });
 
+	test('dashboard: accessibility: no serious axe violation in any view, a skip link, a theme switch', async () => {
+		const p = await h.context.newPage();
+		const views = [
+			['the board', `#/${s.key}`, `.card[data-id="${s.A}"]`],
+			['a finished run with its result', `#/${s.key}/issue/${s.A}`, '.result.r-done'],
+			['a run at a question', `#/${s.key}/issue/${s.Q}`, '.gate-panel.g-question'],
+			['a failed run', `#/${s.key}/issue/${s.C}`, '.result.r-failed'],
+		];
+		for (const [what, hash, ready] of views) {
+			await p.goto(`${h.base}/${hash}`);
+			await p.waitForSelector(ready, { timeout: 15000 });
+			equal(await axeSerious(p), '', `axe: ${what}`);
+		}
+		await p.goto(`${h.base}/#/${s.key}/issue/${s.A}`);
+		await p.waitForSelector('.result.r-done');
+		for (const tab of ['changes', 'artifacts']) {
+			await p.click(`.tab[data-tab="${tab}"]`);
+			equal(await axeSerious(p), '', `axe: the ${tab} tab`);
+		}
+		const names = await p.$$eval('.tree .tog', (els) => els.map((e) => e.getAttribute('aria-label')));
+		equal(new Set(names).size, names.length, `every expand/collapse button has its own name (${names.length})`);
+		await p.goto(`${h.base}/#/${s.key}`);
+		await p.getByRole('button', { name: '+ New issue' }).click();
+		equal(await axeSerious(p), '', 'axe: the new-issue dialog');
+		await p.keyboard.press('Escape');
+		// The skip link is the first stop of the keyboard and moves to the content.
+		await p.reload();
+		await p.waitForSelector(`.card[data-id="${s.A}"]`);
+		await p.keyboard.press('Tab');
+		equal(await p.evaluate(() => document.activeElement?.textContent), 'Skip to content', 'a skip link first');
+		await p.keyboard.press('Enter');
+		equal(await p.evaluate(() => document.activeElement?.id), 'main', 'it moves the focus to the content');
+		// Theme: auto → light → dark, kept across a reload; dark passes axe too.
+		await p.click('#theme');
+		equal(await p.evaluate(() => document.documentElement.dataset.theme), 'light', 'light picked');
+		await p.click('#theme');
+		await p.reload();
+		await p.waitForSelector(`.card[data-id="${s.A}"]`);
+		equal(await p.evaluate(() => document.documentElement.dataset.theme), 'dark', 'dark kept after a reload');
+		equal(await p.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(13, 16, 20)', 'the page is dark');
+		equal(await axeSerious(p), '', 'axe: the board, dark');
+		await shot(p, 'board-dark-picked');
+		await p.click('#theme');
+		equal(await p.evaluate(() => document.documentElement.dataset.theme), undefined, 'back to the system\'s');
+		await p.close();
+	}, { skip: why, timeout: 90000 });
+
 	test('dashboard: keyboard only, phone width, dark scheme', async () => {
 		// Keyboard: from the board, Tab reaches a card and Enter opens it; Esc goes back.
 		const k = await h.context.newPage();
@@ -469,6 +611,7 @@ export function dashboardTests(ctx) {
 		await k.close();
 		// Phone width: no horizontal scrolling of the page.
 		const p = await h.context.newPage();
+		p.on('pageerror', (e) => diag(`page error (phone): ${e.message}`));
 		await p.setViewportSize({ width: 390, height: 844 });
 		await p.emulateMedia({ colorScheme: 'dark' });
 		await p.goto(`${h.base}/#/${s.key}`);
@@ -481,6 +624,19 @@ export function dashboardTests(ctx) {
 		const over2 = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 		assert(over2 <= 0, `issue view fits the phone width (overflow ${over2}px)`);
 		await shot(p, 'phone-run-dark');
+		const [descTop, runTop] = await p.evaluate(() => [document.querySelector('.issue-side .side-box').getBoundingClientRect().top,
+			document.querySelector('.run-view').getBoundingClientRect().top]);
+		assert(descTop < runTop, 'on a phone the description comes before the run');
+		// A touch screen has no Ctrl+Enter.
+		const cdp = await h.context.newCDPSession(p);
+		await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 5 });
+		await p.goto(`${h.base}/#/${s.key}/issue/${s.Q}`);
+		await p.waitForSelector('.gate-panel.g-question');
+		assert(await p.evaluate(() => matchMedia('(pointer: coarse)').matches), 'a coarse pointer');
+		assert(!(await p.textContent('.gate-panel')).includes('Ctrl+Enter'), 'no Ctrl+Enter hint on a touch screen');
+		await shot(p, 'phone-gate-question');
+		await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: false });
+		await cdp.detach();
 		await p.setViewportSize({ width: 1280, height: 800 });
 		await p.goto(`${h.base}/#/${s.key}`);
 		await p.waitForSelector(`.card[data-id="${s.A}"]`);

@@ -11,7 +11,25 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+
+const AXE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node_modules', 'axe-core', 'axe.min.js');
+
+// The serious and critical accessibility violations axe-core finds on the
+// page as it is now, one line each ("" when none).
+export async function axeSerious(page) {
+	if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ path: AXE });
+	const found = await page.evaluate(async () => {
+		const r = await window.axe.run(document, { resultTypes: ['violations'] });
+		return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+			.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 4).map((n) => {
+				const d = n.any && n.any[0] && n.any[0].data;
+				return `${n.target.join(' ')}${d && d.contrastRatio ? ` [${d.fgColor} on ${d.bgColor}: ${d.contrastRatio}]` : ''}`;
+			}).join(', ')}`);
+	});
+	return found.join('\n');
+}
 
 export const CHROMIUM = process.env.CLAW_CHROMIUM || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',

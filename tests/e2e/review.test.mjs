@@ -70,9 +70,9 @@ export function reviewTests({ h, api, shot, why }) {
 		await s.R.getByLabel('what should change').fill(REVIEW_TEXT);
 		await s.R.evaluate(() => window.scrollTo(0, 0));
 		await shot(s.R, 'review');
-		const gate1 = await s.R.textContent('.gate-panel .gate-id');
+		const gate1 = await s.R.getAttribute('.gate-panel', 'data-gate');
 		await s.R.getByRole('button', { name: /^Request changes/ }).click();
-		await waitFor(async () => (await s.R.textContent('.gate-panel .gate-id').catch(() => gate1)) !== gate1,
+		await waitFor(async () => (await s.R.getAttribute('.gate-panel', 'data-gate').catch(() => gate1)) !== gate1,
 			{ timeout: 30000, what: 'the second round of the review gate' });
 		const asked = h.mockRequests().find((r) => JSON.stringify(r.body).includes('requested changes'));
 		assert(asked && JSON.stringify(asked.body).includes(COMMENT), 'the comment reached the step');

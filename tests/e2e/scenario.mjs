@@ -19,7 +19,7 @@
 export const TITLE_A = 'Write hello.txt';
 export const TITLE_B = 'Spend tokens';
 export const ANSWER = 'hello from the browser';
-export const TITLE_C = 'Paint the fence';                      // rejected with feedback, then rejected
+export const TITLE_C = 'Paint the fence';                      // rejected with feedback, then edited at the gate
 export const FEEDBACK = 'Use bash for everything.';
 export const TITLE_Q = 'Add a --version flag';                  // showcase: parks at a question
 export const TITLE_W = 'Support exponentiation with ^';        // showcase: keeps working
@@ -54,6 +54,8 @@ const SOLVER_C = { name: 'PaintSolver', steps: [{ name: 'paint', goal: 'Paint th
 export function scenario() {
 	const spec = JSON.stringify(SOLVER);
 	const specC = JSON.stringify(SOLVER_C);
+	const specC2 = JSON.stringify({ ...SOLVER_C, steps: [{ name: 'paint', goal: 'Paint the fence green with a brush, by hand.',
+		tools: ['bash'] }] });
 	const A = (user, reply) => ({ match: { user }, ...reply });
 	return {
 		replies: [
@@ -97,7 +99,7 @@ export function scenario() {
 			A('Judge the work of step "verify"', { tool_calls: [{ name: 'verdict', input: { decision: 'accept',
 				rubric_item: 'evidence', fact: 'cat printed the greeting', reason: 'proven' } }], delay_ms: slow }),
 
-			// ---- issue C: generated twice, rejected with feedback, then rejected
+			// ---- issue C: generated twice, rejected with feedback, then edited at the gate
 			...[['Carry out step understand', { text: 'Understood.' }],
 				['Carry out step assess', { text: 'simple' }],
 				['Carry out step draft', { tool_calls: [{ name: 'artifact', input: { label: 'solver', text: specC } }] }],
@@ -105,8 +107,9 @@ export function scenario() {
 				['Judge the work of step "draft"', { tool_calls: [{ name: 'verdict', input: { decision: 'accept',
 					rubric_item: 'all', fact: 'fine', reason: 'ok' } }] }],
 				['needs a value from you: name', { text: 'PaintSolver' }],
-				['needs a value from you: spec', { text: specC }],
 			].map(([user, reply]) => ({ match: { user, any: TITLE_C }, times: 2, ...reply })),
+			// v2, written after the feedback, differs from v1 (the page shows how).
+			...[specC, specC2].map((text) => ({ match: { user: 'needs a value from you: spec', any: TITLE_C }, text })),
 
 			// ---- the review (review.test.mjs): a change, a rework after the review
 			A('Carry out step shout', { tool_calls: [{ name: 'bash',

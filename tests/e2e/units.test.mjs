@@ -13,11 +13,11 @@ export function unitTests(ctx) {
 		await page.goto(`${ctx.h.base}/index.html#/`);
 		const ok = await page.evaluate(async () => {
 			const mods = ['app', 'api', 'board', 'changes', 'dialog', 'dom', 'format', 'gate', 'issue',
-				'markdown', 'project', 'run', 'stream', 'trace'];
+				'markdown', 'notify', 'project', 'result', 'run', 'stream', 'trace'];
 			for (const m of mods) await import(`/${m}.js`);
 			return mods.length;
 		});
-		equal(ok, 14, 'modules imported');
+		equal(ok, 16, 'modules imported');
 	}, { fatal: true });
 
 	test('units: a unified diff gets old and new line numbers, data stays text', async () => {
@@ -128,6 +128,44 @@ export function unitTests(ctx) {
 		equal(r.openAfter, null, 'answered gate is closed');
 		equal(r.wfEnded && r.wfInterrupted, true, 'an interrupted end closes its span, marked');
 		equal(r.stepInterrupted, false, 'a normal end is not marked');
+	});
+
+	test('units: errors, the critic\'s verdict before a gate, a solver diff, what a result says', async () => {
+		const r = await page.evaluate(async () => {
+			const { TraceModel } = await import('/trace.js');
+			const { lineDiff } = await import('/gate.js');
+			const { nextStep, proofOf } = await import('/result.js');
+			const m = new TraceModel();
+			const ev = (seq, parentId, type, data) => m.add({ seq, spanId: seq, parentId, depth: parentId ? 1 : 0, phase: 'event',
+				type, level: 30, tsMs: 1000 + seq, data });
+			m.add({ seq: 1, spanId: 1, parentId: 0, depth: 0, phase: 'enter', type: 'workflow', level: 30, tsMs: 1000, data: { name: 'g' } });
+			ev(2, 1, 'tool', { name: 'verdict', input: { decision: 'reject', reason: 'vague' } });
+			ev(3, 1, 'tool', { name: 'verdict', input: { decision: 'accept', reason: 'concrete' } });
+			ev(4, 0, 'question', { kind: 'approve', prompt: 'Approve?' });
+			ev(5, 1, 'note', { action: 'failed', message: 'workflow g failed: boom' });
+			ev(6, 0, 'note', { action: 'done', message: 'fine' });
+			return {
+				verdict: m.verdictBefore(4).reason, none: m.verdictBefore(2), errors: m.nodes.get(1).errors,
+				failedNote: !!m.bySeq.get(5).error, doneNote: !!m.bySeq.get(6).error,
+				diff: lineDiff(['a', 'b', 'c'], ['a', 'x', 'c', 'd']).map((d) => d.op + d.text).join(' '),
+				budget: nextStep('failed', 'budget exhausted: 60000 tokens'),
+				stopped: nextStep('failed', 'stopped by ann'),
+				http: nextStep('failed', 'anthropic: bad request (HTTP 400): x'),
+				proof: proofOf([{ kind: 'evidence', step: 'a', label: 'x' }, { kind: 'file', step: 'b', label: 'f' },
+					{ kind: 'evidence', step: 'b', label: 'baseline' }, { kind: 'evidence', step: 'b', label: 'suite' }])
+					.map((a) => a.label).join(','),
+			};
+		});
+		equal(r.verdict, 'concrete', 'the last verdict before the gate');
+		equal(r.none, null, 'none before the first');
+		equal(r.errors, 1, 'a failed workflow counts as an error of its span');
+		equal(r.failedNote, true, 'the failed note is an error row');
+		equal(r.doneNote, false, 'another note is not');
+		equal(r.diff, ' a -b +x  c +d', 'a line diff by common lines, removals first');
+		assert(/CLAW_BUDGET_TOKENS/.test(r.budget), 'a budget failure: raise the budget');
+		equal(r.stopped, 'Stopped by ann. Run the issue again to start over.', 'a stop names who');
+		assert(/CLAW_MODEL/.test(r.http), 'a refused request: check the model');
+		equal(r.proof, 'baseline,suite', 'the proof is the last step\'s evidence');
 	});
 
 	test('units: a skeleton, its events loaded later and live rows, each counted once', async () => {

@@ -186,8 +186,19 @@ test('the run ends done; the demo project\'s tests pass', async () => {
 	assert(t.stdout.includes('ok   7 - 3 = 4'), 'subtraction works');
 	const log = spawnSync('git', ['log', '-1', '--format=%s'], { cwd: `${home}-demo/calc`, encoding: 'utf8' });
 	equal(log.stdout.trim(), `${TITLE} (#${s.id})`, 'merged as one commit');
+	// The result card: done, the change and its proof (the last step's evidence).
+	await s.page.waitForSelector('.result.r-done .result-line:has-text("Proof")', { timeout: 15000 });
+	const result = await s.page.textContent('.result');
+	assert(/Proof\s*step verify: .*suite/.test(result), `the proof: ${result}`);
 	await s.page.evaluate(() => window.scrollTo(0, 0));
 	await shot(s.page, 'demo-done');
+	// The demo notice can be dismissed, and stays so; costs still say so.
+	await s.page.getByRole('button', { name: 'dismiss the demo notice' }).click();
+	await s.page.waitForSelector('#banner', { state: 'hidden' });
+	await s.page.reload();
+	await s.page.waitForSelector('.run-view .run-totals');
+	await waitFor(async () => (await s.page.textContent('.run-totals')).includes('(demo prices)'), { what: 'demo prices' });
+	assert(await s.page.$eval('#banner', (e) => e.hidden), 'the notice stays dismissed after a reload');
 }, { fatal: true, timeout: 100000 });
 
 test('tools/up --stop stops everything, leaving no process behind', async () => {
