@@ -607,3 +607,12 @@ claw_json_buf_append_string(struct claw_buf *b, const char *s, size_t n)
 		claw_buf_truncate(b, start_len);
 	return claw_buf_error(b);
 }
+
+enum claw_err
+claw_json_buf_append_usd(struct claw_buf *b, int64_t micros)
+{
+	uint64_t m = micros < 0 ? 0 - (uint64_t)micros : (uint64_t)micros;
+	return claw_buf_printf(b, "%s%llu.%06llu", micros < 0 ? "-" : "",
+			       (unsigned long long)(m / 1000000),
+			       (unsigned long long)(m % 1000000));
+}

@@ -107,4 +107,9 @@ const char *claw_json_text(struct json_object *obj);
  * Returns b's sticky error (CLAW_ETOOBIG past its cap). */
 enum claw_err claw_json_buf_append_string(struct claw_buf *b, const char *s, size_t n);
 
+/* Appends micros (millionths of a dollar) as a decimal number of dollars,
+ * exact, any sign: 1234567 → 1.234567, -5 → -0.000005.  A JSON number and a
+ * Prometheus sample value.  Returns b's sticky error. */
+enum claw_err claw_json_buf_append_usd(struct claw_buf *b, int64_t micros);
+
 #endif

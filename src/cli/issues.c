@@ -39,6 +39,18 @@ put_column(FILE *f, const char *s, size_t cols)
 		(void)fputc(' ', f);
 }
 
+/* 950, 12.3k, 4.56M: a token count in a column. */
+static void
+put_tokens(char *out, size_t size, int64_t n)
+{
+	if (n < 1000)
+		(void)snprintf(out, size, "%lld", (long long)n);
+	else if (n < 1000000)
+		(void)snprintf(out, size, "%.1fk", (double)n / 1e3);
+	else
+		(void)snprintf(out, size, "%.2fM", (double)n / 1e6);
+}
+
 int
 claw_cmd_issues(struct claw_cli *cli, int argc, char **argv)
 {
@@ -63,20 +75,25 @@ claw_cmd_issues(struct claw_cli *cli, int argc, char **argv)
 			      project.name);
 		goto out;
 	}
-	(void)fprintf(cli->out, "%5s  %-10s  %-*s  %-18s  %s\n", "#", "STATUS", ISSUES_TITLE_COLS,
-		      "TITLE", "LATEST RUN", "COST");
+	(void)fprintf(cli->out, "%5s  %-10s  %-*s  %-18s  %-15s  %s\n", "#", "STATUS",
+		      ISSUES_TITLE_COLS, "TITLE", "LATEST RUN", "TOKENS IN/OUT", "COST");
 	for (size_t i = 0; i < n; i++) {
 		struct claw_run run = {0};
 		struct claw_trace_totals totals = {0};
-		char runcol[64] = "-", costcol[32] = "-";
+		char runcol[64] = "-", costcol[32] = "-", tokcol[64] = "-";
 		enum claw_err rc = claw_run_latest_of_issue(db, list[i].id, &run, &err);
 		if (rc == CLAW_OK) {
 			(void)snprintf(runcol, sizeof runcol, "run #%lld %s", (long long)run.id,
 				       claw_run_status_name(run.status));
 			rc = claw_reader_totals(db, run.id, &totals, &err);
-			if (rc == CLAW_OK)
+			if (rc == CLAW_OK) {
+				char in[24], out[24];
+				put_tokens(in, sizeof in, totals.in);
+				put_tokens(out, sizeof out, totals.out);
+				(void)snprintf(tokcol, sizeof tokcol, "%s/%s", in, out);
 				(void)snprintf(costcol, sizeof costcol, "$%.4f",
 					       (double)totals.cost_micros / 1e6);
+			}
 			claw_trace_totals_free(&totals);
 			claw_run_free(&run);
 		}
@@ -87,7 +104,7 @@ claw_cmd_issues(struct claw_cli *cli, int argc, char **argv)
 		(void)fprintf(cli->out, "%5lld  %-10s  ", (long long)list[i].id,
 			      claw_issue_status_name(list[i].status));
 		put_column(cli->out, list[i].title, ISSUES_TITLE_COLS);
-		(void)fprintf(cli->out, "  %-18s  %s\n", runcol, costcol);
+		(void)fprintf(cli->out, "  %-18s  %-15s  %s\n", runcol, tokcol, costcol);
 	}
 out:
 	claw_issue_list_free(list, n);

@@ -165,11 +165,11 @@ claw_api_metrics(void *ctx, struct claw_req *req)
 			      "claw_llm_tokens_total{kind=\"cache_write\"} %lld\n"
 			      "# HELP claw_llm_cost_usd_total Model cost of runs ended here.\n"
 			      "# TYPE claw_llm_cost_usd_total counter\n"
-			      "claw_llm_cost_usd_total %lld.%06lld\n",
+			      "claw_llm_cost_usd_total ",
 			      (long long)rs.tokens_in, (long long)rs.tokens_out,
-			      (long long)rs.tokens_cached, (long long)rs.tokens_cache_write,
-			      (long long)(rs.cost_micros / 1000000),
-			      (long long)(rs.cost_micros % 1000000));
+			      (long long)rs.tokens_cached, (long long)rs.tokens_cache_write);
+	(void)claw_json_buf_append_usd(&out, rs.cost_micros);
+	(void)claw_buf_putc(&out, '\n');
 	struct claw_webhook_stats ws;
 	claw_webhook_get_stats(claw_server_webhook(srv), &ws);
 	(void)claw_buf_printf(&out,

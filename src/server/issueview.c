@@ -70,9 +70,8 @@ array_length(const char *text, const char *key)
 static void
 put_usd(struct claw_buf *out, const char *key, int64_t micros)
 {
-	uint64_t m = micros < 0 ? 0 - (uint64_t)micros : (uint64_t)micros;
-	(void)claw_buf_printf(out, ",\"%s\":%s%llu.%06llu", key, micros < 0 ? "-" : "",
-			      (unsigned long long)(m / 1000000), (unsigned long long)(m % 1000000));
+	(void)claw_buf_printf(out, ",\"%s\":", key);
+	(void)claw_json_buf_append_usd(out, micros);
 }
 
 static enum claw_err

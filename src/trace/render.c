@@ -166,18 +166,32 @@ put_duration(struct claw_buf *out, int64_t ms)
 
 /* ------------------------------------------------------------- summaries */
 
+/* Four decimals; six for a cost under a hundredth of a cent. */
+static void
+put_usd(struct claw_buf *out, int64_t micros)
+{
+	(void)claw_buf_printf(out, micros > 0 && micros < 100 ? "$%.6f" : "$%.4f",
+			      (double)micros / 1e6);
+}
+
 static void
 summary_reply(struct json_object *d, struct claw_buf *out)
 {
 	struct json_object *usage = NULL, *calls = NULL;
-	int64_t in = 0, outt = 0;
+	int64_t in = 0, outt = 0, cost = 0;
 	bool sep = false;
 
 	if (d != NULL && json_object_object_get_ex(d, "usage", &usage)) {
 		(void)jint(usage, "in", &in);
 		(void)jint(usage, "out", &outt);
+		(void)jint(usage, "cost_micros", &cost);
 	}
-	(void)claw_buf_printf(out, "[%lld/%lld tok]", (long long)in, (long long)outt);
+	(void)claw_buf_printf(out, "[%lld/%lld tok", (long long)in, (long long)outt);
+	if (cost > 0) {
+		(void)claw_buf_puts(out, " · ");
+		put_usd(out, cost);
+	}
+	(void)claw_buf_putc(out, ']');
 	if (d != NULL && json_object_object_get_ex(d, "tool_calls", &calls) &&
 	    json_object_is_type(calls, json_type_array)) {
 		size_t n = json_object_array_length(calls);
@@ -500,12 +514,6 @@ claw_render_runs(struct claw_buf *out, const struct claw_run *runs, size_t n, in
 		(void)claw_buf_putc(out, '\n');
 	}
 	return claw_buf_error(out);
-}
-
-static void
-put_usd(struct claw_buf *out, int64_t micros)
-{
-	(void)claw_buf_printf(out, "$%.4f", (double)micros / 1e6);
 }
 
 enum claw_err

@@ -59,6 +59,7 @@ run -C "$tmp/p" issues
 line=$(printf '%s\n' "$out" | grep 'Add a --version flag')
 like "$line" "run #1 done" "the latest run of issue 1 is listed"
 like "$line" '$0.0421' "with its cost summed from the reply rows"
+like "$line" " 200/40 " "and its tokens in and out"
 
 run -C "$tmp/p" issues extra
 is "$rc" 2 "claw issues takes no arguments"

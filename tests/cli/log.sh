@@ -58,7 +58,7 @@ like "$out" "* #1    failed    issue #1    2025-11-24 16:00:00  stopped by alice
 like "$out" "▶ workflow solve
   ▶ step plan
     ▶ ai worker (m1)
-      · reply [1000/200 tok] bash \"hi\"
+      · reply [1000/200 tok · \$0.0421] bash \"hi\"
       · tool-result bash [error]
     ◀ ai worker (m1) (1.2s)
   ◀ step plan (1.3s)

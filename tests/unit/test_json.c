@@ -446,6 +446,32 @@ test_escape(void)
 	claw_buf_free(&b);
 }
 
+static void
+test_usd(void)
+{
+	static const struct {
+		int64_t micros;
+		const char *text;
+	} cases[] = {{0, "0.000000"},
+		     {5, "0.000005"},
+		     {1234567, "1.234567"},
+		     {-5, "-0.000005"},
+		     {-2500000, "-2.500000"},
+		     {INT64_MIN, "-9223372036854.775808"},
+		     {INT64_MAX, "9223372036854.775807"}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct claw_buf b = CLAW_BUF_INIT(64);
+		struct json_object *v = NULL;
+		is_int(claw_json_buf_append_usd(&b, cases[i].micros), CLAW_OK, "usd %zu", i);
+		is_str(claw_buf_str(&b), cases[i].text, "%lld micros", (long long)cases[i].micros);
+		ok(claw_json_parse(claw_buf_str(&b), claw_buf_len(&b), &v, NULL) == CLAW_OK &&
+			   json_object_is_type(v, json_type_double),
+		   "a JSON number");
+		json_object_put(v);
+		claw_buf_free(&b);
+	}
+}
+
 int
 main(void)
 {
@@ -459,5 +485,6 @@ main(void)
 	test_check_type();
 	test_text();
 	test_escape();
+	test_usd();
 	return tap_done();
 }

@@ -62,8 +62,11 @@ test_summaries(void)
 		       "{\"text\":\"Let me look\",\"tool_calls\":[{\"name\":\"bash\",\"input\":{}},"
 		       "{\"name\":\"read_file\",\"input\":{}}],\"usage\":{\"in\":1200,\"out\":340,"
 		       "\"cached\":0,\"cost_micros\":5,\"cost_source\":\"table\"}}"),
-	       "[1200/340 tok] bash, read_file \"Let me look\"",
-	       "reply: tokens, tool names, clipped text");
+	       "[1200/340 tok · $0.000005] bash, read_file \"Let me look\"",
+	       "reply: tokens, cost, tool names, clipped text");
+	is_str(summary(CLAW_RECORD_REPLY,
+		       "{\"text\":\"x\",\"usage\":{\"in\":10,\"out\":2,\"cost_micros\":1234}}"),
+	       "[10/2 tok · $0.0012] \"x\"", "reply: its cost");
 	is_str(summary(CLAW_RECORD_REPLY, "{\"text\":\"\"}"), "[0/0 tok]", "reply without usage");
 	is_str(summary(CLAW_RECORD_TOOL, "{\"name\":\"bash\",\"input\":{\"cmd\":\"ls\"}}"), "bash",
 	       "tool: name");
@@ -367,7 +370,7 @@ test_log(void)
 		"\n\n▶ workflow solve\n"
 		"  ▶ step plan\n"
 		"    ▶ ai worker (m1)\n"
-		"      · reply [1000/200 tok] \"hi\"\n"
+		"      · reply [1000/200 tok · $0.0421] \"hi\"\n"
 		"      · tool bash\n",
 		"then the tree at Debug");
 	has_str(out,

@@ -91,6 +91,7 @@ test('tools/up --background brings claw up with the demo model', async () => {
 	equal(r.code, 0, `tools/up exits 0 (output:\n${r.out})`);
 	assert(r.out.includes(`claw is up: ${s.base}/`), 'it prints the URL');
 	assert(r.out.includes('DEMO model'), 'it says the model is the demo model');
+	assert(r.out.includes(`export PATH="${upDir}/bin:$PATH"`), `it prints the line that puts claw on PATH:\n${r.out}`);
 	const hl = await waitFor(async () => {
 		const j = await api('/api/health');
 		return j.ok && j;
@@ -186,7 +187,11 @@ test('the run ends done; the demo project\'s tests pass', async () => {
 	assert(t.stdout.includes('ok   7 - 3 = 4'), 'subtraction works');
 	const log = spawnSync('git', ['log', '-1', '--format=%s'], { cwd: `${home}-demo/calc`, encoding: 'utf8' });
 	equal(log.stdout.trim(), `${TITLE} (#${s.id})`, 'merged as one commit');
-	// The result card: done, the change and its proof (the last step's evidence).
+	// The README's commands, with tools/up's claw on PATH.
+	const cli = spawnSync('sh', ['-c', `claw -C "${home}-demo/calc" issues`], { encoding: 'utf8', timeout: 10000,
+		env: { ...process.env, PATH: `${upDir}/bin:${process.env.PATH}`, CLAW_HOME: '' } });
+	equal(cli.status, 0, `claw issues through tools/up's claw: ${cli.stderr}`);
+	assert(new RegExp(`${TITLE}.*run #\\d+ done .*k/.*\\$0\\.\\d+`).test(cli.stdout), `the issue, its run, tokens and cost:\n${cli.stdout}`);
 	await s.page.waitForSelector('.result.r-done .result-line:has-text("Proof")', { timeout: 15000 });
 	const result = await s.page.textContent('.result');
 	assert(/Proof\s*step verify: .*suite/.test(result), `the proof: ${result}`);
