@@ -250,6 +250,18 @@ like "$body" 'claw_trace_store_rows_total{result="lost"} 0' "none lost"
 cached=$(printf '%s\n' "$body" | sed -n 's/^claw_llm_tokens_total{kind="cached"} //p')
 ok "$([ "${cached:-0}" -ge 2000 ] && echo 0 || echo 1)" "prompt cache reads counted ($cached)"
 like "$body" 'claw_llm_tokens_total{kind="cache_write"} 700' "and cache writes"
+
+# A re-run of the done issue, stopped: the issue stays done (the first run's
+# fix is in the project), not open.
+api POST "$P/issues/$id/start"
+is "$code" 202 "start the done issue again"
+rerun=$(jget '$.runId')
+api POST "$P/issues/$id/stop"
+is "$code" 202 "stop the re-run"
+rerun_ended() { [ "$(sql "SELECT status FROM runs WHERE id = $rerun")" = failed ]; }
+wait_for 30 rerun_ended
+ok $? "the re-run ended failed"
+is "$(sql "SELECT status FROM issues WHERE id = $id")" done "the issue is still done"
 serve_stop
 is "$serve_rc" 0 "orderly stop"
 done_testing
