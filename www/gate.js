@@ -52,8 +52,13 @@ export class GatePanel {
 		let payload = question ? parseMaybe(question.payload) : null;
 		if ((payload === null || payload === undefined) && gate.kind === 'approve' && solver)
 			payload = parseMaybe(solver.spec ?? solver);
-		const sig = `${gate.id}:${payload ? 1 : 0}:${solver ? solver.version : 0}:${verdict ? 1 : 0}`;
-		if (sig === this.shown) return;
+		const sig = `${gate.id}:${payload ? 1 : 0}`;
+		if (sig === this.shown) {
+			// What arrives later (the solver's versions, the critic's verdict
+			// as its span loads) fills its own boxes: typing is kept.
+			if (this.fillInfo) this.fillInfo(solver, verdict);
+			return;
+		}
 		this.shown = sig;
 		this.gate = gate;
 		this.el.hidden = false;
@@ -61,6 +66,7 @@ export class GatePanel {
 		this.el.className = `gate-panel g-${gate.kind}`;
 		const prompt = gate.prompt || (question && question.prompt) || '';
 		this.status = h('p', { class: 'gate-status', role: 'status' });
+		this.fillInfo = null;
 		if (this.unsubDraft) this.unsubDraft();
 		this.unsubDraft = null;
 		const body = gate.kind === 'approve' ? this.approve(payload, solver, verdict)
@@ -153,17 +159,24 @@ export class GatePanel {
 		});
 		feedback.addEventListener('keydown', (ev) => {
 			if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) withFb.click();
-			if (ev.key === 'Escape') {
-				ev.stopPropagation(); // the box, not the page
-				closeFb();
-			}
 		});
 		reject.addEventListener('click', async () => {
 			if (await confirmAction('Reject the solver?',
 				'The run ends without running it and the issue waits. Start it again to generate a new solver.',
 				'Reject')) this.send({ decision: 'reject' }, all);
 		});
-		const view = h('div', null, solverView(spec), solverChanges(solver, spec));
+		const info = h('div', { class: 'approve-info' });
+		const changes = h('div');
+		let shown = '';
+		this.fillInfo = (sv, v) => {
+			const key = JSON.stringify([sv && sv.version, sv && sv.versions && sv.versions.length, v]);
+			if (key === shown) return; // keep what is open in them
+			shown = key;
+			replace(info, verdictView(v), solverHistory(sv));
+			replace(changes, solverChanges(sv, spec));
+		};
+		this.fillInfo(solver, verdict);
+		const view = h('div', null, solverView(spec), changes);
 		const actions = h('div', { class: 'actions' }, approve, edit, withFb, reject, fbCancel);
 		const editor = this.solverEditor(spec, () => {
 			editor.hidden = true;
@@ -179,16 +192,25 @@ export class GatePanel {
 			editor.hidden = false;
 			editor.querySelector('textarea').focus();
 		});
-		return h('div', { class: 'approve' }, verdictView(verdict), solverHistory(solver), view, editor, fbBox, actions);
+		const box = h('div', { class: 'approve' }, info, view, editor, fbBox, actions);
+		// Esc anywhere in the panel closes the editor or the feedback box
+		// (focus may be on their buttons after a refusal), not the page.
+		box.addEventListener('keydown', (ev) => {
+			if (ev.key !== 'Escape' || (editor.hidden && fbBox.hidden)) return;
+			ev.stopPropagation();
+			if (!editor.hidden) editor.querySelector('button.cancel').click();
+			else closeFb();
+		});
+		return box;
 	}
 
 	// The solver as JSON to edit; approving sends it, checked by the
 	// server's solver validator (its messages come back in the status).
 	solverEditor(spec, close) {
-		const text = h('textarea', { class: 'solver-json', rows: 16, spellcheck: false,
+		const text = h('textarea', { class: 'solver-json', rows: 16, spellcheck: 'false',
 			'aria-label': 'the solver as JSON', value: JSON.stringify(spec ?? {}, null, 2) });
 		const save = h('button', { class: 'btn ok', type: 'button' }, 'Approve as edited');
-		const cancel = h('button', { class: 'btn', type: 'button' }, 'Cancel');
+		const cancel = h('button', { class: 'btn cancel', type: 'button' }, 'Cancel');
 		const fail = (msg) => {
 			this.status.className = 'gate-status form-error';
 			this.status.textContent = msg;
@@ -214,10 +236,6 @@ export class GatePanel {
 			close();
 		});
 		text.addEventListener('keydown', (ev) => {
-			if (ev.key === 'Escape') {
-				ev.stopPropagation(); // the editor, not the page
-				cancel.click();
-			}
 			if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) save.click();
 		});
 		return h('div', { class: 'solver-editor' },
@@ -418,12 +436,26 @@ function solverChanges(solver, spec) {
 			`${r.op} ${r.text}\n`))));
 }
 
-// The lines of a to b as {op: ' ' | '-' | '+', text}, by their longest
-// common subsequence, removals before additions (solvers are a few hundred
-// lines at most).
+// The lines of a to b as {op: ' ' | '-' | '+', text}: the common head and
+// tail kept, the middle by its longest common subsequence, removals before
+// additions; a middle too big for that (over DIFF_CELLS) is shown removed,
+// then added.
+const DIFF_CELLS = 4e6;
 export function lineDiff(a, b) {
+	let head = 0;
+	while (head < a.length && head < b.length && a[head] === b[head]) head++;
+	let tail = 0;
+	while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+	const ctx = (lines) => lines.map((text) => ({ op: ' ', text }));
+	const mid = middleDiff(a.slice(head, a.length - tail), b.slice(head, b.length - tail));
+	return [...ctx(a.slice(0, head)), ...mid, ...ctx(a.slice(a.length - tail))];
+}
+
+function middleDiff(a, b) {
 	const n = a.length;
 	const m = b.length;
+	if (n * m > DIFF_CELLS)
+		return [...a.map((text) => ({ op: '-', text })), ...b.map((text) => ({ op: '+', text }))];
 	const L = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
 	for (let i = n - 1; i >= 0; i--)
 		for (let j = m - 1; j >= 0; j--)

@@ -89,9 +89,17 @@ export class Notifier {
 
 	send(key, issue, title, body, projectName) {
 		if (!this.on || (this.viewing(issue.id) && !document.hidden)) return;
-		const n = new Notification(`${title} · ${projectName || key}`, {
-			body: String(body || '').slice(0, 200), tag: `claw-${key}-${issue.id}`,
-		});
+		let n;
+		try {
+			n = new Notification(`${title} · ${projectName || key}`, {
+				body: String(body || '').slice(0, 200), tag: `claw-${key}-${issue.id}`,
+			});
+		} catch (e) { // a browser that shows them only from a service worker (Android)
+			localStorage.setItem('claw.notify', '0');
+			this.paintButton();
+			this.toast(`This browser cannot show notifications from the page (${e.message}); switched off.`, true);
+			return;
+		}
 		n.onclick = () => {
 			window.focus();
 			location.hash = `#/${encodeURIComponent(key)}/issue/${issue.id}`;
@@ -108,9 +116,7 @@ export class Notifier {
 		const g = c.getContext('2d');
 		if (!g) return;
 		g.fillStyle = '#2f6fde';
-		g.beginPath();
-		g.roundRect(2, 2, 28, 28, 7);
-		g.fill();
+		g.fillRect(2, 2, 28, 28);
 		g.fillStyle = '#fff';
 		g.font = 'bold 22px sans-serif';
 		g.textAlign = 'center';

@@ -30,11 +30,13 @@ export function nextStep(status, reason) {
 			+ 'in claw.env (or the solver\'s own budget), or grant more when the budget gate asks, then run again.';
 	if (/HTTP 401|HTTP 403|authenticat|api key/i.test(r))
 		return 'The model provider refused the credentials: check the API key in claw.env, then run again.';
-	if (/HTTP 4\d\d|bad request|not found|invalid/i.test(r))
+	if (/HTTP (5\d\d|429|408)|timed out|overloaded|unreachable|could not connect/i.test(r))
+		return 'The model provider was busy or unreachable. Run again in a moment.';
+	if (/out of quota or credit/i.test(r))
+		return 'The model provider says the account is out of quota or credit: add credit or use another key, then run again.';
+	if (/(anthropic|openai): [^\n]*HTTP 4\d\d/i.test(r))
 		return 'The model provider refused the request: check CLAW_MODEL and CLAW_BASE_URL in claw.env; '
 			+ 'the errors in the trace show the provider\'s own words. Then run again.';
-	if (/HTTP 5\d\d|HTTP 429|timed out|overloaded|unreachable|connect/i.test(r))
-		return 'The model provider was busy or unreachable. Run again in a moment.';
 	return 'Run the issue again; if it fails the same way, the errors in the trace show where.';
 }
 

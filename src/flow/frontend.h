@@ -95,7 +95,10 @@ struct claw_frontend {
 	bool (*stop_requested)(void *ctx, const char **by);
 	/* Adds the front end's own sinks (console tree; in the server the store
 	 * sink publishes to the bus itself) to a run's tracer with
-	 * claw_tracer_add_sink, right after the engine created it.  May be NULL. */
+	 * claw_tracer_add_sink, right after the engine created it.  The front
+	 * end may keep the tracer to write rows of its own on the run's thread,
+	 * from its other callbacks, until the pipeline returns (the server's
+	 * notes).  May be NULL. */
 	void (*add_sinks)(void *ctx, struct claw_tracer *tracer);
 };
 

@@ -88,9 +88,11 @@ struct runner {
 	struct claw_project project;
 	enum outcome outcome;
 	char reason[CLAW_FLOW_REASON_MAX];
-	bool ran_solver; /* a solver's steps began (in this process) */
-	bool rework;     /* the review gate sent the solver back to work */
-	bool resumed;    /* the run had trace rows when this process took it up */
+	bool ran_solver;    /* a solver's steps began (in this process) */
+	bool rework;        /* the review gate sent the solver back to work */
+	bool resumed;       /* the run had trace rows when this process took it up */
+	char *edit_refused; /* why the person's edit of the draft was not stored: the next
+			       approval gate says so (a new gate, not the answered one) */
 	/* What the run holds while it executes (freed by claw_runner_run). */
 	struct claw_registry *tools;
 	struct claw_pricing *pricing;
@@ -135,12 +137,7 @@ static enum claw_err
 parse_solver(struct runner *r, const char *spec, struct claw_workflow **out, char **problems,
 	     struct claw_error *err)
 {
-	struct claw_spec_limits limits = {
-		.max_tokens = r->p->config->budget_tokens,
-		.max_seconds = r->p->config->budget_seconds,
-		.max_usd_micros = r->p->config->budget_usd_micros,
-		.tools = r->ctx.tools,
-	};
+	struct claw_spec_limits limits = claw_spec_limits_for_solver(r->p->config, r->ctx.tools);
 	struct claw_problems pr;
 	enum claw_err rc;
 
@@ -250,7 +247,7 @@ out:
  * API with the language's rules): it is stored as the next version and
  * approved, the draft rejected.  One the engine's validator refuses (a tool
  * not in this run's registry) is not stored: noted, and the draft is asked
- * about again. */
+ * about again at a new gate whose prompt says why (r->edit_refused). */
 static enum claw_err
 approve_edited(struct runner *r, const struct claw_solver *draft, const struct claw_gate_answer *a,
 	       bool *approved, struct claw_error *err)
@@ -267,7 +264,9 @@ approve_edited(struct runner *r, const struct claw_solver *draft, const struct c
 			ctx, CLAW_RECORD_NOTICE, "approve",
 			"the solver as %s edited it is not valid here, so it was not stored:\n%s",
 			a->by, problems != NULL ? problems : claw_error_text(&perr));
-		free(problems);
+		free(r->edit_refused);
+		r->edit_refused =
+			problems != NULL ? problems : claw_xstrdup(claw_error_text(&perr));
 		return CLAW_OK;
 	}
 	claw_workflow_free(wf);
@@ -322,6 +321,14 @@ approve(struct runner *r, const struct claw_solver *draft, bool *approved, struc
 		goto out;
 	(void)claw_buf_printf(&prompt, "Approve solver v%lld for issue #%lld (%s)?",
 			      (long long)draft->version, (long long)r->p->issue_id, wf->name);
+	if (r->edit_refused != NULL) {
+		/* Another prompt: a new gate, not the one whose answer was refused. */
+		(void)claw_buf_printf(&prompt,
+				      "\n\nYour edit was not stored: it is not valid here:\n%s",
+				      r->edit_refused);
+		free(r->edit_refused);
+		r->edit_refused = NULL;
+	}
 	rc = claw_flow_gate(ctx, CLAW_GATE_APPROVE, claw_buf_str(&prompt), draft->spec, &a, err);
 	if (rc == CLAW_ESTOPPED) {
 		halted(r);
@@ -971,6 +978,7 @@ out:
 	claw_llm_client_free(ctx->client);
 	claw_pricing_free(r->pricing);
 	free(r->task);
+	free(r->edit_refused);
 	claw_project_free(&r->project);
 	claw_issue_free(&r->issue);
 	claw_run_free(&r->run);

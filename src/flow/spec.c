@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/config.h"
 #include "base/json.h"
 #include "base/mem.h"
 #include "base/str.h"
@@ -87,6 +88,17 @@ claw_problems_add(struct claw_problems *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	problems_vadd(p, fmt, ap);
 	va_end(ap);
+}
+
+struct claw_spec_limits
+claw_spec_limits_for_solver(const struct claw_config *cfg, const struct claw_registry *tools)
+{
+	return (struct claw_spec_limits){
+		.max_tokens = cfg->budget_tokens,
+		.max_seconds = cfg->budget_seconds,
+		.max_usd_micros = cfg->budget_usd_micros,
+		.tools = tools,
+	};
 }
 
 char *

@@ -190,6 +190,14 @@ struct claw_spec_limits {
 	const struct claw_registry *tools;
 };
 
+struct claw_config; /* src/base/config.h */
+
+/* The limits a solver is checked with: the configured budget ceilings
+ * (CLAW_BUDGET_*), no define_workflow, and tools (may be NULL: the
+ * language's own tool names only). */
+struct claw_spec_limits claw_spec_limits_for_solver(const struct claw_config *cfg,
+						    const struct claw_registry *tools);
+
 /* ------------------------------------------------------------ parsing */
 
 /* Parses text[0..len) (need not be NUL-terminated) and validates it against

@@ -168,17 +168,15 @@ open_gate(struct claw_req *req, struct claw_server *srv, struct claw_db *db, con
 }
 
 /* An edited solver goes only with approving one, and must pass the same
- * validator as a generated one (with the configured budget ceilings);
- * otherwise 400 with the validator's messages, and nothing is recorded. */
+ * validator as a generated one (with the configured budget ceilings, and
+ * the language's tool names: the run's own registry, with its MCP tools, is
+ * the run's to check); otherwise 400 with the validator's messages, and
+ * nothing is recorded. */
 static bool
 edited_solver_ok(struct claw_req *req, const struct claw_config *cfg, enum claw_gate_kind kind,
 		 const struct claw_api_answer_body *ab)
 {
-	struct claw_spec_limits limits = {
-		.max_tokens = cfg->budget_tokens,
-		.max_seconds = cfg->budget_seconds,
-		.max_usd_micros = cfg->budget_usd_micros,
-	};
+	struct claw_spec_limits limits = claw_spec_limits_for_solver(cfg, NULL);
 	struct claw_workflow *wf = NULL;
 	struct claw_problems pr;
 

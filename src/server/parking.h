@@ -19,7 +19,8 @@
  * answer for the same run a conflict until it is released.
  *
  * Answers are validated by kind (claw_gate_check): a question takes text
- * and no decision; approve takes approve|reject and optional feedback; a
+ * and no decision; approve takes approve|reject and optional feedback (and
+ * with approve, optionally, the solver as the person edited it: `spec`); a
  * budget takes grant (with a positive amount) or stop.  A wrong decision is
  * CLAW_ECONFLICT (409, SPEC 7), a missing text or amount CLAW_EINVAL.
  *

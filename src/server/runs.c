@@ -67,9 +67,8 @@ struct job {
 	char *stop_by;      /* who stopped it (set before stop); NULL: shutdown */
 	bool close_issue;   /* stopped by POST .../close */
 	bool in_place;      /* works in the project folder itself: one such thread per project */
-	struct note *notes; /* for the run thread to trace (claw_runs_note) */
-	int noting;         /* notes being written beside a parked run: it waits */
-	struct claw_cond slot_cv; /* also: noting fell to 0 */
+	struct note *notes; /* newest first, for the run thread to trace (claw_runs_note) */
+	struct claw_cond slot_cv;
 	/* the run thread's: its pipeline's tracer, while it runs */
 	struct claw_tracer *tracer;
 	pthread_t thread;
@@ -151,6 +150,10 @@ notes_free(struct note *n)
 static void
 job_free(struct job *j)
 {
+	for (struct note *n = j->notes; n != NULL; n = n->next)
+		claw_log_warn("server: a note for run %lld of %s is not traced (the run is not "
+			      "live any more): %s",
+			      (long long)j->run_id, j->project, n->data);
 	notes_free(j->notes);
 	claw_cond_destroy(&j->slot_cv);
 	free(j->stop_by);
@@ -337,7 +340,6 @@ project_store(struct claw_runs *r, const char *project, const char *db_path)
 	return st;
 }
 
-
 /* Writes a note row to run_id's trace through its project's store, for a
  * run no thread of this process is tracing now. */
 static void
@@ -369,7 +371,7 @@ static struct note *
 take_notes(struct job *j)
 {
 	struct note *rev = NULL;
-	claw_mutex_check_held(&j->mgr->mu, __FILE__, __LINE__);
+	claw_mutex_assert_held(&j->mgr->mu);
 	for (struct note *n = j->notes, *next; n != NULL; n = next) {
 		next = n->next;
 		n->next = rev;
@@ -380,23 +382,30 @@ take_notes(struct job *j)
 	return rev;
 }
 
-/* On the run thread: traces the notes others left for the run, with its
- * tracer while its pipeline runs, else beside it. */
+/* Writes list (oldest first) beside j's run, which no thread traces now,
+ * and frees it. */
+static void
+notes_beside(struct job *j, struct note *list)
+{
+	for (struct note *n = list; n != NULL; n = n->next)
+		note_beside(j->mgr, j->project, j->db_path, j->run_id, n->data);
+	notes_free(list);
+}
+
+/* On the run thread, at a safe point of its pipeline (not inside a model
+ * call): traces the notes others left for the run with its own tracer, so
+ * they take span ids from its counter. */
 static void
 trace_notes(struct job *j)
 {
-	if (!atomic_load(&j->has_notes))
+	if (!atomic_load(&j->has_notes) || j->tracer == NULL)
 		return;
 	claw_mutex_lock(&j->mgr->mu);
 	struct note *list = take_notes(j);
 	claw_mutex_unlock(&j->mgr->mu);
-	for (struct note *n = list; n != NULL; n = n->next) {
-		if (j->tracer != NULL)
-			(void)claw_trace_event_at(j->tracer, 0, 0, CLAW_RECORD_NOTE,
-						  CLAW_RECORD_NOTICE, n->data);
-		else
-			note_beside(j->mgr, j->project, j->db_path, j->run_id, n->data);
-	}
+	for (struct note *n = list; n != NULL; n = n->next)
+		(void)claw_trace_event_at(j->tracer, 0, 0, CLAW_RECORD_NOTE, CLAW_RECORD_NOTICE,
+					  n->data);
 	notes_free(list);
 }
 
@@ -410,15 +419,11 @@ claw_runs_note(struct claw_runs *r, const char *project, int64_t run_id, const c
 	char *data = claw_xstrdup(claw_json_text(d));
 	json_object_put(d);
 
+	/* A live run's thread writes it with its own tracer (a parked one when
+	 * it wakes); only a run that is not live here is written beside. */
 	claw_mutex_lock(&r->mu);
 	struct job *j = find_job(r, project, run_id);
-	/* A parked thread waits for the note before it traces again (its
-	 * tracer reseeds from the db when it wakes); a run that is not live
-	 * here has no tracer to collide with. */
-	bool parked = j != NULL && j->state == JOB_PARKED && j->has_thread;
-	if (parked) {
-		j->noting++;
-	} else if (j != NULL) {
+	if (j != NULL) {
 		struct note *n = CLAW_NEW(struct note);
 		n->data = data;
 		n->next = j->notes;
@@ -431,12 +436,6 @@ claw_runs_note(struct claw_runs *r, const char *project, int64_t run_id, const c
 		char *db_path = claw_project_db_path(r->o.config->home, project);
 		note_beside(r, project, db_path, run_id, data);
 		free(db_path);
-	}
-	if (parked) {
-		claw_mutex_lock(&r->mu);
-		if (--j->noting == 0)
-			claw_cond_broadcast(&j->slot_cv);
-		claw_mutex_unlock(&r->mu);
 	}
 	free(data);
 }
@@ -500,8 +499,6 @@ fe_wait_gate(void *ctx, const struct claw_gate_request *req, struct claw_gate_an
 	rc = claw_gates_wait(r->o.gates, j->project, req, &j->stop, out, err);
 
 	claw_mutex_lock(&r->mu);
-	while (j->noting > 0)
-		claw_cond_wait(&j->slot_cv, &r->mu);
 	if (r->active < r->o.max_runs || r->shutting_down || atomic_load(&j->stop)) {
 		if (r->active < r->o.max_runs) {
 			r->active++;
@@ -528,6 +525,7 @@ fe_issue_changed(void *ctx, int64_t issue_id)
 	struct job *j = ctx;
 	if (j->mgr->o.board != NULL)
 		claw_board_notify(j->mgr->o.board, j->project, issue_id);
+	trace_notes(j); /* between steps and gates: a safe point */
 }
 
 static void
@@ -542,7 +540,6 @@ static bool
 fe_stop_requested(void *ctx, const char **by)
 {
 	struct job *j = ctx;
-	trace_notes(j); /* a safe point */
 	if (!atomic_load(&j->stop))
 		return false;
 	if (by != NULL) {
@@ -648,7 +645,7 @@ run_thread(void *arg)
 		.wait_gate = fe_wait_gate,
 		.issue_changed = fe_issue_changed,
 		.stop_requested = fe_stop_requested,
-		.add_sinks = fe_add_sinks, /* none: the store sink publishes to the bus */
+		.add_sinks = fe_add_sinks, /* keeps the tracer for the notes (no sink added) */
 	};
 	struct claw_runner_params params = {
 		.config = r->o.config,
@@ -720,9 +717,7 @@ run_thread(void *arg)
 	dispatch(r); /* its folder is free */
 	claw_cond_broadcast(&r->idle_cv);
 	claw_mutex_unlock(&r->mu);
-	for (struct note *n = left; n != NULL; n = n->next)
-		note_beside(r, j->project, j->db_path, j->run_id, n->data);
-	notes_free(left);
+	notes_beside(j, left);
 	return NULL;
 }
 
@@ -838,6 +833,7 @@ claw_runs_stop(struct claw_runs *r, struct claw_db *db, const char *project, int
 {
 	struct claw_run run = {0};
 	struct job *dropped = NULL;
+	struct note *left = NULL;
 	bool live = false;
 	enum claw_err rc = claw_run_active_of_issue(db, issue_id, &run, err);
 
@@ -852,6 +848,7 @@ claw_runs_stop(struct claw_runs *r, struct claw_db *db, const char *project, int
 		dequeue(r, j);
 		unlink_all(r, j);
 		dropped = j;
+		left = take_notes(j);
 	} else if (j != NULL && j->stop_by == NULL && !atomic_load(&j->stop)) {
 		j->stop_by = claw_xstrdup(by);
 		j->close_issue = close_issue;
@@ -871,6 +868,7 @@ claw_runs_stop(struct claw_runs *r, struct claw_db *db, const char *project, int
 		/* Queued, or parked before a restart: no thread to tell. */
 		if (dropped != NULL) {
 			claw_gates_detach(r->o.gates, project, run.id);
+			notes_beside(dropped, left);
 			job_free(dropped);
 		}
 		settle(r, db, project, issue_id, run.id, by, close_issue, "");

@@ -15,8 +15,9 @@
  * a time.  A run thread marks its run
  * `running` and its issue `inprogress`, then calls the pipeline (the issue
  * runner, src/flow) with a front end whose wait_gate parks in src/server/
- * gate.c, whose issue_changed nudges the board, and whose stop_requested
- * reads the run's stop flag.  When the pipeline returns, the manager makes
+ * gate.c, whose issue_changed nudges the board (and traces the notes left
+ * for the run, claw_runs_note), and whose stop_requested reads the run's
+ * stop flag.  When the pipeline returns, the manager makes
  * sure the run has ended (a pipeline that returned an error without ending
  * it gets `failed` with the error), publishes `end` on the run's topic with
  * its final status, and lets the next queued run in.  A failing run never
@@ -120,11 +121,16 @@ enum claw_err claw_runs_stop(struct claw_runs *r, struct claw_db *db, const char
  * read is skipped with a warning. */
 enum claw_err claw_runs_adopt(struct claw_runs *r, struct claw_error *err);
 
-/* Traces a note {action, message} in run_id's journal: by the run's own
- * thread at its next safe point when it executes here, beside it when it is
- * parked at a gate (the thread waits for it before tracing again) or not
- * live here.  For things that happen to a run outside its thread (a
- * webhook that failed). */
+/* Traces a note {action, message} in run_id's journal, for things that
+ * happen to a run outside its thread (a webhook that failed).  A run live
+ * here gets it from its own thread, with its own tracer (so the note's span
+ * id cannot collide with the run's), at the next issue_changed or when it
+ * wakes from a gate: a parked run's note waits for the answer.  A run that
+ * is not live here gets it written beside it at once, through the
+ * project's trace store (blocks on SQLite until it is committed).  A note
+ * of a queued run that is stopped is written beside it; one left when the
+ * manager is freed is logged, not traced.  Call from any thread but a
+ * run's own, never under runs.mu. */
 void claw_runs_note(struct claw_runs *r, const char *project, int64_t run_id, const char *action,
 		    const char *message);
 

@@ -199,8 +199,9 @@ claw_server_free(struct claw_server *s)
 	claw_server_stop(s);
 	claw_fcgi_free(s->fcgi);
 	if (s->runs_left > 0) {
-		/* Run threads still use the bus, gates and board: leave them. */
-		free(s);
+		/* Run threads still use the bus, gates, board, runs and webhook,
+		 * and the webhook's worker s itself: leave them all (the process
+		 * is exiting). */
 		return;
 	}
 	claw_hub_free(s->hub);
@@ -247,7 +248,7 @@ claw_server_main(const struct claw_server_options *o, struct claw_error *err)
 	status = 0;
 	if (s->runs_left > 0) {
 		claw_log_warn("serve: %d run(s) still busy; exiting without them (they resume at "
-			      "the next start)",
+			      "the next start) and without the notifications still queued",
 			      s->runs_left);
 		(void)fflush(stdout);
 		_exit(0);

@@ -13,8 +13,8 @@
  * a model reply in flight): stop accepting and join the workers, end every
  * stream, ask every run to stop at its next safe point *leaving it
  * resumable*, wake parked runs, join what ends in time, stop the announcer,
- * give queued webhook deliveries CLAW_SERVER_WEBHOOK_DRAIN_MS, remove the
- * socket.
+ * remove the socket, give queued webhook deliveries
+ * CLAW_SERVER_WEBHOOK_DRAIN_MS (when every run thread has ended).
  *
  * Threads: see DESIGN.md "Threads of claw serve": main (signals), request
  * workers, the hub, the board announcer, run threads.  Lock order across

@@ -201,9 +201,11 @@ backoff(struct claw_webhook *h, int64_t ms)
 	return go_on;
 }
 
+enum outcome { SENT, FAILED, CUT };
+
 /* Up to CLAW_WEBHOOK_TRIES POSTs of it; the reason of the last failure in
- * why (empty on success). */
-static void
+ * why.  CUT: the hook stopped before it was delivered (shutdown). */
+static enum outcome
 deliver(struct claw_webhook *h, struct claw_http *http, const struct item *it, char *why,
 	size_t why_size)
 {
@@ -220,7 +222,7 @@ deliver(struct claw_webhook *h, struct claw_http *http, const struct item *it, c
 	int64_t wait = h->backoff_ms;
 
 	why[0] = '\0';
-	for (int k = 1; k <= CLAW_WEBHOOK_TRIES; k++) {
+	for (int k = 1;; k++) {
 		struct claw_http_response resp;
 		struct claw_error err = {0};
 		claw_http_response_init(&resp);
@@ -229,15 +231,19 @@ deliver(struct claw_webhook *h, struct claw_http *http, const struct item *it, c
 		if (rc == CLAW_OK && resp.status >= 200 && resp.status < 300) {
 			claw_http_response_free(&resp);
 			why[0] = '\0';
-			return;
+			return SENT;
 		}
 		if (rc != CLAW_OK)
 			(void)snprintf(why, why_size, "%s", claw_error_text(&err));
 		else
 			(void)snprintf(why, why_size, "HTTP %ld", resp.status);
 		claw_http_response_free(&resp);
-		if (!again || k == CLAW_WEBHOOK_TRIES || rc == CLAW_ESTOPPED || !backoff(h, wait))
-			return;
+		if (rc == CLAW_ESTOPPED)
+			return CUT;
+		if (!again || k == CLAW_WEBHOOK_TRIES)
+			return FAILED;
+		if (!backoff(h, wait))
+			return CUT;
 		wait *= 4;
 		claw_mutex_lock(&h->mu);
 		h->stats.retries++;
@@ -280,19 +286,25 @@ worker(void *arg)
 		claw_mutex_unlock(&h->mu);
 		if (it == NULL)
 			break; /* stopping with nothing left */
+		enum outcome o = FAILED;
 		if (http != NULL)
-			deliver(h, http, it, why, sizeof why);
+			o = deliver(h, http, it, why, sizeof why);
 		else
 			(void)snprintf(why, sizeof why, "%s", claw_error_text(&err));
 		claw_mutex_lock(&h->mu);
-		if (why[0] == '\0')
+		if (o == SENT)
 			h->stats.sent++;
-		else
+		else if (o == FAILED)
 			h->stats.failed++;
+		else
+			h->stats.dropped++;
 		h->busy = false;
 		claw_cond_broadcast(&h->cv);
 		claw_mutex_unlock(&h->mu);
-		if (why[0] != '\0') {
+		if (o == CUT)
+			claw_log_warn("webhook: %s of %s run %lld not sent: shutting down",
+				      it->event, it->project, (long long)it->run_id);
+		if (o == FAILED) {
 			claw_log_warn("webhook: %s of %s run %lld to %s failed: %s", it->event,
 				      it->project, (long long)it->run_id, url, why);
 			if (h->on_failure != NULL)
@@ -326,9 +338,10 @@ claw_webhook_new(const struct claw_webhook_options *o)
 	claw_cond_init(&h->cv);
 	int e = pthread_create(&h->thread, NULL, worker, h);
 	if (e != 0) {
+		char buf[128];
 		claw_log_error(
 			"webhook: cannot start its thread: %s; no notifications will be sent",
-			strerror(e));
+			claw_errno_text(e, buf, sizeof buf));
 		claw_cond_destroy(&h->cv);
 		claw_mutex_destroy(&h->mu);
 		free(h->public_url);
@@ -349,6 +362,7 @@ claw_webhook_free(struct claw_webhook *h, int64_t deadline_ms)
 	while ((h->head != NULL || h->busy) && claw_clock_mono_ms() < deadline_ms)
 		(void)claw_cond_wait_until(&h->cv, &h->mu, deadline_ms);
 	int64_t dropped = h->stats.queued;
+	h->stats.dropped += dropped;
 	for (struct item *it = h->head, *next; it != NULL; it = next) {
 		next = it->next;
 		item_free(it);

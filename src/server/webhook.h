@@ -19,7 +19,9 @@
  * or 5xx is tried again after the backoff (1 s, then 4 s); any other status
  * is final; 2xx is success.  A delivery that failed for good is counted and
  * handed to on_failure with the reason (the server traces it as a note in
- * the run).  Shutdown gives the queue a deadline, then drops what is left.
+ * the run).  Shutdown gives the queue a deadline, then drops what is left
+ * and cuts the delivery in flight: those count as dropped, not failed, and
+ * are logged.
  *
  * Threads and locks: every function is thread-safe.  hook.mu guards the
  * queue and the counters; it is never held across a POST, a sleep or the
@@ -72,7 +74,7 @@ struct claw_webhook_stats {
 	int64_t sent;    /* delivered (2xx) */
 	int64_t failed;  /* failed for good after its tries */
 	int64_t retries; /* tries after a first one */
-	int64_t dropped; /* the queue was full */
+	int64_t dropped; /* the queue was full, or a shutdown came first */
 	int64_t queued;  /* waiting now */
 };
 

@@ -444,8 +444,11 @@ export function dashboardTests(ctx) {
 		await s.I.evaluate(() => window.scrollTo(0, 0));
 		await shot(s.I, 'gate-approve-edit-error');
 		equal((await issue(c)).gate && (await issue(c)).gate.kind, 'approve', 'refused: the gate is still open');
-		await editor.press('Escape');
+		// Esc with the focus on the editor's button closes the editor, not the page.
+		await s.I.getByRole('button', { name: 'Approve as edited' }).focus();
+		await s.I.keyboard.press('Escape');
 		await s.I.waitForSelector('.gate-panel .solver-editor', { state: 'hidden' });
+		assert(await s.I.$('.issue-view'), 'still on the issue');
 		await s.I.getByRole('button', { name: 'Edit…' }).click();
 		await editor.fill(JSON.stringify({ name: 'Edited', summary: 'Edited at the gate.',
 			steps: [{ name: 'tidy', goal: 'Tidy the fence up.', tools: [] }] }));

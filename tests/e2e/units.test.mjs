@@ -151,6 +151,8 @@ export function unitTests(ctx) {
 				budget: nextStep('failed', 'budget exhausted: 60000 tokens'),
 				stopped: nextStep('failed', 'stopped by ann'),
 				http: nextStep('failed', 'anthropic: bad request (HTTP 400): x'),
+				busy: nextStep('failed', 'openai: rate limited (HTTP 429): slow down'),
+				cmd: nextStep('failed', 'step build: make: command not found'),
 				proof: proofOf([{ kind: 'evidence', step: 'a', label: 'x' }, { kind: 'file', step: 'b', label: 'f' },
 					{ kind: 'evidence', step: 'b', label: 'baseline' }, { kind: 'evidence', step: 'b', label: 'suite' }])
 					.map((a) => a.label).join(','),
@@ -165,6 +167,8 @@ export function unitTests(ctx) {
 		assert(/CLAW_BUDGET_TOKENS/.test(r.budget), 'a budget failure: raise the budget');
 		equal(r.stopped, 'Stopped by ann. Run the issue again to start over.', 'a stop names who');
 		assert(/CLAW_MODEL/.test(r.http), 'a refused request: check the model');
+		assert(/in a moment/.test(r.busy), 'a rate limit: run again in a moment');
+		assert(!/CLAW_MODEL/.test(r.cmd), 'a tool\'s "not found" is not the provider\'s');
 		equal(r.proof, 'baseline,suite', 'the proof is the last step\'s evidence');
 	});
 

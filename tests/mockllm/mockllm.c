@@ -357,6 +357,29 @@ refused(struct server *s, enum claw_scenario_api api, struct json_object *json,
 	return false;
 }
 
+/* Which credentials came (*auth: "x-api-key", "bearer", "other" or
+ * "none") and whether they are the expected ones: 1, 0, or -1 when none is
+ * expected (no --expect-key, or a webhook). */
+static int
+key_check(const struct server *s, const struct request *r, enum claw_scenario_api api,
+	  const char **auth)
+{
+	const char *key = NULL;
+	const char *xkey = header(r, "x-api-key"), *bearer = header(r, "authorization");
+	if (xkey != NULL) {
+		*auth = "x-api-key";
+		key = xkey;
+	} else if (bearer != NULL && strncasecmp(bearer, "Bearer ", 7) == 0) {
+		*auth = "bearer";
+		key = bearer + 7;
+	} else if (bearer != NULL) {
+		*auth = "other";
+	}
+	if (s->expect_key == NULL || api == CLAW_SCENARIO_HOOK)
+		return -1;
+	return key != NULL && strcmp(key, s->expect_key) == 0;
+}
+
 /* Answers one request.  Returns false when the connection must close. */
 static bool
 serve(struct conn *c, struct request *r)
@@ -403,21 +426,8 @@ serve(struct conn *c, struct request *r)
 		goto out;
 	}
 
-	/* Which credentials came, and are they the expected ones. */
-	const char *auth = "none", *key = NULL;
-	const char *xkey = header(r, "x-api-key"), *bearer = header(r, "authorization");
-	if (xkey != NULL) {
-		auth = "x-api-key";
-		key = xkey;
-	} else if (bearer != NULL && strncasecmp(bearer, "Bearer ", 7) == 0) {
-		auth = "bearer";
-		key = bearer + 7;
-	} else if (bearer != NULL) {
-		auth = "other";
-	}
-	int key_ok = s->expect_key == NULL || api == CLAW_SCENARIO_HOOK
-			     ? -1
-			     : key != NULL && strcmp(key, s->expect_key) == 0;
+	const char *auth = "none";
+	int key_ok = key_check(s, r, api, &auth);
 
 	struct claw_error err;
 	if (claw_json_parse(r->body, r->body_len, &json, &err) != CLAW_OK ||

@@ -223,6 +223,9 @@ test('tools/up --stop stops everything, leaving no process behind', async () => 
 	equal(left.join(' '), '', 'no PID file nor socket left');
 	const down = await fetch(`${s.base}/api/health`).then(() => 'up', () => 'down');
 	equal(down, 'down', 'nothing answers on the port');
+	const wrapper = fs.readFileSync(path.join(upDir, 'bin', 'claw'), 'utf8');
+	assert(wrapper.includes('CLAW_HOME=') && !wrapper.includes('CLAW_BASE_URL'),
+		`the shell's claw keeps CLAW_HOME, not the stopped demo model:\n${wrapper}`);
 }, { timeout: 70000 });
 
 let failed = 1;
