@@ -16,13 +16,15 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/json.h"
+#include "llm/http.h"
 #include "tap.h"
 
 static char mockllm_path[4096];
 
-void
+bool
 mock_init(const char *argv0)
 {
+	struct claw_error err;
 	const char *env = getenv("MOCKLLM");
 	if (env != NULL && env[0] != '\0') {
 		(void)snprintf(mockllm_path, sizeof mockllm_path, "%s", env);
@@ -32,6 +34,11 @@ mock_init(const char *argv0)
 		(void)snprintf(mockllm_path, sizeof mockllm_path, "%.*s/mockllm", dir,
 			       slash != NULL ? argv0 : ".");
 	}
+	if (claw_llm_global_init(&err) != CLAW_OK) {
+		ok(false, "libcurl init: %s", err.msg);
+		return false;
+	}
+	return true;
 }
 
 void

@@ -23,8 +23,9 @@ struct mock {
 	int64_t start_ms; /* how long it took to print its port */
 };
 
-/* Finds mockllm: $MOCKLLM, else next to argv0. */
-void mock_init(const char *argv0);
+/* Finds mockllm ($MOCKLLM, else next to argv0) and initialises libcurl;
+ * false, with a failed check, when libcurl refuses. */
+bool mock_init(const char *argv0);
 void write_text(const char *path, const char *text);
 /* Starts mockllm with the scenario text, --expect-key expect_key (NULL:
  * none), and up to two more flags (NULL: none).  False (with a TAP

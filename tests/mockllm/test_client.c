@@ -773,12 +773,8 @@ int
 main(int argc, char **argv)
 {
 	(void)argc;
-	mock_init(argv[0]);
-	struct claw_error err;
-	if (claw_llm_global_init(&err) != CLAW_OK) {
-		ok(false, "libcurl init: %s", err.msg);
+	if (!mock_init(argv[0]))
 		return tap_done();
-	}
 	test_url_for_message();
 	test_anthropic_tool_use();
 	test_openai_tool_use();

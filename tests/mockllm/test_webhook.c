@@ -14,7 +14,6 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/json.h"
-#include "llm/http.h"
 #include "mockproc.h"
 #include "server/webhook.h"
 #include "tap.h"
@@ -302,12 +301,8 @@ int
 main(int argc, char **argv)
 {
 	(void)argc;
-	struct claw_error err;
-	mock_init(argv[0]);
-	if (claw_llm_global_init(&err) != CLAW_OK) {
-		ok(false, "libcurl init: %s", err.msg);
+	if (!mock_init(argv[0]))
 		return tap_done();
-	}
 	test_bodies();
 	test_delivered();
 	test_retried();
