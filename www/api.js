@@ -55,6 +55,7 @@ export const api = {
 	stop: (key, id) => request('POST', `${I(key, id)}/stop`, {}),
 	close: (key, id) => request('POST', `${I(key, id)}/close`, {}),
 	answer: (key, id, body) => request('POST', `${I(key, id)}/answer`, body),
+	message: (key, id, text) => request('POST', `${I(key, id)}/message`, { text }),
 	trace: (key, run, since = 0, limit = 1000) =>
 		request('GET', `${R(key, run)}/trace?since=${since}&limit=${limit}`),
 	spans: (key, run, after, upto, limit) =>

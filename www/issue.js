@@ -7,7 +7,7 @@
 // (started here or elsewhere) is followed automatically.
 
 import { api } from './api.js';
-import { h, replace, pill, demoPrices } from './dom.js';
+import { h, keyHint, replace, pill, demoPrices } from './dom.js';
 import { confirmAction } from './dialog.js';
 import { renderMarkdown } from './markdown.js';
 import { RunView } from './run.js';
@@ -34,13 +34,14 @@ export class IssueView {
 			showArtifacts: () => { if (this.run) this.run.showTab('artifacts'); } });
 		this.head = h('div', { class: 'issue-head' });
 		this.runBox = h('div', { class: 'run-box' });
+		this.steer = this.steerForm();
 		this.desc = h('section', { class: 'side-box' });
 		this.runs = h('section', { class: 'side-box' });
 		this.facts = h('section', { class: 'side-box' });
 		this.el = h('section', { class: 'issue-view' },
 			this.head,
 			h('div', { class: 'issue-grid' },
-				h('div', { class: 'issue-main' }, this.gate.el, this.runBox),
+				h('div', { class: 'issue-main' }, this.gate.el, this.steer, this.runBox),
 				h('aside', { class: 'issue-side' }, this.desc, this.runs, this.facts)));
 		this.unsub = store.on((changed) => {
 			if (changed === null || Number(changed) === this.id) this.update();
@@ -83,6 +84,8 @@ export class IssueView {
 		this.renderSide(issue);
 		this.pickRun(issue);
 		this.renderGate();
+		// A running run (not one waiting at a gate: that asks its own question) takes a message.
+		this.steer.hidden = !(issue.live && ['inprogress', 'queued'].includes(issue.status));
 		// A new gate (approval) or a new run: the solver may have changed.
 		if (!force && (gateChanged || runsChanged)) this.loadDetail();
 	}
@@ -191,6 +194,42 @@ export class IssueView {
 		this.draft.setEnabled(!!reviewing);
 		this.gate.update({ gate, question, solver: this.detail && this.detail.solver,
 			verdict: q && model ? model.verdictBefore(q.seq) : null });
+	}
+
+	// The box that sends a person's words to the running run (SPEC 11): they
+	// reach the agent at its next turn and show in the trace as a message row.
+	steerForm() {
+		const text = h('textarea', { rows: 2, 'aria-label': 'message to the running run',
+			placeholder: 'Steer the run: what should the agent know or do differently?' });
+		const send = h('button', { class: 'btn', type: 'submit' }, 'Send to the run');
+		const form = h('form', { class: 'steer', hidden: true, 'aria-label': 'steer the run' },
+			h('div', { class: 'steer-head' }, 'Steer the run'), text,
+			h('div', { class: 'actions' }, h('small', { class: 'hint' },
+				['The agent reads it at its next turn.', keyHint('to send')].filter(Boolean).join(' ')), send));
+		form.addEventListener('submit', async (ev) => {
+			ev.preventDefault();
+			if (!text.value.trim()) {
+				text.focus();
+				return;
+			}
+			send.disabled = true;
+			try {
+				await api.message(this.key, this.id, text.value.trim());
+				text.value = '';
+				this.toast('Sent: the agent reads it at its next turn.');
+			} catch (e) {
+				this.toast(e.message, true);
+			} finally {
+				send.disabled = false;
+			}
+		});
+		text.addEventListener('keydown', (ev) => {
+			if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
+				ev.preventDefault();
+				form.requestSubmit();
+			}
+		});
+		return form;
 	}
 
 	async act(what) {

@@ -59,7 +59,7 @@ const FILTERS = [['all', 'all rows'], ['errors', 'errors only'], ['gates', 'gate
 const BADGE = {
 	workflow: 'wf', step: 'step', ai: 'ai', turn: 'turn', prompt: 'prompt', reply: 'reply',
 	tool: 'tool', 'tool-result': 'result', artifact: 'artifact', handoff: 'handoff',
-	question: 'gate', answer: 'answer', back: 'back', retry: 'retry', note: 'note',
+	question: 'gate', answer: 'answer', back: 'back', retry: 'retry', note: 'note', message: 'message',
 };
 
 export class RunView {
@@ -925,6 +925,7 @@ export function summary(node) {
 	case 'handoff': return fmt.clip(d.text, 160);
 	case 'question': return `${d.kind ?? 'question'}: ${fmt.clip(d.prompt, 140)}${node.answer ? `  ⇒ ${node.answer.decision || fmt.clip(node.answer.text, 40)}` : ''}`;
 	case 'answer': return `${d.decision || 'answer'}${d.text ? `: ${fmt.clip(d.text, 100)}` : ''}${d.by ? ` — by ${d.by}` : ''}`;
+	case 'message': return `${fmt.clip(d.text, 140)}${d.by ? ` — from ${d.by}` : ''}`;
 	case 'back': return `${d.from ?? ''} → ${d.to ?? ''}${d.reason ? `: ${fmt.clip(d.reason, 120)}` : ''}`;
 	case 'retry': {
 		const err = str(d.error);
@@ -975,7 +976,7 @@ function detail(node) {
 			node.answer ? kv('answer', `${node.answer.decision || ''} ${str(node.answer.text)} — by ${node.answer.by || '?'}`) : null];
 	case 'back': return pre(str(d.reason));
 	case 'retry': return pre(JSON.stringify(d, null, 2));
-	case 'answer': case 'handoff': return pre(str(d.text));
+	case 'answer': case 'handoff': case 'message': return pre(str(d.text));
 	case 'note': // an interrupted-call note names the call; a compaction its tokens
 		return [pre(str(d.message)), d.name ? [kv('call', d.name), pre(pretty(d.input))] : null,
 			d.action === 'compact' ? [kv('before', `${d.tokens_before} tokens`), kv('after', `${d.tokens_after} tokens`)] : null];

@@ -603,6 +603,7 @@ run_ai(struct wfrun *w, size_t i, char **report, struct claw_error *err)
 			.history = history,
 			.ask = claw_ask,
 			.hooks = &hooks,
+			.steer = true,
 		};
 		rc = claw_turn_loop(&tp, conv, &res, err);
 	}

@@ -34,6 +34,7 @@
 #include "flow/instructions.h"
 #include "flow/gate.h"
 #include "llm/client.h"
+#include "store/messages.h"
 #include "store/state.h"
 #include "tool/registry.h"
 #include "trace/record.h"
@@ -414,6 +415,64 @@ add_user_text(struct claw_llm_conv *conv, const char *text)
 		claw_llm_msg_add_text(last, text, strlen(text));
 	else
 		claw_llm_conv_add_user_text(conv, text);
+}
+
+/* ----------------------------------------------------------- steering */
+
+/* The messages waiting for the run (messages.h), added to the trailing user
+ * message as the person's words and traced; *upto: the last one's id (0:
+ * none). */
+static enum claw_err
+take_messages(const struct claw_turn_params *p, struct claw_llm_conv *conv, int64_t *upto,
+	      struct claw_error *err)
+{
+	struct claw_flow_ctx *ctx = p->flow;
+	struct claw_message *m = NULL;
+	size_t n = 0;
+
+	*upto = 0;
+	if (!p->steer)
+		return CLAW_OK;
+	enum claw_err rc = claw_message_pending(ctx->db, ctx->run_id, &m, &n, err);
+	for (size_t i = 0; rc == CLAW_OK && i < n; i++) {
+		char *text = claw_xasprintf("A message from %s, a person following this run, "
+					    "came while you worked; take it into account:\n\n%s",
+					    m[i].by[0] != '\0' ? m[i].by : "the person", m[i].text);
+		add_user_text(conv, text);
+		free(text);
+		struct json_object *d = json_object_new_object();
+		(void)json_object_object_add(d, "id", json_object_new_int64(m[i].id));
+		(void)json_object_object_add(d, "text", json_object_new_string(m[i].text));
+		(void)json_object_object_add(d, "by", json_object_new_string(m[i].by));
+		(void)claw_trace_event_json(ctx->tracer, CLAW_RECORD_MESSAGE,
+					    CLAW_RECORD_LEVEL_DEFAULT, d);
+		json_object_put(d);
+		*upto = m[i].id;
+	}
+	claw_message_list_free(m, n);
+	return rc;
+}
+
+/* The turn's checkpoint (when the exchange has one) and the messages up to
+ * upto marked delivered, in one transaction. */
+static enum claw_err
+save_turn(const struct claw_turn_params *p, struct claw_llm_conv *conv, int64_t upto,
+	  struct claw_error *err)
+{
+	struct claw_flow_ctx *ctx = p->flow;
+	enum claw_err rc = CLAW_OK;
+
+	if (upto > 0 && (rc = claw_db_begin(ctx->db, err)) != CLAW_OK)
+		return rc;
+	if (p->workflow != NULL)
+		rc = claw_turn_checkpoint(ctx, p->workflow, p->step, conv, err);
+	if (rc == CLAW_OK && upto > 0)
+		rc = claw_message_delivered(ctx->db, ctx->run_id, upto, err);
+	if (rc == CLAW_OK && upto > 0)
+		rc = claw_db_commit(ctx->db, err);
+	if (rc != CLAW_OK && upto > 0)
+		claw_db_rollback(ctx->db);
+	return rc;
 }
 
 /* ------------------------------------------------------------- ladder */
@@ -1325,12 +1384,12 @@ claw_turn_loop(const struct claw_turn_params *p, struct claw_llm_conv *conv,
 			if (rc != CLAW_OK)
 				goto out;
 		}
-		if (p->workflow != NULL) {
-			rc = claw_turn_checkpoint(ctx, p->workflow, p->step, conv, err);
-			if (rc != CLAW_OK)
-				goto out;
-		}
-		if (out->end != CLAW_TURN_DONE)
+		int64_t upto = 0;
+		if (out->end == CLAW_TURN_DONE)
+			rc = take_messages(p, conv, &upto, err);
+		if (rc == CLAW_OK)
+			rc = save_turn(p, conv, upto, err);
+		if (rc != CLAW_OK || out->end != CLAW_TURN_DONE)
 			goto out;
 	}
 out:

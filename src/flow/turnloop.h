@@ -46,6 +46,14 @@
  * any, is put up the ladder again: the gate protocol finds the open or
  * answered gate).
  *
+ * Steering (SPEC 11).  In an exchange with steer set, the messages a person
+ * sent to the run join the tool results at each turn boundary, as the
+ * person's words, each traced `message` {id, text, by}; they are marked
+ * delivered in the transaction of the checkpoint that holds them, so a
+ * crash delivers them again after the resume only if that checkpoint was
+ * lost with them.  A message that arrives as the exchange ends waits for
+ * the next steerable one.
+ *
  * Turn cap.  CLAW_STEP_TURNS turns per exchange, whatever the supervisor
  * says to "go on?": then the step is stuck (the supervisor once; guidance
  * buys CLAW_TURN_SUPERVISE_EVERY last turns), then the exchange ends.
@@ -113,7 +121,9 @@ struct claw_turn_params {
 	 * the critics, which never enter it: a hook, so the loop does not
 	 * call up into the ladder that calls it. */
 	claw_turn_ask_fn ask;
-	int max_turns;                       /* 0: no limit but the budgets and the supervisor */
+	int max_turns; /* 0: no limit but the budgets and the supervisor */
+	bool steer;    /* a person's messages to the run (store/messages.h) reach this
+			  exchange: a step's own, not a critic's or the ladder's */
 	const struct claw_turn_hooks *hooks; /* may be NULL */
 };
 

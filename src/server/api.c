@@ -22,6 +22,7 @@ const struct claw_route claw_api_routes[] = {
 	{"POST", "/api/projects/{key}/issues/{id}/start", claw_api_issue_start},
 	{"POST", "/api/projects/{key}/issues/{id}/answer", claw_api_issue_answer},
 	{"POST", "/api/projects/{key}/issues/{id}/stop", claw_api_issue_stop},
+	{"POST", "/api/projects/{key}/issues/{id}/message", claw_api_issue_message},
 	{"POST", "/api/projects/{key}/issues/{id}/close", claw_api_issue_close},
 	{"GET", "/api/projects/{key}/runs/{id}/stream", claw_api_run_stream},
 	{"GET", "/api/projects/{key}/runs/{id}/trace", claw_api_run_trace},

@@ -94,6 +94,11 @@ struct claw_api_answer_body {
 enum claw_err claw_api_answer_body_parse(struct json_object *body, struct claw_api_answer_body *out,
 					 struct claw_error *err);
 
+/* POST .../message: {"text": "..."} (*text borrowed from body; its length
+ * and content are the store's to check, store/messages.h). */
+enum claw_err claw_api_message_body_parse(struct json_object *body, const char **text,
+					  struct claw_error *err);
+
 /* POST .../start, .../stop, .../close: a body with no fields ({}). */
 enum claw_err claw_api_empty_body_parse(struct json_object *body, struct claw_error *err);
 
@@ -112,6 +117,7 @@ void claw_api_board_stream(void *ctx, struct claw_req *req);
 void claw_api_issue_start(void *ctx, struct claw_req *req);
 void claw_api_issue_answer(void *ctx, struct claw_req *req);
 void claw_api_issue_stop(void *ctx, struct claw_req *req);
+void claw_api_issue_message(void *ctx, struct claw_req *req);
 void claw_api_issue_close(void *ctx, struct claw_req *req);
 void claw_api_run_stream(void *ctx, struct claw_req *req);
 void claw_api_run_trace(void *ctx, struct claw_req *req);

@@ -32,6 +32,7 @@
 #include "server/request.h"
 #include "server/runs.h"
 #include "server/server.h"
+#include "store/messages.h"
 #include "store/runs.h"
 #include "trace/reader.h"
 
@@ -81,6 +82,16 @@ claw_api_answer_body_parse(struct json_object *body, struct claw_api_answer_body
 					      "spec must be a solver (an object)");
 		out->spec = claw_json_text(cm);
 	}
+	return rc;
+}
+
+enum claw_err
+claw_api_message_body_parse(struct json_object *body, const char **text, struct claw_error *err)
+{
+	static const char *const keys[] = {"text", NULL};
+	enum claw_err rc = claw_json_check_keys(body, keys, err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_string(body, "text", CLAW_JSON_REQUIRED, text, err);
 	return rc;
 }
 
@@ -318,6 +329,53 @@ claw_api_issue_stop(void *ctx, struct claw_req *req)
 	claw_req_json(req, 202, &out);
 out:
 	claw_buf_free(&out);
+}
+
+/* POST .../message (SPEC 11): a person's words to the issue's active run,
+ * delivered at its next turn boundary (store/messages.h).  202 {"runId",
+ * "id"}; 409 when no run is active; 400 for an empty text or one over
+ * CLAW_MESSAGE_MAX bytes. */
+void
+claw_api_issue_message(void *ctx, struct claw_req *req)
+{
+	(void)ctx;
+	struct json_object *body = NULL;
+	struct claw_error err = {0};
+	struct claw_run run = {0};
+	struct claw_buf out = CLAW_BUF_INIT(256);
+	char key[CLAW_PROJECT_KEY_SIZE];
+	const char *text = NULL;
+	int64_t id, msg = 0;
+	enum claw_err rc;
+	struct claw_db *db = issue_of(req, key, &id);
+
+	if (db == NULL)
+		goto out;
+	rc = claw_req_body_json(req, &body, &err);
+	if (rc == CLAW_OK)
+		rc = claw_api_message_body_parse(body, &text, &err);
+	if (rc == CLAW_OK) {
+		rc = claw_run_active_of_issue(db, id, &run, &err);
+		if (rc == CLAW_ENOTFOUND)
+			rc = claw_error_set(&err, CLAW_ECONFLICT,
+					    "issue #%lld has no active run to send a message to",
+					    (long long)id);
+	}
+	if (rc == CLAW_OK)
+		rc = claw_message_add(db, run.id, text, claw_req_user(req), &msg, &err);
+	if (rc != CLAW_OK) {
+		claw_req_fail(req, &err);
+		goto out;
+	}
+	claw_log_info("server: message %lld for run %lld (%s) from %s", (long long)msg,
+		      (long long)run.id, key, claw_req_user(req));
+	(void)claw_buf_printf(&out, "{\"runId\":%lld,\"id\":%lld}", (long long)run.id,
+			      (long long)msg);
+	claw_req_json(req, 202, &out);
+out:
+	claw_run_free(&run);
+	claw_buf_free(&out);
+	json_object_put(body);
 }
 
 void

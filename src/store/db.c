@@ -231,6 +231,15 @@ static const char *const migrations[] = {
 	" END;"
 	"DROP INDEX trace_run_parent;"
 	"CREATE INDEX trace_run_parent ON trace(run_id, parent_id, phase, seq);",
+	/* 8: what a person says to a running run (messages.h). */
+	"CREATE TABLE messages ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" text TEXT NOT NULL,"
+	" by TEXT NOT NULL DEFAULT '',"
+	" created_at INTEGER NOT NULL,"
+	" delivered_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX messages_pending ON messages(run_id, delivered_at, id);",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == CLAW_DB_SCHEMA_VERSION,
 	       "one migration step per schema version");

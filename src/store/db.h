@@ -37,7 +37,7 @@
 
 #include "base/err.h"
 
-#define CLAW_DB_SCHEMA_VERSION 7
+#define CLAW_DB_SCHEMA_VERSION 8
 #define CLAW_DB_BUSY_TIMEOUT_MS 5000
 /* WAL pages that start a checkpoint (SQLite's own mark), and how long the
  * file's checkpointer waits for readers to leave them. */

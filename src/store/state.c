@@ -235,13 +235,13 @@ claw_exchange_save(struct claw_db *db, int64_t run_id, const char *workflow, con
 				      "the conversation of step %s grew by %zu bytes, over the "
 				      "%d-byte checkpoint limit",
 				      step, bytes, CLAW_STATE_HISTORY_MAX);
-	rc = claw_db_begin(db, err);
-	if (rc != CLAW_OK)
+	bool own = !claw_db_in_transaction(db);
+	if (own && (rc = claw_db_begin(db, err)) != CLAW_OK)
 		return rc;
 	rc = write_messages(db, run_id, workflow, step, from, msgs, n, err);
-	if (rc == CLAW_OK)
+	if (own && rc == CLAW_OK)
 		rc = claw_db_commit(db, err);
-	if (rc != CLAW_OK)
+	if (own && rc != CLAW_OK)
 		claw_db_rollback(db);
 	return rc;
 }

@@ -61,7 +61,8 @@ enum claw_err claw_snapshot_load(struct claw_db *db, int64_t run_id, const char 
  * same at turn 2 000 as at turn 2.  CLAW_ETOOBIG when the messages written
  * are over CLAW_STATE_HISTORY_MAX; CLAW_EINVAL for an empty workflow or step
  * name or a NULL message; CLAW_ENOTFOUND "run #N not found" for an unknown
- * run. */
+ * run.  Inside the caller's transaction when one is open (then the caller
+ * commits or rolls back). */
 enum claw_err claw_exchange_save(struct claw_db *db, int64_t run_id, const char *workflow,
 				 const char *step, size_t from, const char *const *msgs, size_t n,
 				 struct claw_error *err);

@@ -41,6 +41,7 @@ static const struct {
 	[CLAW_RECORD_BACK] = {"back", CLAW_RECORD_NOTICE, false},
 	[CLAW_RECORD_RETRY] = {"retry", CLAW_RECORD_NOTICE, false},
 	[CLAW_RECORD_NOTE] = {"note", CLAW_RECORD_INFO, false},
+	[CLAW_RECORD_MESSAGE] = {"message", CLAW_RECORD_NOTICE, false},
 };
 _Static_assert(sizeof types / sizeof types[0] == CLAW_RECORD_TYPE_COUNT,
 	       "every record type needs a name and a level");

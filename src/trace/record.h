@@ -54,6 +54,7 @@ enum claw_record_type {
 	CLAW_RECORD_BACK,        /* Notice, {from, to, reason} */
 	CLAW_RECORD_RETRY,       /* Notice, {error, attempt, wait_ms} */
 	CLAW_RECORD_NOTE,        /* any level (Info by default), {action, message} */
+	CLAW_RECORD_MESSAGE,     /* Notice, {id, text, by}: a person's words to the run */
 	CLAW_RECORD_TYPE_COUNT
 };
 

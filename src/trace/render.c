@@ -50,6 +50,7 @@ static const char *const type_colour[] = {
 	[CLAW_RECORD_HANDOFF] = "35",     [CLAW_RECORD_QUESTION] = "1;33",
 	[CLAW_RECORD_ANSWER] = "1;32",    [CLAW_RECORD_BACK] = "33",
 	[CLAW_RECORD_RETRY] = "31",       [CLAW_RECORD_NOTE] = NULL,
+	[CLAW_RECORD_MESSAGE] = "1;35",
 };
 _Static_assert(sizeof type_colour / sizeof type_colour[0] == CLAW_RECORD_TYPE_COUNT,
 	       "every record type needs a colour entry");
@@ -319,6 +320,16 @@ claw_render_summary(const struct claw_record *rec, struct claw_buf *out)
 		(void)claw_buf_printf(out, " (attempt %lld, waiting ", (long long)attempt);
 		put_duration(out, wait);
 		(void)claw_buf_putc(out, ')');
+		break;
+	}
+	case CLAW_RECORD_MESSAGE: {
+		const char *by = jstr(d, "by");
+		put_clip(out, jstr(d, "text"));
+		if (nonempty(by)) {
+			(void)claw_buf_puts(out, " (from ");
+			put_clipped(out, by, 40);
+			(void)claw_buf_putc(out, ')');
+		}
 		break;
 	}
 	case CLAW_RECORD_NOTE: {

@@ -20,7 +20,7 @@ import { test, assert, equal, diag } from './tap.mjs';
 import { waitFor, sleep, axeSerious } from './harness.mjs';
 import { reviewTests } from './review.test.mjs';
 import { scenario, TITLE_A, TITLE_B, TITLE_C, FEEDBACK, ANSWER, BUDGET_TOKENS, CONTEXT_TOKENS, SOLVER, TITLE_Q, TITLE_W,
-	TITLE_QUEUED } from './scenario.mjs';
+	TITLE_QUEUED, TITLE_S, STEER, SOLVER_S } from './scenario.mjs';
 
 export function hasServe(claw) {
 	const r = spawnSync(claw, ['serve', '--help'], { encoding: 'utf8', timeout: 5000 });
@@ -474,6 +474,34 @@ export function dashboardTests(ctx) {
 
 	// Before the showcase takes the only run slot.
 	reviewTests({ h, api, shot, why });
+
+	test('dashboard: a message sent from the page reaches the running step', async () => {
+		const id = (await api('POST', `${P()}/issues`, { title: TITLE_S })).body.id;
+		const db = path.join(h.home, 'projects', `${s.key}.db`);
+		const spec = JSON.stringify(SOLVER_S).replaceAll("'", "''");
+		const r = spawnSync('sqlite3', [db, `INSERT INTO solvers (issue_id, version, spec, status, decided_by, created_at,
+			decided_at) VALUES (${id}, 1, '${spec}', 'approved', 'test', 0, 0)`], { encoding: 'utf8' });
+		equal(r.status, 0, `an approved solver: ${r.stderr}`);
+		const page = await h.context.newPage();
+		await page.goto(`${h.base}/#/${s.key}/issue/${id}`);
+		await page.getByRole('button', { name: /Start/ }).click();
+		await waitFor(() => h.mockRequests().some((q) => JSON.stringify(q.body).includes('Carry out step polish')),
+			{ what: 'the step asking its model', timeout: 20000 });
+		await page.waitForSelector('form.steer:not([hidden])');
+		await page.getByLabel('message to the running run').fill(STEER);
+		await shot(page, 'run-steer');
+		await page.getByRole('button', { name: 'Send to the run' }).click();
+		await page.waitForSelector('.toast:has-text("reads it at its next turn")');
+		await waitFor(() => h.mockRequests().some((q) => JSON.stringify(q.body).includes(STEER)),
+			{ what: 'the message in the step\'s next request', timeout: 20000 });
+		const row = await page.waitForSelector('.tree .node.t-message', { timeout: 10000 });
+		assert((await row.textContent()).includes(STEER), 'a message row in the trace');
+		await waitFor(async () => !['inprogress', 'queued'].includes((await issue(id)).status),
+			{ what: 'the run to move on', timeout: 30000 });
+		await page.waitForSelector('form.steer', { state: 'hidden' });
+		await api('POST', `${P()}/issues/${id}/close`, {});
+		await page.close();
+	}, { skip: why, timeout: 60000 });
 
 	test('dashboard: the board live with runs in every column', async () => {
 		// Runs in place work one at a time; in worktrees, side by side.

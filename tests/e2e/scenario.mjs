@@ -25,6 +25,9 @@ export const TITLE_Q = 'Add a --version flag';                  // showcase: par
 export const TITLE_W = 'Support exponentiation with ^';        // showcase: keeps working
 export const TITLE_QUEUED = 'Document the grammar in README';  // showcase: waits for a run slot
 export const TITLE_R = 'Shout the greeting';                   // review: commented, reworked, merged
+export const TITLE_S = 'Polish the greeting';                  // steered from the page while it works
+export const STEER = 'Keep the exclamation mark, please.';
+export const SOLVER_S = { name: 'Polish', steps: [{ name: 'polish', goal: 'Polish the greeting.', tools: ['bash'] }] };
 export const REVIEW_TEXT = 'Both lines, please.';
 export const COMMENT = 'Shout this one too.';
 export const BUDGET_TOKENS = 60000; // CLAW_BUDGET_TOKENS of claw serve
@@ -118,6 +121,12 @@ export function scenario() {
 			A('requested changes', { tool_calls: [{ name: 'bash',
 				input: { command: "printf 'HELLO\\nWORLD\\n' > greet.txt && echo did-both" } }] }),
 			A('did-both', { text: 'Upper-cased both lines.' }),
+
+			// ---- steering: the step's first reply is slow; the person's
+			// message reaches the request after its tool ran.
+			{ match: { user: 'Carry out step polish' }, delay_ms: 2500, tool_calls: [{ name: 'bash',
+				input: { command: 'echo polished' } }] },
+			{ match: { user: STEER }, text: 'Polished, keeping the exclamation mark.' },
 
 			// ---- the showcase: one run parks at a question, one works (hangs)
 			{ match: { user: 'Carry out step understand', any: TITLE_Q }, text: 'The flag belongs in calc.sh.\n' +

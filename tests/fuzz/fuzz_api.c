@@ -7,12 +7,11 @@
  * (claw_review_check, src/flow/review.c).
  *
  * Input: one byte, then the body.  The byte's low two bits pick the route
- * (0 projects, 1 issues, 2 answer, 3 start/stop/close), the next two the
- * kind of the gate answered.  Properties: a parsed body or an error with a
- * message and a 400, never both; the fields keep their contracts (path
- * absolute, gate >= 1, amount >= 0, no NUL in strings); writing the parsed
- * fields back as JSON and parsing that again gives the same fields; an
- * answer passes claw_gate_check exactly when it fits the gate's kind.
+ * (0 projects, 1 issues, 2 answer, 3 start/stop/close, or with bit 4 set
+ * a message), the next two the kind of the gate answered.  Properties: a parsed body or an error
+ * with a message and a 400, never both; the fields keep their contracts (path absolute, gate >= 1,
+ * amount >= 0, no NUL in strings); writing the parsed fields back as JSON and parsing that again
+ * gives the same fields; an answer passes claw_gate_check exactly when it fits the gate's kind.
  * Seeds in tests/fuzz/seeds/api, words in api.dict.
  */
 #include <stdio.h>
@@ -96,6 +95,13 @@ parse(int route, const char *body, size_t n)
 				out.amount = ab.amount;
 				out.comments = dup_or_null(ab.comments);
 			}
+		} else if (route == 4) {
+			const char *text = NULL;
+			out.rc = claw_api_message_body_parse(obj, &text, &err);
+			if (out.rc == CLAW_OK) {
+				fuzz_check(text != NULL, "no text");
+				out.a = dup_or_null(text);
+			}
 		} else {
 			out.rc = claw_api_empty_body_parse(obj, &err);
 			fuzz_check(out.rc != CLAW_OK || json_object_object_length(obj) == 0,
@@ -137,6 +143,8 @@ rewrite(int route, const struct parsed *p)
 		put_str(o, "text", p->a);
 		put_str(o, "decision", p->b);
 		json_object_object_add(o, "amount", json_object_new_int64(p->amount));
+	} else if (route == 4) {
+		put_str(o, "text", p->a);
 	}
 	char *s = claw_xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
@@ -172,6 +180,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	claw_log_set_level(CLAW_LOG_ERROR + 1);
 	if (size > 0) {
 		route = data[0] & 3;
+		if (route == 3 && (data[0] & 0x10) != 0)
+			route = 4;
 		kind = (enum claw_gate_kind)(((data[0] >> 2) & 3) % CLAW_GATE_KIND_COUNT);
 		data++;
 		size--;

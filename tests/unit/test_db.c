@@ -239,6 +239,7 @@ test_migrate_exchange(void)
 		 "INSERT INTO exchange VALUES (1, 'solver', 'broken', 'not json', 0);"
 		 "DROP TRIGGER trace_reply_usage;"
 		 "DROP TABLE run_usage;"
+		 "DROP TABLE messages;"
 		 "INSERT INTO trace (run_id, span_id, parent_id, depth, phase, type, level, data,"
 		 " ts_ms) VALUES (1, 1, 0, 0, 'enter', 'ai', 10, '{\"model\":\"m1\"}', 1),"
 		 " (1, 2, 1, 1, 'event', 'reply', 10, '{\"usage\":{\"in\":10,\"out\":2}}', 2),"
@@ -279,6 +280,10 @@ test_migrate_exchange(void)
 			       " WHERE model = 'm1'");
 	is_str(usage, "2/11/3", "and kept by its trigger as replies are written");
 	free(usage);
+	char *msgs = raw_text(path, "SELECT group_concat(name, ' ') FROM (SELECT name FROM"
+				    " sqlite_master WHERE tbl_name = 'messages' ORDER BY name)");
+	is_str(msgs, "messages messages_pending", "schema 8: a run's messages, pending by run");
+	free(msgs);
 	free(path);
 }
 
