@@ -960,6 +960,7 @@ function detail(node) {
 		const u = node.ownUsage || {};
 		return [kv('usage', `${u.in} in · ${u.out} out · cache ${u.cached} read, ${u.written} written · ${fmt.usdMicros(u.cost)}` +
 			`${d.usage && d.usage.cost_source ? ` (${d.usage.cost_source})` : ''}`),
+		d.ttft_ms ? kv('first token', fmt.duration(Number(d.ttft_ms))) : null,
 		d.text ? pre(str(d.text)) : null,
 		...(Array.isArray(d.tool_calls) ? d.tool_calls.map((c) => [kv('call', c.name), pre(pretty(c.input))]) : [])];
 	}

@@ -56,6 +56,7 @@ enum key_id {
 	K_WEBHOOK_URL,
 	K_WEBHOOK_FORMAT,
 	K_PUBLIC_URL,
+	K_STREAM,
 	K_COUNT
 };
 
@@ -98,6 +99,7 @@ static const char *const key_names[] = {
 	[K_WEBHOOK_URL] = "CLAW_WEBHOOK_URL",
 	[K_WEBHOOK_FORMAT] = "CLAW_WEBHOOK_FORMAT",
 	[K_PUBLIC_URL] = "CLAW_PUBLIC_URL",
+	[K_STREAM] = "CLAW_STREAM",
 };
 _Static_assert(sizeof key_names / sizeof key_names[0] == K_COUNT, "every key needs a name");
 
@@ -449,6 +451,7 @@ apply(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 	cfg->step_turns = CLAW_CONFIG_STEP_TURNS_DEFAULT;
 	cfg->stop_grace_s = CLAW_CONFIG_STOP_GRACE_S_DEFAULT;
 	cfg->prompt_cache = true;
+	cfg->stream = true;
 	if ((rc = set_int(ld, K_BUDGET_TOKENS, 0, INT64_MAX, &cfg->budget_tokens, err)) !=
 		    CLAW_OK ||
 	    (rc = set_int(ld, K_BUDGET_SECONDS, 0, INT64_MAX, &cfg->budget_seconds, err)) !=
@@ -474,6 +477,7 @@ apply(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 	    (rc = set_bool(ld, K_AUTO_APPROVE, &cfg->auto_approve, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_AUTO_MERGE, &cfg->auto_merge, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_DEMO, &cfg->demo, err)) != CLAW_OK ||
+	    (rc = set_bool(ld, K_STREAM, &cfg->stream, err)) != CLAW_OK ||
 	    (rc = set_base_url(cfg, ld, err)) != CLAW_OK ||
 	    (rc = set_url(ld, K_WEBHOOK_URL, &cfg->webhook_url, err)) != CLAW_OK ||
 	    (rc = set_url(ld, K_PUBLIC_URL, &cfg->public_url, err)) != CLAW_OK)

@@ -111,6 +111,7 @@ struct claw_config {
 				 * (examples/demo); only reported, by /api/health */
 	bool no_color;          /* NO_COLOR set (non-empty) */
 	bool prompt_cache;      /* CLAW_PROMPT_CACHE (default 1): ask providers to cache prompts */
+	bool stream;            /* CLAW_STREAM (default 1): replies as event streams (SPEC 11) */
 	bool prompt_cache_key;  /* CLAW_PROMPT_CACHE_KEY: prompt_cache_key to any openai server */
 	int64_t context_tokens; /* CLAW_CONTEXT_TOKENS: the model's context window; 0 = the
 				 * price table's */

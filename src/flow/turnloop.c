@@ -315,6 +315,8 @@ record_reply(struct claw_flow_ctx *ctx, const struct claw_llm_response *r, const
 				     json_object_new_string(r->model != NULL ? r->model : model));
 	(void)json_object_object_add(d, "stop",
 				     json_object_new_string(claw_llm_stop_name(r->stop)));
+	if (r->ttft_ms > 0)
+		(void)json_object_object_add(d, "ttft_ms", json_object_new_int64(r->ttft_ms));
 	(void)claw_trace_event_json(ctx->tracer, CLAW_RECORD_REPLY, CLAW_RECORD_LEVEL_DEFAULT, d);
 	json_object_put(d);
 	free(text);

@@ -104,6 +104,8 @@ claw_anthropic_build(const struct claw_llm_request *req, struct claw_buf *out,
 
 	claw_buf_puts(out, "{\"model\":");
 	claw_llm_json_cstr(out, req->model);
+	if (req->stream)
+		claw_buf_puts(out, ",\"stream\":true");
 	claw_buf_printf(
 		out, ",\"max_tokens\":%lld",
 		(long long)(req->max_tokens > 0 ? req->max_tokens : CLAW_ANTHROPIC_MAX_TOKENS));

@@ -18,6 +18,7 @@
 #include "base/mem.h"
 #include "llm/anthropic.h"
 #include "llm/openai.h"
+#include "llm/stream.h"
 
 /* Room for a phrase and an HTTP status around a struct claw_error message. */
 #define CLIENT_MSG_MAX (CLAW_ERROR_MSG_MAX + 128)
@@ -56,6 +57,7 @@ struct claw_llm_client {
 	uint64_t rng;          /* xorshift64 state, never 0 */
 	bool cache;            /* ask for prompt caching */
 	bool cache_key;        /* send the request's prompt_cache_key */
+	bool stream;           /* ask for event streams (stream.h) */
 	struct claw_buf body;  /* the request being sent; kept, so a long exchange's
 				* growing body is not allocated afresh each turn */
 };
@@ -172,6 +174,7 @@ claw_llm_client_new(const struct claw_llm_client_params *p, struct claw_llm_clie
 		c->retry.attempts = 1;
 	c->pricing = p->pricing != NULL ? p->pricing : claw_pricing_builtin();
 	c->cache = !p->no_prompt_cache;
+	c->stream = !p->no_stream;
 	c->cache_key = c->cache && p->agent == CLAW_AGENT_OPENAI &&
 		       (p->cache_key_anywhere || openai_host(base));
 	c->rng = (uint64_t)claw_clock_mono_ms() * 0x9E3779B97F4A7C15u ^ (uint64_t)(uintptr_t)c ^
@@ -199,6 +202,7 @@ claw_llm_client_from_config(const struct claw_config *cfg, const struct claw_pri
 		.pricing = pricing,
 		.no_prompt_cache = !cfg->prompt_cache,
 		.cache_key_anywhere = cfg->prompt_cache_key,
+		.no_stream = !cfg->stream,
 	};
 	return claw_llm_client_new(&p, out, err);
 }
@@ -283,6 +287,32 @@ wait_ms(struct claw_llm_client *c, int64_t ms)
 	}
 }
 
+/* A streamed 2xx body put back together as the reply body (stream.h), in
+ * place; a plain body (the server did not stream) is left as it is. */
+static enum claw_err
+unstream(struct claw_llm_client *c, struct claw_http_response *h, struct claw_error *err)
+{
+	if (!c->stream || !claw_llm_stream_sniff(claw_buf_str(&h->body), claw_buf_len(&h->body)))
+		return CLAW_OK;
+	struct claw_llm_stream *s = claw_llm_stream_new(c->be == &backends[CLAW_AGENT_ANTHROPIC]
+								? CLAW_LLM_STREAM_ANTHROPIC
+								: CLAW_LLM_STREAM_OPENAI);
+	struct claw_buf out = CLAW_BUF_INIT(c->max_response);
+	enum claw_err rc =
+		claw_llm_stream_feed(s, claw_buf_str(&h->body), claw_buf_len(&h->body), err);
+	if (rc == CLAW_OK)
+		rc = claw_llm_stream_finish(s, &out, err);
+	if (rc == CLAW_OK) {
+		claw_buf_reset(&h->body);
+		rc = claw_buf_append(&h->body, claw_buf_str(&out), claw_buf_len(&out));
+		if (rc != CLAW_OK)
+			rc = claw_error_set(err, rc, "the streamed reply is too big");
+	}
+	claw_buf_free(&out);
+	claw_llm_stream_free(s);
+	return rc;
+}
+
 /* Describes a failed HTTP answer in msg: "rate limited (HTTP 429): text". */
 static enum claw_retry_class
 judge_status(const struct claw_http_response *h, char *msg, size_t size)
@@ -312,6 +342,7 @@ claw_llm_send(struct claw_llm_client *c, const struct claw_llm_request *req,
 	struct claw_llm_request sent = *req;
 
 	sent.cache = req->cache && c->cache;
+	sent.stream = c->stream;
 	if (!c->cache_key)
 		sent.cache_key = NULL;
 	claw_llm_response_clear(resp);
@@ -358,9 +389,16 @@ claw_llm_send(struct claw_llm_client *c, const struct claw_llm_request *req,
 			fault = CLAW_RETRY_TRANSPORT;
 			(void)snprintf(msg, sizeof msg, "%s: %s", claw_retry_class_phrase(fault),
 				       e.msg);
+		} else if (h.status >= 200 && h.status < 300 &&
+			   (rc = unstream(c, &h, &e)) != CLAW_OK) {
+			/* A stream cut short, or garbled: a transport failure, tried again. */
+			fault = CLAW_RETRY_TRANSPORT;
+			(void)snprintf(msg, sizeof msg, "%s (HTTP %ld): %s",
+				       claw_retry_class_phrase(fault), h.status, e.msg);
 		} else if (h.status >= 200 && h.status < 300) {
 			rc = c->be->parse(claw_buf_str(&h.body), claw_buf_len(&h.body), resp, &e);
 			if (rc == CLAW_OK) {
+				resp->ttft_ms = h.first_byte_ms;
 				if (resp->cost_source != CLAW_LLM_COST_PROVIDER)
 					resp->cost_micros = claw_pricing_cost_micros(
 						c->pricing,

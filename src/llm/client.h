@@ -54,6 +54,11 @@ struct claw_llm_client_params {
 	 * or anywhere with cache_key_anywhere. */
 	bool no_prompt_cache;
 	bool cache_key_anywhere;
+	/* Replies are asked for as event streams (SPEC 11) and put back
+	 * together (stream.h) unless no_stream (CLAW_STREAM=0, for servers
+	 * that cannot stream); a server that answers a plain body anyway is
+	 * read as such. */
+	bool no_stream;
 };
 
 struct claw_llm_client;

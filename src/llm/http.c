@@ -86,6 +86,7 @@ claw_http_response_init(struct claw_http_response *r)
 	r->status = 0;
 	claw_buf_init(&r->body, CLAW_HTTP_RESPONSE_MAX);
 	r->retry_after_ms = -1;
+	r->first_byte_ms = 0;
 	r->request_id[0] = '\0';
 }
 
@@ -252,6 +253,9 @@ claw_http_post(struct claw_http *h, const struct claw_http_request *req,
 	long status = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	resp->status = status;
+	curl_off_t first = 0;
+	if (curl_easy_getinfo(c, CURLINFO_STARTTRANSFER_TIME_T, &first) == CURLE_OK)
+		resp->first_byte_ms = (int64_t)(first / 1000);
 	if (cc == CURLE_OK)
 		goto out;
 	const char *why = cerr[0] != '\0' ? cerr : curl_easy_strerror(cc);

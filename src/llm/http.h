@@ -71,6 +71,7 @@ struct claw_http_response {
 	long status;            /* HTTP status; 0 when no answer */
 	struct claw_buf body;   /* the body, NUL-terminated */
 	int64_t retry_after_ms; /* from retry-after-ms / retry-after; -1 when absent */
+	int64_t first_byte_ms;  /* from the request's start to the answer's first byte; 0: none */
 	char request_id[96];    /* request-id / x-request-id header, "" when absent */
 };
 

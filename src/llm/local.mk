@@ -8,6 +8,7 @@ libclaw_a_SOURCES += \
 	src/llm/pricing.c src/llm/pricing.h \
 	src/llm/anthropic.c src/llm/anthropic.h \
 	src/llm/openai.c src/llm/openai.h \
+	src/llm/stream.c src/llm/stream.h \
 	src/llm/client.c src/llm/client.h
 
 # One TAP program per module.
@@ -16,6 +17,7 @@ LLM_UNIT_TESTS = \
 	tests/unit/test_anthropic \
 	tests/unit/test_openai \
 	tests/unit/test_retry \
-	tests/unit/test_pricing
+	tests/unit/test_pricing \
+	tests/unit/test_stream
 check_PROGRAMS += $(LLM_UNIT_TESTS)
 TESTS += $(LLM_UNIT_TESTS)

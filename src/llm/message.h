@@ -192,6 +192,10 @@ struct claw_llm_request {
 	 * prompt_cache_key, NULL for none. */
 	bool cache;
 	const char *cache_key;
+	/* Ask for the reply as an event stream (SPEC 11: "stream": true, and
+	 * OpenAI's stream_options.include_usage); set by the client from its
+	 * setting, not by callers. */
+	bool stream;
 };
 
 enum claw_llm_stop {
@@ -233,6 +237,8 @@ struct claw_llm_response {
 	int attempts;                /* HTTP attempts made by claw_llm_send() */
 	long status;                 /* HTTP status of the last attempt (0: none) */
 	enum claw_retry_class fault; /* on failure: its class; CLAW_RETRY_NONE on success */
+	int64_t ttft_ms; /* the successful attempt's time to its first byte (with streaming: the
+			    first event); 0 when unknown */
 };
 
 void claw_llm_response_init(struct claw_llm_response *r);

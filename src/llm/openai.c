@@ -148,6 +148,8 @@ claw_openai_build(const struct claw_llm_request *req, struct claw_buf *out, stru
 
 	claw_buf_puts(out, "{\"model\":");
 	claw_llm_json_cstr(out, req->model);
+	if (req->stream)
+		claw_buf_puts(out, ",\"stream\":true,\"stream_options\":{\"include_usage\":true}");
 	if (req->cache_key != NULL && req->cache_key[0] != '\0') {
 		claw_buf_puts(out, ",\"prompt_cache_key\":");
 		claw_llm_json_cstr(out, req->cache_key);

@@ -93,8 +93,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check(claw_llm_messages_to_json(again, &b) == CLAW_OK, "second to_json failed");
 	fuzz_check(strcmp(claw_buf_str(&a), claw_buf_str(&b)) == 0, "checkpoint not stable");
 	if (claw_llm_conv_len(c) > 0) {
-		struct claw_llm_request req = {"m", "s", c,    NULL, 0,
-					       100, 0.5, true, true, "claw-1-s"};
+		struct claw_llm_request req = {"m", "s",  c,    NULL,       0,    100,
+					       0.5, true, true, "claw-1-s", false};
 		fuzz_check_requests(&req, &b);
 	}
 out:

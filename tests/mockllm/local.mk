@@ -4,7 +4,8 @@
 check_PROGRAMS += tests/mockllm/mockllm tests/mockllm/test_client tests/mockllm/test_webhook
 tests_mockllm_mockllm_SOURCES = tests/mockllm/mockllm.c \
 	tests/mockllm/scenario.c tests/mockllm/scenario.h \
-	tests/mockllm/cache.c tests/mockllm/cache.h
+	tests/mockllm/cache.c tests/mockllm/cache.h \
+	tests/mockllm/sse.c tests/mockllm/sse.h
 tests_mockllm_mockllm_LDADD = libclaw.a $(CLAW_DEPS_LIBS)
 tests_mockllm_test_client_SOURCES = tests/mockllm/test_client.c \
 	tests/mockllm/mockproc.c tests/mockllm/mockproc.h

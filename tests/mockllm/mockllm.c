@@ -49,6 +49,7 @@
 #include "base/str.h"
 #include "cache.h"
 #include "scenario.h"
+#include "sse.h"
 
 #define MOCK_HEAD_MAX (64u << 10) /* request line + headers */
 #define MOCK_BODY_MAX (64u << 20) /* request body */
@@ -182,18 +183,82 @@ reason(int status)
 
 /* Sends a whole response; send_len < body length cuts the body short. */
 static void
-respond(int fd, int status, const char *extra_headers, const char *body, size_t len,
-	size_t send_len, bool close_after)
+respond_as(int fd, int status, const char *type, const char *extra_headers, size_t len,
+	   bool close_after)
 {
 	struct claw_buf head = CLAW_BUF_INIT(MOCK_HEAD_MAX);
 	claw_buf_printf(&head,
-			"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+			"HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
 			"Content-Length: %zu\r\n%s%s\r\n",
-			status, reason(status), len, extra_headers != NULL ? extra_headers : "",
+			status, reason(status), type, len,
+			extra_headers != NULL ? extra_headers : "",
 			close_after ? "Connection: close\r\n" : "");
 	send_all(fd, claw_buf_str(&head), claw_buf_len(&head));
-	send_all(fd, body, send_len < len ? send_len : len);
 	claw_buf_free(&head);
+}
+
+static void
+respond(int fd, int status, const char *extra_headers, const char *body, size_t len,
+	size_t send_len, bool close_after)
+{
+	respond_as(fd, status, "application/json", extra_headers, len, close_after);
+	send_all(fd, body, send_len < len ? send_len : len);
+}
+
+/* A 200 answer streamed (sse.h) when the request asked for it and the
+ * reply does not say "stream": {"plain": true}: written in pieces of
+ * stream.chunk bytes stream.pause_ms apart; stream.cut stops halfway and
+ * closes; stream.error ends it with that error.  False when it closed. */
+static bool
+stream_answer(int fd, enum claw_scenario_api api, const struct claw_scenario_reply *reply,
+	      const struct claw_buf *body, bool keep)
+{
+	struct json_object *so = NULL, *v = NULL, *json = NULL, *error = NULL;
+	int64_t chunk = 0, pause = 0;
+	bool cut = false;
+	struct claw_buf out = CLAW_BUF_INIT(CLAW_SCENARIO_FILLER_MAX + (64u << 20));
+
+	if (json_object_object_get_ex(reply->spec, "stream", &so)) {
+		if (json_object_object_get_ex(so, "chunk", &v))
+			chunk = json_object_get_int64(v);
+		if (json_object_object_get_ex(so, "pause_ms", &v))
+			pause = json_object_get_int64(v);
+		if (json_object_object_get_ex(so, "cut", &v))
+			cut = json_object_get_boolean(v);
+		if (json_object_object_get_ex(so, "error", &v)) {
+			error = json_object_new_object();
+			if (api == CLAW_SCENARIO_ANTHROPIC)
+				json_object_object_add(error, "type",
+						       json_object_new_string("error"));
+			json_object_object_add(error, "error", json_object_get(v));
+		}
+	}
+	(void)claw_json_parse(claw_buf_str(body), claw_buf_len(body), &json, NULL);
+	claw_mock_sse(api, json, error, &out);
+	json_object_put(json);
+	json_object_put(error);
+	size_t len = claw_buf_len(&out), end = cut ? len / 2 : len;
+	respond_as(fd, 200, "text/event-stream", NULL, len, cut || !keep);
+	for (size_t at = 0; at < end;) {
+		size_t n = chunk > 0 && (size_t)chunk < end - at ? (size_t)chunk : end - at;
+		send_all(fd, claw_buf_str(&out) + at, n);
+		at += n;
+		if (pause > 0 && at < end)
+			claw_clock_sleep_ms(pause);
+	}
+	claw_buf_free(&out);
+	return keep && !cut;
+}
+
+/* Whether the request asked for a stream and the reply gives one. */
+static bool
+streams(struct json_object *request, const struct claw_scenario_reply *reply)
+{
+	struct json_object *v = NULL, *so = NULL;
+	if (!json_object_object_get_ex(request, "stream", &v) || !json_object_get_boolean(v))
+		return false;
+	return !(json_object_object_get_ex(reply->spec, "stream", &so) &&
+		 json_object_object_get_ex(so, "plain", &v) && json_object_get_boolean(v));
 }
 
 /* Parses the head at c->buf[0..head_len) into r.  False on a bad head. */
@@ -488,6 +553,10 @@ serve(struct conn *c, struct request *r)
 	switch (reply->action) {
 	case CLAW_SCENARIO_ANSWER:
 		claw_scenario_answer(reply, api, seq, q.model, &measured, &body);
+		if (streams(json, reply)) {
+			keep = stream_answer(c->fd, api, reply, &body, keep);
+			goto out;
+		}
 		break;
 	case CLAW_SCENARIO_FAULT:
 		claw_scenario_fault(reply, api, &status, &body, &extra);

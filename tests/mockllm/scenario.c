@@ -31,8 +31,9 @@ struct claw_scenario {
 static const char *const reply_keys[] = {
 	"match",    "text",  "thinking", "tool_calls", "stop",      "usage",
 	"delay_ms", "times", "fault",    "model",      "malformed", "drop",
-	"partial",  "hang",  "hang_ms",  "filler",     NULL,
+	"partial",  "hang",  "hang_ms",  "filler",     "stream",    NULL,
 };
+static const char *const stream_keys[] = {"chunk", "pause_ms", "cut", "error", "plain", NULL};
 static const char *const match_keys[] = {"api", "model", "user", "any", NULL};
 static const char *const call_keys[] = {"id", "name", "input", "arguments", NULL};
 static const char *const usage_keys[] = {"in", "out", "cached", "cache_write", "cost", NULL};
@@ -98,6 +99,29 @@ load_reply(struct json_object *o, size_t i, struct claw_scenario_reply *r, struc
 	if (rc == CLAW_OK)
 		rc = claw_json_get_int64(o, "filler", CLAW_JSON_OPTIONAL, 0,
 					 CLAW_SCENARIO_FILLER_MAX, &filler, err);
+	struct json_object *so = NULL;
+	if (rc == CLAW_OK)
+		rc = claw_json_get_object(o, "stream", CLAW_JSON_OPTIONAL, &so, err);
+	if (rc == CLAW_OK && so != NULL) {
+		int64_t n = 0;
+		bool b = false;
+		struct json_object *e = NULL;
+		rc = claw_json_check_keys(so, stream_keys, err);
+		if (rc == CLAW_OK)
+			rc = claw_json_get_int64(so, "chunk", CLAW_JSON_OPTIONAL, 1, 1 << 20, &n,
+						 err);
+		if (rc == CLAW_OK)
+			rc = claw_json_get_int64(so, "pause_ms", CLAW_JSON_OPTIONAL, 0, 60000, &n,
+						 err);
+		if (rc == CLAW_OK)
+			rc = claw_json_get_bool(so, "cut", CLAW_JSON_OPTIONAL, &b, err);
+		if (rc == CLAW_OK)
+			rc = claw_json_get_bool(so, "plain", CLAW_JSON_OPTIONAL, &b, err);
+		if (rc == CLAW_OK)
+			rc = claw_json_get_object(so, "error", CLAW_JSON_OPTIONAL, &e, err);
+		if (rc != CLAW_OK)
+			claw_error_prefix(err, "stream");
+	}
 	const char *s = NULL;
 	if (rc == CLAW_OK)
 		rc = claw_json_get_string(o, "text", CLAW_JSON_OPTIONAL, &s, err);

@@ -549,6 +549,93 @@ test_transient_faults(void)
 	mock_stop(&m);
 }
 
+/* Replies streamed (SPEC 11): a byte at a time, cut short (retried), an
+ * error event mid-stream (classified, retried), a server that answers a
+ * plain body anyway, and a client with streaming off. */
+static void
+test_streaming(enum claw_agent_kind agent)
+{
+	const char *name = agent == CLAW_AGENT_ANTHROPIC ? "anthropic" : "openai";
+	struct mock m;
+	struct claw_error err;
+	struct claw_llm_response r;
+	struct retries rt = {0};
+
+	if (!mock_start(
+		    &m,
+		    "[{\"text\": \"one byte at a time: caf\u00e9 \\\"q\\\"\","
+		    "  \"tool_calls\": [{\"name\": \"read_file\", \"input\": {\"path\": "
+		    "\"a.txt\"}}],"
+		    "  \"usage\": {\"in\": 300, \"out\": 12, \"cached\": 100},"
+		    "  \"stream\": {\"chunk\": 1, \"pause_ms\": 0}},"
+		    " {\"text\": \"never whole\", \"stream\": {\"cut\": true}},"
+		    " {\"text\": \"after the cut\"},"
+		    " {\"text\": \"x\", \"stream\": {\"error\": {\"type\": \"overloaded_error\","
+		    "  \"message\": \"Overloaded\"}}},"
+		    " {\"text\": \"after the error\"},"
+		    " {\"text\": \"plain anyway\", \"stream\": {\"plain\": true}},"
+		    " {\"text\": \"not asked to stream\"}]",
+		    NULL)) {
+		ok(false, "%s streaming: mockllm started", name);
+		return;
+	}
+	struct claw_llm_client *c =
+		client_for(&m, agent, agent == CLAW_AGENT_OPENAI ? "/v1" : "", NULL, &fast, 0, 0);
+	claw_llm_response_init(&r);
+	is_int(ask(c, "m", "x", &r, &rt, &err), CLAW_OK, "%s: a reply streamed a byte at a time",
+	       name);
+	char *t = r.msg != NULL ? claw_llm_msg_text(r.msg) : claw_xstrdup("");
+	is_str(t, "one byte at a time: caf\xc3\xa9 \"q\"", "%s: its text, whole", name);
+	free(t);
+	const struct claw_llm_block *tu = NULL;
+	for (size_t i = 0; r.msg != NULL && i < claw_llm_msg_count(r.msg); i++)
+		if (claw_llm_msg_block(r.msg, i)->type == CLAW_LLM_TOOL_USE)
+			tu = claw_llm_msg_block(r.msg, i);
+	ok(tu != NULL && strcmp(tu->name, "read_file") == 0 && tu->input != NULL &&
+		   strstr(claw_json_text(tu->input), "a.txt") != NULL,
+	   "%s: its tool call, input whole", name);
+	is_int(r.usage.in, 300, "%s: usage in", name);
+	is_int(r.usage.out, 12, "%s: usage out", name);
+	is_int(r.usage.cached, 100, "%s: cached", name);
+	struct json_object *l = log_line(&m, 0);
+	is_str(jstr(l, "body.stream"), "true", "%s: asked for a stream", name);
+	if (agent == CLAW_AGENT_OPENAI)
+		is_str(jstr(l, "body.stream_options.include_usage"), "true", "with the usage");
+	json_object_put(l);
+
+	rt = (struct retries){0};
+	is_int(ask(c, "m", "x", &r, &rt, &err), CLAW_OK, "%s: a stream cut short is retried", name);
+	is_int(rt.last.fault, CLAW_RETRY_TRANSPORT, "%s: as a transport error", name);
+	t = r.msg != NULL ? claw_llm_msg_text(r.msg) : claw_xstrdup("");
+	is_str(t, "after the cut", "%s: then the reply", name);
+	free(t);
+
+	rt = (struct retries){0};
+	is_int(ask(c, "m", "x", &r, &rt, &err), CLAW_OK, "%s: an error event is retried", name);
+	is_int(rt.last.fault, CLAW_RETRY_OVERLOADED, "%s: classified as the error sent whole",
+	       name);
+
+	is_int(ask(c, "m", "x", &r, NULL, &err), CLAW_OK, "%s: a server that does not stream",
+	       name);
+	t = r.msg != NULL ? claw_llm_msg_text(r.msg) : claw_xstrdup("");
+	is_str(t, "plain anyway", "%s: its plain body is read", name);
+	free(t);
+	claw_llm_client_free(c);
+
+	/* CLAW_STREAM=0: no "stream" asked. */
+	char base[256];
+	(void)snprintf(base, sizeof base, "%s%s", m.base, agent == CLAW_AGENT_OPENAI ? "/v1" : "");
+	struct claw_llm_client_params p = {.agent = agent, .base_url = base, .no_stream = true};
+	is_int(claw_llm_client_new(&p, &c, &err), CLAW_OK, "a client without streaming");
+	is_int(ask(c, "m", "x", &r, NULL, &err), CLAW_OK, "%s: asked plainly", name);
+	l = log_line(&m, log_lines(&m) - 1);
+	is_str(jstr(l, "body.stream"), "(absent)", "%s: no stream field", name);
+	json_object_put(l);
+	claw_llm_response_clear(&r);
+	claw_llm_client_free(c);
+	mock_stop(&m);
+}
+
 static void
 test_refusals(void)
 {
@@ -782,6 +869,8 @@ main(int argc, char **argv)
 	test_openai_cache_key();
 	test_retry_429();
 	test_transient_faults();
+	test_streaming(CLAW_AGENT_ANTHROPIC);
+	test_streaming(CLAW_AGENT_OPENAI);
 	test_refusals();
 	test_limits();
 	test_concurrent();

@@ -81,7 +81,10 @@ sse_wait board "^event issue .*\"status\":\"waiting\".*\"gate\":{\"id\":$gate,\"
 ok $? "the board shows the approval gate"
 like "$(jget '$.gate.prompt' "$tmp/issue.json")" "solver" "the prompt is about the solver"
 is "$(jget '$.gate.payload.name' "$tmp/issue.json")" "HelloSolver" "the payload is the solver spec"
-is "$(jget '$.status' "$tmp/issue.json")" "waiting" "the issue is waiting"
+# The gate's row is written a moment before the issue's status.
+issue_waiting() { curl -s "$base$P/issues/$id" >"$tmp/issue.json" && [ "$(jget '$.status' "$tmp/issue.json")" = waiting ]; }
+wait_for 10 issue_waiting
+ok $? "the issue is waiting"
 is "$(jget '$.solver.version' "$tmp/issue.json")" "1" "the issue shows solver v1"
 
 # Drop the stream client mid-run; reconnect later with its last id.
@@ -250,6 +253,12 @@ like "$body" 'claw_trace_store_rows_total{result="lost"} 0' "none lost"
 cached=$(printf '%s\n' "$body" | sed -n 's/^claw_llm_tokens_total{kind="cached"} //p')
 ok "$([ "${cached:-0}" -ge 2000 ] && echo 0 || echo 1)" "prompt cache reads counted ($cached)"
 like "$body" 'claw_llm_tokens_total{kind="cache_write"} 700' "and cache writes"
+
+# Replies came as streams (SPEC 11) and say how long their first byte took:
+# the slow step's reply waited 1.5 s for it.
+is "$(sql "SELECT count(*) FROM trace WHERE type = 'reply' AND json_extract(data, '$.ttft_ms') >= 1400")" 1 \
+	"the slow reply's ttft_ms"
+like "$(cat "$tmp/mock.log")" '"stream":true' "the model was asked to stream"
 
 # A re-run of the done issue, stopped: the issue stays done (the first run's
 # fix is in the project), not open.

@@ -16,10 +16,10 @@ test_names(void)
 	static const char *const want[] = {
 		"workflow", "step", "ai",          "turn",     "end",     "prompt",
 		"reply",    "tool", "tool-result", "artifact", "handoff", "question",
-		"answer",   "back", "retry",       "note",
+		"answer",   "back", "retry",       "note",     "message",
 	};
-	static const int levels[] = {30, 20, 10, 10, 20, 10, 10, 20,
-				     20, 20, 30, 30, 30, 30, 30, 20};
+	static const int levels[] = {30, 20, 10, 10, 20, 10, 10, 20, 20,
+				     20, 30, 30, 30, 30, 30, 20, 30};
 	struct claw_error err;
 
 	is_int(sizeof want / sizeof want[0], CLAW_RECORD_TYPE_COUNT, "every type is listed here");

@@ -1,0 +1,506 @@
+/*
+ * stream — SSE events of a streamed reply, put back together.  See
+ * stream.h.
+ */
+#include "llm/stream.h"
+
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/json.h"
+#include "base/mem.h"
+
+#define STREAM_BLOCKS_MAX 65536 /* content blocks (Anthropic) or tool calls (OpenAI) */
+#define STREAM_NAME_MAX 64      /* an `event:` name */
+
+enum block_type { B_TEXT, B_TOOL, B_THINKING, B_OTHER };
+
+/* A content block (Anthropic) or a tool call (OpenAI) being written. */
+struct block {
+	bool used;
+	enum block_type type;
+	struct json_object *start; /* Anthropic: the block as it started */
+	struct claw_buf a;         /* text, input JSON, thinking, or arguments */
+	struct claw_buf b;         /* signature (Anthropic thinking) */
+	char *id, *name;           /* OpenAI tool call */
+};
+
+struct claw_llm_stream {
+	enum claw_llm_stream_kind kind;
+	enum claw_err sticky;
+	char why[CLAW_ERROR_MSG_MAX];
+	struct claw_buf line;
+	struct claw_buf data;
+	char event[STREAM_NAME_MAX];
+	bool has_data;
+	bool after_cr; /* the last byte ended a line with CR: a LF next is part of it */
+	bool done;     /* the end event came */
+	struct json_object *message; /* Anthropic: from message_start; OpenAI: id, model */
+	struct json_object *usage;   /* OpenAI */
+	struct json_object *error;   /* an error event's object */
+	struct block *blocks;        /* nblocks of them, grown as indexes come */
+	size_t nblocks;
+	struct claw_buf content; /* OpenAI */
+	bool has_content;
+	char finish[32];
+};
+
+struct claw_llm_stream *
+claw_llm_stream_new(enum claw_llm_stream_kind kind)
+{
+	struct claw_llm_stream *s = CLAW_NEW(struct claw_llm_stream);
+	s->kind = kind;
+	claw_buf_init(&s->line, CLAW_LLM_STREAM_EVENT_MAX);
+	claw_buf_init(&s->data, CLAW_LLM_STREAM_EVENT_MAX);
+	claw_buf_init(&s->content, CLAW_LLM_STREAM_EVENT_MAX);
+	return s;
+}
+
+void
+claw_llm_stream_free(struct claw_llm_stream *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->nblocks; i++) {
+		struct block *b = &s->blocks[i];
+		json_object_put(b->start);
+		claw_buf_free(&b->a);
+		claw_buf_free(&b->b);
+		free(b->id);
+		free(b->name);
+	}
+	free(s->blocks);
+	json_object_put(s->message);
+	json_object_put(s->usage);
+	json_object_put(s->error);
+	claw_buf_free(&s->line);
+	claw_buf_free(&s->data);
+	claw_buf_free(&s->content);
+	free(s);
+}
+
+static enum claw_err fail(struct claw_llm_stream *s, enum claw_err code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum claw_err
+fail(struct claw_llm_stream *s, enum claw_err code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	(void)vsnprintf(s->why, sizeof s->why, fmt, ap);
+	va_end(ap);
+	s->sticky = code;
+	return code;
+}
+
+/* The block at index (0..STREAM_BLOCKS_MAX), NULL past the cap. */
+static struct block *
+block_at(struct claw_llm_stream *s, int64_t index)
+{
+	if (index < 0 || index >= STREAM_BLOCKS_MAX)
+		return NULL;
+	if ((size_t)index >= s->nblocks) {
+		size_t n = s->nblocks > 0 ? s->nblocks : 8;
+		while (n <= (size_t)index)
+			n *= 2;
+		s->blocks = claw_xrealloc(s->blocks, n * sizeof *s->blocks);
+		memset(s->blocks + s->nblocks, 0, (n - s->nblocks) * sizeof *s->blocks);
+		s->nblocks = n;
+	}
+	struct block *b = &s->blocks[index];
+	if (!b->used) {
+		b->used = true;
+		claw_buf_init(&b->a, CLAW_LLM_STREAM_EVENT_MAX);
+		claw_buf_init(&b->b, CLAW_LLM_STREAM_EVENT_MAX);
+	}
+	return b;
+}
+
+static const char *
+str(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
+static struct json_object *
+obj(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_object)
+		       ? v
+		       : NULL;
+}
+
+static void
+append(struct claw_buf *b, const char *s)
+{
+	if (s != NULL)
+		(void)claw_buf_puts(b, s);
+}
+
+/* Sets every field of from (may be NULL) on to. */
+static void
+merge(struct json_object *to, struct json_object *from)
+{
+	if (from == NULL)
+		return;
+	json_object_object_foreach(from, k, val)
+	{
+		json_object_object_add(to, k, json_object_get(val));
+	}
+}
+
+/* ----------------------------------------------------------- Anthropic */
+
+static enum claw_err
+anthropic_event(struct claw_llm_stream *s, struct json_object *d)
+{
+	const char *type = str(d, "type");
+	struct json_object *v = NULL;
+	struct block *b;
+
+	if (type == NULL)
+		return fail(s, CLAW_EINVAL, "a stream event without a type");
+	if (strcmp(type, "message_start") == 0) {
+		struct json_object *m = obj(d, "message");
+		if (m == NULL)
+			return fail(s, CLAW_EINVAL, "message_start without a message");
+		json_object_put(s->message);
+		s->message = json_object_get(m);
+	} else if (strcmp(type, "content_block_start") == 0) {
+		struct json_object *cb = obj(d, "content_block");
+		if (cb == NULL || (b = block_at(s, json_object_object_get_ex(d, "index", &v)
+							   ? json_object_get_int64(v)
+							   : -1)) == NULL)
+			return fail(s, CLAW_EINVAL, "content_block_start without a block or index");
+		const char *t = str(cb, "type");
+		b->type = t == NULL                    ? B_OTHER
+			  : strcmp(t, "text") == 0     ? B_TEXT
+			  : strcmp(t, "tool_use") == 0 ? B_TOOL
+			  : strcmp(t, "thinking") == 0 ? B_THINKING
+						       : B_OTHER;
+		json_object_put(b->start);
+		b->start = json_object_get(cb);
+		append(&b->a, b->type == B_TEXT       ? str(cb, "text")
+			      : b->type == B_THINKING ? str(cb, "thinking")
+						      : NULL);
+		append(&b->b, b->type == B_THINKING ? str(cb, "signature") : NULL);
+	} else if (strcmp(type, "content_block_delta") == 0) {
+		struct json_object *delta = obj(d, "delta");
+		b = block_at(s, json_object_object_get_ex(d, "index", &v) ? json_object_get_int64(v)
+									  : -1);
+		const char *dt = delta != NULL ? str(delta, "type") : NULL;
+		if (b == NULL || dt == NULL)
+			return fail(s, CLAW_EINVAL, "content_block_delta without a delta or index");
+		if (strcmp(dt, "text_delta") == 0)
+			append(&b->a, str(delta, "text"));
+		else if (strcmp(dt, "input_json_delta") == 0)
+			append(&b->a, str(delta, "partial_json"));
+		else if (strcmp(dt, "thinking_delta") == 0)
+			append(&b->a, str(delta, "thinking"));
+		else if (strcmp(dt, "signature_delta") == 0)
+			append(&b->b, str(delta, "signature"));
+	} else if (strcmp(type, "message_delta") == 0) {
+		struct json_object *delta = obj(d, "delta"), *u = obj(d, "usage");
+		if (s->message == NULL)
+			return fail(s, CLAW_EINVAL, "message_delta before message_start");
+		merge(s->message, delta);
+		struct json_object *mu = obj(s->message, "usage");
+		if (u != NULL && mu == NULL)
+			json_object_object_add(s->message, "usage", json_object_get(u));
+		else
+			merge(mu, u);
+	} else if (strcmp(type, "message_stop") == 0) {
+		s->done = true;
+	} else if (strcmp(type, "error") == 0) {
+		json_object_put(s->error);
+		s->error = json_object_get(d);
+		s->done = true;
+	} /* ping, content_block_stop and types to come: nothing to keep */
+	return CLAW_OK;
+}
+
+/* The message with its content blocks, in index order. */
+static enum claw_err
+anthropic_finish(struct claw_llm_stream *s, struct claw_buf *out)
+{
+	struct json_object *content = json_object_new_array();
+	for (size_t i = 0; i < s->nblocks; i++) {
+		struct block *b = &s->blocks[i];
+		if (!b->used || b->start == NULL)
+			continue;
+		struct json_object *o = NULL;
+		if (b->type == B_TOOL) {
+			struct json_object *input = NULL;
+			if (claw_buf_len(&b->a) == 0)
+				input = json_object_new_object();
+			else if (claw_json_parse(claw_buf_str(&b->a), claw_buf_len(&b->a), &input,
+						 NULL) != CLAW_OK) {
+				json_object_put(content);
+				return fail(s, CLAW_EINVAL, "tool_use %s: its input is not JSON",
+					    str(b->start, "name") != NULL ? str(b->start, "name")
+									  : "?");
+			}
+			(void)json_object_deep_copy(b->start, &o, NULL);
+			json_object_object_add(o, "input", input);
+		} else if (b->type == B_TEXT || b->type == B_THINKING) {
+			o = json_object_new_object();
+			json_object_object_add(
+				o, "type",
+				json_object_new_string(b->type == B_TEXT ? "text" : "thinking"));
+			json_object_object_add(
+				o, b->type == B_TEXT ? "text" : "thinking",
+				json_object_new_string_len(claw_buf_str(&b->a),
+							   (int)claw_buf_len(&b->a)));
+			if (b->type == B_THINKING)
+				json_object_object_add(o, "signature",
+						       json_object_new_string(claw_buf_str(&b->b)));
+		} else {
+			o = json_object_get(b->start);
+		}
+		json_object_array_add(content, o);
+	}
+	json_object_object_add(s->message, "content", content);
+	(void)claw_buf_puts(out, claw_json_text(s->message));
+	return CLAW_OK;
+}
+
+/* -------------------------------------------------------------- OpenAI */
+
+static enum claw_err
+openai_event(struct claw_llm_stream *s, const char *data, struct json_object *d)
+{
+	struct json_object *v = NULL, *choices = NULL;
+
+	(void)data;
+	if (json_object_object_get_ex(d, "error", &v) && v != NULL) {
+		json_object_put(s->error);
+		s->error = json_object_get(d);
+		s->done = true;
+		return CLAW_OK;
+	}
+	if (s->message == NULL) {
+		s->message = json_object_new_object();
+		json_object_object_foreach(d, k, val) if (strcmp(k, "choices") != 0 &&
+							  strcmp(k, "usage") != 0 &&
+							  strcmp(k, "object") != 0)
+			json_object_object_add(s->message, k, json_object_get(val));
+	}
+	if (json_object_object_get_ex(d, "usage", &v) && json_object_is_type(v, json_type_object)) {
+		json_object_put(s->usage);
+		s->usage = json_object_get(v);
+	}
+	if (!json_object_object_get_ex(d, "choices", &choices) ||
+	    !json_object_is_type(choices, json_type_array) ||
+	    json_object_array_length(choices) == 0)
+		return CLAW_OK; /* the usage chunk */
+	struct json_object *c = json_object_array_get_idx(choices, 0);
+	struct json_object *delta = obj(c, "delta");
+	const char *fr = str(c, "finish_reason");
+	if (fr != NULL)
+		(void)snprintf(s->finish, sizeof s->finish, "%s", fr);
+	if (delta == NULL)
+		return CLAW_OK;
+	const char *text = str(delta, "content");
+	if (text != NULL) {
+		append(&s->content, text);
+		s->has_content = true;
+	}
+	struct json_object *calls = NULL;
+	if (!json_object_object_get_ex(delta, "tool_calls", &calls) ||
+	    !json_object_is_type(calls, json_type_array))
+		return CLAW_OK;
+	for (size_t i = 0; i < json_object_array_length(calls); i++) {
+		struct json_object *tc = json_object_array_get_idx(calls, i),
+				   *fn = obj(tc, "function");
+		int64_t index = json_object_object_get_ex(tc, "index", &v)
+					? json_object_get_int64(v)
+					: (int64_t)i;
+		struct block *b = block_at(s, index);
+		if (b == NULL)
+			return fail(s, CLAW_EINVAL, "a tool call index past %d", STREAM_BLOCKS_MAX);
+		b->type = B_TOOL;
+		if (str(tc, "id") != NULL && b->id == NULL)
+			b->id = claw_xstrdup(str(tc, "id"));
+		if (fn != NULL && str(fn, "name") != NULL && b->name == NULL)
+			b->name = claw_xstrdup(str(fn, "name"));
+		if (fn != NULL)
+			append(&b->a, str(fn, "arguments"));
+	}
+	return CLAW_OK;
+}
+
+/* The chat.completion object the same request would have had. */
+static enum claw_err
+openai_finish(struct claw_llm_stream *s, struct claw_buf *out)
+{
+	struct json_object *msg = json_object_new_object(), *calls = json_object_new_array();
+	struct json_object *choice = json_object_new_object(), *choices = json_object_new_array();
+
+	json_object_object_add(msg, "role", json_object_new_string("assistant"));
+	json_object_object_add(msg, "content",
+			       s->has_content
+				       ? json_object_new_string_len(claw_buf_str(&s->content),
+								    (int)claw_buf_len(&s->content))
+				       : NULL);
+	for (size_t i = 0; i < s->nblocks; i++) {
+		struct block *b = &s->blocks[i];
+		if (!b->used)
+			continue;
+		struct json_object *tc = json_object_new_object(), *fn = json_object_new_object();
+		json_object_object_add(tc, "id",
+				       json_object_new_string(b->id != NULL ? b->id : ""));
+		json_object_object_add(tc, "type", json_object_new_string("function"));
+		json_object_object_add(fn, "name",
+				       json_object_new_string(b->name != NULL ? b->name : ""));
+		json_object_object_add(
+			fn, "arguments",
+			json_object_new_string_len(claw_buf_str(&b->a), (int)claw_buf_len(&b->a)));
+		json_object_object_add(tc, "function", fn);
+		json_object_array_add(calls, tc);
+	}
+	if (json_object_array_length(calls) > 0)
+		json_object_object_add(msg, "tool_calls", calls);
+	else
+		json_object_put(calls);
+	json_object_object_add(choice, "index", json_object_new_int(0));
+	json_object_object_add(choice, "message", msg);
+	json_object_object_add(choice, "finish_reason",
+			       s->finish[0] != '\0' ? json_object_new_string(s->finish) : NULL);
+	json_object_array_add(choices, choice);
+	if (s->message == NULL)
+		s->message = json_object_new_object();
+	json_object_object_add(s->message, "object", json_object_new_string("chat.completion"));
+	json_object_object_add(s->message, "choices", choices);
+	json_object_object_add(s->message, "usage", json_object_get(s->usage));
+	(void)claw_buf_puts(out, claw_json_text(s->message));
+	return CLAW_OK;
+}
+
+/* ---------------------------------------------------------------- SSE */
+
+/* One event's data: JSON (or OpenAI's [DONE]) to apply. */
+static enum claw_err
+dispatch(struct claw_llm_stream *s)
+{
+	const char *data = claw_buf_str(&s->data);
+	size_t n = claw_buf_len(&s->data);
+	struct json_object *d = NULL;
+	enum claw_err rc = CLAW_OK;
+
+	if (!s->has_data || s->done)
+		goto out;
+	if (s->kind == CLAW_LLM_STREAM_OPENAI && strcmp(data, "[DONE]") == 0) {
+		s->done = true;
+		goto out;
+	}
+	if (claw_json_parse(data, n, &d, NULL) != CLAW_OK ||
+	    !json_object_is_type(d, json_type_object)) {
+		rc = fail(s, CLAW_EINVAL, "a stream event%s%s is not a JSON object",
+			  s->event[0] != '\0' ? " " : "", s->event);
+		goto out;
+	}
+	rc = s->kind == CLAW_LLM_STREAM_ANTHROPIC ? anthropic_event(s, d)
+						  : openai_event(s, data, d);
+out:
+	json_object_put(d);
+	claw_buf_reset(&s->data);
+	s->has_data = false;
+	s->event[0] = '\0';
+	return rc;
+}
+
+/* One line (without its end): a field, a comment, or the blank line that
+ * ends an event. */
+static enum claw_err
+line(struct claw_llm_stream *s)
+{
+	const char *l = claw_buf_str(&s->line);
+	size_t n = claw_buf_len(&s->line);
+	enum claw_err rc = CLAW_OK;
+
+	if (n == 0)
+		rc = dispatch(s);
+	else if (l[0] != ':') {
+		const char *colon = memchr(l, ':', n);
+		size_t flen = colon != NULL ? (size_t)(colon - l) : n;
+		const char *val = colon != NULL ? colon + 1 : l + n;
+		if (*val == ' ')
+			val++;
+		size_t vlen = (size_t)(l + n - val);
+		if (flen == 5 && memcmp(l, "event", 5) == 0) {
+			(void)snprintf(s->event, sizeof s->event, "%.*s", (int)vlen, val);
+		} else if (flen == 4 && memcmp(l, "data", 4) == 0) {
+			if (s->has_data)
+				(void)claw_buf_putc(&s->data, '\n');
+			(void)claw_buf_append(&s->data, val, vlen);
+			s->has_data = true;
+			if (claw_buf_error(&s->data) != CLAW_OK)
+				rc = fail(s, CLAW_ETOOBIG, "a stream event is over %u bytes",
+					  CLAW_LLM_STREAM_EVENT_MAX);
+		}
+	}
+	claw_buf_reset(&s->line);
+	return rc;
+}
+
+enum claw_err
+claw_llm_stream_feed(struct claw_llm_stream *s, const char *data, size_t n, struct claw_error *err)
+{
+	for (size_t i = 0; i < n && s->sticky == CLAW_OK; i++) {
+		char c = data[i];
+		if (c == '\n' && s->after_cr) {
+			s->after_cr = false;
+			continue;
+		}
+		s->after_cr = c == '\r';
+		if (c == '\n' || c == '\r') {
+			(void)line(s);
+			continue;
+		}
+		if (claw_buf_putc(&s->line, c) != CLAW_OK)
+			(void)fail(s, CLAW_ETOOBIG, "a stream line is over %u bytes",
+				   CLAW_LLM_STREAM_EVENT_MAX);
+	}
+	return s->sticky == CLAW_OK ? CLAW_OK : claw_error_set(err, s->sticky, "%s", s->why);
+}
+
+enum claw_err
+claw_llm_stream_finish(struct claw_llm_stream *s, struct claw_buf *out, struct claw_error *err)
+{
+	/* A last event without its blank line. */
+	if (s->sticky == CLAW_OK && claw_buf_len(&s->line) > 0)
+		(void)line(s);
+	if (s->sticky == CLAW_OK)
+		(void)dispatch(s);
+	if (s->sticky != CLAW_OK)
+		return claw_error_set(err, s->sticky, "%s", s->why);
+	if (s->error != NULL) {
+		(void)claw_buf_puts(out, claw_json_text(s->error));
+		return claw_buf_error(out);
+	}
+	if (!s->done || (s->kind == CLAW_LLM_STREAM_ANTHROPIC && s->message == NULL))
+		return claw_error_set(err, CLAW_ENET, "the reply stream ended before its end");
+	enum claw_err rc = s->kind == CLAW_LLM_STREAM_ANTHROPIC ? anthropic_finish(s, out)
+								: openai_finish(s, out);
+	if (rc != CLAW_OK)
+		return claw_error_set(err, rc, "%s", s->why);
+	return claw_buf_error(out) == CLAW_OK
+		       ? CLAW_OK
+		       : claw_error_set(err, CLAW_ETOOBIG, "the streamed reply is too big");
+}
+
+bool
+claw_llm_stream_sniff(const char *body, size_t len)
+{
+	size_t i = 0;
+	while (i < len && (body[i] == ' ' || body[i] == '\n' || body[i] == '\r' || body[i] == '\t'))
+		i++;
+	return i < len && body[i] != '{' && body[i] != '[';
+}
