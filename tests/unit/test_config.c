@@ -167,6 +167,7 @@ test_file_and_precedence(void)
 	ok(c.project == NULL, "empty value is unset");
 	ok(c.webhook_url == NULL && c.public_url == NULL, "no webhook, no public URL");
 	is_int(c.webhook_format, CLAW_WEBHOOK_JSON, "webhook format json by default");
+	ok(c.stream, "streaming on by default");
 	is_str(claw_config_model_for_role(&c, "worker-smart"), "smart-model", "role model");
 	is_str(claw_config_model_for_role(&c, "worker"), "env-model", "role falls back");
 	is_str(claw_config_model_for_role(&c, "no-such-role"), "env-model", "unknown role");
@@ -351,6 +352,7 @@ test_values(void)
 			      "CLAW_WEBHOOK_URL=https://hooks.example.com/T1/",
 			      "CLAW_WEBHOOK_FORMAT=slack",
 			      "CLAW_PUBLIC_URL=https://claw.example.com/",
+			      "CLAW_STREAM=0",
 			      NULL};
 	is_str(load(&c, good, &e), "", "every key set");
 	is_int(c.max_runs, 1024, "max runs");
@@ -369,6 +371,7 @@ test_values(void)
 	is_str(c.webhook_url, "https://hooks.example.com/T1", "webhook URL");
 	is_int(c.webhook_format, CLAW_WEBHOOK_SLACK, "slack format");
 	is_str(c.public_url, "https://claw.example.com", "public URL without trailing slash");
+	ok(!c.stream, "streaming off");
 	is_str(claw_config_model_for_role(&c, "worker"), "w", "worker");
 	ok(claw_config_model_for_role(&c, "worker-smart") == NULL, "worker-smart: no fallback");
 	is_str(claw_config_model_for_role(&c, "reviewer"), "r", "reviewer");
