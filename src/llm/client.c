@@ -389,8 +389,7 @@ claw_llm_send(struct claw_llm_client *c, const struct claw_llm_request *req,
 			fault = CLAW_RETRY_TRANSPORT;
 			(void)snprintf(msg, sizeof msg, "%s: %s", claw_retry_class_phrase(fault),
 				       e.msg);
-		} else if (h.status >= 200 && h.status < 300 &&
-			   (rc = unstream(c, &h, &e)) != CLAW_OK) {
+		} else if (h.status >= 200 && h.status < 300 && unstream(c, &h, &e) != CLAW_OK) {
 			/* A stream cut short, or garbled: a transport failure, tried again. */
 			fault = CLAW_RETRY_TRANSPORT;
 			(void)snprintf(msg, sizeof msg, "%s (HTTP %ld): %s",
