@@ -12,6 +12,7 @@
 
 #include "base/json.h"
 #include "base/mem.h"
+#include "base/str.h"
 
 #define STREAM_BLOCKS_MAX 65536 /* content blocks (Anthropic) or tool calls (OpenAI) */
 #define STREAM_NAME_MAX 64      /* an `event:` name */
@@ -385,6 +386,171 @@ openai_finish(struct claw_llm_stream *s, struct claw_buf *out)
 
 /* ---------------------------------------------------------------- SSE */
 
+/* ----------------------------------------------------------- fast path */
+
+/* The deltas that make most of a stream, in the exact form the providers
+ * write them, are read here without building a JSON tree (a tree per event
+ * costs ten times the reply's parse); anything else, or anything not
+ * exactly in that form, goes through the full parse, which gives the same
+ * result. */
+
+static int
+hex4(const char *p)
+{
+	int v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		v = v * 16 + (c >= '0' && c <= '9'   ? c - '0'
+			      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+			      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+						     : -1000000);
+	}
+	return v;
+}
+
+static void
+put_utf8(struct claw_buf *b, unsigned cp)
+{
+	char u[4];
+	size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+	if (n == 1) {
+		u[0] = (char)cp;
+	} else if (n == 2) {
+		u[0] = (char)(0xC0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3F));
+	} else if (n == 3) {
+		u[0] = (char)(0xE0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[2] = (char)(0x80 | (cp & 0x3F));
+	} else {
+		u[0] = (char)(0xF0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[3] = (char)(0x80 | (cp & 0x3F));
+	}
+	(void)claw_buf_append(b, u, n);
+}
+
+/* The JSON string whose body starts at p (after its quote) appended to out
+ * unescaped; the position after its closing quote, or NULL when it is not a
+ * plain valid string here (then out may hold part of it: the caller
+ * truncates). */
+static const char *
+unescape(const char *p, const char *end, struct claw_buf *out)
+{
+	while (p < end) {
+		const char *q = p;
+		while (q < end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+			q++;
+		if (q > p) {
+			if (!claw_str_utf8_valid(p, (size_t)(q - p)))
+				return NULL;
+			(void)claw_buf_append(out, p, (size_t)(q - p));
+		}
+		if (q >= end || (unsigned char)*q < 0x20)
+			return NULL;
+		if (*q == '"')
+			return q + 1;
+		if (q + 1 >= end)
+			return NULL;
+		static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+		const char *e = strchr(from, q[1]);
+		if (q[1] != '\0' && e != NULL) {
+			(void)claw_buf_putc(out, to[e - from]);
+			p = q + 2;
+			continue;
+		}
+		if (q[1] != 'u' || q + 6 > end)
+			return NULL;
+		int cp = hex4(q + 2);
+		p = q + 6;
+		if (cp < 0)
+			return NULL;
+		if (cp >= 0xD800 && cp <= 0xDBFF) { /* a surrogate pair */
+			if (p + 6 > end || p[0] != '\\' || p[1] != 'u')
+				return NULL;
+			int lo = hex4(p + 2);
+			if (lo < 0xDC00 || lo > 0xDFFF)
+				return NULL;
+			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			p += 6;
+		} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+			return NULL;
+		}
+		put_utf8(out, (unsigned)cp);
+	}
+	return NULL;
+}
+
+/* data[0..n) starts with prefix: the position after it, else NULL. */
+static const char *
+after(const char *data, const char *end, const char *prefix)
+{
+	size_t k = strlen(prefix);
+	return (size_t)(end - data) >= k && memcmp(data, prefix, k) == 0 ? data + k : NULL;
+}
+
+/* An Anthropic content_block_delta of text, input JSON or thinking. */
+static bool
+anthropic_fast(struct claw_llm_stream *s, const char *data, size_t n)
+{
+	static const char *const kinds[] = {"text_delta\",\"text\":\"",
+					    "input_json_delta\",\"partial_json\":\"",
+					    "thinking_delta\",\"thinking\":\""};
+	const char *end = data + n,
+		   *p = after(data, end, "{\"type\":\"content_block_delta\",\"index\":");
+	int64_t index = 0;
+	if (p == NULL || p >= end || *p < '0' || *p > '9')
+		return false;
+	for (; p < end && *p >= '0' && *p <= '9' && index < STREAM_BLOCKS_MAX; p++)
+		index = index * 10 + (*p - '0');
+	p = after(p, end, ",\"delta\":{\"type\":\"");
+	const char *q = NULL;
+	for (size_t k = 0; p != NULL && k < 3 && q == NULL; k++)
+		q = after(p, end, kinds[k]);
+	struct block *b = q != NULL ? block_at(s, index) : NULL;
+	if (b == NULL)
+		return false;
+	size_t was = claw_buf_len(&b->a);
+	const char *r = unescape(q, end, &b->a);
+	if (r == NULL || end - r != 2 || memcmp(r, "}}", 2) != 0) {
+		claw_buf_truncate(&b->a, was);
+		return false;
+	}
+	return true;
+}
+
+/* An OpenAI chunk whose only news is a piece of content (after the first
+ * chunk, read whole, has given the id and model). */
+static bool
+openai_fast(struct claw_llm_stream *s, const char *data, size_t n)
+{
+	static const char key[] = "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"";
+	static const char *const tails[] = {
+		"},\"logprobs\":null,\"finish_reason\":null}]}",
+		"},\"finish_reason\":null}]}",
+		"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}",
+		"},\"finish_reason\":null}],\"usage\":null}",
+	};
+	const char *end = data + n;
+	if (s->message == NULL || n == 0 || data[0] != '{')
+		return false;
+	const char *k = memmem(data, n, key, sizeof key - 1);
+	if (k == NULL || memmem(data, (size_t)(k - data), "\"error\"", 7) != NULL ||
+	    memmem(data, (size_t)(k - data), "\"usage\"", 7) != NULL)
+		return false;
+	size_t was = claw_buf_len(&s->content);
+	const char *r = unescape(k + sizeof key - 1, end, &s->content);
+	for (size_t t = 0; r != NULL && t < sizeof tails / sizeof tails[0]; t++)
+		if ((size_t)(end - r) == strlen(tails[t]) &&
+		    memcmp(r, tails[t], (size_t)(end - r)) == 0) {
+			s->has_content = true;
+			return true;
+		}
+	claw_buf_truncate(&s->content, was);
+	return false;
+}
+
 /* One event's data: JSON (or OpenAI's [DONE]) to apply. */
 static enum claw_err
 dispatch(struct claw_llm_stream *s)
@@ -400,6 +566,9 @@ dispatch(struct claw_llm_stream *s)
 		s->done = true;
 		goto out;
 	}
+	if (s->kind == CLAW_LLM_STREAM_ANTHROPIC ? anthropic_fast(s, data, n)
+						 : openai_fast(s, data, n))
+		goto out;
 	if (claw_json_parse(data, n, &d, NULL) != CLAW_OK ||
 	    !json_object_is_type(d, json_type_object)) {
 		rc = fail(s, CLAW_EINVAL, "a stream event%s%s is not a JSON object",
@@ -416,13 +585,11 @@ out:
 	return rc;
 }
 
-/* One line (without its end): a field, a comment, or the blank line that
- * ends an event. */
+/* One line l[0..n) (without its end): a field, a comment, or the blank
+ * line that ends an event. */
 static enum claw_err
-line(struct claw_llm_stream *s)
+field(struct claw_llm_stream *s, const char *l, size_t n)
 {
-	const char *l = claw_buf_str(&s->line);
-	size_t n = claw_buf_len(&s->line);
 	enum claw_err rc = CLAW_OK;
 
 	if (n == 0)
@@ -431,7 +598,7 @@ line(struct claw_llm_stream *s)
 		const char *colon = memchr(l, ':', n);
 		size_t flen = colon != NULL ? (size_t)(colon - l) : n;
 		const char *val = colon != NULL ? colon + 1 : l + n;
-		if (*val == ' ')
+		if (val < l + n && *val == ' ')
 			val++;
 		size_t vlen = (size_t)(l + n - val);
 		if (flen == 5 && memcmp(l, "event", 5) == 0) {
@@ -446,27 +613,48 @@ line(struct claw_llm_stream *s)
 					  CLAW_LLM_STREAM_EVENT_MAX);
 		}
 	}
-	claw_buf_reset(&s->line);
 	return rc;
+}
+
+/* The line kept from earlier pieces, now ended. */
+static void
+line(struct claw_llm_stream *s)
+{
+	(void)field(s, claw_buf_str(&s->line), claw_buf_len(&s->line));
+	claw_buf_reset(&s->line);
 }
 
 enum claw_err
 claw_llm_stream_feed(struct claw_llm_stream *s, const char *data, size_t n, struct claw_error *err)
 {
-	for (size_t i = 0; i < n && s->sticky == CLAW_OK; i++) {
-		char c = data[i];
-		if (c == '\n' && s->after_cr) {
+	const char *p = data, *end = data + n;
+	while (p < end && s->sticky == CLAW_OK) {
+		if (*p == '\n' && s->after_cr) { /* the LF of a CRLF */
 			s->after_cr = false;
+			p++;
 			continue;
 		}
-		s->after_cr = c == '\r';
-		if (c == '\n' || c == '\r') {
-			(void)line(s);
-			continue;
+		s->after_cr = false;
+		/* The line's end: the first LF or CR. */
+		const char *lf = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = lf != NULL ? lf : end;
+		const char *cr = memchr(p, '\r', (size_t)(stop - p));
+		if (cr != NULL)
+			stop = cr;
+		if (stop == end) { /* the line goes on in the next piece */
+			if (claw_buf_append(&s->line, p, (size_t)(end - p)) != CLAW_OK)
+				(void)fail(s, CLAW_ETOOBIG, "a stream line is over %u bytes",
+					   CLAW_LLM_STREAM_EVENT_MAX);
+			break;
 		}
-		if (claw_buf_putc(&s->line, c) != CLAW_OK)
-			(void)fail(s, CLAW_ETOOBIG, "a stream line is over %u bytes",
-				   CLAW_LLM_STREAM_EVENT_MAX);
+		if (claw_buf_len(&s->line) > 0) {
+			(void)claw_buf_append(&s->line, p, (size_t)(stop - p));
+			line(s);
+		} else {
+			(void)field(s, p, (size_t)(stop - p)); /* whole here: no copy */
+		}
+		s->after_cr = *stop == '\r';
+		p = stop + 1;
 	}
 	return s->sticky == CLAW_OK ? CLAW_OK : claw_error_set(err, s->sticky, "%s", s->why);
 }
