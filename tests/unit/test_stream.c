@@ -43,7 +43,7 @@ static const char anthropic_sse[] =
 	"\"text\":\"Caf\\u00e9 \\\"ol\"}}\n\n"
 	"event: content_block_delta\n"
 	"data: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"text_delta\","
-	"\"text\":\"\xc3\xa9\\\" \xe2\x9c\x93\"}}\n\n"
+	"\"text\":\"\xc3\xa9\\\" \xe2\x9c\x93 \\ud83d\\ude00\\n\\t\\/\"}}\n\n"
 	"event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1}\n\n"
 	"event: content_block_start\n"
 	"data: {\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":"
@@ -64,7 +64,8 @@ static const char anthropic_sse[] =
 static const char anthropic_plain[] =
 	"{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-x\","
 	"\"content\":[{\"type\":\"thinking\",\"thinking\":\"Hmm.\",\"signature\":\"sig==\"},"
-	"{\"type\":\"text\",\"text\":\"Caf\\u00e9 \\\"ol\xc3\xa9\\\" \xe2\x9c\x93\"},"
+	"{\"type\":\"text\",\"text\":\"Caf\\u00e9 \\\"ol\xc3\xa9\\\" \xe2\x9c\x93 "
+	"\\ud83d\\ude00\\n\\t\\/\"},"
 	"{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"bash\",\"input\":{\"command\":"
 	"\"ls -l\"}}],\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":100,"
 	"\"cache_read_input_tokens\":40,\"cache_creation_input_tokens\":10,\"output_tokens\":42}}";
