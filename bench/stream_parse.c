@@ -44,47 +44,57 @@ make_reply(enum claw_llm_stream_kind kind, int mb, struct claw_buf *sse, struct 
 	int pieces = mb * 1024 * 1024 / 40;
 	bool a = kind == CLAW_LLM_STREAM_ANTHROPIC;
 	if (a) {
-		claw_buf_puts(sse, "event: message_start\ndata: {\"type\":\"message_start\",\"message\":"
-				   "{\"id\":\"m\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
-				   "\"x\",\"content\":[],\"usage\":{\"input_tokens\":10,"
-				   "\"output_tokens\":1}}}\n\n"
-				   "event: content_block_start\ndata: {\"type\":\"content_block_start\","
-				   "\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
+		claw_buf_puts(
+			sse,
+			"event: message_start\ndata: {\"type\":\"message_start\",\"message\":"
+			"{\"id\":\"m\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
+			"\"x\",\"content\":[],\"usage\":{\"input_tokens\":10,"
+			"\"output_tokens\":1}}}\n\n"
+			"event: content_block_start\ndata: {\"type\":\"content_block_start\","
+			"\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
 		claw_buf_puts(plain, "{\"id\":\"m\",\"type\":\"message\",\"role\":\"assistant\","
 				     "\"model\":\"x\",\"content\":[{\"type\":\"text\",\"text\":\"");
 	} else {
-		claw_buf_puts(plain, "{\"id\":\"c\",\"object\":\"chat.completion\",\"model\":\"x\","
-				     "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-				     "\"content\":\"");
+		claw_buf_puts(plain,
+			      "{\"id\":\"c\",\"object\":\"chat.completion\",\"model\":\"x\","
+			      "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+			      "\"content\":\"");
 	}
 	for (int i = 0; i < pieces; i++) {
 		if (a)
-			claw_buf_puts(sse, "event: content_block_delta\ndata: {\"type\":"
-					   "\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
-					   "\"text_delta\",\"text\":\"");
+			claw_buf_puts(sse,
+				      "event: content_block_delta\ndata: {\"type\":"
+				      "\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
+				      "\"text_delta\",\"text\":\"");
 		else
-			claw_buf_puts(sse, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\","
-					   "\"model\":\"x\",\"choices\":[{\"index\":0,\"delta\":"
-					   "{\"content\":\"");
+			claw_buf_puts(sse,
+				      "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\","
+				      "\"model\":\"x\",\"choices\":[{\"index\":0,\"delta\":"
+				      "{\"content\":\"");
 		piece(sse, i);
 		claw_buf_puts(sse, a ? "\"}}\n\n" : "\"},\"finish_reason\":null}]}\n\n");
 		piece(plain, i);
 	}
 	if (a) {
-		claw_buf_puts(sse, "event: content_block_stop\ndata: {\"type\":\"content_block_stop\","
-				   "\"index\":0}\n\nevent: message_delta\ndata: {\"type\":"
-				   "\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
-				   "\"usage\":{\"output_tokens\":999}}\n\nevent: message_stop\ndata: "
-				   "{\"type\":\"message_stop\"}\n\n");
-		claw_buf_puts(plain, "\"}],\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":10,"
-				     "\"output_tokens\":999}}");
+		claw_buf_puts(sse,
+			      "event: content_block_stop\ndata: {\"type\":\"content_block_stop\","
+			      "\"index\":0}\n\nevent: message_delta\ndata: {\"type\":"
+			      "\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
+			      "\"usage\":{\"output_tokens\":999}}\n\nevent: message_stop\ndata: "
+			      "{\"type\":\"message_stop\"}\n\n");
+		claw_buf_puts(plain,
+			      "\"}],\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":10,"
+			      "\"output_tokens\":999}}");
 	} else {
-		claw_buf_puts(sse, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":"
-				   "\"x\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":"
-				   "\"stop\"}]}\n\ndata: {\"id\":\"c\",\"choices\":[],\"usage\":"
-				   "{\"prompt_tokens\":10,\"completion_tokens\":999}}\n\ndata: [DONE]\n\n");
-		claw_buf_puts(plain, "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,"
-				     "\"completion_tokens\":999}}");
+		claw_buf_puts(
+			sse,
+			"data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":"
+			"\"x\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":"
+			"\"stop\"}]}\n\ndata: {\"id\":\"c\",\"choices\":[],\"usage\":"
+			"{\"prompt_tokens\":10,\"completion_tokens\":999}}\n\ndata: [DONE]\n\n");
+		claw_buf_puts(plain,
+			      "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,"
+			      "\"completion_tokens\":999}}");
 	}
 }
 
@@ -108,9 +118,9 @@ main(int argc, char **argv)
 	int mb = 8, rounds = 3;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "-m") == 0)
-			mb = atoi(argv[i + 1]);
+			mb = (int)strtol(argv[i + 1], NULL, 10);
 		else if (strcmp(argv[i], "-r") == 0)
-			rounds = atoi(argv[i + 1]);
+			rounds = (int)strtol(argv[i + 1], NULL, 10);
 	}
 	if (mb < 1 || rounds < 1) {
 		fprintf(stderr, "usage: stream_parse [-m MB] [-r rounds]\n");
@@ -119,7 +129,8 @@ main(int argc, char **argv)
 	printf("| provider | reply | whole body MB/s | streamed MB/s | streamed / whole |\n");
 	printf("|---|---|---|---|---|\n");
 	for (int k = 0; k < 2; k++) {
-		enum claw_llm_stream_kind kind = k == 0 ? CLAW_LLM_STREAM_ANTHROPIC : CLAW_LLM_STREAM_OPENAI;
+		enum claw_llm_stream_kind kind =
+			k == 0 ? CLAW_LLM_STREAM_ANTHROPIC : CLAW_LLM_STREAM_OPENAI;
 		struct claw_buf sse = CLAW_BUF_INIT(1u << 30), plain = CLAW_BUF_INIT(1u << 30);
 		make_reply(kind, mb, &sse, &plain);
 		double whole = 1e9, streamed = 1e9;
@@ -133,7 +144,8 @@ main(int argc, char **argv)
 			struct claw_error e = {0};
 			/* Fed as the network gives it: 16 KiB reads. */
 			for (size_t at = 0; at < claw_buf_len(&sse); at += 16384) {
-				size_t n = claw_buf_len(&sse) - at < 16384 ? claw_buf_len(&sse) - at : 16384;
+				size_t n = claw_buf_len(&sse) - at < 16384 ? claw_buf_len(&sse) - at
+									   : 16384;
 				(void)claw_llm_stream_feed(s, claw_buf_str(&sse) + at, n, &e);
 			}
 			if (claw_llm_stream_finish(s, &out, &e) != CLAW_OK ||
