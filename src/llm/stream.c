@@ -275,11 +275,10 @@ anthropic_finish(struct claw_llm_stream *s, struct claw_buf *out)
 /* -------------------------------------------------------------- OpenAI */
 
 static enum claw_err
-openai_event(struct claw_llm_stream *s, const char *data, struct json_object *d)
+openai_event(struct claw_llm_stream *s, struct json_object *d)
 {
 	struct json_object *v = NULL, *choices = NULL;
 
-	(void)data;
 	if (json_object_object_get_ex(d, "error", &v) && v != NULL) {
 		json_object_put(s->error);
 		s->error = json_object_get(d);
@@ -575,8 +574,7 @@ dispatch(struct claw_llm_stream *s)
 			  s->event[0] != '\0' ? " " : "", s->event);
 		goto out;
 	}
-	rc = s->kind == CLAW_LLM_STREAM_ANTHROPIC ? anthropic_event(s, d)
-						  : openai_event(s, data, d);
+	rc = s->kind == CLAW_LLM_STREAM_ANTHROPIC ? anthropic_event(s, d) : openai_event(s, d);
 out:
 	json_object_put(d);
 	claw_buf_reset(&s->data);
