@@ -13,6 +13,7 @@
 #include "base/json.h"
 #include "base/mem.h"
 #include "base/str.h"
+#include "llm/message.h"
 
 #define STREAM_BLOCKS_MAX 65536 /* content blocks (Anthropic) or tool calls (OpenAI) */
 #define STREAM_NAME_MAX 64      /* an `event:` name */
@@ -120,15 +121,6 @@ block_at(struct claw_llm_stream *s, int64_t index)
 	return b;
 }
 
-static const char *
-str(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
-}
-
 static struct json_object *
 obj(struct json_object *o, const char *key)
 {
@@ -162,7 +154,7 @@ merge(struct json_object *to, struct json_object *from)
 static enum claw_err
 anthropic_event(struct claw_llm_stream *s, struct json_object *d)
 {
-	const char *type = str(d, "type");
+	const char *type = claw_llm_json_get_str(d, "type");
 	struct json_object *v = NULL;
 	struct block *b;
 
@@ -180,7 +172,7 @@ anthropic_event(struct claw_llm_stream *s, struct json_object *d)
 							   ? json_object_get_int64(v)
 							   : -1)) == NULL)
 			return fail(s, CLAW_EINVAL, "content_block_start without a block or index");
-		const char *t = str(cb, "type");
+		const char *t = claw_llm_json_get_str(cb, "type");
 		b->type = t == NULL                    ? B_OTHER
 			  : strcmp(t, "text") == 0     ? B_TEXT
 			  : strcmp(t, "tool_use") == 0 ? B_TOOL
@@ -188,25 +180,26 @@ anthropic_event(struct claw_llm_stream *s, struct json_object *d)
 						       : B_OTHER;
 		json_object_put(b->start);
 		b->start = json_object_get(cb);
-		append(&b->a, b->type == B_TEXT       ? str(cb, "text")
-			      : b->type == B_THINKING ? str(cb, "thinking")
+		append(&b->a, b->type == B_TEXT       ? claw_llm_json_get_str(cb, "text")
+			      : b->type == B_THINKING ? claw_llm_json_get_str(cb, "thinking")
 						      : NULL);
-		append(&b->b, b->type == B_THINKING ? str(cb, "signature") : NULL);
+		append(&b->b,
+		       b->type == B_THINKING ? claw_llm_json_get_str(cb, "signature") : NULL);
 	} else if (strcmp(type, "content_block_delta") == 0) {
 		struct json_object *delta = obj(d, "delta");
 		b = block_at(s, json_object_object_get_ex(d, "index", &v) ? json_object_get_int64(v)
 									  : -1);
-		const char *dt = delta != NULL ? str(delta, "type") : NULL;
+		const char *dt = delta != NULL ? claw_llm_json_get_str(delta, "type") : NULL;
 		if (b == NULL || dt == NULL)
 			return fail(s, CLAW_EINVAL, "content_block_delta without a delta or index");
 		if (strcmp(dt, "text_delta") == 0)
-			append(&b->a, str(delta, "text"));
+			append(&b->a, claw_llm_json_get_str(delta, "text"));
 		else if (strcmp(dt, "input_json_delta") == 0)
-			append(&b->a, str(delta, "partial_json"));
+			append(&b->a, claw_llm_json_get_str(delta, "partial_json"));
 		else if (strcmp(dt, "thinking_delta") == 0)
-			append(&b->a, str(delta, "thinking"));
+			append(&b->a, claw_llm_json_get_str(delta, "thinking"));
 		else if (strcmp(dt, "signature_delta") == 0)
-			append(&b->b, str(delta, "signature"));
+			append(&b->b, claw_llm_json_get_str(delta, "signature"));
 	} else if (strcmp(type, "message_delta") == 0) {
 		struct json_object *delta = obj(d, "delta"), *u = obj(d, "usage");
 		if (s->message == NULL)
@@ -245,8 +238,9 @@ anthropic_finish(struct claw_llm_stream *s, struct claw_buf *out)
 						 NULL) != CLAW_OK) {
 				json_object_put(content);
 				return fail(s, CLAW_EINVAL, "tool_use %s: its input is not JSON",
-					    str(b->start, "name") != NULL ? str(b->start, "name")
-									  : "?");
+					    claw_llm_json_get_str(b->start, "name") != NULL
+						    ? claw_llm_json_get_str(b->start, "name")
+						    : "?");
 			}
 			(void)json_object_deep_copy(b->start, &o, NULL);
 			json_object_object_add(o, "input", input);
@@ -302,12 +296,12 @@ openai_event(struct claw_llm_stream *s, struct json_object *d)
 		return CLAW_OK; /* the usage chunk */
 	struct json_object *c = json_object_array_get_idx(choices, 0);
 	struct json_object *delta = obj(c, "delta");
-	const char *fr = str(c, "finish_reason");
+	const char *fr = claw_llm_json_get_str(c, "finish_reason");
 	if (fr != NULL)
 		(void)snprintf(s->finish, sizeof s->finish, "%s", fr);
 	if (delta == NULL)
 		return CLAW_OK;
-	const char *text = str(delta, "content");
+	const char *text = claw_llm_json_get_str(delta, "content");
 	if (text != NULL) {
 		append(&s->content, text);
 		s->has_content = true;
@@ -326,12 +320,12 @@ openai_event(struct claw_llm_stream *s, struct json_object *d)
 		if (b == NULL)
 			return fail(s, CLAW_EINVAL, "a tool call index past %d", STREAM_BLOCKS_MAX);
 		b->type = B_TOOL;
-		if (str(tc, "id") != NULL && b->id == NULL)
-			b->id = claw_xstrdup(str(tc, "id"));
-		if (fn != NULL && str(fn, "name") != NULL && b->name == NULL)
-			b->name = claw_xstrdup(str(fn, "name"));
+		if (claw_llm_json_get_str(tc, "id") != NULL && b->id == NULL)
+			b->id = claw_xstrdup(claw_llm_json_get_str(tc, "id"));
+		if (fn != NULL && claw_llm_json_get_str(fn, "name") != NULL && b->name == NULL)
+			b->name = claw_xstrdup(claw_llm_json_get_str(fn, "name"));
 		if (fn != NULL)
-			append(&b->a, str(fn, "arguments"));
+			append(&b->a, claw_llm_json_get_str(fn, "arguments"));
 	}
 	return CLAW_OK;
 }
