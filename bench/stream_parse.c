@@ -140,22 +140,27 @@ main(int argc, char **argv)
 				return 1;
 			double t1 = cpu_s();
 			struct claw_llm_stream *s = claw_llm_stream_new(kind);
-			struct claw_buf out = CLAW_BUF_INIT(1u << 30);
+			struct json_object *tree = NULL;
+			struct claw_llm_response resp;
 			struct claw_error e = {0};
+			claw_llm_response_init(&resp);
 			/* Fed as the network gives it: 16 KiB reads. */
 			for (size_t at = 0; at < claw_buf_len(&sse); at += 16384) {
 				size_t n = claw_buf_len(&sse) - at < 16384 ? claw_buf_len(&sse) - at
 									   : 16384;
 				(void)claw_llm_stream_feed(s, claw_buf_str(&sse) + at, n, &e);
 			}
-			if (claw_llm_stream_finish(s, &out, &e) != CLAW_OK ||
-			    !parse(kind, claw_buf_str(&out), claw_buf_len(&out))) {
+			if (claw_llm_stream_finish(s, &tree, &e) != CLAW_OK ||
+			    (kind == CLAW_LLM_STREAM_ANTHROPIC
+				     ? claw_anthropic_read(tree, &resp, &e)
+				     : claw_openai_read(tree, &resp, &e)) != CLAW_OK) {
 				fprintf(stderr, "stream_parse: %s\n", e.msg);
 				return 1;
 			}
 			double t2 = cpu_s();
 			claw_llm_stream_free(s);
-			claw_buf_free(&out);
+			json_object_put(tree);
+			claw_llm_response_clear(&resp);
 			whole = t1 - t0 < whole ? t1 - t0 : whole;
 			streamed = t2 - t1 < streamed ? t2 - t1 : streamed;
 		}

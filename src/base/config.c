@@ -57,6 +57,7 @@ enum key_id {
 	K_WEBHOOK_FORMAT,
 	K_PUBLIC_URL,
 	K_STREAM,
+	K_STREAM_IDLE_S,
 	K_COUNT
 };
 
@@ -100,6 +101,7 @@ static const char *const key_names[] = {
 	[K_WEBHOOK_FORMAT] = "CLAW_WEBHOOK_FORMAT",
 	[K_PUBLIC_URL] = "CLAW_PUBLIC_URL",
 	[K_STREAM] = "CLAW_STREAM",
+	[K_STREAM_IDLE_S] = "CLAW_STREAM_IDLE_S",
 };
 _Static_assert(sizeof key_names / sizeof key_names[0] == K_COUNT, "every key needs a name");
 
@@ -452,6 +454,7 @@ apply(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 	cfg->stop_grace_s = CLAW_CONFIG_STOP_GRACE_S_DEFAULT;
 	cfg->prompt_cache = true;
 	cfg->stream = true;
+	cfg->stream_idle_s = CLAW_CONFIG_STREAM_IDLE_S_DEFAULT;
 	if ((rc = set_int(ld, K_BUDGET_TOKENS, 0, INT64_MAX, &cfg->budget_tokens, err)) !=
 		    CLAW_OK ||
 	    (rc = set_int(ld, K_BUDGET_SECONDS, 0, INT64_MAX, &cfg->budget_seconds, err)) !=
@@ -478,6 +481,8 @@ apply(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 	    (rc = set_bool(ld, K_AUTO_MERGE, &cfg->auto_merge, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_DEMO, &cfg->demo, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_STREAM, &cfg->stream, err)) != CLAW_OK ||
+	    (rc = set_int(ld, K_STREAM_IDLE_S, 1, CLAW_CONFIG_STOP_GRACE_S_MAX, &cfg->stream_idle_s,
+			  err)) != CLAW_OK ||
 	    (rc = set_base_url(cfg, ld, err)) != CLAW_OK ||
 	    (rc = set_url(ld, K_WEBHOOK_URL, &cfg->webhook_url, err)) != CLAW_OK ||
 	    (rc = set_url(ld, K_PUBLIC_URL, &cfg->public_url, err)) != CLAW_OK)

@@ -42,6 +42,7 @@
 #define CLAW_CONFIG_STEP_TURNS_MAX 100000
 #define CLAW_CONFIG_STOP_GRACE_S_DEFAULT 30
 #define CLAW_CONFIG_STOP_GRACE_S_MAX 3600
+#define CLAW_CONFIG_STREAM_IDLE_S_DEFAULT 300 /* as Codex's stream_idle_timeout */
 #define CLAW_CONFIG_CONTEXT_TOKENS_MIN 1024
 #define CLAW_CONFIG_CONTEXT_TOKENS_MAX 100000000
 
@@ -112,6 +113,8 @@ struct claw_config {
 	bool no_color;          /* NO_COLOR set (non-empty) */
 	bool prompt_cache;      /* CLAW_PROMPT_CACHE (default 1): ask providers to cache prompts */
 	bool stream;            /* CLAW_STREAM (default 1): replies as event streams (SPEC 11) */
+	int64_t stream_idle_s;  /* CLAW_STREAM_IDLE_S: a stream silent this long is cut and
+				 * retried (1..3600) */
 	bool prompt_cache_key;  /* CLAW_PROMPT_CACHE_KEY: prompt_cache_key to any openai server */
 	int64_t context_tokens; /* CLAW_CONTEXT_TOKENS: the model's context window; 0 = the
 				 * price table's */

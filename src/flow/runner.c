@@ -131,6 +131,32 @@ cancel_cb(void *v)
 	return claw_flow_should_stop(v) ? 1 : 0;
 }
 
+/* A streamed reply's news, to the run's live viewers under the turn being
+ * asked (the innermost span while the model is called). */
+static void
+live_cb(void *v, int attempt, const struct claw_llm_delta *d)
+{
+	static const char *const kinds[] = {
+		[CLAW_LLM_DELTA_TEXT] = "text",
+		[CLAW_LLM_DELTA_THINKING] = "thinking",
+		[CLAW_LLM_DELTA_TOOL] = "tool_input",
+	};
+	struct claw_flow_ctx *ctx = v;
+	if (ctx->tracer == NULL)
+		return;
+	struct claw_trace_delta td = {
+		.span_id = claw_tracer_current(ctx->tracer),
+		.attempt = attempt,
+		.kind = kinds[d->kind],
+		.index = d->index,
+		.name = d->name,
+		.at = d->at,
+		.text = d->text,
+		.len = d->len,
+	};
+	claw_trace_delta(ctx->tracer, &td);
+}
+
 /* ------------------------------------------------------------- solver */
 
 static enum claw_err
@@ -905,6 +931,7 @@ claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *
 		goto out;
 	claw_llm_client_set_cancel(ctx->client, cancel_cb, ctx);
 	claw_llm_client_set_stop_grace(ctx->client, p->config->stop_grace_s * 1000);
+	claw_llm_client_set_live(ctx->client, live_cb, ctx);
 
 	if (r->run.status == CLAW_RUN_QUEUED) {
 		rc = claw_run_set_status(ctx->db, p->run_id, CLAW_RUN_RUNNING, NULL, err);

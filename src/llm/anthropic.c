@@ -169,19 +169,13 @@ read_usage(struct json_object *usage, struct claw_llm_usage *u)
 }
 
 enum claw_err
-claw_anthropic_parse(const char *body, size_t len, struct claw_llm_response *resp,
-		     struct claw_error *err)
+claw_anthropic_read(struct json_object *root, struct claw_llm_response *resp,
+		    struct claw_error *err)
 {
 	enum claw_err rc = CLAW_OK;
-	struct json_object *root = NULL, *content = NULL, *usage = NULL, *v = NULL;
+	struct json_object *content = NULL, *usage = NULL, *v = NULL;
 	struct claw_llm_msg *m = NULL;
 
-	rc = claw_json_parse(body, len, &root, err);
-	if (rc != CLAW_OK) {
-		rc = CLAW_EINVAL;
-		claw_error_prefix(err, "anthropic: malformed reply");
-		goto out;
-	}
 	if (!json_object_is_type(root, json_type_object)) {
 		rc = claw_error_set(err, CLAW_EINVAL, "anthropic: malformed reply: not an object");
 		goto out;
@@ -254,6 +248,19 @@ claw_anthropic_parse(const char *body, size_t len, struct claw_llm_response *res
 	m = NULL;
 out:
 	claw_llm_msg_free(m);
+	return rc;
+}
+
+enum claw_err
+claw_anthropic_parse(const char *body, size_t len, struct claw_llm_response *resp,
+		     struct claw_error *err)
+{
+	struct json_object *root = NULL;
+	if (claw_json_parse(body, len, &root, err) != CLAW_OK) {
+		claw_error_prefix(err, "anthropic: malformed reply");
+		return CLAW_EINVAL;
+	}
+	enum claw_err rc = claw_anthropic_read(root, resp, err);
 	json_object_put(root);
 	return rc;
 }

@@ -34,6 +34,8 @@
 
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 #include "base/buf.h"
 #include "base/err.h"
 #include "llm/message.h"
@@ -55,5 +57,9 @@ enum claw_err claw_anthropic_build(const struct claw_llm_request *req, struct cl
  * message). */
 enum claw_err claw_anthropic_parse(const char *body, size_t len, struct claw_llm_response *resp,
 				   struct claw_error *err);
+/* claw_anthropic_parse() of a body already parsed (root borrowed): a streamed
+ * reply's tree (stream.h) is read without printing and parsing it again. */
+enum claw_err claw_anthropic_read(struct json_object *root, struct claw_llm_response *resp,
+				  struct claw_error *err);
 
 #endif

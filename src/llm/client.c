@@ -29,15 +29,17 @@ struct backend {
 	const char *path;
 	enum claw_err (*build)(const struct claw_llm_request *, struct claw_buf *,
 			       struct claw_error *);
-	enum claw_err (*parse)(const char *, size_t, struct claw_llm_response *,
-			       struct claw_error *);
+	enum claw_err (*read)(struct json_object *, struct claw_llm_response *,
+			      struct claw_error *);
+	enum claw_llm_stream_kind stream;
 };
 
 static const struct backend backends[] = {
 	[CLAW_AGENT_ANTHROPIC] = {"anthropic", CLAW_ANTHROPIC_DEFAULT_URL, CLAW_ANTHROPIC_PATH,
-				  claw_anthropic_build, claw_anthropic_parse},
+				  claw_anthropic_build, claw_anthropic_read,
+				  CLAW_LLM_STREAM_ANTHROPIC},
 	[CLAW_AGENT_OPENAI] = {"openai", CLAW_OPENAI_DEFAULT_URL, CLAW_OPENAI_PATH,
-			       claw_openai_build, claw_openai_parse},
+			       claw_openai_build, claw_openai_read, CLAW_LLM_STREAM_OPENAI},
 };
 
 struct claw_llm_client {
@@ -58,8 +60,11 @@ struct claw_llm_client {
 	bool cache;            /* ask for prompt caching */
 	bool cache_key;        /* send the request's prompt_cache_key */
 	bool stream;           /* ask for event streams (stream.h) */
-	struct claw_buf body;  /* the request being sent; kept, so a long exchange's
-				* growing body is not allocated afresh each turn */
+	int64_t stream_idle_ms;
+	claw_llm_live_fn live; /* NULL: nobody watches replies form */
+	void *live_ctx;
+	struct claw_buf body; /* the request being sent; kept, so a long exchange's
+			       * growing body is not allocated afresh each turn */
 };
 
 /* The cancel callback of one request in flight: a stop cancels it only
@@ -175,6 +180,7 @@ claw_llm_client_new(const struct claw_llm_client_params *p, struct claw_llm_clie
 	c->pricing = p->pricing != NULL ? p->pricing : claw_pricing_builtin();
 	c->cache = !p->no_prompt_cache;
 	c->stream = !p->no_stream;
+	c->stream_idle_ms = p->stream_idle_ms > 0 ? p->stream_idle_ms : CLAW_LLM_STREAM_IDLE_MS;
 	c->cache_key = c->cache && p->agent == CLAW_AGENT_OPENAI &&
 		       (p->cache_key_anywhere || openai_host(base));
 	c->rng = (uint64_t)claw_clock_mono_ms() * 0x9E3779B97F4A7C15u ^ (uint64_t)(uintptr_t)c ^
@@ -203,6 +209,7 @@ claw_llm_client_from_config(const struct claw_config *cfg, const struct claw_pri
 		.no_prompt_cache = !cfg->prompt_cache,
 		.cache_key_anywhere = cfg->prompt_cache_key,
 		.no_stream = !cfg->stream,
+		.stream_idle_ms = cfg->stream_idle_s * 1000,
 	};
 	return claw_llm_client_new(&p, out, err);
 }
@@ -212,6 +219,13 @@ claw_llm_client_set_cancel(struct claw_llm_client *c, claw_http_cancel_fn fn, vo
 {
 	c->cancel = fn;
 	c->cancel_ctx = ctx;
+}
+
+void
+claw_llm_client_set_live(struct claw_llm_client *c, claw_llm_live_fn fn, void *ctx)
+{
+	c->live = fn;
+	c->live_ctx = ctx;
 }
 
 void
@@ -287,29 +301,84 @@ wait_ms(struct claw_llm_client *c, int64_t ms)
 	}
 }
 
-/* A streamed 2xx body put back together as the reply body (stream.h), in
- * place; a plain body (the server did not stream) is left as it is. */
-static enum claw_err
-unstream(struct claw_llm_client *c, struct claw_http_response *h, struct claw_error *err)
+/* One attempt's stream, fed from the transfer as it arrives (http.h's sink),
+ * and when its news last went to the live callback. */
+struct live {
+	struct claw_llm_client *c;
+	struct claw_llm_stream *s;
+	int attempt;
+	int64_t shown_ms; /* monotonic; 0 until something was shown */
+};
+
+static bool
+live_data(void *v, const char *data, size_t n)
 {
-	if (!c->stream || !claw_llm_stream_sniff(claw_buf_str(&h->body), claw_buf_len(&h->body)))
-		return CLAW_OK;
-	struct claw_llm_stream *s = claw_llm_stream_new(c->be == &backends[CLAW_AGENT_ANTHROPIC]
-								? CLAW_LLM_STREAM_ANTHROPIC
-								: CLAW_LLM_STREAM_OPENAI);
-	struct claw_buf out = CLAW_BUF_INIT(c->max_response);
-	enum claw_err rc =
-		claw_llm_stream_feed(s, claw_buf_str(&h->body), claw_buf_len(&h->body), err);
-	if (rc == CLAW_OK)
-		rc = claw_llm_stream_finish(s, &out, err);
-	if (rc == CLAW_OK) {
-		claw_buf_reset(&h->body);
-		rc = claw_buf_append(&h->body, claw_buf_str(&out), claw_buf_len(&out));
-		if (rc != CLAW_OK)
-			rc = claw_error_set(err, rc, "the streamed reply is too big");
+	struct live *l = v;
+	return claw_llm_stream_feed(l->s, data, n, NULL) == CLAW_OK;
+}
+
+static void
+live_delta(void *v, const struct claw_llm_delta *d)
+{
+	const struct live *l = v;
+	l->c->live(l->c->live_ctx, l->attempt, d);
+}
+
+/* Gives the live callback what the reply gained, at most once every
+ * CLAW_LLM_LIVE_MS: the first piece at once, later ones when their window
+ * ends (http.c calls back by then). */
+static int64_t
+live_tick(void *v)
+{
+	struct live *l = v;
+	if (l->c->live == NULL)
+		return 0;
+	int64_t now = claw_clock_mono_ms(), due = l->shown_ms + CLAW_LLM_LIVE_MS;
+	if (l->shown_ms > 0 && now < due)
+		return due - now;
+	if (claw_llm_stream_news(l->s, live_delta, l) > 0)
+		l->shown_ms = now;
+	return CLAW_LLM_LIVE_MS;
+}
+
+/* The JSON tree of a 2xx answer: the stream's (fed as it came, or a body
+ * that turned out to be a stream without saying so), else the plain body
+ * parsed.  A stream cut short is CLAW_ENET, a garbled one or a malformed
+ * body CLAW_EINVAL. */
+static enum claw_err
+reply_tree(const struct claw_llm_client *c, const struct claw_http_response *h, struct live *l,
+	   struct json_object **tree, struct claw_error *err)
+{
+	const char *body = claw_buf_str(&h->body);
+	size_t len = claw_buf_len(&h->body);
+	*tree = NULL;
+	if (l->s != NULL && (h->streamed || claw_llm_stream_sniff(body, len))) {
+		if (!h->streamed && claw_llm_stream_feed(l->s, body, len, err) != CLAW_OK)
+			return CLAW_EINVAL;
+		return claw_llm_stream_finish(l->s, tree, err);
 	}
-	claw_buf_free(&out);
-	claw_llm_stream_free(s);
+	if (claw_json_parse(body, len, tree, err) != CLAW_OK) {
+		claw_error_prefix(err, "%s: malformed reply", c->be->name);
+		return CLAW_EINVAL;
+	}
+	return CLAW_OK;
+}
+
+/* Reads a 2xx answer into resp.  CLAW_EBACKEND for an error object (then
+ * h->body holds it, for judge_status), else as reply_tree. */
+static enum claw_err
+read_reply(const struct claw_llm_client *c, struct claw_http_response *h, struct live *l,
+	   struct claw_llm_response *resp, struct claw_error *err)
+{
+	struct json_object *tree = NULL;
+	enum claw_err rc = reply_tree(c, h, l, &tree, err);
+	if (rc == CLAW_OK)
+		rc = c->be->read(tree, resp, err);
+	if (rc == CLAW_EBACKEND && h->streamed) {
+		claw_buf_reset(&h->body);
+		(void)claw_buf_puts(&h->body, claw_json_text(tree));
+	}
+	json_object_put(tree);
 	return rc;
 }
 
@@ -340,6 +409,8 @@ claw_llm_send(struct claw_llm_client *c, const struct claw_llm_request *req,
 	char msg[CLIENT_MSG_MAX];
 	struct in_flight flight = {c, -1};
 	struct claw_llm_request sent = *req;
+	struct live live = {.c = c};
+	const struct claw_http_sink sink = {live_data, live_tick, &live};
 
 	sent.cache = req->cache && c->cache;
 	sent.stream = c->stream;
@@ -372,12 +443,18 @@ claw_llm_send(struct claw_llm_client *c, const struct claw_llm_request *req,
 		.max_response = c->max_response,
 		.cancel = c->cancel != NULL ? in_flight_cancel : NULL,
 		.cancel_ctx = &flight,
+		.sink = c->stream ? &sink : NULL,
+		.idle_timeout_ms = c->stream ? c->stream_idle_ms : 0,
 	};
 
 	for (int attempt = 1;; attempt++) {
 		enum claw_retry_class fault;
 		claw_error_clear(&e);
 		resp->attempts = attempt;
+		if (c->stream) {
+			claw_llm_stream_free(live.s);
+			live = (struct live){c, claw_llm_stream_new(c->be->stream), attempt, 0};
+		}
 		rc = claw_http_post(c->http, &hr, &h, &e);
 		resp->status = h.status;
 		if (rc == CLAW_ETOOBIG || rc == CLAW_ESTOPPED || rc == CLAW_EINVAL) {
@@ -386,16 +463,14 @@ claw_llm_send(struct claw_llm_client *c, const struct claw_llm_request *req,
 			goto fail;
 		}
 		if (rc != CLAW_OK) {
+			/* A stream the sink refused says why in the stream. */
+			const char *why =
+				live.s != NULL && h.streamed ? claw_llm_stream_why(live.s) : "";
 			fault = CLAW_RETRY_TRANSPORT;
 			(void)snprintf(msg, sizeof msg, "%s: %s", claw_retry_class_phrase(fault),
-				       e.msg);
-		} else if (h.status >= 200 && h.status < 300 && unstream(c, &h, &e) != CLAW_OK) {
-			/* A stream cut short, or garbled: a transport failure, tried again. */
-			fault = CLAW_RETRY_TRANSPORT;
-			(void)snprintf(msg, sizeof msg, "%s (HTTP %ld): %s",
-				       claw_retry_class_phrase(fault), h.status, e.msg);
+				       why[0] != '\0' ? why : e.msg);
 		} else if (h.status >= 200 && h.status < 300) {
-			rc = c->be->parse(claw_buf_str(&h.body), claw_buf_len(&h.body), resp, &e);
+			rc = read_reply(c, &h, &live, resp, &e);
 			if (rc == CLAW_OK) {
 				resp->ttft_ms = h.first_byte_ms;
 				if (resp->cost_source != CLAW_LLM_COST_PROVIDER)
@@ -409,6 +484,8 @@ claw_llm_send(struct claw_llm_client *c, const struct claw_llm_request *req,
 			if (rc == CLAW_EBACKEND) {
 				fault = judge_status(&h, msg, sizeof msg);
 			} else {
+				/* A stream cut short, or garbled: a transport failure, tried again.
+				 */
 				fault = CLAW_RETRY_TRANSPORT;
 				(void)snprintf(msg, sizeof msg, "%s (HTTP %ld): %s",
 					       claw_retry_class_phrase(fault), h.status, e.msg);
@@ -454,6 +531,7 @@ fail:
 	claw_llm_msg_free(resp->msg);
 	resp->msg = NULL;
 out:
+	claw_llm_stream_free(live.s);
 	claw_http_response_free(&h);
 	return rc;
 }

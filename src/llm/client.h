@@ -31,11 +31,14 @@
 #include "llm/message.h"
 #include "llm/pricing.h"
 #include "llm/retry.h"
+#include "llm/stream.h"
 
 #define CLAW_LLM_CONNECT_TIMEOUT_MS 10000 /* default connect timeout */
 #define CLAW_LLM_TIMEOUT_MS 600000        /* default whole-call timeout: long replies */
 #define CLAW_LLM_KEY_MAX 1024             /* longest API key accepted */
 #define CLAW_LLM_URL_MAX 2048             /* longest base URL accepted */
+#define CLAW_LLM_STREAM_IDLE_MS 300000    /* default: a stream silent this long is cut */
+#define CLAW_LLM_LIVE_MS 100              /* live output at most every 100 ms (SPEC 11) */
 
 /* Settings; every pointer borrowed for claw_llm_client_new() only, except
  * pricing, which must outlive the client. */
@@ -59,6 +62,9 @@ struct claw_llm_client_params {
 	 * that cannot stream); a server that answers a plain body anyway is
 	 * read as such. */
 	bool no_stream;
+	/* A stream that sends no byte for this long is cut and tried again
+	 * (<= 0: CLAW_LLM_STREAM_IDLE_MS). */
+	int64_t stream_idle_ms;
 };
 
 struct claw_llm_client;
@@ -81,6 +87,14 @@ enum claw_err claw_llm_client_from_config(const struct claw_config *cfg,
  * stops the call with CLAW_ESTOPPED: a retry wait at once, a request in
  * flight once fn has said so for the stop grace. */
 void claw_llm_client_set_cancel(struct claw_llm_client *c, claw_http_cancel_fn fn, void *ctx);
+/* Live output (SPEC 11): while a streamed reply arrives, fn (may be NULL)
+ * is called on the calling thread with what each of its blocks gained —
+ * text, thinking, a tool call's input — at most once every CLAW_LLM_LIVE_MS
+ * (the first piece at once).  attempt is the attempt the text belongs to: a
+ * retry starts the text over.  Nothing is called for a plain reply. */
+typedef void (*claw_llm_live_fn)(void *ctx, int attempt, const struct claw_llm_delta *d);
+void claw_llm_client_set_live(struct claw_llm_client *c, claw_llm_live_fn fn, void *ctx);
+
 /* CLAW_STOP_GRACE_S in ms (default 0): how long a request in flight may go
  * on after a stop, so that a reply the provider serves, and bills, is
  * received and recorded once rather than lost (and asked, and paid, again

@@ -25,7 +25,8 @@
 #include "llm/retry.h"
 
 struct claw_http {
-	CURL *curl; /* owned; reused so connections stay alive */
+	CURL *curl;   /* owned; reused so connections stay alive */
+	CURLM *multi; /* owned; runs curl's transfers (and keeps its connections) */
 };
 
 /* Per-call state shared with the callbacks. */
@@ -34,6 +35,11 @@ struct transfer {
 	bool too_big;
 	const struct claw_http_request *req;
 	bool cancelled;
+	bool refused;      /* the sink said no */
+	int sink;          /* -1 not decided yet, 0 into resp->body, 1 to the sink */
+	int64_t last_byte; /* claw_clock_mono_ms() of the last byte (or the start) */
+	size_t sunk;       /* bytes given to the sink: held to the body cap too */
+	CURL *curl;
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -63,10 +69,15 @@ claw_http_new(struct claw_http **out, struct claw_error *err)
 	if (rc != CLAW_OK)
 		return rc;
 	CURL *c = curl_easy_init();
-	if (c == NULL)
+	CURLM *m = curl_multi_init();
+	if (c == NULL || m == NULL) {
+		curl_easy_cleanup(c);
+		(void)curl_multi_cleanup(m);
 		return claw_error_set(err, CLAW_ENOMEM, "cannot create a libcurl handle");
+	}
 	struct claw_http *h = CLAW_NEW(struct claw_http);
 	h->curl = c;
+	h->multi = m;
 	*out = h;
 	return CLAW_OK;
 }
@@ -77,6 +88,7 @@ claw_http_free(struct claw_http *h)
 	if (h == NULL)
 		return;
 	curl_easy_cleanup(h->curl);
+	(void)curl_multi_cleanup(h->multi);
 	free(h);
 }
 
@@ -88,6 +100,7 @@ claw_http_response_init(struct claw_http_response *r)
 	r->retry_after_ms = -1;
 	r->first_byte_ms = 0;
 	r->request_id[0] = '\0';
+	r->streamed = false;
 }
 
 void
@@ -110,11 +123,43 @@ claw_http_url_for_message(const char *url, char *out, size_t size)
 		(void)snprintf(out, size, "%s", url);
 }
 
+/* Whether the answer's body goes to the sink: a 2xx event stream. */
+static bool
+to_sink(struct transfer *t)
+{
+	if (t->sink < 0) {
+		long status = 0;
+		const char *type = NULL;
+		(void)curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+		(void)curl_easy_getinfo(t->curl, CURLINFO_CONTENT_TYPE, &type);
+		t->sink = t->req->sink != NULL && status >= 200 && status < 300 && type != NULL &&
+			  strncasecmp(type, "text/event-stream", 17) == 0;
+		t->resp->streamed = t->sink == 1;
+	}
+	return t->sink == 1;
+}
+
 static size_t
 on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
 	struct transfer *t = userdata;
 	size_t n = size * nmemb;
+	t->last_byte = claw_clock_mono_ms();
+	if (to_sink(t)) {
+		const struct claw_http_sink *k = t->req->sink;
+		t->sunk += n;
+		if (t->sunk > t->resp->body.max) {
+			t->too_big = true;
+			return 0;
+		}
+		if (!k->data(k->ctx, data, n)) {
+			t->refused = true;
+			return 0;
+		}
+		if (k->tick != NULL)
+			(void)k->tick(k->ctx);
+		return n;
+	}
 	if (claw_buf_append(&t->resp->body, data, n) != CLAW_OK) {
 		t->too_big = true;
 		return 0; /* CURLE_WRITE_ERROR */
@@ -148,8 +193,10 @@ on_header(char *line, size_t size, size_t nmemb, void *userdata)
 	size_t n = size * nmemb;
 	char v[96];
 
+	t->last_byte = claw_clock_mono_ms();
 	if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
 		/* A new response (after a 100 Continue or a redirect): start over. */
+		t->sink = -1;
 		t->resp->retry_after_ms = -1;
 		t->resp->request_id[0] = '\0';
 	} else if (header_value(line, n, "retry-after-ms", v, sizeof v)) {
@@ -167,20 +214,63 @@ on_header(char *line, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-static int
-on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-	    curl_off_t ulnow)
+/* How long perform() may wait for the network before calling back: the
+ * cancel callback, the sink's tick and the idle timeout each get a turn at
+ * least every CLAW_HTTP_TICK_MS. */
+static long
+next_wait(struct transfer *t)
 {
-	struct transfer *t = userdata;
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	if (t->req->cancel != NULL && t->req->cancel(t->req->cancel_ctx) != 0) {
+	const struct claw_http_request *req = t->req;
+	int64_t wait = CLAW_HTTP_TICK_MS;
+	if (req->cancel != NULL && req->cancel(req->cancel_ctx) != 0)
 		t->cancelled = true;
-		return 1;
+	if (req->sink != NULL && req->sink->tick != NULL) {
+		int64_t want = req->sink->tick(req->sink->ctx);
+		if (want > 0 && want < wait)
+			wait = want;
 	}
-	return 0;
+	return (long)wait;
+}
+
+/* Runs the transfer in h's multi handle, waking at least every
+ * CLAW_HTTP_TICK_MS; the transfer's result. */
+static CURLcode
+perform(struct claw_http *h, struct transfer *t, bool *idle)
+{
+	CURLcode cc = CURLE_OK;
+	int running = 1;
+	if (curl_multi_add_handle(h->multi, h->curl) != CURLM_OK)
+		return CURLE_FAILED_INIT;
+	t->last_byte = claw_clock_mono_ms();
+	while (running > 0) {
+		if (curl_multi_perform(h->multi, &running) != CURLM_OK) {
+			cc = CURLE_FAILED_INIT;
+			break;
+		}
+		if (running == 0)
+			break;
+		long wait = next_wait(t);
+		if (t->req->idle_timeout_ms > 0 &&
+		    claw_clock_mono_ms() - t->last_byte >= t->req->idle_timeout_ms) {
+			*idle = true;
+			break;
+		}
+		if (t->cancelled)
+			break;
+		if (curl_multi_poll(h->multi, NULL, 0, (int)wait, NULL) != CURLM_OK) {
+			cc = CURLE_FAILED_INIT;
+			break;
+		}
+	}
+	CURLMsg *msg;
+	int left = 0;
+	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL)
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == h->curl)
+			cc = msg->data.result;
+	if (t->cancelled || *idle)
+		cc = CURLE_ABORTED_BY_CALLBACK;
+	(void)curl_multi_remove_handle(h->multi, h->curl);
+	return cc;
 }
 
 enum claw_err
@@ -189,7 +279,8 @@ claw_http_post(struct claw_http *h, const struct claw_http_request *req,
 {
 	enum claw_err rc = CLAW_OK;
 	struct curl_slist *headers = NULL;
-	struct transfer t = {resp, false, req, false};
+	struct transfer t = {.resp = resp, .req = req, .sink = -1, .curl = h->curl};
+	bool idle = false;
 	char cerr[CURL_ERROR_SIZE] = "";
 	char url[256];
 	CURL *c = h->curl;
@@ -243,13 +334,8 @@ claw_http_post(struct claw_http *h, const struct claw_http_request *req,
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* whatever libcurl can decode */
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "claw/" PACKAGE_VERSION);
-	if (req->cancel != NULL) {
-		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
-		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	}
 
-	CURLcode cc = curl_easy_perform(c);
+	CURLcode cc = perform(h, &t, &idle);
 	long status = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	resp->status = status;
@@ -264,6 +350,11 @@ claw_http_post(struct claw_http *h, const struct claw_http_request *req,
 				    resp->body.max);
 	} else if (t.cancelled) {
 		rc = claw_error_set(err, CLAW_ESTOPPED, "POST %s: cancelled", url);
+	} else if (t.refused) {
+		rc = claw_error_set(err, CLAW_ENET, "POST %s: the reply stream was refused", url);
+	} else if (idle) {
+		rc = claw_error_set(err, CLAW_ETIMEOUT, "POST %s: no byte for %lld s", url,
+				    (long long)((req->idle_timeout_ms + 999) / 1000));
 	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
 		rc = claw_error_set(err, CLAW_ETIMEOUT, "POST %s: %s", url, why);
 	} else {

@@ -3,11 +3,13 @@
  *
  * One struct claw_http wraps one curl easy handle and belongs to one thread
  * (DESIGN.md: each run thread has its own); reusing it across calls keeps
- * the connection to the provider alive.  Every transfer has a connect
- * timeout, a total timeout, a cap on the response body (CLAW_ETOOBIG with a
- * clear message past it) and CURLOPT_NOSIGNAL (no SIGALRM in a threaded
- * process).  An optional cancel callback is polled about ten times a second
- * so a run that is told to stop does not wait for a slow model.
+ * the connection to the provider alive (its own curl multi handle runs the
+ * transfer, so the calling thread wakes at least every CLAW_HTTP_TICK_MS to
+ * poll cancellation and the sink's tick).  Every transfer has a connect
+ * timeout, a total timeout, an optional idle timeout, a cap on the response body (CLAW_ETOOBIG with
+ * a clear message past it) and CURLOPT_NOSIGNAL (no SIGALRM in a threaded process).  An optional
+ * cancel callback is polled about ten times a second so a run that is told to stop does not wait
+ * for a slow model.
  *
  * Secrets: headers marked secret (API keys) are never copied into error
  * messages or logs; curl's own error text never contains headers; URLs lose
@@ -51,6 +53,22 @@ struct claw_http_header {
  * CLAW_ESTOPPED).  Called from the calling thread during the transfer. */
 typedef int (*claw_http_cancel_fn)(void *ctx);
 
+/* A body read as it arrives (a streamed model reply), on the calling
+ * thread.  data gets each piece of a 2xx answer whose Content-Type is
+ * text/event-stream instead of resp->body (which then stays empty and
+ * resp->streamed is set); returning false aborts the transfer (CLAW_ENET,
+ * "the reply stream was refused": the sink keeps the reason).  tick (may be
+ * NULL) is called between waits for the network, at least every
+ * CLAW_HTTP_TICK_MS, and after each piece: it returns how many ms it may
+ * wait before being called again (<= 0: CLAW_HTTP_TICK_MS). */
+struct claw_http_sink {
+	bool (*data)(void *ctx, const char *data, size_t n);
+	int64_t (*tick)(void *ctx);
+	void *ctx;
+};
+
+#define CLAW_HTTP_TICK_MS 100
+
 /* One request; every pointer borrowed for the call. */
 struct claw_http_request {
 	const char *url;
@@ -63,6 +81,10 @@ struct claw_http_request {
 	size_t max_response;        /* 0: CLAW_HTTP_RESPONSE_MAX */
 	claw_http_cancel_fn cancel; /* NULL: none */
 	void *cancel_ctx;
+	const struct claw_http_sink *sink; /* NULL: every body into resp->body */
+	/* > 0: a transfer that receives no byte for this long fails with
+	 * CLAW_ETIMEOUT (a stalled stream; counted from the request's start). */
+	int64_t idle_timeout_ms;
 };
 
 /* What came back.  Initialise with claw_http_response_init(), release with
@@ -73,6 +95,7 @@ struct claw_http_response {
 	int64_t retry_after_ms; /* from retry-after-ms / retry-after; -1 when absent */
 	int64_t first_byte_ms;  /* from the request's start to the answer's first byte; 0: none */
 	char request_id[96];    /* request-id / x-request-id header, "" when absent */
+	bool streamed;          /* the body went to the request's sink */
 };
 
 void claw_http_response_init(struct claw_http_response *r);
@@ -80,9 +103,9 @@ void claw_http_response_free(struct claw_http_response *r);
 
 /* POSTs req and fills resp (reset first).  Any HTTP status is CLAW_OK: the
  * caller judges it.  Errors: CLAW_ETOOBIG (body over the cap), CLAW_ETIMEOUT
- * (connect or total timeout), CLAW_ESTOPPED (cancelled), CLAW_ENET (any other
- * transport failure), CLAW_EINVAL (too many headers); the message names the
- * URL (without credentials) and curl's reason. */
+ * (connect, total or idle timeout), CLAW_ESTOPPED (cancelled), CLAW_ENET (the sink
+ * refused the stream, or any other transport failure), CLAW_EINVAL (too many headers); the message
+ * names the URL (without credentials) and curl's reason. */
 enum claw_err claw_http_post(struct claw_http *h, const struct claw_http_request *req,
 			     struct claw_http_response *resp, struct claw_error *err);
 

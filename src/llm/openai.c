@@ -274,20 +274,13 @@ add_content(struct claw_llm_msg *m, struct json_object *content)
 }
 
 enum claw_err
-claw_openai_parse(const char *body, size_t len, struct claw_llm_response *resp,
-		  struct claw_error *err)
+claw_openai_read(struct json_object *root, struct claw_llm_response *resp, struct claw_error *err)
 {
 	enum claw_err rc = CLAW_OK;
-	struct json_object *root = NULL, *choices = NULL, *msg = NULL, *v = NULL;
+	struct json_object *choices = NULL, *msg = NULL, *v = NULL;
 	struct json_object *usage = NULL, *details = NULL, *calls = NULL;
 	struct claw_llm_msg *m = NULL;
 
-	rc = claw_json_parse(body, len, &root, err);
-	if (rc != CLAW_OK) {
-		rc = CLAW_EINVAL;
-		claw_error_prefix(err, "openai: malformed reply");
-		goto out;
-	}
 	if (!json_object_is_type(root, json_type_object)) {
 		rc = claw_error_set(err, CLAW_EINVAL, "openai: malformed reply: not an object");
 		goto out;
@@ -356,6 +349,19 @@ claw_openai_parse(const char *body, size_t len, struct claw_llm_response *resp,
 	m = NULL;
 out:
 	claw_llm_msg_free(m);
+	return rc;
+}
+
+enum claw_err
+claw_openai_parse(const char *body, size_t len, struct claw_llm_response *resp,
+		  struct claw_error *err)
+{
+	struct json_object *root = NULL;
+	if (claw_json_parse(body, len, &root, err) != CLAW_OK) {
+		claw_error_prefix(err, "openai: malformed reply");
+		return CLAW_EINVAL;
+	}
+	enum claw_err rc = claw_openai_read(root, resp, err);
 	json_object_put(root);
 	return rc;
 }

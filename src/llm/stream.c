@@ -28,6 +28,7 @@ struct block {
 	struct claw_buf a;         /* text, input JSON, thinking, or arguments */
 	struct claw_buf b;         /* signature (Anthropic thinking) */
 	char *id, *name;           /* OpenAI tool call */
+	size_t shown;              /* bytes of a given to claw_llm_stream_news */
 };
 
 struct claw_llm_stream {
@@ -36,6 +37,8 @@ struct claw_llm_stream {
 	char why[CLAW_ERROR_MSG_MAX];
 	struct claw_buf line;
 	struct claw_buf data;
+	const char *held; /* an event's one data line, still in the piece being fed */
+	size_t held_len;
 	char event[STREAM_NAME_MAX];
 	bool has_data;
 	bool after_cr; /* the last byte ended a line with CR: a LF next is part of it */
@@ -46,6 +49,7 @@ struct claw_llm_stream {
 	struct block *blocks;        /* nblocks of them, grown as indexes come */
 	size_t nblocks;
 	struct claw_buf content; /* OpenAI */
+	size_t content_shown;
 	bool has_content;
 	char finish[32];
 };
@@ -222,7 +226,7 @@ anthropic_event(struct claw_llm_stream *s, struct json_object *d)
 
 /* The message with its content blocks, in index order. */
 static enum claw_err
-anthropic_finish(struct claw_llm_stream *s, struct claw_buf *out)
+anthropic_finish(struct claw_llm_stream *s, struct json_object **out)
 {
 	struct json_object *content = json_object_new_array();
 	for (size_t i = 0; i < s->nblocks; i++) {
@@ -262,7 +266,7 @@ anthropic_finish(struct claw_llm_stream *s, struct claw_buf *out)
 		json_object_array_add(content, o);
 	}
 	json_object_object_add(s->message, "content", content);
-	(void)claw_buf_puts(out, claw_json_text(s->message));
+	*out = json_object_get(s->message);
 	return CLAW_OK;
 }
 
@@ -332,7 +336,7 @@ openai_event(struct claw_llm_stream *s, struct json_object *d)
 
 /* The chat.completion object the same request would have had. */
 static enum claw_err
-openai_finish(struct claw_llm_stream *s, struct claw_buf *out)
+openai_finish(struct claw_llm_stream *s, struct json_object **out)
 {
 	struct json_object *msg = json_object_new_object(), *calls = json_object_new_array();
 	struct json_object *choice = json_object_new_object(), *choices = json_object_new_array();
@@ -373,7 +377,7 @@ openai_finish(struct claw_llm_stream *s, struct claw_buf *out)
 	json_object_object_add(s->message, "object", json_object_new_string("chat.completion"));
 	json_object_object_add(s->message, "choices", choices);
 	json_object_object_add(s->message, "usage", json_object_get(s->usage));
-	(void)claw_buf_puts(out, claw_json_text(s->message));
+	*out = json_object_get(s->message);
 	return CLAW_OK;
 }
 
@@ -548,14 +552,14 @@ openai_fast(struct claw_llm_stream *s, const char *data, size_t n)
 static enum claw_err
 dispatch(struct claw_llm_stream *s)
 {
-	const char *data = claw_buf_str(&s->data);
-	size_t n = claw_buf_len(&s->data);
+	const char *data = s->held != NULL ? s->held : claw_buf_str(&s->data);
+	size_t n = s->held != NULL ? s->held_len : claw_buf_len(&s->data);
 	struct json_object *d = NULL;
 	enum claw_err rc = CLAW_OK;
 
 	if (!s->has_data || s->done)
 		goto out;
-	if (s->kind == CLAW_LLM_STREAM_OPENAI && strcmp(data, "[DONE]") == 0) {
+	if (s->kind == CLAW_LLM_STREAM_OPENAI && n == 6 && memcmp(data, "[DONE]", 6) == 0) {
 		s->done = true;
 		goto out;
 	}
@@ -572,15 +576,26 @@ dispatch(struct claw_llm_stream *s)
 out:
 	json_object_put(d);
 	claw_buf_reset(&s->data);
+	s->held = NULL;
 	s->has_data = false;
 	s->event[0] = '\0';
 	return rc;
 }
 
+/* The held data line copied into s->data: the piece it is in is going. */
+static void
+unhold(struct claw_llm_stream *s)
+{
+	if (s->held != NULL)
+		(void)claw_buf_append(&s->data, s->held, s->held_len);
+	s->held = NULL;
+}
+
 /* One line l[0..n) (without its end): a field, a comment, or the blank
- * line that ends an event. */
+ * line that ends an event.  stable: l stays valid until the feed call
+ * returns (then an event's only data line is read from there, not copied). */
 static enum claw_err
-field(struct claw_llm_stream *s, const char *l, size_t n)
+field(struct claw_llm_stream *s, const char *l, size_t n, bool stable)
 {
 	enum claw_err rc = CLAW_OK;
 
@@ -596,6 +611,13 @@ field(struct claw_llm_stream *s, const char *l, size_t n)
 		if (flen == 5 && memcmp(l, "event", 5) == 0) {
 			(void)snprintf(s->event, sizeof s->event, "%.*s", (int)vlen, val);
 		} else if (flen == 4 && memcmp(l, "data", 4) == 0) {
+			if (!s->has_data && stable && vlen <= CLAW_LLM_STREAM_EVENT_MAX) {
+				s->held = val;
+				s->held_len = vlen;
+				s->has_data = true;
+				return CLAW_OK;
+			}
+			unhold(s);
 			if (s->has_data)
 				(void)claw_buf_putc(&s->data, '\n');
 			(void)claw_buf_append(&s->data, val, vlen);
@@ -612,7 +634,7 @@ field(struct claw_llm_stream *s, const char *l, size_t n)
 static void
 line(struct claw_llm_stream *s)
 {
-	(void)field(s, claw_buf_str(&s->line), claw_buf_len(&s->line));
+	(void)field(s, claw_buf_str(&s->line), claw_buf_len(&s->line), false);
 	claw_buf_reset(&s->line);
 }
 
@@ -643,17 +665,19 @@ claw_llm_stream_feed(struct claw_llm_stream *s, const char *data, size_t n, stru
 			(void)claw_buf_append(&s->line, p, (size_t)(stop - p));
 			line(s);
 		} else {
-			(void)field(s, p, (size_t)(stop - p)); /* whole here: no copy */
+			(void)field(s, p, (size_t)(stop - p), true); /* whole here: no copy */
 		}
 		s->after_cr = *stop == '\r';
 		p = stop + 1;
 	}
+	unhold(s);
 	return s->sticky == CLAW_OK ? CLAW_OK : claw_error_set(err, s->sticky, "%s", s->why);
 }
 
 enum claw_err
-claw_llm_stream_finish(struct claw_llm_stream *s, struct claw_buf *out, struct claw_error *err)
+claw_llm_stream_finish(struct claw_llm_stream *s, struct json_object **out, struct claw_error *err)
 {
+	*out = NULL;
 	/* A last event without its blank line. */
 	if (s->sticky == CLAW_OK && claw_buf_len(&s->line) > 0)
 		(void)line(s);
@@ -662,18 +686,74 @@ claw_llm_stream_finish(struct claw_llm_stream *s, struct claw_buf *out, struct c
 	if (s->sticky != CLAW_OK)
 		return claw_error_set(err, s->sticky, "%s", s->why);
 	if (s->error != NULL) {
-		(void)claw_buf_puts(out, claw_json_text(s->error));
-		return claw_buf_error(out);
+		*out = json_object_get(s->error);
+		return CLAW_OK;
 	}
 	if (!s->done || (s->kind == CLAW_LLM_STREAM_ANTHROPIC && s->message == NULL))
 		return claw_error_set(err, CLAW_ENET, "the reply stream ended before its end");
 	enum claw_err rc = s->kind == CLAW_LLM_STREAM_ANTHROPIC ? anthropic_finish(s, out)
 								: openai_finish(s, out);
-	if (rc != CLAW_OK)
-		return claw_error_set(err, rc, "%s", s->why);
-	return claw_buf_error(out) == CLAW_OK
-		       ? CLAW_OK
-		       : claw_error_set(err, CLAW_ETOOBIG, "the streamed reply is too big");
+	return rc == CLAW_OK ? CLAW_OK : claw_error_set(err, rc, "%s", s->why);
+}
+
+const char *
+claw_llm_stream_why(const struct claw_llm_stream *s)
+{
+	return s->sticky != CLAW_OK ? s->why : "";
+}
+
+/* The length of text[0..n) without a UTF-8 sequence cut at its end. */
+static size_t
+whole_utf8(const char *text, size_t n)
+{
+	size_t lead = n;
+	while (lead > 0 && n - lead < 4 && ((unsigned char)text[lead - 1] & 0xC0) == 0x80)
+		lead--;
+	if (lead == 0)
+		return n;
+	unsigned char c = (unsigned char)text[lead - 1];
+	size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	return n - (lead - 1) >= need ? n : lead - 1;
+}
+
+/* Reports what b (index i) gained since it was last shown. */
+static size_t
+news_of(struct claw_buf *a, size_t *shown, struct claw_llm_delta d, claw_llm_delta_fn fn, void *ctx)
+{
+	size_t end = whole_utf8(claw_buf_str(a), claw_buf_len(a));
+	if (end <= *shown)
+		return 0;
+	d.at = *shown;
+	d.text = claw_buf_str(a) + *shown;
+	d.len = end - *shown;
+	*shown = end;
+	fn(ctx, &d);
+	return 1;
+}
+
+size_t
+claw_llm_stream_news(struct claw_llm_stream *s, claw_llm_delta_fn fn, void *ctx)
+{
+	size_t n = 0;
+	if (s->kind == CLAW_LLM_STREAM_OPENAI)
+		n += news_of(&s->content, &s->content_shown,
+			     (struct claw_llm_delta){.kind = CLAW_LLM_DELTA_TEXT}, fn, ctx);
+	for (size_t i = 0; i < s->nblocks; i++) {
+		struct block *b = &s->blocks[i];
+		if (!b->used || (b->type != B_TEXT && b->type != B_TOOL && b->type != B_THINKING))
+			continue;
+		struct claw_llm_delta d = {
+			.kind = b->type == B_TEXT       ? CLAW_LLM_DELTA_TEXT
+				: b->type == B_THINKING ? CLAW_LLM_DELTA_THINKING
+							: CLAW_LLM_DELTA_TOOL,
+			.index = s->kind == CLAW_LLM_STREAM_OPENAI ? i + 1 : i,
+			.name = b->name != NULL    ? b->name
+				: b->start != NULL ? claw_llm_json_get_str(b->start, "name")
+						   : NULL,
+		};
+		n += news_of(&b->a, &b->shown, d, fn, ctx);
+	}
+	return n;
 }
 
 bool

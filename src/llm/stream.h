@@ -17,8 +17,8 @@
  *              index, its tool calls' id, name and argument pieces;
  *              finish_reason; usage from stream_options.include_usage),
  *              `[DONE]` (the end), an object with "error".
- * claw_llm_stream_finish() then gives the body: the Messages API message or
- * the chat.completion object, or the provider's error object when the
+ * claw_llm_stream_finish() then gives the body's JSON tree: the Messages API
+ * message or the chat.completion object, or the provider's error object when the
  * stream carried an `error` event (the caller classifies it as it would the
  * same error sent whole).  A stream that stopped before its end is
  * CLAW_ENET "the reply stream ended before its end" (retryable).
@@ -33,6 +33,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include <json-c/json.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -55,10 +57,40 @@ void claw_llm_stream_free(struct claw_llm_stream *s); /* NULL is a no-op */
 enum claw_err claw_llm_stream_feed(struct claw_llm_stream *s, const char *data, size_t n,
 				   struct claw_error *err);
 
-/* The reply body (or error object) appended to out; see the header comment.
- * The stream is spent. */
-enum claw_err claw_llm_stream_finish(struct claw_llm_stream *s, struct claw_buf *out,
+/* The reply (or the error object) in *out, a new reference for the caller:
+ * the JSON tree of the body the request would have had without streaming,
+ * handed over without printing it (the backends read the tree).  The stream
+ * is spent. */
+enum claw_err claw_llm_stream_finish(struct claw_llm_stream *s, struct json_object **out,
 				     struct claw_error *err);
+
+/* Why feed refused the stream ("" when it did not). */
+const char *claw_llm_stream_why(const struct claw_llm_stream *s);
+
+/* What a block of the reply gained, for a live view (SPEC 11 deltas). */
+enum claw_llm_delta_kind {
+	CLAW_LLM_DELTA_TEXT,
+	CLAW_LLM_DELTA_THINKING,
+	CLAW_LLM_DELTA_TOOL, /* a tool call's input JSON as it forms */
+};
+
+struct claw_llm_delta {
+	enum claw_llm_delta_kind kind;
+	size_t index;     /* the block: Anthropic's content index; OpenAI's text 0, calls 1.. */
+	const char *name; /* a tool's name (TOOL; may be NULL), else NULL */
+	size_t at;        /* where text starts in the block's whole text */
+	const char *text; /* the new bytes, whole UTF-8 sequences, not NUL-terminated */
+	size_t len;
+};
+
+/* Called by claw_llm_stream_news; d and its strings are borrowed for the
+ * call. */
+typedef void (*claw_llm_delta_fn)(void *ctx, const struct claw_llm_delta *d);
+
+/* Calls fn once for each block that grew since the last call, with all it
+ * gained (the caller decides how often to ask: that is the coalescing).
+ * Returns how many calls were made. */
+size_t claw_llm_stream_news(struct claw_llm_stream *s, claw_llm_delta_fn fn, void *ctx);
 
 /* Whether body[0..len) is an event stream rather than a JSON body (a server
  * that ignored "stream": true answers the plain reply). */

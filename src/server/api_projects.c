@@ -125,7 +125,7 @@ claw_api_metrics(void *ctx, struct claw_req *req)
 			      "claw_runs_finished_total %lld\n",
 			      (long long)rs.executing, (long long)rs.queued, (long long)rs.parked,
 			      (long long)rs.started, (long long)rs.finished);
-	uint64_t own = (uint64_t)board + (uint64_t)rs.end_events;
+	uint64_t own = (uint64_t)board + (uint64_t)rs.end_events + bs.live;
 	(void)claw_buf_printf(&out,
 			      "# HELP claw_trace_rows_total Trace rows committed and published.\n"
 			      "# TYPE claw_trace_rows_total counter\n"
@@ -139,10 +139,16 @@ claw_api_metrics(void *ctx, struct claw_req *req)
 			      "claw_bus_lags_total %llu\n"
 			      "# HELP claw_board_events_total Board events published.\n"
 			      "# TYPE claw_board_events_total counter\n"
-			      "claw_board_events_total %lld\n",
+			      "claw_board_events_total %lld\n"
+			      "# HELP claw_live_deltas_total Live model output (delta events), "
+			      "published and shed for subscribers that were behind.\n"
+			      "# TYPE claw_live_deltas_total counter\n"
+			      "claw_live_deltas_total{result=\"published\"} %llu\n"
+			      "claw_live_deltas_total{result=\"shed\"} %llu\n",
 			      (unsigned long long)(bs.published > own ? bs.published - own : 0),
 			      (unsigned long long)bs.dropped, (unsigned long long)bs.lags,
-			      (long long)board);
+			      (long long)board, (unsigned long long)bs.live,
+			      (unsigned long long)bs.shed);
 	(void)claw_buf_printf(&out,
 			      "# HELP claw_trace_store_rows_total Trace rows of runs here, by "
 			      "what their batch did.\n"

@@ -494,6 +494,9 @@ take_events(struct claw_hub *h, struct stream *s)
 			s->cursor = claw_bus_event_seq(ev);
 			held = ev; /* our reference */
 			continue;
+		} else if (claw_bus_event_seq(ev) == CLAW_BUS_NO_SEQ) {
+			held = ev; /* a delta: no id, no cursor */
+			continue;
 		}
 		claw_bus_event_unref(ev);
 	}

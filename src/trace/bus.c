@@ -90,7 +90,7 @@ struct claw_bus {
 	struct topic **buckets; /* nbuckets chains */
 	size_t nbuckets;
 	size_t ntopics;
-	atomic_uint_fast64_t published, delivered, dropped, lags, subs;
+	atomic_uint_fast64_t published, delivered, dropped, lags, live, shed, subs;
 };
 
 /* ---------------------------------------------------------------- events */
@@ -394,6 +394,8 @@ claw_bus_get_stats(struct claw_bus *bus, struct claw_bus_stats *out)
 	out->delivered = atomic_load(&bus->delivered);
 	out->dropped = atomic_load(&bus->dropped);
 	out->lags = atomic_load(&bus->lags);
+	out->live = atomic_load(&bus->live);
+	out->shed = atomic_load(&bus->shed);
 	out->subs = atomic_load(&bus->subs);
 	claw_mutex_lock(&bus->mu);
 	out->topics = bus->ntopics;
@@ -410,6 +412,10 @@ queue_push(struct claw_bus *bus, struct claw_bus_sub *sub, struct claw_bus_event
 {
 	claw_mutex_assert_held(&sub->topic->mu);
 	*became_ready = false;
+	if (ev->seq == CLAW_BUS_NO_SEQ && (sub->lagging || sub->count * 2 > sub->cap)) {
+		atomic_fetch_add_explicit(&bus->shed, 1, memory_order_relaxed);
+		return false;
+	}
 	if (sub->lagging) {
 		atomic_fetch_add_explicit(&bus->dropped, 1, memory_order_relaxed);
 		return false;
@@ -422,7 +428,8 @@ queue_push(struct claw_bus *bus, struct claw_bus_sub *sub, struct claw_bus_event
 	}
 	sub->q[(sub->head + sub->count) % sub->cap] = claw_bus_event_ref(ev);
 	sub->count++;
-	sub->last_seq = ev->seq;
+	if (ev->seq != CLAW_BUS_NO_SEQ)
+		sub->last_seq = ev->seq;
 	*became_ready = sub->count == 1;
 	return true;
 }
@@ -444,6 +451,9 @@ claw_bus_publish_many(struct claw_bus *bus, const char *project, int64_t run_id,
 	uint64_t hash = topic_hash(project, run_id);
 
 	atomic_fetch_add_explicit(&bus->published, n, memory_order_relaxed);
+	for (size_t i = 0; i < n; i++)
+		if (evs[i]->seq == CLAW_BUS_NO_SEQ)
+			atomic_fetch_add_explicit(&bus->live, 1, memory_order_relaxed);
 	claw_mutex_lock(&bus->mu);
 	struct topic *t = topic_find(bus, project, run_id, hash);
 	if (t == NULL) {

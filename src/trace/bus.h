@@ -17,6 +17,11 @@
  * gap from the db (seq > last) and then carry on live, dropping duplicates by
  * seq (Redis cuts such clients off; claw catches them up instead).
  *
+ * Live-only events (seq CLAW_BUS_NO_SEQ: a model's text as it is written)
+ * are not in the db and cannot be healed, so they never make a subscriber
+ * lagging: they are queued only while the queue is at most half full, else
+ * shed (counted), leaving the room for the rows that matter.
+ *
  * Waking: a subscription belongs to a struct claw_bus_waiter, an eventfd
  * plus a list of "ready" subscriptions.  When a publish turns a queue from
  * empty to non-empty, the subscription is put on its waiter's ready list;
@@ -47,6 +52,7 @@
 #include "base/err.h"
 
 #define CLAW_BUS_BOARD 0                       /* run id of a project's board topic */
+#define CLAW_BUS_NO_SEQ (-1)                   /* the seq of a live-only event (below) */
 #define CLAW_BUS_QUEUE_DEFAULT ((size_t)1024)  /* a sensible per-subscriber queue */
 #define CLAW_BUS_QUEUE_MAX ((size_t)64 * 1024) /* largest queue a subscriber may ask for */
 
@@ -85,6 +91,8 @@ struct claw_bus_stats {
 	uint64_t delivered; /* events put on a queue */
 	uint64_t dropped;   /* events not queued because a subscriber lagged */
 	uint64_t lags;      /* times a subscriber became lagging */
+	uint64_t live;      /* live-only events published (among published) */
+	uint64_t shed;      /* live-only events not queued for a subscriber behind */
 	uint64_t topics;    /* topics open now */
 	uint64_t subs;      /* subscriptions open now */
 };

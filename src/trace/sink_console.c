@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -13,23 +14,21 @@
 
 struct console {
 	int fd;
+	bool live; /* -v: model text as it is written */
+	bool colour;
 	struct claw_render *render;
 	struct claw_buf line; /* reused for every record */
+	/* The live text being written on the last line (open_span 0: none). */
+	int64_t open_span;
+	size_t open_index;
+	int open_attempt;
 };
 
+/* Writes p[0..left) whole. */
 static enum claw_err
-console_write(void *ctx, const struct claw_record *rec, struct claw_error *err)
+put(const struct console *c, const char *p, size_t left, struct claw_error *err)
 {
-	struct console *c = ctx;
 	char msg[128];
-
-	claw_buf_reset(&c->line);
-	enum claw_err rc = claw_render_record(c->render, rec, &c->line);
-	if (rc != CLAW_OK)
-		return claw_error_set(err, rc, "a %s line is longer than %d bytes",
-				      claw_record_type_name(rec->type), CLAW_RENDER_LINE_MAX);
-	const char *p = claw_buf_str(&c->line);
-	size_t left = claw_buf_len(&c->line);
 	while (left > 0) {
 		ssize_t w = write(c->fd, p, left);
 		if (w < 0 && errno == EINTR)
@@ -44,10 +43,61 @@ console_write(void *ctx, const struct claw_record *rec, struct claw_error *err)
 	return CLAW_OK;
 }
 
+/* Ends the live text's line, if one is open. */
+static enum claw_err
+close_live(struct console *c, struct claw_error *err)
+{
+	if (c->open_span == 0)
+		return CLAW_OK;
+	c->open_span = 0;
+	return put(c, c->colour ? "\033[0m\n" : "\n", c->colour ? 5 : 1, err);
+}
+
+static enum claw_err
+console_write(void *ctx, const struct claw_record *rec, struct claw_error *err)
+{
+	struct console *c = ctx;
+
+	claw_buf_reset(&c->line);
+	enum claw_err rc = claw_render_record(c->render, rec, &c->line);
+	if (rc != CLAW_OK)
+		return claw_error_set(err, rc, "a %s line is longer than %d bytes",
+				      claw_record_type_name(rec->type), CLAW_RENDER_LINE_MAX);
+	if (claw_buf_len(&c->line) > 0 && (rc = close_live(c, err)) != CLAW_OK)
+		return rc;
+	return put(c, claw_buf_str(&c->line), claw_buf_len(&c->line), err);
+}
+
+/* -v: the model's text and thinking (dim) as they are written, on lines of
+ * their own that the next record's line closes.  A write error here is
+ * ignored: the next record's reports it. */
+static void
+console_delta(void *ctx, int64_t run_id, const struct claw_trace_delta *d)
+{
+	struct console *c = ctx;
+	bool thinking = strcmp(d->kind, "thinking") == 0;
+	(void)run_id;
+	if (!c->live || (!thinking && strcmp(d->kind, "text") != 0))
+		return;
+	if (c->open_span != d->span_id || c->open_index != d->index ||
+	    c->open_attempt != d->attempt) {
+		(void)close_live(c, NULL);
+		const char *head = thinking ? "      thinking: " : "      ";
+		(void)put(c, head, strlen(head), NULL);
+		if (c->colour && thinking)
+			(void)put(c, "\033[2m", 4, NULL);
+		c->open_span = d->span_id;
+		c->open_index = d->index;
+		c->open_attempt = d->attempt;
+	}
+	(void)put(c, d->text, d->len, NULL);
+}
+
 static void
 console_release(void *ctx)
 {
 	struct console *c = ctx;
+	(void)close_live(c, NULL);
 	claw_render_free(c->render);
 	claw_buf_free(&c->line);
 	free(c);
@@ -58,6 +108,7 @@ static const struct claw_trace_sink_ops console_ops = {
 	.write = console_write,
 	.flush = NULL,
 	.release = console_release,
+	.delta = console_delta,
 };
 
 void
@@ -65,6 +116,8 @@ claw_sink_console_attach(struct claw_tracer *t, int fd, int level, bool colour)
 {
 	struct console *c = CLAW_NEW(struct console);
 	c->fd = fd;
+	c->live = level <= CLAW_RECORD_DEBUG;
+	c->colour = colour;
 	c->render = claw_render_new(level, colour);
 	claw_buf_init(&c->line, CLAW_RENDER_LINE_MAX);
 	claw_tracer_add_sink(t, &console_ops, c);

@@ -29,6 +29,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/mutex.h"
@@ -432,11 +433,43 @@ sink_release(void *ctx)
 	free(s);
 }
 
+/* A delta goes straight onto the bus from the run's thread, as an event
+ * without a seq: nothing to commit, and a subscriber that is behind sheds
+ * it (bus.h). */
+static void
+sink_delta(void *ctx, int64_t run_id, const struct claw_trace_delta *d)
+{
+	const struct store_sink *s = ctx;
+	struct claw_buf b = CLAW_BUF_INIT(d->len * 6 + 512);
+	if (s->st->bus == NULL)
+		return;
+	(void)claw_buf_printf(&b,
+			      "{\"spanId\":%lld,\"kind\":\"%s\",\"attempt\":%d,\"index\":%zu,"
+			      "\"at\":%zu,",
+			      (long long)d->span_id, d->kind, d->attempt, d->index, d->at);
+	if (d->name != NULL) {
+		(void)claw_buf_puts(&b, "\"name\":");
+		(void)claw_json_buf_append_string(&b, d->name, strlen(d->name));
+		(void)claw_buf_putc(&b, ',');
+	}
+	(void)claw_buf_puts(&b, "\"text\":");
+	(void)claw_json_buf_append_string(&b, d->text, d->len);
+	(void)claw_buf_putc(&b, '}');
+	if (claw_buf_error(&b) == CLAW_OK) {
+		struct claw_bus_event *ev = claw_bus_event_new("delta", CLAW_BUS_NO_SEQ,
+							       claw_buf_str(&b), claw_buf_len(&b));
+		(void)claw_bus_publish(s->st->bus, s->st->project, run_id, ev);
+		claw_bus_event_unref(ev);
+	}
+	claw_buf_free(&b);
+}
+
 static const struct claw_trace_sink_ops store_ops = {
 	.name = "store",
 	.write = sink_write,
 	.flush = sink_flush,
 	.release = sink_release,
+	.delta = sink_delta,
 };
 
 void

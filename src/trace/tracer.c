@@ -305,6 +305,14 @@ claw_trace_event_json(struct claw_tracer *t, enum claw_record_type type, int lev
 	return claw_trace_event(t, type, level, json_text(data));
 }
 
+void
+claw_trace_delta(struct claw_tracer *t, const struct claw_trace_delta *d)
+{
+	for (size_t i = 0; i < t->nsinks; i++)
+		if (t->sinks[i].ops->delta != NULL)
+			t->sinks[i].ops->delta(t->sinks[i].ctx, t->run_id, d);
+}
+
 enum claw_err
 claw_tracer_flush(struct claw_tracer *t, struct claw_error *err)
 {

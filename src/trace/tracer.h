@@ -42,16 +42,32 @@
 
 struct claw_tracer;
 
+/* Live output of a model turn as it is written (SPEC 11's `delta`): shown,
+ * never stored (the `reply` row that follows is the record).  Every
+ * pointer borrowed for the call. */
+struct claw_trace_delta {
+	int64_t span_id;  /* the turn */
+	int attempt;      /* the model call's attempt: a retry starts over */
+	const char *kind; /* "text", "thinking" or "tool_input" */
+	size_t index;     /* the reply's block */
+	const char *name; /* tool_input: the tool's name (may be NULL) */
+	size_t at;        /* where text starts in the block's text */
+	const char *text; /* len bytes of whole UTF-8 sequences */
+	size_t len;
+};
+
 /* A sink: a small vtable and its context.  write gets a record lent for the
  * duration of the call (copy what you keep); flush (may be NULL) returns once
- * every record written so far is as durable as the sink makes it; release
- * (may be NULL) frees ctx when the tracer is freed.  name is static ("store",
- * "console") and appears in error messages. */
+ * every record written so far is as durable as the sink makes it; delta
+ * (may be NULL) shows live output and must not block; release (may be NULL)
+ * frees ctx when the tracer is freed.  name is static ("store", "console")
+ * and appears in error messages. */
 struct claw_trace_sink_ops {
 	const char *name;
 	enum claw_err (*write)(void *ctx, const struct claw_record *rec, struct claw_error *err);
 	enum claw_err (*flush)(void *ctx, struct claw_error *err);
 	void (*release)(void *ctx);
+	void (*delta)(void *ctx, int64_t run_id, const struct claw_trace_delta *d);
 };
 
 /* A tracer for run_id whose next span id is last_span_id + 1.  Free with
@@ -110,6 +126,10 @@ int64_t claw_trace_enter_json(struct claw_tracer *t, enum claw_record_type type,
 			      struct json_object *data);
 int64_t claw_trace_event_json(struct claw_tracer *t, enum claw_record_type type, int level,
 			      struct json_object *data);
+
+/* Hands d to every sink that shows live output (ops->delta); nothing is
+ * stored and no span id is used. */
+void claw_trace_delta(struct claw_tracer *t, const struct claw_trace_delta *d);
 
 /* Asks every sink to make what it has been given durable (the store sink
  * waits for its commit).  Call before telling anyone else to read the db,

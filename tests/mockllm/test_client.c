@@ -636,6 +636,112 @@ test_streaming(enum claw_agent_kind agent)
 	mock_stop(&m);
 }
 
+/* What a live callback saw. */
+struct seen {
+	int calls;
+	int attempt;
+	int64_t first_ms, last_ms; /* monotonic, of the first and last call */
+	bool in_order;             /* every piece started where the last ended */
+	struct claw_buf text;      /* the text deltas, joined */
+	size_t tool_len;           /* bytes of tool input seen */
+	char tool[32];             /* the tool's name */
+};
+
+static void
+on_live(void *ctx, int attempt, const struct claw_llm_delta *d)
+{
+	struct seen *s = ctx;
+	int64_t now = claw_clock_mono_ms();
+	if (s->calls++ == 0)
+		s->first_ms = now;
+	s->last_ms = now;
+	if (attempt != s->attempt) { /* a retry starts over */
+		s->attempt = attempt;
+		claw_buf_reset(&s->text);
+		s->tool_len = 0;
+	}
+	if (d->kind == CLAW_LLM_DELTA_TEXT) {
+		s->in_order &= d->at == claw_buf_len(&s->text);
+		(void)claw_buf_append(&s->text, d->text, d->len);
+	} else if (d->kind == CLAW_LLM_DELTA_TOOL) {
+		s->in_order &= d->at == s->tool_len;
+		s->tool_len += d->len;
+		(void)snprintf(s->tool, sizeof s->tool, "%s", d->name != NULL ? d->name : "");
+	}
+}
+
+/* Live output: the reply's text reaches the callback while it streams,
+ * in order, at most ten times a second; a stream gone silent past the idle
+ * limit is cut and retried, and the retry's text starts over. */
+static void
+test_live(enum claw_agent_kind agent)
+{
+	const char *name = agent == CLAW_AGENT_ANTHROPIC ? "anthropic" : "openai";
+	struct mock m;
+	struct claw_error err;
+	struct claw_llm_response r;
+	struct retries rt = {0};
+	struct seen seen = {.in_order = true, .text = CLAW_BUF_INIT(1u << 20)};
+
+	/* ~1.5 s of stream, 60 bytes every 30 ms; then one that stalls. */
+	if (!mock_start(&m,
+			"[{\"text\": \"The quick brown fox jumps over the lazy dog, and then "
+			"again, and again: caf\u00e9 \u2603 the end.\","
+			"  \"tool_calls\": [{\"name\": \"read_file\", \"input\": {\"path\": "
+			"\"a.txt\"}}],"
+			"  \"stream\": {\"chunk\": 30, \"pause_ms\": 30}},"
+			" {\"text\": \"stalls\", \"stream\": {\"chunk\": 200, \"pause_ms\": 1500}},"
+			" {\"text\": \"after the stall\"}]",
+			NULL)) {
+		ok(false, "%s live: mockllm started", name);
+		return;
+	}
+	char base[256];
+	(void)snprintf(base, sizeof base, "%s%s", m.base, agent == CLAW_AGENT_OPENAI ? "/v1" : "");
+	struct claw_llm_client_params p = {
+		.agent = agent, .base_url = base, .retry = &fast, .stream_idle_ms = 700};
+	struct claw_llm_client *c = NULL;
+	is_int(claw_llm_client_new(&p, &c, &err), CLAW_OK, "%s: a client", name);
+	claw_llm_client_set_live(c, on_live, &seen);
+	claw_llm_response_init(&r);
+	int64_t t0 = claw_clock_mono_ms();
+	is_int(ask(c, "m", "x", &r, &rt, &err), CLAW_OK, "%s: a slow stream", name);
+	int64_t took = claw_clock_mono_ms() - t0;
+	ok(seen.calls >= 3, "%s: its text came in pieces (%d calls)", name, seen.calls);
+	ok(seen.first_ms - t0 < took / 2,
+	   "%s: the first piece long before the end (%lld of %lld ms)", name,
+	   (long long)(seen.first_ms - t0), (long long)took);
+	ok(seen.calls <= took / CLAW_LLM_LIVE_MS + 2,
+	   "%s: at most one call every %d ms (%d in %lld ms)", name, CLAW_LLM_LIVE_MS, seen.calls,
+	   (long long)took);
+	ok(seen.in_order, "%s: each piece starts where the last ended", name);
+	char *t = r.msg != NULL ? claw_llm_msg_text(r.msg) : claw_xstrdup("");
+	ok(strncmp(t, claw_buf_str(&seen.text), claw_buf_len(&seen.text)) == 0 &&
+		   claw_buf_len(&seen.text) > strlen(t) / 2,
+	   "%s: what was shown is the reply's text as it formed (%zu of %zu bytes)", name,
+	   claw_buf_len(&seen.text), strlen(t));
+	free(t);
+	ok(seen.tool_len > 0 && strcmp(seen.tool, "read_file") == 0,
+	   "%s: the tool call's input shown as it formed, with its name (%zu bytes, '%s')", name,
+	   seen.tool_len, seen.tool);
+
+	rt = (struct retries){0};
+	seen.calls = 0;
+	is_int(ask(c, "m", "x", &r, &rt, &err), CLAW_OK, "%s: a stalled stream", name);
+	is_int(rt.n, 1, "%s: is cut and retried once", name);
+	is_int(rt.last.fault, CLAW_RETRY_TRANSPORT, "%s: as a transport error", name);
+	ok(strstr(rt.error, "no byte for 1 s") != NULL, "%s: saying so: %s", name, rt.error);
+	t = r.msg != NULL ? claw_llm_msg_text(r.msg) : claw_xstrdup("");
+	is_str(t, "after the stall", "%s: then the reply", name);
+	free(t);
+	is_int(seen.attempt, 2, "%s: the live text of the retry is attempt 2", name);
+	is_str(claw_buf_str(&seen.text), "after the stall", "%s: and starts over", name);
+	claw_llm_response_clear(&r);
+	claw_llm_client_free(c);
+	claw_buf_free(&seen.text);
+	mock_stop(&m);
+}
+
 static void
 test_refusals(void)
 {
@@ -871,6 +977,8 @@ main(int argc, char **argv)
 	test_transient_faults();
 	test_streaming(CLAW_AGENT_ANTHROPIC);
 	test_streaming(CLAW_AGENT_OPENAI);
+	test_live(CLAW_AGENT_ANTHROPIC);
+	test_live(CLAW_AGENT_OPENAI);
 	test_refusals();
 	test_limits();
 	test_concurrent();

@@ -162,6 +162,46 @@ test_lagging(void)
 	claw_bus_free(bus);
 }
 
+/* Live-only events (no seq) never make a subscriber lag: they are shed
+ * once its queue is half full, and rows still get the room. */
+static void
+test_live_only(void)
+{
+	struct claw_bus *bus = claw_bus_new();
+	struct claw_bus_sub *s;
+	struct claw_bus_event *ev;
+	struct claw_error err;
+	int64_t last = -1;
+
+	ok(claw_bus_subscribe(bus, "p", 9, 4, NULL, NULL, &s, &err) == CLAW_OK, "queue of 4");
+	pub(bus, "p", 9, 1);
+	for (int i = 0; i < 5; i++) /* queue 1 row: 2 deltas fit (3 <= half after) */
+		pub(bus, "p", 9, CLAW_BUS_NO_SEQ);
+	pub(bus, "p", 9, 2);
+	is_int(take_seq(s, NULL), 1, "the row");
+	int deltas = 0;
+	while (claw_bus_sub_take(s, &ev, &last) == CLAW_BUS_EVENT) {
+		int64_t seq = claw_bus_event_seq(ev);
+		claw_bus_event_unref(ev);
+		if (seq != CLAW_BUS_NO_SEQ) {
+			is_int(seq, 2, "then the next row, not lost to deltas");
+			break;
+		}
+		deltas++;
+	}
+	is_int(deltas, 2, "deltas queued only while the queue was at most half full");
+	pub(bus, "p", 9, 3);
+	is_int(take_seq(s, &last), 3, "no lag: the next row comes");
+	struct claw_bus_stats st;
+	claw_bus_get_stats(bus, &st);
+	is_int(st.lags, 0, "no lag counted");
+	is_int(st.live, 5, "five live-only events published");
+	is_int(st.shed, 3, "three shed");
+	is_int(st.dropped, 0, "no row dropped");
+	claw_bus_unsubscribe(s);
+	claw_bus_free(bus);
+}
+
 static void
 test_waiter(void)
 {
@@ -302,6 +342,7 @@ main(void)
 	test_event();
 	test_topics();
 	test_lagging();
+	test_live_only();
 	test_waiter();
 	test_publish_many();
 	test_next();

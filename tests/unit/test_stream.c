@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/json.h"
 #include "llm/anthropic.h"
 #include "llm/message.h"
 #include "llm/openai.h"
@@ -105,7 +106,7 @@ static const char openai_plain[] =
 	"\"tool_calls\"}],\"usage\":{\"prompt_tokens\":50,\"completion_tokens\":7,"
 	"\"total_tokens\":57,\"prompt_tokens_details\":{\"cached_tokens\":20}}}";
 
-/* The body put back together from text fed in pieces split at split (0:
+/* The body put back together (the tree, printed) from text fed in pieces split at split (0:
  * whole; SIZE_MAX: byte by byte).  rc of the finish; body in out. */
 static enum claw_err
 assemble(enum claw_llm_stream_kind kind, const char *text, size_t split, struct claw_buf *out,
@@ -122,8 +123,12 @@ assemble(enum claw_llm_stream_kind kind, const char *text, size_t split, struct 
 		if (rc == CLAW_OK)
 			rc = claw_llm_stream_feed(s, text + split, n - split, e);
 	}
+	struct json_object *tree = NULL;
 	if (rc == CLAW_OK)
-		rc = claw_llm_stream_finish(s, out, e);
+		rc = claw_llm_stream_finish(s, &tree, e);
+	if (rc == CLAW_OK)
+		(void)claw_buf_puts(out, claw_json_text(tree));
+	json_object_put(tree);
 	claw_llm_stream_free(s);
 	return rc;
 }

@@ -23,6 +23,7 @@ struct capture {
 	int flushes;
 	enum claw_err fail; /* what write returns */
 	bool *released;
+	char deltas[256]; /* "run/span/kind/at:text " of each delta */
 };
 
 static enum claw_err
@@ -60,14 +61,48 @@ cap_release(void *ctx)
 	free(c);
 }
 
-static const struct claw_trace_sink_ops cap_ops = {"capture", cap_write, cap_flush, cap_release};
+static void
+cap_delta(void *ctx, int64_t run_id, const struct claw_trace_delta *d)
+{
+	struct capture *c = ctx;
+	size_t at = strlen(c->deltas);
+	(void)snprintf(c->deltas + at, sizeof c->deltas - at, "%lld/%lld/%s/%zu:%.*s ",
+		       (long long)run_id, (long long)d->span_id, d->kind, d->at, (int)d->len,
+		       d->text);
+}
 
+static const struct claw_trace_sink_ops cap_ops = {"capture", cap_write, cap_flush, cap_release,
+						   cap_delta};
 static struct capture *
 attach(struct claw_tracer *t)
 {
 	struct capture *c = CLAW_NEW(struct capture);
 	claw_tracer_add_sink(t, &cap_ops, c);
 	return c;
+}
+
+/* A sink that shows no live output. */
+static const struct claw_trace_sink_ops quiet_ops = {"quiet", cap_write, NULL, cap_release, NULL};
+
+/* Deltas reach the sinks that show them, and nothing is written. */
+static void
+test_delta(void)
+{
+	struct claw_tracer *t = claw_tracer_new(7, 0);
+	struct capture *c = attach(t), *q = CLAW_NEW(struct capture);
+	claw_tracer_add_sink(t, &quiet_ops, q);
+	int64_t turn = claw_trace_enter(t, CLAW_RECORD_TURN, NULL);
+	struct claw_trace_delta d = {turn, 1, "text", 0, NULL, 0, "Hello wor", 5};
+	claw_trace_delta(t, &d);
+	d.at = 5;
+	d.text = " world";
+	d.len = 6;
+	claw_trace_delta(t, &d);
+	is_str(c->deltas, "7/1/text/0:Hello 7/1/text/5: world ", "deltas reach the sink in order");
+	is_int((int)c->n, 1, "and are not records (only the turn's enter)");
+	is_int((int)claw_tracer_last_span(t), 1, "nor use span ids");
+	is_int((int)q->n, 1, "a sink without a delta op gets records only");
+	claw_tracer_free(t);
 }
 
 static char logpath[4200];
@@ -264,6 +299,7 @@ main(void)
 	test_seed_and_json();
 	test_misuse_and_failures();
 	test_free_writes_nothing();
+	test_delta();
 	claw_log_set_fd(-1);
 	close(fd);
 	return tap_done();
