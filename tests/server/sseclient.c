@@ -7,7 +7,8 @@
  * Connects to 127.0.0.1:PORT, sends one HTTP/1.1 GET (with Last-Event-ID
  * when given), and writes what it receives, one line each, flushed at once:
  *   status N                  the HTTP status
- *   event NAME ID DATA        an event (ID "-" when it has none; DATA is the
+ *   event NAME ID DATA        an event (ID "-" when it has no id: line of its
+ *                             own, though the reconnect id stays; DATA is the
  *                             data lines joined with "\n" escaped as "\\n")
  *   comment                   a comment line (the heartbeat)
  *   eof | timeout | done      why it ended (done: --max-events or --until)
@@ -44,7 +45,8 @@ struct client {
 	struct claw_buf raw;  /* bytes read, not yet consumed */
 	struct claw_buf line; /* the current SSE line */
 	struct claw_buf data; /* the event's data lines */
-	char id[64];
+	char id[64];          /* the last id: the one a reconnect sends */
+	bool own_id;          /* the event being read has an id: line */
 	char name[64];
 	int64_t events, max_events;
 	const char *until;
@@ -92,7 +94,7 @@ dispatch(struct client *c)
 	if (claw_buf_len(&c->data) == 0 && c->name[0] == '\0')
 		return;
 	(void)fprintf(c->out, "event %s %s ", c->name[0] ? c->name : "message",
-		      c->id[0] ? c->id : "-");
+		      c->own_id && c->id[0] ? c->id : "-");
 	const char *d = claw_buf_str(&c->data);
 	size_t n = claw_buf_len(&c->data);
 	if (n > 0 && d[n - 1] == '\n')
@@ -111,6 +113,7 @@ dispatch(struct client *c)
 		c->ended = true;
 	claw_buf_reset(&c->data);
 	c->name[0] = '\0';
+	c->own_id = false;
 }
 
 /* One SSE line (without its end). */
@@ -137,6 +140,7 @@ sse_line(struct client *c, const char *s, size_t n)
 		(void)claw_buf_putc(&c->data, '\n');
 	} else if (fl == 2 && memcmp(s, "id", 2) == 0) {
 		(void)snprintf(c->id, sizeof c->id, "%.*s", (int)vl, v);
+		c->own_id = true;
 	} else if (fl == 5 && memcmp(s, "event", 5) == 0) {
 		(void)snprintf(c->name, sizeof c->name, "%.*s", (int)vl, v);
 	}
