@@ -44,8 +44,9 @@ turn=$(sql "SELECT span_id FROM trace WHERE run_id = $run AND type = 'turn' AND 
 like "$(grep '^event delta ' "$tmp/a.sse" | head -1)" "\"spanId\":$turn,\"kind\":\"text\"" \
 	"a delta names its turn and kind"
 # The deltas, joined in order, are the start of the reply's text.
-joined=$(grep '^event delta ' "$tmp/a.sse" | sed 's/^event delta - //' |
-	jq -j 'select(.kind == "text") | .text')
+grep '^event delta ' "$tmp/a.sse" | sed 's/^event delta - //' | paste -sd, | sed 's/.*/[&]/' >"$tmp/deltas.json"
+joined=$(sqlite3 :memory: "SELECT group_concat(json_extract(value, '\$.text'), '') FROM
+                           json_each(readfile('$tmp/deltas.json')) WHERE json_extract(value, '\$.kind') = 'text'")
 case "$long" in
 "$joined"*) [ -n "$joined" ]; ok $? "the deltas joined are the reply's text as it formed (${#joined} bytes)" ;;
 *) ok 1 "the deltas joined are the reply's text: got '$joined'" ;;
