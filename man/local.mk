@@ -12,7 +12,7 @@ dist_man_MANS = man/claw.1
 wwwdir = $(pkgdatadir)/www
 dist_www_DATA = www/index.html www/style.css www/api.js www/app.js www/board.js www/changes.js \
 	www/dialog.js www/dom.js www/format.js www/gate.js www/issue.js www/markdown.js \
-	www/notify.js www/project.js www/result.js www/run.js www/stream.js www/trace.js
+	www/notify.js www/project.js www/live.js www/result.js www/run.js www/stream.js www/trace.js
 
 confdir = $(pkgdatadir)/conf
 dist_conf_DATA = conf/nginx.conf conf/nginx-cluster.conf conf/claw.service \

@@ -26,6 +26,9 @@
 // Spans are always shown (they are the structure); the level and the
 // filters pick events.
 //
+// Live output: `delta` events (the model's reply as it is written, not
+// stored) grow in a box above the tabs (live.js) until the reply row comes.
+//
 // Auto-follow: while the tree is scrolled to its bottom, new rows keep it
 // there; scrolling up stops that and shows a "follow" button.
 //
@@ -38,6 +41,7 @@
 import { api, streams } from './api.js';
 import { h, replace, pill, demoPrices } from './dom.js';
 import { ChangesBox } from './changes.js';
+import { LiveReply } from './live.js';
 import { resultCard } from './result.js';
 import { Stream } from './stream.js';
 import { SPAN_TYPES, TraceModel, parseMaybe } from './trace.js';
@@ -130,6 +134,7 @@ export class RunView {
 		this.changes.onLoaded = () => this.renderResult();
 		this.changesTimer = 0;
 		this.resultBox = h('div', { class: 'result-box' });
+		this.live = new LiveReply(); // the reply being written, above the tabs
 		this.ended = null;        // the stream's `end` data {status, reason}
 		this.artifacts = null;    // the artifact list, once loaded
 
@@ -158,6 +163,7 @@ export class RunView {
 				this.statusEl = h('span', { class: 'run-status' }),
 				this.conn, h('span', { class: 'spacer' }), this.totals),
 			this.resultBox,
+			this.live.el,
 			h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'run views' }, Object.values(this.tabs)),
 			Object.values(panes));
 		this.el.addEventListener('keydown', (e) => {
@@ -201,6 +207,7 @@ export class RunView {
 			urlFor: () => streams.run(this.key, this.runId, this.model.lastSeq),
 			events: {
 				trace: (ev) => this.enqueue(JSON.parse(ev.data)),
+				delta: (ev) => this.live.add(parseMaybe(ev.data)),
 				end: (ev) => this.finish(ev.data),
 			},
 			onState: (s) => this.setConn(s),
@@ -338,6 +345,7 @@ export class RunView {
 		this.renderResult();
 		this.stream.end();
 		this.flush();
+		this.live.clear();
 		if (this.status !== 'ended') replace(this.statusEl, pill(this.status));
 		for (const n of this.open) this.paintTime(n);
 		this.open.clear();
@@ -364,6 +372,7 @@ export class RunView {
 		const dirty = new Set();
 		let artifacts = false;
 		for (const row of rows) {
+			this.live.row(row);
 			const ch = this.model.add(row);
 			if (!ch) { // a duplicate: already shown
 				this.el.dataset.dups = String(Number(this.el.dataset.dups || 0) + 1);
@@ -858,6 +867,7 @@ export class RunView {
 		clearTimeout(this.flushTimer);
 		cancelAnimationFrame(this.scrollFrame);
 		clearTimeout(this.artTimer);
+		this.live.destroy();
 	}
 }
 

@@ -20,7 +20,7 @@ import { test, assert, equal, diag } from './tap.mjs';
 import { waitFor, sleep, axeSerious } from './harness.mjs';
 import { reviewTests } from './review.test.mjs';
 import { scenario, TITLE_A, TITLE_B, TITLE_C, FEEDBACK, ANSWER, BUDGET_TOKENS, CONTEXT_TOKENS, SOLVER, TITLE_Q, TITLE_W,
-	TITLE_QUEUED, TITLE_S, STEER, SOLVER_S } from './scenario.mjs';
+	TITLE_QUEUED, TITLE_S, POLISHED, STEER, SOLVER_S } from './scenario.mjs';
 
 export function hasServe(claw) {
 	const r = spawnSync(claw, ['serve', '--help'], { encoding: 'utf8', timeout: 5000 });
@@ -496,6 +496,20 @@ export function dashboardTests(ctx) {
 			{ what: 'the message in the step\'s next request', timeout: 20000 });
 		const row = await page.waitForSelector('.tree .node.t-message', { timeout: 10000 });
 		assert((await row.textContent()).includes(STEER), 'a message row in the trace');
+		// The answer streams: its text grows under the trace, then its reply row replaces it.
+		const live = await page.waitForSelector('.live-reply:not([hidden]) .live-text', { timeout: 20000 });
+		const first = (await live.textContent()).length;
+		await waitFor(async () => ((await page.textContent('.live-reply .live-text').catch(() => '')) || '').length > first + 20,
+			{ what: 'the live text to grow', timeout: 10000 });
+		assert(POLISHED.startsWith(await page.textContent('.live-reply .live-text')), 'the live text is the reply as written');
+		await shot(page, 'run-live');
+		await page.setViewportSize({ width: 390, height: 844 });
+		await shot(page, 'run-live-phone');
+		await page.setViewportSize({ width: 1280, height: 800 });
+		await page.waitForSelector('.live-reply', { state: 'hidden', timeout: 20000 });
+		const reply = await page.waitForSelector('.tree .node.t-reply:has-text("Polished, keeping")',
+			{ state: 'attached', timeout: 10000 }); // a debug-level row: in the tree, shown at level debug
+		assert(reply, 'the reply row took its place');
 		await waitFor(async () => !['inprogress', 'queued'].includes((await issue(id)).status),
 			{ what: 'the run to move on', timeout: 30000 });
 		await page.waitForSelector('form.steer', { state: 'hidden' });

@@ -25,6 +25,9 @@ export const TITLE_Q = 'Add a --version flag';                  // showcase: par
 export const TITLE_W = 'Support exponentiation with ^';        // showcase: keeps working
 export const TITLE_QUEUED = 'Document the grammar in README';  // showcase: waits for a run slot
 export const TITLE_R = 'Shout the greeting';                   // review: commented, reworked, merged
+export const POLISHED = 'Polished, keeping the exclamation mark. I read greet.sh first: the greeting is ' +
+	'printed by one echo, so I changed only that line, kept the two spaces the file uses, and ran it ' +
+	'to check the output ends with the mark and a newline, as before.';
 export const TITLE_S = 'Polish the greeting';                  // steered from the page while it works
 export const STEER = 'Keep the exclamation mark, please.';
 export const SOLVER_S = { name: 'Polish', steps: [{ name: 'polish', goal: 'Polish the greeting.', tools: ['bash'] }] };
@@ -126,7 +129,8 @@ export function scenario() {
 			// message reaches the request after its tool ran.
 			{ match: { user: 'Carry out step polish' }, delay_ms: 2500, tool_calls: [{ name: 'bash',
 				input: { command: 'echo polished' } }] },
-			{ match: { user: STEER }, text: 'Polished, keeping the exclamation mark.' },
+			// Its answer streams slowly: the page shows it being written.
+			{ match: { user: STEER }, text: POLISHED, stream: { chunk: 12, pause_ms: 60 } },
 
 			// ---- the showcase: one run parks at a question, one works (hangs)
 			{ match: { user: 'Carry out step understand', any: TITLE_Q }, text: 'The flag belongs in calc.sh.\n' +

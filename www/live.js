@@ -1,0 +1,100 @@
+// live — the model's reply as it is written (SPEC 11 `delta` events).
+//
+// The run stream carries, besides its rows, `delta` events without an id:
+// {spanId (the turn), kind (text | thinking | tool_input), attempt, index
+// (the reply's block), at (where text starts in the block), name (a tool's),
+// text}.  They are not stored: the `reply` row that follows is the record,
+// and when it (or the turn's end, or the run's) arrives the live text goes.
+// A retry (a new attempt) starts the text over.  A delta the server shed
+// for a page that fell behind leaves a gap, shown as " … ".
+//
+// LiveReply is a small box above the run's tabs: the turn being written, its
+// text growing, its thinking folded and muted, a tool call's input as it
+// forms, and a running estimate of the tokens (4 characters each).  It
+// repaints at most once a frame.
+
+import { h, replace } from './dom.js';
+import * as fmt from './format.js';
+
+export class LiveReply {
+	constructor() {
+		this.turn = null; // {spanId, attempt, blocks: Map(key → {kind, name, text})}
+		this.frame = 0;
+		this.el = h('section', { class: 'live-reply', hidden: true, 'aria-label': 'the reply being written' });
+	}
+
+	// One delta event's data (parsed).
+	add(d) {
+		if (!d || typeof d.text !== 'string' || typeof d.spanId !== 'number') return;
+		const t = this.turn;
+		if (!t || t.spanId !== d.spanId || t.attempt !== d.attempt) {
+			this.turn = { spanId: d.spanId, attempt: d.attempt, blocks: new Map() };
+		}
+		const blocks = this.turn.blocks;
+		const key = `${d.kind}:${d.index}`;
+		let b = blocks.get(key);
+		if (!b) blocks.set(key, b = { kind: d.kind, name: d.name || '', text: '', at: 0 });
+		const at = Number(d.at) || 0;
+		if (at === b.at) b.text += d.text;
+		else if (at > b.at) b.text += ` … ${d.text}`; // shed while the page was behind
+		else if (at + d.text.length > b.at) b.text += d.text.slice(b.at - at); // seen in part
+		b.at = Math.max(b.at, at + d.text.length);
+		this.schedule();
+	}
+
+	// A row of the trace: the turn's reply (or its end) replaces the live text.
+	row(r) {
+		if (!this.turn) return;
+		if ((r.type === 'reply' && r.parentId === this.turn.spanId) ||
+			(r.phase === 'end' && r.spanId === this.turn.spanId)) this.clear();
+	}
+
+	clear() {
+		this.turn = null;
+		this.schedule();
+	}
+
+	schedule() {
+		if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.render(); });
+	}
+
+	render() {
+		const t = this.turn;
+		this.el.hidden = !t;
+		if (!t) {
+			replace(this.el);
+			return;
+		}
+		let chars = 0;
+		const parts = [];
+		for (const b of t.blocks.values()) {
+			chars += b.at;
+			if (b.kind === 'thinking') {
+				const open = this.el.querySelector(`details[data-key="${b.kind}"]`)?.open || false;
+				parts.push(h('details', { class: 'live-thinking', dataset: { key: b.kind }, open },
+					h('summary', null, `thinking · ${fmt.tokens(Math.ceil(b.at / 4))} tokens`),
+					h('pre', null, b.text)));
+			} else if (b.kind === 'tool_input') {
+				parts.push(h('div', { class: 'live-tool' },
+					h('span', { class: 'badge t-tool' }, 'tool'), ` ${b.name || 'a tool'} `,
+					h('code', null, fmt.clip(b.text, 400))));
+			} else {
+				parts.push(h('pre', { class: 'live-text' }, b.text));
+			}
+		}
+		replace(this.el,
+			h('div', { class: 'live-head' },
+				h('span', { class: 'badge t-turn' }, 'turn'),
+				h('span', { class: 'live-dot', 'aria-hidden': 'true' }),
+				h('span', null, t.attempt > 1 ? `writing (attempt ${t.attempt})…` : 'writing…'),
+				h('span', { class: 'spacer' }),
+				h('span', { class: 'live-count muted' }, `~${fmt.tokens(Math.ceil(chars / 4))} tokens`)),
+			parts);
+		const text = this.el.querySelector('.live-text');
+		if (text) text.scrollTop = text.scrollHeight;
+	}
+
+	destroy() {
+		cancelAnimationFrame(this.frame);
+	}
+}
