@@ -2,11 +2,13 @@
 //
 // The run stream carries, besides its rows, `delta` events without an id:
 // {spanId (the turn), kind (text | thinking | tool_input), attempt, index
-// (the reply's block), at (where text starts in the block), name (a tool's),
-// text}.  They are not stored: the `reply` row that follows is the record,
-// and when it (or the turn's end, or the run's) arrives the live text goes.
-// A retry (a new attempt) starts the text over.  A delta the server shed
-// for a page that fell behind leaves a gap, shown as " … ".
+// (the reply's block), at (where text starts in the block, in UTF-8 bytes),
+// name (a tool's), text}.  They are not stored: the `reply` row that follows
+// is the record, and when it (or the turn's exit, or the run's end) arrives
+// the live text goes, for good: a delta of a finished turn that a catch-up
+// delivers late is ignored.  A retry (a new attempt) starts the text over.
+// A delta the server shed for a page that fell behind leaves a gap, shown
+// as " … ".
 //
 // LiveReply is a small box above the run's tabs: the turn being written, its
 // text growing, its thinking folded and muted, a tool call's input as it
@@ -16,16 +18,20 @@
 import { h, replace } from './dom.js';
 import * as fmt from './format.js';
 
+const utf8 = new TextEncoder();
+const FINISHED_KEEP = 64; // finished turns remembered (late deltas ignored)
+
 export class LiveReply {
 	constructor() {
-		this.turn = null; // {spanId, attempt, blocks: Map(key → {kind, name, text})}
+		this.turn = null; // {spanId, attempt, blocks: Map(key → {kind, name, text, at})}
+		this.finished = new Set(); // turns whose reply or exit came
 		this.frame = 0;
 		this.el = h('section', { class: 'live-reply', hidden: true, 'aria-label': 'the reply being written' });
 	}
 
 	// One delta event's data (parsed).
 	add(d) {
-		if (!d || typeof d.text !== 'string' || typeof d.spanId !== 'number') return;
+		if (!d || typeof d.text !== 'string' || typeof d.spanId !== 'number' || this.finished.has(d.spanId)) return;
 		const t = this.turn;
 		if (!t || t.spanId !== d.spanId || t.attempt !== d.attempt) {
 			this.turn = { spanId: d.spanId, attempt: d.attempt, blocks: new Map() };
@@ -35,18 +41,19 @@ export class LiveReply {
 		let b = blocks.get(key);
 		if (!b) blocks.set(key, b = { kind: d.kind, name: d.name || '', text: '', at: 0 });
 		const at = Number(d.at) || 0;
-		if (at === b.at) b.text += d.text;
-		else if (at > b.at) b.text += ` … ${d.text}`; // shed while the page was behind
-		else if (at + d.text.length > b.at) b.text += d.text.slice(b.at - at); // seen in part
-		b.at = Math.max(b.at, at + d.text.length);
+		if (at < b.at) return; // never sent twice; ignore rather than repeat
+		b.text += at > b.at ? ` … ${d.text}` : d.text; // a gap: shed while the page was behind
+		b.at = at + utf8.encode(d.text).length;
 		this.schedule();
 	}
 
 	// A row of the trace: the turn's reply (or its end) replaces the live text.
 	row(r) {
-		if (!this.turn) return;
-		if ((r.type === 'reply' && r.parentId === this.turn.spanId) ||
-			(r.phase === 'end' && r.spanId === this.turn.spanId)) this.clear();
+		const span = r.type === 'reply' ? r.parentId : r.type === 'end' || r.phase === 'exit' ? r.spanId : 0;
+		if (!span) return;
+		this.finished.add(span);
+		if (this.finished.size > FINISHED_KEEP) this.finished.delete(this.finished.values().next().value);
+		if (this.turn && this.turn.spanId === span) this.clear();
 	}
 
 	clear() {
@@ -70,14 +77,15 @@ export class LiveReply {
 		for (const b of t.blocks.values()) {
 			chars += b.at;
 			if (b.kind === 'thinking') {
-				const open = this.el.querySelector(`details[data-key="${b.kind}"]`)?.open || false;
-				parts.push(h('details', { class: 'live-thinking', dataset: { key: b.kind }, open },
+				const key = `${b.kind}:${parts.length}`;
+				const open = this.el.querySelector(`details[data-key="${key}"]`)?.open || false;
+				parts.push(h('details', { class: 'live-thinking', dataset: { key }, open },
 					h('summary', null, `thinking · ${fmt.tokens(Math.ceil(b.at / 4))} tokens`),
 					h('pre', null, b.text)));
 			} else if (b.kind === 'tool_input') {
 				parts.push(h('div', { class: 'live-tool' },
 					h('span', { class: 'badge t-tool' }, 'tool'), ` ${b.name || 'a tool'} `,
-					h('code', null, fmt.clip(b.text, 400))));
+					h('code', null, b.text.length > 400 ? `…${b.text.slice(-400)}` : b.text)));
 			} else {
 				parts.push(h('pre', { class: 'live-text' }, b.text));
 			}

@@ -481,8 +481,8 @@ apply(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 	    (rc = set_bool(ld, K_AUTO_MERGE, &cfg->auto_merge, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_DEMO, &cfg->demo, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_STREAM, &cfg->stream, err)) != CLAW_OK ||
-	    (rc = set_int(ld, K_STREAM_IDLE_S, 1, CLAW_CONFIG_STOP_GRACE_S_MAX, &cfg->stream_idle_s,
-			  err)) != CLAW_OK ||
+	    (rc = set_int(ld, K_STREAM_IDLE_S, 1, CLAW_CONFIG_STREAM_IDLE_S_MAX,
+			  &cfg->stream_idle_s, err)) != CLAW_OK ||
 	    (rc = set_base_url(cfg, ld, err)) != CLAW_OK ||
 	    (rc = set_url(ld, K_WEBHOOK_URL, &cfg->webhook_url, err)) != CLAW_OK ||
 	    (rc = set_url(ld, K_PUBLIC_URL, &cfg->public_url, err)) != CLAW_OK)

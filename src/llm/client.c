@@ -457,6 +457,10 @@ claw_llm_send(struct claw_llm_client *c, const struct claw_llm_request *req,
 		}
 		rc = claw_http_post(c->http, &hr, &h, &e);
 		resp->status = h.status;
+		if (h.streamed) { /* the last piece came inside a window: show it */
+			live.shown_ms = 0;
+			(void)live_tick(&live);
+		}
 		if (rc == CLAW_ETOOBIG || rc == CLAW_ESTOPPED || rc == CLAW_EINVAL) {
 			resp->fault = rc == CLAW_ESTOPPED ? CLAW_RETRY_NONE : CLAW_RETRY_TRANSPORT;
 			(void)snprintf(msg, sizeof msg, "%s", e.msg);

@@ -1,8 +1,10 @@
 /*
  * http — libcurl POST for the model backends.  See http.h.
  *
- * The write callback appends into a capped struct claw_buf and aborts the
- * transfer (returns 0) when the cap is hit; the header callback picks out the
+ * The transfer runs in the handle's own multi handle (perform() polls it at
+ * least every CLAW_HTTP_TICK_MS).  The write callback appends into a capped
+ * struct claw_buf, or hands a 2xx event stream to the request's sink, and
+ * aborts the transfer (returns 0) when the cap is hit; the header callback picks out the
  * few headers the retry logic needs.  Headers are built into a curl_slist per
  * call and freed right after, so an API key lives only as long as the call.
  */
@@ -235,29 +237,29 @@ next_wait(struct transfer *t)
 /* Runs the transfer in h's multi handle, waking at least every
  * CLAW_HTTP_TICK_MS; the transfer's result. */
 static CURLcode
-perform(struct claw_http *h, struct transfer *t, bool *idle)
+perform(struct claw_http *h, struct transfer *t, bool *idle, CURLMcode *mc)
 {
 	CURLcode cc = CURLE_OK;
 	int running = 1;
-	if (curl_multi_add_handle(h->multi, h->curl) != CURLM_OK)
+	if ((*mc = curl_multi_add_handle(h->multi, h->curl)) != CURLM_OK)
 		return CURLE_FAILED_INIT;
 	t->last_byte = claw_clock_mono_ms();
 	while (running > 0) {
-		if (curl_multi_perform(h->multi, &running) != CURLM_OK) {
+		if ((*mc = curl_multi_perform(h->multi, &running)) != CURLM_OK) {
 			cc = CURLE_FAILED_INIT;
 			break;
 		}
 		if (running == 0)
 			break;
 		long wait = next_wait(t);
-		if (t->req->idle_timeout_ms > 0 &&
+		if (t->sink == 1 && t->req->idle_timeout_ms > 0 &&
 		    claw_clock_mono_ms() - t->last_byte >= t->req->idle_timeout_ms) {
 			*idle = true;
 			break;
 		}
 		if (t->cancelled)
 			break;
-		if (curl_multi_poll(h->multi, NULL, 0, (int)wait, NULL) != CURLM_OK) {
+		if ((*mc = curl_multi_poll(h->multi, NULL, 0, (int)wait, NULL)) != CURLM_OK) {
 			cc = CURLE_FAILED_INIT;
 			break;
 		}
@@ -281,6 +283,7 @@ claw_http_post(struct claw_http *h, const struct claw_http_request *req,
 	struct curl_slist *headers = NULL;
 	struct transfer t = {.resp = resp, .req = req, .sink = -1, .curl = h->curl};
 	bool idle = false;
+	CURLMcode mc = CURLM_OK;
 	char cerr[CURL_ERROR_SIZE] = "";
 	char url[256];
 	CURL *c = h->curl;
@@ -335,7 +338,7 @@ claw_http_post(struct claw_http *h, const struct claw_http_request *req,
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "claw/" PACKAGE_VERSION);
 
-	CURLcode cc = perform(h, &t, &idle);
+	CURLcode cc = perform(h, &t, &idle, &mc);
 	long status = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	resp->status = status;
@@ -344,7 +347,9 @@ claw_http_post(struct claw_http *h, const struct claw_http_request *req,
 		resp->first_byte_ms = (int64_t)(first / 1000);
 	if (cc == CURLE_OK)
 		goto out;
-	const char *why = cerr[0] != '\0' ? cerr : curl_easy_strerror(cc);
+	const char *why = mc != CURLM_OK    ? curl_multi_strerror(mc)
+			  : cerr[0] != '\0' ? cerr
+					    : curl_easy_strerror(cc);
 	if (t.too_big) {
 		rc = claw_error_set(err, CLAW_ETOOBIG, "POST %s: response body over %zu bytes", url,
 				    resp->body.max);

@@ -1,7 +1,8 @@
 /*
  * http — HTTPS POST of a JSON body with libcurl, for the model backends.
  *
- * One struct claw_http wraps one curl easy handle and belongs to one thread
+ * One struct claw_http wraps one curl easy handle (and the multi handle that
+ * runs it) and belongs to one thread
  * (DESIGN.md: each run thread has its own); reusing it across calls keeps
  * the connection to the provider alive (its own curl multi handle runs the
  * transfer, so the calling thread wakes at least every CLAW_HTTP_TICK_MS to
@@ -82,8 +83,9 @@ struct claw_http_request {
 	claw_http_cancel_fn cancel; /* NULL: none */
 	void *cancel_ctx;
 	const struct claw_http_sink *sink; /* NULL: every body into resp->body */
-	/* > 0: a transfer that receives no byte for this long fails with
-	 * CLAW_ETIMEOUT (a stalled stream; counted from the request's start). */
+	/* > 0: a stream (a body going to the sink) that brings no byte for this
+	 * long fails with CLAW_ETIMEOUT; the wait for the answer itself is the
+	 * total timeout's. */
 	int64_t idle_timeout_ms;
 };
 

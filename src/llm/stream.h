@@ -23,8 +23,9 @@
  * same error sent whole).  A stream that stopped before its end is
  * CLAW_ENET "the reply stream ended before its end" (retryable).
  *
- * Caps: an event's data at most CLAW_LLM_STREAM_EVENT_MAX bytes, the whole
- * reply as the caller's buffer allows (CLAW_ETOOBIG, sticky).
+ * Caps: an event's data and a block's text at most CLAW_LLM_STREAM_EVENT_MAX
+ * bytes (CLAW_ETOOBIG, sticky); the whole stream is held to the response
+ * cap by http.c.
  *
  * Threads: one stream belongs to one thread.
  */

@@ -90,7 +90,24 @@ console_delta(void *ctx, int64_t run_id, const struct claw_trace_delta *d)
 		c->open_index = d->index;
 		c->open_attempt = d->attempt;
 	}
-	(void)put(c, d->text, d->len, NULL);
+	/* The model's bytes, but no terminal control: control characters (a
+	 * newline indents the next line) and DEL become '?', as render.c does. */
+	char out[512];
+	size_t n = 0;
+	for (size_t i = 0; i < d->len; i++) {
+		unsigned char ch = (unsigned char)d->text[i];
+		if (n + 8 > sizeof out) {
+			(void)put(c, out, n, NULL);
+			n = 0;
+		}
+		if (ch == '\n') {
+			memcpy(out + n, "\n      ", 7);
+			n += 7;
+		} else {
+			out[n++] = ch < 0x20 && ch != '\t' ? '?' : ch == 0x7f ? '?' : (char)ch;
+		}
+	}
+	(void)put(c, out, n, NULL);
 }
 
 static void

@@ -13,7 +13,9 @@
  * formats each row's wire row (claw_record_wire_row, with the seq the insert gave it) and publishes
  * it on the bus topic (project, run).  A record is never published before its commit; a record
  * whose batch failed is never published (it is lost; the failure is logged once per kind and the
- * run goes on).
+ * run goes on).  The one exception is not a record: a sink's live output (claw_trace_delta) is
+ * published at once, from the run's own thread, as a `delta` event without a seq (bus.h), and is
+ * never stored.
  *
  * The queue is bounded (CLAW_TRACE_STORE_QUEUE_MAX records or
  * CLAW_TRACE_STORE_QUEUE_BYTES bytes): when the disk falls that far behind,
@@ -30,9 +32,9 @@
  * and the waiting flags; it is never held across SQLite calls or a bus
  * publish.  Lock order: store.mu is never held together with any other lock
  * (the bus's locks are taken by the writer thread after store.mu is
- * released).  The writer connection is used by the writer thread only; the
- * caller's own connection (claw_trace_store_tracer_new) is used on the
- * caller's thread.
+ * released, and by a run thread publishing a delta, holding none).  The writer connection is used
+ * by the writer thread only; the caller's own connection (claw_trace_store_tracer_new) is used on
+ * the caller's thread.
  */
 #ifndef CLAW_TRACE_SINK_STORE_H
 #define CLAW_TRACE_SINK_STORE_H

@@ -59,7 +59,7 @@ struct claw_trace_delta {
 /* A sink: a small vtable and its context.  write gets a record lent for the
  * duration of the call (copy what you keep); flush (may be NULL) returns once
  * every record written so far is as durable as the sink makes it; delta
- * (may be NULL) shows live output and must not block; release (may be NULL)
+ * (may be NULL) shows live output and must not wait on another thread; release (may be NULL)
  * frees ctx when the tracer is freed.  name is static ("store", "console")
  * and appears in error messages. */
 struct claw_trace_sink_ops {

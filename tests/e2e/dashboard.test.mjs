@@ -425,7 +425,10 @@ export function dashboardTests(ctx) {
 		await s.I.click('.gate-panel .solver-diff summary');
 		assert(/What changed from v1 \(\d+ lines?\)/.test(await s.I.textContent('.gate-panel .solver-diff summary')),
 			'the diff from v1');
-		assert(await s.I.$('.gate-panel .solver-diff .diff .add, .gate-panel .solver-diff .diff .del'), 'with changed lines');
+		// The panel may be drawn again as the critic's verdict and the issue arrive: wait for it.
+		const changed = await s.I.waitForSelector('.gate-panel .solver-diff .diff .add, .gate-panel .solver-diff .diff .del',
+			{ state: 'attached', timeout: 10000 }).catch(() => null);
+		assert(changed, `with changed lines: ${await s.I.textContent('.gate-panel .solver-diff').catch((e) => e.message)}`);
 		await s.I.evaluate(() => window.scrollTo(0, 0));
 		await shot(s.I, 'gate-approve-v2');
 		// Edit it: JSON that is not a solver, then one the validator refuses,
@@ -496,7 +499,7 @@ export function dashboardTests(ctx) {
 			{ what: 'the message in the step\'s next request', timeout: 20000 });
 		const row = await page.waitForSelector('.tree .node.t-message', { timeout: 10000 });
 		assert((await row.textContent()).includes(STEER), 'a message row in the trace');
-		// The answer streams: its text grows under the trace, then its reply row replaces it.
+		// The answer streams: its text grows above the tabs, then its reply row replaces it.
 		const live = await page.waitForSelector('.live-reply:not([hidden]) .live-text', { timeout: 20000 });
 		const first = (await live.textContent()).length;
 		await waitFor(async () => ((await page.textContent('.live-reply .live-text').catch(() => '')) || '').length > first + 20,

@@ -25,7 +25,7 @@ export const TITLE_Q = 'Add a --version flag';                  // showcase: par
 export const TITLE_W = 'Support exponentiation with ^';        // showcase: keeps working
 export const TITLE_QUEUED = 'Document the grammar in README';  // showcase: waits for a run slot
 export const TITLE_R = 'Shout the greeting';                   // review: commented, reworked, merged
-export const POLISHED = 'Polished, keeping the exclamation mark. I read greet.sh first: the greeting is ' +
+export const POLISHED = 'Polished, keeping the exclamation mark — café’s “style”. I read greet.sh first: the greeting is ' +
 	'printed by one echo, so I changed only that line, kept the two spaces the file uses, and ran it ' +
 	'to check the output ends with the mark and a newline, as before.';
 export const TITLE_S = 'Polish the greeting';                  // steered from the page while it works

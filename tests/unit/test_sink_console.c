@@ -57,9 +57,45 @@ test_levels(int level, const char *want, const char *what)
 	is_str(got, want, "%s", what);
 }
 
+/* -v: the model's text as it streams, on its own indented line that the
+ * next record closes; no terminal control passes; thinking is labelled;
+ * quieter levels show none of it. */
+static void
+test_live(int level, const char *want, const char *what)
+{
+	int p[2];
+	char got[4096];
+	if (pipe(p) != 0) {
+		ok(false, "pipe");
+		return;
+	}
+	struct claw_tracer *t = claw_tracer_new(1, 0);
+	claw_sink_console_attach(t, p[1], level, false);
+	int64_t turn = claw_trace_enter(t, CLAW_RECORD_TURN, "{\"number\":1}");
+	struct claw_trace_delta d = {turn, 1, "thinking", 0, NULL, 0, "hmm", 3};
+	claw_trace_delta(t, &d);
+	d = (struct claw_trace_delta){turn, 1, "text", 1, NULL, 0, "Fix\x1b]52;c;eA==\x07 it", 18};
+	claw_trace_delta(t, &d);
+	d = (struct claw_trace_delta){turn, 1, "text", 1, NULL, 18, " now.\nDone.", 11};
+	claw_trace_delta(t, &d);
+	d = (struct claw_trace_delta){turn, 1, "tool_input", 2, "bash", 0, "{}", 2};
+	claw_trace_delta(t, &d);
+	claw_trace_event(t, CLAW_RECORD_HANDOFF, 0, "{\"text\":\"fixed\"}");
+	claw_tracer_free(t);
+	close(p[1]);
+	read_all(p[0], got, sizeof got);
+	close(p[0]);
+	char *from = strstr(got, "      thinking");
+	is_str(from != NULL ? from : got, want, "%s", what);
+}
+
 int
 main(void)
 {
+	test_live(CLAW_RECORD_DEBUG,
+		  "      thinking: hmm\n      Fix?]52;c;eA==? it now.\n      Done.\n"
+		  "  · handoff fixed\n",
+		  "-v: the text live, control bytes masked, then the next record");
 	test_levels(CLAW_RECORD_INFO,
 		    "▶ workflow solve\n"
 		    "  ▶ step plan\n"
