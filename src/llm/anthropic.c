@@ -255,12 +255,5 @@ enum claw_err
 claw_anthropic_parse(const char *body, size_t len, struct claw_llm_response *resp,
 		     struct claw_error *err)
 {
-	struct json_object *root = NULL;
-	if (claw_json_parse(body, len, &root, err) != CLAW_OK) {
-		claw_error_prefix(err, "anthropic: malformed reply");
-		return CLAW_EINVAL;
-	}
-	enum claw_err rc = claw_anthropic_read(root, resp, err);
-	json_object_put(root);
-	return rc;
+	return claw_llm_parse_with(claw_anthropic_read, "anthropic", body, len, resp, err);
 }

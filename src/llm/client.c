@@ -341,40 +341,28 @@ live_tick(void *v)
 	return CLAW_LLM_LIVE_MS;
 }
 
-/* The JSON tree of a 2xx answer: the stream's (fed as it came, or a body
- * that turned out to be a stream without saying so), else the plain body
- * parsed.  A stream cut short is CLAW_ENET, a garbled one or a malformed
- * body CLAW_EINVAL. */
-static enum claw_err
-reply_tree(const struct claw_llm_client *c, const struct claw_http_response *h, struct live *l,
-	   struct json_object **tree, struct claw_error *err)
-{
-	const char *body = claw_buf_str(&h->body);
-	size_t len = claw_buf_len(&h->body);
-	*tree = NULL;
-	if (l->s != NULL && (h->streamed || claw_llm_stream_sniff(body, len))) {
-		if (!h->streamed && claw_llm_stream_feed(l->s, body, len, err) != CLAW_OK)
-			return CLAW_EINVAL;
-		return claw_llm_stream_finish(l->s, tree, err);
-	}
-	if (claw_json_parse(body, len, tree, err) != CLAW_OK) {
-		claw_error_prefix(err, "%s: malformed reply", c->be->name);
-		return CLAW_EINVAL;
-	}
-	return CLAW_OK;
-}
-
-/* Reads a 2xx answer into resp.  CLAW_EBACKEND for an error object (then
- * h->body holds it, for judge_status), else as reply_tree. */
+/* Reads a 2xx answer into resp: the stream's reply (fed as it came, or a
+ * body that turned out to be a stream without saying so), else the plain
+ * body.  A stream cut short is CLAW_ENET, a garbled one or a malformed body
+ * CLAW_EINVAL, an error object CLAW_EBACKEND (then h->body holds it, for
+ * judge_status). */
 static enum claw_err
 read_reply(const struct claw_llm_client *c, struct claw_http_response *h, struct live *l,
 	   struct claw_llm_response *resp, struct claw_error *err)
 {
+	const char *body = claw_buf_str(&h->body);
+	size_t len = claw_buf_len(&h->body);
+	if (l->s == NULL || !(h->streamed || claw_llm_stream_sniff(body, len)))
+		return claw_llm_parse_with(c->be->read, c->be->name, body, len, resp, err);
 	struct json_object *tree = NULL;
-	enum claw_err rc = reply_tree(c, h, l, &tree, err);
+	enum claw_err rc = CLAW_OK;
+	if (!h->streamed && claw_llm_stream_feed(l->s, body, len, err) != CLAW_OK)
+		rc = CLAW_EINVAL;
+	if (rc == CLAW_OK)
+		rc = claw_llm_stream_finish(l->s, &tree, err);
 	if (rc == CLAW_OK)
 		rc = c->be->read(tree, resp, err);
-	if (rc == CLAW_EBACKEND && h->streamed) {
+	if (rc == CLAW_EBACKEND) {
 		claw_buf_reset(&h->body);
 		(void)claw_buf_puts(&h->body, claw_json_text(tree));
 	}

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json.h"
 #include "base/mem.h"
 
 /* The message as each backend last put it into a request. */
@@ -682,4 +683,18 @@ claw_llm_stop_name(enum claw_llm_stop s)
 		break;
 	}
 	return "other";
+}
+
+enum claw_err
+claw_llm_parse_with(claw_llm_read_fn read, const char *who, const char *body, size_t len,
+		    struct claw_llm_response *resp, struct claw_error *err)
+{
+	struct json_object *root = NULL;
+	if (claw_json_parse(body, len, &root, err) != CLAW_OK) {
+		claw_error_prefix(err, "%s: malformed reply", who);
+		return CLAW_EINVAL;
+	}
+	enum claw_err rc = read(root, resp, err);
+	json_object_put(root);
+	return rc;
 }

@@ -294,4 +294,14 @@ const char *claw_llm_json_get_str(struct json_object *obj, const char *key);
 #define CLAW_LLM_COUNT_MAX INT64_C(1000000000000000) /* 10^15 */
 int64_t claw_llm_json_get_count(struct json_object *obj, const char *key, int64_t dflt);
 
+/* A backend's reader of a reply's JSON tree (claw_anthropic_read, ...). */
+typedef enum claw_err (*claw_llm_read_fn)(struct json_object *root, struct claw_llm_response *resp,
+					  struct claw_error *err);
+/* body[0..len) parsed and handed to read: what read returns, or CLAW_EINVAL
+ * "<who>: malformed reply: ..." when it is not JSON.  The backends' parse
+ * functions. */
+enum claw_err claw_llm_parse_with(claw_llm_read_fn read, const char *who, const char *body,
+				  size_t len, struct claw_llm_response *resp,
+				  struct claw_error *err);
+
 #endif

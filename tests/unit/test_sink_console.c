@@ -32,22 +32,32 @@ run_tree(struct claw_tracer *t)
 	claw_trace_exit(t, wf);
 }
 
-static void
-test_levels(int level, const char *want, const char *what)
+/* What a console sink at level writes while write(tracer) traces, in got;
+ * false when no pipe could be made. */
+static bool
+console_output(int level, void (*write)(struct claw_tracer *), char *got, size_t size)
 {
 	int p[2];
-	char got[4096];
 	if (pipe(p) != 0) {
 		ok(false, "pipe");
-		return;
+		return false;
 	}
 	struct claw_tracer *t = claw_tracer_new(1, 0);
 	claw_sink_console_attach(t, p[1], level, false);
-	run_tree(t);
+	write(t);
 	claw_tracer_free(t);
 	close(p[1]);
-	read_all(p[0], got, sizeof got);
+	read_all(p[0], got, size);
 	close(p[0]);
+	return true;
+}
+
+static void
+test_levels(int level, const char *want, const char *what)
+{
+	char got[4096];
+	if (!console_output(level, run_tree, got, sizeof got))
+		return;
 	/* durations vary: blank them out */
 	for (char *d = strstr(got, " ("); d != NULL; d = strstr(d + 1, " (")) {
 		char *e = strchr(d, ')');
@@ -57,20 +67,11 @@ test_levels(int level, const char *want, const char *what)
 	is_str(got, want, "%s", what);
 }
 
-/* -v: the model's text as it streams, on its own indented line that the
- * next record closes; no terminal control passes; thinking is labelled;
- * quieter levels show none of it. */
+/* A turn whose reply streams: thinking, text with a terminal escape in it,
+ * a tool's input; then a record. */
 static void
-test_live(int level, const char *want, const char *what)
+live_turn(struct claw_tracer *t)
 {
-	int p[2];
-	char got[4096];
-	if (pipe(p) != 0) {
-		ok(false, "pipe");
-		return;
-	}
-	struct claw_tracer *t = claw_tracer_new(1, 0);
-	claw_sink_console_attach(t, p[1], level, false);
 	int64_t turn = claw_trace_enter(t, CLAW_RECORD_TURN, "{\"number\":1}");
 	struct claw_trace_delta d = {turn, 1, "thinking", 0, NULL, 0, "hmm", 3};
 	claw_trace_delta(t, &d);
@@ -81,10 +82,16 @@ test_live(int level, const char *want, const char *what)
 	d = (struct claw_trace_delta){turn, 1, "tool_input", 2, "bash", 0, "{}", 2};
 	claw_trace_delta(t, &d);
 	claw_trace_event(t, CLAW_RECORD_HANDOFF, 0, "{\"text\":\"fixed\"}");
-	claw_tracer_free(t);
-	close(p[1]);
-	read_all(p[0], got, sizeof got);
-	close(p[0]);
+}
+
+/* -v: the model's text as it streams, on its own indented line that the
+ * next record closes; no terminal control passes; thinking is labelled. */
+static void
+test_live(int level, const char *want, const char *what)
+{
+	char got[4096];
+	if (!console_output(level, live_turn, got, sizeof got))
+		return;
 	char *from = strstr(got, "      thinking");
 	is_str(from != NULL ? from : got, want, "%s", what);
 }
