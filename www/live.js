@@ -12,7 +12,7 @@
 //
 // LiveReply is a small box above the run's tabs: the turn being written, its
 // text growing, its thinking folded and muted, a tool call's input as it
-// forms, and a running estimate of the tokens (4 characters each).  It
+// forms, and a running estimate of the tokens (4 bytes each).  It
 // repaints at most once a frame.
 
 import { h, replace } from './dom.js';
@@ -23,7 +23,7 @@ const FINISHED_KEEP = 64; // finished turns remembered (late deltas ignored)
 
 export class LiveReply {
 	constructor() {
-		this.turn = null; // {spanId, attempt, blocks: Map(key → {kind, name, text, at})}
+		this.turn = null; // {spanId, attempt, blocks: Map(key → {kind, name, text, at, el}), head}
 		this.finished = new Set(); // turns whose reply or exit came
 		this.frame = 0;
 		this.el = h('section', { class: 'live-reply', hidden: true, 'aria-label': 'the reply being written' });
@@ -65,6 +65,9 @@ export class LiveReply {
 		if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.render(); });
 	}
 
+	// Elements are made once per turn and block; a frame only sets their
+	// text, so a reader's open thinking, scroll and selection stay.  The
+	// text follows its end while the reader is there.
 	render() {
 		const t = this.turn;
 		this.el.hidden = !t;
@@ -72,34 +75,39 @@ export class LiveReply {
 			replace(this.el);
 			return;
 		}
-		let chars = 0;
-		const parts = [];
-		for (const b of t.blocks.values()) {
-			chars += b.at;
-			if (b.kind === 'thinking') {
-				const key = `${b.kind}:${parts.length}`;
-				const open = this.el.querySelector(`details[data-key="${key}"]`)?.open || false;
-				parts.push(h('details', { class: 'live-thinking', dataset: { key }, open },
-					h('summary', null, `thinking · ${fmt.tokens(Math.ceil(b.at / 4))} tokens`),
-					h('pre', null, b.text)));
-			} else if (b.kind === 'tool_input') {
-				parts.push(h('div', { class: 'live-tool' },
-					h('span', { class: 'badge t-tool' }, 'tool'), ` ${b.name || 'a tool'} `,
-					h('code', null, b.text.length > 400 ? `…${b.text.slice(-400)}` : b.text)));
-			} else {
-				parts.push(h('pre', { class: 'live-text' }, b.text));
-			}
+		if (!t.head) {
+			t.status = h('span', null, t.attempt > 1 ? `writing (attempt ${t.attempt})…` : 'writing…');
+			t.count = h('span', { class: 'live-count muted' });
+			t.head = h('div', { class: 'live-head' }, h('span', { class: 'badge t-turn' }, 'turn'),
+				h('span', { class: 'live-dot', 'aria-hidden': 'true' }), t.status,
+				h('span', { class: 'spacer' }), t.count);
+			replace(this.el, t.head);
 		}
-		replace(this.el,
-			h('div', { class: 'live-head' },
-				h('span', { class: 'badge t-turn' }, 'turn'),
-				h('span', { class: 'live-dot', 'aria-hidden': 'true' }),
-				h('span', null, t.attempt > 1 ? `writing (attempt ${t.attempt})…` : 'writing…'),
-				h('span', { class: 'spacer' }),
-				h('span', { class: 'live-count muted' }, `~${fmt.tokens(Math.ceil(chars / 4))} tokens`)),
-			parts);
-		const text = this.el.querySelector('.live-text');
-		if (text) text.scrollTop = text.scrollHeight;
+		let bytes = 0;
+		for (const b of t.blocks.values()) {
+			bytes += b.at;
+			if (!b.el) this.el.append(this.mount(b));
+			if (b.kind === 'thinking') b.label.textContent = `thinking · ${fmt.tokens(Math.ceil(b.at / 4))} tokens`;
+			const text = b.kind === 'tool_input' && b.text.length > 400 ? `…${b.text.slice(-400)}` : b.text;
+			if (b.body.textContent === text) continue;
+			const atEnd = b.body.scrollTop + b.body.clientHeight >= b.body.scrollHeight - 4;
+			b.body.textContent = text;
+			if (atEnd) b.body.scrollTop = b.body.scrollHeight;
+		}
+		t.count.textContent = `~${fmt.tokens(Math.ceil(bytes / 4))} tokens`;
+	}
+
+	// A block's element: thinking folded, a tool's input, or the text.
+	mount(b) {
+		if (b.kind === 'thinking') {
+			b.el = h('details', { class: 'live-thinking' }, b.label = h('summary'), b.body = h('pre'));
+		} else if (b.kind === 'tool_input') {
+			b.el = h('div', { class: 'live-tool' }, h('span', { class: 'badge t-tool' }, 'tool'),
+				` ${b.name || 'a tool'} `, b.body = h('code'));
+		} else {
+			b.el = b.body = h('pre', { class: 'live-text' });
+		}
+		return b.el;
 	}
 
 	destroy() {
