@@ -90,6 +90,8 @@ export function commentView(c, onRemove) {
 		h('div', null, c.body));
 }
 
+const RETRY_MS = 3000; // a change that could not be read is asked for again
+
 // The box of one run view; refresh() reloads it (debounced by the caller).
 export class ChangesBox {
 	constructor(key, runId, draft) {
@@ -107,15 +109,23 @@ export class ChangesBox {
 
 	destroy() {
 		this.unsub();
+		clearTimeout(this.retryTimer);
+		this.destroyed = true;
 	}
 
 	async refresh() {
 		const seq = ++this.seq;
+		clearTimeout(this.retryTimer);
 		let c;
 		try {
 			c = await api.changes(this.key, this.runId, this.step);
 		} catch (e) {
-			if (seq === this.seq) replace(this.list, h('p', { class: 'form-error' }, e.message));
+			if (seq !== this.seq || this.destroyed) return;
+			// A server that could not answer now (unreachable, busy: 5xx,
+			// 429) is asked again; a refusal (4xx) says why and stays.
+			const again = e.status === 0 || e.status === 429 || e.status >= 500;
+			replace(this.list, h('p', { class: 'form-error' }, e.message, again ? ' — trying again…' : ''));
+			if (again) this.retryTimer = setTimeout(() => this.refresh(), RETRY_MS);
 			return;
 		}
 		if (seq !== this.seq) return;

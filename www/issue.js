@@ -192,8 +192,11 @@ export class IssueView {
 			this.draft.clear();
 		}
 		this.draft.setEnabled(!!reviewing);
-		this.gate.update({ gate, question, solver: this.detail && this.detail.solver,
-			verdict: q && model ? model.verdictBefore(q.seq) : null });
+		// The solver is the detail's only when the detail knows this gate: a
+		// new gate arrives on the board before the detail is loaded again, and
+		// the solver it holds then is the one before (a v2 gate over v1's spec).
+		const solver = gate && dg && dg.id === gate.id ? this.detail.solver : null;
+		this.gate.update({ gate, question, solver, verdict: q && model ? model.verdictBefore(q.seq) : null });
 	}
 
 	// The box that sends a person's words to the running run (SPEC 11): they

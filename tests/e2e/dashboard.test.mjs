@@ -429,6 +429,8 @@ export function dashboardTests(ctx) {
 		const changed = await s.I.waitForSelector('.gate-panel .solver-diff .diff .add, .gate-panel .solver-diff .diff .del',
 			{ state: 'attached', timeout: 10000 }).catch(() => null);
 		assert(changed, `with changed lines: ${await s.I.textContent('.gate-panel .solver-diff').catch((e) => e.message)}`);
+		// The panel of the new gate shows the new solver, never the one before.
+		assert((await s.I.textContent('.gate-panel')).includes('with a brush, by hand'), 'the panel shows v2');
 		await s.I.evaluate(() => window.scrollTo(0, 0));
 		await shot(s.I, 'gate-approve-v2');
 		// Edit it: JSON that is not a solver, then one the validator refuses,

@@ -60,7 +60,10 @@ export function reviewTests({ h, api, shot, why }) {
 	}, { fatal: true, skip: why, timeout: 45000 });
 
 	test('review: comment on a line and request changes; the run reworks', async () => {
-		await s.R.click('details.change[data-path="greet.txt"] summary');
+		const file = await s.R.waitForSelector('details.change[data-path="greet.txt"] summary', { timeout: 15000 })
+			.catch(() => null);
+		assert(file, `greet.txt in the Changes tab: ${await s.R.textContent('.changes-box').catch((e) => e.message)}`);
+		await file.click();
 		const row = s.R.locator('details.change[data-path="greet.txt"] .dl.can-comment', { hasText: 'world' });
 		await row.click();
 		await s.R.getByLabel('comment on greet.txt line 2').fill(COMMENT);
