@@ -923,7 +923,7 @@ export function summary(node) {
 	case 'reply': {
 		const calls = Array.isArray(d.tool_calls) ? d.tool_calls.map((c) => c.name).join(', ') : '';
 		const text = fmt.clip(d.text, 140);
-		return `${text || (calls ? '' : '(empty)')}${calls ? `${text ? '  ' : ''}→ ${calls}` : ''}`;
+		return `${text || (calls ? '' : d.thinking ? '(thinking only)' : '(empty)')}${calls ? `${text ? '  ' : ''}→ ${calls}` : ''}`;
 	}
 	case 'tool': {
 		let s = `${d.name} ${fmt.clip(toolArg(d.name, d.input), 120)}`;
@@ -971,6 +971,10 @@ function detail(node) {
 		return [kv('usage', `${u.in} in · ${u.out} out · cache ${u.cached} read, ${u.written} written · ${fmt.usdMicros(u.cost)}` +
 			`${d.usage && d.usage.cost_source ? ` (${d.usage.cost_source})` : ''}`),
 		d.ttft_ms ? kv('first token', fmt.duration(Number(d.ttft_ms))) : null,
+		// The model's thinking (SPEC 11), folded: the answer comes first to the eye.
+		d.thinking ? h('details', { class: 'thinking' },
+			h('summary', null, `thinking · ${fmt.tokens(Math.ceil(str(d.thinking).length / 4))} tokens`),
+			pre(str(d.thinking))) : null,
 		d.text ? pre(str(d.text)) : null,
 		...(Array.isArray(d.tool_calls) ? d.tool_calls.map((c) => [kv('call', c.name), pre(pretty(c.input))]) : [])];
 	}

@@ -58,6 +58,8 @@ enum key_id {
 	K_PUBLIC_URL,
 	K_STREAM,
 	K_STREAM_IDLE_S,
+	K_THINKING_TOKENS,
+	K_REASONING_EFFORT,
 	K_COUNT
 };
 
@@ -102,6 +104,8 @@ static const char *const key_names[] = {
 	[K_PUBLIC_URL] = "CLAW_PUBLIC_URL",
 	[K_STREAM] = "CLAW_STREAM",
 	[K_STREAM_IDLE_S] = "CLAW_STREAM_IDLE_S",
+	[K_THINKING_TOKENS] = "CLAW_THINKING_TOKENS",
+	[K_REASONING_EFFORT] = "CLAW_REASONING_EFFORT",
 };
 _Static_assert(sizeof key_names / sizeof key_names[0] == K_COUNT, "every key needs a name");
 
@@ -373,6 +377,36 @@ set_enum(const struct loader *ld, int k, const char *const *names, const char *e
 		err);
 }
 
+/* CLAW_THINKING_TOKENS (0, or a budget the API accepts) and
+ * CLAW_REASONING_EFFORT (one of OpenAI's words; "" is unset). */
+static enum claw_err
+set_thinking(const struct loader *ld, struct claw_config *cfg, struct claw_error *err)
+{
+	static const char *const efforts[] = {"",       "none", "minimal", "low",
+					      "medium", "high", "xhigh",   NULL};
+	char q[CONFIG_VALUE_CLIP + 8];
+	int e = 0;
+	enum claw_err rc = set_int(ld, K_THINKING_TOKENS, 0, CLAW_CONFIG_THINKING_TOKENS_MAX,
+				   &cfg->thinking_tokens, err);
+
+	if (rc == CLAW_OK && cfg->thinking_tokens > 0 &&
+	    cfg->thinking_tokens < CLAW_CONFIG_THINKING_TOKENS_MIN) {
+		quote_value(q, sizeof q, ld->raw[K_THINKING_TOKENS].value);
+		rc = from_where(ld, K_THINKING_TOKENS,
+				claw_error_set(err, CLAW_ECONFIG,
+					       "%s must be 0 (off) or at least %d, got %s",
+					       key_names[K_THINKING_TOKENS],
+					       CLAW_CONFIG_THINKING_TOKENS_MIN, q),
+				err);
+	}
+	if (rc == CLAW_OK)
+		rc = set_enum(ld, K_REASONING_EFFORT, efforts,
+			      "none, minimal, low, medium, high or xhigh", &e, err);
+	if (rc == CLAW_OK)
+		cfg->reasoning_effort = e > 0 ? efforts[e] : NULL;
+	return rc;
+}
+
 /* Takes the raw string (NULL stays NULL). */
 static char *
 take(struct loader *ld, int k)
@@ -492,6 +526,8 @@ apply(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 	    CLAW_OK)
 		goto out;
 	cfg->webhook_format = (enum claw_webhook_format)e;
+	if ((rc = set_thinking(ld, cfg, err)) != CLAW_OK)
+		goto out;
 
 	/* NO_COLOR (no-color.org): present and non-empty, whatever the value. */
 	cfg->no_color = ld->raw[K_NO_COLOR].value != NULL;

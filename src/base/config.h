@@ -44,6 +44,8 @@
 #define CLAW_CONFIG_STOP_GRACE_S_MAX 3600
 #define CLAW_CONFIG_STREAM_IDLE_S_DEFAULT 300 /* as Codex's stream_idle_timeout */
 #define CLAW_CONFIG_STREAM_IDLE_S_MAX 3600
+#define CLAW_CONFIG_THINKING_TOKENS_MIN 1024 /* Anthropic's smallest thinking budget */
+#define CLAW_CONFIG_THINKING_TOKENS_MAX 1000000
 #define CLAW_CONFIG_CONTEXT_TOKENS_MIN 1024
 #define CLAW_CONFIG_CONTEXT_TOKENS_MAX 100000000
 
@@ -106,16 +108,21 @@ struct claw_config {
 	int64_t stop_grace_s;              /* CLAW_STOP_GRACE_S: how long a stop waits for
 					    * a model reply in flight (0: none) */
 	enum claw_sandbox_mode sandbox;
-	bool sandbox_net;       /* sandboxed commands may reach the network */
-	bool auto_approve;      /* skip the human approval of generated solvers */
-	bool auto_merge;        /* CLAW_AUTO_MERGE: merge a passed run's change without asking */
-	bool demo;              /* CLAW_DEMO: the model is tools/up's scripted demo model
-				 * (examples/demo); only reported, by /api/health */
-	bool no_color;          /* NO_COLOR set (non-empty) */
-	bool prompt_cache;      /* CLAW_PROMPT_CACHE (default 1): ask providers to cache prompts */
-	bool stream;            /* CLAW_STREAM (default 1): replies as event streams (SPEC 11) */
-	int64_t stream_idle_s;  /* CLAW_STREAM_IDLE_S: a stream silent this long is cut and
-				 * retried (1..3600) */
+	bool sandbox_net;        /* sandboxed commands may reach the network */
+	bool auto_approve;       /* skip the human approval of generated solvers */
+	bool auto_merge;         /* CLAW_AUTO_MERGE: merge a passed run's change without asking */
+	bool demo;               /* CLAW_DEMO: the model is tools/up's scripted demo model
+				  * (examples/demo); only reported, by /api/health */
+	bool no_color;           /* NO_COLOR set (non-empty) */
+	bool prompt_cache;       /* CLAW_PROMPT_CACHE (default 1): ask providers to cache prompts */
+	bool stream;             /* CLAW_STREAM (default 1): replies as event streams (SPEC 11) */
+	int64_t stream_idle_s;   /* CLAW_STREAM_IDLE_S: a stream silent this long is cut and
+				  * retried (1..3600) */
+	int64_t thinking_tokens; /* CLAW_THINKING_TOKENS: Anthropic's extended thinking budget
+				  * per request; 0 = off (default), else 1024..10^6 */
+	const char *reasoning_effort; /* CLAW_REASONING_EFFORT (static): OpenAI's
+				       * reasoning_effort, none|minimal|low|medium|high|
+				       * xhigh; NULL = unset (the server's default) */
 	bool prompt_cache_key;  /* CLAW_PROMPT_CACHE_KEY: prompt_cache_key to any openai server */
 	int64_t context_tokens; /* CLAW_CONTEXT_TOKENS: the model's context window; 0 = the
 				 * price table's */

@@ -85,6 +85,9 @@ put_message(struct claw_buf *out, const struct claw_llm_msg *m)
 				b->text, n > CLAW_COMPACT_RESULT_CLIP ? "\n[… clipped]" : "");
 			break;
 		}
+		case CLAW_LLM_THINKING: /* the summary is of what was done and found */
+		case CLAW_LLM_REDACTED_THINKING:
+			break;
 		}
 	}
 }

@@ -289,6 +289,10 @@ record_reply(struct claw_flow_ctx *ctx, const struct claw_llm_response *r, const
 	char *text = claw_llm_msg_text(r->msg);
 
 	(void)json_object_object_add(d, "text", clipped_string(text));
+	char *thinking = claw_llm_msg_thinking(r->msg); /* SPEC 11: recorded, capped */
+	if (thinking[0] != '\0')
+		(void)json_object_object_add(d, "thinking", clipped_string(thinking));
+	free(thinking);
 	for (size_t i = 0; i < claw_llm_msg_count(r->msg); i++) {
 		const struct claw_llm_block *b = claw_llm_msg_block(r->msg, i);
 		if (b->type != CLAW_LLM_TOOL_USE)

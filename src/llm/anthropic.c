@@ -53,6 +53,16 @@ put_content(struct claw_buf *out, const struct claw_llm_msg *m)
 			if (b->is_error)
 				claw_buf_puts(out, ",\"is_error\":true");
 			break;
+		case CLAW_LLM_THINKING:
+			claw_buf_puts(out, "{\"type\":\"thinking\",\"thinking\":");
+			claw_llm_json_cstr(out, b->text);
+			claw_buf_puts(out, ",\"signature\":");
+			claw_llm_json_cstr(out, b->signature);
+			break;
+		case CLAW_LLM_REDACTED_THINKING:
+			claw_buf_puts(out, "{\"type\":\"redacted_thinking\",\"data\":");
+			claw_llm_json_cstr(out, b->text);
+			break;
 		}
 		claw_buf_putc(out, '}');
 	}
@@ -106,9 +116,16 @@ claw_anthropic_build(const struct claw_llm_request *req, struct claw_buf *out,
 	claw_llm_json_cstr(out, req->model);
 	if (req->stream)
 		claw_buf_puts(out, ",\"stream\":true");
+	/* Thinking counts against max_tokens: the budget comes on top of what
+	 * the caller asked for the answer. */
+	int64_t think = req->thinking_tokens > 0 ? req->thinking_tokens : 0;
 	claw_buf_printf(
 		out, ",\"max_tokens\":%lld",
-		(long long)(req->max_tokens > 0 ? req->max_tokens : CLAW_ANTHROPIC_MAX_TOKENS));
+		(long long)((req->max_tokens > 0 ? req->max_tokens : CLAW_ANTHROPIC_MAX_TOKENS) +
+			    think));
+	if (think > 0)
+		claw_buf_printf(out, ",\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":%lld}",
+				(long long)think);
 	if (req->system != NULL && req->system[0] != '\0' && req->cache) {
 		/* Tools come before the system prompt in the cached prefix:
 		 * this breakpoint covers both, for every exchange sharing them. */
@@ -119,7 +136,7 @@ claw_anthropic_build(const struct claw_llm_request *req, struct claw_buf *out,
 		claw_buf_puts(out, ",\"system\":");
 		claw_llm_json_cstr(out, req->system);
 	}
-	if (req->has_temperature)
+	if (req->has_temperature && think == 0)
 		claw_buf_printf(out, ",\"temperature\":%.3g", req->temperature);
 	claw_buf_puts(out, ",\"messages\":[");
 	bool first = true;
@@ -229,8 +246,31 @@ claw_anthropic_read(struct json_object *root, struct claw_llm_response *resp,
 				claw_llm_msg_add_tool_use_refused(
 					m, id, name, json_object_to_json_string(input),
 					"the tool input is not a JSON object");
+		} else if (strcmp(type, "thinking") == 0) {
+			/* Kept with its signature: the next request of a tool
+			 * loop must carry it back unchanged. */
+			const char *text = claw_llm_json_get_str(b, "thinking");
+			const char *sig = claw_llm_json_get_str(b, "signature");
+			if (text == NULL) {
+				rc = claw_error_set(err, CLAW_EINVAL,
+						    "anthropic: malformed reply: content[%zu] "
+						    "thinking without its text",
+						    i);
+				goto out;
+			}
+			claw_llm_msg_add_thinking(m, text, strlen(text), sig);
+		} else if (strcmp(type, "redacted_thinking") == 0) {
+			const char *data = claw_llm_json_get_str(b, "data");
+			if (data == NULL) {
+				rc = claw_error_set(err, CLAW_EINVAL,
+						    "anthropic: malformed reply: content[%zu] "
+						    "redacted_thinking without data",
+						    i);
+				goto out;
+			}
+			claw_llm_msg_add_redacted_thinking(m, data);
 		}
-		/* thinking, redacted_thinking, server tools: not for claw. */
+		/* server tools and types to come: not for claw. */
 	}
 	const char *stop = claw_llm_json_get_str(root, "stop_reason");
 	resp->stop = map_stop(stop);

@@ -8,13 +8,19 @@
  *
  * Mapping (both ways): text ↔ {"type":"text"}, tool_use ↔ {"type":"tool_use",
  * id, name, input}, tool_result ↔ {"type":"tool_result", tool_use_id, content,
- * is_error}; tools ↔ {name, description, input_schema}; the system prompt is
+ * is_error}, thinking ↔ {"type":"thinking", thinking, signature},
+ * redacted_thinking ↔ {"type":"redacted_thinking", data} (sent back as they
+ * came, in their place: the API checks the signature and refuses a tool loop
+ * whose last assistant turn lost its thinking); tools ↔ {name, description,
+ * input_schema}; req->thinking_tokens > 0 adds {"thinking": {"type":
+ * "enabled", "budget_tokens"}}, adds the budget to max_tokens and leaves the
+ * temperature out (the API allows none with thinking); the system prompt is
  * the top-level "system".  With req->cache the system prompt is sent as one
  * text block with a cache_control breakpoint, and so are the last block of
  * the last user message and of the user message before it (the prefix of
  * the next request, and the one this request reads); nothing else changes,
  * so the bytes before a breakpoint are those the previous request sent.  Reply blocks of other
- * types (thinking, redacted_thinking, server tool blocks) are skipped.  stop_reason end_turn,
+ * types (server tool blocks) are skipped.  stop_reason end_turn,
  * tool_use, max_tokens and refusal map to their own stop; stop_sequence,
  * pause_turn and anything else to OTHER.  Usage: in = input_tokens +
  * cache_read_input_tokens + cache_creation_input_tokens, cached =

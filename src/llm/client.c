@@ -61,7 +61,9 @@ struct claw_llm_client {
 	bool cache_key;        /* send the request's prompt_cache_key */
 	bool stream;           /* ask for event streams (stream.h) */
 	int64_t stream_idle_ms;
-	claw_llm_live_fn live; /* NULL: nobody watches replies form */
+	int64_t thinking_tokens;      /* Anthropic's budget; 0: no thinking asked */
+	const char *reasoning_effort; /* static (config.h); NULL: not sent */
+	claw_llm_live_fn live;        /* NULL: nobody watches replies form */
 	void *live_ctx;
 	struct claw_buf body; /* the request being sent; kept, so a long exchange's
 			       * growing body is not allocated afresh each turn */
@@ -181,6 +183,8 @@ claw_llm_client_new(const struct claw_llm_client_params *p, struct claw_llm_clie
 	c->cache = !p->no_prompt_cache;
 	c->stream = !p->no_stream;
 	c->stream_idle_ms = p->stream_idle_ms > 0 ? p->stream_idle_ms : CLAW_LLM_STREAM_IDLE_MS;
+	c->thinking_tokens = p->thinking_tokens > 0 ? p->thinking_tokens : 0;
+	c->reasoning_effort = p->reasoning_effort;
 	c->cache_key = c->cache && p->agent == CLAW_AGENT_OPENAI &&
 		       (p->cache_key_anywhere || openai_host(base));
 	c->rng = (uint64_t)claw_clock_mono_ms() * 0x9E3779B97F4A7C15u ^ (uint64_t)(uintptr_t)c ^
@@ -210,6 +214,8 @@ claw_llm_client_from_config(const struct claw_config *cfg, const struct claw_pri
 		.cache_key_anywhere = cfg->prompt_cache_key,
 		.no_stream = !cfg->stream,
 		.stream_idle_ms = cfg->stream_idle_s * 1000,
+		.thinking_tokens = cfg->thinking_tokens,
+		.reasoning_effort = cfg->reasoning_effort,
 	};
 	return claw_llm_client_new(&p, out, err);
 }
@@ -402,6 +408,8 @@ claw_llm_send(struct claw_llm_client *c, const struct claw_llm_request *req,
 
 	sent.cache = req->cache && c->cache;
 	sent.stream = c->stream;
+	sent.thinking_tokens = c->thinking_tokens;
+	sent.reasoning_effort = c->reasoning_effort;
 	if (!c->cache_key)
 		sent.cache_key = NULL;
 	claw_llm_response_clear(resp);

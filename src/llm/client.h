@@ -65,6 +65,11 @@ struct claw_llm_client_params {
 	/* A stream that sends no byte for this long is cut and tried again
 	 * (<= 0: CLAW_LLM_STREAM_IDLE_MS). */
 	int64_t stream_idle_ms;
+	/* Thinking (SPEC 11) asked in every request: Anthropic's budget (<= 0:
+	 * none) and OpenAI's reasoning_effort (NULL: none; must outlive the
+	 * client: config.h's static words). */
+	int64_t thinking_tokens;
+	const char *reasoning_effort;
 };
 
 struct claw_llm_client;

@@ -187,6 +187,7 @@ static void
 block_clear(struct claw_llm_block *b)
 {
 	free(b->text);
+	free(b->signature);
 	free(b->id);
 	free(b->name);
 	json_object_put(b->input);
@@ -240,6 +241,7 @@ claw_llm_msg_clone(const struct claw_llm_msg *m)
 		struct claw_llm_block *d = &c->blocks[i];
 		d->type = s->type;
 		d->text = dup_or_null(s->text);
+		d->signature = dup_or_null(s->signature);
 		d->id = dup_or_null(s->id);
 		d->name = dup_or_null(s->name);
 		d->input = json_clone(s->input);
@@ -278,26 +280,35 @@ claw_llm_msg_tool_uses(const struct claw_llm_msg *m)
 	return k;
 }
 
+/* The text of m's blocks of type t (redacted thinking as "[redacted]"
+ * with THINKING) joined with "\n".  Caller frees. */
+static char *
+joined(const struct claw_llm_msg *m, enum claw_llm_block_type t)
+{
+	static const char redacted[] = "[redacted]";
+	struct claw_buf out = CLAW_BUF_INIT(SIZE_MAX); /* no cap: m's own text, in memory */
+	for (size_t i = 0; i < m->n; i++) {
+		const struct claw_llm_block *b = &m->blocks[i];
+		bool hidden = t == CLAW_LLM_THINKING && b->type == CLAW_LLM_REDACTED_THINKING;
+		if (b->type != t && !hidden)
+			continue;
+		if (claw_buf_len(&out) > 0)
+			claw_buf_putc(&out, '\n');
+		claw_buf_puts(&out, hidden ? redacted : b->text);
+	}
+	return claw_buf_steal(&out);
+}
+
 char *
 claw_llm_msg_text(const struct claw_llm_msg *m)
 {
-	size_t total = 1;
-	for (size_t i = 0; i < m->n; i++)
-		if (m->blocks[i].type == CLAW_LLM_TEXT)
-			total += strlen(m->blocks[i].text) + 1;
-	char *s = claw_xmalloc(total);
-	size_t at = 0;
-	for (size_t i = 0; i < m->n; i++) {
-		if (m->blocks[i].type != CLAW_LLM_TEXT)
-			continue;
-		if (at > 0)
-			s[at++] = '\n';
-		size_t k = strlen(m->blocks[i].text);
-		memcpy(s + at, m->blocks[i].text, k);
-		at += k;
-	}
-	s[at] = '\0';
-	return s;
+	return joined(m, CLAW_LLM_TEXT);
+}
+
+char *
+claw_llm_msg_thinking(const struct claw_llm_msg *m)
+{
+	return joined(m, CLAW_LLM_THINKING);
 }
 
 static struct claw_llm_block *
@@ -338,6 +349,20 @@ claw_llm_msg_add_tool_use_refused(struct claw_llm_msg *m, const char *id, const 
 	struct claw_llm_block *b = &m->blocks[m->n - 1];
 	b->input_raw = dup_or_null(raw);
 	b->input_error = claw_xstrdup(error != NULL ? error : "unusable arguments");
+}
+
+void
+claw_llm_msg_add_thinking(struct claw_llm_msg *m, const char *text, size_t n, const char *signature)
+{
+	struct claw_llm_block *b = add_block(m, CLAW_LLM_THINKING);
+	b->text = claw_xstrndup(text != NULL ? text : "", n);
+	b->signature = claw_xstrdup(signature != NULL ? signature : "");
+}
+
+void
+claw_llm_msg_add_redacted_thinking(struct claw_llm_msg *m, const char *data)
+{
+	add_block(m, CLAW_LLM_REDACTED_THINKING)->text = claw_xstrdup(data != NULL ? data : "");
 }
 
 void
@@ -468,6 +493,16 @@ block_to_json(const struct claw_llm_block *b, struct claw_buf *out)
 		claw_llm_json_cstr(out, b->text);
 		claw_buf_puts(out, b->is_error ? ",\"is_error\":true" : ",\"is_error\":false");
 		break;
+	case CLAW_LLM_THINKING:
+		claw_buf_puts(out, "{\"type\":\"thinking\",\"thinking\":");
+		claw_llm_json_cstr(out, b->text);
+		claw_buf_puts(out, ",\"signature\":");
+		claw_llm_json_cstr(out, b->signature);
+		break;
+	case CLAW_LLM_REDACTED_THINKING:
+		claw_buf_puts(out, "{\"type\":\"redacted_thinking\",\"data\":");
+		claw_llm_json_cstr(out, b->text);
+		break;
 	}
 	claw_buf_putc(out, '}');
 }
@@ -559,6 +594,18 @@ block_from_json(struct json_object *o, struct claw_llm_msg *m, size_t mi, size_t
 				json_object_is_type(v, json_type_boolean) &&
 				json_object_get_boolean(v);
 		claw_llm_msg_add_tool_result(m, a, b, strlen(b), is_error);
+	} else if (strcmp(type, "thinking") == 0) {
+		rc = need_str(o, "thinking", &a, mi, bi, err);
+		if (rc == CLAW_OK)
+			rc = need_str(o, "signature", &b, mi, bi, err);
+		if (rc != CLAW_OK)
+			goto out;
+		claw_llm_msg_add_thinking(m, a, strlen(a), b);
+	} else if (strcmp(type, "redacted_thinking") == 0) {
+		rc = need_str(o, "data", &a, mi, bi, err);
+		if (rc != CLAW_OK)
+			goto out;
+		claw_llm_msg_add_redacted_thinking(m, a);
 	} else {
 		rc = claw_error_set(err, CLAW_EINVAL,
 				    "messages[%zu].content[%zu]: unknown block type \"%s\"", mi, bi,

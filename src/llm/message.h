@@ -4,7 +4,11 @@
  * A conversation (struct claw_llm_conv) is an ordered list of messages; a
  * message (struct claw_llm_msg) has a role (user or assistant) and a list of
  * blocks: text, tool_use (a call the model asks for: id, tool name, a JSON
- * object of arguments) and tool_result (claw's answer to one tool_use).  The
+ * object of arguments), tool_result (claw's answer to one tool_use), and
+ * the model's thinking (SPEC 11: Anthropic's thinking with its signature, or
+ * redacted_thinking with its encrypted data; an OpenAI-compatible server's
+ * reasoning text without either), kept in the conversation because
+ * Anthropic refuses a tool loop whose last assistant turn lost them.  The
  * backends (anthropic.c, openai.c) translate these to and from their wire
  * formats; the run engine builds them, checkpoints them as JSON
  * (claw_llm_messages_to_json / _from_json) and reads the model's replies from
@@ -17,6 +21,8 @@
  *   [{"role": "user", "content": [{"type": "text", "text": "..."}]},
  *    {"role": "assistant", "content": [
  *        {"type": "text", "text": "..."},
+ *        {"type": "thinking", "thinking": "...", "signature": "..."},
+ *        {"type": "redacted_thinking", "data": "..."},
  *        {"type": "tool_use", "id": "t1", "name": "bash", "input": {...}}]},
  *    {"role": "user", "content": [
  *        {"type": "tool_result", "tool_use_id": "t1", "content": "...",
@@ -62,12 +68,17 @@ enum claw_llm_block_type {
 	CLAW_LLM_TEXT,
 	CLAW_LLM_TOOL_USE,
 	CLAW_LLM_TOOL_RESULT,
+	CLAW_LLM_THINKING,          /* the model's reasoning, as the provider showed it */
+	CLAW_LLM_REDACTED_THINKING, /* reasoning the provider sent encrypted only */
 };
 
 /* Read-only view; every pointer is owned by the message holding the block. */
 struct claw_llm_block {
 	enum claw_llm_block_type type;
-	char *text;                /* TEXT: the text; TOOL_RESULT: the content; else NULL */
+	char *text;                /* TEXT: the text; TOOL_RESULT: the content; THINKING: the
+				    * thinking; REDACTED_THINKING: the encrypted data; else NULL */
+	char *signature;           /* THINKING: the provider's signature ("" when none, as from
+				    * OpenAI-compatible servers); else NULL */
 	char *id;                  /* TOOL_USE: call id; TOOL_RESULT: the tool_use id answered */
 	char *name;                /* TOOL_USE: tool name; else NULL */
 	struct json_object *input; /* TOOL_USE: arguments, always a JSON object; else NULL */
@@ -118,6 +129,14 @@ void claw_llm_msg_add_tool_use(struct claw_llm_msg *m, const char *id, const cha
  * raw and error are copied (raw may be NULL). */
 void claw_llm_msg_add_tool_use_refused(struct claw_llm_msg *m, const char *id, const char *name,
 				       const char *raw, const char *error);
+/* Appends a thinking block (copies text[0..n) and signature; NULL: ""). */
+void claw_llm_msg_add_thinking(struct claw_llm_msg *m, const char *text, size_t n,
+			       const char *signature);
+/* Appends a redacted_thinking block holding the provider's data (copied). */
+void claw_llm_msg_add_redacted_thinking(struct claw_llm_msg *m, const char *data);
+/* The thinking blocks' text joined with "\n" ("" when none), redacted ones
+ * as "[redacted]".  Caller frees. */
+char *claw_llm_msg_thinking(const struct claw_llm_msg *m);
 /* Appends a tool_result block answering tool_use_id (copies both strings). */
 void claw_llm_msg_add_tool_result(struct claw_llm_msg *m, const char *tool_use_id,
 				  const char *content, size_t n, bool is_error);
@@ -196,6 +215,13 @@ struct claw_llm_request {
 	 * OpenAI's stream_options.include_usage); set by the client from its
 	 * setting, not by callers. */
 	bool stream;
+	/* Thinking (SPEC 11), set by the client from its settings, not by
+	 * callers.  thinking_tokens > 0: Anthropic's extended thinking with
+	 * that budget (max_tokens grows by it; no temperature is sent, as the
+	 * API requires).  reasoning_effort: OpenAI's reasoning_effort, NULL
+	 * for the server's default. */
+	int64_t thinking_tokens;
+	const char *reasoning_effort;
 };
 
 enum claw_llm_stop {

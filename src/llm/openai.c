@@ -161,6 +161,10 @@ claw_openai_build(const struct claw_llm_request *req, struct claw_buf *out, stru
 				(long long)req->max_tokens);
 	if (req->has_temperature)
 		claw_buf_printf(out, ",\"temperature\":%.3g", req->temperature);
+	if (req->reasoning_effort != NULL && req->reasoning_effort[0] != '\0') {
+		claw_buf_puts(out, ",\"reasoning_effort\":");
+		claw_llm_json_cstr(out, req->reasoning_effort);
+	}
 	claw_buf_puts(out, ",\"messages\":[");
 	if (req->system != NULL && req->system[0] != '\0') {
 		claw_buf_puts(out, "{\"role\":\"system\",\"content\":");
@@ -301,6 +305,14 @@ claw_openai_read(struct json_object *root, struct claw_llm_response *resp, struc
 		goto out;
 	}
 	m = claw_llm_msg_new(CLAW_LLM_ASSISTANT);
+	/* The reasoning text some compatible servers show (DeepSeek and vLLM:
+	 * reasoning_content; OpenRouter and Ollama: reasoning), kept as
+	 * thinking; OpenAI's own API shows none. */
+	const char *reasoning = claw_llm_json_get_str(msg, "reasoning_content");
+	if (reasoning == NULL)
+		reasoning = claw_llm_json_get_str(msg, "reasoning");
+	if (reasoning != NULL && reasoning[0] != '\0')
+		claw_llm_msg_add_thinking(m, reasoning, strlen(reasoning), NULL);
 	if (json_object_object_get_ex(msg, "content", &v))
 		add_content(m, v);
 	const char *refusal = claw_llm_json_get_str(msg, "refusal");

@@ -20,9 +20,14 @@
  * req->cache_key, when set, is "prompt_cache_key" (OpenAI routes requests
  * with one key to one cache; strict servers refuse the field, so the
  * client sets it only for OpenAI's own API unless told otherwise).
+ * req->reasoning_effort, when set, is "reasoning_effort".  Thinking blocks
+ * are not sent: the format has no place for them (DeepSeek refuses its
+ * reasoning_content in a request).
  *
  * Reply mapping: choices[0].message: content (a string, or an array of text
- * parts) → text; refusal → text with stop REFUSAL; tool_calls → tool_use
+ * parts) → text; reasoning_content (DeepSeek, vLLM) or reasoning
+ * (OpenRouter, Ollama) → a thinking block without signature, first;
+ * refusal → text with stop REFUSAL; tool_calls → tool_use
  * blocks, whose "arguments" string is parsed leniently and, when it is not a
  * JSON object, kept as a refused tool_use (the engine answers it with an
  * error result; the run goes on).  An empty arguments string is {}.  A

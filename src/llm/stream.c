@@ -51,6 +51,8 @@ struct claw_llm_stream {
 	struct claw_buf content; /* OpenAI */
 	size_t content_shown;
 	bool has_content;
+	struct claw_buf reasoning; /* OpenAI-compatible servers' reasoning text */
+	size_t reasoning_shown;
 	char finish[32];
 };
 
@@ -62,6 +64,7 @@ claw_llm_stream_new(enum claw_llm_stream_kind kind)
 	claw_buf_init(&s->line, CLAW_LLM_STREAM_EVENT_MAX);
 	claw_buf_init(&s->data, CLAW_LLM_STREAM_EVENT_MAX);
 	claw_buf_init(&s->content, CLAW_LLM_STREAM_EVENT_MAX);
+	claw_buf_init(&s->reasoning, CLAW_LLM_STREAM_EVENT_MAX);
 	return s;
 }
 
@@ -85,6 +88,7 @@ claw_llm_stream_free(struct claw_llm_stream *s)
 	claw_buf_free(&s->line);
 	claw_buf_free(&s->data);
 	claw_buf_free(&s->content);
+	claw_buf_free(&s->reasoning);
 	free(s);
 }
 
@@ -310,6 +314,8 @@ openai_event(struct claw_llm_stream *s, struct json_object *d)
 		append(&s->content, text);
 		s->has_content = true;
 	}
+	text = claw_llm_json_get_str(delta, "reasoning_content"); /* DeepSeek, vLLM */
+	append(&s->reasoning, text != NULL ? text : claw_llm_json_get_str(delta, "reasoning"));
 	struct json_object *calls = NULL;
 	if (!json_object_object_get_ex(delta, "tool_calls", &calls) ||
 	    !json_object_is_type(calls, json_type_array))
@@ -347,6 +353,11 @@ openai_finish(struct claw_llm_stream *s, struct json_object **out)
 				       ? json_object_new_string_len(claw_buf_str(&s->content),
 								    (int)claw_buf_len(&s->content))
 				       : NULL);
+	if (claw_buf_len(&s->reasoning) > 0)
+		json_object_object_add(
+			msg, "reasoning_content",
+			json_object_new_string_len(claw_buf_str(&s->reasoning),
+						   (int)claw_buf_len(&s->reasoning)));
 	for (size_t i = 0; i < s->nblocks; i++) {
 		struct block *b = &s->blocks[i];
 		if (!b->used)
@@ -735,9 +746,12 @@ size_t
 claw_llm_stream_news(struct claw_llm_stream *s, claw_llm_delta_fn fn, void *ctx)
 {
 	size_t n = 0;
-	if (s->kind == CLAW_LLM_STREAM_OPENAI)
+	if (s->kind == CLAW_LLM_STREAM_OPENAI) {
+		n += news_of(&s->reasoning, &s->reasoning_shown,
+			     (struct claw_llm_delta){.kind = CLAW_LLM_DELTA_THINKING}, fn, ctx);
 		n += news_of(&s->content, &s->content_shown,
 			     (struct claw_llm_delta){.kind = CLAW_LLM_DELTA_TEXT}, fn, ctx);
+	}
 	for (size_t i = 0; i < s->nblocks; i++) {
 		struct block *b = &s->blocks[i];
 		if (!b->used || (b->type != B_TEXT && b->type != B_TOOL && b->type != B_THINKING))

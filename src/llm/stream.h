@@ -77,7 +77,8 @@ enum claw_llm_delta_kind {
 
 struct claw_llm_delta {
 	enum claw_llm_delta_kind kind;
-	size_t index;     /* the block: Anthropic's content index; OpenAI's text 0, calls 1.. */
+	size_t index;     /* the block: Anthropic's content index; OpenAI's text (and its
+			   * reasoning, kind THINKING) 0, calls 1.. */
 	const char *name; /* a tool's name (TOOL; may be NULL), else NULL */
 	size_t at;        /* where text starts in the block's whole text */
 	const char *text; /* the new bytes, whole UTF-8 sequences, not NUL-terminated */

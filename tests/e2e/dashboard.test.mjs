@@ -20,7 +20,7 @@ import { test, assert, equal, diag } from './tap.mjs';
 import { waitFor, sleep, axeSerious } from './harness.mjs';
 import { reviewTests } from './review.test.mjs';
 import { scenario, TITLE_A, TITLE_B, TITLE_C, FEEDBACK, ANSWER, BUDGET_TOKENS, CONTEXT_TOKENS, SOLVER, TITLE_Q, TITLE_W,
-	TITLE_QUEUED, TITLE_S, POLISHED, STEER, SOLVER_S } from './scenario.mjs';
+	TITLE_QUEUED, TITLE_S, POLISHED, STEER, SOLVER_S, THOUGHT } from './scenario.mjs';
 
 export function hasServe(claw) {
 	const r = spawnSync(claw, ['serve', '--help'], { encoding: 'utf8', timeout: 5000 });
@@ -507,6 +507,8 @@ export function dashboardTests(ctx) {
 		await waitFor(async () => ((await page.textContent('.live-reply .live-text').catch(() => '')) || '').length > first + 20,
 			{ what: 'the live text to grow', timeout: 10000 });
 		assert(POLISHED.startsWith(await page.textContent('.live-reply .live-text')), 'the live text is the reply as written');
+		assert((await page.textContent('.live-reply .live-thinking')).includes(THOUGHT) &&
+			!(await page.$eval('.live-reply .live-thinking', (d) => d.open)), 'its thinking streamed too, folded');
 		await shot(page, 'run-live');
 		await page.setViewportSize({ width: 390, height: 844 });
 		await shot(page, 'run-live-phone');
@@ -518,6 +520,32 @@ export function dashboardTests(ctx) {
 		await waitFor(async () => !['inprogress', 'queued'].includes((await issue(id)).status),
 			{ what: 'the run to move on', timeout: 30000 });
 		await page.waitForSelector('form.steer', { state: 'hidden' });
+		// Its thinking is recorded and shown folded in the row's details
+		// (the run has moved on to its review: back to the trace).
+		await page.click('.tab[data-tab="trace"]');
+		const level = await page.inputValue('select[aria-label="detail level"]');
+		await page.selectOption('select[aria-label="detail level"]', 'debug');
+		await page.click('.tree .node.t-reply:has-text("Polished, keeping") .label');
+		const thought = await page.waitForSelector('.span-detail:not([hidden]) details.thinking');
+		assert(!(await thought.evaluate((d) => d.open)), 'the thinking folded');
+		await page.click('.span-detail details.thinking summary');
+		assert((await thought.textContent()).includes(THOUGHT), 'with what the model thought');
+		await shot(page, 'run-thinking');
+		await page.setViewportSize({ width: 390, height: 844 });
+		await page.evaluate(() => document.querySelector('.span-detail').scrollIntoView());
+		const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+		// What is too wide: the innermost elements wider than the window, each with its parents.
+		const wide = await page.evaluate(() => {
+			const big = (e) => e.getBoundingClientRect().width > window.innerWidth;
+			const name = (e) => `${e.tagName}.${e.className}[${Math.round(e.getBoundingClientRect().width)}]`;
+			const path = (e) => (e.parentElement && big(e.parentElement) ? `${name(e)} < ${path(e.parentElement)}` : name(e));
+			return [...document.querySelectorAll('*')].filter((e) => big(e) && ![...e.children].some(big))
+				.slice(0, 4).map(path).join(' | ');
+		});
+		assert(over <= 0, `the details fit the phone width (overflow ${over}px): ${wide}`);
+		await shot(page, 'run-thinking-phone');
+		await page.setViewportSize({ width: 1280, height: 800 });
+		await page.selectOption('select[aria-label="detail level"]', level); // kept for later pages
 		await api('POST', `${P()}/issues/${id}/close`, {});
 		await page.close();
 	}, { skip: why, timeout: 60000 });

@@ -63,7 +63,7 @@ export function reviewTests({ h, api, shot, why }) {
 		const file = await s.R.waitForSelector('details.change[data-path="greet.txt"] summary', { timeout: 15000 })
 			.catch(() => null);
 		assert(file, `greet.txt in the Changes tab: ${await s.R.textContent('.changes-box').catch((e) => e.message)}`);
-		await file.click();
+		await s.R.click('details.change[data-path="greet.txt"] summary'); // the list may be drawn again
 		const row = s.R.locator('details.change[data-path="greet.txt"] .dl.can-comment', { hasText: 'world' });
 		await row.click();
 		await s.R.getByLabel('comment on greet.txt line 2').fill(COMMENT);

@@ -30,6 +30,7 @@ export const POLISHED = 'Polished, keeping the exclamation mark — café’s �
 	'to check the output ends with the mark and a newline, as before.';
 export const TITLE_S = 'Polish the greeting';                  // steered from the page while it works
 export const STEER = 'Keep the exclamation mark, please.';
+export const THOUGHT = 'The person wants the exclamation mark kept; polish the rest.';
 export const SOLVER_S = { name: 'Polish', steps: [{ name: 'polish', goal: 'Polish the greeting.', tools: ['bash'] }] };
 export const REVIEW_TEXT = 'Both lines, please.';
 export const COMMENT = 'Shout this one too.';
@@ -130,7 +131,7 @@ export function scenario() {
 			{ match: { user: 'Carry out step polish' }, delay_ms: 2500, tool_calls: [{ name: 'bash',
 				input: { command: 'echo polished' } }] },
 			// Its answer streams slowly: the page shows it being written.
-			{ match: { user: STEER }, text: POLISHED, stream: { chunk: 12, pause_ms: 60 } },
+			{ match: { user: STEER }, thinking: THOUGHT, text: POLISHED, stream: { chunk: 12, pause_ms: 60 } },
 
 			// ---- the showcase: one run parks at a question, one works (hangs)
 			{ match: { user: 'Carry out step understand', any: TITLE_Q }, text: 'The flag belongs in calc.sh.\n' +

@@ -93,8 +93,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check(claw_llm_messages_to_json(again, &b) == CLAW_OK, "second to_json failed");
 	fuzz_check(strcmp(claw_buf_str(&a), claw_buf_str(&b)) == 0, "checkpoint not stable");
 	if (claw_llm_conv_len(c) > 0) {
-		struct claw_llm_request req = {"m", "s",  c,    NULL,       0,    100,
-					       0.5, true, true, "claw-1-s", false};
+		struct claw_llm_request req = {.model = "m",
+					       .system = "s",
+					       .conv = c,
+					       .max_tokens = 100,
+					       .temperature = 0.5,
+					       .has_temperature = true,
+					       .cache = true,
+					       .cache_key = "claw-1-s",
+					       .thinking_tokens = 1024,
+					       .reasoning_effort = "low"};
 		fuzz_check_requests(&req, &b);
 	}
 out:

@@ -102,7 +102,11 @@ check_parse(bool openai, const char *body, size_t len)
 			fuzz_check(b->input_raw == NULL || b->input_error != NULL,
 				   "refused tool_use without a reason");
 		} else {
-			fuzz_check(b->type == CLAW_LLM_TEXT && b->text != NULL, "bad reply block");
+			fuzz_check(b->text != NULL &&
+					   (b->type == CLAW_LLM_TEXT ||
+					    b->type == CLAW_LLM_REDACTED_THINKING ||
+					    (b->type == CLAW_LLM_THINKING && b->signature != NULL)),
+				   "bad reply block");
 		}
 	}
 	int64_t cost = claw_pricing_cost_micros(claw_pricing_builtin(), resp.model, &resp.usage);

@@ -384,6 +384,7 @@ unknown_field(enum claw_scenario_api api, struct json_object *body)
 					     "user",
 					     "response_format",
 					     "parallel_tool_calls",
+					     "reasoning_effort",
 					     NULL};
 	const char *const *known = api == CLAW_SCENARIO_ANTHROPIC ? anthropic : openai;
 	json_object_object_foreach(body, key, val)
@@ -398,7 +399,8 @@ unknown_field(enum claw_scenario_api api, struct json_object *body)
 	return NULL;
 }
 
-/* --strict and --cache: a request they refuse is answered here (true). */
+/* --strict, --cache and the thinking rules (always): a request they
+ * refuse is answered here (true). */
 static bool
 refused(struct server *s, enum claw_scenario_api api, struct json_object *json,
 	struct claw_scenario_usage *measured, struct claw_buf *body)
@@ -411,6 +413,11 @@ refused(struct server *s, enum claw_scenario_api api, struct json_object *json,
 			       "[{'type': 'extra_forbidden', 'loc': ('body', '%s'), "
 			       "'msg': 'Extra inputs are not permitted'}]",
 			       extra);
+		claw_scenario_error_body(api, 400, NULL, msg, body);
+		return true;
+	}
+	if (api == CLAW_SCENARIO_ANTHROPIC &&
+	    claw_scenario_thinking_refused(json, msg, sizeof msg)) {
 		claw_scenario_error_body(api, 400, NULL, msg, body);
 		return true;
 	}

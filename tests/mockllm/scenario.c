@@ -20,6 +20,7 @@
 #include "base/json.h"
 #include "base/mem.h"
 #include "base/mutex.h"
+#include "base/str.h"
 
 struct claw_scenario {
 	struct json_object *root; /* the whole file (owned) */
@@ -29,9 +30,9 @@ struct claw_scenario {
 };
 
 static const char *const reply_keys[] = {
-	"match",    "text",  "thinking", "tool_calls", "stop",      "usage",
-	"delay_ms", "times", "fault",    "model",      "malformed", "drop",
-	"partial",  "hang",  "hang_ms",  "filler",     "stream",    NULL,
+	"match",   "text",   "thinking", "tool_calls",        "stop", "usage",   "delay_ms",
+	"times",   "fault",  "model",    "malformed",         "drop", "partial", "hang",
+	"hang_ms", "filler", "stream",   "redacted_thinking", NULL,
 };
 static const char *const stream_keys[] = {"chunk", "pause_ms", "cut", "error", "plain", NULL};
 static const char *const match_keys[] = {"api", "model", "user", "any", NULL};
@@ -127,6 +128,8 @@ load_reply(struct json_object *o, size_t i, struct claw_scenario_reply *r, struc
 		rc = claw_json_get_string(o, "text", CLAW_JSON_OPTIONAL, &s, err);
 	if (rc == CLAW_OK)
 		rc = claw_json_get_string(o, "thinking", CLAW_JSON_OPTIONAL, &s, err);
+	if (rc == CLAW_OK)
+		rc = claw_json_get_string(o, "redacted_thinking", CLAW_JSON_OPTIONAL, &s, err);
 	if (rc == CLAW_OK)
 		rc = claw_json_get_string(o, "stop", CLAW_JSON_OPTIONAL, &s, err);
 	if (rc == CLAW_OK)
@@ -504,11 +507,21 @@ claw_scenario_answer(const struct claw_scenario_reply *r, enum claw_scenario_api
 		json_object_object_add(root, "model", json_object_new_string(model));
 		struct json_object *content = json_object_new_array();
 		const char *thinking = obj_str(r->spec, "thinking", NULL);
+		const char *redacted = obj_str(r->spec, "redacted_thinking", NULL);
 		if (thinking != NULL) {
+			char sig[CLAW_SCENARIO_SIGNATURE_MAX];
+			claw_scenario_signature(thinking, strlen(thinking), sig);
 			struct json_object *b = json_object_new_object();
 			json_object_object_add(b, "type", json_object_new_string("thinking"));
 			json_object_object_add(b, "thinking", json_object_new_string(thinking));
-			json_object_object_add(b, "signature", json_object_new_string("mock"));
+			json_object_object_add(b, "signature", json_object_new_string(sig));
+			json_object_array_add(content, b);
+		}
+		if (redacted != NULL) {
+			struct json_object *b = json_object_new_object();
+			json_object_object_add(b, "type",
+					       json_object_new_string("redacted_thinking"));
+			json_object_object_add(b, "data", json_object_new_string(redacted));
 			json_object_array_add(content, b);
 		}
 		if (claw_buf_len(&full) > 0) {
@@ -557,6 +570,10 @@ claw_scenario_answer(const struct claw_scenario_reply *r, enum claw_scenario_api
 		json_object_object_add(root, "model", json_object_new_string(model));
 		struct json_object *msg = json_object_new_object();
 		json_object_object_add(msg, "role", json_object_new_string("assistant"));
+		const char *reasoning = obj_str(r->spec, "thinking", NULL);
+		if (reasoning != NULL) /* as DeepSeek and vLLM show it */
+			json_object_object_add(msg, "reasoning_content",
+					       json_object_new_string(reasoning));
 		json_object_object_add(
 			msg, "content",
 			claw_buf_len(&full) > 0 || n_calls == 0
@@ -724,4 +741,94 @@ claw_scenario_fault(const struct claw_scenario_reply *r, enum claw_scenario_api 
 			claw_buf_printf(headers, "%s: %s\r\n", name, json_object_get_string(value));
 		}
 	}
+}
+
+void
+claw_scenario_signature(const char *thinking, size_t n, char out[CLAW_SCENARIO_SIGNATURE_MAX])
+{
+	(void)snprintf(out, CLAW_SCENARIO_SIGNATURE_MAX, "mocksig-%016llx",
+		       (unsigned long long)claw_fnv1a(CLAW_FNV1A_INIT, thinking, n));
+}
+
+/* messages[i] of body, or NULL. */
+static struct json_object *
+message_at(struct json_object *msgs, size_t i)
+{
+	return i < json_object_array_length(msgs) ? json_object_array_get_idx(msgs, i) : NULL;
+}
+
+bool
+claw_scenario_thinking_refused(struct json_object *body, char *why, size_t size)
+{
+	struct json_object *thinking = NULL, *msgs = NULL, *v = NULL;
+	bool on = json_object_object_get_ex(body, "thinking", &thinking) &&
+		  strcmp(obj_str(thinking, "type", ""), "enabled") == 0;
+
+	if (on) {
+		int64_t budget = obj_int(thinking, "budget_tokens", 0);
+		if (budget < 1024 || budget >= obj_int(body, "max_tokens", 0)) {
+			(void)snprintf(why, size,
+				       "thinking.budget_tokens: must be at least 1024 and less "
+				       "than max_tokens");
+			return true;
+		}
+		if (json_object_object_get_ex(body, "temperature", &v) &&
+		    json_object_get_double(v) != 1.0) {
+			(void)snprintf(
+				why, size,
+				"`temperature` may only be set to 1 when thinking is enabled");
+			return true;
+		}
+	}
+	if (!json_object_object_get_ex(body, "messages", &msgs) ||
+	    !json_object_is_type(msgs, json_type_array))
+		return false;
+	size_t last_assistant = SIZE_MAX;
+	for (size_t i = 0; message_at(msgs, i) != NULL; i++) {
+		struct json_object *m = message_at(msgs, i), *content = NULL;
+		if (strcmp(obj_str(m, "role", ""), "assistant") != 0)
+			continue;
+		last_assistant = i;
+		if (!json_object_object_get_ex(m, "content", &content) ||
+		    !json_object_is_type(content, json_type_array))
+			continue;
+		for (size_t k = 0; k < json_object_array_length(content); k++) {
+			struct json_object *b = json_object_array_get_idx(content, k);
+			const char *t = obj_str(b, "thinking", "");
+			char sig[CLAW_SCENARIO_SIGNATURE_MAX];
+			if (strcmp(obj_str(b, "type", ""), "thinking") != 0)
+				continue;
+			claw_scenario_signature(t, strlen(t), sig);
+			if (strcmp(obj_str(b, "signature", ""), sig) != 0) {
+				(void)snprintf(why, size,
+					       "messages.%zu.content.%zu: Invalid `signature` in "
+					       "`thinking` block",
+					       i, k);
+				return true;
+			}
+		}
+	}
+	/* A tool loop: the last assistant turn called tools, and with
+	 * thinking on it must begin with its thinking, as the API says. */
+	struct json_object *last = last_assistant != SIZE_MAX ? message_at(msgs, last_assistant)
+							      : NULL,
+			   *content = NULL;
+	if (!on || last == NULL || !json_object_object_get_ex(last, "content", &content) ||
+	    !json_object_is_type(content, json_type_array) ||
+	    json_object_array_length(content) == 0)
+		return false;
+	bool calls = false;
+	for (size_t k = 0; k < json_object_array_length(content); k++)
+		calls |= strcmp(obj_str(json_object_array_get_idx(content, k), "type", ""),
+				"tool_use") == 0;
+	const char *first = obj_str(json_object_array_get_idx(content, 0), "type", "");
+	if (calls && strcmp(first, "thinking") != 0 && strcmp(first, "redacted_thinking") != 0) {
+		(void)snprintf(why, size,
+			       "messages.%zu.content.0.type: Expected `thinking` or "
+			       "`redacted_thinking`, but found `%s`. When `thinking` is enabled, "
+			       "a final `assistant` message must start with a thinking block",
+			       last_assistant, first);
+		return true;
+	}
+	return false;
 }

@@ -115,4 +115,17 @@ void claw_scenario_fault(const struct claw_scenario_reply *r, enum claw_scenario
 void claw_scenario_error_body(enum claw_scenario_api api, int status, const char *type,
 			      const char *message, struct claw_buf *out);
 
+/* The signature mockllm gives a thinking block: a hash of its text, so a
+ * client that alters the thinking or drops the signature is refused as the
+ * API refuses it.  NUL-terminated. */
+#define CLAW_SCENARIO_SIGNATURE_MAX 32
+void claw_scenario_signature(const char *thinking, size_t n, char out[CLAW_SCENARIO_SIGNATURE_MAX]);
+
+/* Whether an Anthropic request body breaks the extended thinking rules,
+ * with the API's words for why: with "thinking" enabled, budget_tokens of
+ * at least 1024 and under max_tokens, no temperature but 1, and a last
+ * assistant turn that called tools beginning with its thinking; always,
+ * every thinking block signed as mockllm signed it. */
+bool claw_scenario_thinking_refused(struct json_object *body, char *why, size_t size);
+
 #endif

@@ -152,7 +152,7 @@ anthropic(struct json_object *m, struct json_object *error, struct claw_buf *out
 struct o_piece {
 	struct claw_buf *out;
 	struct json_object *top; /* id, created, model */
-	int call;                /* -1: content */
+	int call;                /* -1: content, -2: reasoning_content */
 };
 
 static struct json_object *
@@ -177,7 +177,8 @@ o_delta(void *ctx, const char *s, size_t n)
 	struct o_piece *p = ctx;
 	struct json_object *delta = json_object_new_object();
 	if (p->call < 0) {
-		json_object_object_add(delta, "content", json_object_new_string_len(s, (int)n));
+		json_object_object_add(delta, p->call == -1 ? "content" : "reasoning_content",
+				       json_object_new_string_len(s, (int)n));
 	} else {
 		struct json_object *calls = json_object_new_array(), *tc = json_object_new_object(),
 				   *fn = json_object_new_object();
@@ -204,7 +205,11 @@ openai(struct json_object *r, struct json_object *error, struct claw_buf *out)
 	json_object_object_add(delta, "role", json_object_new_string("assistant"));
 	json_object_object_add(delta, "content", json_object_new_string(""));
 	event(out, NULL, chunk(top, delta, NULL));
-	struct o_piece p = {out, top, -1};
+	struct o_piece p = {out, top, -2};
+	struct json_object *reasoning = msg != NULL ? get(msg, "reasoning_content") : NULL;
+	if (reasoning != NULL && json_object_is_type(reasoning, json_type_string))
+		pieces(json_object_get_string(reasoning), o_delta, &p);
+	p.call = -1;
 	struct json_object *content = msg != NULL ? get(msg, "content") : NULL;
 	if (content != NULL && json_object_is_type(content, json_type_string))
 		pieces(json_object_get_string(content), o_delta, &p);

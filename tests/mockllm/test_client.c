@@ -139,8 +139,12 @@ test_anthropic_tool_use(void)
 	is_int(claw_llm_send(c, &req, &r, NULL, NULL, &err), CLAW_OK, "anthropic turn 1");
 	is_int(r.stop, CLAW_LLM_STOP_TOOL_USE, "turn 1 stops for a tool");
 	is_int(r.attempts, 1, "one attempt");
-	ok(r.msg != NULL && claw_llm_msg_count(r.msg) == 2, "text and tool_use (thinking skipped)");
-	const struct claw_llm_block *b = r.msg != NULL ? claw_llm_msg_block(r.msg, 1) : NULL;
+	ok(r.msg != NULL && claw_llm_msg_count(r.msg) == 3, "thinking, text and tool_use");
+	const struct claw_llm_block *th = r.msg != NULL ? claw_llm_msg_block(r.msg, 0) : NULL;
+	ok(th != NULL && th->type == CLAW_LLM_THINKING && strcmp(th->text, "plan") == 0 &&
+		   strncmp(th->signature, "mocksig-", 8) == 0,
+	   "the thinking is kept with its signature");
+	const struct claw_llm_block *b = r.msg != NULL ? claw_llm_msg_block(r.msg, 2) : NULL;
 	ok(b != NULL && b->type == CLAW_LLM_TOOL_USE && strcmp(b->id, "toolu_A") == 0 &&
 		   strcmp(b->name, "read_file") == 0,
 	   "tool_use read_file toolu_A");
@@ -187,8 +191,11 @@ test_anthropic_tool_use(void)
 	is_str(jstr(l1, "body.max_tokens"), "2048", "max_tokens");
 	is_str(jstr(l1, "body.tools.0.name"), "read_file", "tool spec sent");
 	is_str(jstr(l1, "body.tools.0.input_schema.required.0"), "path", "tool schema sent");
-	is_str(jstr(l2, "body.messages.1.content.1.type"), "tool_use", "history has the call");
-	is_str(jstr(l2, "body.messages.1.content.1.id"), "toolu_A", "with its id");
+	is_str(jstr(l2, "body.messages.1.content.0.type"), "thinking",
+	       "history has the thinking, first");
+	is_str(jstr(l2, "body.messages.1.content.2.type"), "tool_use", "and the call");
+	is_str(jstr(l2, "body.messages.1.content.2.id"), "toolu_A", "with its id");
+	ok(jget(l1, "body.thinking") == NULL, "no thinking asked when it is off");
 	is_str(jstr(l2, "body.messages.2.content.0.type"), "tool_result", "result block");
 	is_str(jstr(l2, "body.messages.2.content.0.tool_use_id"), "toolu_A", "answers the call");
 	is_str(jstr(l2, "body.messages.2.content.0.content"), "# Hello\nworld", "result text");
@@ -643,6 +650,7 @@ struct seen {
 	int64_t first_ms, last_ms; /* monotonic, of the first and last call */
 	bool in_order;             /* every piece started where the last ended */
 	struct claw_buf text;      /* the text deltas, joined */
+	struct claw_buf thinking;  /* the thinking deltas, joined */
 	size_t tool_len;           /* bytes of tool input seen */
 	char tool[32];             /* the tool's name */
 };
@@ -663,6 +671,9 @@ on_live(void *ctx, int attempt, const struct claw_llm_delta *d)
 	if (d->kind == CLAW_LLM_DELTA_TEXT) {
 		s->in_order &= d->at == claw_buf_len(&s->text);
 		(void)claw_buf_append(&s->text, d->text, d->len);
+	} else if (d->kind == CLAW_LLM_DELTA_THINKING) {
+		s->in_order &= d->at == claw_buf_len(&s->thinking);
+		(void)claw_buf_append(&s->thinking, d->text, d->len);
 	} else if (d->kind == CLAW_LLM_DELTA_TOOL) {
 		s->in_order &= d->at == s->tool_len;
 		s->tool_len += d->len;
@@ -737,6 +748,196 @@ test_live(enum claw_agent_kind agent)
 	claw_llm_response_clear(&r);
 	claw_llm_client_free(c);
 	claw_buf_free(&seen.text);
+	mock_stop(&m);
+}
+
+/* Extended thinking (SPEC 11) through a tool loop of three turns, streamed
+ * and plain: every request asks for it with its budget on top of
+ * max_tokens and without a temperature, and carries every earlier thinking
+ * block back with its signature (mockllm refuses the request otherwise, as
+ * the API does); a redacted block goes back as it came.  A thinking block
+ * altered in the history is refused, and the refusal names it. */
+static void
+test_thinking(void)
+{
+	struct mock m;
+	struct claw_error err;
+	struct claw_llm_response r;
+	struct claw_llm_client *c = NULL;
+
+	if (!mock_start(
+		    &m,
+		    "[{\"thinking\": \"First, list the files. caf\u00e9\","
+		    "  \"tool_calls\": [{\"name\": \"read_file\", \"input\": {\"path\": \"a\"}}],"
+		    "  \"stream\": {\"chunk\": 7}},"
+		    " {\"thinking\": \"Now read b.\", \"redacted_thinking\": \"EncRypt3d==\","
+		    "  \"tool_calls\": [{\"name\": \"read_file\", \"input\": {\"path\": \"b\"}}],"
+		    "  \"stream\": {\"plain\": true}},"
+		    " {\"thinking\": \"And c.\","
+		    "  \"tool_calls\": [{\"name\": \"read_file\", \"input\": {\"path\": \"c\"}}],"
+		    "  \"stream\": {\"chunk\": 1}},"
+		    " {\"thinking\": \"All read.\", \"text\": \"Done.\"}]",
+		    NULL)) {
+		ok(false, "thinking: mockllm started");
+		return;
+	}
+	struct claw_llm_client_params p = {
+		.agent = CLAW_AGENT_ANTHROPIC,
+		.base_url = m.base,
+		.connect_timeout_ms = 2000,
+		.timeout_ms = 10000,
+		.thinking_tokens = 2048,
+	};
+	if (claw_llm_client_new(&p, &c, &err) != CLAW_OK) {
+		ok(false, "thinking: client: %s", err.msg);
+		mock_stop(&m);
+		return;
+	}
+	struct claw_llm_conv *conv = claw_llm_conv_new();
+	claw_llm_conv_add_user_text(conv, "Read a, b and c.");
+	struct claw_llm_request req = {
+		.model = "claude-sonnet-4-5",
+		.conv = conv,
+		.tools = tools,
+		.n_tools = 1,
+		.max_tokens = 1000,
+		.temperature = 0.2,
+		.has_temperature = true,
+	};
+	claw_llm_response_init(&r);
+	for (int turn = 1; turn <= 4; turn++) {
+		enum claw_err rc = claw_llm_send(c, &req, &r, NULL, NULL, &err);
+		is_int(rc, CLAW_OK, "thinking: turn %d answered%s%s", turn,
+		       rc != CLAW_OK ? ": " : "", rc != CLAW_OK ? err.msg : "");
+		if (rc != CLAW_OK)
+			break;
+		struct claw_llm_msg *a = claw_llm_response_take(&r);
+		const struct claw_llm_block *b0 = claw_llm_msg_block(a, 0);
+		ok(b0 != NULL && b0->type == CLAW_LLM_THINKING && b0->signature[0] != '\0',
+		   "thinking: turn %d begins with signed thinking", turn);
+		bool calls = claw_llm_msg_tool_uses(a) > 0;
+		claw_llm_conv_push(conv, a);
+		if (calls)
+			claw_llm_conv_push(conv, answer_tools(a, "contents"));
+	}
+	char *thinking = claw_llm_msg_thinking(claw_llm_conv_at(conv, 3));
+	is_str(thinking, "Now read b.\n[redacted]",
+	       "thinking: the text of a turn, redacted shown so");
+	free(thinking);
+	is_int(log_lines(&m), 4, "thinking: four requests, none refused");
+	struct json_object *l1 = log_line(&m, 0), *l4 = log_line(&m, 3);
+	is_str(jstr(l1, "body.thinking.type"), "enabled", "thinking: asked for");
+	is_str(jstr(l1, "body.thinking.budget_tokens"), "2048", "with its budget");
+	is_str(jstr(l1, "body.max_tokens"), "3048", "max_tokens: the answer's and the budget");
+	ok(jget(l1, "body.temperature") == NULL, "no temperature with thinking");
+	is_str(jstr(l4, "body.messages.1.content.0.thinking"), "First, list the files. caf\xc3\xa9",
+	       "turn 4 carries turn 1's thinking back");
+	is_str(jstr(l4, "body.messages.3.content.1.type"), "redacted_thinking",
+	       "and turn 2's redacted block");
+	is_str(jstr(l4, "body.messages.3.content.1.data"), "EncRypt3d==", "as it came");
+	json_object_put(l1);
+	json_object_put(l4);
+
+	/* The checkpoint keeps them: the conversation read back sends the same. */
+	struct claw_buf cp = CLAW_BUF_INIT(1u << 20);
+	struct claw_llm_conv *back = NULL;
+	(void)claw_llm_messages_to_json(conv, &cp);
+	is_int(claw_llm_messages_from_json(claw_buf_str(&cp), claw_buf_len(&cp), &back, &err),
+	       CLAW_OK, "thinking: the checkpoint reads back");
+	struct claw_buf cp2 = CLAW_BUF_INIT(1u << 20);
+	if (back != NULL)
+		(void)claw_llm_messages_to_json(back, &cp2);
+	is_str(claw_buf_str(&cp2), claw_buf_str(&cp), "thinking: and writes the same");
+	claw_llm_conv_free(back);
+	claw_buf_free(&cp);
+	claw_buf_free(&cp2);
+
+	/* A history whose thinking was altered is refused, as the API does. */
+	claw_llm_conv_free(conv);
+	conv = claw_llm_conv_new();
+	claw_llm_conv_add_user_text(conv, "Again.");
+	struct claw_llm_msg *forged = claw_llm_msg_new(CLAW_LLM_ASSISTANT);
+	claw_llm_msg_add_thinking(forged, "edited", 6, "mocksig-0000000000000000");
+	claw_llm_msg_add_tool_use(forged, "t1", "read_file", NULL);
+	claw_llm_conv_push(conv, forged);
+	claw_llm_conv_push(conv, answer_tools(forged, "x"));
+	req.conv = conv;
+	is_int(claw_llm_send(c, &req, &r, NULL, NULL, &err), CLAW_EBACKEND,
+	       "thinking: an altered block is refused");
+	ok(strstr(err.msg, "Invalid `signature`") != NULL, "and the message says why: %s", err.msg);
+	claw_llm_response_clear(&r);
+	claw_llm_conv_free(conv);
+	claw_llm_client_free(c);
+	mock_stop(&m);
+}
+
+/* OpenAI: reasoning_effort is sent when set; a compatible server's
+ * reasoning_content (plain and streamed) is kept as thinking, shown live as
+ * thinking, and never sent back. */
+static void
+test_reasoning(void)
+{
+	struct mock m;
+	struct claw_error err;
+	struct claw_llm_response r;
+	struct claw_llm_client *c = NULL;
+	struct seen lv = {.in_order = true,
+			  .text = CLAW_BUF_INIT(1u << 20),
+			  .thinking = CLAW_BUF_INIT(1u << 20)};
+
+	if (!mock_start(&m,
+			"[{\"thinking\": \"Look at a.\", \"tool_calls\": [{\"name\": \"read_file\","
+			"  \"input\": {\"path\": \"a\"}}], \"stream\": {\"chunk\": 2}},"
+			" {\"thinking\": \"Enough.\", \"text\": \"Done.\", \"stream\": {\"plain\": "
+			"true}}]",
+			NULL)) {
+		ok(false, "reasoning: mockllm started");
+		return;
+	}
+	char base[256];
+	(void)snprintf(base, sizeof base, "%s/v1", m.base);
+	struct claw_llm_client_params p = {
+		.agent = CLAW_AGENT_OPENAI,
+		.base_url = base,
+		.timeout_ms = 10000,
+		.reasoning_effort = "high",
+	};
+	if (claw_llm_client_new(&p, &c, &err) != CLAW_OK) {
+		ok(false, "reasoning: client: %s", err.msg);
+		mock_stop(&m);
+		return;
+	}
+	claw_llm_client_set_live(c, on_live, &lv);
+	struct claw_llm_conv *conv = claw_llm_conv_new();
+	claw_llm_conv_add_user_text(conv, "Read a.");
+	struct claw_llm_request req = {
+		.model = "deepseek-reasoner", .conv = conv, .tools = tools, .n_tools = 1};
+	claw_llm_response_init(&r);
+	is_int(claw_llm_send(c, &req, &r, NULL, NULL, &err), CLAW_OK,
+	       "reasoning: turn 1 (streamed)");
+	char *t = r.msg != NULL ? claw_llm_msg_thinking(r.msg) : claw_xstrdup("");
+	is_str(t, "Look at a.", "reasoning: kept as thinking");
+	free(t);
+	is_str(claw_buf_str(&lv.thinking), "Look at a.", "reasoning: shown live as thinking");
+	ok(lv.in_order, "reasoning: in order");
+	struct claw_llm_msg *a = claw_llm_response_take(&r);
+	claw_llm_conv_push(conv, a);
+	claw_llm_conv_push(conv, answer_tools(a, "contents"));
+	is_int(claw_llm_send(c, &req, &r, NULL, NULL, &err), CLAW_OK, "reasoning: turn 2 (plain)");
+	t = r.msg != NULL ? claw_llm_msg_thinking(r.msg) : claw_xstrdup("");
+	is_str(t, "Enough.", "reasoning: plain reply's too");
+	free(t);
+	struct json_object *l1 = log_line(&m, 0), *l2 = log_line(&m, 1);
+	is_str(jstr(l1, "body.reasoning_effort"), "high", "reasoning_effort sent");
+	ok(strstr(claw_json_text(jget(l2, "body")), "Look at a.") == NULL,
+	   "reasoning: not sent back");
+	json_object_put(l1);
+	json_object_put(l2);
+	claw_llm_response_clear(&r);
+	claw_buf_free(&lv.text);
+	claw_buf_free(&lv.thinking);
+	claw_llm_conv_free(conv);
+	claw_llm_client_free(c);
 	mock_stop(&m);
 }
 
@@ -977,6 +1178,8 @@ main(int argc, char **argv)
 	test_streaming(CLAW_AGENT_OPENAI);
 	test_live(CLAW_AGENT_ANTHROPIC);
 	test_live(CLAW_AGENT_OPENAI);
+	test_thinking();
+	test_reasoning();
 	test_refusals();
 	test_limits();
 	test_concurrent();

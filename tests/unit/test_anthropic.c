@@ -128,6 +128,8 @@ static const char reply[] =
 	"{\"id\":\"msg_01XY\",\"type\":\"message\",\"role\":\"assistant\","
 	"\"model\":\"claude-sonnet-4-5-20250929\",\"content\":["
 	"{\"type\":\"thinking\",\"thinking\":\"hmm\",\"signature\":\"abc\"},"
+	"{\"type\":\"redacted_thinking\",\"data\":\"EnC==\"},"
+	"{\"type\":\"server_tool_use\",\"id\":\"srv\",\"name\":\"web_search\",\"input\":{}},"
 	"{\"type\":\"text\",\"text\":\"I will read it.\"},"
 	"{\"type\":\"tool_use\",\"id\":\"toolu_01A\",\"name\":\"read_file\","
 	"\"input\":{\"path\":\"README.md\"}},"
@@ -222,17 +224,30 @@ test_parse(void)
 	struct claw_error err;
 	claw_llm_response_init(&r);
 	is_int(claw_anthropic_parse(reply, strlen(reply), &r, &err), CLAW_OK, "parse");
-	is_int(claw_llm_msg_count(r.msg), 3, "thinking skipped, three blocks");
+	is_int(claw_llm_msg_count(r.msg), 5, "five blocks: a server tool's skipped");
 	const struct claw_llm_block *b = claw_llm_msg_block(r.msg, 0);
+	is_int(b->type, CLAW_LLM_THINKING, "thinking first, in its place");
+	is_str(b->text, "hmm", "its text");
+	is_str(b->signature, "abc", "its signature");
+	b = claw_llm_msg_block(r.msg, 1);
+	is_int(b->type, CLAW_LLM_REDACTED_THINKING, "redacted thinking");
+	is_str(b->text, "EnC==", "its data");
+	char *t = claw_llm_msg_text(r.msg);
+	is_str(t, "I will read it.", "the text leaves the thinking out");
+	free(t);
+	t = claw_llm_msg_thinking(r.msg);
+	is_str(t, "hmm\n[redacted]", "the thinking, the redacted part named");
+	free(t);
+	b = claw_llm_msg_block(r.msg, 2);
 	is_int(b->type, CLAW_LLM_TEXT, "text block");
 	is_str(b->text, "I will read it.", "text");
-	b = claw_llm_msg_block(r.msg, 1);
+	b = claw_llm_msg_block(r.msg, 3);
 	is_int(b->type, CLAW_LLM_TOOL_USE, "tool_use block");
 	is_str(b->id, "toolu_01A", "tool id");
 	is_str(b->name, "read_file", "tool name");
 	is_str(claw_llm_json_get_str(b->input, "path"), "README.md", "tool input");
 	ok(b->input_error == NULL, "input usable");
-	b = claw_llm_msg_block(r.msg, 2);
+	b = claw_llm_msg_block(r.msg, 4);
 	is_int(json_object_object_length(b->input), 0, "empty input object");
 	is_int(r.stop, CLAW_LLM_STOP_TOOL_USE, "stop tool_use");
 	is_str(r.stop_raw, "tool_use", "raw stop");
@@ -288,6 +303,10 @@ test_parse_errors(void)
 	parse_fails("{\"content\":[{\"type\":\"text\"}]}", CLAW_EINVAL, "content[0] has no text");
 	parse_fails("{\"content\":[{\"type\":\"tool_use\",\"name\":\"x\",\"input\":{}}]}",
 		    CLAW_EINVAL, "tool_use without id or name");
+	parse_fails("{\"content\":[{\"type\":\"thinking\",\"signature\":\"s\"}]}", CLAW_EINVAL,
+		    "content[0] thinking without its text");
+	parse_fails("{\"content\":[{\"type\":\"redacted_thinking\",\"data\":7}]}", CLAW_EINVAL,
+		    "content[0] redacted_thinking without data");
 	parse_fails("{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
 		    "\"message\":\"Overloaded\"}}",
 		    CLAW_EBACKEND, "error inside a 2xx");
@@ -306,10 +325,52 @@ test_parse_errors(void)
 	claw_llm_response_clear(&r);
 }
 
+/* Extended thinking: asked with its budget on top of max_tokens and no
+ * temperature; thinking blocks go back first, as they came. */
+static void
+test_thinking(void)
+{
+	struct claw_llm_conv *c = claw_llm_conv_new();
+	claw_llm_conv_add_user_text(c, "Go.");
+	struct claw_llm_msg *a = claw_llm_msg_new(CLAW_LLM_ASSISTANT);
+	claw_llm_msg_add_thinking(a, "Plan \"it\".", 11, "sig==");
+	claw_llm_msg_add_redacted_thinking(a, "EnC==");
+	claw_llm_msg_add_tool_use(a, "t1", "bash", NULL);
+	claw_llm_conv_push(c, a);
+	struct claw_llm_msg *u = claw_llm_msg_new(CLAW_LLM_USER);
+	claw_llm_msg_add_tool_result(u, "t1", "ok", 2, false);
+	claw_llm_conv_push(c, u);
+	struct claw_llm_request req = {
+		.model = "claude-sonnet-4-5",
+		.conv = c,
+		.max_tokens = 1000,
+		.temperature = 0.2,
+		.has_temperature = true,
+		.thinking_tokens = 4096,
+	};
+	struct claw_buf b = CLAW_BUF_INIT(1 << 20);
+	struct claw_error err;
+	is_int(claw_anthropic_build(&req, &b, &err), CLAW_OK, "build with thinking");
+	is_str(claw_buf_str(&b),
+	       "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":5096,"
+	       "\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":4096},\"messages\":["
+	       "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Go.\"}]},"
+	       "{\"role\":\"assistant\",\"content\":["
+	       "{\"type\":\"thinking\",\"thinking\":\"Plan \\\"it\\\".\",\"signature\":\"sig==\"},"
+	       "{\"type\":\"redacted_thinking\",\"data\":\"EnC==\"},"
+	       "{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"bash\",\"input\":{}}]},"
+	       "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"t1\","
+	       "\"content\":\"ok\"}]}]}",
+	       "max_tokens grows by the budget, no temperature, the thinking sent back first");
+	claw_buf_free(&b);
+	claw_llm_conv_free(c);
+}
+
 int
 main(void)
 {
 	test_build();
+	test_thinking();
 	test_cache_prefix();
 	test_parse();
 	test_parse_errors();

@@ -83,6 +83,8 @@ test_defaults(void)
 	ok(c.prompt_cache && !c.prompt_cache_key,
 	   "prompt caching on, the OpenAI key to OpenAI only");
 	is_int(c.context_tokens, 0, "context from the price table");
+	ok(c.thinking_tokens == 0 && c.reasoning_effort == NULL,
+	   "no thinking asked: the providers' defaults");
 	claw_config_free(&c);
 	ok(c.home == NULL, "free zeroes");
 	claw_config_free(&c); /* twice is fine */
@@ -298,6 +300,15 @@ test_values(void)
 		 "CLAW_PUBLIC_URL must be an http:// or https:// URL, got \"https://a b\""},
 		{"CLAW_WEBHOOK_FORMAT=teams",
 		 "CLAW_WEBHOOK_FORMAT must be json or slack, got \"teams\""},
+		{"CLAW_THINKING_TOKENS=500",
+		 "CLAW_THINKING_TOKENS must be 0 (off) or at least 1024, got \"500\""},
+		{"CLAW_THINKING_TOKENS=-1",
+		 "CLAW_THINKING_TOKENS must be a non-negative integer, got \"-1\""},
+		{"CLAW_THINKING_TOKENS=1000001",
+		 "CLAW_THINKING_TOKENS must be at most 1000000, got \"1000001\""},
+		{"CLAW_REASONING_EFFORT=max",
+		 "CLAW_REASONING_EFFORT must be none, minimal, low, medium, high or xhigh, got "
+		 "\"max\""},
 	};
 	remove_env();
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -353,6 +364,8 @@ test_values(void)
 			      "CLAW_WEBHOOK_FORMAT=slack",
 			      "CLAW_PUBLIC_URL=https://claw.example.com/",
 			      "CLAW_STREAM=0",
+			      "CLAW_THINKING_TOKENS=16000",
+			      "CLAW_REASONING_EFFORT=minimal",
 			      NULL};
 	is_str(load(&c, good, &e), "", "every key set");
 	is_int(c.max_runs, 1024, "max runs");
@@ -372,6 +385,8 @@ test_values(void)
 	is_int(c.webhook_format, CLAW_WEBHOOK_SLACK, "slack format");
 	is_str(c.public_url, "https://claw.example.com", "public URL without trailing slash");
 	ok(!c.stream, "streaming off");
+	is_int(c.thinking_tokens, 16000, "thinking budget");
+	is_str(c.reasoning_effort, "minimal", "reasoning effort");
 	is_str(claw_config_model_for_role(&c, "worker"), "w", "worker");
 	ok(claw_config_model_for_role(&c, "worker-smart") == NULL, "worker-smart: no fallback");
 	is_str(claw_config_model_for_role(&c, "reviewer"), "r", "reviewer");

@@ -14,6 +14,8 @@ sample(void)
 	struct claw_llm_conv *c = claw_llm_conv_new();
 	claw_llm_conv_add_user_text(c, "List the files, please.");
 	struct claw_llm_msg *a = claw_llm_msg_new(CLAW_LLM_ASSISTANT);
+	claw_llm_msg_add_thinking(a, "List \"them\".", 13, "sig==");
+	claw_llm_msg_add_redacted_thinking(a, "EnC==");
 	claw_llm_msg_add_text(a, "Looking.", 8);
 	claw_llm_msg_add_tool_use(a, "t1", "list_files", json_tokener_parse("{\"path\":\".\"}"));
 	claw_llm_msg_add_tool_use_refused(a, "t2", "bash", "{\"command\": ", "not JSON");
@@ -28,7 +30,10 @@ sample(void)
 static const char sample_json[] =
 	"[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"List the files, "
 	"please.\"}]},"
-	"{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"Looking.\"},"
+	"{\"role\":\"assistant\",\"content\":["
+	"{\"type\":\"thinking\",\"thinking\":\"List \\\"them\\\".\",\"signature\":\"sig==\"},"
+	"{\"type\":\"redacted_thinking\",\"data\":\"EnC==\"},"
+	"{\"type\":\"text\",\"text\":\"Looking.\"},"
 	"{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"list_files\",\"input\":{\"path\":\".\"}},"
 	"{\"type\":\"tool_use\",\"id\":\"t2\",\"name\":\"bash\",\"input\":{},"
 	"\"input_raw\":\"{\\\"command\\\": \",\"input_error\":\"not JSON\"}]},"
@@ -44,15 +49,21 @@ test_accessors(void)
 	is_int(claw_llm_conv_len(c), 3, "three messages");
 	const struct claw_llm_msg *a = claw_llm_conv_at(c, 1);
 	is_int(claw_llm_msg_role(a), CLAW_LLM_ASSISTANT, "second is the assistant");
-	is_int(claw_llm_msg_count(a), 3, "three blocks");
+	is_int(claw_llm_msg_count(a), 5, "five blocks");
 	is_int(claw_llm_msg_tool_uses(a), 2, "two tool uses");
-	ok(claw_llm_msg_block(a, 3) == NULL, "block past the end is NULL");
+	ok(claw_llm_msg_block(a, 5) == NULL, "block past the end is NULL");
 	ok(claw_llm_conv_at(c, 3) == NULL, "message past the end is NULL");
-	const struct claw_llm_block *b = claw_llm_msg_block(a, 2);
+	const struct claw_llm_block *b = claw_llm_msg_block(a, 4);
 	is_str(b->input_error, "not JSON", "refused call keeps its error");
 	is_str(json_object_to_json_string(b->input), "{ }", "refused call has input {}");
 	char *t = claw_llm_msg_text(a);
-	is_str(t, "Looking.", "text of a message");
+	is_str(t, "Looking.", "text of a message: its thinking left out");
+	free(t);
+	t = claw_llm_msg_thinking(a);
+	is_str(t, "List \"them\".\n[redacted]", "its thinking, the redacted block named");
+	free(t);
+	t = claw_llm_msg_thinking(claw_llm_conv_at(c, 0));
+	is_str(t, "", "no thinking: empty");
 	free(t);
 
 	struct claw_llm_msg *two = claw_llm_msg_new(CLAW_LLM_USER);
@@ -65,8 +76,8 @@ test_accessors(void)
 	claw_llm_msg_free(two);
 
 	struct claw_llm_msg *clone = claw_llm_msg_clone(a);
-	is_int(claw_llm_msg_count(clone), 3, "clone has every block");
-	ok(claw_llm_msg_block(clone, 1)->input != claw_llm_msg_block(a, 1)->input,
+	is_int(claw_llm_msg_count(clone), 5, "clone has every block");
+	ok(claw_llm_msg_block(clone, 3)->input != claw_llm_msg_block(a, 3)->input,
 	   "clone does not share json objects");
 	claw_llm_msg_free(clone);
 
@@ -108,8 +119,14 @@ test_checkpoint(void)
 	is_str(claw_buf_str(&b2), sample_json, "round trip is exact");
 	const struct claw_llm_block *r = claw_llm_msg_block(claw_llm_conv_at(back, 2), 1);
 	ok(r->is_error, "is_error survives");
-	r = claw_llm_msg_block(claw_llm_conv_at(back, 1), 2);
+	r = claw_llm_msg_block(claw_llm_conv_at(back, 1), 4);
 	is_str(r->input_raw, "{\"command\": ", "raw arguments survive");
+	r = claw_llm_msg_block(claw_llm_conv_at(back, 1), 0);
+	ok(r->type == CLAW_LLM_THINKING && strcmp(r->signature, "sig==") == 0,
+	   "thinking survives with its signature");
+	struct claw_llm_msg *copy = claw_llm_msg_clone(claw_llm_conv_at(back, 1));
+	is_str(claw_llm_msg_block(copy, 0)->signature, "sig==", "and a clone keeps it");
+	claw_llm_msg_free(copy);
 
 	struct claw_buf small = CLAW_BUF_INIT(64);
 	is_int(claw_llm_messages_to_json(c, &small), CLAW_ETOOBIG, "to_json over the cap");
@@ -152,6 +169,10 @@ test_checkpoint_errors(void)
 	    CLAW_EINVAL, "messages[1].content[0]: field \"input\" must be an object");
 	bad("[{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"content\":\"x\"}]}]",
 	    CLAW_EINVAL, "field \"tool_use_id\" must be a string");
+	bad("[{\"role\":\"assistant\",\"content\":[{\"type\":\"thinking\",\"thinking\":\"x\"}]}]",
+	    CLAW_EINVAL, "messages[0].content[0]: field \"signature\" must be a string");
+	bad("[{\"role\":\"assistant\",\"content\":[{\"type\":\"redacted_thinking\"}]}]",
+	    CLAW_EINVAL, "messages[0].content[0]: field \"data\" must be a string");
 
 	struct claw_llm_conv *c = NULL;
 	struct claw_error err;

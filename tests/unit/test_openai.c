@@ -230,9 +230,59 @@ test_parse_errors(void)
 		    "error inside a 2xx");
 }
 
+/* reasoning_effort is sent when set; thinking never is (the format has no
+ * place for it); a compatible server's reasoning text is read as thinking. */
+static void
+test_reasoning(void)
+{
+	struct claw_llm_conv *c = claw_llm_conv_new();
+	claw_llm_conv_add_user_text(c, "Go.");
+	struct claw_llm_msg *a = claw_llm_msg_new(CLAW_LLM_ASSISTANT);
+	claw_llm_msg_add_thinking(a, "secret plan", 11, NULL);
+	claw_llm_msg_add_text(a, "Done.", 5);
+	claw_llm_conv_push(c, a);
+	claw_llm_conv_add_user_text(c, "Again.");
+	struct claw_llm_request req = {
+		.model = "o4-mini", .conv = c, .reasoning_effort = "high", .thinking_tokens = 2048};
+	struct claw_buf b = CLAW_BUF_INIT(1 << 20);
+	struct claw_error err;
+	is_int(claw_openai_build(&req, &b, &err), CLAW_OK, "build with reasoning_effort");
+	is_str(claw_buf_str(&b),
+	       "{\"model\":\"o4-mini\",\"reasoning_effort\":\"high\",\"messages\":["
+	       "{\"role\":\"user\",\"content\":\"Go.\"},"
+	       "{\"role\":\"assistant\",\"content\":\"Done.\"},"
+	       "{\"role\":\"user\",\"content\":\"Again.\"}]}",
+	       "reasoning_effort sent, the thinking and Anthropic's budget not");
+	claw_buf_free(&b);
+	claw_llm_conv_free(c);
+
+	static const char *const bodies[] = {
+		"{\"choices\":[{\"message\":{\"reasoning_content\":\"Think.\",\"content\":\"ok\"},"
+		"\"finish_reason\":\"stop\"}]}",
+		"{\"choices\":[{\"message\":{\"reasoning\":\"Think.\",\"content\":\"ok\"},"
+		"\"finish_reason\":\"stop\"}]}",
+	};
+	for (size_t i = 0; i < 2; i++) {
+		struct claw_llm_response r;
+		claw_llm_response_init(&r);
+		is_int(claw_openai_parse(bodies[i], strlen(bodies[i]), &r, &err), CLAW_OK,
+		       "parse reasoning %zu", i);
+		const struct claw_llm_block *t = claw_llm_msg_block(r.msg, 0);
+		ok(t != NULL && t->type == CLAW_LLM_THINKING && strcmp(t->text, "Think.") == 0 &&
+			   strcmp(t->signature, "") == 0,
+		   "%s read as thinking, first, unsigned",
+		   i == 0 ? "reasoning_content" : "reasoning");
+		char *text = claw_llm_msg_text(r.msg);
+		is_str(text, "ok", "the text apart");
+		free(text);
+		claw_llm_response_clear(&r);
+	}
+}
+
 int
 main(void)
 {
+	test_reasoning();
 	test_build();
 	test_parse();
 	test_parse_errors();

@@ -56,6 +56,10 @@ static const char anthropic_sse[] =
 	"data: {\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":"
 	"\"input_json_delta\",\"partial_json\":\"and\\\": \\\"ls -l\\\"}\"}}\n\n"
 	"event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":2}\n\n"
+	"event: content_block_start\n"
+	"data: {\"type\":\"content_block_start\",\"index\":3,\"content_block\":{\"type\":"
+	"\"redacted_thinking\",\"data\":\"EnC+/==\"}}\n\n"
+	"event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":3}\n\n"
 	"event: message_delta\n"
 	"data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\","
 	"\"stop_sequence\":null},\"usage\":{\"output_tokens\":42}}\n\n"
@@ -68,12 +72,19 @@ static const char anthropic_plain[] =
 	"{\"type\":\"text\",\"text\":\"Caf\\u00e9 \\\"ol\xc3\xa9\\\" \xe2\x9c\x93 "
 	"\\ud83d\\ude00\\n\\t\\/\"},"
 	"{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"bash\",\"input\":{\"command\":"
-	"\"ls -l\"}}],\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":100,"
+	"\"ls -l\"}},{\"type\":\"redacted_thinking\",\"data\":\"EnC+/==\"}],"
+	"\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":100,"
 	"\"cache_read_input_tokens\":40,\"cache_creation_input_tokens\":10,\"output_tokens\":42}}";
 
 static const char openai_sse[] =
 	"data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-x\","
 	"\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+	"\"finish_reason\":null}]}\r\n\r\n"
+	"data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-x\","
+	"\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"I should \\u00e9\"},"
+	"\"finish_reason\":null}]}\r\n\r\n"
+	"data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-x\","
+	"\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"read.\"},"
 	"\"finish_reason\":null}]}\r\n\r\n"
 	"data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-x\","
 	"\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Let me \\u00e9\"},\"finish_reason\":"
@@ -100,7 +111,8 @@ static const char openai_sse[] =
 
 static const char openai_plain[] =
 	"{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"gpt-x\",\"choices\":[{"
-	"\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Let me \\u00e9look.\","
+	"\"index\":0,\"message\":{\"role\":\"assistant\",\"reasoning_content\":\"I should "
+	"\\u00e9read.\",\"content\":\"Let me \\u00e9look.\","
 	"\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":"
 	"\"read_file\",\"arguments\":\"{\\\"path\\\":\\\"a.txt\\\"}\"}}]},\"finish_reason\":"
 	"\"tool_calls\"}],\"usage\":{\"prompt_tokens\":50,\"completion_tokens\":7,"
