@@ -176,6 +176,18 @@ claw_api_metrics(void *ctx, struct claw_req *req)
 			      (long long)rs.tokens_cached, (long long)rs.tokens_cache_write);
 	(void)claw_json_buf_append_usd(&out, rs.cost_micros);
 	(void)claw_buf_putc(&out, '\n');
+	(void)claw_buf_printf(&out,
+			      "# HELP claw_llm_ttft_seconds Time to the first byte of model "
+			      "replies of runs ended here (quantiles of the last %d).\n"
+			      "# TYPE claw_llm_ttft_seconds summary\n"
+			      "claw_llm_ttft_seconds{quantile=\"0.5\"} %lld.%03lld\n"
+			      "claw_llm_ttft_seconds{quantile=\"0.95\"} %lld.%03lld\n"
+			      "claw_llm_ttft_seconds_sum %lld.%03lld\n"
+			      "claw_llm_ttft_seconds_count %lld\n",
+			      CLAW_RUNS_TTFT_KEEP, (long long)(rs.ttft_p50_ms / 1000),
+			      (long long)(rs.ttft_p50_ms % 1000), (long long)(rs.ttft_p95_ms / 1000),
+			      (long long)(rs.ttft_p95_ms % 1000), (long long)(rs.ttft_sum_ms / 1000),
+			      (long long)(rs.ttft_sum_ms % 1000), (long long)rs.ttft_count);
 	struct claw_webhook_stats ws;
 	claw_webhook_get_stats(claw_server_webhook(srv), &ws);
 	(void)claw_buf_printf(&out,

@@ -100,6 +100,8 @@ struct claw_runs {
 	bool shutting_down;
 	struct claw_cond idle_cv; /* signalled when a thread ends */
 	struct claw_runs_stats stats;
+	int64_t ttft[CLAW_RUNS_TTFT_KEEP]; /* the latest replies' ttft_ms, a ring */
+	size_t ttft_next;                   /* where the next goes */
 	struct store *stores; /* one trace store per project, opened on first use */
 };
 
@@ -620,6 +622,9 @@ add_totals(struct claw_runs *r, struct claw_db *db, int64_t run_id)
 {
 	struct claw_trace_totals t = {0};
 	struct claw_error err = {0};
+	int64_t *ttft = NULL;
+	size_t n = 0;
+
 	if (claw_reader_totals(db, run_id, &t, &err) == CLAW_OK) {
 		claw_mutex_lock(&r->mu);
 		r->stats.tokens_in += t.in;
@@ -630,6 +635,40 @@ add_totals(struct claw_runs *r, struct claw_db *db, int64_t run_id)
 		claw_mutex_unlock(&r->mu);
 	}
 	claw_trace_totals_free(&t);
+	if (claw_reader_ttfts(db, run_id, &ttft, &n, &err) != CLAW_OK)
+		claw_log_warn("server: the reply latencies of run %lld: %s", (long long)run_id,
+			      claw_error_text(&err));
+	claw_mutex_lock(&r->mu);
+	for (size_t i = 0; i < n; i++) {
+		r->ttft[r->ttft_next++ % CLAW_RUNS_TTFT_KEEP] = ttft[i];
+		r->stats.ttft_count++;
+		r->stats.ttft_sum_ms += ttft[i];
+	}
+	claw_mutex_unlock(&r->mu);
+	free(ttft);
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* p50 and p95 (nearest rank) of the kept latencies; under r->mu. */
+static void
+ttft_quantiles(const struct claw_runs *r, struct claw_runs_stats *out)
+{
+	int64_t v[CLAW_RUNS_TTFT_KEEP];
+	size_t n = r->ttft_next < CLAW_RUNS_TTFT_KEEP ? r->ttft_next : CLAW_RUNS_TTFT_KEEP;
+
+	out->ttft_p50_ms = out->ttft_p95_ms = 0;
+	if (n == 0)
+		return;
+	memcpy(v, r->ttft, n * sizeof v[0]);
+	qsort(v, n, sizeof v[0], cmp_i64);
+	out->ttft_p50_ms = v[(n * 50 + 99) / 100 - 1];
+	out->ttft_p95_ms = v[(n * 95 + 99) / 100 - 1];
 }
 
 static void *
@@ -692,6 +731,9 @@ run_thread(void *arg)
 	claw_mutex_unlock(&r->mu);
 
 	if (db != NULL) {
+		/* Counted before the end is published: whoever sees it and asks
+		 * /api/metrics finds the run in the totals. */
+		add_totals(r, db, j->run_id);
 		if (!shutdown_stop) {
 			char failure[CLAW_ERROR_MSG_MAX + 64];
 			(void)snprintf(failure, sizeof failure, "%s",
@@ -701,7 +743,6 @@ run_thread(void *arg)
 			settle(r, db, j->project, j->issue_id, j->run_id, stop_by, close_issue,
 			       failure);
 		}
-		add_totals(r, db, j->run_id);
 	}
 	claw_db_close(db);
 	claw_gates_detach(r->o.gates, j->project, j->run_id);
@@ -966,6 +1007,7 @@ claw_runs_get_stats(struct claw_runs *r, struct claw_runs_stats *out)
 		else if (j->state == JOB_EXECUTING)
 			out->executing++;
 	}
+	ttft_quantiles(r, out);
 	memset(&out->trace, 0, sizeof out->trace);
 	for (struct store *e = r->stores; e != NULL; e = e->next) {
 		struct claw_trace_store_stats ts;

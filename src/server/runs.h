@@ -149,8 +149,16 @@ struct claw_runs_stats {
 	int64_t tokens_cached;      /* read from the provider's prompt cache */
 	int64_t tokens_cache_write; /* written to it */
 	int64_t cost_micros;
+	/* Time to first byte of the replies of runs that ended here (SPEC 11:
+	 * reply.ttft_ms): how many and their sum, and p50/p95 of the last
+	 * CLAW_RUNS_TTFT_KEEP (0 when none). */
+	int64_t ttft_count;
+	int64_t ttft_sum_ms;
+	int64_t ttft_p50_ms;
+	int64_t ttft_p95_ms;
 	struct claw_trace_store_stats trace; /* summed over the projects' trace stores */
 };
+#define CLAW_RUNS_TTFT_KEEP 1024
 void claw_runs_get_stats(struct claw_runs *r, struct claw_runs_stats *out);
 
 /* Stops everything for shutdown (see the header comment) and waits until

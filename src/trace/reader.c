@@ -292,6 +292,43 @@ out:
 }
 
 enum claw_err
+claw_reader_ttfts(struct claw_db *db, int64_t run_id, int64_t **out, size_t *n,
+		  struct claw_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	size_t alloc = 0;
+	int s;
+
+	*out = NULL;
+	*n = 0;
+	enum claw_err rc = claw_db_stmt(
+		db,
+		"SELECT ttft FROM (SELECT seq, json_extract(data, '$.ttft_ms') AS ttft FROM trace"
+		" WHERE run_id = ? AND type = 'reply' AND ttft > 0 ORDER BY seq DESC LIMIT ?)"
+		" ORDER BY seq",
+		&st, err);
+	if (rc != CLAW_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, CLAW_READER_TTFT_MAX);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == alloc) {
+			alloc = alloc != 0 ? alloc * 2 : 16;
+			*out = claw_xrealloc(*out, alloc * sizeof **out);
+		}
+		(*out)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	if (s != SQLITE_DONE) {
+		rc = claw_db_fail(db, "read the run's reply latencies", err);
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	claw_db_finish(st);
+	return rc;
+}
+
+enum claw_err
 claw_reader_issue_costs(struct claw_db *db, int64_t issue_id, struct claw_run_cost **out, size_t *n,
 			struct claw_error *err)
 {

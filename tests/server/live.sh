@@ -64,6 +64,14 @@ is "$(sse_seqs b | awk 'NR > 1 && $1 != p + 1 { bad++ } { p = $1 } END { print b
 curl -s -u alice:secret "$base/api/metrics" >"$tmp/metrics"
 grep -q '^claw_live_deltas_total{result="published"} [1-9]' "$tmp/metrics"
 ok $? "metrics count the deltas"
+# The replies' time to first byte, summarised as the run ended (before its
+# end event): its one reply waited 1.5 s before its first byte.
+is "$(grep '^claw_llm_ttft_seconds_count' "$tmp/metrics")" 'claw_llm_ttft_seconds_count 1' \
+	"metrics count the reply's latency"
+p50=$(awk '/^claw_llm_ttft_seconds{quantile="0.5"}/ { print $2 }' "$tmp/metrics")
+p95=$(awk '/^claw_llm_ttft_seconds{quantile="0.95"}/ { print $2 }' "$tmp/metrics")
+ok "$(awk -v a="$p50" -v b="$p95" 'BEGIN { exit !(a >= 1.5 && a < 30 && a == b) }'; echo $?)" \
+	"p50 and p95 are its slow first byte ($p50 s, $p95 s)"
 serve_stop
 is "$serve_rc" 0 "orderly stop"
 
