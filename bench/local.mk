@@ -9,7 +9,7 @@ bench_ingest_SOURCES = bench/ingest.c
 bench_sse_fanout_SOURCES = bench/sse_fanout.c
 bench_worktree_SOURCES = bench/worktree.c
 bench_stream_parse_SOURCES = bench/stream_parse.c
-EXTRA_DIST += bench/rest.sh bench/turn.sh bench/cost.sh bench/lib.sh
+EXTRA_DIST += bench/rest.sh bench/turn.sh bench/cost.sh bench/lib.sh bench/runview.mjs bench/live.mjs
 
 bench: $(CLAW_BENCHES)
 	./bench/ingest

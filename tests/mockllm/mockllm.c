@@ -39,6 +39,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -205,17 +206,36 @@ respond(int fd, int status, const char *extra_headers, const char *body, size_t 
 	send_all(fd, body, send_len < len ? send_len : len);
 }
 
+/* stream.stamp: each STAMP in a piece about to be written becomes the
+ * wall-clock time in ms (13 digits), so a client can tell how long the
+ * text took to reach it (bench/live.mjs).  A STAMP cut by a piece's end
+ * stays as it is. */
+#define STAMP "@@@@@@@@@@@@@"
+
+static void
+stamp(char *p, size_t n)
+{
+	struct timespec ts;
+	char now[16];
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	(void)snprintf(now, sizeof now, "%013lld",
+		       (long long)ts.tv_sec * 1000 + (long long)(ts.tv_nsec / 1000000));
+	for (char *s = p; (s = memmem(s, n - (size_t)(s - p), STAMP, 13)) != NULL; s += 13)
+		memcpy(s, now, 13);
+}
+
 /* A 200 answer streamed (sse.h) when the request asked for it and the
  * reply does not say "stream": {"plain": true}: written in pieces of
  * stream.chunk bytes stream.pause_ms apart; stream.cut stops halfway and
- * closes; stream.error ends it with that error.  False when it closed. */
+ * closes; stream.error ends it with that error; stream.stamp as above.
+ * False when it closed. */
 static bool
 stream_answer(int fd, enum claw_scenario_api api, const struct claw_scenario_reply *reply,
 	      const struct claw_buf *body, bool keep)
 {
 	struct json_object *so = NULL, *v = NULL, *json = NULL, *error = NULL;
-	int64_t chunk = 0, pause = 0;
-	bool cut = false;
+	int64_t chunk = 0, pause = 0, parts = CLAW_MOCK_SSE_PIECES;
+	bool cut = false, stamped = false;
 	struct claw_buf out = CLAW_BUF_INIT(CLAW_SCENARIO_FILLER_MAX + (64u << 20));
 
 	if (json_object_object_get_ex(reply->spec, "stream", &so)) {
@@ -225,6 +245,10 @@ stream_answer(int fd, enum claw_scenario_api api, const struct claw_scenario_rep
 			pause = json_object_get_int64(v);
 		if (json_object_object_get_ex(so, "cut", &v))
 			cut = json_object_get_boolean(v);
+		if (json_object_object_get_ex(so, "pieces", &v))
+			parts = json_object_get_int64(v);
+		if (json_object_object_get_ex(so, "stamp", &v))
+			stamped = json_object_get_boolean(v);
 		if (json_object_object_get_ex(so, "error", &v)) {
 			error = json_object_new_object();
 			if (api == CLAW_SCENARIO_ANTHROPIC)
@@ -234,14 +258,22 @@ stream_answer(int fd, enum claw_scenario_api api, const struct claw_scenario_rep
 		}
 	}
 	(void)claw_json_parse(claw_buf_str(body), claw_buf_len(body), &json, NULL);
-	claw_mock_sse(api, json, error, &out);
+	claw_mock_sse(api, json, error, (int)parts, &out);
 	json_object_put(json);
 	json_object_put(error);
 	size_t len = claw_buf_len(&out), end = cut ? len / 2 : len;
 	respond_as(fd, 200, "text/event-stream", NULL, len, cut || !keep);
 	for (size_t at = 0; at < end;) {
 		size_t n = chunk > 0 && (size_t)chunk < end - at ? (size_t)chunk : end - at;
-		send_all(fd, claw_buf_str(&out) + at, n);
+		if (stamped) {
+			char *piece = claw_xmalloc(n);
+			memcpy(piece, claw_buf_str(&out) + at, n);
+			stamp(piece, n);
+			send_all(fd, piece, n);
+			free(piece);
+		} else {
+			send_all(fd, claw_buf_str(&out) + at, n);
+		}
 		at += n;
 		if (pause > 0 && at < end)
 			claw_clock_sleep_ms(pause);

@@ -34,7 +34,8 @@ static const char *const reply_keys[] = {
 	"times",   "fault",  "model",    "malformed",         "drop", "partial", "hang",
 	"hang_ms", "filler", "stream",   "redacted_thinking", NULL,
 };
-static const char *const stream_keys[] = {"chunk", "pause_ms", "cut", "error", "plain", NULL};
+static const char *const stream_keys[] = {"chunk", "pause_ms", "cut",    "error",
+					  "plain", "stamp",    "pieces", NULL};
 static const char *const match_keys[] = {"api", "model", "user", "any", NULL};
 static const char *const call_keys[] = {"id", "name", "input", "arguments", NULL};
 static const char *const usage_keys[] = {"in", "out", "cached", "cache_write", "cost", NULL};
@@ -118,6 +119,11 @@ load_reply(struct json_object *o, size_t i, struct claw_scenario_reply *r, struc
 			rc = claw_json_get_bool(so, "cut", CLAW_JSON_OPTIONAL, &b, err);
 		if (rc == CLAW_OK)
 			rc = claw_json_get_bool(so, "plain", CLAW_JSON_OPTIONAL, &b, err);
+		if (rc == CLAW_OK)
+			rc = claw_json_get_bool(so, "stamp", CLAW_JSON_OPTIONAL, &b, err);
+		if (rc == CLAW_OK)
+			rc = claw_json_get_int64(so, "pieces", CLAW_JSON_OPTIONAL, 1, 100000, &n,
+						 err);
 		if (rc == CLAW_OK)
 			rc = claw_json_get_object(so, "error", CLAW_JSON_OPTIONAL, &e, err);
 		if (rc != CLAW_OK)

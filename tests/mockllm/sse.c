@@ -8,8 +8,6 @@
 #include "base/json.h"
 #include "base/str.h"
 
-#define SSE_PIECES 3
-
 static void
 event(struct claw_buf *out, const char *name, struct json_object *data)
 {
@@ -34,15 +32,14 @@ text_of(struct json_object *o, const char *key)
 								     : "";
 }
 
-/* Calls piece(i, s, n) for up to SSE_PIECES parts of s cut on UTF-8
- * character boundaries (at least one part, maybe empty). */
+/* Calls piece(i, s, n) for up to parts parts of s cut on UTF-8 character
+ * boundaries (at least one part, maybe empty). */
 static void
-pieces(const char *s, void (*piece)(void *, const char *, size_t), void *ctx)
+pieces(const char *s, int parts, void (*piece)(void *, const char *, size_t), void *ctx)
 {
 	size_t n = strlen(s), at = 0;
-	for (int k = 1; k <= SSE_PIECES; k++) {
-		size_t end =
-			k == SSE_PIECES ? n : claw_str_utf8_floor(s, n * (size_t)k / SSE_PIECES);
+	for (int k = 1; k <= parts; k++) {
+		size_t end = k == parts ? n : claw_str_utf8_floor(s, n * (size_t)k / (size_t)parts);
 		if (end < at)
 			end = at;
 		if (end > at || (k == 1 && n == 0))
@@ -74,7 +71,7 @@ a_delta(void *ctx, const char *s, size_t n)
 }
 
 static void
-anthropic(struct json_object *m, struct json_object *error, struct claw_buf *out)
+anthropic(struct json_object *m, struct json_object *error, int parts, struct claw_buf *out)
 {
 	struct json_object *start = NULL, *content = get(m, "content"), *usage = get(m, "usage");
 	(void)json_object_deep_copy(m, &start, NULL);
@@ -110,15 +107,15 @@ anthropic(struct json_object *m, struct json_object *error, struct claw_buf *out
 		json_object_object_add(d, "content_block", cb);
 		event(out, "content_block_start", d);
 		if (strcmp(type, "text") == 0) {
-			pieces(text_of(b, "text"), a_delta, &p);
+			pieces(text_of(b, "text"), parts, a_delta, &p);
 		} else if (strcmp(type, "tool_use") == 0) {
 			p.delta = "input_json_delta";
 			p.field = "partial_json";
-			pieces(claw_json_text(get(b, "input")), a_delta, &p);
+			pieces(claw_json_text(get(b, "input")), parts, a_delta, &p);
 		} else if (strcmp(type, "thinking") == 0) {
 			p.delta = "thinking_delta";
 			p.field = "thinking";
-			pieces(text_of(b, "thinking"), a_delta, &p);
+			pieces(text_of(b, "thinking"), parts, a_delta, &p);
 			p.delta = "signature_delta";
 			p.field = "signature";
 			a_delta(&p, text_of(b, "signature"), strlen(text_of(b, "signature")));
@@ -192,7 +189,7 @@ o_delta(void *ctx, const char *s, size_t n)
 }
 
 static void
-openai(struct json_object *r, struct json_object *error, struct claw_buf *out)
+openai(struct json_object *r, struct json_object *error, int parts, struct claw_buf *out)
 {
 	struct json_object *top = json_object_new_object();
 	json_object_object_foreach(r, k, v) if (strcmp(k, "choices") != 0 &&
@@ -208,11 +205,11 @@ openai(struct json_object *r, struct json_object *error, struct claw_buf *out)
 	struct o_piece p = {out, top, -2};
 	struct json_object *reasoning = msg != NULL ? get(msg, "reasoning_content") : NULL;
 	if (reasoning != NULL && json_object_is_type(reasoning, json_type_string))
-		pieces(json_object_get_string(reasoning), o_delta, &p);
+		pieces(json_object_get_string(reasoning), parts, o_delta, &p);
 	p.call = -1;
 	struct json_object *content = msg != NULL ? get(msg, "content") : NULL;
 	if (content != NULL && json_object_is_type(content, json_type_string))
-		pieces(json_object_get_string(content), o_delta, &p);
+		pieces(json_object_get_string(content), parts, o_delta, &p);
 	struct json_object *calls = msg != NULL ? get(msg, "tool_calls") : NULL;
 	size_t nc = calls != NULL ? json_object_array_length(calls) : 0;
 	for (size_t i = 0; i < nc; i++) {
@@ -231,7 +228,7 @@ openai(struct json_object *r, struct json_object *error, struct claw_buf *out)
 		json_object_object_add(d, "tool_calls", arr);
 		event(out, NULL, chunk(top, d, NULL));
 		p.call = (int)i;
-		pieces(fn != NULL ? text_of(fn, "arguments") : "", o_delta, &p);
+		pieces(fn != NULL ? text_of(fn, "arguments") : "", parts, o_delta, &p);
 	}
 	if (error != NULL) {
 		event(out, NULL, json_object_get(error));
@@ -252,10 +249,10 @@ openai(struct json_object *r, struct json_object *error, struct claw_buf *out)
 
 void
 claw_mock_sse(enum claw_scenario_api api, struct json_object *json, struct json_object *error,
-	      struct claw_buf *out)
+	      int parts, struct claw_buf *out)
 {
 	if (api == CLAW_SCENARIO_ANTHROPIC)
-		anthropic(json, error, out);
+		anthropic(json, error, parts, out);
 	else
-		openai(json, error, out);
+		openai(json, error, parts, out);
 }

@@ -24,8 +24,10 @@
 #include "scenario.h"
 
 /* Appends the stream of the reply body json (as claw_scenario_answer wrote
- * it) to out; error (may be NULL) ends it early with an error event. */
+ * it) to out, each text, thinking and tool input in parts delta events
+ * (>= 1); error (may be NULL) ends it early with an error event. */
+#define CLAW_MOCK_SSE_PIECES 3 /* the default parts */
 void claw_mock_sse(enum claw_scenario_api api, struct json_object *json, struct json_object *error,
-		   struct claw_buf *out);
+		   int parts, struct claw_buf *out);
 
 #endif
