@@ -119,10 +119,8 @@ claw_anthropic_build(const struct claw_llm_request *req, struct claw_buf *out,
 	/* Thinking counts against max_tokens: the budget comes on top of what
 	 * the caller asked for the answer. */
 	int64_t think = req->thinking_tokens > 0 ? req->thinking_tokens : 0;
-	claw_buf_printf(
-		out, ",\"max_tokens\":%lld",
-		(long long)((req->max_tokens > 0 ? req->max_tokens : CLAW_ANTHROPIC_MAX_TOKENS) +
-			    think));
+	int64_t max = (req->max_tokens > 0 ? req->max_tokens : CLAW_ANTHROPIC_MAX_TOKENS) + think;
+	claw_buf_printf(out, ",\"max_tokens\":%lld", (long long)max);
 	if (think > 0)
 		claw_buf_printf(out, ",\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":%lld}",
 				(long long)think);

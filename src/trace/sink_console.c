@@ -101,8 +101,9 @@ console_delta(void *ctx, int64_t run_id, const struct claw_trace_delta *d)
 			n = 0;
 		}
 		if (ch == '\n') {
-			memcpy(out + n, "\n      ", 7);
-			n += 7;
+			out[n++] = '\n';
+			memset(out + n, ' ', 6); /* under the text's own indent */
+			n += 6;
 		} else {
 			out[n++] = ch < 0x20 && ch != '\t' ? '?' : ch == 0x7f ? '?' : (char)ch;
 		}
