@@ -53,15 +53,9 @@ put_content(struct claw_buf *out, const struct claw_llm_msg *m)
 			if (b->is_error)
 				claw_buf_puts(out, ",\"is_error\":true");
 			break;
-		case CLAW_LLM_THINKING:
-			claw_buf_puts(out, "{\"type\":\"thinking\",\"thinking\":");
-			claw_llm_json_cstr(out, b->text);
-			claw_buf_puts(out, ",\"signature\":");
-			claw_llm_json_cstr(out, b->signature);
-			break;
+		case CLAW_LLM_THINKING: /* as the checkpoint holds it: the API's form */
 		case CLAW_LLM_REDACTED_THINKING:
-			claw_buf_puts(out, "{\"type\":\"redacted_thinking\",\"data\":");
-			claw_llm_json_cstr(out, b->text);
+			claw_llm_put_thinking(out, b);
 			break;
 		}
 		claw_buf_putc(out, '}');

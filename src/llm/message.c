@@ -464,6 +464,20 @@ claw_llm_conv_set_mark(struct claw_llm_conv *c, size_t mark)
 
 /* -------------------------------------------------------- checkpoint JSON */
 
+void
+claw_llm_put_thinking(struct claw_buf *out, const struct claw_llm_block *b)
+{
+	if (b->type == CLAW_LLM_THINKING) {
+		claw_buf_puts(out, "{\"type\":\"thinking\",\"thinking\":");
+		claw_llm_json_cstr(out, b->text);
+		claw_buf_puts(out, ",\"signature\":");
+		claw_llm_json_cstr(out, b->signature);
+	} else {
+		claw_buf_puts(out, "{\"type\":\"redacted_thinking\",\"data\":");
+		claw_llm_json_cstr(out, b->text);
+	}
+}
+
 static void
 block_to_json(const struct claw_llm_block *b, struct claw_buf *out)
 {
@@ -494,14 +508,8 @@ block_to_json(const struct claw_llm_block *b, struct claw_buf *out)
 		claw_buf_puts(out, b->is_error ? ",\"is_error\":true" : ",\"is_error\":false");
 		break;
 	case CLAW_LLM_THINKING:
-		claw_buf_puts(out, "{\"type\":\"thinking\",\"thinking\":");
-		claw_llm_json_cstr(out, b->text);
-		claw_buf_puts(out, ",\"signature\":");
-		claw_llm_json_cstr(out, b->signature);
-		break;
 	case CLAW_LLM_REDACTED_THINKING:
-		claw_buf_puts(out, "{\"type\":\"redacted_thinking\",\"data\":");
-		claw_llm_json_cstr(out, b->text);
+		claw_llm_put_thinking(out, b);
 		break;
 	}
 	claw_buf_putc(out, '}');

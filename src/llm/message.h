@@ -284,6 +284,11 @@ const char *claw_llm_stop_name(enum claw_llm_stop s);
 /* claw_json_buf_append_string() (base/json.h) of a NUL-terminated string;
  * NULL writes "".  Returns b's sticky error. */
 enum claw_err claw_llm_json_cstr(struct claw_buf *b, const char *s);
+/* Appends a THINKING or REDACTED_THINKING block as the Anthropic API and
+ * the checkpoint both write it, without its closing '}':
+ * {"type":"thinking","thinking":...,"signature":... or
+ * {"type":"redacted_thinking","data":... */
+void claw_llm_put_thinking(struct claw_buf *out, const struct claw_llm_block *b);
 /* Text spliced into the wire form of marked messages (a cache breakpoint
  * in the last block): at[0..n) are message indices, text goes `back` bytes
  * before the end of each one's form. */
