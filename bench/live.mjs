@@ -36,7 +36,7 @@ const build = path.resolve(opt('--build', path.join(top, 'build', 'rel')));
 const subscribers = Number(opt('-n', '100'));
 const tokens = Number(opt('--tokens', '1000'));
 const STAMP = '@'.repeat(13);
-const PIECES = tokens / 4; // ~4 tokens an event, as a provider sends them
+const PIECES = Math.max(1, Math.round(tokens / 4)); // ~4 tokens an event, as a provider sends them
 const CHUNK = 256;          // bytes a write: about an event
 const PAUSE_MS = 20;        // between writes: ~4 s of stream, ~250 tokens/s
 

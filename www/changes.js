@@ -90,7 +90,7 @@ export function commentView(c, onRemove) {
 		h('div', null, c.body));
 }
 
-const RETRY_MS = 3000; // a change that could not be read is asked for again
+const RETRY_MS = [2000, 5000, 15000, 30000]; // a change that could not be read is asked for again
 
 // The box of one run view; refresh() reloads it (debounced by the caller).
 export class ChangesBox {
@@ -103,6 +103,7 @@ export class ChangesBox {
 		this.el = h('section', { class: 'changes-box' }, this.list);
 		this.unsub = this.draft.on((path) => this.redrawOpen(path));
 		this.seq = 0; // answers of older refreshes are dropped
+		this.retries = 0; // failed reads in a row (the wait grows)
 		this.last = null; // the change as last loaded
 		this.onLoaded = null; // called with it
 	}
@@ -125,10 +126,14 @@ export class ChangesBox {
 			// 429) is asked again; a refusal (4xx) says why and stays.
 			const again = e.status === 0 || e.status === 429 || e.status >= 500;
 			replace(this.list, h('p', { class: 'form-error' }, e.message, again ? ' — trying again…' : ''));
-			if (again) this.retryTimer = setTimeout(() => this.refresh(), RETRY_MS);
+			if (again) {
+				const wait = RETRY_MS[Math.min(this.retries++, RETRY_MS.length - 1)];
+				this.retryTimer = setTimeout(() => this.refresh(), wait);
+			}
 			return;
 		}
 		if (seq !== this.seq) return;
+		this.retries = 0;
 		this.last = c;
 		if (this.onLoaded) this.onLoaded(c);
 		if (c.mode !== 'worktree' && !c.base) {

@@ -25,7 +25,10 @@ put_content(struct claw_buf *out, const struct claw_llm_msg *m)
 	claw_buf_putc(out, '[');
 	for (size_t i = 0; i < claw_llm_msg_count(m); i++) {
 		const struct claw_llm_block *b = claw_llm_msg_block(m, i);
-		if (b->type == CLAW_LLM_TEXT && b->text[0] == '\0')
+		/* The API refuses empty text, and thinking it did not sign (a
+		 * reply cut inside it, or an OpenAI-compatible server's). */
+		if ((b->type == CLAW_LLM_TEXT && b->text[0] == '\0') ||
+		    (b->type == CLAW_LLM_THINKING && b->signature[0] == '\0'))
 			continue;
 		if (written++ > 0)
 			claw_buf_putc(out, ',');

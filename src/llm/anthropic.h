@@ -28,7 +28,9 @@
  * (cache_write_1h = cache_creation.ephemeral_1h_input_tokens), out =
  * output_tokens.
  *
- * The API refuses empty text blocks, so they are left out of requests; a
+ * The API refuses empty text blocks and thinking without its signature (a
+ * reply cut inside its thinking, or an OpenAI-compatible server's), so they
+ * are left out of requests; a
  * message left with no block at all is sent as the text "(empty)".  A
  * refused tool_use (bad arguments from an OpenAI-format reply) is sent with
  * input {}.

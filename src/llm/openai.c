@@ -55,6 +55,23 @@ count_type(const struct claw_llm_msg *m, enum claw_llm_block_type t)
 	return k;
 }
 
+/* The unsigned thinking of an assistant message that called tools, as
+ * ",\"reasoning_content\":..." (DeepSeek's thinking mode wants it back
+ * within a tool loop; only a server that sent it has given such a block).
+ * Anthropic's signed thinking is not this server's: never sent. */
+static void
+put_reasoning(struct claw_buf *out, const struct claw_llm_msg *m, size_t n_calls)
+{
+	for (size_t i = 0; n_calls > 0 && i < claw_llm_msg_count(m); i++) {
+		const struct claw_llm_block *b = claw_llm_msg_block(m, i);
+		if (b->type == CLAW_LLM_THINKING && b->signature[0] == '\0') {
+			claw_buf_puts(out, ",\"reasoning_content\":");
+			claw_llm_json_cstr(out, b->text);
+			return;
+		}
+	}
+}
+
 /* Writes m as one or more Chat Completions messages; *first tracks commas. */
 static void
 put_message(struct claw_buf *out, const struct claw_llm_msg *m, bool *first)
@@ -98,6 +115,7 @@ put_message(struct claw_buf *out, const struct claw_llm_msg *m, bool *first)
 		claw_buf_puts(out, "null");
 	else
 		put_joined_text(out, m);
+	put_reasoning(out, m, n_calls);
 	if (n_calls > 0) {
 		claw_buf_puts(out, ",\"tool_calls\":[");
 		size_t k = 0;

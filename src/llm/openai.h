@@ -20,9 +20,11 @@
  * req->cache_key, when set, is "prompt_cache_key" (OpenAI routes requests
  * with one key to one cache; strict servers refuse the field, so the
  * client sets it only for OpenAI's own API unless told otherwise).
- * req->reasoning_effort, when set, is "reasoning_effort".  Thinking blocks
- * are not sent: the format has no place for them (DeepSeek refuses its
- * reasoning_content in a request).
+ * req->reasoning_effort, when set, is "reasoning_effort".  The first unsigned
+ * thinking block of an assistant message that called tools is sent back as
+ * its "reasoning_content" (DeepSeek's thinking mode wants it within a tool
+ * loop; only a server that sends reasoning gives such blocks); other
+ * thinking is not sent (the format has no place for it).
  *
  * Reply mapping: choices[0].message: content (a string, or an array of text
  * parts) → text; reasoning_content (DeepSeek, vLLM) or reasoning

@@ -130,6 +130,7 @@ static const char *const context_phrases[] = {
 	"reduce the length",
 	"exceeds the context",
 	"context size",
+	"context limit", /* Anthropic: input length and `max_tokens` exceed context limit */
 	NULL,
 };
 

@@ -63,6 +63,17 @@ claw_api_health(void *ctx, struct claw_req *req)
 	claw_buf_free(&out);
 }
 
+/* ms as Prometheus seconds ("1.250"); NaN when negative (no sample). */
+static void
+put_seconds(struct claw_buf *out, int64_t ms)
+{
+	if (ms < 0)
+		(void)claw_buf_puts(out, "NaN");
+	else
+		(void)claw_buf_printf(out, "%lld.%03lld", (long long)(ms / 1000),
+				      (long long)(ms % 1000));
+}
+
 void
 claw_api_metrics(void *ctx, struct claw_req *req)
 {
@@ -180,14 +191,15 @@ claw_api_metrics(void *ctx, struct claw_req *req)
 			      "# HELP claw_llm_ttft_seconds Time to the first byte of model "
 			      "replies of runs ended here (quantiles of the last %d).\n"
 			      "# TYPE claw_llm_ttft_seconds summary\n"
-			      "claw_llm_ttft_seconds{quantile=\"0.5\"} %lld.%03lld\n"
-			      "claw_llm_ttft_seconds{quantile=\"0.95\"} %lld.%03lld\n"
-			      "claw_llm_ttft_seconds_sum %lld.%03lld\n"
-			      "claw_llm_ttft_seconds_count %lld\n",
-			      CLAW_RUNS_TTFT_KEEP, (long long)(rs.ttft_p50_ms / 1000),
-			      (long long)(rs.ttft_p50_ms % 1000), (long long)(rs.ttft_p95_ms / 1000),
-			      (long long)(rs.ttft_p95_ms % 1000), (long long)(rs.ttft_sum_ms / 1000),
-			      (long long)(rs.ttft_sum_ms % 1000), (long long)rs.ttft_count);
+			      "claw_llm_ttft_seconds{quantile=\"0.5\"} ",
+			      CLAW_RUNS_TTFT_KEEP);
+	put_seconds(&out, rs.ttft_p50_ms);
+	(void)claw_buf_puts(&out, "\nclaw_llm_ttft_seconds{quantile=\"0.95\"} ");
+	put_seconds(&out, rs.ttft_p95_ms);
+	(void)claw_buf_puts(&out, "\nclaw_llm_ttft_seconds_sum ");
+	put_seconds(&out, rs.ttft_sum_ms);
+	(void)claw_buf_printf(&out, "\nclaw_llm_ttft_seconds_count %lld\n",
+			      (long long)rs.ttft_count);
 	struct claw_webhook_stats ws;
 	claw_webhook_get_stats(claw_server_webhook(srv), &ws);
 	(void)claw_buf_printf(&out,

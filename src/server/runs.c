@@ -101,8 +101,8 @@ struct claw_runs {
 	struct claw_cond idle_cv; /* signalled when a thread ends */
 	struct claw_runs_stats stats;
 	int64_t ttft[CLAW_RUNS_TTFT_KEEP]; /* the latest replies' ttft_ms, a ring */
-	size_t ttft_next;                   /* where the next goes */
-	struct store *stores; /* one trace store per project, opened on first use */
+	size_t ttft_next;                  /* where the next goes */
+	struct store *stores;              /* one trace store per project, opened on first use */
 };
 
 /* ------------------------------------------------------------ jobs, queue */
@@ -622,7 +622,7 @@ add_totals(struct claw_runs *r, struct claw_db *db, int64_t run_id)
 {
 	struct claw_trace_totals t = {0};
 	struct claw_error err = {0};
-	int64_t *ttft = NULL;
+	int64_t *ttft = NULL, count = 0, sum = 0;
 	size_t n = 0;
 
 	if (claw_reader_totals(db, run_id, &t, &err) == CLAW_OK) {
@@ -635,15 +635,15 @@ add_totals(struct claw_runs *r, struct claw_db *db, int64_t run_id)
 		claw_mutex_unlock(&r->mu);
 	}
 	claw_trace_totals_free(&t);
-	if (claw_reader_ttfts(db, run_id, &ttft, &n, &err) != CLAW_OK)
+	if (claw_reader_ttfts(db, run_id, CLAW_RUNS_TTFT_KEEP, &ttft, &n, &count, &sum, &err) !=
+	    CLAW_OK)
 		claw_log_warn("server: the reply latencies of run %lld: %s", (long long)run_id,
 			      claw_error_text(&err));
 	claw_mutex_lock(&r->mu);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		r->ttft[r->ttft_next++ % CLAW_RUNS_TTFT_KEEP] = ttft[i];
-		r->stats.ttft_count++;
-		r->stats.ttft_sum_ms += ttft[i];
-	}
+	r->stats.ttft_count += count;
+	r->stats.ttft_sum_ms += sum;
 	claw_mutex_unlock(&r->mu);
 	free(ttft);
 }
@@ -657,12 +657,13 @@ cmp_i64(const void *a, const void *b)
 
 /* p50 and p95 (nearest rank) of the kept latencies; under r->mu. */
 static void
-ttft_quantiles(const struct claw_runs *r, struct claw_runs_stats *out)
+ttft_quantiles(struct claw_runs *r, struct claw_runs_stats *out)
 {
 	int64_t v[CLAW_RUNS_TTFT_KEEP];
 	size_t n = r->ttft_next < CLAW_RUNS_TTFT_KEEP ? r->ttft_next : CLAW_RUNS_TTFT_KEEP;
 
-	out->ttft_p50_ms = out->ttft_p95_ms = 0;
+	claw_mutex_assert_held(&r->mu);
+	out->ttft_p50_ms = out->ttft_p95_ms = -1;
 	if (n == 0)
 		return;
 	memcpy(v, r->ttft, n * sizeof v[0]);

@@ -151,7 +151,7 @@ struct claw_runs_stats {
 	int64_t cost_micros;
 	/* Time to first byte of the replies of runs that ended here (SPEC 11:
 	 * reply.ttft_ms): how many and their sum, and p50/p95 of the last
-	 * CLAW_RUNS_TTFT_KEEP (0 when none). */
+	 * CLAW_RUNS_TTFT_KEEP (-1 when none). */
 	int64_t ttft_count;
 	int64_t ttft_sum_ms;
 	int64_t ttft_p50_ms;

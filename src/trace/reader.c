@@ -292,8 +292,8 @@ out:
 }
 
 enum claw_err
-claw_reader_ttfts(struct claw_db *db, int64_t run_id, int64_t **out, size_t *n,
-		  struct claw_error *err)
+claw_reader_ttfts(struct claw_db *db, int64_t run_id, size_t max, int64_t **out, size_t *n,
+		  int64_t *count, int64_t *sum_ms, struct claw_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	size_t alloc = 0;
@@ -301,7 +301,22 @@ claw_reader_ttfts(struct claw_db *db, int64_t run_id, int64_t **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
-	enum claw_err rc = claw_db_stmt(
+	*count = *sum_ms = 0;
+	enum claw_err rc = claw_db_stmt(db,
+					"SELECT count(t), total(t) FROM (SELECT json_extract(data, "
+					"'$.ttft_ms') AS t FROM trace WHERE run_id = ? AND type = "
+					"'reply') WHERE t > 0",
+					&st, err);
+	if (rc != CLAW_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, run_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		*sum_ms = sqlite3_column_int64(st, 1);
+	}
+	claw_db_finish(st);
+	st = NULL;
+	rc = claw_db_stmt(
 		db,
 		"SELECT ttft FROM (SELECT seq, json_extract(data, '$.ttft_ms') AS ttft FROM trace"
 		" WHERE run_id = ? AND type = 'reply' AND ttft > 0 ORDER BY seq DESC LIMIT ?)"
@@ -310,7 +325,7 @@ claw_reader_ttfts(struct claw_db *db, int64_t run_id, int64_t **out, size_t *n,
 	if (rc != CLAW_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, run_id);
-	sqlite3_bind_int64(st, 2, CLAW_READER_TTFT_MAX);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == alloc) {
 			alloc = alloc != 0 ? alloc * 2 : 16;

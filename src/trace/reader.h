@@ -105,13 +105,12 @@ void claw_trace_totals_free(struct claw_trace_totals *t);
 enum claw_err claw_reader_totals(struct claw_db *db, int64_t run_id, struct claw_trace_totals *out,
 				 struct claw_error *err);
 
-/* The time to first byte (data.ttft_ms) of the run's reply rows that have
- * one, in row order, at most CLAW_READER_TTFT_MAX of them (the last ones),
- * into *out (caller frees; NULL with *n 0 when none): /api/metrics's
- * summary of the replies' latency. */
-#define CLAW_READER_TTFT_MAX 100000
-enum claw_err claw_reader_ttfts(struct claw_db *db, int64_t run_id, int64_t **out, size_t *n,
-				struct claw_error *err);
+/* The time to first byte (data.ttft_ms) of the run's reply rows: how many
+ * have one and their sum in *count and *sum_ms, and the last max of them in
+ * row order into *out (caller frees; NULL with *n 0 when none):
+ * /api/metrics's summary of the replies' latency. */
+enum claw_err claw_reader_ttfts(struct claw_db *db, int64_t run_id, size_t max, int64_t **out,
+				size_t *n, int64_t *count, int64_t *sum_ms, struct claw_error *err);
 
 /* One run's tokens and cost in all (run_usage's rows summed over models). */
 struct claw_run_cost {

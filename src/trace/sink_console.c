@@ -22,6 +22,7 @@ struct console {
 	int64_t open_span;
 	size_t open_index;
 	int open_attempt;
+	bool open_thinking; /* the open line is thinking (dim) */
 };
 
 /* Writes p[0..left) whole. */
@@ -80,7 +81,7 @@ console_delta(void *ctx, int64_t run_id, const struct claw_trace_delta *d)
 	if (!c->live || (!thinking && strcmp(d->kind, "text") != 0))
 		return;
 	if (c->open_span != d->span_id || c->open_index != d->index ||
-	    c->open_attempt != d->attempt) {
+	    c->open_attempt != d->attempt || c->open_thinking != thinking) {
 		(void)close_live(c, NULL);
 		const char *head = thinking ? "      thinking: " : "      ";
 		(void)put(c, head, strlen(head), NULL);
@@ -89,6 +90,7 @@ console_delta(void *ctx, int64_t run_id, const struct claw_trace_delta *d)
 		c->open_span = d->span_id;
 		c->open_index = d->index;
 		c->open_attempt = d->attempt;
+		c->open_thinking = thinking;
 	}
 	/* The model's bytes, but no terminal control: control characters (a
 	 * newline indents the next line) and DEL become '?', as render.c does. */

@@ -873,7 +873,7 @@ test_thinking(void)
 
 /* OpenAI: reasoning_effort is sent when set; a compatible server's
  * reasoning_content (plain and streamed) is kept as thinking, shown live as
- * thinking, and never sent back. */
+ * thinking, and sent back on the message that called tools. */
 static void
 test_reasoning(void)
 {
@@ -929,8 +929,8 @@ test_reasoning(void)
 	free(t);
 	struct json_object *l1 = log_line(&m, 0), *l2 = log_line(&m, 1);
 	is_str(jstr(l1, "body.reasoning_effort"), "high", "reasoning_effort sent");
-	ok(strstr(claw_json_text(jget(l2, "body")), "Look at a.") == NULL,
-	   "reasoning: not sent back");
+	is_str(jstr(l2, "body.messages.1.reasoning_content"), "Look at a.",
+	       "reasoning: sent back on the message that called tools, as DeepSeek wants");
 	json_object_put(l1);
 	json_object_put(l2);
 	claw_llm_response_clear(&r);

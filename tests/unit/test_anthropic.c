@@ -335,6 +335,7 @@ test_thinking(void)
 	struct claw_llm_msg *a = claw_llm_msg_new(CLAW_LLM_ASSISTANT);
 	claw_llm_msg_add_thinking(a, "Plan \"it\".", 11, "sig==");
 	claw_llm_msg_add_redacted_thinking(a, "EnC==");
+	claw_llm_msg_add_thinking(a, "cut short", 9, ""); /* unsigned: left out */
 	claw_llm_msg_add_tool_use(a, "t1", "bash", NULL);
 	claw_llm_conv_push(c, a);
 	struct claw_llm_msg *u = claw_llm_msg_new(CLAW_LLM_USER);
@@ -361,7 +362,8 @@ test_thinking(void)
 	       "{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"bash\",\"input\":{}}]},"
 	       "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"t1\","
 	       "\"content\":\"ok\"}]}]}",
-	       "max_tokens grows by the budget, no temperature, the thinking sent back first");
+	       "max_tokens grows by the budget, no temperature, the signed thinking sent back "
+	       "first");
 	claw_buf_free(&b);
 	claw_llm_conv_free(c);
 }

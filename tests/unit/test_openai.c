@@ -230,8 +230,9 @@ test_parse_errors(void)
 		    "error inside a 2xx");
 }
 
-/* reasoning_effort is sent when set; thinking never is (the format has no
- * place for it); a compatible server's reasoning text is read as thinking. */
+/* reasoning_effort is sent when set; thinking only as an assistant tool
+ * call's reasoning_content, and never signed (Anthropic's) thinking; a
+ * compatible server's reasoning text is read as thinking. */
 static void
 test_reasoning(void)
 {
@@ -254,6 +255,24 @@ test_reasoning(void)
 	       "{\"role\":\"user\",\"content\":\"Again.\"}]}",
 	       "reasoning_effort sent, the thinking and Anthropic's budget not");
 	claw_buf_free(&b);
+	claw_llm_conv_free(c);
+
+	c = claw_llm_conv_new();
+	claw_llm_conv_add_user_text(c, "Go.");
+	a = claw_llm_msg_new(CLAW_LLM_ASSISTANT);
+	claw_llm_msg_add_thinking(a, "signed", 6, "sig==");
+	claw_llm_msg_add_thinking(a, "read a", 6, NULL);
+	claw_llm_msg_add_tool_use(a, "c1", "read_file", NULL);
+	claw_llm_conv_push(c, a);
+	req = (struct claw_llm_request){.model = "deepseek-chat", .conv = c};
+	struct claw_buf b2 = CLAW_BUF_INIT(1 << 20);
+	is_int(claw_openai_build(&req, &b2, &err), CLAW_OK, "build a tool call with reasoning");
+	has_str(claw_buf_str(&b2),
+		"{\"role\":\"assistant\",\"content\":null,\"reasoning_content\":\"read a\","
+		"\"tool_calls\"",
+		"the unsigned reasoning goes back with the call");
+	ok(strstr(claw_buf_str(&b2), "signed") == NULL, "Anthropic's signed thinking does not");
+	claw_buf_free(&b2);
 	claw_llm_conv_free(c);
 
 	static const char *const bodies[] = {

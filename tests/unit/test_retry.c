@@ -76,6 +76,11 @@ static const struct sample samples[] = {
 	 "messages.\",\"type\":\"invalid_request_error\",\"param\":\"messages\",\"code\":"
 	 "\"context_length_exceeded\"}}",
 	 CLAW_RETRY_CONTEXT, "maximum context length"},
+	{"anthropic input and max_tokens over the context", 400,
+	 "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":"
+	 "\"input length and `max_tokens` exceed context limit: 187000 + 24384 > 200000, decrease "
+	 "input length or `max_tokens` and try again\"}}",
+	 CLAW_RETRY_CONTEXT, "exceed context limit"},
 	{"openai 401", 401,
 	 "{\"error\":{\"message\":\"Incorrect API key provided: sk-abc***xyz. You can find your "
 	 "API key at https://platform.openai.com/account/api-keys.\",\"type\":"

@@ -84,13 +84,26 @@ live_turn(struct claw_tracer *t)
 	claw_trace_event(t, CLAW_RECORD_HANDOFF, 0, "{\"text\":\"fixed\"}");
 }
 
+/* An OpenAI-compatible server's turn: its reasoning and its text are both
+ * block 0, of two kinds. */
+static void
+live_reasoning(struct claw_tracer *t)
+{
+	int64_t turn = claw_trace_enter(t, CLAW_RECORD_TURN, "{\"number\":1}");
+	struct claw_trace_delta d = {turn, 1, "thinking", 0, NULL, 0, "Look.", 5};
+	claw_trace_delta(t, &d);
+	d = (struct claw_trace_delta){turn, 1, "text", 0, NULL, 0, "Read it.", 8};
+	claw_trace_delta(t, &d);
+	claw_trace_event(t, CLAW_RECORD_HANDOFF, 0, "{\"text\":\"read\"}");
+}
+
 /* -v: the model's text as it streams, on its own indented line that the
  * next record closes; no terminal control passes; thinking is labelled. */
 static void
-test_live(int level, const char *want, const char *what)
+test_live(void (*turn)(struct claw_tracer *), const char *want, const char *what)
 {
 	char got[4096];
-	if (!console_output(level, live_turn, got, sizeof got))
+	if (!console_output(CLAW_RECORD_DEBUG, turn, got, sizeof got))
 		return;
 	char *from = strstr(got, "      thinking");
 	is_str(from != NULL ? from : got, want, "%s", what);
@@ -99,10 +112,12 @@ test_live(int level, const char *want, const char *what)
 int
 main(void)
 {
-	test_live(CLAW_RECORD_DEBUG,
+	test_live(live_turn,
 		  "      thinking: hmm\n      Fix?]52;c;eA==? it now.\n      Done.\n"
 		  "  · handoff fixed\n",
 		  "-v: the text live, control bytes masked, then the next record");
+	test_live(live_reasoning, "      thinking: Look.\n      Read it.\n  · handoff read\n",
+		  "-v: the text after the thinking of the same block on a line of its own");
 	test_levels(CLAW_RECORD_INFO,
 		    "▶ workflow solve\n"
 		    "  ▶ step plan\n"
