@@ -194,6 +194,15 @@ claw_str_utf8_valid(const char *s, size_t n)
 	size_t i = 0;
 
 	while (i < n) {
+		/* Runs of ASCII, most of any text, eight bytes at a time. */
+		uint64_t w;
+		while (i + 8 <= n &&
+		       (memcpy(&w, s + i, 8), (w & UINT64_C(0x8080808080808080)) == 0))
+			i += 8;
+		while (i < n && (unsigned char)s[i] < 0x80)
+			i++;
+		if (i == n)
+			break;
 		size_t len = claw_str_utf8_seq(s + i, n - i);
 		if (len == 0)
 			return false;

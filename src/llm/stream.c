@@ -53,6 +53,7 @@ struct claw_llm_stream {
 	bool has_content;
 	struct claw_buf reasoning; /* OpenAI-compatible servers' reasoning text */
 	size_t reasoning_shown;
+	struct claw_buf envelope; /* OpenAI: the last chunk read fast, up to its content key */
 	char finish[32];
 };
 
@@ -65,6 +66,7 @@ claw_llm_stream_new(enum claw_llm_stream_kind kind)
 	claw_buf_init(&s->data, CLAW_LLM_STREAM_EVENT_MAX);
 	claw_buf_init(&s->content, CLAW_LLM_STREAM_EVENT_MAX);
 	claw_buf_init(&s->reasoning, CLAW_LLM_STREAM_EVENT_MAX);
+	claw_buf_init(&s->envelope, CLAW_LLM_STREAM_EVENT_MAX);
 	return s;
 }
 
@@ -89,6 +91,7 @@ claw_llm_stream_free(struct claw_llm_stream *s)
 	claw_buf_free(&s->data);
 	claw_buf_free(&s->content);
 	claw_buf_free(&s->reasoning);
+	claw_buf_free(&s->envelope);
 	free(s);
 }
 
@@ -540,13 +543,23 @@ openai_fast(struct claw_llm_stream *s, const char *data, size_t n)
 		"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}",
 		"},\"finish_reason\":null}],\"usage\":null}",
 	};
-	const char *end = data + n;
+	const char *end = data + n, *k = NULL;
+	size_t at = claw_buf_len(&s->envelope);
 	if (s->message == NULL || n == 0 || data[0] != '{')
 		return false;
-	const char *k = memmem(data, n, key, sizeof key - 1);
-	if (k == NULL || memmem(data, (size_t)(k - data), "\"error\"", 7) != NULL ||
-	    memmem(data, (size_t)(k - data), "\"usage\"", 7) != NULL)
-		return false;
+	/* Every chunk of a reply repeats its id, model and fingerprint: one
+	 * just like the last is known to hold no error and no usage. */
+	if (at > 0 && at + sizeof key - 1 <= n && memcmp(data + at, key, sizeof key - 1) == 0 &&
+	    memcmp(data, claw_buf_str(&s->envelope), at) == 0) {
+		k = data + at;
+	} else {
+		k = memmem(data, n, key, sizeof key - 1);
+		if (k == NULL || memmem(data, (size_t)(k - data), "\"error\"", 7) != NULL ||
+		    memmem(data, (size_t)(k - data), "\"usage\"", 7) != NULL)
+			return false;
+		claw_buf_reset(&s->envelope);
+		(void)claw_buf_append(&s->envelope, data, (size_t)(k - data));
+	}
 	size_t was = claw_buf_len(&s->content);
 	const char *r = unescape(k + sizeof key - 1, end, &s->content);
 	for (size_t t = 0; r != NULL && t < sizeof tails / sizeof tails[0]; t++)
@@ -620,7 +633,9 @@ field(struct claw_llm_stream *s, const char *l, size_t n, bool stable)
 			val++;
 		size_t vlen = (size_t)(l + n - val);
 		if (flen == 5 && memcmp(l, "event", 5) == 0) {
-			(void)snprintf(s->event, sizeof s->event, "%.*s", (int)vlen, val);
+			size_t k = vlen < sizeof s->event - 1 ? vlen : sizeof s->event - 1;
+			memcpy(s->event, val, k); /* every event has one: no snprintf */
+			s->event[k] = '\0';
 		} else if (flen == 4 && memcmp(l, "data", 4) == 0) {
 			if (!s->has_data && stable && vlen <= CLAW_LLM_STREAM_EVENT_MAX) {
 				s->held = val;

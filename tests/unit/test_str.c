@@ -192,6 +192,21 @@ test_utf8(void)
 		is_int(claw_str_utf8_valid(cases[i].s, strlen(cases[i].s)), cases[i].valid,
 		       "utf8 %s", cases[i].what);
 	ok(claw_str_utf8_valid("a\0b", 3), "NUL is valid UTF-8");
+	/* ASCII is skipped eight bytes at a time: a sequence anywhere in a
+	 * run, and one cut by the end, are still read. */
+	int wrong = 0;
+	for (size_t at = 0; at < 24; at++) {
+		char s[32];
+		memset(s, 'a', sizeof s);
+		s[at] = (char)0xff;
+		wrong += claw_str_utf8_valid(s, sizeof s);
+		memcpy(s + at, "\xc3\xa9", 2);
+		wrong += !claw_str_utf8_valid(s, sizeof s);
+		wrong += claw_str_utf8_valid(s, at + 1); /* é cut after its lead */
+		memcpy(s + at, "\xed\xa0\x80", 3);       /* a surrogate */
+		wrong += claw_str_utf8_valid(s, sizeof s);
+	}
+	is_int(wrong, 0, "a bad or cut sequence at every place in ASCII runs");
 	ok(claw_str_utf8_valid("\xc3\xa9", 2) && !claw_str_utf8_valid("\xc3\xa9", 1),
 	   "length is honoured");
 }
