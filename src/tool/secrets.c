@@ -187,65 +187,86 @@ out:
 }
 
 enum claw_err
-claw_secrets_load(const char *path, struct claw_secrets **out, struct claw_error *err)
+claw_private_file_read(const char *path, const char *what, size_t max, char **text, size_t *len,
+		       struct claw_error *err)
 {
 	enum claw_err rc = CLAW_OK;
-	char *text = NULL;
 	struct stat st;
 	char e[128];
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
-	if (fd < 0 && errno == ENOENT) {
-		*out = claw_secrets_empty();
-		goto out;
-	}
-	if (fd < 0) {
-		rc = claw_error_set(err, errno == ELOOP ? CLAW_ECONFIG : CLAW_EIO,
-				    "cannot open secrets file %s: %s", path,
-				    errno == ELOOP ? "it is a symbolic link"
-						   : claw_errno_text(errno, e, sizeof e));
-		goto out;
-	}
+	*text = NULL;
+	*len = 0;
+	if (fd < 0 && errno == ENOENT)
+		return claw_error_set(err, CLAW_ENOTFOUND, "no %s %s", what, path);
+	if (fd < 0)
+		return claw_error_set(err, errno == ELOOP ? CLAW_ECONFIG : CLAW_EIO,
+				      "cannot open %s %s: %s", what, path,
+				      errno == ELOOP ? "it is a symbolic link"
+						     : claw_errno_text(errno, e, sizeof e));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = claw_error_set(err, CLAW_ECONFIG, "secrets file %s is not a regular file",
-				    path);
+		rc = claw_error_set(err, CLAW_ECONFIG, "%s %s is not a regular file", what, path);
 		goto out;
 	}
 	if ((st.st_mode & 077) != 0) {
 		rc = claw_error_set(err, CLAW_ECONFIG,
-				    "secrets file %s must not be accessible by others (mode "
+				    "%s %s must not be accessible by others (mode "
 				    "%04o): run chmod 600 %s",
-				    path, (unsigned)(st.st_mode & 07777), path);
+				    what, path, (unsigned)(st.st_mode & 07777), path);
 		goto out;
 	}
-	if (st.st_size > CLAW_SECRETS_FILE_MAX) {
-		rc = claw_error_set(err, CLAW_ETOOBIG, "secrets file %s is over %d bytes", path,
-				    CLAW_SECRETS_FILE_MAX);
+	if ((uint64_t)st.st_size > max) {
+		rc = claw_error_set(err, CLAW_ETOOBIG, "%s %s is over %zu bytes", what, path, max);
 		goto out;
 	}
-	text = claw_xmalloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, text + got, (size_t)st.st_size - got);
+	*text = claw_xmalloc((size_t)st.st_size + 1);
+	while (*len < (size_t)st.st_size) {
+		ssize_t r = read(fd, *text + *len, (size_t)st.st_size - *len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			rc = claw_error_set(err, CLAW_EIO, "cannot read secrets file %s: %s", path,
+			rc = claw_error_set(err, CLAW_EIO, "cannot read %s %s: %s", what, path,
 					    claw_errno_text(errno, e, sizeof e));
+			claw_private_file_free(*text, (size_t)st.st_size);
+			*text = NULL;
+			*len = 0;
 			goto out;
 		}
 		if (r == 0)
 			break;
-		got += (size_t)r;
+		*len += (size_t)r;
 	}
-	rc = claw_secrets_parse(text, got, path, out, err);
+	(*text)[*len] = '\0';
 out:
-	if (text != NULL) {
-		wipe(text, (size_t)st.st_size);
-		free(text);
+	(void)close(fd);
+	return rc;
+}
+
+void
+claw_private_file_free(char *text, size_t len)
+{
+	if (text == NULL)
+		return;
+	wipe(text, len);
+	free(text);
+}
+
+enum claw_err
+claw_secrets_load(const char *path, struct claw_secrets **out, struct claw_error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	enum claw_err rc = claw_private_file_read(path, "secrets file", CLAW_SECRETS_FILE_MAX,
+						  &text, &len, err);
+
+	if (rc == CLAW_ENOTFOUND) {
+		claw_error_clear(err);
+		*out = claw_secrets_empty();
+		return CLAW_OK;
 	}
-	if (fd >= 0)
-		(void)close(fd);
+	if (rc == CLAW_OK)
+		rc = claw_secrets_parse(text, len, path, out, err);
+	claw_private_file_free(text, len);
 	return rc;
 }
 

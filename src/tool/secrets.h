@@ -49,6 +49,17 @@ char *claw_secrets_path(const char *home, const char *key);
 enum claw_err claw_secrets_load(const char *path, struct claw_secrets **out,
 				struct claw_error *err);
 
+/* The whole of an operator's private file (secrets, MCP config): a regular
+ * file, not a symbolic link, of mode 0600 or stricter, at most max bytes,
+ * into *text (NUL-terminated; free with claw_private_file_free, which wipes
+ * it) and *len.  CLAW_ENOTFOUND when there is none; CLAW_ECONFIG "<what> P
+ * must not be accessible by others (mode 0644): run chmod 600 P" or not a
+ * regular file; CLAW_ETOOBIG past max; CLAW_EIO.  what names the file in
+ * messages ("secrets file"). */
+enum claw_err claw_private_file_read(const char *path, const char *what, size_t max, char **text,
+				     size_t *len, struct claw_error *err);
+void claw_private_file_free(char *text, size_t len); /* NULL is a no-op */
+
 /* Parses text[0..n) as a secrets file (no mode check); origin names it in
  * messages.  For tests and for claw_secrets_load. */
 enum claw_err claw_secrets_parse(const char *text, size_t n, const char *origin,
