@@ -15,7 +15,7 @@ FUZZ_REPLAYS = tests/fuzz/replay_spec tests/fuzz/replay_request tests/fuzz/repla
 	tests/fuzz/replay_since tests/fuzz/replay_env tests/fuzz/replay_secrets \
 	tests/fuzz/replay_pricing tests/fuzz/replay_reply tests/fuzz/replay_retry_after \
 	tests/fuzz/replay_checkpoint tests/fuzz/replay_tool_input tests/fuzz/replay_changes \
-	tests/fuzz/replay_mcp_config
+	tests/fuzz/replay_mcp_config tests/fuzz/replay_mcp_rpc
 FUZZ_LIBS = tests/fuzz/libfuzzhelp.a libclaw.a $(CLAW_DEPS_LIBS)
 REPLAY_LIBS = tests/fuzz/libfuzzreplay.a $(FUZZ_LIBS)
 
@@ -27,7 +27,7 @@ EXTRA_DIST += tests/fuzz/seeds tests/fuzz/spec.dict tests/fuzz/request.dict \
 	tests/fuzz/api.dict tests/fuzz/since.dict tests/fuzz/env.dict \
 	tests/fuzz/secrets.dict tests/fuzz/pricing.dict tests/fuzz/reply.dict \
 	tests/fuzz/retry_after.dict tests/fuzz/checkpoint.dict tests/fuzz/tool_input.dict \
-	tests/fuzz/changes.dict tests/fuzz/mcp_config.dict
+	tests/fuzz/changes.dict tests/fuzz/mcp_config.dict tests/fuzz/mcp_rpc.dict
 
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
@@ -57,13 +57,15 @@ tests_fuzz_replay_changes_SOURCES = tests/fuzz/fuzz_changes.c
 tests_fuzz_replay_changes_LDADD = $(REPLAY_LIBS)
 tests_fuzz_replay_mcp_config_SOURCES = tests/fuzz/fuzz_mcp_config.c
 tests_fuzz_replay_mcp_config_LDADD = $(REPLAY_LIBS)
+tests_fuzz_replay_mcp_rpc_SOURCES = tests/fuzz/fuzz_mcp_rpc.c
+tests_fuzz_replay_mcp_rpc_LDADD = $(REPLAY_LIBS)
 
 if ENABLE_FUZZ
 noinst_PROGRAMS = tests/fuzz/fuzz_spec tests/fuzz/fuzz_request tests/fuzz/fuzz_api \
 	tests/fuzz/fuzz_since tests/fuzz/fuzz_env tests/fuzz/fuzz_secrets \
 	tests/fuzz/fuzz_pricing tests/fuzz/fuzz_reply tests/fuzz/fuzz_retry_after \
 	tests/fuzz/fuzz_checkpoint tests/fuzz/fuzz_tool_input tests/fuzz/fuzz_changes \
-	tests/fuzz/fuzz_mcp_config
+	tests/fuzz/fuzz_mcp_config tests/fuzz/fuzz_mcp_rpc
 FUZZ_COMPILE_FLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 FUZZ_LINK_FLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_spec_SOURCES = tests/fuzz/fuzz_spec.c src/flow/spec.c \
@@ -125,4 +127,8 @@ tests_fuzz_fuzz_mcp_config_SOURCES = tests/fuzz/fuzz_mcp_config.c src/mcp/config
 tests_fuzz_fuzz_mcp_config_CFLAGS = $(FUZZ_COMPILE_FLAGS)
 tests_fuzz_fuzz_mcp_config_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_mcp_config_LDADD = $(FUZZ_LIBS)
+tests_fuzz_fuzz_mcp_rpc_SOURCES = tests/fuzz/fuzz_mcp_rpc.c src/mcp/rpc.c
+tests_fuzz_fuzz_mcp_rpc_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_mcp_rpc_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_mcp_rpc_LDADD = $(FUZZ_LIBS)
 endif
