@@ -18,16 +18,11 @@ static const char *const server_keys[] = {
 	"type",    "disabled", "autoApprove", "alwaysAllow", "description", NULL,
 };
 
-/* A resolved value being wiped before it is freed: it may hold a secret. */
+/* A resolved value wiped before it is freed: it may hold a secret. */
 static void
 wipe_free(char *s)
 {
-	if (s == NULL)
-		return;
-	volatile char *v = s;
-	for (size_t i = 0; v[i] != '\0'; i++)
-		v[i] = '\0';
-	free(s);
+	claw_private_file_free(s, s != NULL ? strlen(s) : 0);
 }
 
 static void

@@ -58,7 +58,9 @@ enum claw_err claw_secrets_load(const char *path, struct claw_secrets **out,
  * messages ("secrets file"). */
 enum claw_err claw_private_file_read(const char *path, const char *what, size_t max, char **text,
 				     size_t *len, struct claw_error *err);
-void claw_private_file_free(char *text, size_t len); /* NULL is a no-op */
+/* Wipes text[0..len) and frees it (the file, or any string that may hold a
+ * secret).  NULL is a no-op. */
+void claw_private_file_free(char *text, size_t len);
 
 /* Parses text[0..n) as a secrets file (no mode check); origin names it in
  * messages.  For tests and for claw_secrets_load. */
