@@ -36,6 +36,7 @@ static const char usage_text[] =
 	"  diff [RUN] [--stat] [--step NAME]\n"
 	"                         a run's change (worktree isolation)\n"
 	"  tool NAME JSON         run one tool here as a run would (sandbox, secrets)\n"
+	"  mcp                    the project's MCP servers, their tools or why they fail\n"
 	"  run ID [--yes] [--merge]\n"
 	"                         solve issue ID in the foreground (--yes: approve its solver;\n"
 	"                         --merge: merge its change without asking)\n"
@@ -269,6 +270,14 @@ static const char help_tool[] =
 	"secrets, redaction) and prints its result; exit 1 on an error result.\n"
 	"Example: claw tool bash '{\"command\": \"ls /run\"}'\n";
 
+static const char help_mcp[] =
+	"usage: claw mcp\n"
+	"\n"
+	"Starts each MCP server of the project's config ($CLAW_HOME/projects/KEY.mcp.json)\n"
+	"as a run would (stdio servers in the sandbox) and lists its tools, named\n"
+	"mcp__SERVER__TOOL as steps use them, or says why it cannot connect; exit 1\n"
+	"when any cannot.  Call one with claw tool mcp__SERVER__TOOL JSON.\n";
+
 static const char help_run[] =
 	"usage: claw run ID [--yes]\n"
 	"\n"
@@ -285,6 +294,7 @@ static const struct command commands[] = {
 	{NULL, "serve", NULL, "serve", claw_cmd_serve, help_serve},
 	{NULL, "log", NULL, "log", claw_cmd_log, help_log},
 	{NULL, "tool", NULL, "tool", claw_cmd_tool, help_tool},
+	{NULL, "mcp", NULL, "mcp", claw_cmd_mcp, help_mcp},
 	{NULL, "run", NULL, "run", claw_cmd_run, help_run},
 	{NULL, "project", "set", "project", claw_cmd_project_set, help_project},
 	{NULL, "diff", NULL, "diff", claw_cmd_diff, help_diff},

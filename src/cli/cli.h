@@ -83,6 +83,7 @@ int claw_cmd_issues(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_serve(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_log(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_tool(struct claw_cli *cli, int argc, char **argv);
+int claw_cmd_mcp(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_run(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_project_set(struct claw_cli *cli, int argc, char **argv);
 int claw_cmd_diff(struct claw_cli *cli, int argc, char **argv);

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "base/json.h"
+#include "mcp/config.h"
+#include "mcp/servers.h"
 #include "tool/builtin.h"
 #include "tool/registry.h"
 #include "tool/sandbox.h"
@@ -61,20 +63,95 @@ list_tools(const struct claw_registry *reg, struct claw_buf *b)
 	}
 }
 
+/* What running a tool here needs, as a run has it. */
+struct here {
+	struct claw_project project;
+	struct claw_db *db;
+	struct claw_registry *reg;
+	struct claw_sandbox *sb;
+	struct claw_secrets *secrets;
+	struct claw_mcp_config mcp;
+	struct claw_mcp_servers *servers;
+	struct claw_cli *cli;
+};
+
+/* An MCP server's start or end, on stderr with -v (claw mcp lists the
+ * failures itself, claw tool's error result says them). */
+static void
+mcp_event(void *ctx, const struct claw_mcp_event *ev)
+{
+	struct claw_cli *cli = ctx;
+
+	if (cli->verbosity != CLAW_CLI_VERBOSE)
+		return;
+	(void)fprintf(cli->err, "claw %s: MCP server %s %s", cli->cmd, ev->server, ev->what);
+	if (strcmp(ev->what, "started") == 0 || strcmp(ev->what, "restarted") == 0)
+		(void)fprintf(cli->err, " with %zu tools in %lld ms", ev->ntools,
+			      (long long)ev->ms);
+	if (ev->message != NULL)
+		(void)fprintf(cli->err, ": %s", ev->message);
+	(void)fputc('\n', cli->err);
+}
+
+/* Opens the project, its sandbox, secrets and MCP servers (none started)
+ * and the built-in tools. */
+static enum claw_err
+here_open(struct claw_cli *cli, struct here *h, struct claw_error *err)
+{
+	struct claw_sandbox_opts opts;
+	enum claw_err rc = claw_builtin_registry(&h->reg, err);
+
+	h->cli = cli;
+	if (rc == CLAW_OK)
+		rc = claw_cli_open_project(cli, &h->project, &h->db, err);
+	if (rc == CLAW_OK) {
+		claw_sandbox_opts_from_config(&opts, &cli->config);
+		rc = claw_sandbox_new(&opts, &h->sb, err);
+	}
+	if (rc == CLAW_OK) {
+		char *path = claw_secrets_path(cli->config.home, h->project.key);
+		rc = claw_secrets_load(path, &h->secrets, err);
+		free(path);
+	}
+	if (rc == CLAW_OK) {
+		char *path = claw_mcp_config_path(cli->config.home, h->project.key);
+		rc = claw_mcp_config_load(path, h->secrets, &h->mcp, err);
+		free(path);
+	}
+	if (rc != CLAW_OK)
+		return rc;
+	struct claw_mcp_servers_opts mo = {
+		.config = &h->mcp,
+		.registry = h->reg,
+		.place = {.sandbox = h->sb, .project = h->project.path},
+		.timeout_ms = claw_sandbox_opts(h->sb)->timeout_ms,
+		.event = mcp_event,
+		.event_ctx = cli,
+	};
+	h->servers = claw_mcp_servers_new(&mo);
+	return CLAW_OK;
+}
+
+static void
+here_close(struct here *h)
+{
+	claw_mcp_servers_free(h->servers); /* before the registry it feeds */
+	claw_mcp_config_free(&h->mcp);
+	claw_secrets_free(h->secrets);
+	claw_sandbox_free(h->sb);
+	claw_registry_free(h->reg);
+	claw_db_close(h->db);
+	claw_project_free(&h->project);
+}
+
 int
 claw_cmd_tool(struct claw_cli *cli, int argc, char **argv)
 {
-	struct claw_project project = {0};
-	struct claw_db *db = NULL;
-	struct claw_registry *reg = NULL;
-	struct claw_sandbox *sb = NULL;
-	struct claw_secrets *secrets = NULL;
+	struct here h = {0};
 	struct json_object *input = NULL;
 	struct claw_error err = {0};
-	struct claw_sandbox_opts opts;
 	struct claw_tool_result res;
 	struct claw_buf in = CLAW_BUF_INIT(TOOL_STDIN_MAX);
-	char *secrets_path = NULL;
 	const char *pos[2];
 	size_t npos = 0;
 
@@ -94,19 +171,6 @@ claw_cmd_tool(struct claw_cli *cli, int argc, char **argv)
 			status = claw_cli_fail(cli, &err);
 			goto out;
 		}
-	if (claw_builtin_registry(&reg, &err) != CLAW_OK) {
-		status = claw_cli_fail(cli, &err);
-		goto out;
-	}
-	if (claw_registry_find(reg, pos[0]) == NULL) {
-		struct claw_buf names = CLAW_BUF_INIT(1024);
-		list_tools(reg, &names);
-		claw_error_set(&err, CLAW_ENOTFOUND, "unknown tool %s (tools: %s)", pos[0],
-			       claw_buf_str(&names));
-		claw_buf_free(&names);
-		status = claw_cli_fail(cli, &err);
-		goto out;
-	}
 	if (strcmp(pos[1], "-") == 0) {
 		if (read_stdin(&in, &err) != CLAW_OK) {
 			status = claw_cli_fail(cli, &err);
@@ -119,31 +183,33 @@ claw_cmd_tool(struct claw_cli *cli, int argc, char **argv)
 		status = claw_cli_usage(cli, "JSON: %s", claw_error_text(&err));
 		goto out;
 	}
-	if (claw_cli_open_project(cli, &project, &db, &err) != CLAW_OK) {
+	if (here_open(cli, &h, &err) != CLAW_OK ||
+	    (strncmp(pos[0], "mcp__", 5) == 0 &&
+	     claw_mcp_servers_want(h.servers, pos[0], &err) != CLAW_OK)) {
 		status = claw_cli_fail(cli, &err);
 		goto out;
 	}
-	claw_sandbox_opts_from_config(&opts, &cli->config);
-	if (claw_sandbox_new(&opts, &sb, &err) != CLAW_OK) {
-		status = claw_cli_fail(cli, &err);
-		goto out;
-	}
-	secrets_path = claw_secrets_path(cli->config.home, project.key);
-	if (claw_secrets_load(secrets_path, &secrets, &err) != CLAW_OK) {
+	if (claw_registry_find(h.reg, pos[0]) == NULL) {
+		struct claw_buf names = CLAW_BUF_INIT(1024);
+		list_tools(h.reg, &names);
+		claw_error_set(&err, CLAW_ENOTFOUND, "unknown tool %s (tools: %s%s)", pos[0],
+			       claw_buf_str(&names),
+			       h.mcp.n != 0 ? "; MCP tools: see claw mcp" : "");
+		claw_buf_free(&names);
 		status = claw_cli_fail(cli, &err);
 		goto out;
 	}
 	if (cli->verbosity == CLAW_CLI_VERBOSE)
 		(void)fprintf(cli->err, "claw tool: %s in %s, sandbox %s, %zu secrets\n", pos[0],
-			      project.path, claw_config_sandbox_name(claw_sandbox_mode(sb)),
-			      claw_secrets_count(secrets));
+			      h.project.path, claw_config_sandbox_name(claw_sandbox_mode(h.sb)),
+			      claw_secrets_count(h.secrets));
 	struct claw_tool_ctx ctx = {
-		.project = project.path,
-		.sandbox = sb,
-		.secrets = secrets,
-		.tools = reg,
+		.project = h.project.path,
+		.sandbox = h.sb,
+		.secrets = h.secrets,
+		.tools = h.reg,
 	};
-	claw_registry_call(reg, &ctx, pos[0], input, &res);
+	claw_registry_call(h.reg, &ctx, pos[0], input, &res);
 	const char *text = claw_buf_str(&res.text);
 	size_t len = claw_buf_len(&res.text);
 	const char *nl = len != 0 && text[len - 1] == '\n' ? "" : "\n";
@@ -157,11 +223,67 @@ out:
 	claw_tool_result_free(&res);
 	claw_buf_free(&in);
 	json_object_put(input);
-	free(secrets_path);
-	claw_secrets_free(secrets);
-	claw_sandbox_free(sb);
-	claw_registry_free(reg);
-	claw_db_close(db);
-	claw_project_free(&project);
+	here_close(&h);
+	return status;
+}
+
+/* The first line of text, at most 100 bytes of it. */
+static void
+first_line(FILE *f, const char *text)
+{
+	size_t n = strcspn(text, "\n");
+	(void)fprintf(f, "%.*s%s", (int)(n > 100 ? 100 : n), text, n > 100 ? "..." : "");
+}
+
+int
+claw_cmd_mcp(struct claw_cli *cli, int argc, char **argv)
+{
+	struct here h = {0};
+	struct claw_error err = {0};
+	size_t npos = 0;
+	bool broken = false;
+
+	int status = claw_cli_parse(cli, argc, argv, NULL, 0, NULL, 0, &npos);
+	if (status != CLAW_EXIT_OK)
+		goto out;
+	if (here_open(cli, &h, &err) != CLAW_OK) {
+		status = claw_cli_fail(cli, &err);
+		goto out;
+	}
+	if (h.mcp.n == 0) {
+		char *path = claw_mcp_config_path(cli->config.home, h.project.key);
+		(void)fprintf(cli->out, "no MCP servers (the project's config: %s)\n", path);
+		free(path);
+		goto out;
+	}
+	claw_mcp_servers_start_all(h.servers);
+	for (size_t i = 0; i < claw_mcp_servers_count(h.servers); i++) {
+		const struct claw_mcp_server *cfg = &h.mcp.servers[i];
+		struct claw_mcp_client *c = claw_mcp_servers_client(h.servers, i);
+		(void)fprintf(cli->out, "%s (%s%s%s)", cfg->name,
+			      cfg->transport == CLAW_MCP_STDIO ? "stdio: " : "http: ",
+			      cfg->transport == CLAW_MCP_STDIO ? cfg->command : cfg->url,
+			      cfg->network ? ", network" : "");
+		if (c == NULL) {
+			(void)fprintf(cli->out, ": cannot connect: %s\n",
+				      claw_mcp_servers_error(h.servers, i));
+			broken = true;
+			continue;
+		}
+		(void)fprintf(cli->out, ": MCP %s, %zu tools\n", claw_mcp_client_protocol(c),
+			      claw_mcp_client_ntools(c));
+		for (size_t k = 0; k < claw_mcp_client_ntools(c); k++) {
+			const struct claw_mcp_tool *t = claw_mcp_client_tool(c, k);
+			(void)fprintf(cli->out, "  %s%s  ", t->full,
+				      t->read_only ? " (read-only)" : "");
+			first_line(cli->out, t->description);
+			(void)fputc('\n', cli->out);
+		}
+		if (*claw_mcp_client_notes(c) != '\0')
+			(void)fprintf(cli->out, "  left out: %s\n", claw_mcp_client_notes(c));
+	}
+	status = broken ? CLAW_EXIT_FAIL : CLAW_EXIT_OK;
+out:
+	here_close(&h);
 	return status;
 }

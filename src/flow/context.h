@@ -35,6 +35,9 @@
 #include "store/issues.h"
 #include "trace/tracer.h"
 
+struct claw_mcp_config;
+struct claw_mcp_servers;
+
 struct claw_worktree; /* tool/workdir.h */
 
 struct claw_llm_client;
@@ -65,7 +68,12 @@ struct claw_flow_ctx {
 	struct claw_llm_client *client; /* the run thread's model client */
 	struct claw_sandbox *sandbox;   /* where bash runs */
 	const struct claw_secrets *secrets;
-	const struct claw_registry *tools; /* every tool: built-ins and the flow's own */
+	const struct claw_registry *tools; /* every tool: built-ins and the flow's own, and
+					      MCP tools once their server has started */
+	/* The project's MCP servers (mcp/servers.h): steps naming mcp__S__T
+	 * start S; NULL when the project has none. */
+	struct claw_mcp_servers *mcp;
+	const struct claw_mcp_config *mcp_config; /* their config, or NULL */
 	const char *project_key;
 	const char *project_path; /* real absolute path of the run's work folder: the project
 				   folder, or its worktree (workspace.h) */

@@ -30,6 +30,7 @@
 #include "flow/tools.h"
 #include "flow/turnloop.h"
 #include "llm/message.h"
+#include "mcp/servers.h"
 #include "store/state.h"
 #include "tool/history.h"
 #include "trace/reader.h"
@@ -370,6 +371,17 @@ system_prompt(const struct wfrun *w, size_t i, struct claw_buf *b)
 			       "[question] followed by the question.\n");
 }
 
+/* Makes the MCP tool name callable (mcp/servers.h); CLAW_OK at once for a
+ * tool the registry has, or that is not an MCP one. */
+static enum claw_err
+want_mcp(struct claw_flow_ctx *ctx, const char *name, struct claw_error *err)
+{
+	if (ctx->mcp == NULL || strncmp(name, "mcp__", 5) != 0 ||
+	    claw_registry_find(ctx->tools, name) != NULL)
+		return CLAW_OK;
+	return claw_mcp_servers_want(ctx->mcp, name, err);
+}
+
 /* The step's palette: its tools, or the run palette; only tools the run
  * has. */
 static enum claw_err
@@ -387,6 +399,10 @@ palette_of(const struct wfrun *w, const struct claw_step *st, struct claw_regist
 		from = claw_spec_run_palette(&nfrom);
 	}
 	for (size_t i = 0; i < nfrom && n < sizeof names / sizeof names[0]; i++) {
+		/* An MCP tool: its server starts now, at its first use. */
+		enum claw_err rc = want_mcp(w->ctx, from[i], err);
+		if (rc != CLAW_OK)
+			return rc;
 		if (claw_registry_find(w->ctx->tools, from[i]) != NULL)
 			names[n++] = from[i];
 	}
@@ -699,6 +715,8 @@ run_tool(struct wfrun *w, size_t i, bool *ok, char **text, struct claw_error *er
 		if (strcmp(st->call.tool, "define_workflow") == 0 &&
 		    claw_registry_validate(ctx->tools, st->call.tool, args, &xerr) == CLAW_OK)
 			claw_flow_define_call(ctx, args, &res);
+		else if (want_mcp(ctx, st->call.tool, &xerr) != CLAW_OK)
+			claw_tool_result_error(&res, "%s", claw_error_text(&xerr));
 		else
 			claw_registry_call(ctx->tools, &tctx, st->call.tool, args, &res);
 		if (res.is_error && strcmp(st->call.tool, "define_workflow") == 0 &&

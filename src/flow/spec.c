@@ -32,6 +32,7 @@
 #include "base/mem.h"
 #include "base/str.h"
 #include "flow/spec_int.h"
+#include "mcp/config.h"
 #include "store/solvers.h"
 #include "tool/registry.h"
 
@@ -156,13 +157,22 @@ static const char *const run_palette[] = {"bash",       "read_file", "write_file
 #define BUDGET_FIELDS "tokens, seconds, usd"
 #define PLACEHOLDERS "${param.NAME}, ${issue.title}, ${issue.description}, ${run.id}"
 
+/* mcp__SERVER__TOOL: a tool of one of the project's MCP servers. */
+static const struct tool_rule mcp_rule = {"mcp__", true, true, false};
+
+static bool
+is_mcp(const char *name)
+{
+	return strncmp(name, "mcp__", 5) == 0 && strstr(name + 5, "__") != NULL;
+}
+
 static const struct tool_rule *
 tool_rule(const char *name)
 {
 	for (size_t i = 0; i < TOOL_RULES; i++)
 		if (strcmp(tool_rules[i].name, name) == 0)
 			return &tool_rules[i];
-	return NULL;
+	return is_mcp(name) ? &mcp_rule : NULL;
 }
 
 bool
@@ -357,7 +367,17 @@ get_string(struct vctx *v, struct json_object *obj, const char *key, unsigned fl
 static bool
 available(const struct vctx *v, const char *name)
 {
+	if (is_mcp(name) && v->lim.mcp != NULL)
+		return claw_mcp_config_allows(v->lim.mcp, name);
 	return v->lim.tools == NULL || claw_registry_find(v->lim.tools, name) != NULL;
+}
+
+/* The problem of a tool that is not available. */
+static const char *
+unavailable(const char *name)
+{
+	return is_mcp(name) ? "is not a tool of the project's MCP servers (claw mcp lists them)"
+			    : "is not in the tool registry";
 }
 
 static void
@@ -401,7 +421,7 @@ check_palette(struct vctx *v, struct json_object *arr, struct claw_step *st)
 			continue;
 		}
 		if (!available(v, name)) {
-			problem(v, "tools: %s is not in the tool registry", q(name).s);
+			problem(v, "tools: %s %s", q(name).s, unavailable(name));
 			continue;
 		}
 		for (size_t j = 0; j < st->ntools && !dup; j++)
@@ -538,7 +558,7 @@ check_call(struct vctx *v, size_t i, struct json_object *call, struct claw_step 
 				"call: \"define_workflow\" is only for the built-in generate and "
 				"repair workflows");
 		else if (!available(v, tool))
-			problem(v, "call: %s is not in the tool registry", q(tool).s);
+			problem(v, "call: %s %s", q(tool).s, unavailable(tool));
 		else
 			tool_ok = true;
 		st->call.tool = claw_xstrdup(tool);
@@ -552,7 +572,8 @@ check_call(struct vctx *v, size_t i, struct json_object *call, struct claw_step 
 		return;
 	}
 	check_args_value(v, i, "call.args", args);
-	if (tool_ok && v->lim.tools != NULL &&
+	/* An MCP tool's schema is its server's, known once it runs. */
+	if (tool_ok && v->lim.tools != NULL && claw_registry_find(v->lim.tools, tool) != NULL &&
 	    claw_registry_validate(v->lim.tools, tool, args, &e) != CLAW_OK)
 		problem(v, "call.args: %s", claw_error_text(&e));
 	st->call.args = claw_xstrdup(claw_json_text(args));

@@ -188,9 +188,14 @@ struct claw_spec_limits {
 	 * (`"x" is not in the tool registry`), and a tool step's args are checked
 	 * against the tool's input schema. */
 	const struct claw_registry *tools;
+	/* Optional: the project's MCP servers.  When given, mcp__S__T must
+	 * be a tool its config allows (claw_mcp_config_allows); when not, any
+	 * name of that shape is taken (checked when the run starts). */
+	const struct claw_mcp_config *mcp;
 };
 
-struct claw_config; /* src/base/config.h */
+struct claw_config;     /* src/base/config.h */
+struct claw_mcp_config; /* src/mcp/config.h */
 
 /* The limits a solver is checked with: the configured budget ceilings
  * (CLAW_BUDGET_*), no define_workflow, and tools (may be NULL: the

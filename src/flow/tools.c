@@ -178,6 +178,7 @@ claw_flow_define_call(struct claw_flow_ctx *ctx, struct json_object *input,
 		.max_usd_micros = ctx->config->budget_usd_micros,
 		.allow_define = false,
 		.tools = ctx->tools,
+		.mcp = ctx->mcp_config,
 	};
 	struct claw_problems problems;
 	struct claw_workflow *wf = NULL;

@@ -411,3 +411,43 @@ claw_mcp_config_load(const char *path, const struct claw_secrets *secrets,
 	claw_private_file_free(text, len);
 	return rc;
 }
+
+/* ------------------------------------------------------------ tool names */
+
+const struct claw_mcp_server *
+claw_mcp_config_server_of(const struct claw_mcp_config *c, const char *full, const char **tool)
+{
+	const struct claw_mcp_server *best = NULL;
+	size_t best_len = 0;
+
+	if (c == NULL || strncmp(full, "mcp__", 5) != 0)
+		return NULL;
+	/* The longest server name that fits: "a" and "a_" may both exist. */
+	for (size_t i = 0; i < c->n; i++) {
+		size_t n = strlen(c->servers[i].name);
+		if (n > best_len && strncmp(full + 5, c->servers[i].name, n) == 0 &&
+		    strncmp(full + 5 + n, "__", 2) == 0 && full[5 + n + 2] != '\0') {
+			best = &c->servers[i];
+			best_len = n;
+		}
+	}
+	if (best != NULL && tool != NULL)
+		*tool = full + 5 + best_len + 2;
+	return best;
+}
+
+bool
+claw_mcp_config_allows(const struct claw_mcp_config *c, const char *full)
+{
+	const char *tool = NULL;
+	const struct claw_mcp_server *s = claw_mcp_config_server_of(c, full, &tool);
+
+	if (s == NULL)
+		return false;
+	if (s->tools == NULL)
+		return true;
+	for (size_t i = 0; i < s->ntools; i++)
+		if (strcmp(s->tools[i], tool) == 0)
+			return true;
+	return false;
+}

@@ -106,4 +106,14 @@ void claw_mcp_config_free(struct claw_mcp_config *c); /* NULL is a no-op */
 const struct claw_mcp_server *claw_mcp_config_find(const struct claw_mcp_config *c,
 						   const char *name);
 
+/* The server entry that the tool name full (mcp__S__T) belongs to, with
+ * *tool (may be NULL) pointing at T in full; NULL when full is not of that
+ * shape or S is not configured. */
+const struct claw_mcp_server *claw_mcp_config_server_of(const struct claw_mcp_config *c,
+							const char *full, const char **tool);
+/* True when full names a tool of a configured server that its allow-list
+ * (if any) lets through: what a workflow may name without the server
+ * running (the validator's rule). */
+bool claw_mcp_config_allows(const struct claw_mcp_config *c, const char *full);
+
 #endif

@@ -2,8 +2,11 @@
 # JSON-RPC messages.
 # Above tool (it reads the project's secrets); below flow.
 libclaw_a_SOURCES += \
+	src/mcp/client.c src/mcp/client.h \
 	src/mcp/config.c src/mcp/config.h \
-	src/mcp/rpc.c src/mcp/rpc.h
+	src/mcp/rpc.c src/mcp/rpc.h \
+	src/mcp/servers.c src/mcp/servers.h \
+	src/mcp/stdio.c src/mcp/transport.h
 
 MCP_TESTS = tests/unit/test_mcp_config tests/unit/test_mcp_rpc
 check_PROGRAMS += $(MCP_TESTS)

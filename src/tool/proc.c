@@ -14,7 +14,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -104,15 +106,15 @@ child_fail(int fd, enum stage stage)
 
 /* The forked child: async-signal-safe calls only. */
 __attribute__((noreturn)) static void
-child_main(const struct claw_proc_spec *spec, const struct rlimit *rl, int devnull, int out_w,
-	   int err_w, int exec_w)
+child_main(const struct claw_proc_spec *spec, const struct rlimit *rl, int in_r, int out_w,
+	   int err_w, int exec_w, pid_t parent)
 {
 	sigset_t none;
 	struct sigaction dfl;
 
 	/* Lift every fd we need above 2 first: if claw was started with 0-2
 	 * closed, a pipe may sit there and dup2 would clobber it. */
-	devnull = fcntl(devnull, F_DUPFD, 10);
+	in_r = fcntl(in_r, F_DUPFD, 10);
 	out_w = fcntl(out_w, F_DUPFD, 10);
 	err_w = fcntl(err_w, F_DUPFD, 10);
 	exec_w = fcntl(exec_w, F_DUPFD_CLOEXEC, 10);
@@ -124,7 +126,7 @@ child_main(const struct claw_proc_spec *spec, const struct rlimit *rl, int devnu
 	}
 	if (exec_w < 0)
 		_exit(127);
-	if (devnull < 0 || out_w < 0 || err_w < 0 || !cg_ok)
+	if (in_r < 0 || out_w < 0 || err_w < 0 || !cg_ok)
 		child_fail(exec_w, ST_FDS);
 
 	(void)sigemptyset(&none);
@@ -134,8 +136,13 @@ child_main(const struct claw_proc_spec *spec, const struct rlimit *rl, int devnu
 	for (int s = 1; s < NSIG; s++)
 		(void)sigaction(s, &dfl, NULL); /* SIGKILL/SIGSTOP refuse: fine */
 	(void)setpgid(0, 0);
+	/* A child left running (parent != 0) dies with the thread that
+	 * started it, so a killed claw leaves no server behind (bwrap's --die-with-parent does
+	 * the same for everything in its sandbox). */
+	if (parent != 0 && (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent))
+		child_fail(exec_w, ST_FDS);
 
-	if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
+	if (dup2(in_r, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
 		child_fail(exec_w, ST_FDS);
 	/* Join the cgroups before anything can fork. */
 	for (size_t i = 0; i < spec->ncgroups; i++)
@@ -276,33 +283,43 @@ supervise(const struct claw_proc_spec *spec, pid_t pid, int pidfd, int *fds, str
 	free(chunk);
 }
 
-enum claw_err
-claw_proc_run(const struct claw_proc_spec *spec, struct claw_proc_result *res,
-	      struct claw_error *err)
+/* Reaps pid, putting its exit into res (may be NULL). */
+static void
+reap(pid_t pid, struct claw_proc_result *res)
+{
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (res == NULL)
+		return;
+	if (WIFEXITED(status)) {
+		res->exit_code = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		res->signal = WTERMSIG(status);
+		res->exit_code = 128 + res->signal;
+	}
+}
+
+/* Forks and execs spec with stdin from in_r and stdout and stderr on new
+ * pipes, whose read ends (non-blocking, close-on-exec) go to *out_r and
+ * *err_r.  On failure the child, if any, is killed and reaped. */
+static enum claw_err
+start(const struct claw_proc_spec *spec, int in_r, bool die_with_parent, pid_t *pid_out, int *out_r,
+      int *err_r, struct claw_error *err)
 {
 	enum claw_err rc = CLAW_OK;
 	struct rlimit rl[CLAW_PROC_LIMITS_MAX];
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, execp[2] = {-1, -1};
-	int devnull = -1, pidfd = -1, fds[2] = {-1, -1};
-	struct capture cap = {.head = CLAW_BUF_INIT(spec->capture_max),
-			      .head_max = spec->capture_max};
-	struct capture errcap = {.head = CLAW_BUF_INIT(CLAW_PROC_ERR_MAX),
-				 .head_max = CLAW_PROC_ERR_MAX};
 	struct startup_error se = {0, 0};
-	pid_t pid = -1;
+	pid_t pid = -1, parent = die_with_parent ? getpid() : 0;
 	char e[128];
 
-	memset(res, 0, sizeof *res);
-	int64_t t0 = claw_clock_mono_ms();
 	if (spec->nlimits > CLAW_PROC_LIMITS_MAX || spec->ncgroups > CLAW_PROC_CGROUPS_MAX ||
-	    spec->timeout_ms <= 0) {
-		rc = claw_error_set(err, CLAW_EINVAL, "bad process spec for %s", spec->path);
-		goto out;
-	}
+	    spec->timeout_ms <= 0)
+		return claw_error_set(err, CLAW_EINVAL, "bad process spec for %s", spec->path);
 	for (size_t i = 0; i < spec->nlimits; i++)
 		rl[i].rlim_cur = rl[i].rlim_max = (rlim_t)spec->limits[i].value;
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull < 0 || pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
+	if (pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
 	    pipe2(execp, O_CLOEXEC) != 0) {
 		rc = claw_error_set(err, CLAW_EIO, "cannot make pipes for %s: %s", spec->path,
 				    claw_errno_text(errno, e, sizeof e));
@@ -315,7 +332,7 @@ claw_proc_run(const struct claw_proc_spec *spec, struct claw_proc_result *res,
 		goto out;
 	}
 	if (pid == 0)
-		child_main(spec, rl, devnull, outp[1], errp[1], execp[1]);
+		child_main(spec, rl, in_r, outp[1], errp[1], execp[1], parent);
 	(void)setpgid(pid, pid); /* also done by the child: whoever runs first */
 	close_fd(&outp[1]);
 	close_fd(&errp[1]);
@@ -329,46 +346,119 @@ claw_proc_run(const struct claw_proc_spec *spec, struct claw_proc_result *res,
 		rc = startup_failed(spec, &se, err);
 		goto out;
 	}
-
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	fds[0] = outp[0];
-	fds[1] = errp[0];
+	(void)fcntl(outp[0], F_SETFL, fcntl(outp[0], F_GETFL) | O_NONBLOCK);
+	(void)fcntl(errp[0], F_SETFL, fcntl(errp[0], F_GETFL) | O_NONBLOCK);
+	*pid_out = pid;
+	*out_r = outp[0];
+	*err_r = errp[0];
 	outp[0] = errp[0] = -1;
-	for (int i = 0; i < 2; i++)
-		(void)fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
-	supervise(spec, pid, pidfd, fds, &cap, spec->stderr_apart ? &errcap : &cap, res);
-	capture_finish(&cap, res);
-	if (spec->stderr_apart)
-		res->err = claw_buf_steal(&errcap.head);
 out:
-	if (pid > 0) {
-		int status = 0;
-		if (rc != CLAW_OK)
-			(void)kill(-pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		if (WIFEXITED(status)) {
-			res->exit_code = WEXITSTATUS(status);
-		} else if (WIFSIGNALED(status)) {
-			res->signal = WTERMSIG(status);
-			res->exit_code = 128 + res->signal;
-		}
+	if (rc != CLAW_OK && pid > 0) {
+		(void)kill(-pid, SIGKILL);
+		reap(pid, NULL);
+	}
+	for (int i = 0; i < 2; i++) {
+		close_fd(&outp[i]);
+		close_fd(&errp[i]);
+		close_fd(&execp[i]);
+	}
+	return rc;
+}
+
+enum claw_err
+claw_proc_run(const struct claw_proc_spec *spec, struct claw_proc_result *res,
+	      struct claw_error *err)
+{
+	enum claw_err rc;
+	int devnull = -1, pidfd = -1, fds[2] = {-1, -1};
+	struct capture cap = {.head = CLAW_BUF_INIT(spec->capture_max),
+			      .head_max = spec->capture_max};
+	struct capture errcap = {.head = CLAW_BUF_INIT(CLAW_PROC_ERR_MAX),
+				 .head_max = CLAW_PROC_ERR_MAX};
+	pid_t pid = -1;
+	char e[128];
+
+	memset(res, 0, sizeof *res);
+	int64_t t0 = claw_clock_mono_ms();
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (devnull < 0)
+		rc = claw_error_set(err, CLAW_EIO, "cannot open /dev/null for %s: %s", spec->path,
+				    claw_errno_text(errno, e, sizeof e));
+	else
+		rc = start(spec, devnull, false, &pid, &fds[0], &fds[1], err);
+	if (rc == CLAW_OK) {
+		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		supervise(spec, pid, pidfd, fds, &cap, spec->stderr_apart ? &errcap : &cap, res);
+		capture_finish(&cap, res);
+		if (spec->stderr_apart)
+			res->err = claw_buf_steal(&errcap.head);
+		reap(pid, res);
 	}
 	res->ms = claw_clock_mono_ms() - t0;
 	close_fd(&fds[0]);
 	close_fd(&fds[1]);
 	close_fd(&pidfd);
 	close_fd(&devnull);
-	for (int i = 0; i < 2; i++) {
-		close_fd(&outp[i]);
-		close_fd(&errp[i]);
-		close_fd(&execp[i]);
-	}
 	claw_buf_free(&cap.head);
 	free(cap.ring);
 	claw_buf_free(&errcap.head);
 	free(errcap.ring);
 	return rc;
+}
+
+enum claw_err
+claw_proc_spawn(const struct claw_proc_spec *spec, struct claw_proc_child *c,
+		struct claw_error *err)
+{
+	int inp[2] = {-1, -1};
+	char e[128];
+	enum claw_err rc;
+
+	*c = (struct claw_proc_child){.pid = -1, .pidfd = -1, .in = -1, .out = -1, .err = -1};
+	/* stdin is a socket, not a pipe: claw writes it with MSG_NOSIGNAL,
+	 * so a server that died is an EPIPE, never a SIGPIPE for claw. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, inp) != 0)
+		return claw_error_set(err, CLAW_EIO, "cannot make a socket for %s: %s", spec->path,
+				      claw_errno_text(errno, e, sizeof e));
+	rc = start(spec, inp[0], true, &c->pid, &c->out, &c->err, err);
+	close_fd(&inp[0]);
+	if (rc != CLAW_OK) {
+		close_fd(&inp[1]);
+		return rc;
+	}
+	c->in = inp[1];
+	/* A child that stops reading must not block claw's writes. */
+	(void)fcntl(c->in, F_SETFL, fcntl(c->in, F_GETFL) | O_NONBLOCK);
+	c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+	return CLAW_OK;
+}
+
+bool
+claw_proc_child_exited(const struct claw_proc_child *c)
+{
+	return c->pid > 0 && child_exited(c->pid);
+}
+
+void
+claw_proc_child_stop(struct claw_proc_child *c, int64_t grace_ms, struct claw_proc_result *res)
+{
+	if (res != NULL)
+		memset(res, 0, sizeof *res);
+	close_fd(&c->in); /* EOF on stdin: how a stdio server is asked to stop */
+	if (c->pid > 0) {
+		int64_t until = claw_clock_mono_ms() + grace_ms;
+		while (!child_exited(c->pid) && claw_clock_mono_ms() < until) {
+			struct pollfd pf = {.fd = c->pidfd, .events = POLLIN};
+			if (c->pidfd < 0 || poll(&pf, 1, POLL_TICK_MS) < 0)
+				claw_clock_sleep_ms(POLL_TICK_MS);
+		}
+		(void)kill(-c->pid, SIGKILL); /* the group: whatever it started */
+		reap(c->pid, res);
+	}
+	close_fd(&c->out);
+	close_fd(&c->err);
+	close_fd(&c->pidfd);
+	c->pid = -1;
 }
 
 void

@@ -91,6 +91,35 @@ enum claw_err claw_proc_run(const struct claw_proc_spec *spec, struct claw_proc_
 
 void claw_proc_result_free(struct claw_proc_result *res);
 
+/* A child left running, talking on its stdin and stdout (a stdio MCP
+ * server).  Every field is owned; -1 when absent. */
+struct claw_proc_child {
+	int pid;   /* the child, leader of its own process group */
+	int pidfd; /* readable once it exits; -1 where the kernel has none */
+	int in;    /* its stdin: a unix stream socket, non-blocking; write with
+		      send(MSG_NOSIGNAL) so a dead child is EPIPE, not SIGPIPE */
+	int out;   /* its stdout: a pipe, non-blocking */
+	int err;   /* its stderr: a pipe, non-blocking */
+};
+
+/* Starts spec as claw_proc_run does (same fds, group, signals, limits,
+ * cgroups, environment; spec->timeout_ms must be > 0 but is not applied:
+ * the caller decides when the child is done; capture_max and stderr_apart
+ * are not used), but returns at once with the child running.  The child
+ * gets PR_SET_PDEATHSIG SIGKILL: it dies with the *thread* that spawned
+ * it, so claw killed with -9 leaves no child behind; spawn from the thread
+ * that will stop it.  CLAW_EIO as claw_proc_run.  *c is valid (all -1)
+ * after a failure. */
+enum claw_err claw_proc_spawn(const struct claw_proc_spec *spec, struct claw_proc_child *c,
+			      struct claw_error *err);
+/* True once the child has exited (not reaped until claw_proc_child_stop). */
+bool claw_proc_child_exited(const struct claw_proc_child *c);
+/* Closes its stdin, waits up to grace_ms for it to exit, kills its whole
+ * group, reaps it and closes every fd.  res (may be NULL) gets exit_code
+ * and signal only.  No-op on a stopped child. */
+void claw_proc_child_stop(struct claw_proc_child *c, int64_t grace_ms,
+			  struct claw_proc_result *res);
+
 /* The first executable `name` on $PATH (absolute entries only: a relative
  * one would depend on the working directory), as a fresh string (caller
  * frees), or NULL. */

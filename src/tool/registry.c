@@ -51,7 +51,8 @@ struct field {
 };
 
 struct entry {
-	struct claw_tool tool; /* strings borrowed (static) */
+	struct claw_tool tool; /* strings borrowed (static), or owned when copied */
+	bool copied;           /* claw_registry_add_copy: the strings are the entry's */
 	bool closed;           /* additionalProperties: false */
 	size_t nfields;
 	struct field fields[CLAW_TOOL_FIELDS_MAX];
@@ -143,6 +144,11 @@ claw_tool_clip(struct claw_buf *out, const char *text, size_t len, uint64_t tota
 static void
 entry_free(struct entry *e)
 {
+	if (e->copied) {
+		free((char *)e->tool.name);
+		free((char *)e->tool.description);
+		free((char *)e->tool.schema);
+	}
 	for (size_t i = 0; i < e->nfields; i++) {
 		free(e->fields[i].name);
 		for (size_t k = 0; k < e->fields[i].nenum; k++)
@@ -161,8 +167,8 @@ entry_field(struct entry *e, const char *name)
 }
 
 static enum claw_err
-compile_property(struct entry *e, const char *name, struct json_object *prop,
-		 struct claw_error *err)
+compile_property_strict(struct entry *e, const char *name, struct json_object *prop,
+			struct claw_error *err)
 {
 	struct json_object *type = NULL, *enums = NULL;
 	struct field *f;
@@ -206,6 +212,28 @@ compile_property(struct entry *e, const char *name, struct json_object *prop,
 	return CLAW_OK;
 }
 
+static enum claw_err
+compile_property(struct entry *e, const char *name, struct json_object *prop,
+		 struct claw_error *err)
+{
+	if (e->copied) {
+		/* Another program's schema: check what this module
+		 * understands, leave the rest to that program. */
+		struct claw_error ignored = {0};
+		size_t n = e->nfields;
+		if (n < CLAW_TOOL_FIELDS_MAX &&
+		    compile_property_strict(e, name, prop, &ignored) != CLAW_OK && e->nfields > n) {
+			/* Known type, enum beyond the subset: keep the type. */
+			struct field *g = &e->fields[n];
+			for (size_t k = 0; k < g->nenum; k++)
+				free(g->enums[k]);
+			g->nenum = 0;
+		}
+		return CLAW_OK;
+	}
+	return compile_property_strict(e, name, prop, err);
+}
+
 /* Compiles e->tool.schema into e's fields. */
 static enum claw_err
 compile_schema(struct entry *e, struct claw_error *err)
@@ -246,6 +274,8 @@ compile_schema(struct entry *e, struct claw_error *err)
 			struct field *f = json_object_is_type(name, json_type_string)
 						  ? entry_field(e, json_object_get_string(name))
 						  : NULL;
+			if (f == NULL && e->copied)
+				continue; /* a property this module does not check */
 			if (f == NULL) {
 				rc = claw_error_set(err, CLAW_EINVAL,
 						    "\"required\" names an undeclared property");
@@ -303,8 +333,8 @@ find_entry(const struct claw_registry *reg, const char *name)
 	return NULL;
 }
 
-enum claw_err
-claw_registry_add(struct claw_registry *reg, const struct claw_tool *tool, struct claw_error *err)
+static enum claw_err
+add(struct claw_registry *reg, const struct claw_tool *tool, bool copied, struct claw_error *err)
 {
 	enum claw_err rc = CLAW_OK;
 	struct entry *e = NULL;
@@ -324,6 +354,7 @@ claw_registry_add(struct claw_registry *reg, const struct claw_tool *tool, struc
 	}
 	e = CLAW_NEW(struct entry);
 	e->tool = *tool;
+	e->copied = copied;
 	rc = compile_schema(e, err);
 	if (rc != CLAW_OK) {
 		claw_error_prefix(err, "tool %s", tool->name);
@@ -332,8 +363,35 @@ claw_registry_add(struct claw_registry *reg, const struct claw_tool *tool, struc
 	push(reg, e);
 	e = NULL;
 out:
-	if (e != NULL)
+	if (e != NULL) {
+		e->copied = false; /* the caller's strings still */
 		entry_free(e);
+	}
+	return rc;
+}
+
+enum claw_err
+claw_registry_add(struct claw_registry *reg, const struct claw_tool *tool, struct claw_error *err)
+{
+	return add(reg, tool, false, err);
+}
+
+enum claw_err
+claw_registry_add_copy(struct claw_registry *reg, const struct claw_tool *tool,
+		       struct claw_error *err)
+{
+	struct claw_tool copy = *tool;
+	if (tool->name == NULL || tool->schema == NULL)
+		return claw_registry_add(reg, tool, err); /* its message */
+	copy.name = claw_xstrdup(tool->name);
+	copy.description = claw_xstrdup(tool->description != NULL ? tool->description : "");
+	copy.schema = claw_xstrdup(tool->schema);
+	enum claw_err rc = add(reg, &copy, true, err);
+	if (rc != CLAW_OK) {
+		free((char *)copy.name);
+		free((char *)copy.description);
+		free((char *)copy.schema);
+	}
 	return rc;
 }
 
@@ -533,7 +591,9 @@ claw_registry_call(const struct claw_registry *reg, const struct claw_tool_ctx *
 	}
 	if (input == NULL)
 		input = empty = json_object_new_object();
-	e->tool.run(ctx, input, res);
+	struct claw_tool_ctx self = ctx != NULL ? *ctx : (struct claw_tool_ctx){0};
+	self.self = &e->tool;
+	e->tool.run(&self, input, res);
 	if (claw_buf_error(&res->text) != CLAW_OK)
 		claw_tool_result_error(res, "output of %s is over %d bytes", name,
 				       CLAW_TOOL_RESULT_MAX);

@@ -86,6 +86,9 @@ struct claw_tool_ctx {
 	struct claw_db *db;           /* the project db, this thread's connection */
 	const char *task;             /* the issue: "#N title\n\ndescription" */
 	const char *workflow;         /* the workflow being run, JSON text */
+	/* Set by claw_registry_call for the handler: the tool being called
+	 * (its data says which server an MCP tool is on). */
+	const struct claw_tool *self;
 };
 
 /* A tool's answer.  A value type: init, fill through the helpers, free. */
@@ -103,8 +106,9 @@ void claw_tool_result_error(struct claw_tool_result *res, const char *fmt, ...)
 void claw_tool_result_ok(struct claw_tool_result *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* A tool.  The strings are static; schema is the JSON-Schema text of the
- * input object, shown verbatim to models. */
+/* A tool.  The strings are static (or copied: claw_registry_add_copy);
+ * schema is the JSON-Schema text of the input object, shown verbatim to
+ * models. */
 struct claw_tool {
 	const char *name;
 	const char *description;
@@ -114,6 +118,7 @@ struct claw_tool {
 	 * already checked against the schema; borrowed for the call. */
 	void (*run)(const struct claw_tool_ctx *ctx, struct json_object *input,
 		    struct claw_tool_result *res);
+	const void *data; /* the handler's own (borrowed; NULL for built-ins) */
 };
 
 /* An empty registry.  Caller frees with claw_registry_free(). */
@@ -127,6 +132,15 @@ void claw_registry_free(struct claw_registry *reg);
  * a palette is CLAW_EINVAL. */
 enum claw_err claw_registry_add(struct claw_registry *reg, const struct claw_tool *tool,
 				struct claw_error *err);
+
+/* Adds a tool that comes from another program (an MCP server's): its
+ * strings are copied, and its schema is checked only as far as this
+ * module's subset goes (properties of another shape, enums past it and
+ * fields past CLAW_TOOL_FIELDS_MAX are left to the program); the schema
+ * must still be an object of "type": "object".  data stays borrowed.
+ * Errors as claw_registry_add. */
+enum claw_err claw_registry_add_copy(struct claw_registry *reg, const struct claw_tool *tool,
+				     struct claw_error *err);
 
 /* A palette: the tools of reg named in names[0..n), in that order (n == 0
  * gives the empty palette).  CLAW_EINVAL "unknown tool X" for a name reg

@@ -576,34 +576,38 @@ push_sockets(struct claw_sandbox_argv *a, const char *project, const struct cove
 	return rc;
 }
 
-/* The folders claw_sandbox_add_readable() named, bound back read-only
- * where a writable cover (/tmp, /run) hid them; one under a read-only
- * cover (the home) stays hidden. */
+/* path bound back read-only where a writable cover (/tmp, /run) hid it;
+ * one under a read-only cover (the home) stays hidden. */
 static void
-push_readable(const struct claw_sandbox *sb, const char *project, const struct cover *c, size_t nc,
+push_readable(const char *path, const char *project, const struct cover *c, size_t nc,
 	      struct claw_sandbox_argv *a)
 {
-	for (size_t i = 0; i < sb->nreadable; i++) {
-		const char *p = sb->readable[i];
-		bool under_ro = false;
-		for (size_t k = 0; k < nc; k++)
-			under_ro = under_ro || (c[k].ro && claw_str_path_within(p, c[k].path));
-		if (visible(p, project, c, nc) || under_ro)
-			continue;
-		push3(a, "--ro-bind", p, p);
-	}
+	bool under_ro = false;
+	for (size_t k = 0; k < nc; k++)
+		under_ro = under_ro || (c[k].ro && claw_str_path_within(path, c[k].path));
+	if (!visible(path, project, c, nc) && !under_ro)
+		push3(a, "--ro-bind", path, path);
 }
+
+/* What one sandboxed program is: a shell command line, whether it may
+ * reach the network, and folders it may read besides the sandbox's own. */
+struct job {
+	const char *command;
+	bool net;
+	const char *const *readable; /* real absolute paths */
+	size_t nreadable;
+};
 
 /* The bwrap part of the argv: everything before "--". */
 static enum claw_err
 push_bwrap(const struct claw_sandbox *sb, const char *project, const char *home,
-	   struct claw_sandbox_argv *a, struct claw_error *err)
+	   const struct job *j, struct claw_sandbox_argv *a, struct claw_error *err)
 {
 	struct cover c[COVERS_MAX];
 	size_t nc = covers_of(sb, home, project, c);
 
 	push(a, sb->bwrap);
-	push_isolation(a, sb->o.net);
+	push_isolation(a, j->net);
 	push_tmpfs(a, "/dev/shm", sb->o.shm_bytes);
 	push3(a, "--remount-ro", "/dev", NULL);
 	for (size_t i = 0; i < nc; i++) /* around the project: before its bind */
@@ -613,17 +617,20 @@ push_bwrap(const struct claw_sandbox *sb, const char *project, const char *home,
 	for (size_t i = 0; i < nc; i++)
 		if (!claw_str_path_within(project, c[i].path))
 			push_cover(a, &c[i], NULL);
-	if (sb->o.net)
+	if (j->net)
 		push_resolv(a, c, nc);
-	push_readable(sb, project, c, nc, a);
+	for (size_t i = 0; i < sb->nreadable; i++)
+		push_readable(sb->readable[i], project, c, nc, a);
+	for (size_t i = 0; i < j->nreadable; i++)
+		push_readable(j->readable[i], project, c, nc, a);
 	enum claw_err rc = push_sockets(a, project, c, nc, err);
 	push3(a, "--chdir", project, NULL);
 	return rc;
 }
 
-enum claw_err
-claw_sandbox_argv(const struct claw_sandbox *sb, const char *project, const char *command,
-		  struct claw_sandbox_argv *a, struct claw_error *err)
+static enum claw_err
+job_argv(const struct claw_sandbox *sb, const char *project, const struct job *j,
+	 struct claw_sandbox_argv *a, struct claw_error *err)
 {
 	enum claw_err rc = CLAW_OK;
 	const char *home = NULL;
@@ -643,16 +650,24 @@ claw_sandbox_argv(const struct claw_sandbox *sb, const char *project, const char
 				    home, project);
 		goto out;
 	}
-	rc = push_bwrap(sb, project, home, a, err);
+	rc = push_bwrap(sb, project, home, j, a, err);
 	if (rc != CLAW_OK)
 		goto out;
 	push3(a, "--", "/bin/sh", NULL);
 shell:
-	push3(a, "-c", command, NULL);
+	push3(a, "-c", j->command, NULL);
 out:
 	if (rc != CLAW_OK)
 		claw_sandbox_argv_free(a);
 	return rc;
+}
+
+enum claw_err
+claw_sandbox_argv(const struct claw_sandbox *sb, const char *project, const char *command,
+		  struct claw_sandbox_argv *a, struct claw_error *err)
+{
+	struct job j = {.command = command, .net = sb->o.net};
+	return job_argv(sb, project, &j, a, err);
 }
 
 /* The rlimits of o, skipping the ones that are off; RLIMIT_AS from the
@@ -742,4 +757,81 @@ out:
 	claw_cgroup_destroy(cg);
 	claw_sandbox_argv_free(&a);
 	return rc;
+}
+
+/* "exec 'arg0' 'arg1' ...": argv as one shell command, each word quoted;
+ * NULL when over CLAW_SANDBOX_EXEC_MAX. */
+static char *
+exec_line(const char *const *argv)
+{
+	struct claw_buf b = CLAW_BUF_INIT(CLAW_SANDBOX_EXEC_MAX);
+	(void)claw_buf_puts(&b, "exec");
+	for (size_t i = 0; argv[i] != NULL; i++) {
+		(void)claw_buf_puts(&b, " '");
+		for (const char *p = argv[i]; *p != '\0'; p++)
+			(void)(*p == '\'' ? claw_buf_puts(&b, "'\\''") : claw_buf_putc(&b, *p));
+		(void)claw_buf_putc(&b, '\'');
+	}
+	if (claw_buf_error(&b) != CLAW_OK) {
+		claw_buf_free(&b);
+		return NULL;
+	}
+	return claw_buf_steal(&b);
+}
+
+enum claw_err
+claw_sandbox_spawn(const struct claw_sandbox *sb, const char *project,
+		   const struct claw_sandbox_program *p, struct claw_sandbox_child *c,
+		   struct claw_error *err)
+{
+	struct claw_sandbox_argv a = {0};
+	struct claw_proc_limit lim[4];
+	int fds[CLAW_CGROUP_FDS_MAX];
+	char *line = exec_line(p->argv);
+	struct job j = {
+		.command = line, .net = p->net, .readable = p->readable, .nreadable = p->nreadable};
+
+	memset(c, 0, sizeof *c);
+	c->proc = (struct claw_proc_child){.pid = -1, .pidfd = -1, .in = -1, .out = -1, .err = -1};
+	enum claw_err rc = line == NULL ? claw_error_set(err, CLAW_ETOOBIG,
+							 "the command line is over %d bytes",
+							 CLAW_SANDBOX_EXEC_MAX)
+					: job_argv(sb, project, &j, &a, err);
+	if (rc != CLAW_OK)
+		goto out;
+	c->cg = make_cgroup(&sb->o);
+	bool memory_cgroup = c->cg != NULL && claw_cgroup_limits_memory(c->cg);
+	struct claw_proc_spec spec = {
+		.path = a.v[0],
+		.argv = (char *const *)a.v,
+		.envp = p->envp,
+		.cwd = sb->mode == CLAW_SANDBOX_NONE ? project : NULL,
+		.limits = lim,
+		.nlimits = limits_of(&sb->o, memory_cgroup, lim),
+		.cgroup_fds = fds,
+		.ncgroups = c->cg != NULL ? claw_cgroup_procs_fds(c->cg, fds) : 0,
+		.timeout_ms = sb->o.timeout_ms,
+	};
+	rc = claw_proc_spawn(&spec, &c->proc, err);
+	if (rc != CLAW_OK) {
+		claw_cgroup_destroy(c->cg);
+		c->cg = NULL;
+	}
+out:
+	claw_sandbox_argv_free(&a);
+	free(line);
+	return rc;
+}
+
+void
+claw_sandbox_child_stop(struct claw_sandbox_child *c, int64_t grace_ms,
+			struct claw_proc_result *res)
+{
+	claw_proc_child_stop(&c->proc, grace_ms, res);
+	if (res != NULL && c->cg != NULL && claw_cgroup_limits_memory(c->cg)) {
+		int64_t kills = claw_cgroup_oom_kills(c->cg);
+		res->oom_kills = kills > 0 ? kills : 0;
+	}
+	claw_cgroup_destroy(c->cg);
+	c->cg = NULL;
 }

@@ -66,6 +66,8 @@
 #include "base/err.h"
 #include "tool/proc.h"
 
+struct claw_cgroup;
+
 #define CLAW_SANDBOX_CAPTURE_MAX (1024 * 1024) /* output kept from the start */
 #define CLAW_SANDBOX_PROBE_TIMEOUT_MS 10000
 #define CLAW_SANDBOX_CPU_SECONDS_DEFAULT 600
@@ -75,9 +77,10 @@
 #define CLAW_SANDBOX_SHM_BYTES_DEFAULT (256ULL << 20) /* 256 MiB */
 #define CLAW_SANDBOX_RUN_BYTES_DEFAULT (16ULL << 20)  /* 16 MiB */
 #define CLAW_SANDBOX_MEMORY_MIN (512ULL << 20)        /* the default's floor */
-#define CLAW_SANDBOX_SOCKETS_MAX 4096 /* host socket files one command can have hidden */
-#define CLAW_SANDBOX_HIDE_MAX 4       /* claw_sandbox_hide_dir() folders */
-#define CLAW_SANDBOX_READABLE_MAX 4   /* claw_sandbox_add_readable() folders */
+#define CLAW_SANDBOX_SOCKETS_MAX 4096   /* host socket files one command can have hidden */
+#define CLAW_SANDBOX_HIDE_MAX 4         /* claw_sandbox_hide_dir() folders */
+#define CLAW_SANDBOX_READABLE_MAX 4     /* claw_sandbox_add_readable() folders */
+#define CLAW_SANDBOX_EXEC_MAX (1 << 20) /* bytes of a spawned program's quoted argv */
 
 /* How to sandbox.  A value type: fill with claw_sandbox_opts_default() or
  * claw_sandbox_opts_from_config(), then adjust.  Strings are borrowed until
@@ -167,6 +170,39 @@ void claw_sandbox_argv_free(struct claw_sandbox_argv *a);
 enum claw_err claw_sandbox_run(const struct claw_sandbox *sb, const char *project,
 			       const char *command, char *const *envp, struct claw_proc_result *res,
 			       struct claw_error *err);
+
+/* A program to leave running in the sandbox: argv[0] is looked up in the
+ * PATH of envp (by /bin/sh: the program runs as `exec argv...`).  net
+ * replaces the sandbox's own network setting for this program; readable
+ * (real absolute paths) are made readable like claw_sandbox_add_readable's.
+ * Everything is borrowed for the call. */
+struct claw_sandbox_program {
+	const char *const *argv; /* NULL-terminated */
+	char *const *envp;       /* its whole environment */
+	bool net;
+	const char *const *readable;
+	size_t nreadable;
+};
+
+/* A program running in the sandbox, with its cgroup.  Owned by the caller
+ * until claw_sandbox_child_stop(). */
+struct claw_sandbox_child {
+	struct claw_proc_child proc; /* its pid and fds (proc.h) */
+	struct claw_cgroup *cg;      /* its cgroup, or NULL */
+};
+
+/* Starts p in project under the sandbox, with the same isolation, limits
+ * (but no timeout: the caller stops it) and cgroups as claw_sandbox_run,
+ * and returns with it running (claw_proc_spawn: it dies with the calling
+ * thread, and bwrap's --die-with-parent takes the whole sandbox with it).
+ * Errors as claw_sandbox_argv and claw_proc_spawn; *c is then stopped. */
+enum claw_err claw_sandbox_spawn(const struct claw_sandbox *sb, const char *project,
+				 const struct claw_sandbox_program *p, struct claw_sandbox_child *c,
+				 struct claw_error *err);
+/* claw_proc_child_stop, then res->oom_kills from its memory cgroup, which
+ * is removed. */
+void claw_sandbox_child_stop(struct claw_sandbox_child *c, int64_t grace_ms,
+			     struct claw_proc_result *res);
 
 /* Does bubblewrap at path (absolute) work here, with the isolation options
  * claw uses?  CLAW_OK, or CLAW_ECONFIG with bwrap's complaint.  Not cached:

@@ -61,3 +61,23 @@ done_testing() {
 	echo "1..$tap_n"
 	[ "$tap_failed" = 0 ]
 }
+
+# mcp_servers: sets $mcp_modules to the node_modules holding the MCP
+# reference servers (tests/mcp/package.json; tools/test installs them and
+# names the folder in CLAW_MCP_NODE_MODULES) and $fault to the scripted
+# fault server; skips the whole test when node or the servers are missing,
+# unless CLAW_TEST_MCP_REQUIRED=1 (CI), where that is a failure.
+mcp_servers() {
+	mcp_modules=${CLAW_MCP_NODE_MODULES:-${CLAW_SRCDIR:-.}/tests/mcp/node_modules}
+	fault=$(cd "${CLAW_SRCDIR:-.}/tests/mcp" && pwd -P)/fault.mjs
+	if command -v node >/dev/null && [ -f "$mcp_modules/@modelcontextprotocol/server-everything/package.json" ]; then
+		mcp_modules=$(cd "$mcp_modules" && pwd -P)
+		return 0
+	fi
+	if [ "${CLAW_TEST_MCP_REQUIRED:-0}" = 1 ]; then
+		echo "Bail out! node or the MCP servers are missing (cd tests/mcp && npm ci)"
+		exit 1
+	fi
+	echo "1..0 # SKIP node or the MCP servers are missing (cd tests/mcp && npm ci)"
+	exit 0
+}

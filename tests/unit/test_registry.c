@@ -2,6 +2,7 @@
  * test_registry — schemas, validation messages, palettes, the call door
  * (unknown tools, oversize results, redaction, run#N handles) and clipping.
  */
+#include "base/mem.h"
 #include "tool/registry.h"
 
 #include <stdio.h>
@@ -47,11 +48,12 @@ fail_run(const struct claw_tool_ctx *ctx, struct json_object *input, struct claw
 	claw_tool_result_error(res, "it broke");
 }
 
-static const struct claw_tool echo = {"echo", "echoes a", echo_schema, CLAW_TOOL_SAFE, echo_run};
-static const struct claw_tool flood = {"flood", "too much", "{\"type\": \"object\"}",
-				       CLAW_TOOL_SAFE, flood_run};
-static const struct claw_tool failing = {"fail", "always fails", "{\"type\": \"object\"}",
-					 CLAW_TOOL_SAFE, fail_run};
+static const struct claw_tool echo = {"echo",         "echoes a", echo_schema,
+				      CLAW_TOOL_SAFE, echo_run,   NULL};
+static const struct claw_tool flood = {"flood",        "too much", "{\"type\": \"object\"}",
+				       CLAW_TOOL_SAFE, flood_run,  NULL};
+static const struct claw_tool failing = {"fail",         "always fails", "{\"type\": \"object\"}",
+					 CLAW_TOOL_SAFE, fail_run,       NULL};
 
 static struct claw_registry *
 make(void)
@@ -248,6 +250,60 @@ test_clip(void)
 }
 
 static void
+self_run(const struct claw_tool_ctx *ctx, struct json_object *input, struct claw_tool_result *res)
+{
+	(void)input;
+	claw_tool_result_ok(res, "%s data=%s", ctx->self->name, (const char *)ctx->self->data);
+}
+
+/* A tool of another program's: strings copied, its schema checked only as
+ * far as the subset goes, its data handed to the handler. */
+static void
+test_copy(void)
+{
+	struct claw_registry *reg = claw_registry_new();
+	struct claw_error err = {0};
+	struct claw_buf schema = CLAW_BUF_INIT(8192);
+	bool e;
+
+	(void)claw_buf_puts(&schema, "{\"type\": \"object\", \"$schema\": \"x\", \"properties\": {"
+				     "\"v\": {\"anyOf\": [{\"type\": \"string\"}]},"
+				     "\"n\": {\"type\": \"number\", \"minimum\": 1},"
+				     "\"k\": {\"type\": \"integer\", \"enum\": [1, 2]}");
+	for (int i = 0; i < CLAW_TOOL_FIELDS_MAX + 4; i++)
+		(void)claw_buf_printf(&schema, ", \"f%d\": {\"type\": \"string\"}", i);
+	(void)claw_buf_puts(&schema, "}, \"required\": [\"v\", \"n\"]}");
+	char *name = claw_xstrdup("mcp__s__t"), *desc = claw_xstrdup("a copied tool");
+	char *text = claw_buf_steal(&schema);
+	struct claw_tool t = {name, desc, text, CLAW_TOOL_MUTATING, self_run, "the data"};
+	is_int(claw_registry_add(reg, &t, &err), CLAW_EINVAL,
+	       "the same schema is refused for a built-in");
+	is_int(claw_registry_add_copy(reg, &t, &err), CLAW_OK, "and taken as a copy: %s",
+	       claw_error_text(&err));
+	memset(name, 'x', strlen(name)); /* the caller's strings may go */
+	free(name);
+	free(desc);
+	free(text);
+	const struct claw_tool *got = claw_registry_find(reg, "mcp__s__t");
+	ok(got != NULL && strcmp(got->description, "a copied tool") == 0,
+	   "found, its strings kept");
+	struct claw_tool_ctx ctx = {0};
+	is_str(call(reg, &ctx, "mcp__s__t", "{\"v\": 1, \"n\": 2, \"k\": 7}", &e),
+	       "mcp__s__t data=the data", "the handler sees itself and its data");
+	is_str(call(reg, &ctx, "mcp__s__t", "{\"v\": 1}", &e),
+	       "invalid input for mcp__s__t: "
+	       "missing field \"n\"",
+	       "required fields of known types are checked");
+	is_str(call(reg, &ctx, "mcp__s__t", "{\"v\": 1, \"n\": \"2\"}", &e),
+	       "invalid input for mcp__s__t: field \"n\" must be a number", "and their types");
+	struct claw_tool bad = {"mcp__s__u",    "",       "{\"type\": \"array\"}",
+				CLAW_TOOL_SAFE, self_run, NULL};
+	is_int(claw_registry_add_copy(reg, &bad, &err), CLAW_EINVAL,
+	       "a schema that is not an object is refused");
+	claw_registry_free(reg);
+}
+
+static void
 test_builtin(void)
 {
 	struct claw_registry *reg = NULL;
@@ -284,6 +340,7 @@ main(void)
 	test_palettes();
 	test_door();
 	test_clip();
+	test_copy();
 	test_builtin();
 	return tap_done();
 }
