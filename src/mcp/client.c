@@ -68,7 +68,7 @@ answer(struct claw_mcp_client *c, const struct claw_mcp_rpc_msg *m, int64_t dead
 }
 
 /* Sends request method and waits until deadline for its answer's result,
- * which *result gets (caller puts; NULL for a null result).  On
+ * put in *result (caller puts; NULL for a null result).  On
  * CLAW_ETIMEOUT the request is cancelled. */
 static enum claw_err
 request(struct claw_mcp_client *c, const char *method, const char *params, int64_t deadline,

@@ -85,7 +85,7 @@ const char *claw_mcp_client_notes(const struct claw_mcp_client *c);
 const char *claw_mcp_client_protocol(const struct claw_mcp_client *c);
 
 /* Calls tool name with arguments (a JSON object, borrowed; NULL: {}) and
- * waits up to timeout_ms for its result, which *result gets (the result
+ * waits up to timeout_ms for its result, put in *result (the result
  * object, caller puts).  CLAW_ETIMEOUT (the call was cancelled),
  * CLAW_EIO (the server is gone), CLAW_EBACKEND (the server answered with
  * a JSON-RPC error: the message is its), CLAW_EINVAL (a broken message). */

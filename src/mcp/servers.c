@@ -104,10 +104,12 @@ tool_run(const struct claw_tool_ctx *ctx, struct json_object *input, struct claw
 	if (claw_mcp_client_call(c, h->tool, input, s->o.timeout_ms, &result, &err) != CLAW_OK) {
 		claw_tool_result_error(res, "MCP server %s: %s", sv->cfg->name,
 				       claw_error_text(&err));
-		if (!claw_mcp_client_alive(c))
+		if (!claw_mcp_client_alive(c)) {
+			(void)snprintf(sv->error, sizeof sv->error, "%s", claw_error_text(&err));
 			emit(s, &(struct claw_mcp_event){.server = sv->cfg->name,
 							 .what = "ended",
 							 .message = claw_error_text(&err)});
+		}
 		goto out;
 	}
 	if (claw_mcp_result_text(result, &text, &is_error) != CLAW_OK) {

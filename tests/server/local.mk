@@ -33,7 +33,7 @@ tests_server_sseclient_SOURCES = tests/server/sseclient.c
 SERVER_SH_TESTS = tests/server/api.sh tests/server/flow.sh tests/server/queue.sh \
 	tests/server/changes.sh tests/server/review.sh \
 	tests/server/stall.sh tests/server/restart.sh tests/server/cluster.sh \
-	tests/server/webhook.sh tests/server/steer.sh tests/server/live.sh
+	tests/server/webhook.sh tests/server/steer.sh tests/server/live.sh tests/server/mcp.sh
 TESTS += $(SERVER_SH_TESTS)
 EXTRA_DIST += tests/server/lib.sh $(SERVER_SH_TESTS) conf/nginx.conf conf/nginx-cluster.conf \
 	conf/claw.service

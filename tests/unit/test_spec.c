@@ -16,6 +16,7 @@
 
 #include "base/buf.h"
 #include "base/mem.h"
+#include "mcp/config.h"
 #include "tap.h"
 #include "tool/builtin.h"
 #include "tool/registry.h"
@@ -475,6 +476,52 @@ test_registry(void)
 	       "a tool of the language the registry lacks");
 	is_str(problems_of(W("{'name':'a','goal':'g','tools':['bash','recall','artifact']}"), &lim),
 	       "", "palette tools of the registry");
+	claw_registry_free(reg);
+}
+
+/* mcp__SERVER__TOOL: of the shape without a config, of the config's
+ * servers and allow-lists with one. */
+static void
+test_mcp(void)
+{
+	struct claw_registry *reg = NULL;
+	struct claw_error e = {0};
+	struct claw_spec_limits lim = {0};
+	struct claw_mcp_config cfg = {0};
+	const char *text = "{\"mcpServers\": {\"a\": {\"command\": \"x\", \"tools\": [\"t\"]},"
+			   " \"b\": {\"command\": \"y\"}}}";
+
+	is_str(problems_of(W("{'name':'a','goal':'g','tools':['mcp__any__thing']}"), NULL), "",
+	       "without a config or registry: any MCP name of the shape");
+	is_str(problems_of(W("{'name':'a','goal':'g','tools':['mcp__nothing']}"), NULL),
+	       "steps[0] \"a\": tools: unknown tool \"mcp__nothing\" (tools: bash, read_file, "
+	       "write_file, edit_file, list_files, recall, artifact)",
+	       "a name without a tool part is not one");
+	if (!is_int(claw_builtin_registry(&reg, &e), CLAW_OK, "the built-in tool registry") ||
+	    !is_int(claw_mcp_config_parse(text, strlen(text), "t", NULL, &cfg, &e), CLAW_OK,
+		    "a config"))
+		goto out;
+	lim.tools = reg;
+	is_str(problems_of(W("{'name':'a','goal':'g','tools':['mcp__a__t']}"), &lim),
+	       "steps[0] \"a\": tools: \"mcp__a__t\" is not a tool of the project's MCP servers "
+	       "(claw mcp lists them)",
+	       "a registry without a config: no MCP tools");
+	lim.mcp = &cfg;
+	is_str(problems_of(W("{'name':'a','goal':'g','tools':['bash','mcp__a__t','mcp__b__any']}"),
+			   &lim),
+	       "", "with the config: its servers' tools, before they run");
+	is_str(problems_of(W("{'name':'a','goal':'g','tools':['mcp__a__u']}"), &lim),
+	       "steps[0] \"a\": tools: \"mcp__a__u\" is not a tool of the project's MCP servers "
+	       "(claw mcp lists them)",
+	       "a tool the allow-list leaves out");
+	is_str(problems_of(W("{'name':'a','call':{'tool':'mcp__c__t','args':{}}}"), &lim),
+	       "steps[0] \"a\": call: \"mcp__c__t\" is not a tool of the project's MCP servers "
+	       "(claw mcp lists them)",
+	       "a tool step on a server not configured");
+	is_str(problems_of(W("{'name':'a','call':{'tool':'mcp__b__x','args':{'any':1}}}"), &lim),
+	       "", "a tool step's args for an MCP tool are the server's to check");
+out:
+	claw_mcp_config_free(&cfg);
 	claw_registry_free(reg);
 }
 
@@ -982,6 +1029,7 @@ main(void)
 	test_bad_table();
 	test_bad_computed();
 	test_registry();
+	test_mcp();
 	test_problems_join();
 	test_good();
 	test_keeps_steps();
