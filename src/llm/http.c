@@ -201,6 +201,11 @@ on_header(char *line, size_t size, size_t nmemb, void *userdata)
 		t->sink = -1;
 		t->resp->retry_after_ms = -1;
 		t->resp->request_id[0] = '\0';
+		t->resp->captured[0] = '\0';
+	} else if (t->req->capture_header != NULL &&
+		   header_value(line, n, t->req->capture_header, t->resp->captured,
+				sizeof t->resp->captured)) {
+		/* kept */
 	} else if (header_value(line, n, "retry-after-ms", v, sizeof v)) {
 		int64_t ms = 0;
 		if (claw_str_to_i64(claw_str_from(v), 0, INT64_C(86400000), &ms) == CLAW_OK)
@@ -326,6 +331,8 @@ claw_http_post(struct claw_http *h, const struct claw_http_request *req,
 	curl_easy_setopt(c, CURLOPT_POST, 1L);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+	if (req->method != NULL)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_timeout_ms);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);

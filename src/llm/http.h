@@ -33,7 +33,8 @@
 
 /* Default cap on a response body; a model reply is far smaller. */
 #define CLAW_HTTP_RESPONSE_MAX (8u << 20)
-#define CLAW_HTTP_HEADERS_MAX 16 /* request headers per call */
+#define CLAW_HTTP_HEADERS_MAX 32   /* request headers per call */
+#define CLAW_HTTP_CAPTURED_MAX 256 /* bytes of a captured response header's value */
 
 /* Initialises libcurl for the process (once; later calls are no-ops).
  * Call from main before threads.  CLAW_EINTERNAL when libcurl refuses. */
@@ -87,6 +88,12 @@ struct claw_http_request {
 	 * long fails with CLAW_ETIMEOUT; the wait for the answer itself is the
 	 * total timeout's. */
 	int64_t idle_timeout_ms;
+	/* Another method than POST (e.g. "DELETE", with an empty body); NULL:
+	 * POST. */
+	const char *method;
+	/* A response header whose value to keep (resp->captured), e.g. an MCP
+	 * server's Mcp-Session-Id; NULL: none. */
+	const char *capture_header;
 };
 
 /* What came back.  Initialise with claw_http_response_init(), release with
@@ -97,7 +104,9 @@ struct claw_http_response {
 	int64_t retry_after_ms; /* from retry-after-ms / retry-after; -1 when absent */
 	int64_t first_byte_ms;  /* from the request's start to the answer's first byte; 0: none */
 	char request_id[96];    /* request-id / x-request-id header, "" when absent */
-	bool streamed;          /* the body went to the request's sink */
+	char captured[CLAW_HTTP_CAPTURED_MAX]; /* the request's capture_header, "" when absent
+						  (clipped to the size) */
+	bool streamed;                         /* the body went to the request's sink */
 };
 
 void claw_http_response_init(struct claw_http_response *r);

@@ -306,6 +306,8 @@ initialize(struct claw_mcp_client *c, int64_t deadline, struct claw_error *err)
 				    CLAW_MCP_PROTOCOL, CLAW_MCP_PROTOCOL_PREV);
 	if (rc == CLAW_OK) {
 		(void)snprintf(c->protocol, sizeof c->protocol, "%s", version);
+		if (c->t->ops->agreed != NULL)
+			c->t->ops->agreed(c->t, c->protocol);
 		rc = send_msg(c, true, 0, "notifications/initialized", NULL, deadline, err);
 	}
 	json_object_put(res);
@@ -336,9 +338,8 @@ claw_mcp_client_open(const struct claw_mcp_server *s, const struct claw_mcp_plac
 	*out = NULL;
 	c->server = s;
 	claw_buf_init(&c->notes, CLAW_MCP_NOTES_MAX);
-	if (s->transport != CLAW_MCP_STDIO)
-		rc = claw_error_set(err, CLAW_ECONFIG,
-				    "the streamable HTTP transport is not built yet");
+	if (s->transport == CLAW_MCP_HTTP)
+		rc = claw_mcp_http_start(s, &c->t, err);
 	else
 		rc = claw_mcp_stdio_start(s, place, &c->t, err);
 	if (rc == CLAW_OK) {

@@ -4,6 +4,7 @@
 libclaw_a_SOURCES += \
 	src/mcp/client.c src/mcp/client.h \
 	src/mcp/config.c src/mcp/config.h \
+	src/mcp/http.c \
 	src/mcp/rpc.c src/mcp/rpc.h \
 	src/mcp/servers.c src/mcp/servers.h \
 	src/mcp/stdio.c src/mcp/transport.h

@@ -231,3 +231,94 @@ claw_mcp_lines_feed(struct claw_mcp_lines *l, const char *data, size_t n,
 				      CLAW_MCP_LINE_MAX);
 	return CLAW_OK;
 }
+
+/* ----------------------------------------------------------------- SSE */
+
+void
+claw_mcp_sse_init(struct claw_mcp_sse *e)
+{
+	claw_buf_init(&e->line, CLAW_MCP_LINE_MAX);
+	claw_buf_init(&e->data, CLAW_MCP_LINE_MAX);
+	e->other = e->has_data = e->after_cr = e->over = false;
+}
+
+void
+claw_mcp_sse_free(struct claw_mcp_sse *e)
+{
+	claw_buf_free(&e->line);
+	claw_buf_free(&e->data);
+}
+
+/* One whole line of the stream (without its end).  False when event()
+ * said stop. */
+static bool
+sse_line(struct claw_mcp_sse *e, const char *p, size_t n,
+	 bool (*event)(void *, const char *, size_t), void *ctx)
+{
+	if (n == 0) { /* the end of an event */
+		bool go = true;
+		/* An empty one (MCP servers send one to prime a reconnect)
+		 * is not an event, as in the SSE standard. */
+		if (e->has_data && !e->other && claw_buf_len(&e->data) > 0)
+			go = event(ctx, claw_buf_str(&e->data), claw_buf_len(&e->data));
+		claw_buf_reset(&e->data);
+		e->has_data = e->other = false;
+		return go;
+	}
+	if (p[0] == ':')
+		return true; /* a comment */
+	const char *colon = memchr(p, ':', n);
+	size_t name = colon != NULL ? (size_t)(colon - p) : n;
+	const char *v = colon != NULL ? colon + 1 : p + n;
+	if (v < p + n && *v == ' ')
+		v++;
+	size_t vn = (size_t)(p + n - v);
+	if (name == 4 && memcmp(p, "data", 4) == 0) {
+		if (e->has_data && claw_buf_putc(&e->data, '\n') != CLAW_OK)
+			e->over = true;
+		if (claw_buf_append(&e->data, v, vn) != CLAW_OK)
+			e->over = true;
+		e->has_data = true;
+	} else if (name == 5 && memcmp(p, "event", 5) == 0) {
+		/* MCP's messages are "message" events (or unnamed). */
+		e->other = !(vn == 7 && memcmp(v, "message", 7) == 0);
+	}
+	return true; /* id, retry and unknown fields: nothing claw needs */
+}
+
+enum claw_err
+claw_mcp_sse_feed(struct claw_mcp_sse *e, const char *data, size_t n,
+		  bool (*event)(void *ctx, const char *text, size_t len), void *ctx,
+		  struct claw_error *err)
+{
+	const char *p = data, *end = data + n;
+	bool go = true;
+
+	while (!e->over && go && p < end) {
+		if (e->after_cr) { /* a CR ended the last line: a LF right after is its */
+			e->after_cr = false;
+			if (*p == '\n') {
+				p++;
+				continue;
+			}
+		}
+		const char *q = p;
+		while (q < end && *q != '\n' && *q != '\r')
+			q++;
+		if (claw_buf_append(&e->line, p, (size_t)(q - p)) != CLAW_OK) {
+			e->over = true;
+			break;
+		}
+		if (q == end)
+			break;
+		e->after_cr = *q == '\r';
+		go = sse_line(e, claw_buf_str(&e->line), claw_buf_len(&e->line), event, ctx);
+		claw_buf_reset(&e->line);
+		p = q + 1;
+	}
+	if (e->over)
+		return claw_error_set(err, CLAW_ETOOBIG,
+				      "an event from the server is over %u bytes",
+				      CLAW_MCP_LINE_MAX);
+	return CLAW_OK;
+}

@@ -14,7 +14,8 @@
  *
  * The line reader splits a stdio server's output into lines of at most
  * CLAW_MCP_LINE_MAX bytes (a longer one is an error: the server is broken
- * or hostile, and claw will not buffer without end).
+ * or hostile, and claw will not buffer without end); the event reader does
+ * the same for a streamable HTTP server's event stream.
  *
  * Memory: a struct claw_mcp_rpc_msg owns its JSON (freed with
  * claw_mcp_rpc_msg_free); pointers into it are borrowed.
@@ -89,5 +90,29 @@ void claw_mcp_lines_free(struct claw_mcp_lines *l);
 enum claw_err claw_mcp_lines_feed(struct claw_mcp_lines *l, const char *data, size_t n,
 				  bool (*line)(void *ctx, const char *text, size_t len), void *ctx,
 				  size_t *used, struct claw_error *err);
+
+/* A streamable HTTP server's text/event-stream answer split into events
+ * (the SSE format: "data:" lines joined with '\n', a blank line ends an
+ * event; lines end with LF, CRLF or CR; comments, "id:", "retry:" and
+ * unknown fields skipped; an event named other than "message", or with
+ * empty data, skipped).
+ * A line or an event's data over CLAW_MCP_LINE_MAX is an error. */
+struct claw_mcp_sse {
+	struct claw_buf line; /* a line begun in an earlier piece */
+	struct claw_buf data; /* the event's data so far */
+	bool has_data;        /* a data line was seen */
+	bool other;           /* the event is named, not "message" */
+	bool after_cr;        /* the last piece ended a line with CR */
+	bool over;            /* sticky: over the cap */
+};
+void claw_mcp_sse_init(struct claw_mcp_sse *e);
+void claw_mcp_sse_free(struct claw_mcp_sse *e);
+/* Feeds data[0..n), calling event(ctx, text, len) with each whole event's
+ * data (borrowed for the call) until event returns false.  CLAW_ETOOBIG
+ * past the cap (sticky), else CLAW_OK.  An event not ended by a blank line
+ * is not given. */
+enum claw_err claw_mcp_sse_feed(struct claw_mcp_sse *e, const char *data, size_t n,
+				bool (*event)(void *ctx, const char *text, size_t len), void *ctx,
+				struct claw_error *err);
 
 #endif

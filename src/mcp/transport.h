@@ -7,6 +7,10 @@
  *          sandbox; messages are lines of JSON on its stdin and stdout;
  *          what it writes on stderr is kept (the last CLAW_MCP_STDERR_MAX
  *          bytes) to explain a failure.
+ *   http   (http.c): the streamable HTTP transport: each message is a POST
+ *          (libcurl, llm/http) answered with JSON or an event stream; the
+ *          session id and the agreed revision go with every POST; the body
+ *          of an HTTP error is kept to explain it.
  *
  * A transport sends one message at a time and hands over the server's
  * messages one by one, in order, each read and checked by mcp/rpc.
@@ -54,6 +58,9 @@ struct claw_mcp_conn_ops {
 	 * CLAW_MCP_STDERR_MAX bytes, without the line end), "" when nothing.
 	 * Borrowed until the next call. */
 	const char *(*diagnostics)(struct claw_mcp_conn *t);
+	/* The protocol revision the session agreed on (HTTP sends it with
+	 * every later message); NULL where nothing needs it. */
+	void (*agreed)(struct claw_mcp_conn *t, const char *protocol);
 	/* Stops the server (a stdio one: EOF, CLAW_MCP_STOP_GRACE_MS, then its
 	 * whole process group is killed) and frees t. */
 	void (*close)(struct claw_mcp_conn *t);
@@ -81,5 +88,10 @@ struct claw_mcp_place {
 enum claw_err claw_mcp_stdio_start(const struct claw_mcp_server *s,
 				   const struct claw_mcp_place *place, struct claw_mcp_conn **out,
 				   struct claw_error *err);
+
+/* A streamable HTTP server s (an HTTP entry): nothing is sent until the
+ * first message.  CLAW_ECONFIG when s has too many headers. */
+enum claw_err claw_mcp_http_start(const struct claw_mcp_server *s, struct claw_mcp_conn **out,
+				  struct claw_error *err);
 
 #endif

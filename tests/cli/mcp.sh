@@ -130,6 +130,33 @@ like "$out" "many (stdio: node): cannot connect: tools/list: the server offers m
 like "$out" "few (stdio: node): MCP 2025-11-25, 2 tools" "the allow-list keeps only what it names"
 is "$(grep -c 'tools/list' "$proj/few.log")" "31" "the list is read page by page"
 
+# Streamable HTTP: the everything server on a loopback port of its own.
+rm -f "$tmp/port"
+PORT=0 PORT_FILE="$tmp/port" node --require "$(dirname "$fault")/loopback.cjs" "$everything" streamableHttp \
+	>"$tmp/http.log" 2>&1 &
+http_pid=$!
+trap 'kill $http_pid 2>/dev/null; rm -rf "$tmp" "$CLAW_HOME"' EXIT
+i=0
+while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+hport=$(cat "$tmp/port")
+cat >"$conf" <<JSON
+{"mcpServers": {"web": {"url": "http://127.0.0.1:$hport/mcp", "headers": {"Authorization": "Bearer \${TOKEN}"}},
+  "nothing": {"type": "http", "url": "http://127.0.0.1:1/mcp"},
+  "wrong": {"url": "http://127.0.0.1:$hport/nope"}}}
+JSON
+run mcp
+like "$out" "web (http: http://127.0.0.1:$hport/mcp): MCP 2025-11-25, 13 tools" "an HTTP server: the protocol agreed and its tools"
+like "$out" "nothing (http: http://127.0.0.1:1/mcp): cannot connect: " "nothing listening: cannot connect"
+like "$out" "wrong (http: http://127.0.0.1:$hport/nope): cannot connect: HTTP 404 from http://127.0.0.1:$hport/nope" \
+	"a wrong path: the HTTP status"
+run tool mcp__web__echo '{"message": "over http"}'
+is "$out" "Echo: over http" "a tool call over streamable HTTP"
+run tool mcp__web__trigger-long-running-operation '{"duration": 1, "steps": 2}'
+is "$out" "Long running operation completed. Duration: 1 seconds, Steps: 2." \
+	"a call answered over an event stream a second later"
+like "$(cat "$tmp/http.log")" "Received session termination request" "claw ends its session when done"
+kill $http_pid 2>/dev/null
+
 printf '{"mcpServers": {"x": {"command": "node", "netwrk": true}}}' >"$conf"
 run mcp
 is "$rc" 1 "a config with an unknown key"

@@ -1,11 +1,14 @@
 /*
  * fuzz_mcp_rpc — libFuzzer target for what an MCP server sends: its stdio
- * output split into lines (claw_mcp_lines_feed) and each line read as a
- * JSON-RPC message (claw_mcp_rpc_read, src/mcp/rpc.c).
+ * output split into lines (claw_mcp_lines_feed), the same bytes as a
+ * streamable HTTP server's event stream split into events
+ * (claw_mcp_sse_feed), and each line and event read as a JSON-RPC message
+ * (claw_mcp_rpc_read, src/mcp/rpc.c).
  *
  * Input: one byte (where to cut the rest in two pieces), then the output.
- * Properties: the lines are the same whatever the cut; no line is empty or
- * holds '\n'; each is a message or an error with a message, never
+ * Properties: the lines, and the events, are the same whatever the cut; no
+ * line is empty or holds '\n', no event is empty; each is a message or an
+ * error with a message, never
  * both; a response has an id and exactly a result or an error (with its
  * message); a request or notification has a method of 1 to 128 bytes and
  * params that are an object or none; an answer to a request reads back as
@@ -22,19 +25,16 @@ struct seen {
 	struct claw_buf lines; /* every line, '\n'-separated */
 };
 
-static bool
-on_line(void *ctx, const char *text, size_t len)
+/* The properties of one message read from text[0..len). */
+static void
+check_message(const char *text, size_t len)
 {
-	struct seen *s = ctx;
 	struct claw_mcp_rpc_msg m, back;
 	struct claw_error err = {0};
 
-	fuzz_check(len > 0 && memchr(text, '\n', len) == NULL, "a line with its end");
-	(void)claw_buf_append(&s->lines, text, len);
-	(void)claw_buf_putc(&s->lines, '\n');
 	if (claw_mcp_rpc_read(text, len, &m, &err) != CLAW_OK) {
 		fuzz_check(m.root == NULL && err.msg[0] != '\0', "an error and a message");
-		return true;
+		return;
 	}
 	if (m.kind == CLAW_MCP_RESPONSE) {
 		fuzz_check(m.method == NULL && (!m.is_error || m.error_message != NULL),
@@ -60,7 +60,42 @@ on_line(void *ctx, const char *text, size_t len)
 		claw_buf_free(&a);
 	}
 	claw_mcp_rpc_msg_free(&m);
+}
+
+static bool
+on_line(void *ctx, const char *text, size_t len)
+{
+	struct seen *s = ctx;
+	fuzz_check(len > 0 && memchr(text, '\n', len) == NULL, "a line with its end");
+	(void)claw_buf_append(&s->lines, text, len);
+	(void)claw_buf_putc(&s->lines, '\n');
+	check_message(text, len);
 	return true;
+}
+
+static bool
+on_event(void *ctx, const char *text, size_t len)
+{
+	struct seen *s = ctx;
+	fuzz_check(len > 0, "an empty event");
+	(void)claw_buf_printf(&s->lines, "%zu:", len);
+	(void)claw_buf_append(&s->lines, text, len);
+	check_message(text, len);
+	return true;
+}
+
+/* The events of data[0..n) fed in two pieces cut at cut, into s. */
+static enum claw_err
+split_events(const char *data, size_t n, size_t cut, struct seen *s)
+{
+	struct claw_mcp_sse e;
+	struct claw_error err = {0};
+	claw_mcp_sse_init(&e);
+	enum claw_err rc = claw_mcp_sse_feed(&e, data, cut, on_event, s, &err);
+	if (rc == CLAW_OK)
+		rc = claw_mcp_sse_feed(&e, data + cut, n - cut, on_event, s, &err);
+	claw_mcp_sse_free(&e);
+	return rc;
 }
 
 /* The lines of data[0..n) fed in two pieces cut at cut, into s. */
@@ -91,6 +126,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   memcmp(claw_buf_str(&a.lines), claw_buf_str(&b.lines),
 				  claw_buf_len(&a.lines)) == 0,
 		   "the cut changed the lines");
+	claw_buf_reset(&a.lines);
+	claw_buf_reset(&b.lines);
+	ra = split_events(text, n, cut, &a);
+	rb = split_events(text, n, 0, &b);
+	fuzz_check(ra == rb, "the cut changed the events' outcome");
+	fuzz_check(claw_buf_len(&a.lines) == claw_buf_len(&b.lines) &&
+			   memcmp(claw_buf_str(&a.lines), claw_buf_str(&b.lines),
+				  claw_buf_len(&a.lines)) == 0,
+		   "the cut changed the events");
 	claw_buf_free(&a.lines);
 	claw_buf_free(&b.lines);
 	return 0;

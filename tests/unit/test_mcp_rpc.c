@@ -193,11 +193,64 @@ test_lines(void)
 	free(big);
 }
 
+/* An event stream: the same events at every split point, whatever ends
+ * its lines; comments, ids, other events and empty data skipped; data
+ * lines joined with '\n'. */
+static void
+test_sse(void)
+{
+	static const char out[] = ": hello\r\nid: 1\r\ndata:\r\n\r\n"
+				  "event: message\ndata: {\"a\":1}\n\n"
+				  "event: other\ndata: skipped\n\n"
+				  "data: {\"b\":\rdata:2}\r\rretry: 5\nid\ndata: last\n";
+	int bad = 0;
+	for (size_t split = 0; split <= sizeof out - 1; split++) {
+		struct claw_mcp_sse e;
+		struct got g = {0};
+		struct claw_error err;
+		claw_mcp_sse_init(&e);
+		(void)claw_mcp_sse_feed(&e, out, split, on_line, &g, &err);
+		(void)claw_mcp_sse_feed(&e, out + split, sizeof out - 1 - split, on_line, &g, &err);
+		bad += strcmp(g.all, "{\"a\":1}|{\"b\":\n2}") != 0;
+		if (bad == 1 && strcmp(g.all, "{\"a\":1}|{\"b\":\n2}") != 0)
+			tap_diag("split %zu: %s", split, g.all);
+		(void)claw_mcp_sse_feed(&e, "\n", 1, on_line, &g, &err);
+		bad += strcmp(g.all, "{\"a\":1}|{\"b\":\n2}|last") != 0;
+		claw_mcp_sse_free(&e);
+	}
+	is_int(bad, 0, "the same events at every split point");
+
+	struct claw_mcp_sse e;
+	struct got h = {0};
+	struct claw_error err = {0};
+	char *big = malloc(CLAW_MCP_LINE_MAX + 8);
+	memcpy(big, "data: ", 6);
+	memset(big + 6, 'x', CLAW_MCP_LINE_MAX);
+	claw_mcp_sse_init(&e);
+	is_int(claw_mcp_sse_feed(&e, big, CLAW_MCP_LINE_MAX + 6, on_line, &h, &err), CLAW_ETOOBIG,
+	       "a line over the cap");
+	has_str(err.msg, "an event from the server is over 4194304 bytes", "says so");
+	is_int(claw_mcp_sse_feed(&e, "\n\n", 2, on_line, &h, &err), CLAW_ETOOBIG, "and stays so");
+	claw_mcp_sse_free(&e);
+	claw_mcp_sse_init(&e);
+	(void)claw_mcp_sse_feed(&e, "data: ", 6, on_line, &h, &err);
+	memset(big, 'y', CLAW_MCP_LINE_MAX / 2 + 1);
+	big[CLAW_MCP_LINE_MAX / 2 + 1] = '\n';
+	(void)claw_mcp_sse_feed(&e, big, CLAW_MCP_LINE_MAX / 2 + 2, on_line, &h, &err);
+	(void)claw_mcp_sse_feed(&e, "data: ", 6, on_line, &h, &err);
+	is_int(claw_mcp_sse_feed(&e, big, CLAW_MCP_LINE_MAX / 2 + 2, on_line, &h, &err),
+	       CLAW_ETOOBIG, "an event's data over the cap, in lines under it");
+	is_int(h.n, 0, "no event given");
+	claw_mcp_sse_free(&e);
+	free(big);
+}
+
 int
 main(void)
 {
 	test_write();
 	test_read();
 	test_lines();
+	test_sse();
 	return tap_done();
 }
