@@ -44,6 +44,21 @@ export function ago(ms, now = Date.now()) {
 export const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour12: false });
 
 // One line of at most n characters.
+// An MCP tool's name, mcp__SERVER__TOOL (SPEC 12), as {server, tool}; null
+// for any other name.  Server names hold no "__", so the first one after
+// the prefix ends the server.
+export function mcpTool(name) {
+	const m = /^mcp__(.+?)__(.+)$/.exec(String(name ?? ''));
+	return m ? { server: m[1], tool: m[2] } : null;
+}
+
+// A tool's name as the page shows it: an MCP tool's own name after its
+// server's ("files · read_text_file"), any other as it is.
+export function toolName(name) {
+	const m = mcpTool(name);
+	return m ? `${m.server} · ${m.tool}` : String(name ?? '');
+}
+
 export function clip(text, n = 120) {
 	const s = String(text ?? '').replace(/\s+/g, ' ').trim();
 	return s.length > n ? `${s.slice(0, n - 1)}…` : s;

@@ -103,7 +103,7 @@ export class LiveReply {
 			b.el = h('details', { class: 'live-thinking' }, b.label = h('summary'), b.body = h('pre'));
 		} else if (b.kind === 'tool_input') {
 			b.el = h('div', { class: 'live-tool' }, h('span', { class: 'badge t-tool' }, 'tool'),
-				` ${b.name || 'a tool'} `, b.body = h('code'));
+				` ${b.name ? fmt.toolName(b.name) : 'a tool'} `, b.body = h('code'));
 		} else {
 			b.el = b.body = h('pre', { class: 'live-text' });
 		}

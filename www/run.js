@@ -557,6 +557,7 @@ export class RunView {
 			node.rejects ? h('span', { class: 'flag rej', title: 'critic rejections inside' }, `✗ ${node.rejects}`) : null,
 			node.type === 'question' && !node.answer && !this.status ? h('span', { class: 'flag gate' }, 'waiting') : null,
 			node.interrupted ? h('span', { class: 'flag int', title: 'its process stopped here; the run resumed after' }, 'interrupted') : null,
+			mcpFlag(node),
 			node.loading ? h('span', { class: 'flag load' }, 'loading…') : null,
 			node.loadError ? h('span', { class: 'flag err', title: node.loadError }, 'not loaded: close and open it to retry') : null);
 		el.classList.toggle('error', !!node.error);
@@ -910,6 +911,12 @@ function toolArg(name, input) {
 	return JSON.stringify(i);
 }
 
+// The chip of a call to an MCP tool: which server it went to.
+function mcpFlag(node) {
+	const m = (node.type === 'tool' || node.type === 'tool-result') && node.data ? fmt.mcpTool(node.data.name) : null;
+	return m ? h('span', { class: 'flag mcp', title: `a tool of the MCP server ${m.server} (${node.data.name})` }, `MCP ${m.server}`) : null;
+}
+
 export function summary(node) {
 	const d = node.data || {};
 	switch (node.type) {
@@ -921,16 +928,16 @@ export function summary(node) {
 		return `${fmt.clip(d.text, 90)}  · ${str(d.text).length} chars${tools ? ` · ${tools} tools` : ''}`;
 	}
 	case 'reply': {
-		const calls = Array.isArray(d.tool_calls) ? d.tool_calls.map((c) => c.name).join(', ') : '';
+		const calls = Array.isArray(d.tool_calls) ? d.tool_calls.map((c) => fmt.toolName(c.name)).join(', ') : '';
 		const text = fmt.clip(d.text, 140);
 		return `${text || (calls ? '' : d.thinking ? '(thinking only)' : '(empty)')}${calls ? `${text ? '  ' : ''}→ ${calls}` : ''}`;
 	}
 	case 'tool': {
-		let s = `${d.name} ${fmt.clip(toolArg(d.name, d.input), 120)}`;
+		let s = `${fmt.toolName(d.name)} ${fmt.clip(toolArg(d.name, d.input), 120)}`;
 		if (node.result) s += `  ⇒ ${node.result.is_error ? '[error] ' : ''}${fmt.clip(node.result.text, 80)}`;
 		return s;
 	}
-	case 'tool-result': return `${d.name} ⇒ ${d.is_error ? '[error] ' : ''}${fmt.clip(d.text, 120)}`;
+	case 'tool-result': return `${fmt.toolName(d.name)} ⇒ ${d.is_error ? '[error] ' : ''}${fmt.clip(d.text, 120)}`;
 	case 'artifact': return `${d.label ?? ''} (${d.kind ?? ''})${d.note ? ` — ${fmt.clip(d.note, 80)}` : ''}`;
 	case 'handoff': return fmt.clip(d.text, 160);
 	case 'question': return `${d.kind ?? 'question'}: ${fmt.clip(d.prompt, 140)}${node.answer ? `  ⇒ ${node.answer.decision || fmt.clip(node.answer.text, 40)}` : ''}`;
@@ -944,6 +951,7 @@ export function summary(node) {
 			`${d.attempt ? ` (attempt ${d.attempt})` : ''}${err ? ` — ${fmt.clip(err, 80)}` : ''}`;
 	}
 	case 'note':
+		if (d.action === 'mcp') return fmt.clip(d.message, 160); // "MCP server S started: ..."
 		if (d.action === 'compact') return `compact: ${fmt.tokens(Number(d.tokens_before) || 0)} → ${fmt.tokens(Number(d.tokens_after) || 0)} tokens (summary + last 2 turns)`;
 		return `${d.action ? `${d.action}: ` : ''}${d.name ? `${d.name} — ` : ''}${fmt.clip(d.message, 140)}`;
 	default: return fmt.clip(str(d), 140);
@@ -979,7 +987,8 @@ function detail(node) {
 		...(Array.isArray(d.tool_calls) ? d.tool_calls.map((c) => [kv('call', c.name), pre(pretty(c.input))]) : [])];
 	}
 	case 'tool':
-		return [kv('input', ''), pre(pretty(d.input)),
+		return [fmt.mcpTool(d.name) ? kv('MCP server', `${fmt.mcpTool(d.name).server} — tool ${fmt.mcpTool(d.name).tool}`) : null,
+			kv('input', ''), pre(pretty(d.input)),
 			node.result ? [kv(node.result.is_error ? 'error' : 'result', ''),
 				pre(str(node.result.text), node.result.is_error ? 'err' : '')] : h('p', { class: 'muted' }, 'no result yet')];
 	case 'tool-result': return pre(str(d.text), d.is_error ? 'err' : '');

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "base/json.h"
+#include "base/str.h"
+#include "llm/http.h"
 #include "mcp/config.h"
 #include "mcp/servers.h"
 #include "tool/builtin.h"
@@ -123,7 +125,7 @@ here_open(struct claw_cli *cli, struct here *h, struct claw_error *err)
 	struct claw_mcp_servers_opts mo = {
 		.config = &h->mcp,
 		.registry = h->reg,
-		.place = {.sandbox = h->sb, .project = h->project.path},
+		.place = {.sandbox = h->sb, .project = h->project.path, .secrets = h->secrets},
 		.timeout_ms = claw_sandbox_opts(h->sb)->timeout_ms,
 		.event = mcp_event,
 		.event_ctx = cli,
@@ -227,12 +229,18 @@ out:
 	return status;
 }
 
-/* The first line of text, at most 100 bytes of it. */
+/* text (a server's words: no terminal escapes get through), its first
+ * line only when first, at most max bytes of it. */
 static void
-first_line(FILE *f, const char *text)
+put_visible(FILE *f, const char *text, bool first, size_t max)
 {
-	size_t n = strcspn(text, "\n");
-	(void)fprintf(f, "%.*s%s", (int)(n > 100 ? 100 : n), text, n > 100 ? "..." : "");
+	struct claw_buf b = CLAW_BUF_INIT(4 * CLAW_MCP_NOTES_MAX);
+	size_t n = first ? strcspn(text, "\n") : strlen(text);
+	bool cut = n > max;
+	if (claw_str_visible(&b, text, cut ? max : n, CLAW_STR_VISIBLE_NAME) != CLAW_OK)
+		claw_buf_reset(&b);
+	(void)fprintf(f, "%s%s", claw_buf_str(&b), cut ? "..." : "");
+	claw_buf_free(&b);
 }
 
 int
@@ -260,9 +268,12 @@ claw_cmd_mcp(struct claw_cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < claw_mcp_servers_count(h.servers); i++) {
 		const struct claw_mcp_server *cfg = &h.mcp.servers[i];
 		struct claw_mcp_client *c = claw_mcp_servers_client(h.servers, i);
+		char url[512] = "";
+		if (cfg->transport == CLAW_MCP_HTTP)
+			claw_http_url_for_message(cfg->url, url, sizeof url);
 		(void)fprintf(cli->out, "%s (%s%s%s)", cfg->name,
 			      cfg->transport == CLAW_MCP_STDIO ? "stdio: " : "http: ",
-			      cfg->transport == CLAW_MCP_STDIO ? cfg->command : cfg->url,
+			      cfg->transport == CLAW_MCP_STDIO ? cfg->command : url,
 			      cfg->network ? ", network" : "");
 		if (c == NULL) {
 			(void)fprintf(cli->out, ": cannot connect: %s\n",
@@ -276,11 +287,14 @@ claw_cmd_mcp(struct claw_cli *cli, int argc, char **argv)
 			const struct claw_mcp_tool *t = claw_mcp_client_tool(c, k);
 			(void)fprintf(cli->out, "  %s%s  ", t->full,
 				      t->read_only ? " (read-only)" : "");
-			first_line(cli->out, t->description);
+			put_visible(cli->out, t->description, true, 100);
 			(void)fputc('\n', cli->out);
 		}
-		if (*claw_mcp_client_notes(c) != '\0')
-			(void)fprintf(cli->out, "  left out: %s\n", claw_mcp_client_notes(c));
+		if (*claw_mcp_client_notes(c) != '\0') {
+			(void)fputs("  left out: ", cli->out);
+			put_visible(cli->out, claw_mcp_client_notes(c), false, CLAW_MCP_NOTES_MAX);
+			(void)fputc('\n', cli->out);
+		}
 	}
 	status = broken ? CLAW_EXIT_FAIL : CLAW_EXIT_OK;
 out:

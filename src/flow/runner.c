@@ -108,6 +108,7 @@ struct runner {
 
 static void set_outcome(struct runner *r, enum outcome o, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+static void rest_mcp(struct runner *r);
 
 static void
 set_outcome(struct runner *r, enum outcome o, const char *fmt, ...)
@@ -251,6 +252,7 @@ run_builtin(struct runner *r, const char *name, const char *key, const char *con
 	r->ctx.define = &def;
 	r->ctx.workflow_json = claw_buf_str(&json);
 	rc = claw_engine_run(&ep, res, err);
+	rest_mcp(r); /* a gate for a person comes next */
 	r->ctx.define = NULL;
 	r->ctx.workflow_json = NULL;
 	*version = def.version;
@@ -680,6 +682,7 @@ solve(struct runner *r, struct claw_error *err)
 			r->rework = false;
 			claw_engine_result_free(&res);
 			rc = claw_engine_run(&ep, &res, err);
+			rest_mcp(r); /* the review gate, or a repair, comes next */
 			if (rc == CLAW_OK && res.passed && ctx->worktree != NULL)
 				rc = review(r, wf, err);
 		} while (rc == CLAW_OK && r->rework);
@@ -976,7 +979,9 @@ open_mcp(struct runner *r)
 	struct claw_mcp_servers_opts o = {
 		.config = &r->mcp,
 		.registry = r->tools,
-		.place = {.sandbox = ctx->sandbox, .project = ctx->project_path},
+		.place = {.sandbox = ctx->sandbox,
+			  .project = ctx->project_path,
+			  .secrets = r->secrets},
 		.timeout_ms = claw_sandbox_opts(ctx->sandbox)->timeout_ms,
 		.event = mcp_event,
 		.event_ctx = r,
@@ -990,6 +995,18 @@ close_mcp(struct runner *r)
 {
 	claw_mcp_servers_free(r->ctx.mcp);
 	r->ctx.mcp = NULL;
+}
+
+/* Stops the servers a workflow started when it ends: what comes next is a
+ * gate that may wait hours for a person, or another workflow, which
+ * starts what it needs (with its own restart). */
+static void
+rest_mcp(struct runner *r)
+{
+	if (r->ctx.mcp == NULL)
+		return;
+	close_mcp(r);
+	open_mcp(r);
 }
 
 /* The project's AGENTS.md (or CLAUDE.md) from the work folder when the

@@ -189,8 +189,9 @@ struct claw_spec_limits {
 	 * against the tool's input schema. */
 	const struct claw_registry *tools;
 	/* Optional: the project's MCP servers.  When given, mcp__S__T must
-	 * be a tool its config allows (claw_mcp_config_allows); when not, any
-	 * name of that shape is taken (checked when the run starts). */
+	 * be a tool its config allows (claw_mcp_config_allows); when neither
+	 * it nor tools is given, any name of that shape is taken (checked when
+	 * the run starts); tools alone has no MCP tool. */
 	const struct claw_mcp_config *mcp;
 };
 

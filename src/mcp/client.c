@@ -17,8 +17,11 @@
 #include "base/clock.h"
 #include "base/json.h"
 #include "base/mem.h"
+#include "base/str.h"
+#include "tool/secrets.h"
 
-#define MSG_MAX (CLAW_MCP_LINE_MAX) /* bytes of one message claw sends */
+#define MSG_MAX (CLAW_MCP_LINE_MAX)              /* bytes of one message claw sends */
+#define DIAG_SHOWN_MAX (8 * CLAW_MCP_STDERR_MAX) /* a message or stderr, redacted and visible */
 #define CLIENT_NAME "claw"
 
 /* Method not found (JSON-RPC): the answer to a request claw does not
@@ -27,6 +30,7 @@
 
 struct claw_mcp_client {
 	const struct claw_mcp_server *server;
+	struct claw_mcp_place place;
 	struct claw_mcp_conn *t;
 	int64_t next_id;
 	char protocol[32];
@@ -80,6 +84,11 @@ request(struct claw_mcp_client *c, const char *method, const char *params, int64
 	*result = NULL;
 	while (rc == CLAW_OK) {
 		struct claw_mcp_rpc_msg m;
+		if (claw_clock_mono_ms() >= deadline) { /* however much else it says */
+			rc = claw_error_set(err, CLAW_ETIMEOUT,
+					    "no answer from the server in time");
+			break;
+		}
 		rc = c->t->ops->recv(c->t, deadline, &m, err);
 		if (rc != CLAW_OK)
 			break;
@@ -258,7 +267,10 @@ list_tools(struct claw_mcp_client *c, int64_t deadline, struct claw_error *err)
 					  err) != CLAW_OK))
 			rc = res == NULL ? claw_error_set(err, CLAW_EINVAL, "a null result")
 					 : err->code;
-		for (size_t i = 0; rc == CLAW_OK && i < json_object_array_length(list); i++)
+		/* One past the cap is enough to refuse the list. */
+		for (size_t i = 0; rc == CLAW_OK && c->ntools <= CLAW_MCP_TOOLS_MAX &&
+				   i < json_object_array_length(list);
+		     i++)
 			take_tool(c, json_object_array_get_idx(list, i));
 		if (rc == CLAW_OK && c->ntools > CLAW_MCP_TOOLS_MAX)
 			rc = claw_error_set(err, CLAW_ETOOBIG,
@@ -314,17 +326,57 @@ initialize(struct claw_mcp_client *c, int64_t deadline, struct claw_error *err)
 	return rc;
 }
 
-/* err's message, with the server's stderr when it said anything and the
- * message does not hold it already. */
+/* text[0..n) redacted and made visible into out (cap DIAG_SHOWN_MAX);
+ * "(not shown: too long to redact)" when it does not fit. */
 static void
-with_stderr(struct claw_mcp_client *c, struct claw_error *err)
+shown(const struct claw_mcp_client *c, const char *text, size_t n, struct claw_buf *out)
 {
-	const char *d = c->t->ops->diagnostics(c->t);
-	if (*d == '\0' || strstr(claw_error_text(err), "its stderr:") != NULL)
-		return;
-	char msg[CLAW_ERROR_MSG_MAX];
-	(void)snprintf(msg, sizeof msg, "%s", claw_error_text(err));
-	claw_error_set(err, err->code, "%s; its stderr: %s", msg, d);
+	struct claw_buf red = CLAW_BUF_INIT(DIAG_SHOWN_MAX);
+	claw_buf_reset(out);
+	if (claw_secrets_redact(c->place.secrets, text, n, &red) != CLAW_OK ||
+	    claw_str_visible(out, claw_buf_str(&red), claw_buf_len(&red), CLAW_STR_VISIBLE_TEXT) !=
+		    CLAW_OK) {
+		claw_buf_reset(out);
+		(void)claw_buf_puts(out, "(not shown: too long to redact)");
+	}
+	claw_buf_free(&red);
+}
+
+/* err's message made safe to show: redacted (a server's words may hold
+ * what its env holds) and, when the server said something on the side
+ * (stderr, an HTTP error's body), ended with as much of its end as fits;
+ * the whole is redacted before any of it is cut, so no cut leaves half a
+ * secret. */
+static void
+safe_error(struct claw_mcp_client *c, struct claw_error *err, bool with_diag)
+{
+	struct claw_buf msg = CLAW_BUF_INIT(DIAG_SHOWN_MAX), diag = CLAW_BUF_INIT(DIAG_SHOWN_MAX);
+	bool diag_ok = with_diag && c->t != NULL;
+	const char *d = diag_ok ? c->t->ops->diagnostics(c->t) : "";
+	const char *label = diag_ok ? c->t->ops->diag_label : "";
+
+	shown(c, claw_error_text(err), strlen(claw_error_text(err)), &msg);
+	if (*d != '\0')
+		shown(c, d, strlen(d), &diag);
+	/* "MSG; LABEL: ...TAIL" */
+	size_t room = CLAW_ERROR_MSG_MAX - 1, used = claw_buf_len(&msg) + strlen(label) + 7;
+	const char *tail = claw_buf_str(&diag);
+	size_t tn = claw_buf_len(&diag);
+	if (tn > 0 && used < room) {
+		size_t keep = tn < room - used ? tn : room - used;
+		tail += tn - keep;
+		const char *nl = keep < tn ? memchr(tail, '\n', keep < 120 ? keep : 120) : NULL;
+		if (nl != NULL && nl[1] != '\0')
+			tail = nl + 1; /* start on a line */
+		while (*tail != '\0' && ((unsigned char)*tail & 0xC0) == 0x80)
+			tail++; /* and on a character */
+		claw_error_set(err, err->code, "%s; %s: %s%s", claw_buf_str(&msg), label,
+			       keep < tn ? "..." : "", tail);
+	} else {
+		claw_error_set(err, err->code, "%s", claw_buf_str(&msg));
+	}
+	claw_buf_free(&msg);
+	claw_buf_free(&diag);
 }
 
 enum claw_err
@@ -337,6 +389,7 @@ claw_mcp_client_open(const struct claw_mcp_server *s, const struct claw_mcp_plac
 
 	*out = NULL;
 	c->server = s;
+	c->place = *place;
 	claw_buf_init(&c->notes, CLAW_MCP_NOTES_MAX);
 	if (s->transport == CLAW_MCP_HTTP)
 		rc = claw_mcp_http_start(s, &c->t, err);
@@ -346,10 +399,9 @@ claw_mcp_client_open(const struct claw_mcp_server *s, const struct claw_mcp_plac
 		rc = initialize(c, deadline, err);
 		if (rc == CLAW_OK)
 			rc = list_tools(c, deadline, err);
-		if (rc != CLAW_OK)
-			with_stderr(c, err);
 	}
 	if (rc != CLAW_OK) {
+		safe_error(c, err, true);
 		claw_mcp_client_close(c);
 		return rc;
 	}
@@ -448,8 +500,8 @@ claw_mcp_client_call(struct claw_mcp_client *c, const char *name, struct json_ob
 		else if (rc == CLAW_OK && !json_object_is_type(*result, json_type_object))
 			rc = claw_error_set(err, CLAW_EINVAL,
 					    "tools/call: the result is not an object");
-		if (rc == CLAW_EIO)
-			with_stderr(c, err);
+		if (rc != CLAW_OK)
+			safe_error(c, err, rc == CLAW_EIO);
 	}
 	if (rc != CLAW_OK) {
 		json_object_put(*result);

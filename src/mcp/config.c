@@ -108,7 +108,10 @@ static bool
 name_ok(const char *s)
 {
 	size_t n = strlen(s);
-	if (n == 0 || n > CLAW_MCP_NAME_MAX || strstr(s, "__") != NULL)
+	/* No "__", nor a "_" at either end: mcp__<server>__<tool> must say
+	 * where the server's name ends. */
+	if (n == 0 || n > CLAW_MCP_NAME_MAX || strstr(s, "__") != NULL || s[0] == '_' ||
+	    s[n - 1] == '_')
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
@@ -371,7 +374,7 @@ claw_mcp_config_parse(const char *text, size_t n, const char *origin,
 		if (!name_ok(name)) {
 			rc = fail(&w, CLAW_EINVAL, err,
 				  "a name must be 1 to %d letters, digits, '_' or '-', without "
-				  "\"__\"",
+				  "\"__\" and not beginning or ending with '_'",
 				  CLAW_MCP_NAME_MAX);
 			goto out;
 		}

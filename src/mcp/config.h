@@ -21,7 +21,8 @@
  * leaves a server out; "autoApprove", "alwaysAllow" and "description"
  * (other clients' keys) are accepted and ignored; any other key is an
  * error, so a typo is reported rather than ignored.  Names are 1 to
- * CLAW_MCP_NAME_MAX of [A-Za-z0-9_-] without "__" (tools are named
+ * CLAW_MCP_NAME_MAX of [A-Za-z0-9_-] without "__" nor '_' at either end
+ * (tools are named
  * mcp__<server>__<tool>).
  *
  * ${NAME} in an env or header value takes the project's secret NAME

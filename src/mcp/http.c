@@ -27,20 +27,15 @@
 #define FIXED_HEADERS 3  /* Accept, Mcp-Session-Id, MCP-Protocol-Version */
 #define PROTOCOL_MAX 32
 
-struct item {
-	struct claw_mcp_rpc_msg msg;
-	bool bad;
-	struct claw_error err;
-};
-
-struct http_t {
+struct http_conn {
 	struct claw_mcp_conn base;
 	const struct claw_mcp_server *sv;
 	struct claw_http *h;
 	char session[CLAW_HTTP_CAPTURED_MAX];
 	char protocol[PROTOCOL_MAX];
-	struct item *q; /* q[head..n) are waiting */
-	size_t head, n, cap;
+	char url[CLAW_MCP_VALUE_MAX]; /* for messages: without user:password@ */
+	struct claw_mcp_queue q;
+	bool flood;          /* an answer held more than CLAW_MCP_QUEUE_MAX messages */
 	char diag[DIAG_MAX]; /* the body of the last HTTP error */
 	bool gone;
 	char ended[CLAW_ERROR_MSG_MAX];
@@ -51,32 +46,22 @@ struct http_t {
 static bool
 on_message(void *ctx, const char *text, size_t len)
 {
-	struct http_t *t = ctx;
-	struct item it = {0};
-
-	if (claw_mcp_rpc_read(text, len, &it.msg, &it.err) != CLAW_OK) {
-		it.bad = true;
-		claw_error_prefix(&it.err, "the server sent a message that is not JSON-RPC");
-	}
-	if (t->head == t->n)
-		t->head = t->n = 0;
-	if (t->n == t->cap) {
-		t->cap = t->cap != 0 ? t->cap * 2 : 8;
-		t->q = claw_xrealloc(t->q, t->cap * sizeof *t->q);
-	}
-	t->q[t->n++] = it;
-	return true;
+	struct http_conn *t = ctx;
+	if (claw_mcp_queue_push(&t->q, text, len))
+		return true;
+	t->flood = true;
+	return false;
 }
 
 static bool
 on_stream(void *ctx, const char *data, size_t n)
 {
-	struct http_t *t = ctx;
+	struct http_conn *t = ctx;
 	return claw_mcp_sse_feed(&t->sse, data, n, on_message, t, &t->sse_err) == CLAW_OK;
 }
 
 static void
-keep_diag(struct http_t *t, const struct claw_http_response *r)
+keep_diag(struct http_conn *t, const struct claw_http_response *r)
 {
 	const char *b = claw_buf_str(&r->body);
 	size_t n = claw_buf_len(&r->body);
@@ -88,7 +73,7 @@ static enum claw_err
 http_send(struct claw_mcp_conn *c, const char *json, size_t len, int64_t deadline,
 	  struct claw_error *err)
 {
-	struct http_t *t = (struct http_t *)c;
+	struct http_conn *t = (struct http_conn *)c;
 	struct claw_http_header hs[CLAW_HTTP_HEADERS_MAX];
 	struct claw_http_response resp;
 	struct claw_http_sink sink = {.data = on_stream, .ctx = t};
@@ -123,19 +108,22 @@ http_send(struct claw_mcp_conn *c, const char *json, size_t len, int64_t deadlin
 	claw_http_response_init(&resp);
 	claw_mcp_sse_init(&t->sse);
 	claw_error_clear(&t->sse_err);
+	t->flood = false;
 	rc = claw_http_post(t->h, &req, &resp, err);
-	if (rc == CLAW_ENET && t->sse_err.code != CLAW_OK)
+	if (rc == CLAW_ENET && t->flood)
+		rc = claw_error_set(err, CLAW_ETOOBIG,
+				    "an answer from %s held more than %d messages", t->url,
+				    CLAW_MCP_QUEUE_MAX);
+	else if (rc == CLAW_ENET && t->sse_err.code != CLAW_OK)
 		rc = claw_error_set(err, t->sse_err.code, "%s", claw_error_text(&t->sse_err));
 	if (rc == CLAW_OK && resp.status == 404 && t->session[0] != '\0') {
 		t->gone = true;
 		(void)snprintf(t->ended, sizeof t->ended,
-			       "the server ended the session (HTTP 404 for session %.64s)",
-			       t->session);
+			       "the server ended the session (HTTP 404)");
 		rc = claw_error_set(err, CLAW_EIO, "%s", t->ended);
 	} else if (rc == CLAW_OK && (resp.status < 200 || resp.status > 299)) {
-		keep_diag(t, &resp);
-		rc = claw_error_set(err, CLAW_EIO, "HTTP %ld from %s%s%s", resp.status, t->sv->url,
-				    t->diag[0] != '\0' ? ": " : "", t->diag);
+		keep_diag(t, &resp); /* the client adds it to the message */
+		rc = claw_error_set(err, CLAW_EIO, "HTTP %ld from %s", resp.status, t->url);
 	} else if (rc == CLAW_OK) {
 		if (t->session[0] == '\0' && resp.captured[0] != '\0')
 			(void)snprintf(t->session, sizeof t->session, "%s", resp.captured);
@@ -151,19 +139,12 @@ static enum claw_err
 http_recv(struct claw_mcp_conn *c, int64_t deadline, struct claw_mcp_rpc_msg *out,
 	  struct claw_error *err)
 {
-	struct http_t *t = (struct http_t *)c;
+	struct http_conn *t = (struct http_conn *)c;
+	enum claw_err rc = claw_mcp_queue_pop(&t->q, out, err);
 
-	(void)deadline;
-	memset(out, 0, sizeof *out);
-	if (t->head < t->n) {
-		struct item *it = &t->q[t->head++];
-		if (it->bad) {
-			*err = it->err;
-			return CLAW_EINVAL;
-		}
-		*out = it->msg;
-		return CLAW_OK;
-	}
+	(void)deadline; /* what a POST brought is all there is */
+	if (rc != CLAW_ENOTFOUND)
+		return rc;
 	if (t->gone)
 		return claw_error_set(err, CLAW_EIO, "%s", t->ended);
 	return claw_error_set(err, CLAW_EINVAL, "the server's answer held no response");
@@ -172,19 +153,19 @@ http_recv(struct claw_mcp_conn *c, int64_t deadline, struct claw_mcp_rpc_msg *ou
 static bool
 http_alive(struct claw_mcp_conn *c)
 {
-	return !((struct http_t *)c)->gone;
+	return !((struct http_conn *)c)->gone;
 }
 
 static const char *
 http_diagnostics(struct claw_mcp_conn *c)
 {
-	return ((struct http_t *)c)->diag;
+	return ((struct http_conn *)c)->diag;
 }
 
 static void
 http_agreed(struct claw_mcp_conn *c, const char *protocol)
 {
-	struct http_t *t = (struct http_t *)c;
+	struct http_conn *t = (struct http_conn *)c;
 	(void)snprintf(t->protocol, sizeof t->protocol, "%s", protocol);
 }
 
@@ -192,7 +173,7 @@ http_agreed(struct claw_mcp_conn *c, const char *protocol)
  * client that is done; a server that does not allow it answers 405, which
  * is fine). */
 static void
-end_session(struct http_t *t)
+end_session(struct http_conn *t)
 {
 	struct claw_http_header hs[2] = {{"Mcp-Session-Id", t->session},
 					 {"MCP-Protocol-Version", t->protocol}};
@@ -215,19 +196,18 @@ end_session(struct http_t *t)
 static void
 http_close(struct claw_mcp_conn *c)
 {
-	struct http_t *t = (struct http_t *)c;
+	struct http_conn *t = (struct http_conn *)c;
 	if (t == NULL)
 		return;
 	if (!t->gone && t->session[0] != '\0')
 		end_session(t);
-	for (size_t i = t->head; i < t->n; i++)
-		claw_mcp_rpc_msg_free(&t->q[i].msg);
-	free(t->q);
+	claw_mcp_queue_free(&t->q);
 	claw_http_free(t->h);
 	free(t);
 }
 
 static const struct claw_mcp_conn_ops http_ops = {
+	.diag_label = "its answer",
 	.send = http_send,
 	.recv = http_recv,
 	.alive = http_alive,
@@ -240,14 +220,16 @@ enum claw_err
 claw_mcp_http_start(const struct claw_mcp_server *sv, struct claw_mcp_conn **out,
 		    struct claw_error *err)
 {
-	struct http_t *t;
+	struct http_conn *t;
 
 	if (sv->nheaders + FIXED_HEADERS > CLAW_HTTP_HEADERS_MAX)
 		return claw_error_set(err, CLAW_ECONFIG, "more than %d headers",
 				      CLAW_HTTP_HEADERS_MAX - FIXED_HEADERS);
-	t = CLAW_NEW(struct http_t);
+	t = CLAW_NEW(struct http_conn);
 	t->base.ops = &http_ops;
 	t->sv = sv;
+	claw_mcp_queue_init(&t->q, "message");
+	claw_http_url_for_message(sv->url, t->url, sizeof t->url);
 	enum claw_err rc = claw_http_new(&t->h, err);
 	if (rc != CLAW_OK) {
 		free(t);

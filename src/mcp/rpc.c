@@ -3,9 +3,11 @@
  */
 #include "mcp/rpc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/json.h"
+#include "base/mem.h"
 
 enum claw_err
 claw_mcp_rpc_write(struct claw_buf *out, bool notify, int64_t id, const char *method,
@@ -320,5 +322,64 @@ claw_mcp_sse_feed(struct claw_mcp_sse *e, const char *data, size_t n,
 		return claw_error_set(err, CLAW_ETOOBIG,
 				      "an event from the server is over %u bytes",
 				      CLAW_MCP_LINE_MAX);
+	return CLAW_OK;
+}
+
+/* --------------------------------------------------------------- queue */
+
+void
+claw_mcp_queue_init(struct claw_mcp_queue *q, const char *what)
+{
+	memset(q, 0, sizeof *q);
+	q->what = what;
+}
+
+void
+claw_mcp_queue_free(struct claw_mcp_queue *q)
+{
+	for (size_t i = q->head; i < q->n; i++)
+		claw_mcp_rpc_msg_free(&q->v[i].msg);
+	free(q->v);
+	memset(q, 0, sizeof *q);
+}
+
+bool
+claw_mcp_queue_push(struct claw_mcp_queue *q, const char *text, size_t len)
+{
+	struct claw_mcp_queued it = {0};
+
+	if (q->n - q->head >= CLAW_MCP_QUEUE_MAX)
+		return false;
+	if (q->head > 0 && q->n == q->cap) { /* reuse the room of those handed over */
+		memmove(q->v, q->v + q->head, (q->n - q->head) * sizeof *q->v);
+		q->n -= q->head;
+		q->head = 0;
+	}
+	if (q->n == q->cap) {
+		q->cap = q->cap != 0 ? q->cap * 2 : 8;
+		q->v = claw_xrealloc(q->v, q->cap * sizeof *q->v);
+	}
+	if (claw_mcp_rpc_read(text, len, &it.msg, &it.err) != CLAW_OK) {
+		it.bad = true;
+		claw_error_prefix(&it.err, "the server sent a %s that is not JSON-RPC", q->what);
+	}
+	q->v[q->n++] = it;
+	return true;
+}
+
+enum claw_err
+claw_mcp_queue_pop(struct claw_mcp_queue *q, struct claw_mcp_rpc_msg *out, struct claw_error *err)
+{
+	memset(out, 0, sizeof *out);
+	if (q->head == q->n)
+		return CLAW_ENOTFOUND;
+	struct claw_mcp_queued *it = &q->v[q->head++];
+	if (q->head == q->n)
+		q->head = q->n = 0;
+	if (it->bad) {
+		*err = it->err;
+		return CLAW_EINVAL;
+	}
+	*out = it->msg;
 	return CLAW_OK;
 }

@@ -115,4 +115,32 @@ enum claw_err claw_mcp_sse_feed(struct claw_mcp_sse *e, const char *data, size_t
 				bool (*event)(void *ctx, const char *text, size_t len), void *ctx,
 				struct claw_error *err);
 
+/* The messages a transport has read and not yet handed over, in order;
+ * a part that was not JSON-RPC is queued as its error, so it fails the
+ * one wait it arrives in.  At most CLAW_MCP_QUEUE_MAX wait at once: a
+ * server sending faster than claw reads is broken or hostile. */
+#define CLAW_MCP_QUEUE_MAX 1024
+
+struct claw_mcp_queued {
+	struct claw_mcp_rpc_msg msg;
+	bool bad;
+	struct claw_error err; /* bad: why */
+};
+
+struct claw_mcp_queue {
+	struct claw_mcp_queued *v; /* v[head..n) wait */
+	size_t head, n, cap;
+	const char *what; /* "line" or "message": for the error's words */
+};
+
+void claw_mcp_queue_init(struct claw_mcp_queue *q, const char *what);
+void claw_mcp_queue_free(struct claw_mcp_queue *q);
+/* Reads text[0..len) (claw_mcp_rpc_read) and queues the message or its
+ * error.  False when the queue is full (nothing queued). */
+bool claw_mcp_queue_push(struct claw_mcp_queue *q, const char *text, size_t len);
+/* The next one: CLAW_OK with *out (the caller owns it), its error
+ * (CLAW_EINVAL), or CLAW_ENOTFOUND when none waits. */
+enum claw_err claw_mcp_queue_pop(struct claw_mcp_queue *q, struct claw_mcp_rpc_msg *out,
+				 struct claw_error *err);
+
 #endif

@@ -81,7 +81,7 @@ claw_mcp_servers_free(struct claw_mcp_servers *s)
 /* ----------------------------------------------------------------- calling */
 
 /* The running client of server i, started (again) if it is not running
- * and it may still start; NULL with a message in res otherwise. */
+ * and it may still start; NULL with why in err otherwise. */
 static struct claw_mcp_client *start(struct claw_mcp_servers *s, size_t i, struct claw_error *err);
 
 static void
@@ -99,6 +99,13 @@ tool_run(const struct claw_tool_ctx *ctx, struct json_object *input, struct claw
 	if (c == NULL) {
 		claw_tool_result_error(res, "MCP server %s: %s", sv->cfg->name,
 				       claw_error_text(&err));
+		goto out;
+	}
+	if (claw_mcp_client_find(c, h->tool) == NULL) {
+		claw_tool_result_error(res,
+				       "MCP server %s has no tool %s (claw mcp lists what it "
+				       "offers, and what was left out and why)",
+				       sv->cfg->name, h->tool);
 		goto out;
 	}
 	if (claw_mcp_client_call(c, h->tool, input, s->o.timeout_ms, &result, &err) != CLAW_OK) {
@@ -139,6 +146,21 @@ out:
 }
 
 /* --------------------------------------------------------------- starting */
+
+/* Keeps h (the data of a registry entry: freed with the set) when added,
+ * else frees it.  Returns added. */
+static bool
+keep_handle(struct claw_mcp_servers *s, struct handle *h, bool added)
+{
+	if (!added) {
+		free(h->tool);
+		free(h);
+		return false;
+	}
+	s->handles = claw_xrealloc(s->handles, (s->nhandles + 1) * sizeof *s->handles);
+	s->handles[s->nhandles++] = h;
+	return true;
+}
 
 /* Adds the tools of server i's client that the registry does not have. */
 static void
@@ -198,8 +220,9 @@ start(struct claw_mcp_servers *s, size_t i, struct claw_error *err)
 	}
 	bool again = sv->starts++ > 0;
 	int64_t t0 = claw_clock_mono_ms();
-	if (claw_mcp_client_open(sv->cfg, &s->o.place, s->o.timeout_ms, &sv->client, err) !=
-	    CLAW_OK) {
+	int64_t limit =
+		s->o.timeout_ms < CLAW_MCP_START_MAX_MS ? s->o.timeout_ms : CLAW_MCP_START_MAX_MS;
+	if (claw_mcp_client_open(sv->cfg, &s->o.place, limit, &sv->client, err) != CLAW_OK) {
 		sv->client = NULL;
 		(void)snprintf(sv->error, sizeof sv->error, "%s", claw_error_text(err));
 		emit(s, &(struct claw_mcp_event){.server = name,
@@ -219,32 +242,52 @@ start(struct claw_mcp_servers *s, size_t i, struct claw_error *err)
 	return sv->client;
 }
 
+/* Adds full (tool of server i) to the registry when its server cannot
+ * start or does not offer it: the model still sees the tool, and calling
+ * it answers why (a server's failure is a tool error, SPEC 12); the call
+ * tries the server again while it may still start. */
+static void
+register_missing(struct claw_mcp_servers *s, size_t i, const char *full, const char *tool,
+		 const char *why)
+{
+	struct claw_error err = {0};
+	struct handle *h = CLAW_NEW(struct handle);
+	*h = (struct handle){.set = s, .server = i, .tool = claw_xstrdup(tool)};
+	char *desc =
+		claw_xasprintf("[MCP server %s] not available: %.300s", s->srv[i].cfg->name, why);
+	struct claw_tool t = {
+		.name = full,
+		.description = desc,
+		.schema = "{\"type\": \"object\"}",
+		.risk = CLAW_TOOL_MUTATING,
+		.data = h,
+		.run = tool_run,
+	};
+	keep_handle(s, h, claw_registry_add_copy(s->o.registry, &t, &err) == CLAW_OK);
+	free(desc);
+}
+
 enum claw_err
 claw_mcp_servers_want(struct claw_mcp_servers *s, const char *full, struct claw_error *err)
 {
 	const char *tool = NULL;
 	const struct claw_mcp_server *cfg = claw_mcp_config_server_of(s->o.config, full, &tool);
+	struct claw_error why = {0};
 
 	if (cfg == NULL)
 		return claw_error_set(err, CLAW_ENOTFOUND,
 				      "%s: no MCP server of that name is configured", full);
 	size_t i = (size_t)(cfg - s->o.config->servers);
-	struct server *sv = &s->srv[i];
-	if (sv->client != NULL && claw_mcp_client_tools_changed(sv->client) &&
-	    claw_mcp_client_relist(sv->client, s->o.timeout_ms, err) == CLAW_OK)
+	struct claw_mcp_client *c = s->srv[i].client;
+	if (c != NULL && claw_mcp_client_alive(c) && claw_mcp_client_tools_changed(c) &&
+	    claw_mcp_client_relist(c, s->o.timeout_ms, &why) == CLAW_OK)
 		register_tools(s, i);
 	if (claw_registry_find(s->o.registry, full) != NULL)
 		return CLAW_OK;
-	if (sv->client == NULL && start(s, i, err) == NULL) {
-		claw_error_prefix(err, "MCP server %s", cfg->name);
-		return err->code;
-	}
+	if (start(s, i, &why) != NULL && claw_registry_find(s->o.registry, full) == NULL)
+		claw_error_set(&why, CLAW_ENOTFOUND, "it has no tool %s", tool);
 	if (claw_registry_find(s->o.registry, full) == NULL)
-		return claw_error_set(
-			err, CLAW_ENOTFOUND, "%s: the MCP server %s has no tool %s%s%s", full,
-			cfg->name, tool,
-			*claw_mcp_client_notes(sv->client) != '\0' ? " (left out: " : "",
-			*claw_mcp_client_notes(sv->client) != '\0' ? "see claw mcp)" : "");
+		register_missing(s, i, full, tool, claw_error_text(&why));
 	return CLAW_OK;
 }
 

@@ -12,7 +12,8 @@
  * `claw mcp`.  A server none of these needs never starts.
  *
  * A tool's risk is CLAW_TOOL_SAFE when the server marks it read-only
- * (readOnlyHint), else CLAW_TOOL_MUTATING.  Its description for the model
+ * (readOnlyHint), else CLAW_TOOL_MUTATING.  A start may take at most
+ * CLAW_MCP_START_MAX_MS (or the call timeout, when shorter).  Its description for the model
  * is the server's, prefixed with "[MCP server S] ".  A call's result is
  * claw_mcp_result_text()'s, clipped like any tool output; the call's
  * deadline is the set's timeout, after which it is cancelled.
@@ -42,7 +43,8 @@
 
 struct claw_registry;
 
-#define CLAW_MCP_STARTS_MAX 2 /* a server's starts in one run: the first and one restart */
+#define CLAW_MCP_STARTS_MAX 2        /* a server's starts in one run: the first and one restart */
+#define CLAW_MCP_START_MAX_MS 120000 /* a start's limit (or the timeout, when shorter) */
 
 /* What happened to a server, for the trace. */
 struct claw_mcp_event {
@@ -71,11 +73,14 @@ struct claw_mcp_servers *claw_mcp_servers_new(const struct claw_mcp_servers_opts
 /* Stops every server and frees s (NULL is a no-op). */
 void claw_mcp_servers_free(struct claw_mcp_servers *s);
 
-/* Makes the tool full callable through the registry: its server is
- * started if it is not running yet (or was, and its tools changed since:
- * they are listed again).  CLAW_ENOTFOUND when no configured server has
- * it; the server's start error otherwise.  A tool already in the registry
- * is CLAW_OK at once. */
+/* Makes the tool full (mcp__S__T) callable through the registry: S is
+ * started if it is not running (again, if it died and may still start);
+ * a running S that said its tools changed is listed again first (new
+ * tools join the registry; one already there keeps its schema for the
+ * run).  When S cannot start or does not offer T, T is added all the
+ * same, with a schema of any object, and calling it answers why (trying S
+ * again while it may still start): a server's failure is a tool error.
+ * CLAW_ENOTFOUND only when S is not configured. */
 enum claw_err claw_mcp_servers_want(struct claw_mcp_servers *s, const char *full,
 				    struct claw_error *err);
 /* Starts every server not started yet (errors are kept per server, not

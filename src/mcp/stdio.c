@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -28,64 +27,43 @@
 #include "tool/sandbox.h"
 
 #define READ_CHUNK 16384
-#define POLL_TICK_MS 20 /* exit polling when there is no pidfd */
-#define READABLE_MAX 8  /* folders made readable for one server */
-#define ENV_FIXED 4     /* PATH, HOME, LANG, TERM */
-#define ENDED_MAX 160   /* bytes of "the server exited with status N" */
+#define POLL_TICK_MS 20  /* exit polling when there is no pidfd */
+#define READABLE_MAX 8   /* folders made readable for one server */
+#define ENV_FIXED 4      /* PATH, HOME, LANG, TERM */
+#define ENDED_MAX 160    /* bytes of "the server exited with status N" */
+#define READS_MAX 16     /* chunks read from one fd per wake-up */
+#define END_GRACE_MS 200 /* a server that closed its output: time to exit */
 
-/* A queued message, or the error a bad line gave. */
-struct item {
-	struct claw_mcp_rpc_msg msg;
-	bool bad;
-	struct claw_error err;
-};
-
-struct stdio_t {
+struct stdio_conn {
 	struct claw_mcp_conn base;
 	struct claw_sandbox_child child;
 	struct claw_mcp_lines lines;
-	struct item *q; /* q[head..n) are waiting */
-	size_t head, n, cap;
+	struct claw_mcp_queue q;
 	char ring[CLAW_MCP_STDERR_MAX]; /* the last bytes of stderr */
 	size_t ring_pos, ring_len;
 	char *diag;            /* the ring as a string, made on demand */
 	bool err_eof;          /* its stderr is closed: not polled any more */
+	bool flood;            /* it sent more than CLAW_MCP_QUEUE_MAX unread messages */
 	bool gone;             /* stopped: the server ended or broke */
 	char ended[ENDED_MAX]; /* how, once gone */
 };
 
-/* ------------------------------------------------------------------ queue */
-
-static void
-q_push(struct stdio_t *s, const struct item *it)
-{
-	if (s->head == s->n)
-		s->head = s->n = 0;
-	if (s->n == s->cap) {
-		s->cap = s->cap != 0 ? s->cap * 2 : 8;
-		s->q = claw_xrealloc(s->q, s->cap * sizeof *s->q);
-	}
-	s->q[s->n++] = *it;
-}
+/* ------------------------------------------------------------------ lines */
 
 static bool
 on_line(void *ctx, const char *text, size_t len)
 {
-	struct stdio_t *s = ctx;
-	struct item it = {0};
-
-	if (claw_mcp_rpc_read(text, len, &it.msg, &it.err) != CLAW_OK) {
-		it.bad = true;
-		claw_error_prefix(&it.err, "the server wrote a line that is not JSON-RPC");
-	}
-	q_push(s, &it);
-	return true;
+	struct stdio_conn *s = ctx;
+	if (claw_mcp_queue_push(&s->q, text, len))
+		return true;
+	s->flood = true; /* stop reading: the server writes faster than claw reads */
+	return false;
 }
 
 /* ------------------------------------------------------------------ stderr */
 
 static void
-ring_add(struct stdio_t *s, const char *p, size_t n)
+ring_add(struct stdio_conn *s, const char *p, size_t n)
 {
 	if (n >= sizeof s->ring) {
 		p += n - sizeof s->ring;
@@ -101,7 +79,7 @@ ring_add(struct stdio_t *s, const char *p, size_t n)
 static const char *
 diagnostics(struct claw_mcp_conn *t)
 {
-	struct stdio_t *s = (struct stdio_t *)t;
+	struct stdio_conn *s = (struct stdio_conn *)t;
 	free(s->diag);
 	s->diag = claw_xmalloc(s->ring_len + 1);
 	size_t start = (s->ring_pos + sizeof s->ring - s->ring_len) % sizeof s->ring;
@@ -116,15 +94,16 @@ diagnostics(struct claw_mcp_conn *t)
 
 /* ------------------------------------------------------------------- ending */
 
-/* Stops the server now (it ended, or broke the protocol), keeping how. */
+/* Stops the server (it ended, or broke the protocol), keeping how: one
+ * that closed its output gets a moment to exit by itself. */
 static void
-stop(struct stdio_t *s, const char *why)
+stop(struct stdio_conn *s, const char *why)
 {
 	struct claw_proc_result res;
 
 	if (s->gone)
 		return;
-	claw_sandbox_child_stop(&s->child, 0, &res);
+	claw_sandbox_child_stop(&s->child, why != NULL ? 0 : END_GRACE_MS, &res);
 	s->gone = true;
 	if (why != NULL)
 		(void)snprintf(s->ended, sizeof s->ended, "%s", why);
@@ -137,19 +116,18 @@ stop(struct stdio_t *s, const char *why)
 }
 
 static enum claw_err
-gone_error(struct stdio_t *s, struct claw_error *err)
+gone_error(struct stdio_conn *s, struct claw_error *err)
 {
-	const char *d = diagnostics(&s->base);
-	return claw_error_set(err, CLAW_EIO, "%s%s%s", s->ended, *d != '\0' ? "; its stderr: " : "",
-			      d);
+	return claw_error_set(err, CLAW_EIO, "%s", s->ended);
 }
 
-/* Reads what is there on fd: stdout into lines, stderr into the ring.
- * False at its end (EOF or error). */
+/* Reads what is there on fd, at most READS_MAX chunks (a server writing
+ * without pause must not keep claw here past its deadline): stdout into
+ * lines, stderr into the ring.  False at its end (EOF or error). */
 static bool
-read_fd(struct stdio_t *s, int fd, char *chunk, struct claw_error *over)
+read_fd(struct stdio_conn *s, int fd, char *chunk, struct claw_error *over)
 {
-	for (;;) {
+	for (int k = 0; k < READS_MAX && !s->flood; k++) {
 		ssize_t r = read(fd, chunk, READ_CHUNK);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -165,6 +143,7 @@ read_fd(struct stdio_t *s, int fd, char *chunk, struct claw_error *over)
 		if (r < READ_CHUNK)
 			return true;
 	}
+	return true;
 }
 
 /* ---------------------------------------------------------------- transport */
@@ -173,7 +152,7 @@ static enum claw_err
 stdio_send(struct claw_mcp_conn *t, const char *json, size_t len, int64_t deadline,
 	   struct claw_error *err)
 {
-	struct stdio_t *s = (struct stdio_t *)t;
+	struct stdio_conn *s = (struct stdio_conn *)t;
 	char e[128];
 
 	for (size_t off = 0; off <= len;) {
@@ -190,11 +169,12 @@ stdio_send(struct claw_mcp_conn *t, const char *json, size_t len, int64_t deadli
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno != EAGAIN) {
+			int why = errno; /* stop() makes system calls */
 			stop(s, NULL);
-			if (errno != EPIPE)
+			if (why != EPIPE)
 				(void)snprintf(s->ended, sizeof s->ended,
 					       "cannot write to the server: %s",
-					       claw_errno_text(errno, e, sizeof e));
+					       claw_errno_text(why, e, sizeof e));
 			return gone_error(s, err);
 		}
 		int64_t left = deadline - claw_clock_mono_ms();
@@ -211,22 +191,22 @@ static enum claw_err
 stdio_recv(struct claw_mcp_conn *t, int64_t deadline, struct claw_mcp_rpc_msg *out,
 	   struct claw_error *err)
 {
-	struct stdio_t *s = (struct stdio_t *)t;
+	struct stdio_conn *s = (struct stdio_conn *)t;
 	struct claw_proc_child *c = &s->child.proc;
 	char *chunk = NULL;
-	enum claw_err rc = CLAW_OK;
+	enum claw_err rc;
 
-	memset(out, 0, sizeof *out);
 	for (;;) {
-		if (s->head < s->n) {
-			struct item *it = &s->q[s->head++];
-			if (it->bad) {
-				*err = it->err;
-				rc = CLAW_EINVAL;
-			} else {
-				*out = it->msg;
-			}
+		rc = claw_mcp_queue_pop(&s->q, out, err);
+		if (rc != CLAW_ENOTFOUND)
 			break;
+		if (s->flood) {
+			char why[ENDED_MAX];
+			(void)snprintf(why, sizeof why,
+				       "the server sent more than %d messages claw had not read: "
+				       "stopped",
+				       CLAW_MCP_QUEUE_MAX);
+			stop(s, why);
 		}
 		if (s->gone) {
 			rc = gone_error(s, err);
@@ -252,6 +232,8 @@ stdio_recv(struct claw_mcp_conn *t, int64_t deadline, struct claw_mcp_rpc_msg *o
 		if (chunk == NULL)
 			chunk = claw_xmalloc(READ_CHUNK);
 		struct claw_error over = {0};
+		/* Exited first, read after: what it wrote before it went is in. */
+		bool exited = claw_proc_child_exited(c);
 		if (!s->err_eof)
 			s->err_eof = !read_fd(s, c->err, chunk, &over);
 		bool out_open = read_fd(s, c->out, chunk, &over);
@@ -264,9 +246,9 @@ stdio_recv(struct claw_mcp_conn *t, int64_t deadline, struct claw_mcp_rpc_msg *o
 			rc = claw_error_set(err, CLAW_ETOOBIG, "%s", why);
 			break;
 		}
-		/* Gone: its stdout ended, or it exited (what it wrote before is
-		 * in the queue; stderr was read just above). */
-		if (s->head == s->n && (!out_open || claw_proc_child_exited(c)))
+		/* Gone: its stdout ended, or it exited (and everything it wrote
+		 * before was just read). */
+		if (s->q.head == s->q.n && (!out_open || exited))
 			stop(s, NULL);
 	}
 	free(chunk);
@@ -276,26 +258,25 @@ stdio_recv(struct claw_mcp_conn *t, int64_t deadline, struct claw_mcp_rpc_msg *o
 static bool
 stdio_alive(struct claw_mcp_conn *t)
 {
-	return !((struct stdio_t *)t)->gone;
+	return !((struct stdio_conn *)t)->gone;
 }
 
 static void
 stdio_close(struct claw_mcp_conn *t)
 {
-	struct stdio_t *s = (struct stdio_t *)t;
+	struct stdio_conn *s = (struct stdio_conn *)t;
 	if (s == NULL)
 		return;
 	if (!s->gone)
 		claw_sandbox_child_stop(&s->child, CLAW_MCP_STOP_GRACE_MS, NULL);
-	for (size_t i = s->head; i < s->n; i++)
-		claw_mcp_rpc_msg_free(&s->q[i].msg);
-	free(s->q);
+	claw_mcp_queue_free(&s->q);
 	claw_mcp_lines_free(&s->lines);
 	free(s->diag);
 	free(s);
 }
 
 static const struct claw_mcp_conn_ops stdio_ops = {
+	.diag_label = "its stderr",
 	.send = stdio_send,
 	.recv = stdio_recv,
 	.alive = stdio_alive,
@@ -305,28 +286,19 @@ static const struct claw_mcp_conn_ops stdio_ops = {
 
 /* ------------------------------------------------------------------- start */
 
-/* The folder to make readable for an absolute path p that exists: the
- * node_modules folder holding it, else p's folder (p itself when it is
- * one).  NULL when p is not absolute or does not exist.  Caller frees. */
+/* What to make readable for an absolute path p that exists: the
+ * node_modules folder holding it (a Node server needs its packages), else
+ * p itself (a file or a folder), by its real path.  NULL when p is not
+ * absolute or does not exist.  Caller frees. */
 static char *
 readable_of(const char *p)
 {
-	struct stat st;
 	char *real, *nm;
 
 	if (p[0] != '/' || (real = realpath(p, NULL)) == NULL)
 		return NULL;
-	if ((nm = strstr(real, "/node_modules/")) != NULL) {
+	if ((nm = strstr(real, "/node_modules/")) != NULL)
 		nm[strlen("/node_modules")] = '\0';
-		return real;
-	}
-	if (stat(real, &st) == 0 && !S_ISDIR(st.st_mode)) {
-		char *slash = strrchr(real, '/');
-		if (slash == real)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-	}
 	return real;
 }
 
@@ -334,17 +306,16 @@ readable_of(const char *p)
  * set PATH or HOME), then the fixed variables it did not set.  Caller
  * frees each string and the array. */
 static char **
-env_of(const struct claw_mcp_server *sv, const struct claw_mcp_place *place)
+env_of(const struct claw_mcp_server *sv)
 {
 	char **envp = claw_xcalloc(sv->nenv + ENV_FIXED + 1, sizeof *envp);
 	size_t n = 0;
 	const char *path = getenv("PATH");
-	bool bwrap = claw_sandbox_mode(place->sandbox) == CLAW_SANDBOX_BWRAP;
 	char *fixed[ENV_FIXED] = {
 		claw_xasprintf("PATH=%s", path != NULL ? path : "/usr/local/bin:/usr/bin:/bin"),
-		/* Inside bwrap /tmp is the server's own: npm's cache and
-		 * the like stay out of the work folder. */
-		claw_xasprintf("HOME=%s", bwrap ? "/tmp" : place->project),
+		/* Not the work folder: npm's cache and the like would land in
+		 * the run's change.  Inside bwrap /tmp is the server's own. */
+		claw_xstrdup("HOME=/tmp"),
 		claw_xstrdup("LANG=C.UTF-8"),
 		claw_xstrdup("TERM=dumb"),
 	};
@@ -383,14 +354,15 @@ enum claw_err
 claw_mcp_stdio_start(const struct claw_mcp_server *sv, const struct claw_mcp_place *place,
 		     struct claw_mcp_conn **out, struct claw_error *err)
 {
-	struct stdio_t *s = CLAW_NEW(struct stdio_t);
+	struct stdio_conn *s = CLAW_NEW(struct stdio_conn);
 	const char **argv = claw_xcalloc(sv->nargs + 2, sizeof *argv);
 	char *readable[READABLE_MAX];
 	size_t nreadable = 0;
-	char **envp = env_of(sv, place);
+	char **envp = env_of(sv);
 
 	s->base.ops = &stdio_ops;
 	claw_mcp_lines_init(&s->lines);
+	claw_mcp_queue_init(&s->q, "line");
 	argv[0] = sv->command;
 	for (size_t i = 0; i < sv->nargs; i++)
 		argv[i + 1] = sv->args[i];

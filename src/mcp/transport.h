@@ -33,6 +33,7 @@
 #include "mcp/rpc.h"
 
 struct claw_sandbox;
+struct claw_secrets;
 
 #define CLAW_MCP_STDERR_MAX 4096   /* last bytes of a server's stderr kept */
 #define CLAW_MCP_STOP_GRACE_MS 500 /* a stdio server's time to exit after EOF */
@@ -40,16 +41,16 @@ struct claw_sandbox;
 struct claw_mcp_conn;
 
 struct claw_mcp_conn_ops {
+	const char *diag_label; /* what diagnostics is: "its stderr", "its answer" */
 	/* Sends one message (JSON text, no newline) by deadline (monotonic
 	 * ms).  CLAW_EIO when the server is gone, CLAW_ETIMEOUT. */
 	enum claw_err (*send)(struct claw_mcp_conn *t, const char *json, size_t len,
 			      int64_t deadline, struct claw_error *err);
 	/* The server's next message into *out (claw_mcp_rpc_read's), waiting
 	 * until deadline.  CLAW_ETIMEOUT at the deadline; CLAW_EIO when the
-	 * server is gone (the message says how it ended, with the end of its
-	 * stderr); CLAW_EINVAL for a message that is not JSON-RPC (the next
-	 * call reads on after it); CLAW_ETOOBIG for a line over
-	 * CLAW_MCP_LINE_MAX (the server is then stopped: it is broken). */
+	 * server is gone (the message says how it ended); CLAW_EINVAL for a message that is not
+	 * JSON-RPC (the next call reads on after it); CLAW_ETOOBIG for a line over
+	 * CLAW_MCP_LINE_MAX (a stdio server is then stopped: it is broken). */
 	enum claw_err (*recv)(struct claw_mcp_conn *t, int64_t deadline,
 			      struct claw_mcp_rpc_msg *out, struct claw_error *err);
 	/* False once the server is known to be gone. */
@@ -72,10 +73,12 @@ struct claw_mcp_conn {
 
 /* Where a server runs: a stdio server in sandbox (borrowed, must outlive
  * the transport) with project (a real absolute path) as its working
- * folder. */
+ * folder; secrets (may be NULL) are what no message about it may show
+ * (its stderr may print what its env holds). */
 struct claw_mcp_place {
 	const struct claw_sandbox *sandbox;
 	const char *project;
+	const struct claw_secrets *secrets;
 };
 
 /* Starts the stdio server s (a STDIO entry) in place->sandbox: its command

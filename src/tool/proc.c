@@ -30,7 +30,7 @@
 #define POLL_TICK_MS 20 /* exit polling when there is no pidfd */
 
 /* Which start-up step failed, for the parent's message. */
-enum stage { ST_FDS = 1, ST_CGROUP, ST_RLIMIT, ST_CWD, ST_EXEC };
+enum stage { ST_FDS = 1, ST_CGROUP, ST_RLIMIT, ST_CWD, ST_PARENT, ST_EXEC };
 
 struct startup_error {
 	int stage;
@@ -137,10 +137,11 @@ child_main(const struct claw_proc_spec *spec, const struct rlimit *rl, int in_r,
 		(void)sigaction(s, &dfl, NULL); /* SIGKILL/SIGSTOP refuse: fine */
 	(void)setpgid(0, 0);
 	/* A child left running (parent != 0) dies with the thread that
-	 * started it, so a killed claw leaves no server behind (bwrap's --die-with-parent does
-	 * the same for everything in its sandbox). */
+	 * started it, so a killed claw leaves no server behind (only this
+	 * process: what it starts is on its own unless a sandbox holds it) (bwrap's
+	 * --die-with-parent does the same for everything in its sandbox). */
 	if (parent != 0 && (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent))
-		child_fail(exec_w, ST_FDS);
+		child_fail(exec_w, ST_PARENT);
 
 	if (dup2(in_r, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
 		child_fail(exec_w, ST_FDS);
@@ -196,6 +197,9 @@ startup_failed(const struct claw_proc_spec *spec, const struct startup_error *se
 		return claw_error_set(err, CLAW_EIO, "cannot join the process cgroup: %s", why);
 	case ST_RLIMIT:
 		return claw_error_set(err, CLAW_EIO, "cannot set a resource limit: %s", why);
+	case ST_PARENT:
+		return claw_error_set(err, CLAW_EIO, "cannot tie %s to claw's life: %s", spec->path,
+				      why);
 	case ST_EXEC:
 		return claw_error_set(err, CLAW_EIO, "cannot run %s: %s", spec->path, why);
 	default:

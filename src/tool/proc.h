@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "base/err.h"
 
@@ -94,7 +95,7 @@ void claw_proc_result_free(struct claw_proc_result *res);
 /* A child left running, talking on its stdin and stdout (a stdio MCP
  * server).  Every field is owned; -1 when absent. */
 struct claw_proc_child {
-	int pid;   /* the child, leader of its own process group */
+	pid_t pid; /* the child, leader of its own process group */
 	int pidfd; /* readable once it exits; -1 where the kernel has none */
 	int in;    /* its stdin: a unix stream socket, non-blocking; write with
 		      send(MSG_NOSIGNAL) so a dead child is EPIPE, not SIGPIPE */
@@ -107,9 +108,10 @@ struct claw_proc_child {
  * the caller decides when the child is done; capture_max and stderr_apart
  * are not used), but returns at once with the child running.  The child
  * gets PR_SET_PDEATHSIG SIGKILL: it dies with the *thread* that spawned
- * it, so claw killed with -9 leaves no child behind; spawn from the thread
- * that will stop it.  CLAW_EIO as claw_proc_run.  *c is valid (all -1)
- * after a failure. */
+ * it, so claw killed with -9 does not leave it behind (spawn from the thread
+ * that will stop it); processes it starts itself are not covered (a bwrap
+ * sandbox's --die-with-parent and pid namespace take them all).  CLAW_EIO as claw_proc_run.  *c is
+ * valid (all -1) after a failure. */
 enum claw_err claw_proc_spawn(const struct claw_proc_spec *spec, struct claw_proc_child *c,
 			      struct claw_error *err);
 /* True once the child has exited (not reaped until claw_proc_child_stop). */

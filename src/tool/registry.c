@@ -284,7 +284,9 @@ compile_schema(struct entry *e, struct claw_error *err)
 			f->required = true;
 		}
 	}
-	if (json_object_object_get_ex(root, "additionalProperties", &v))
+	/* A copied schema's fields this module skipped are still allowed. */
+	if (json_object_object_get_ex(root, "additionalProperties", &v) &&
+	    (props == NULL || (size_t)json_object_object_length(props) == e->nfields))
 		e->closed =
 			json_object_is_type(v, json_type_boolean) && !json_object_get_boolean(v);
 out:

@@ -35,6 +35,9 @@ cat >"$conf" <<JSON
   "fault": {"command": "node", "args": ["$fault", "--bad-name", "--desc", "5000", "--log", "$proj/fault.log"],
             "env": {"FAULT_TOKEN": "\${TOKEN}"}},
   "broken": {"command": "node", "args": ["$fault", "--exit-at-start"]},
+  "leaky": {"command": "node", "args": ["$fault", "--noise", "6000", "--leak", "--exit-at-start", "--escape"],
+            "env": {"FAULT_TOKEN": "\${TOKEN}"}},
+  "escaped": {"command": "node", "args": ["$fault", "--escape"]},
   "old": {"command": "node", "args": ["$fault", "--version", "2024-11-05"]},
   "off": {"command": "node", "args": ["$fault"], "disabled": true}
 }}
@@ -50,6 +53,12 @@ like "$out" "  mcp__fault__ok (read-only)  Echoes text." "a description's first 
 like "$out" "tool has.dot: a name of [A-Za-z0-9_-] is needed" "a tool name claw cannot use is left out, saying why"
 like "$out" "tool wordy: its description is over 2048 bytes" "a description over the cap is left out"
 like "$out" "broken (stdio: node): cannot connect: the server exited with status 2; its stderr: fault: cannot open my database" "a server that dies at start: its status and stderr"
+like "$out" "leaky (stdio: node): cannot connect: the server exited with status 2; its stderr: ...noise line 0" \
+	"a long stderr: its end, as much as fits"
+like "$out" "fault: my token is [redacted TOKEN]
+fault: cannot open my database" "a secret it prints is redacted"
+case "$out$err" in *tok-mcp-0123456789*) ok 1 "never its value" ;; *) ok 0 "never its value" ;; esac
+like "$out" "  mcp__escaped__escape  \\x1b[31mred\\x1b[0m text" "a description cannot send terminal escapes"
 like "$out" "old (stdio: node): cannot connect: the server speaks MCP 2024-11-05; claw speaks 2025-11-25 and 2025-06-18" "a protocol claw does not speak"
 case "$out" in *"off ("*) ok 1 "a disabled server is not listed" ;; *) ok 0 "a disabled server is not listed" ;; esac
 like "$(cat "$proj/fault.log")" "initialize 2025-11-25
@@ -69,7 +78,7 @@ run tool mcp__everything__get-tiny-image '{}'
 like "$out" "[image: image/png, " "an image is summarised, not pasted"
 run tool mcp__everything__nope '{}'
 is "$rc" 1 "an unknown tool of a known server"
-like "$err" "the MCP server everything has no tool nope" "says so"
+like "$err" "MCP server everything has no tool nope (claw mcp lists what it offers" "says so"
 run tool mcp__nobody__x '{}'
 like "$err" "no MCP server of that name is configured" "an unknown server"
 
@@ -100,11 +109,13 @@ run tool mcp__fault__rpcerror '{}'
 like "$err" "the server's error -32602: bad params, says the server" "a JSON-RPC error is a tool error"
 run tool mcp__fault__malformed '{}'
 is "$rc" 1 "a line that is not JSON-RPC fails the call"
-like "$err" "the server wrote a line that is not JSON-RPC" "saying so"
+like "$err" "the server sent a line that is not JSON-RPC" "saying so"
 run tool mcp__fault__overlong '{}'
 like "$err" "the server wrote a message over 4194304 bytes: stopped" "a line over the cap stops the server"
 run tool mcp__fault__big '{"bytes": 300000}'
 like "$out" "bytes clipped ...]" "a big result is clipped like any tool output"
+run tool mcp__fault__flood '{}'
+like "$err" "the server sent more than 1024 messages claw had not read: stopped" "a server flooding claw is stopped"
 run tool mcp__fault__crash '{}'
 is "$rc" 1 "a server that dies mid-call"
 like "$err" "the server exited with status 3; its stderr: fault: crashing now" "is a tool error with its status and stderr"

@@ -20,7 +20,7 @@ import { test, assert, equal, diag } from './tap.mjs';
 import { waitFor, sleep, axeSerious } from './harness.mjs';
 import { reviewTests } from './review.test.mjs';
 import { scenario, TITLE_A, TITLE_B, TITLE_C, FEEDBACK, ANSWER, BUDGET_TOKENS, CONTEXT_TOKENS, SOLVER, TITLE_Q, TITLE_W,
-	TITLE_QUEUED, TITLE_S, POLISHED, STEER, SOLVER_S, THOUGHT } from './scenario.mjs';
+	TITLE_QUEUED, TITLE_S, POLISHED, STEER, SOLVER_S, THOUGHT, TITLE_M, SOLVER_M } from './scenario.mjs';
 
 export function hasServe(claw) {
 	const r = spawnSync(claw, ['serve', '--help'], { encoding: 'utf8', timeout: 5000 });
@@ -43,6 +43,16 @@ export function dashboardTests(ctx) {
 		return { status: r.status, body: text ? JSON.parse(text) : null };
 	};
 	const P = () => `/api/projects/${s.key}`;
+	// Stores solver as issue id's approved v1, so a start skips generate
+	// (the sqlite3 shell waits out claw serve's write lock).
+	const approveSolver = (id, solver) => {
+		const db = path.join(h.home, 'projects', `${s.key}.db`);
+		const spec = JSON.stringify(solver).replaceAll("'", "''");
+		const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', db, `INSERT INTO solvers (issue_id, version, spec,
+			status, decided_by, created_at, decided_at) VALUES (${id}, 1, '${spec}', 'approved', 'test', 0, 0)`],
+		{ encoding: 'utf8' });
+		equal(r.status, 0, `an approved solver: ${r.stderr}`);
+	};
 	const issue = async (id) => (await api('GET', `${P()}/issues/${id}`)).body;
 	// Every wire row of a run, through the poll route.
 	const traceRows = async (runId) => {
@@ -482,11 +492,7 @@ export function dashboardTests(ctx) {
 
 	test('dashboard: a message sent from the page reaches the running step', async () => {
 		const id = (await api('POST', `${P()}/issues`, { title: TITLE_S })).body.id;
-		const db = path.join(h.home, 'projects', `${s.key}.db`);
-		const spec = JSON.stringify(SOLVER_S).replaceAll("'", "''");
-		const r = spawnSync('sqlite3', [db, `INSERT INTO solvers (issue_id, version, spec, status, decided_by, created_at,
-			decided_at) VALUES (${id}, 1, '${spec}', 'approved', 'test', 0, 0)`], { encoding: 'utf8' });
-		equal(r.status, 0, `an approved solver: ${r.stderr}`);
+		approveSolver(id, SOLVER_S);
 		const page = await h.context.newPage();
 		await page.goto(`${h.base}/#/${s.key}/issue/${id}`);
 		await page.getByRole('button', { name: /Start/ }).click();
@@ -546,6 +552,43 @@ export function dashboardTests(ctx) {
 		await shot(page, 'run-thinking-phone');
 		await page.setViewportSize({ width: 1280, height: 800 });
 		await page.selectOption('select[aria-label="detail level"]', level); // kept for later pages
+		await api('POST', `${P()}/issues/${id}/close`, {});
+		await page.close();
+	}, { skip: why, timeout: 60000 });
+
+	test('dashboard: an MCP tool row names its server', async () => {
+		// The project's MCP servers: tests/mcp/fault.mjs over stdio, in the sandbox.
+		const conf = path.join(h.home, 'projects', `${s.key}.mcp.json`);
+		fs.writeFileSync(conf, JSON.stringify({ mcpServers: { fault: { command: process.execPath,
+			args: [path.join(ctx.top, 'tests', 'mcp', 'fault.mjs')] } } }), { mode: 0o600 });
+		const id = (await api('POST', `${P()}/issues`, { title: TITLE_M })).body.id;
+		approveSolver(id, SOLVER_M);
+		const page = await h.context.newPage();
+		await page.goto(`${h.base}/#/${s.key}/issue/${id}`);
+		await page.getByRole('button', { name: /Start/ }).click();
+		await waitFor(async () => !['inprogress', 'queued'].includes((await issue(id)).status),
+			{ what: 'the run to move on', timeout: 30000 });
+		await page.click('.tab[data-tab="trace"]'); // it has moved on to its review
+		const row = await page.waitForSelector('.tree .node.t-tool:has-text("fault · ok")', { timeout: 10000 });
+		assert((await row.textContent()).includes('ok: from the page'), 'the call and its result');
+		equal(await row.$eval('.flag.mcp', (e) => e.textContent), 'MCP fault', 'the row names the MCP server');
+		await page.click('.tree .node.t-tool:has-text("fault · ok") .label');
+		const detail = await page.waitForSelector('.span-detail:not([hidden])');
+		assert((await detail.textContent()).includes('MCP serverfault — tool ok'), 'its details name the server and the tool');
+		await shot(page, 'run-mcp');
+		await page.setViewportSize({ width: 390, height: 844 });
+		await page.evaluate(() => document.querySelector('.span-detail').scrollIntoView());
+		const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+		assert(over <= 0, `the row and its details fit the phone width (overflow ${over}px)`);
+		await shot(page, 'run-mcp-phone');
+		await page.setViewportSize({ width: 1280, height: 800 });
+		// The server stops when the run parks at its review.
+		const notes = async () => (await traceRows((await issue(id)).runs.at(-1).id))
+			.filter((x) => x.type === 'note').map((x) => x.data.message).join(' | ');
+		await waitFor(async () => (await notes()).includes('MCP server fault stopped'),
+			{ what: 'the server to stop', timeout: 10000 });
+		assert((await notes()).includes('MCP server fault started: 13 tools'), 'the trace says when it started');
+		fs.rmSync(conf);
 		await api('POST', `${P()}/issues/${id}/close`, {});
 		await page.close();
 	}, { skip: why, timeout: 60000 });
@@ -615,7 +658,7 @@ export function dashboardTests(ctx) {
 		equal(decodeURIComponent(new URL(s.B.url()).hash.split('/')[1]), key2, 'and the URL');
 		// As `sqlite3` or another tool would: the board's rescan notices.
 		const db = path.join(h.home, 'projects', `${key2}.db`);
-		const r = spawnSync('sqlite3', [db, `DELETE FROM issues WHERE id = ${gone}`], { encoding: 'utf8' });
+		const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', db, `DELETE FROM issues WHERE id = ${gone}`], { encoding: 'utf8' });
 		equal(r.status, 0, `deleted from the db ${r.stderr}`);
 		await s.B.waitForSelector(`.card[data-id="${gone}"]`, { state: 'detached', timeout: 8000 });
 		assert(await s.B.$(`.card[data-id="${keep}"]`), 'the other card stays');

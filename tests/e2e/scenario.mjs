@@ -34,6 +34,8 @@ export const THOUGHT = 'The person wants the exclamation mark kept; polish the r
 export const SOLVER_S = { name: 'Polish', steps: [{ name: 'polish', goal: 'Polish the greeting.', tools: ['bash'] }] };
 export const REVIEW_TEXT = 'Both lines, please.';
 export const COMMENT = 'Shout this one too.';
+export const TITLE_M = 'Ask the fault server';                 // an MCP tool (SPEC 12) in the run view
+export const SOLVER_M = { name: 'Probe', steps: [{ name: 'probe', goal: 'Probe the MCP server.', tools: ['mcp__fault__ok'] }] };
 export const BUDGET_TOKENS = 60000; // CLAW_BUDGET_TOKENS of claw serve
 export const CONTEXT_TOKENS = 20000; // CLAW_CONTEXT_TOKENS of claw serve (B's 70k is one reply, not a prompt to send)
 
@@ -132,6 +134,10 @@ export function scenario() {
 				input: { command: 'echo polished' } }] },
 			// Its answer streams slowly: the page shows it being written.
 			{ match: { user: STEER }, thinking: THOUGHT, text: POLISHED, stream: { chunk: 12, pause_ms: 60 } },
+
+			// ---- an MCP tool: the scripted fault server's ok
+			{ match: { user: 'Carry out step probe' }, tool_calls: [{ name: 'mcp__fault__ok', input: { text: 'from the page' } }] },
+			{ match: { user: 'ok: from the page' }, text: 'The server answered.' },
 
 			// ---- the showcase: one run parks at a question, one works (hangs)
 			{ match: { user: 'Carry out step understand', any: TITLE_Q }, text: 'The flag belongs in calc.sh.\n' +

@@ -4,8 +4,12 @@
 // by flags.  No dependencies: it speaks newline-delimited JSON-RPC itself.
 //
 //   node fault.mjs [--tools N] [--page P] [--version V] [--desc BYTES]
-//                  [--schema BYTES] [--bad-name] [--noise] [--exit-at-start]
-//                  [--log FILE]
+//                  [--schema BYTES] [--bad-name] [--escape] [--noise BYTES]
+//                  [--leak] [--exit-at-start] [--log FILE]
+//
+// --leak writes $FAULT_TOKEN to stderr at start; --noise writes that many
+// bytes of numbered stderr lines first; --escape adds a tool whose
+// description holds a terminal escape.
 //
 // Tools: ok {text} echoes; crash dies mid-call (stderr says so); hang never
 // answers (and writes "cancelled ID" to --log when cancelled); malformed
@@ -14,7 +18,7 @@
 // image answers with an image and a resource link; fails answers isError;
 // rpcerror answers with a JSON-RPC error; env answers with the value of a
 // variable; ask sends claw a request (ping, then roots/list) first and
-// reports what came back.
+// reports what came back; flood sends 5000 notifications before its answer.
 import { appendFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
@@ -35,11 +39,13 @@ const note = (s) => log && appendFileSync(log, s + "\n");
 const send = (m) => process.stdout.write(JSON.stringify({ jsonrpc: "2.0", ...m }) + "\n");
 const obj = (props, required = []) => ({ type: "object", properties: props, required });
 
+const noise = Number(flag("--noise", "0"));
+for (let i = 0; noise > 0 && i * 20 < noise; i++) process.stderr.write(`noise line ${String(i).padStart(8, "0")}\n`);
+if (has("--leak")) process.stderr.write(`fault: my token is ${process.env.FAULT_TOKEN}\n`);
 if (has("--exit-at-start")) {
 	process.stderr.write("fault: cannot open my database\n");
 	process.exit(2);
 }
-if (has("--noise")) process.stderr.write("fault: starting up\n");
 
 const tools = [
 	{ name: "ok", description: "Echoes text.\nSecond line.", inputSchema: obj({ text: { type: "string" } }, ["text"]), annotations: { readOnlyHint: true } },
@@ -53,6 +59,7 @@ const tools = [
 	{ name: "rpcerror", description: "A JSON-RPC error.", inputSchema: obj({}) },
 	{ name: "env", description: "An environment variable.", inputSchema: obj({ name: { type: "string" } }, ["name"]) },
 	{ name: "ask", description: "Asks claw first.", inputSchema: obj({}) },
+	{ name: "flood", description: "Many notifications, then the answer.", inputSchema: obj({}) },
 	{ name: "anyof", description: "A schema beyond claw's subset.", inputSchema: { type: "object", properties: { v: { anyOf: [{ type: "string" }, { type: "number" }] }, n: { type: "number", minimum: 1 } }, required: ["v", "n"] } },
 ];
 for (let i = 0; i < extra; i++)
@@ -60,6 +67,7 @@ for (let i = 0; i < extra; i++)
 if (descBytes > 0) tools.push({ name: "wordy", description: "w".repeat(descBytes), inputSchema: obj({}) });
 if (schemaBytes > 0)
 	tools.push({ name: "fat", description: "A big schema.", inputSchema: obj({ x: { type: "string", description: "s".repeat(schemaBytes) } }) });
+if (has("--escape")) tools.push({ name: "escape", description: "\u001b[31mred\u001b[0m text", inputSchema: obj({}) });
 if (has("--bad-name")) tools.push({ name: "has.dot", description: "A name claw cannot use.", inputSchema: obj({}) });
 
 let asked = null; // the id of the tool call waiting for claw's answers
@@ -104,6 +112,9 @@ function call(id, name, args) {
 		send({ id: roots, method: "roots/list" });
 		return;
 	}
+	case "flood":
+		for (let i = 0; i < 5000; i++) send({ method: "notifications/message", params: { level: "info", data: i } });
+		return send({ id, result: { content: [{ type: "text", text: "flooded" }] } });
 	case "anyof":
 		return send({ id, result: { content: [{ type: "text", text: `v=${JSON.stringify(args.v)} n=${args.n}` }] } });
 	default:

@@ -26,7 +26,7 @@ chmod 600 "$CLAW_HOME/projects/$key.mcp.json"
 
 id=$(new_issue "Use the MCP tools")
 approved_solver "$id" '{"name":"Mcp","steps":[
- {"name":"use","goal":"Echo hi, then write mcp.txt.","tools":["mcp__everything__echo","mcp__files__write_file","mcp__fault__crash","mcp__fault__ok"]},
+ {"name":"use","goal":"Echo hi, then write mcp.txt.","tools":["mcp__everything__echo","mcp__files__write_file","mcp__fault__crash","mcp__fault__ok","mcp__everything__absent"]},
  {"name":"sum","call":{"tool":"mcp__everything__get-sum","args":{"a":40,"b":2}}}]}'
 cat >"$tmp/scenario.json" <<'JSON'
 {"replies": [
@@ -43,7 +43,9 @@ cat >"$tmp/scenario.json" <<'JSON'
   "tool_calls": [{"name": "mcp__fault__crash", "input": {}}]},
  {"match": {"user": "exited with status 3"},
   "tool_calls": [{"name": "mcp__fault__ok", "input": {"text": "third"}}]},
- {"match": {"user": "started again once already"}, "text": "The fault server is gone; done."}
+ {"match": {"user": "started again once already"},
+  "tool_calls": [{"name": "mcp__everything__absent", "input": {}}]},
+ {"match": {"user": "has no tool absent"}, "text": "The fault server is gone; done."}
 ]}
 JSON
 mock_start "$tmp/scenario.json"
@@ -61,6 +63,8 @@ is "$(results mcp__fault__ok | tr '\n' '|')" "ok: again [run#4]|MCP server fault
 	"a server that died is started again once, then its tools answer with an error"
 like "$(results mcp__fault__crash | head -1)" "the server exited with status 3; its stderr: fault: crashing now" \
 	"a crash mid-call is a tool error with its stderr"
+like "$(results mcp__everything__absent)" "MCP server everything has no tool absent" \
+	"a tool the server does not offer: the step has it, its call says why, the run goes on"
 like "$(results mcp__everything__get-sum)" "The sum of 40 and 2 is 42." "a tool step calls an MCP tool"
 is "$(mock_count2 '"name":"mcp__everything__echo"' '"input_schema":{"$schema"')" "$(mock_count 'Carry out step use')" \
 	"every request of the step carries the tool with the server's schema"
@@ -71,13 +75,13 @@ like "$(grep -F 'Carry out step use' "$tmp/mock.log" | head -1)" "[MCP server ev
 notes=$(sql "SELECT json_extract(data, '$.message') FROM trace WHERE type = 'note'
 	     AND json_extract(data, '$.action') = 'mcp' ORDER BY seq")
 like "$notes" "MCP server everything started: 13 tools in" "the trace says each server started"
-like "$notes" "MCP server fault restarted: 12 tools" "and restarted"
+like "$notes" "MCP server fault restarted: 13 tools" "and restarted"
 like "$notes" "MCP server fault ended: the server exited with status 3" "and ended"
 like "$notes" "MCP server everything stopped" "and stopped at the end"
 case "$notes" in *unused*) ok 1 "a server no step needs never starts" ;; *) ok 0 "a server no step needs never starts" ;; esac
 ok "$(test ! -e unused.log; echo $?)" "(it never ran)"
 ok "$(pgrep -f "$tmp/marker" >/dev/null; [ $? = 1 ]; echo $?)" "no server outlives the run"
-is "$(sql "SELECT COUNT(*) FROM trace WHERE type = 'tool' AND json_extract(data, '$.name') LIKE 'mcp\_\_%' ESCAPE '\\'")" "7" \
+is "$(sql "SELECT COUNT(*) FROM trace WHERE type = 'tool' AND json_extract(data, '$.name') LIKE 'mcp\_\_%' ESCAPE '\\'")" "8" \
 	"every MCP call is a tool row like any other"
 
 done_testing

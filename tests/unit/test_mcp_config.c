@@ -90,7 +90,9 @@ test_refused(void)
 		 "p.mcp.json: server a: unknown field \"cmd\""},
 		{"{\"mcpServers\": {\"a__b\": {\"command\": \"x\"}}}",
 		 "p.mcp.json: server a__b: a name must be 1 to 32 letters, digits, '_' or '-', "
-		 "without \"__\""},
+		 "without \"__\" and not beginning or ending with '_'"},
+		{"{\"mcpServers\": {\"a_\": {\"command\": \"x\"}}}", "server a_: a name must be"},
+		{"{\"mcpServers\": {\"_a\": {\"command\": \"x\"}}}", "server _a: a name must be"},
 		{"{\"mcpServers\": {\"a b\": {\"command\": \"x\"}}}", "server a b: a name must be"},
 		{"{\"mcpServers\": {\"a\": {\"command\": \"\"}}}",
 		 "p.mcp.json: server a: command must not be empty"},

@@ -272,7 +272,8 @@ test_copy(void)
 				     "\"k\": {\"type\": \"integer\", \"enum\": [1, 2]}");
 	for (int i = 0; i < CLAW_TOOL_FIELDS_MAX + 4; i++)
 		(void)claw_buf_printf(&schema, ", \"f%d\": {\"type\": \"string\"}", i);
-	(void)claw_buf_puts(&schema, "}, \"required\": [\"v\", \"n\"]}");
+	(void)claw_buf_puts(&schema,
+			    "}, \"required\": [\"v\", \"n\"], \"additionalProperties\": false}");
 	char *name = claw_xstrdup("mcp__s__t"), *desc = claw_xstrdup("a copied tool");
 	char *text = claw_buf_steal(&schema);
 	struct claw_tool t = {name, desc, text, CLAW_TOOL_MUTATING, self_run, "the data"};
@@ -294,6 +295,9 @@ test_copy(void)
 	       "invalid input for mcp__s__t: "
 	       "missing field \"n\"",
 	       "required fields of known types are checked");
+	is_str(call(reg, &ctx, "mcp__s__t", "{\"v\": [1], \"f19\": \"x\", \"n\": 1}", &e),
+	       "mcp__s__t data=the data",
+	       "closed, yet its fields beyond the subset are let through");
 	is_str(call(reg, &ctx, "mcp__s__t", "{\"v\": 1, \"n\": \"2\"}", &e),
 	       "invalid input for mcp__s__t: field \"n\" must be a number", "and their types");
 	struct claw_tool bad = {"mcp__s__u",    "",       "{\"type\": \"array\"}",
