@@ -35,6 +35,7 @@ tests_unit_test_builtin_SOURCES = tests/unit/test_builtin.c
 libclaw_a_SOURCES += \
 	src/flow/context.c src/flow/context.h \
 	src/flow/instructions.c src/flow/instructions.h \
+	src/flow/mcp.c src/flow/mcp.h \
 	src/flow/compact.c src/flow/compact.h \
 	src/flow/budget.c src/flow/budget.h \
 	src/flow/gate.c src/flow/gate.h \

@@ -48,13 +48,13 @@
 #include "flow/review.h"
 #include "flow/gate.h"
 #include "flow/instructions.h"
+#include "flow/mcp.h"
 #include "flow/spec.h"
 #include "flow/tools.h"
 #include "flow/workspace.h"
 #include "llm/client.h"
 #include "llm/pricing.h"
 #include "mcp/config.h"
-#include "mcp/servers.h"
 #include "store/issues.h"
 #include "store/projects.h"
 #include "store/runs.h"
@@ -70,9 +70,7 @@
 #define CLAW_RUNNER_REPAIRS_MAX 2     /* SPEC.md 4.3 */
 #define CLAW_RUNNER_GENERATIONS_MAX 8 /* approval rounds with feedback in one run */
 #define CLAW_RUNNER_CONTEXT_MAX (512 * 1024)
-#define CLAW_RUNNER_MCP_DOCS_MAX (32 * 1024) /* bytes of MCP tool lines shown to generate */
-#define MCP_DOC_LINE_MAX 160                 /* bytes of one tool's description shown */
-#define CLAW_RUNNER_SUMMARY_STEPS 60         /* step visits listed in a repair's context */
+#define CLAW_RUNNER_SUMMARY_STEPS 60 /* step visits listed in a repair's context */
 
 /* How the pipeline ended. */
 enum outcome {
@@ -108,7 +106,6 @@ struct runner {
 
 static void set_outcome(struct runner *r, enum outcome o, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static void rest_mcp(struct runner *r);
 
 static void
 set_outcome(struct runner *r, enum outcome o, const char *fmt, ...)
@@ -185,51 +182,6 @@ parse_solver(struct runner *r, const char *spec, struct claw_workflow **out, cha
 	return rc;
 }
 
-/* The project's MCP tools for the generator (and repair), each server
- * started to list them: names and the first line of each description, not
- * the schemas (a step that uses a tool gets its schema). */
-static void
-mcp_docs(struct runner *r, struct claw_buf *out)
-{
-	struct claw_mcp_servers *s = r->ctx.mcp;
-	struct claw_buf b = CLAW_BUF_INIT(CLAW_RUNNER_MCP_DOCS_MAX);
-	size_t left_out = 0;
-
-	if (s == NULL)
-		return;
-	claw_mcp_servers_start_all(s);
-	for (size_t i = 0; i < claw_mcp_servers_count(s); i++) {
-		struct claw_mcp_client *c = claw_mcp_servers_client(s, i);
-		if (c == NULL) {
-			(void)claw_buf_printf(&b,
-					      "- (server %s cannot start, so none of its tools "
-					      "can be used: %.200s)\n",
-					      claw_mcp_servers_name(s, i),
-					      claw_mcp_servers_error(s, i));
-			continue;
-		}
-		for (size_t k = 0; k < claw_mcp_client_ntools(c); k++) {
-			const struct claw_mcp_tool *t = claw_mcp_client_tool(c, k);
-			size_t was = claw_buf_len(&b), n = strcspn(t->description, "\n");
-			(void)claw_buf_printf(
-				&b, "- %s%s: %.*s\n", t->full, t->read_only ? " (read-only)" : "",
-				(int)(n > MCP_DOC_LINE_MAX ? MCP_DOC_LINE_MAX : n), t->description);
-			if (claw_buf_error(&b) != CLAW_OK) {
-				claw_buf_truncate(&b, was);
-				left_out++;
-			}
-		}
-	}
-	(void)claw_buf_puts(out, "The project's MCP tools.  A solver's steps may name them in "
-				 "\"tools\" and tool steps may call them, like the built-in tools; "
-				 "name only those a step's goal needs:\n");
-	(void)claw_buf_append(out, claw_buf_str(&b), claw_buf_len(&b));
-	if (left_out > 0)
-		(void)claw_buf_printf(out, "- ... and %zu more\n", left_out);
-	(void)claw_buf_putc(out, '\n');
-	claw_buf_free(&b);
-}
-
 /* Runs a built-in workflow (generate or repair) under key with context;
  * *version gets what define_workflow stored (0 when nothing). */
 static enum claw_err
@@ -252,7 +204,7 @@ run_builtin(struct runner *r, const char *name, const char *key, const char *con
 	r->ctx.define = &def;
 	r->ctx.workflow_json = claw_buf_str(&json);
 	rc = claw_engine_run(&ep, res, err);
-	rest_mcp(r); /* a gate for a person comes next */
+	claw_flow_mcp_rest(&r->ctx); /* a gate for a person comes next */
 	r->ctx.define = NULL;
 	r->ctx.workflow_json = NULL;
 	*version = def.version;
@@ -295,7 +247,7 @@ generate(struct runner *r, const struct claw_solver *rejected, int64_t *version,
 	} else {
 		(void)snprintf(key, sizeof key, "generate");
 	}
-	mcp_docs(r, &context);
+	claw_flow_mcp_docs(&r->ctx, &context);
 	rc = run_builtin(r, "generate", key, claw_buf_str(&context), NULL, &res, version, err);
 	if (rc == CLAW_ESTOPPED) {
 		halted(r);
@@ -556,7 +508,7 @@ repair(struct runner *r, const struct claw_solver *solver, const struct claw_wor
 			      failure->findings[0] != '\0' ? failure->findings : "(none)",
 			      (long long)solver->version, solver->spec);
 	trace_summary(r, &context);
-	mcp_docs(r, &context);
+	claw_flow_mcp_docs(&r->ctx, &context);
 	(void)claw_buf_puts(&context, "\nA repaired solver must keep every step name: the run "
 				      "resumes with the steps already done.\n");
 	rc = run_builtin(r, "repair", key, claw_buf_str(&context), wf, &res, &version, err);
@@ -682,7 +634,7 @@ solve(struct runner *r, struct claw_error *err)
 			r->rework = false;
 			claw_engine_result_free(&res);
 			rc = claw_engine_run(&ep, &res, err);
-			rest_mcp(r); /* the review gate, or a repair, comes next */
+			claw_flow_mcp_rest(ctx); /* the review gate, or a repair, comes next */
 			if (rc == CLAW_OK && res.passed && ctx->worktree != NULL)
 				rc = review(r, wf, err);
 		} while (rc == CLAW_OK && r->rework);
@@ -932,83 +884,6 @@ equip(struct runner *r, struct claw_error *err)
 	return CLAW_OK;
 }
 
-/* An MCP server's start, failure or end, as a note in the run's trace
- * (redacted: a server's stderr may show what its env held). */
-static void
-mcp_event(void *vr, const struct claw_mcp_event *ev)
-{
-	struct runner *r = vr;
-	struct claw_flow_ctx *ctx = &r->ctx;
-	struct claw_buf msg = CLAW_BUF_INIT(CLAW_ERROR_MSG_MAX * 2 + CLAW_MCP_STDERR_MAX);
-	struct claw_buf red = CLAW_BUF_INIT(CLAW_ERROR_MSG_MAX * 4 + CLAW_MCP_STDERR_MAX * 2);
-	bool bad = strcmp(ev->what, "failed") == 0 || strcmp(ev->what, "ended") == 0;
-
-	(void)claw_buf_printf(&msg, "MCP server %s %s", ev->server, ev->what);
-	if (strcmp(ev->what, "started") == 0 || strcmp(ev->what, "restarted") == 0)
-		(void)claw_buf_printf(&msg, ": %zu tools in %lld ms", ev->ntools,
-				      (long long)ev->ms);
-	if (ev->message != NULL)
-		(void)claw_buf_printf(&msg, ": %s", ev->message);
-	if (ev->notes != NULL)
-		(void)claw_buf_printf(&msg, " (left out: %s)", ev->notes);
-	if (claw_secrets_redact(r->secrets, claw_buf_str(&msg), claw_buf_len(&msg), &red) ==
-	    CLAW_OK) {
-		struct json_object *d = json_object_new_object();
-		(void)json_object_object_add(d, "action", json_object_new_string("mcp"));
-		(void)json_object_object_add(d, "server", json_object_new_string(ev->server));
-		(void)json_object_object_add(d, "what", json_object_new_string(ev->what));
-		(void)json_object_object_add(d, "message",
-					     json_object_new_string(claw_buf_str(&red)));
-		(void)claw_trace_event_json(ctx->tracer, CLAW_RECORD_NOTE,
-					    bad ? CLAW_RECORD_NOTICE : CLAW_RECORD_LEVEL_DEFAULT,
-					    d);
-		json_object_put(d);
-	}
-	claw_buf_free(&msg);
-	claw_buf_free(&red);
-}
-
-/* The project's MCP servers for this run, none started yet: they run in
- * the run's work folder, so this comes after the workspace. */
-static void
-open_mcp(struct runner *r)
-{
-	struct claw_flow_ctx *ctx = &r->ctx;
-	if (r->mcp.n == 0)
-		return;
-	struct claw_mcp_servers_opts o = {
-		.config = &r->mcp,
-		.registry = r->tools,
-		.place = {.sandbox = ctx->sandbox,
-			  .project = ctx->project_path,
-			  .secrets = r->secrets},
-		.timeout_ms = claw_sandbox_opts(ctx->sandbox)->timeout_ms,
-		.event = mcp_event,
-		.event_ctx = r,
-	};
-	ctx->mcp = claw_mcp_servers_new(&o);
-}
-
-/* Stops the run's MCP servers. */
-static void
-close_mcp(struct runner *r)
-{
-	claw_mcp_servers_free(r->ctx.mcp);
-	r->ctx.mcp = NULL;
-}
-
-/* Stops the servers a workflow started when it ends: what comes next is a
- * gate that may wait hours for a person, or another workflow, which
- * starts what it needs (with its own restart). */
-static void
-rest_mcp(struct runner *r)
-{
-	if (r->ctx.mcp == NULL)
-		return;
-	close_mcp(r);
-	open_mcp(r);
-}
-
 /* The project's AGENTS.md (or CLAUDE.md) from the work folder when the
  * run starts, for every agent's system prompt, traced once with its text;
  * a resumed run takes that text back from the trace (the file in its work
@@ -1111,9 +986,9 @@ claw_runner_run(const struct claw_runner_params *p, const struct claw_frontend *
 	if (rc == CLAW_OK)
 		rc = read_instructions(r, err);
 	if (rc == CLAW_OK) {
-		open_mcp(r);
+		claw_flow_mcp_open(ctx, r->tools);
 		rc = solve(r, err);
-		close_mcp(r);
+		claw_flow_mcp_close(ctx);
 	}
 	if (rc != CLAW_OK) {
 		set_outcome(r, OUT_FAILED, "%s", claw_error_text(err));

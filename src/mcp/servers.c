@@ -59,16 +59,27 @@ claw_mcp_servers_new(const struct claw_mcp_servers_opts *o)
 }
 
 void
+claw_mcp_servers_reset(struct claw_mcp_servers *s)
+{
+	for (size_t i = 0; i < s->o.config->n; i++) {
+		struct server *sv = &s->srv[i];
+		if (sv->client != NULL) {
+			claw_mcp_client_close(sv->client);
+			sv->client = NULL;
+			emit(s,
+			     &(struct claw_mcp_event){.server = sv->cfg->name, .what = "stopped"});
+		}
+		sv->starts = 0;
+		sv->error[0] = '\0';
+	}
+}
+
+void
 claw_mcp_servers_free(struct claw_mcp_servers *s)
 {
 	if (s == NULL)
 		return;
-	for (size_t i = 0; i < s->o.config->n; i++) {
-		if (s->srv[i].client == NULL)
-			continue;
-		claw_mcp_client_close(s->srv[i].client);
-		emit(s, &(struct claw_mcp_event){.server = s->srv[i].cfg->name, .what = "stopped"});
-	}
+	claw_mcp_servers_reset(s);
 	for (size_t i = 0; i < s->nhandles; i++) {
 		free(s->handles[i]->tool);
 		free(s->handles[i]);
@@ -157,7 +168,7 @@ keep_handle(struct claw_mcp_servers *s, struct handle *h, bool added)
 		free(h);
 		return false;
 	}
-	s->handles = claw_xrealloc(s->handles, (s->nhandles + 1) * sizeof *s->handles);
+	s->handles = claw_xrealloc(s->handles, (s->nhandles + 1) * sizeof(struct handle *));
 	s->handles[s->nhandles++] = h;
 	return true;
 }
@@ -185,17 +196,11 @@ register_tools(struct claw_mcp_servers *s, size_t i)
 			.data = h,
 			.run = tool_run,
 		};
-		if (claw_registry_add_copy(s->o.registry, &tool, &err) == CLAW_OK) {
-			s->handles =
-				claw_xrealloc(s->handles, (s->nhandles + 1) * sizeof *s->handles);
-			s->handles[s->nhandles++] = h;
-		} else {
-			free(h->tool);
-			free(h);
+		if (!keep_handle(s, h,
+				 claw_registry_add_copy(s->o.registry, &tool, &err) == CLAW_OK))
 			emit(s, &(struct claw_mcp_event){.server = s->srv[i].cfg->name,
 							 .what = "failed",
 							 .message = claw_error_text(&err)});
-		}
 		free(desc);
 	}
 }

@@ -72,6 +72,11 @@ struct claw_mcp_servers;
 struct claw_mcp_servers *claw_mcp_servers_new(const struct claw_mcp_servers_opts *o);
 /* Stops every server and frees s (NULL is a no-op). */
 void claw_mcp_servers_free(struct claw_mcp_servers *s);
+/* Stops every server and forgets their starts and errors, keeping the
+ * tools in the registry (whose entries point into s): the next call of
+ * one starts its server again, with its restart.  Between two workflows
+ * of a run. */
+void claw_mcp_servers_reset(struct claw_mcp_servers *s);
 
 /* Makes the tool full (mcp__S__T) callable through the registry: S is
  * started if it is not running (again, if it died and may still start);
