@@ -168,10 +168,9 @@ parse_solver(struct runner *r, const char *spec, struct claw_workflow **out, cha
 {
 	struct claw_spec_limits limits = claw_spec_limits_for_solver(r->p->config, r->ctx.tools);
 	struct claw_problems pr;
-
-	limits.mcp = r->ctx.mcp_config;
 	enum claw_err rc;
 
+	limits.mcp = r->ctx.mcp_config;
 	claw_problems_init(&pr);
 	rc = claw_workflow_parse(spec, strlen(spec), &limits, out, &pr);
 	if (rc != CLAW_OK) {

@@ -337,19 +337,6 @@ env_of(const struct claw_mcp_server *sv)
 	return envp;
 }
 
-static void
-env_free(char **envp)
-{
-	for (size_t i = 0; envp[i] != NULL; i++) {
-		/* It may hold a resolved secret. */
-		volatile char *p = envp[i];
-		while (*p != '\0')
-			*p++ = '\0';
-		free(envp[i]);
-	}
-	free(envp);
-}
-
 enum claw_err
 claw_mcp_stdio_start(const struct claw_mcp_server *sv, const struct claw_mcp_place *place,
 		     struct claw_mcp_conn **out, struct claw_error *err)
@@ -388,7 +375,7 @@ claw_mcp_stdio_start(const struct claw_mcp_server *sv, const struct claw_mcp_pla
 	for (size_t i = 0; i < nreadable; i++)
 		free(readable[i]);
 	free(argv);
-	env_free(envp);
+	claw_sandbox_env_free(envp);
 	if (rc != CLAW_OK) {
 		claw_error_prefix(err, "cannot start %s", sv->command);
 		s->gone = true;

@@ -26,7 +26,7 @@ static const char schema[] =
 
 /* An environment: fixed variables first (getenv takes the first of a name,
  * so a secret cannot replace them), then the secrets.  Caller frees with
- * env_free. */
+ * claw_sandbox_env_free. */
 static char **
 env_build(const struct claw_tool_ctx *ctx)
 {
@@ -49,19 +49,6 @@ env_build(const struct claw_tool_ctx *ctx)
 	}
 	envp[n] = NULL;
 	return envp;
-}
-
-static void
-env_free(char **envp)
-{
-	for (size_t i = 0; envp[i] != NULL; i++) {
-		/* Secret values: do not leave them in freed memory. */
-		volatile char *p = envp[i];
-		while (*p != '\0')
-			*p++ = '\0';
-		free(envp[i]);
-	}
-	free(envp);
 }
 
 void
@@ -117,8 +104,7 @@ out:
 	claw_buf_free(&vis);
 	claw_buf_free(&red);
 	claw_proc_result_free(&pr);
-	if (envp != NULL)
-		env_free(envp);
+	claw_sandbox_env_free(envp);
 }
 
 static void

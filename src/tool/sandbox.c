@@ -835,3 +835,17 @@ claw_sandbox_child_stop(struct claw_sandbox_child *c, int64_t grace_ms,
 	claw_cgroup_destroy(c->cg);
 	c->cg = NULL;
 }
+
+void
+claw_sandbox_env_free(char **envp)
+{
+	if (envp == NULL)
+		return;
+	for (size_t i = 0; envp[i] != NULL; i++) {
+		volatile char *p = envp[i]; /* not optimised away before free */
+		while (*p != '\0')
+			*p++ = '\0';
+		free(envp[i]);
+	}
+	free(envp);
+}

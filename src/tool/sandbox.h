@@ -204,6 +204,11 @@ enum claw_err claw_sandbox_spawn(const struct claw_sandbox *sb, const char *proj
 void claw_sandbox_child_stop(struct claw_sandbox_child *c, int64_t grace_ms,
 			     struct claw_proc_result *res);
 
+/* Frees envp (NULL-terminated, each string and the array malloc'd),
+ * wiping every string first: an environment may hold secrets.  NULL is a
+ * no-op. */
+void claw_sandbox_env_free(char **envp);
+
 /* Does bubblewrap at path (absolute) work here, with the isolation options
  * claw uses?  CLAW_OK, or CLAW_ECONFIG with bwrap's complaint.  Not cached:
  * claw_sandbox_new() caches its own probe. */
