@@ -337,8 +337,10 @@ claw_mcp_queue_init(struct claw_mcp_queue *q, const char *what)
 void
 claw_mcp_queue_free(struct claw_mcp_queue *q)
 {
-	for (size_t i = q->head; i < q->n; i++)
+	for (size_t i = q->head; i < q->n; i++) {
 		claw_mcp_rpc_msg_free(&q->v[i].msg);
+		free(q->v[i].bad);
+	}
 	free(q->v);
 	memset(q, 0, sizeof *q);
 }
@@ -347,6 +349,7 @@ bool
 claw_mcp_queue_push(struct claw_mcp_queue *q, const char *text, size_t len)
 {
 	struct claw_mcp_queued it = {0};
+	struct claw_error err = {0};
 
 	if (q->n - q->head >= CLAW_MCP_QUEUE_MAX)
 		return false;
@@ -359,9 +362,9 @@ claw_mcp_queue_push(struct claw_mcp_queue *q, const char *text, size_t len)
 		q->cap = q->cap != 0 ? q->cap * 2 : 8;
 		q->v = claw_xrealloc(q->v, q->cap * sizeof *q->v);
 	}
-	if (claw_mcp_rpc_read(text, len, &it.msg, &it.err) != CLAW_OK) {
-		it.bad = true;
-		claw_error_prefix(&it.err, "the server sent a %s that is not JSON-RPC", q->what);
+	if (claw_mcp_rpc_read(text, len, &it.msg, &err) != CLAW_OK) {
+		claw_error_prefix(&err, "the server sent a %s that is not JSON-RPC", q->what);
+		it.bad = claw_xstrdup(claw_error_text(&err));
 	}
 	q->v[q->n++] = it;
 	return true;
@@ -376,8 +379,9 @@ claw_mcp_queue_pop(struct claw_mcp_queue *q, struct claw_mcp_rpc_msg *out, struc
 	struct claw_mcp_queued *it = &q->v[q->head++];
 	if (q->head == q->n)
 		q->head = q->n = 0;
-	if (it->bad) {
-		*err = it->err;
+	if (it->bad != NULL) {
+		claw_error_set(err, CLAW_EINVAL, "%s", it->bad);
+		free(it->bad);
 		return CLAW_EINVAL;
 	}
 	*out = it->msg;

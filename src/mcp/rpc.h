@@ -117,14 +117,16 @@ enum claw_err claw_mcp_sse_feed(struct claw_mcp_sse *e, const char *data, size_t
 
 /* The messages a transport has read and not yet handed over, in order;
  * a part that was not JSON-RPC is queued as its error, so it fails the
- * one wait it arrives in.  At most CLAW_MCP_QUEUE_MAX wait at once: a
- * server sending faster than claw reads is broken or hostile. */
-#define CLAW_MCP_QUEUE_MAX 1024
+ * one wait it arrives in.  A transport reads only when the queue is empty,
+ * so it holds what one read brought (a stdio server's 256 KiB, an HTTP
+ * answer's 4 MiB); at most CLAW_MCP_QUEUE_MAX messages, a bound only a
+ * server sending floods of tiny messages reaches (it is broken or
+ * hostile). */
+#define CLAW_MCP_QUEUE_MAX 65536
 
 struct claw_mcp_queued {
 	struct claw_mcp_rpc_msg msg;
-	bool bad;
-	struct claw_error err; /* bad: why */
+	char *bad; /* why it is not a message (owned), or NULL */
 };
 
 struct claw_mcp_queue {

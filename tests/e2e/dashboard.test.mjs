@@ -562,35 +562,39 @@ export function dashboardTests(ctx) {
 		fs.writeFileSync(conf, JSON.stringify({ mcpServers: { fault: { command: process.execPath,
 			args: [path.join(ctx.top, 'tests', 'mcp', 'fault.mjs')] } } }), { mode: 0o600 });
 		const id = (await api('POST', `${P()}/issues`, { title: TITLE_M })).body.id;
-		approveSolver(id, SOLVER_M);
 		const page = await h.context.newPage();
-		await page.goto(`${h.base}/#/${s.key}/issue/${id}`);
-		await page.getByRole('button', { name: /Start/ }).click();
-		await waitFor(async () => !['inprogress', 'queued'].includes((await issue(id)).status),
-			{ what: 'the run to move on', timeout: 30000 });
-		await page.click('.tab[data-tab="trace"]'); // it has moved on to its review
-		const row = await page.waitForSelector('.tree .node.t-tool:has-text("fault · ok")', { timeout: 10000 });
-		assert((await row.textContent()).includes('ok: from the page'), 'the call and its result');
-		equal(await row.$eval('.flag.mcp', (e) => e.textContent), 'MCP fault', 'the row names the MCP server');
-		await page.click('.tree .node.t-tool:has-text("fault · ok") .label');
-		const detail = await page.waitForSelector('.span-detail:not([hidden])');
-		assert((await detail.textContent()).includes('MCP serverfault — tool ok'), 'its details name the server and the tool');
-		await shot(page, 'run-mcp');
-		await page.setViewportSize({ width: 390, height: 844 });
-		await page.evaluate(() => document.querySelector('.span-detail').scrollIntoView());
-		const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-		assert(over <= 0, `the row and its details fit the phone width (overflow ${over}px)`);
-		await shot(page, 'run-mcp-phone');
-		await page.setViewportSize({ width: 1280, height: 800 });
-		// The server stops when the run parks at its review.
-		const notes = async () => (await traceRows((await issue(id)).runs.at(-1).id))
-			.filter((x) => x.type === 'note').map((x) => x.data.message).join(' | ');
-		await waitFor(async () => (await notes()).includes('MCP server fault stopped'),
-			{ what: 'the server to stop', timeout: 10000 });
-		assert((await notes()).includes('MCP server fault started: 13 tools'), 'the trace says when it started');
-		fs.rmSync(conf);
-		await api('POST', `${P()}/issues/${id}/close`, {});
-		await page.close();
+		try {
+			approveSolver(id, SOLVER_M);
+			await page.goto(`${h.base}/#/${s.key}/issue/${id}`);
+			await page.getByRole('button', { name: /Start/ }).click();
+			await waitFor(async () => !['inprogress', 'queued'].includes((await issue(id)).status),
+				{ what: 'the run to move on', timeout: 30000 });
+			await page.click('.tab[data-tab="trace"]'); // it has moved on to its review
+			await page.click('button:has-text("expand all")'); // a finished run opens folded
+			const row = await page.waitForSelector('.tree .node.t-tool:has-text("fault · ok")', { timeout: 10000 });
+			assert((await row.textContent()).includes('ok: from the page'), 'the call and its result');
+			equal(await row.$eval('.flag.mcp', (e) => e.textContent), 'MCP fault', 'the row names the MCP server');
+			await page.click('.tree .node.t-tool:has-text("fault · ok") .label');
+			const detail = await page.waitForSelector('.span-detail:not([hidden])');
+			assert((await detail.textContent()).includes('MCP serverfault — tool ok'), 'its details name the server and the tool');
+			await shot(page, 'run-mcp');
+			await page.setViewportSize({ width: 390, height: 844 });
+			await page.evaluate(() => document.querySelector('.span-detail').scrollIntoView());
+			const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+			assert(over <= 0, `the row and its details fit the phone width (overflow ${over}px)`);
+			await shot(page, 'run-mcp-phone');
+			await page.setViewportSize({ width: 1280, height: 800 });
+			// The server stops when the run parks at its review.
+			const notes = async () => (await traceRows((await issue(id)).runs.at(-1).id))
+				.filter((x) => x.type === 'note').map((x) => x.data.message).join(' | ');
+			await waitFor(async () => (await notes()).includes('MCP server fault stopped'),
+				{ what: 'the server to stop', timeout: 10000 });
+			assert((await notes()).includes('MCP server fault started: 13 tools'), 'the trace says when it started');
+		} finally { // whatever happened, the later tests get the project without it
+			fs.rmSync(conf, { force: true });
+			await api('POST', `${P()}/issues/${id}/close`, {});
+			await page.close();
+		}
 	}, { skip: why, timeout: 60000 });
 
 	test('dashboard: the board live with runs in every column', async () => {

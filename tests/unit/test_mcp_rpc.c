@@ -245,6 +245,35 @@ test_sse(void)
 	free(big);
 }
 
+/* The queue: in order, a bad part as its error, a cap. */
+static void
+test_queue(void)
+{
+	struct claw_mcp_queue q;
+	struct claw_mcp_rpc_msg m;
+	struct claw_error err = {0};
+	static const char note[] = "{\"jsonrpc\":\"2.0\",\"method\":\"x\"}";
+	static const char resp[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}";
+	int refused = 0;
+
+	claw_mcp_queue_init(&q, "line");
+	ok(claw_mcp_queue_push(&q, resp, strlen(resp)), "a response");
+	ok(claw_mcp_queue_push(&q, "nope", 4), "a bad line");
+	is_int(claw_mcp_queue_pop(&q, &m, &err), CLAW_OK, "out first");
+	is_int((long long)m.id, 1, "the response");
+	claw_mcp_rpc_msg_free(&m);
+	is_int(claw_mcp_queue_pop(&q, &m, &err), CLAW_EINVAL, "then the bad line's error");
+	has_str(err.msg, "the server sent a line that is not JSON-RPC: not JSON", "saying so");
+	is_int(claw_mcp_queue_pop(&q, &m, &err), CLAW_ENOTFOUND, "then nothing");
+	for (int i = 0; i < CLAW_MCP_QUEUE_MAX + 1; i++)
+		refused += !claw_mcp_queue_push(&q, note, sizeof note - 1);
+	is_int(refused, 1, "one past the cap is refused");
+	is_int(claw_mcp_queue_pop(&q, &m, &err), CLAW_OK, "one out");
+	claw_mcp_rpc_msg_free(&m);
+	ok(claw_mcp_queue_push(&q, note, sizeof note - 1), "makes room for one");
+	claw_mcp_queue_free(&q); /* with 65 536 in it: ASan sees nothing leak */
+}
+
 int
 main(void)
 {
@@ -252,5 +281,6 @@ main(void)
 	test_read();
 	test_lines();
 	test_sse();
+	test_queue();
 	return tap_done();
 }
