@@ -10,6 +10,10 @@
  * Each function is a no-op when the project has no MCP servers
  * (ctx->mcp_config NULL).
  *
+ * Memory: ctx->mcp is owned through ctx from open to close; the registry
+ * given to open keeps entries that point into it, so close comes last,
+ * after the run's last tool call (rest keeps it whole for that reason).
+ *
  * Threads: the run's thread (mcp/servers.h).
  */
 #ifndef CLAW_FLOW_MCP_H

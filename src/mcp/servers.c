@@ -18,7 +18,6 @@
 #include "tool/secrets.h"
 
 #define TEXT_MAX (4u << 20) /* bytes of a result's text before clipping */
-#define DESC_PREFIX_MAX 64  /* "[MCP server S] " */
 
 struct handle {
 	struct claw_mcp_servers *set;
@@ -158,19 +157,34 @@ out:
 
 /* --------------------------------------------------------------- starting */
 
-/* Keeps h (the data of a registry entry: freed with the set) when added,
- * else frees it.  Returns added. */
-static bool
-keep_handle(struct claw_mcp_servers *s, struct handle *h, bool added)
+/* Adds full (the server's tool named tool, of server i) to the registry
+ * with desc (after "[MCP server S] "), schema and risk; its handle is kept
+ * with the set, which outlives the entry's calls. */
+static enum claw_err
+add_tool(struct claw_mcp_servers *s, size_t i, const char *full, const char *tool, const char *desc,
+	 const char *schema, enum claw_tool_risk risk, struct claw_error *err)
 {
-	if (!added) {
+	struct handle *h = CLAW_NEW(struct handle);
+	*h = (struct handle){.set = s, .server = i, .tool = claw_xstrdup(tool)};
+	char *d = claw_xasprintf("[MCP server %s] %s", s->srv[i].cfg->name, desc);
+	struct claw_tool t = {
+		.name = full,
+		.description = d,
+		.schema = schema,
+		.risk = risk,
+		.data = h,
+		.run = tool_run,
+	};
+	enum claw_err rc = claw_registry_add_copy(s->o.registry, &t, err);
+	free(d);
+	if (rc != CLAW_OK) {
 		free(h->tool);
 		free(h);
-		return false;
+		return rc;
 	}
 	s->handles = claw_xrealloc(s->handles, (s->nhandles + 1) * sizeof(struct handle *));
 	s->handles[s->nhandles++] = h;
-	return true;
+	return CLAW_OK;
 }
 
 /* Adds the tools of server i's client that the registry does not have. */
@@ -182,26 +196,12 @@ register_tools(struct claw_mcp_servers *s, size_t i)
 
 	for (size_t k = 0; k < claw_mcp_client_ntools(c); k++) {
 		const struct claw_mcp_tool *t = claw_mcp_client_tool(c, k);
-		if (claw_registry_find(s->o.registry, t->full) != NULL)
-			continue;
-		struct handle *h = CLAW_NEW(struct handle);
-		*h = (struct handle){.set = s, .server = i, .tool = claw_xstrdup(t->name)};
-		char *desc =
-			claw_xasprintf("[MCP server %s] %s", s->srv[i].cfg->name, t->description);
-		struct claw_tool tool = {
-			.name = t->full,
-			.description = desc,
-			.schema = t->schema,
-			.risk = t->read_only ? CLAW_TOOL_SAFE : CLAW_TOOL_MUTATING,
-			.data = h,
-			.run = tool_run,
-		};
-		if (!keep_handle(s, h,
-				 claw_registry_add_copy(s->o.registry, &tool, &err) == CLAW_OK))
+		if (claw_registry_find(s->o.registry, t->full) == NULL &&
+		    add_tool(s, i, t->full, t->name, t->description, t->schema,
+			     t->read_only ? CLAW_TOOL_SAFE : CLAW_TOOL_MUTATING, &err) != CLAW_OK)
 			emit(s, &(struct claw_mcp_event){.server = s->srv[i].cfg->name,
 							 .what = "failed",
 							 .message = claw_error_text(&err)});
-		free(desc);
 	}
 }
 
@@ -256,19 +256,8 @@ register_missing(struct claw_mcp_servers *s, size_t i, const char *full, const c
 		 const char *why)
 {
 	struct claw_error err = {0};
-	struct handle *h = CLAW_NEW(struct handle);
-	*h = (struct handle){.set = s, .server = i, .tool = claw_xstrdup(tool)};
-	char *desc =
-		claw_xasprintf("[MCP server %s] not available: %.300s", s->srv[i].cfg->name, why);
-	struct claw_tool t = {
-		.name = full,
-		.description = desc,
-		.schema = "{\"type\": \"object\"}",
-		.risk = CLAW_TOOL_MUTATING,
-		.data = h,
-		.run = tool_run,
-	};
-	keep_handle(s, h, claw_registry_add_copy(s->o.registry, &t, &err) == CLAW_OK);
+	char *desc = claw_xasprintf("not available: %.300s", why);
+	(void)add_tool(s, i, full, tool, desc, "{\"type\": \"object\"}", CLAW_TOOL_MUTATING, &err);
 	free(desc);
 }
 

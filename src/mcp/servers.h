@@ -49,12 +49,11 @@ struct claw_registry;
 /* What happened to a server, for the trace. */
 struct claw_mcp_event {
 	const char *server;
-	const char *what;        /* "started", "failed", "ended", "restarted", "stopped" */
-	const char *message;     /* a sentence, or NULL */
-	const char *stderr_text; /* the end of its stderr when it failed, or NULL */
-	size_t ntools;           /* started: tools added */
-	const char *notes;       /* started: tools left out and why, or NULL */
-	int64_t ms;              /* started/failed: how long the start took */
+	const char *what;    /* "started", "failed", "ended", "restarted", "stopped" */
+	const char *message; /* a sentence, or NULL */
+	size_t ntools;       /* started: tools added */
+	const char *notes;   /* started: tools left out and why, or NULL */
+	int64_t ms;          /* started/failed: how long the start took */
 };
 
 struct claw_mcp_servers_opts {

@@ -13,7 +13,6 @@
 #include "mcp/transport.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +22,6 @@
 
 #include "base/clock.h"
 #include "base/mem.h"
-#include "base/str.h"
 #include "tool/sandbox.h"
 
 #define READ_CHUNK 16384
