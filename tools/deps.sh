@@ -2,7 +2,7 @@
 # Sourced by tools/test and tools/up.
 
 CLAW_BUILD_DEPS="gcc make autoconf automake pkg-config libsqlite3-dev libcurl4-openssl-dev
-libjson-c-dev libfcgi-dev zlib1g-dev clang-format sqlite3 bubblewrap nginx curl git"
+libjson-c-dev libfcgi-dev zlib1g-dev liburing-dev clang-format sqlite3 bubblewrap nginx curl git"
 
 # Only for the test suite: cgi-fcgi, to talk FastCGI to claw serve without
 # nginx (tests/server/api.sh).

@@ -58,6 +58,7 @@ enum key_id {
 	K_PUBLIC_URL,
 	K_STREAM,
 	K_STREAM_IDLE_S,
+	K_IO_URING,
 	K_THINKING_TOKENS,
 	K_REASONING_EFFORT,
 	K_COUNT
@@ -104,6 +105,7 @@ static const char *const key_names[] = {
 	[K_PUBLIC_URL] = "CLAW_PUBLIC_URL",
 	[K_STREAM] = "CLAW_STREAM",
 	[K_STREAM_IDLE_S] = "CLAW_STREAM_IDLE_S",
+	[K_IO_URING] = "CLAW_IO_URING",
 	[K_THINKING_TOKENS] = "CLAW_THINKING_TOKENS",
 	[K_REASONING_EFFORT] = "CLAW_REASONING_EFFORT",
 };
@@ -488,6 +490,7 @@ apply(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 	cfg->stop_grace_s = CLAW_CONFIG_STOP_GRACE_S_DEFAULT;
 	cfg->prompt_cache = true;
 	cfg->stream = true;
+	cfg->io_uring = true;
 	cfg->stream_idle_s = CLAW_CONFIG_STREAM_IDLE_S_DEFAULT;
 	if ((rc = set_int(ld, K_BUDGET_TOKENS, 0, INT64_MAX, &cfg->budget_tokens, err)) !=
 		    CLAW_OK ||
@@ -515,6 +518,7 @@ apply(struct claw_config *cfg, struct loader *ld, struct claw_error *err)
 	    (rc = set_bool(ld, K_AUTO_MERGE, &cfg->auto_merge, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_DEMO, &cfg->demo, err)) != CLAW_OK ||
 	    (rc = set_bool(ld, K_STREAM, &cfg->stream, err)) != CLAW_OK ||
+	    (rc = set_bool(ld, K_IO_URING, &cfg->io_uring, err)) != CLAW_OK ||
 	    (rc = set_int(ld, K_STREAM_IDLE_S, 1, CLAW_CONFIG_STREAM_IDLE_S_MAX,
 			  &cfg->stream_idle_s, err)) != CLAW_OK ||
 	    (rc = set_base_url(cfg, ld, err)) != CLAW_OK ||

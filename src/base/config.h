@@ -116,6 +116,8 @@ struct claw_config {
 	bool no_color;           /* NO_COLOR set (non-empty) */
 	bool prompt_cache;       /* CLAW_PROMPT_CACHE (default 1): ask providers to cache prompts */
 	bool stream;             /* CLAW_STREAM (default 1): replies as event streams (SPEC 11) */
+	bool io_uring;           /* CLAW_IO_URING (default 1): the stream hub sends through
+				  * io_uring where the kernel allows */
 	int64_t stream_idle_s;   /* CLAW_STREAM_IDLE_S: a stream silent this long is cut and
 				  * retried (1..3600) */
 	int64_t thinking_tokens; /* CLAW_THINKING_TOKENS: Anthropic's extended thinking budget

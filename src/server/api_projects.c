@@ -118,10 +118,14 @@ claw_api_metrics(void *ctx, struct claw_req *req)
 			      "claw_stream_catchups_total %lld\n"
 			      "# HELP claw_stream_events_total SSE events written.\n"
 			      "# TYPE claw_stream_events_total counter\n"
-			      "claw_stream_events_total %lld\n",
+			      "claw_stream_events_total %lld\n"
+			      "# HELP claw_stream_io_uring 1 when streams are sent through "
+			      "io_uring, 0 with send(2).\n"
+			      "# TYPE claw_stream_io_uring gauge\n"
+			      "claw_stream_io_uring %d\n",
 			      (long long)hs.run_streams, (long long)hs.board_streams,
 			      (long long)hs.opened, (long long)hs.stalled, (long long)hs.catchups,
-			      (long long)hs.events);
+			      (long long)hs.events, hs.io_uring ? 1 : 0);
 	(void)claw_buf_printf(&out,
 			      "# HELP claw_runs Runs live in this process, by state.\n"
 			      "# TYPE claw_runs gauge\n"

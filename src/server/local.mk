@@ -11,6 +11,7 @@ libclaw_a_SOURCES += \
 	src/server/board.c src/server/board.h \
 	src/server/sse.c src/server/sse.h \
 	src/server/sse_frame.c src/server/sse_frame.h \
+	src/server/sendq.c src/server/sendq.h \
 	src/server/replay.c src/server/replay.h \
 	src/server/parking.c src/server/parking.h \
 	src/server/runs.c src/server/runs.h \

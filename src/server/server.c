@@ -150,7 +150,7 @@ claw_server_new(const struct claw_server_options *o, struct claw_server **out,
 		goto out;
 	}
 	s->runs = claw_runs_new(&ro);
-	rc = claw_hub_new(o->config->home, s->bus, s->board, &s->hub, err);
+	rc = claw_hub_new(o->config->home, s->bus, s->board, o->config->io_uring, &s->hub, err);
 out:
 	free(listen);
 	if (rc != CLAW_OK)

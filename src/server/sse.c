@@ -27,9 +27,14 @@
  * Formatting once: consecutive streams of one topic take the same event in
  * a row, so the hub keeps the last formatted event, as a STDOUT record,
  * keyed by the event (holding a reference).  A stream with nothing pending
- * and one event to send writes it straight from there (one send(2), its
- * request id patched in); only what a socket does not take is copied into
- * the stream's own output.  A stream with several events waiting (a run
+ * and one event to send writes it straight from there: its send is queued
+ * in the hub's sendq, and a batch of them goes to the kernel at once
+ * (sendq.h).  The record must not change under queued sends, nor the
+ * socket close, so the queue is flushed at the end of every loop turn, and
+ * before the cached record or its request id changes and before a stream
+ * with a send queued is closed; a stream with a send queued does nothing
+ * more until its result is in (sent()).  Only what a socket does not take
+ * is copied into the stream's own output.  A stream with several events waiting (a run
  * writes its rows in bursts: a reply, a tool call, its result) gathers them
  * in its output and sends them in one write, so nginx relays the burst with
  * one read and one write instead of one per row.
@@ -61,6 +66,7 @@
 #include "server/board.h"
 #include "server/fcgi_wire.h"
 #include "server/replay.h"
+#include "server/sendq.h"
 #include "server/sse_frame.h"
 #include "trace/bus.h"
 #include "trace/sink_store.h"
@@ -95,6 +101,8 @@ struct stream {
 	bool dead;       /* closed; freed at the end of the turn */
 	bool scheduled;  /* on the run list */
 	bool replaying;  /* a catch-up job is out: the replayer holds s until it returns */
+	bool queued;     /* a send of the cached record is in h->sendq */
+	size_t queued_n; /* its length */
 	struct claw_buf out;
 	size_t out_off;             /* bytes of out the socket took */
 	size_t rec_hdr;             /* offset of the open record's header, SIZE_MAX: none */
@@ -133,12 +141,19 @@ struct claw_hub {
 	struct stream *graveyard;
 	int64_t nstreams;
 	struct claw_bus_event *cache_ev; /* last formatted event (a reference) */
-	struct claw_buf cache_frame;
+	struct claw_buf cache_frame;     /* its record; the header's request id is cache_reqid */
+	int cache_reqid;
+	struct claw_sendq *sendq; /* live events' sends of cache_frame, made together */
 	struct claw_buf scratch;
 	/* read by other threads */
 	atomic_int_fast64_t run_streams, board_streams, opened, stalled, catchups, events, wakes,
 		writes;
+	atomic_bool io_uring;
 };
+
+static void flush_sends(struct claw_hub *h);
+static void schedule(struct claw_hub *h, struct stream *s);
+static void close_stream(struct claw_hub *h, struct stream *s, bool stalled);
 
 static size_t
 pending(const struct stream *s)
@@ -211,6 +226,7 @@ cache_frame(struct claw_hub *h, struct claw_bus_event *ev)
 		unsigned char hdr[CLAW_FCGI_HEADER] = {0};
 		size_t len;
 		const char *data = claw_bus_event_data(ev, &len);
+		flush_sends(h); /* the queued sends are of the record about to go */
 		claw_bus_event_unref(h->cache_ev);
 		h->cache_ev = claw_bus_event_ref(ev);
 		claw_buf_reset(&h->cache_frame);
@@ -222,6 +238,19 @@ cache_frame(struct claw_hub *h, struct claw_bus_event *ev)
 		size_t flen = claw_buf_len(&h->cache_frame) - CLAW_FCGI_HEADER;
 		if (flen <= CLAW_FCGI_CONTENT_MAX)
 			claw_fcgi_stdout_header((unsigned char *)h->cache_frame.p, 0, flen);
+		h->cache_reqid = 0;
+	}
+}
+
+/* Gives h's cached record the request id reqid (nginx gives every stream
+ * the same one, so this rarely changes anything). */
+static void
+cache_reqid(struct claw_hub *h, int reqid)
+{
+	if (h->cache_reqid != reqid) {
+		flush_sends(h); /* the queued sends carry the old id */
+		claw_fcgi_set_reqid((unsigned char *)h->cache_frame.p, reqid);
+		h->cache_reqid = reqid;
 	}
 }
 
@@ -237,10 +266,9 @@ copy_event(struct stream *s, struct claw_bus_event *ev)
 }
 
 /* Writes ev to s.  Alone (nothing pending, socket writable) it goes out
- * straight from the shared cache, one send(2) and no copy; otherwise, or
- * for what the socket does not take, it is copied into s's output.
- * Returns false when the peer is gone. */
-static bool
+ * straight from the shared cache, queued with the other streams' sends of
+ * it (flush_sends) and no copy; otherwise it is copied into s's output. */
+static void
 send_event(struct stream *s, struct claw_bus_event *ev)
 {
 	struct claw_hub *h = s->hub;
@@ -250,27 +278,50 @@ send_event(struct stream *s, struct claw_bus_event *ev)
 	total = claw_buf_len(&h->cache_frame);
 	if (pending(s) > 0 || !s->writable || total - CLAW_FCGI_HEADER > CLAW_FCGI_CONTENT_MAX) {
 		copy_event(s, ev);
-		return true;
+		return;
 	}
 	atomic_fetch_add_explicit(&h->events, 1, memory_order_relaxed);
-	claw_fcgi_set_reqid((unsigned char *)h->cache_frame.p, s->reqid);
-	ssize_t w;
-	do
-		w = send(s->fd, h->cache_frame.p, total, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (w < 0 && errno == EINTR);
-	if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-		return false;
+	cache_reqid(h, s->reqid);
+	if (!claw_sendq_add(h->sendq, s->fd, h->cache_frame.p, total, s)) {
+		flush_sends(h);
+		(void)claw_sendq_add(h->sendq, s->fd, h->cache_frame.p, total, s);
+	}
+	s->queued = true;
+	s->queued_n = total;
+}
+
+/* A queued send's result: what the socket did not take is copied into
+ * s's output, raw (its record header is out, or partly). */
+static void
+sent(void *ctx, void *user, ssize_t w)
+{
+	struct claw_hub *h = ctx;
+	struct stream *s = user;
+
+	s->queued = false;
+	if (w < 0 && w != -EAGAIN && w != -EWOULDBLOCK) {
+		close_stream(h, s, false); /* the peer is gone */
+		return;
+	}
 	if (w < 0) {
 		w = 0;
 		blocked(s);
 	} else {
 		wrote(s);
 	}
-	if ((size_t)w < total) { /* the rest, raw: its record header is (partly) out */
-		(void)claw_buf_append(&s->out, h->cache_frame.p + w, total - (size_t)w);
+	if ((size_t)w < s->queued_n) {
+		(void)claw_buf_append(&s->out, h->cache_frame.p + w, s->queued_n - (size_t)w);
 		s->rec_hdr = SIZE_MAX;
+		schedule(h, s);
 	}
-	return true;
+}
+
+/* Makes the queued sends (the cached record is still theirs). */
+static void
+flush_sends(struct claw_hub *h)
+{
+	claw_sendq_flush(h->sendq, sent, h);
+	atomic_store_explicit(&h->io_uring, claw_sendq_uring(h->sendq), memory_order_relaxed);
 }
 
 /* ------------------------------------------------------- stream lifetime */
@@ -305,6 +356,8 @@ bury(struct claw_hub *h, struct stream *s)
 static void
 close_stream(struct claw_hub *h, struct stream *s, bool stalled)
 {
+	if (s->queued) /* its send first: the fd is about to close */
+		flush_sends(h);
 	if (s->dead)
 		return;
 	s->dead = true;
@@ -456,12 +509,11 @@ take_replays(struct claw_hub *h)
 /* Takes live events while the output has room.  Each event waits in
  * `held` until the next take: one alone goes out by send_event's fast path,
  * several (a burst of rows) are gathered into the output and leave in one
- * write.  Returns false when the peer is gone. */
-static bool
+ * write. */
+static void
 take_events(struct claw_hub *h, struct stream *s)
 {
 	struct claw_bus_event *held = NULL;
-	bool ok = true;
 
 	while (pending(s) < CLAW_HUB_WRITE_MAX && s->mode == MODE_LIVE && !s->finished) {
 		struct claw_bus_event *ev = NULL;
@@ -501,10 +553,9 @@ take_events(struct claw_hub *h, struct stream *s)
 		claw_bus_event_unref(ev);
 	}
 	if (held != NULL) {
-		ok = send_event(s, held);
+		send_event(s, held);
 		claw_bus_event_unref(held);
 	}
-	return ok;
 }
 
 /* ---------------------------------------------------------------- writing */
@@ -555,6 +606,13 @@ write_some(struct stream *s, size_t budget)
 	}
 }
 
+/* Whether s has events to take or a catch-up step to post. */
+static bool
+has_work(const struct stream *s)
+{
+	return !s->finished && (s->mode == MODE_CATCHUP ? !s->replaying : s->has_events);
+}
+
 /* One turn of a stream.  Returns true when it has more to do now. */
 static bool
 service(struct claw_hub *h, struct stream *s)
@@ -562,13 +620,14 @@ service(struct claw_hub *h, struct stream *s)
 	size_t budget = CLAW_HUB_WRITE_MAX;
 
 	for (;;) {
+		if (s->queued) /* its send's result comes with the flush */
+			return has_work(s);
 		if (pending(s) < CLAW_HUB_WRITE_MAX && !s->finished) {
 			if (s->mode == MODE_CATCHUP) {
 				if (!s->replaying)
 					post_catchup(h, s);
-			} else if (s->has_events && !take_events(h, s)) {
-				close_stream(h, s, false);
-				return false;
+			} else if (s->has_events) {
+				take_events(h, s);
 			}
 		}
 		if (claw_buf_error(&s->out) != CLAW_OK) {
@@ -594,10 +653,7 @@ service(struct claw_hub *h, struct stream *s)
 				s->blocked_since = claw_clock_mono_ms();
 			return false; /* EPOLLOUT brings it back */
 		}
-		bool more =
-			pending(s) > 0 ||
-			(!s->finished && (s->mode == MODE_CATCHUP ? !s->replaying : s->has_events));
-		if (!more)
+		if (pending(s) == 0 && !has_work(s))
 			return false;
 		if (budget == 0)
 			return true; /* fair share used: next turn */
@@ -735,6 +791,7 @@ hub_main(void *arg)
 			if (service(h, s))
 				schedule(h, s);
 		}
+		flush_sends(h);
 		now = claw_clock_mono_ms();
 		if (now >= next_tick) {
 			tick(h, now);
@@ -767,7 +824,7 @@ hub_main(void *arg)
 /* ------------------------------------------------------------------- API */
 
 enum claw_err
-claw_hub_new(const char *home, struct claw_bus *bus, struct claw_board *board,
+claw_hub_new(const char *home, struct claw_bus *bus, struct claw_board *board, bool io_uring,
 	     struct claw_hub **out, struct claw_error *err)
 {
 	struct claw_hub *h = CLAW_NEW(struct claw_hub);
@@ -782,6 +839,8 @@ claw_hub_new(const char *home, struct claw_bus *bus, struct claw_board *board,
 	h->ep = h->inbox_fd = -1;
 	claw_mutex_init(&h->mu, "hub");
 	claw_buf_init(&h->cache_frame, HUB_FRAME_MAX);
+	h->sendq = claw_sendq_new(io_uring);
+	atomic_init(&h->io_uring, claw_sendq_uring(h->sendq));
 	claw_buf_init(&h->scratch, HUB_OUT_MAX);
 	atomic_init(&h->run_streams, 0);
 	atomic_init(&h->board_streams, 0);
@@ -879,6 +938,7 @@ claw_hub_free(struct claw_hub *h)
 	}
 	claw_bus_event_unref(h->cache_ev);
 	claw_buf_free(&h->cache_frame);
+	claw_sendq_free(h->sendq);
 	claw_buf_free(&h->scratch);
 	claw_replay_free(h->replay);
 	claw_bus_waiter_free(h->waiter);
@@ -946,4 +1006,5 @@ claw_hub_get_stats(struct claw_hub *h, struct claw_hub_stats *out)
 	out->events = atomic_load(&h->events);
 	out->wakes = atomic_load(&h->wakes);
 	out->writes = atomic_load(&h->writes);
+	out->io_uring = atomic_load(&h->io_uring);
 }

@@ -12,11 +12,12 @@
  *   has already sent.  So nothing falls between replay and live.
  * - One epoll set holds the bus waiter's eventfd, the hand-over eventfd and
  *   every stream's socket (EPOLLOUT | EPOLLRDHUP, edge-triggered).  Sockets
- *   are non-blocking and written with raw FastCGI STDOUT records; a stream
- *   writes at most CLAW_HUB_WRITE_MAX bytes per turn so no stream can hog
- *   the thread, and only takes new events from its bus queue while its own
- *   output is below that, so a backlog stays in the bus queue as shared,
- *   refcounted events.
+ *   are non-blocking and written with raw FastCGI STDOUT records (a live
+ *   event's sends to many streams batched through io_uring where the kernel
+ *   allows, sendq.h); a stream writes at most CLAW_HUB_WRITE_MAX bytes per
+ *   turn so no stream can hog the thread, and only takes new events from
+ *   its bus queue while its own output is below that, so a backlog stays in
+ *   the bus queue as shared, refcounted events.
  * - A subscriber whose bus queue overflowed (lagging) is caught up from the
  *   db from the last seq it sent, then continues live.
  * - `event: end` with the run's final status ends a run stream (after
@@ -40,6 +41,7 @@
 #ifndef CLAW_SERVER_SSE_H
 #define CLAW_SERVER_SSE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "base/buf.h"
@@ -57,10 +59,11 @@ struct claw_board;
 
 /* A hub for the projects under home (copied), subscribing on bus; its
  * replayer (started by claw_hub_start) reads their dbs and replays boards
- * through board (bus and board borrowed, outliving the hub).  Start its
- * thread with claw_hub_start. */
+ * through board (bus and board borrowed, outliving the hub).  io_uring:
+ * live events go out through io_uring where the kernel allows (sendq.h).
+ * Start its thread with claw_hub_start. */
 enum claw_err claw_hub_new(const char *home, struct claw_bus *bus, struct claw_board *board,
-			   struct claw_hub **out, struct claw_error *err);
+			   bool io_uring, struct claw_hub **out, struct claw_error *err);
 enum claw_err claw_hub_start(struct claw_hub *h, struct claw_error *err);
 /* Ends every stream (end-of-request records where the socket takes them,
  * then close), stops and joins the thread.  Idempotent. */
@@ -83,7 +86,8 @@ struct claw_hub_stats {
 	int64_t catchups;      /* lag recoveries from the db */
 	int64_t events;        /* SSE events written */
 	int64_t wakes;         /* socket readiness events handled (EPOLLOUT, hang-up) */
-	int64_t writes;        /* send(2) calls that took bytes */
+	int64_t writes;        /* sends that took bytes */
+	bool io_uring;         /* live events go out through io_uring (else send(2)) */
 };
 void claw_hub_get_stats(struct claw_hub *h, struct claw_hub_stats *out);
 

@@ -273,6 +273,7 @@ like "$body" 'claw_http_requests_total{code="404"}' "requests by status"
 like "$body" 'claw_streams_open{kind="board"} 1' "open streams"
 like "$body" 'claw_runs{state="queued"} 0' "runs by state"
 like "$body" 'claw_bus_dropped_total 0' "bus drops"
+like "$body" '# TYPE claw_stream_io_uring gauge' "how streams are sent"
 like "$body" 'claw_llm_tokens_total{kind="in"} 0' "tokens"
 
 serve_stop

@@ -8,6 +8,7 @@ SERVER_UNIT_TESTS = \
 	tests/unit/test_request \
 	tests/unit/test_replay \
 	tests/unit/test_route \
+	tests/unit/test_sendq \
 	tests/unit/test_server_parking \
 	tests/unit/test_server_runs \
 	tests/unit/test_sse
@@ -21,6 +22,7 @@ tests_unit_test_request_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fuzz
 tests_unit_test_request_LDADD = tests/unit/libtap.a tests/fuzz/libfuzzhelp.a $(LDADD)
 tests_unit_test_replay_SOURCES = tests/unit/test_replay.c
 tests_unit_test_route_SOURCES = tests/unit/test_route.c
+tests_unit_test_sendq_SOURCES = tests/unit/test_sendq.c
 tests_unit_test_server_parking_SOURCES = tests/unit/test_server_parking.c
 tests_unit_test_server_runs_SOURCES = tests/unit/test_server_runs.c
 tests_unit_test_sse_SOURCES = tests/unit/test_sse.c

@@ -170,6 +170,7 @@ test_file_and_precedence(void)
 	ok(c.webhook_url == NULL && c.public_url == NULL, "no webhook, no public URL");
 	is_int(c.webhook_format, CLAW_WEBHOOK_JSON, "webhook format json by default");
 	ok(c.stream, "streaming on by default");
+	ok(c.io_uring, "io_uring on by default");
 	is_str(claw_config_model_for_role(&c, "worker-smart"), "smart-model", "role model");
 	is_str(claw_config_model_for_role(&c, "worker"), "env-model", "role falls back");
 	is_str(claw_config_model_for_role(&c, "no-such-role"), "env-model", "unknown role");
@@ -364,6 +365,7 @@ test_values(void)
 			      "CLAW_WEBHOOK_FORMAT=slack",
 			      "CLAW_PUBLIC_URL=https://claw.example.com/",
 			      "CLAW_STREAM=0",
+			      "CLAW_IO_URING=0",
 			      "CLAW_THINKING_TOKENS=16000",
 			      "CLAW_REASONING_EFFORT=minimal",
 			      NULL};
@@ -385,6 +387,7 @@ test_values(void)
 	is_int(c.webhook_format, CLAW_WEBHOOK_SLACK, "slack format");
 	is_str(c.public_url, "https://claw.example.com", "public URL without trailing slash");
 	ok(!c.stream, "streaming off");
+	ok(!c.io_uring, "io_uring off");
 	is_int(c.thinking_tokens, 16000, "thinking budget");
 	is_str(c.reasoning_effort, "minimal", "reasoning effort");
 	is_str(claw_config_model_for_role(&c, "worker"), "w", "worker");

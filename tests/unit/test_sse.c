@@ -497,6 +497,132 @@ test_hangup(struct claw_hub *h)
 	is_int(st.run_streams, 0, "a peer that hangs up is closed at once");
 }
 
+/* Whether raw holds only whole STDOUT records of request reqid, up to its
+ * last whole record. */
+static bool
+records_of(const struct claw_buf *raw, int reqid)
+{
+	const unsigned char *p = (const unsigned char *)raw->p;
+	size_t n = claw_buf_len(raw), at = 0;
+	while (at + 8 <= n) {
+		size_t clen = (size_t)p[at + 4] << 8 | p[at + 5], pad = p[at + 6];
+		if (p[at] != 1 || p[at + 1] != 6 || (p[at + 2] << 8 | p[at + 3]) != reqid)
+			return false;
+		at += 8 + clen + pad;
+	}
+	return true;
+}
+
+#define FAN_STREAMS 300 /* more than one batch of sends (CLAW_SENDQ_MAX) */
+#define FAN_ROWS 40
+
+/* One run watched by FAN_STREAMS streams, its events sent in batches:
+ * every stream gets every row once, in order, in records of its own
+ * request id (three ids among the streams); a stream with a tiny send
+ * buffer that is not read meanwhile (its sends come back short or EAGAIN)
+ * still gets all of them once read; a stream whose peer hangs up after
+ * the first row is closed and the others go on. */
+static void
+test_fanout(struct claw_hub *h)
+{
+	int64_t run = new_run();
+	struct claw_tracer *t = NULL;
+	struct claw_hub_stats st0, st;
+	int(*sv)[2] = claw_xcalloc(FAN_STREAMS, sizeof *sv);
+	struct claw_buf *raw = claw_xcalloc(FAN_STREAMS, sizeof *raw);
+	int opened = 0, hung = 0;
+
+	claw_hub_get_stats(h, &st0);
+	(void)claw_trace_store_tracer_new(store, db, run, &t, NULL);
+	for (int i = 0; i < FAN_STREAMS; i++) {
+		claw_buf_init(&raw[i], 4 * 1024 * 1024);
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv[i]) != 0)
+			break;
+		if (i % 5 == 0) {
+			int small = 4096;
+			(void)setsockopt(sv[i][0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+		}
+		claw_hub_add_run(h, sv[i][0], 7 + i % 3, proj.key, run, -1);
+		opened++;
+	}
+	is_int(opened, FAN_STREAMS, "%d streams on one run", FAN_STREAMS);
+	for (int w = 0; w < 400; w++) { /* every one open and caught up */
+		claw_hub_get_stats(h, &st);
+		if (st.run_streams - st0.run_streams == FAN_STREAMS)
+			break;
+		claw_clock_sleep_ms(5);
+	}
+	claw_clock_sleep_ms(100);
+	for (int i = 0; i < FAN_STREAMS; i++)
+		if (i % 5 != 0)
+			read_quiet(sv[i][1], &raw[i], 0);
+	write_rows(t, 1, 10);
+	for (int i = 0; i < FAN_STREAMS; i++) /* the first row, then hang up */
+		if (i % 11 == 1) {
+			read_ids(sv[i][1], &raw[i], 1, 2000);
+			(void)close(sv[i][1]);
+			sv[i][1] = -1;
+			hung++;
+		}
+	for (int r = 1; r < FAN_ROWS; r++) { /* one row at a time: live, batched */
+		write_rows(t, 1, 200);
+		for (int i = 0; i < FAN_STREAMS; i++)
+			if (i % 5 != 0 && sv[i][1] >= 0)
+				read_quiet(sv[i][1], &raw[i], 0);
+	}
+	size_t n = seqs_of(run, want, 4096);
+	int complete = 0, well_formed = 0;
+	for (int i = 0; i < FAN_STREAMS; i++) {
+		if (sv[i][1] < 0)
+			continue;
+		read_ids(sv[i][1], &raw[i], (int)n, 5000);
+		complete += count_ids(&raw[i]) == (int)n;
+		well_formed += records_of(&raw[i], 7 + i % 3);
+	}
+	is_int(complete, FAN_STREAMS - hung, "every stream got all %zu rows (tiny buffers too)", n);
+	is_int(well_formed, FAN_STREAMS - hung, "in records of its own request id");
+	for (int w = 0; w < 400; w++) {
+		claw_hub_get_stats(h, &st);
+		if (st.run_streams - st0.run_streams == FAN_STREAMS - hung)
+			break;
+		claw_clock_sleep_ms(5);
+	}
+	is_int(st.run_streams - st0.run_streams, FAN_STREAMS - hung,
+	       "the %d that hung up are closed, the others open", hung);
+	end_run(run);
+	claw_tracer_free(t);
+	for (int i = 0; i < FAN_STREAMS; i++) {
+		if (sv[i][1] >= 0)
+			(void)close(sv[i][1]);
+		claw_buf_free(&raw[i]);
+	}
+	free(raw);
+	free(sv);
+}
+
+/* The live tests again with a hub that sends with send(2), as where
+ * io_uring is not to be had. */
+static void
+test_without_io_uring(struct claw_board *board)
+{
+	struct claw_error err = {0};
+	struct claw_hub *h = NULL;
+	struct claw_hub_stats st;
+
+	if (claw_hub_new(home, bus, board, false, &h, &err) != CLAW_OK ||
+	    claw_hub_start(h, &err) != CLAW_OK) {
+		ok(false, "a hub without io_uring: %s", claw_error_text(&err));
+		return;
+	}
+	claw_hub_get_stats(h, &st);
+	ok(!st.io_uring, "a hub told not to use io_uring sends with send(2)");
+	test_replay_live(h);
+	test_burst(h);
+	test_fanout(h);
+	claw_hub_stop(h);
+	claw_hub_free(h);
+}
+
 int
 main(void)
 {
@@ -515,11 +641,14 @@ main(void)
 		return 1;
 	}
 	board = claw_board_new(home, bus);
-	if (claw_hub_new(home, bus, board, &h, &err) != CLAW_OK ||
+	if (claw_hub_new(home, bus, board, true, &h, &err) != CLAW_OK ||
 	    claw_hub_start(h, &err) != CLAW_OK) {
 		printf("Bail out! %s\n", claw_error_text(&err));
 		return 1;
 	}
+	struct claw_hub_stats st;
+	claw_hub_get_stats(h, &st);
+	tap_diag("the hub sends with %s", st.io_uring ? "io_uring" : "send(2)");
 	test_replay_live(h);
 	test_lag(h);
 	test_trickle(h);
@@ -527,8 +656,10 @@ main(void)
 	test_burst(h);
 	test_slow_board(h);
 	test_hangup(h);
+	test_fanout(h);
 	claw_hub_stop(h);
 	claw_hub_free(h);
+	test_without_io_uring(board);
 	claw_board_free(board);
 	claw_trace_store_close(store);
 	claw_db_close(db);
