@@ -1,26 +1,34 @@
 /*
  * sse_fanout — one run stream watched by N browsers, through nginx, against
- * nginx's own pub/sub (nchan) in the same run.
+ * nginx's own pub/sub (nchan) and against the relay floor, in the same run.
  *
  * One process hosts claw serve (the real server: listener, workers, hub,
  * bus, run manager) with a bench pipeline in place of the issue runner: a
  * run that, when told, writes -e trace rows -i ms apart, each carrying its
  * emit time (CLOCK_MONOTONIC, µs) in its data.  A private nginx serves the
- * run stream (the SSE location of conf/nginx.conf) and an nchan channel
- * (nchan_subscriber eventsource / nchan_publisher).  For each N, a forked
- * client process opens N SSE connections to nginx (epoll, non-blocking),
- * and once all N are open and idle:
+ * run stream (the SSE location of conf/nginx.conf), the floor (a FastCGI
+ * responder in this process that only writes each event's record to every
+ * stream, batched as claw's hub writes them, behind the same location
+ * options) and an nchan channel (nchan_subscriber eventsource /
+ * nchan_publisher).  For each N, a forked client process opens N SSE
+ * connections to nginx (epoll, non-blocking), and once all N are open and
+ * idle:
  *   - claw: the server's RSS growth over the N idle streams, per stream;
  *     then the rows are written, and per row the time until the median
  *     and the last subscriber had it;
- *   - nchan: the same N subscribers on the channel, -e messages POSTed to
- *     the publisher -i ms apart with their emit time, the same measures.
- * A first event warms every subscription up (both sides) and is not
- * counted; the times of each side are averaged over the -e events after it.  Targets (issue
- * 7): at 10 000 subscribers, claw's last-subscriber latency at most 1.0x
- * nchan's, and at most 16 KiB of claw RSS per idle stream.
+ *   - floor and nchan: the same N subscribers, -e events handed over -i ms
+ *     apart with their emit time (the very wire row claw sends), the same
+ *     measures.
+ * A first event warms every subscription up and is not counted; the times
+ * of each side are averaged over the -e events after it.  -r repeats each
+ * N, alternating the order of the sides, and prints the medians of the
+ * last-subscriber times and of each repeat's ratios: claw/nchan (issue
+ * 15's target: at most 1.25x at 10 000 streams, median of five),
+ * floor/nchan (what relaying a FastCGI stream costs by itself) and
+ * claw/floor (what claw's own work adds).  Also a target: at most 16 KiB of
+ * claw RSS per idle stream.
  *
- *   bench/sse_fanout [-n 1000,5000,10000] [-e EVENTS] [-i MS] [-k]
+ *   bench/sse_fanout [-n 1000,5000,10000] [-e EVENTS] [-i MS] [-r REPEATS] [-k]
  *
  * Needs nginx with libnginx-mod-nchan (without it, the nchan side is
  * skipped) and a build without sanitizers.  Run as a user that may raise
@@ -43,6 +51,7 @@
 #include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,8 +63,12 @@
 #include "base/mem.h"
 #include "base/mutex.h"
 #include "base/str.h"
+#include "server/fcgi_wire.h"
 #include "server/runs.h"
 #include "server/server.h"
+#include "server/sse.h"
+#include "server/sendq.h"
+#include "server/sse_frame.h"
 #include "store/issues.h"
 #include "store/projects.h"
 #include "store/runs.h"
@@ -137,7 +150,18 @@ static bool go_finish;     /* end the run */
 static bool pipeline_idle; /* rows written, waiting */
 static int next_event;     /* the number of the next event written (per run) */
 
-/* The data of event i, stamped now: both sides carry it. */
+/* Sleeps until event i of a series that started at start (monotonic ms)
+ * is due, interval ms apart: an event whose writing took longer does not
+ * push the ones after it back. */
+static void
+pace(int64_t start, int i, int interval)
+{
+	int64_t wait = start + (int64_t)i * interval - claw_clock_mono_ms();
+	if (wait > 0)
+		claw_clock_sleep_ms(wait);
+}
+
+/* The data of event i, stamped now: every side carries it. */
 static void
 event_data(char *buf, size_t size, int i)
 {
@@ -167,12 +191,13 @@ bench_pipeline(const struct claw_runner_params *p, const struct claw_frontend *f
 		go_events = 0;
 		pipeline_idle = false;
 		claw_mutex_unlock(&go_mu);
+		int64_t start = claw_clock_mono_ms();
 		for (int i = 0; i < n; i++) { /* next_event: only this thread, between go's */
 			char data[256];
 			event_data(data, sizeof data, next_event++);
 			(void)claw_trace_event(t, CLAW_RECORD_NOTE, CLAW_RECORD_LEVEL_DEFAULT,
 					       data);
-			claw_clock_sleep_ms(interval);
+			pace(start, i + 1, interval);
 		}
 		(void)claw_tracer_flush(t, NULL);
 		claw_mutex_lock(&go_mu);
@@ -185,6 +210,164 @@ out:
 	claw_tracer_free(t);
 	claw_db_close(db);
 	return rc;
+}
+
+/* ------------------------------------------------------------- the floor */
+
+/* The relay floor: a FastCGI responder that does nothing but answer each
+ * stream's request with claw's stream headers and then, per event, write
+ * the very record claw writes to every stream, one send(2) each.  nginx
+ * relays it through the same location options as claw's streams, so
+ * floor/nchan is what relaying a FastCGI stream costs by itself and
+ * claw/floor what claw's own work (store, bus, hub) adds. */
+static struct {
+	int lfd;
+	pthread_t thread;
+	struct claw_mutex mu; /* guards fds, reqids, n */
+	int *fds, *reqids;
+	int n;
+	struct claw_sendq *sendq;
+} flr;
+
+/* Reads one request's records (BEGIN_REQUEST, PARAMS, STDIN) up to the
+ * empty STDIN that ends it; returns its request id, or -1. */
+static int
+floor_read_request(int fd)
+{
+	unsigned char buf[16384];
+	size_t len = 0;
+	int reqid = -1;
+	for (;;) {
+		size_t off = 0;
+		while (len - off >= CLAW_FCGI_HEADER) {
+			const unsigned char *h = buf + off;
+			size_t clen = (size_t)h[4] << 8 | h[5],
+			       rec = CLAW_FCGI_HEADER + clen + h[6];
+			if (len - off < rec)
+				break;
+			reqid = h[2] << 8 | h[3];
+			if (h[1] == 5 && clen == 0) /* FCGI_STDIN, empty: the end */
+				return reqid;
+			off += rec;
+		}
+		memmove(buf, buf + off, len - off);
+		len -= off;
+		if (len == sizeof buf)
+			return -1;
+		ssize_t got = read(fd, buf + len, sizeof buf - len);
+		if (got <= 0)
+			return -1;
+		len += (size_t)got;
+	}
+}
+
+static void *
+floor_main(void *arg)
+{
+	static const char head[] =
+		"Status: 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
+		"Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
+		"X-Content-Type-Options: nosniff\r\n\r\n: claw\n\n";
+	unsigned char rec[CLAW_FCGI_HEADER + sizeof head - 1];
+	(void)arg;
+	for (;;) {
+		int fd = accept4(flr.lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0 && errno == EINTR)
+			continue;
+		if (fd < 0)
+			break; /* shut down */
+		int reqid = floor_read_request(fd);
+		claw_fcgi_stdout_header(rec, reqid, sizeof head - 1);
+		memcpy(rec + CLAW_FCGI_HEADER, head, sizeof head - 1);
+		if (reqid < 0 || write(fd, rec, sizeof rec) != (ssize_t)sizeof rec) {
+			(void)close(fd);
+			continue;
+		}
+		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		claw_mutex_lock(&flr.mu);
+		if (flr.n < MAX_SUBS) {
+			flr.fds[flr.n] = fd;
+			flr.reqids[flr.n++] = reqid;
+			fd = -1;
+		}
+		claw_mutex_unlock(&flr.mu);
+		if (fd >= 0)
+			(void)close(fd);
+	}
+	return NULL;
+}
+
+static bool
+floor_start(const char *path, bool uring)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof sa.sun_path)
+		return false;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	flr.lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (flr.lfd < 0 || bind(flr.lfd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    listen(flr.lfd, 4096) != 0)
+		return false;
+	claw_mutex_init(&flr.mu, "bench.floor");
+	flr.fds = claw_xcalloc(MAX_SUBS, sizeof *flr.fds);
+	flr.reqids = claw_xcalloc(MAX_SUBS, sizeof *flr.reqids);
+	flr.sendq = claw_sendq_new(uring);
+	return pthread_create(&flr.thread, NULL, floor_main, NULL) == 0;
+}
+
+static void
+floor_sent(void *ctx, void *user, ssize_t result)
+{
+	(void)ctx;
+	(void)user;
+	(void)result; /* a stream that did not take it misses it: the client says so */
+}
+
+/* Writes one record to every floor stream, sent as claw's hub sends
+ * (sendq: batched through io_uring where the kernel allows). */
+static void
+floor_publish(struct claw_buf *rec)
+{
+	int reqid = -1;
+	claw_mutex_lock(&flr.mu);
+	for (int i = 0; i < flr.n; i++) {
+		if (flr.reqids[i] != reqid) { /* the queued sends carry the old id */
+			claw_sendq_flush(flr.sendq, floor_sent, NULL);
+			reqid = flr.reqids[i];
+			claw_fcgi_set_reqid((unsigned char *)rec->p, reqid);
+		}
+		if (!claw_sendq_add(flr.sendq, flr.fds[i], rec->p, claw_buf_len(rec), NULL)) {
+			claw_sendq_flush(flr.sendq, floor_sent, NULL);
+			(void)claw_sendq_add(flr.sendq, flr.fds[i], rec->p, claw_buf_len(rec),
+					     NULL);
+		}
+	}
+	claw_sendq_flush(flr.sendq, floor_sent, NULL);
+	claw_mutex_unlock(&flr.mu);
+}
+
+/* Ends every floor stream (nginx then closes the client's side). */
+static void
+floor_close_all(void)
+{
+	claw_mutex_lock(&flr.mu);
+	for (int i = 0; i < flr.n; i++)
+		(void)close(flr.fds[i]);
+	flr.n = 0;
+	claw_mutex_unlock(&flr.mu);
+}
+
+static void
+floor_stop(void)
+{
+	(void)shutdown(flr.lfd, SHUT_RDWR);
+	(void)pthread_join(flr.thread, NULL);
+	(void)close(flr.lfd);
+	floor_close_all();
+	free(flr.fds);
+	free(flr.reqids);
+	claw_sendq_free(flr.sendq);
+	claw_mutex_destroy(&flr.mu);
 }
 
 /* ------------------------------------------------------------ the client */
@@ -512,9 +695,53 @@ struct round {
 	double srv_cpu, ngx_cpu, cli_cpu;
 };
 
+enum side { SIDE_CLAW, SIDE_FLOOR, SIDE_NCHAN, SIDES };
+static const char *const side_name[SIDES] = {"claw", "floor", "nchan"};
+
+/* Publishes events first..first+count-1, interval ms apart, on a side the
+ * bench drives itself (the floor, nchan): each the very wire row claw
+ * sends for such an event, stamped when it is handed over. */
+static void
+publish(enum side side, int port, const char *channel, int first, int count, int interval)
+{
+	int64_t start = claw_clock_mono_ms();
+	for (int i = 0; i < count; i++) {
+		char data[256];
+		int idx = first + i;
+		event_data(data, sizeof data, idx);
+		struct claw_record rec = {.seq = 1000 + idx,
+					  .run_id = 1,
+					  .span_id = 2 + idx,
+					  .parent_id = 1,
+					  .depth = 1,
+					  .phase = CLAW_RECORD_EVENT,
+					  .type = CLAW_RECORD_NOTE,
+					  .level = CLAW_RECORD_INFO,
+					  .ts_ms = claw_clock_now_ms(),
+					  .data = data};
+		struct claw_buf row = CLAW_BUF_INIT(1024), out = CLAW_BUF_INIT(4096);
+		(void)claw_record_wire_row(&row, &rec);
+		if (side == SIDE_NCHAN) {
+			nchan_publish(port, channel, claw_buf_str(&row));
+		} else { /* the STDOUT record claw's hub sends */
+			unsigned char hdr[CLAW_FCGI_HEADER] = {0};
+			(void)claw_buf_append(&out, hdr, sizeof hdr);
+			(void)claw_sse_frame(&out, rec.seq, "trace", claw_buf_str(&row),
+					     claw_buf_len(&row));
+			claw_fcgi_stdout_header((unsigned char *)out.p, 1,
+						claw_buf_len(&out) - CLAW_FCGI_HEADER);
+			floor_publish(&out);
+		}
+		claw_buf_free(&row);
+		claw_buf_free(&out);
+		pace(start, i + 1, interval);
+	}
+}
+
 /* One round: fork the client on path, wait for ready, publish, collect. */
 static bool
-run_round(int port, const char *path, int n, int events, int interval, bool claw, struct round *out)
+run_round(int port, const char *path, int n, int events, int interval, enum side side,
+	  struct round *out)
 {
 	int to_child[2], from_child[2];
 	char buf[256];
@@ -542,7 +769,7 @@ run_round(int port, const char *path, int n, int events, int interval, bool claw
 	 * registration as latency). */
 	claw_clock_sleep_ms(SETTLE_MS);
 	after = rss_kib();
-	out->rss_per_stream = claw ? (after - before) * 1024 / n : 0;
+	out->rss_per_stream = side == SIDE_CLAW ? (after - before) * 1024 / n : 0;
 	int64_t srv0 = self_cpu_us(), ngx0 = nginx_cpu_us();
 	if (write(to_child[1], "g", 1) != 1)
 		return false;
@@ -550,34 +777,16 @@ run_round(int port, const char *path, int n, int events, int interval, bool claw
 	 * 1..events-1, interval ms apart. */
 	for (int phase = 0; phase < 2; phase++) {
 		int count = phase == 0 ? 1 : events - 1;
-		if (claw) {
+		if (side == SIDE_CLAW) {
 			claw_mutex_lock(&go_mu);
 			go_interval = interval;
 			go_events = count;
 			claw_cond_broadcast(&go_cv);
 			claw_mutex_unlock(&go_mu);
 		} else {
-			for (int i = 0; i < count; i++) {
-				/* The very wire row claw sends for such an event. */
-				char data[256];
-				int idx = phase == 0 ? 0 : i + 1;
-				event_data(data, sizeof data, idx);
-				struct claw_record rec = {.seq = 1000 + idx,
-							  .run_id = 1,
-							  .span_id = 2 + idx,
-							  .parent_id = 1,
-							  .depth = 1,
-							  .phase = CLAW_RECORD_EVENT,
-							  .type = CLAW_RECORD_NOTE,
-							  .level = CLAW_RECORD_INFO,
-							  .ts_ms = claw_clock_now_ms(),
-							  .data = data};
-				struct claw_buf body = CLAW_BUF_INIT(1024);
-				(void)claw_record_wire_row(&body, &rec);
-				nchan_publish(port, strchr(path, '=') + 1, claw_buf_str(&body));
-				claw_buf_free(&body);
-				claw_clock_sleep_ms(interval);
-			}
+			const char *ch = strchr(path, '=');
+			publish(side, port, ch != NULL ? ch + 1 : "", phase == 0 ? 0 : 1, count,
+				interval);
 		}
 		if (phase == 0) {
 			got = read(from_child[0], buf, sizeof buf - 1);
@@ -622,6 +831,114 @@ print_round(int64_t n, const char *server, bool ok, const struct round *r)
 	(void)fflush(stdout);
 }
 
+/* What every round needs. */
+struct bench {
+	struct claw_server *srv;
+	struct claw_db *db;
+	const char *project;
+	int64_t issue;
+	int port, n, events, interval;
+	int rounds; /* rounds run so far: names a fresh nchan channel */
+};
+
+/* One round of side at b->n streams.  claw gets a fresh run, whose
+ * pipeline writes the events; the floor's streams are ended after it; nchan
+ * gets a fresh channel (it keeps a channel's messages). */
+static bool
+side_round(struct bench *b, enum side side, struct round *r)
+{
+	struct claw_error err = {0};
+	int64_t run = 0;
+	bool queued = false, ok;
+	char *path;
+
+	b->rounds++;
+	if (side == SIDE_FLOOR) {
+		ok = run_round(b->port, "/floor", b->n, b->events, b->interval, side, r);
+		floor_close_all();
+		return ok;
+	}
+	if (side == SIDE_NCHAN) {
+		path = claw_xasprintf("/sub?ch=round%d", b->rounds);
+		ok = run_round(b->port, path, b->n, b->events, b->interval, side, r);
+		free(path);
+		return ok;
+	}
+	claw_mutex_lock(&go_mu);
+	go_finish = false;
+	pipeline_idle = false;
+	next_event = 0;
+	claw_mutex_unlock(&go_mu);
+	if (claw_runs_start(claw_server_runs(b->srv), b->db, b->project, b->issue, "bench", &run,
+			    &queued, &err) != CLAW_OK) {
+		(void)fprintf(stderr, "sse_fanout: %s\n", claw_error_text(&err));
+		return false;
+	}
+	path = claw_xasprintf("/api/projects/%s/runs/%lld/stream", b->project, (long long)run);
+	ok = run_round(b->port, path, b->n, b->events, b->interval, side, r);
+	free(path);
+	claw_mutex_lock(&go_mu);
+	go_finish = true;
+	claw_cond_broadcast(&go_cv);
+	claw_mutex_unlock(&go_mu);
+	for (int w = 0; w < 200; w++) { /* the run ends before the next start */
+		struct claw_run rr = {0};
+		bool active = claw_run_get(b->db, run, &rr, NULL) == CLAW_OK &&
+			      claw_run_status_active(rr.status);
+		claw_run_free(&rr);
+		if (!active)
+			break;
+		claw_clock_sleep_ms(50);
+	}
+	return ok;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The median of v[0..n) (sorted in place), or -1 when one is missing. */
+static double
+median(double *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i] <= 0)
+			return -1;
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The medians over the repeats of the last-subscriber times and of each
+ * repeat's ratios: claw against nchan (the target), the floor against
+ * nchan (what relaying costs by itself) and claw against the floor (what
+ * claw's own work adds). */
+static void
+print_summary(int64_t n, double (*last)[SIDES], int repeats, bool nchan)
+{
+	double v[3][64], ratio[3][64];
+	for (int k = 0; k < repeats; k++) {
+		for (int s = 0; s < SIDES; s++)
+			v[s][k] = last[k][s];
+		ratio[0][k] =
+			last[k][SIDE_NCHAN] > 0 ? last[k][SIDE_CLAW] / last[k][SIDE_NCHAN] : -1;
+		ratio[1][k] =
+			last[k][SIDE_NCHAN] > 0 ? last[k][SIDE_FLOOR] / last[k][SIDE_NCHAN] : -1;
+		ratio[2][k] =
+			last[k][SIDE_FLOOR] > 0 ? last[k][SIDE_CLAW] / last[k][SIDE_FLOOR] : -1;
+	}
+	(void)printf("%8lld  median of %d: last ms claw %.1f, floor %.1f", (long long)n, repeats,
+		     median(v[SIDE_CLAW], repeats) / 1000, median(v[SIDE_FLOOR], repeats) / 1000);
+	if (nchan)
+		(void)printf(", nchan %.1f; last claw/nchan %.2fx, floor/nchan %.2fx",
+			     median(v[SIDE_NCHAN], repeats) / 1000, median(ratio[0], repeats),
+			     median(ratio[1], repeats));
+	(void)printf("; claw/floor %.2fx\n", median(ratio[2], repeats));
+	(void)fflush(stdout);
+}
+
 /* A loopback port nobody listens on now. */
 static int
 free_port(void)
@@ -638,8 +955,17 @@ free_port(void)
 	return port;
 }
 
+/* The options of conf/nginx.conf's stream location, for claw and the floor. */
+#define STREAM_LOCATION                                                                            \
+	"      fastcgi_param REQUEST_METHOD $request_method;\n"                                    \
+	"      fastcgi_param REQUEST_URI $request_uri;\n"                                          \
+	"      fastcgi_param QUERY_STRING $query_string;\n"                                        \
+	"      fastcgi_keep_conn off; fastcgi_buffering off;\n"                                    \
+	"      fastcgi_read_timeout 1h; gzip off;\n"                                               \
+	"      chunked_transfer_encoding off;\n"
+
 static bool
-write_nginx_conf(const char *dir, int port, const char *sock, bool nchan)
+write_nginx_conf(const char *dir, int port, const char *sock, const char *floor_sock, bool nchan)
 {
 	char *path = claw_xasprintf("%s/nginx.conf", dir);
 	FILE *f = fopen(path, "w");
@@ -662,20 +988,15 @@ write_nginx_conf(const char *dir, int port, const char *sock, bool nchan)
 		      "  server {\n"
 		      "    listen 127.0.0.1:%d backlog=65535 reuseport;\n"
 		      "    location ~ ^/api/projects/[A-Za-z0-9-]+/(issues|runs/[0-9]+)/stream$ {\n"
-		      "      fastcgi_param REQUEST_METHOD $request_method;\n"
-		      "      fastcgi_param REQUEST_URI $request_uri;\n"
-		      "      fastcgi_param QUERY_STRING $query_string;\n"
-		      "      fastcgi_pass unix:%s;\n"
-		      "      fastcgi_keep_conn off; fastcgi_buffering off;\n"
-		      "      fastcgi_read_timeout 1h; gzip off;\n"
-		      "      chunked_transfer_encoding off;\n"
-		      "    }\n"
+		      "      fastcgi_pass unix:%s;\n" STREAM_LOCATION "    }\n"
+		      "    location = /floor {\n"
+		      "      fastcgi_pass unix:%s;\n" STREAM_LOCATION "    }\n"
 		      "%s"
 		      "  }\n"
 		      "}\n",
 		      nchan ? "load_module " NCHAN_MODULE ";\n" : "",
 		      getuid() == 0 ? "user root;\n" : "", dir, dir, dir, dir, dir, dir, dir, port,
-		      sock,
+		      sock, floor_sock,
 		      nchan ? "    location = /sub { nchan_subscriber eventsource; "
 			      "nchan_channel_id $arg_ch; nchan_subscriber_first_message oldest; }\n"
 			      "    location = /pub { nchan_publisher; nchan_channel_id $arg_ch; }\n"
@@ -687,24 +1008,30 @@ int
 main(int argc, char **argv)
 {
 	const char *sizes = "1000,5000,10000";
-	int events = 20, interval = 100, opt;
+	int events = 20, interval = 100, repeats = 1, opt;
 	bool keep = false;
 	struct claw_error err = {0};
 
-	while ((opt = getopt(argc, argv, "n:e:i:k")) != -1) {
+	while ((opt = getopt(argc, argv, "n:e:i:r:k")) != -1) {
 		if (opt == 'n')
 			sizes = optarg;
 		else if (opt == 'e')
 			events = (int)strtol(optarg, NULL, 10);
 		else if (opt == 'i')
 			interval = (int)strtol(optarg, NULL, 10);
+		else if (opt == 'r')
+			repeats = (int)strtol(optarg, NULL, 10);
 		else if (opt == 'k')
 			keep = true;
 		else {
 			(void)fprintf(stderr, "usage: bench/sse_fanout [-n N,N,...] [-e EVENTS] "
-					      "[-i MS] [-k]\n");
+					      "[-i MS] [-r REPEATS] [-k]\n");
 			return 2;
 		}
+	}
+	if (repeats < 1 || repeats > 64 || events < 2) {
+		(void)fprintf(stderr, "sse_fanout: -r is 1..64 and -e at least 2\n");
+		return 2;
 	}
 	struct rlimit rl = {.rlim_cur = 100000, .rlim_max = 100000};
 	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
@@ -722,8 +1049,13 @@ main(int argc, char **argv)
 		return 1;
 	char *home = claw_xasprintf("%s/home", dir), *proj_dir = claw_xasprintf("%s/p", dir);
 	char *sock = claw_xasprintf("%s/claw.sock", dir), *ngdir = claw_xasprintf("%s/ng", dir);
+	char *floor_sock = claw_xasprintf("%s/floor.sock", dir);
 	char *envhome = claw_xasprintf("CLAW_HOME=%s", home);
-	const char *envp[] = {envhome, NULL};
+	/* CLAW_IO_URING=0 in the environment: claw's hub and the floor send
+	 * with send(2), as before batching. */
+	const char *uring = getenv("CLAW_IO_URING");
+	char *envuring = claw_xasprintf("CLAW_IO_URING=%s", uring != NULL ? uring : "1");
+	const char *envp[] = {envhome, envuring, NULL};
 	struct claw_config cfg = {0};
 	struct claw_project proj = {0};
 	struct claw_db *db = NULL;
@@ -755,7 +1087,8 @@ main(int argc, char **argv)
 
 	bool nchan = access(NCHAN_MODULE, R_OK) == 0;
 	int port = free_port();
-	if (!write_nginx_conf(ngdir, port, sock, nchan))
+	if (!floor_start(floor_sock, cfg.io_uring) ||
+	    !write_nginx_conf(ngdir, port, sock, floor_sock, nchan))
 		return 1;
 	char *conf = claw_xasprintf("%s/nginx.conf", ngdir);
 	char *errlog = claw_xasprintf("%s/error.log", ngdir);
@@ -768,60 +1101,52 @@ main(int argc, char **argv)
 	}
 	claw_clock_sleep_ms(500);
 
-	(void)printf(
-		"sse_fanout: %d events %d ms apart per round; nginx%s; claw serve in-process\n",
-		events, interval, nchan ? " + nchan" : " (no nchan module: claw only)");
+	struct claw_hub_stats hs;
+	claw_hub_get_stats(claw_server_hub(srv), &hs);
+	(void)printf("sse_fanout: %d events %d ms apart per round; nginx%s; claw serve in-process, "
+		     "its hub sending with %s, the floor with %s\n",
+		     events, interval,
+		     nchan ? " + nchan" : " (no nchan module: claw and floor only)",
+		     hs.io_uring ? "io_uring" : "send(2)",
+		     claw_sendq_uring(flr.sendq) ? "io_uring" : "send(2)");
 	(void)printf("%8s  %-6s %10s %10s %9s %11s  %s\n", "streams", "server", "median ms",
 		     "last ms", "received", "RSS/stream", "CPU ms/event: server nginx client");
 	struct claw_str rest = claw_str_from(sizes);
+	struct bench b = {.srv = srv,
+			  .db = db,
+			  .project = proj.key,
+			  .issue = issue,
+			  .port = port,
+			  .events = events + 1,
+			  .interval = interval};
+	double(*last)[SIDES] = claw_xcalloc((size_t)repeats, sizeof *last);
 	while (rest.n > 0) {
 		struct claw_str one = claw_str_cut(&rest, ',');
 		int64_t n = 0;
 		if (claw_str_to_i64(one, 1, MAX_SUBS, &n) != CLAW_OK)
 			continue;
-		/* A fresh run for each round. */
-		int64_t run = 0;
-		bool queued = false;
-		claw_mutex_lock(&go_mu);
-		go_finish = false;
-		pipeline_idle = false;
-		next_event = 0;
-		claw_mutex_unlock(&go_mu);
-		if (claw_runs_start(claw_server_runs(srv), db, proj.key, issue, "bench", &run,
-				    &queued, &err) != CLAW_OK) {
-			(void)fprintf(stderr, "sse_fanout: %s\n", claw_error_text(&err));
-			break;
+		b.n = (int)n;
+		/* Repeats alternate the order, so a drift of the machine
+		 * favours no side. */
+		for (int k = 0; k < repeats; k++) {
+			for (int j = 0; j < SIDES; j++) {
+				enum side side =
+					k % 2 == 0 ? (enum side)j : (enum side)(SIDES - 1 - j);
+				struct round r = {0};
+				if (side == SIDE_NCHAN && !nchan)
+					continue;
+				bool ok = side_round(&b, side, &r);
+				print_round(n, side_name[side], ok, &r);
+				last[k][side] = ok ? r.max_us : -1;
+			}
 		}
-		char *path = claw_xasprintf("/api/projects/%s/runs/%lld/stream", proj.key,
-					    (long long)run);
-		struct round r = {0};
-		print_round(n, "claw",
-			    run_round(port, path, (int)n, events + 1, interval, true, &r), &r);
-		claw_mutex_lock(&go_mu);
-		go_finish = true;
-		claw_cond_broadcast(&go_cv);
-		claw_mutex_unlock(&go_mu);
-		free(path);
-		for (int w = 0; w < 200; w++) { /* the run ends before the next start */
-			struct claw_run rr = {0};
-			bool active = claw_run_get(db, run, &rr, NULL) == CLAW_OK &&
-				      claw_run_status_active(rr.status);
-			claw_run_free(&rr);
-			if (!active)
-				break;
-			claw_clock_sleep_ms(50);
-		}
-		if (nchan) {
-			struct round q = {0};
-			char *sub = claw_xasprintf("/sub?ch=round%lld", (long long)n);
-			bool okq = run_round(port, sub, (int)n, events + 1, interval, false, &q);
-			free(sub);
-			print_round(n, "nchan", okq, &q);
-		}
+		print_summary(n, last, repeats, nchan);
 	}
+	free(last);
 
 	(void)kill(ng, SIGTERM);
 	(void)waitpid(ng, NULL, 0);
+	floor_stop();
 	claw_server_stop(srv);
 	claw_server_free(srv);
 	claw_db_close(db);
@@ -843,8 +1168,10 @@ main(int argc, char **argv)
 	free(errlog);
 	free(listen);
 	free(envhome);
+	free(envuring);
 	free(ngdir);
 	free(sock);
+	free(floor_sock);
 	free(proj_dir);
 	free(home);
 	return 0;
