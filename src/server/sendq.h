@@ -8,11 +8,16 @@
  *
  * Every send is MSG_NOSIGNAL | MSG_DONTWAIT: io_uring makes it inline and
  * reports EAGAIN rather than waiting for room, so a whole batch is done
- * when claw_sendq_flush returns and each result is what send(2) would have
- * returned.  Where io_uring cannot be had (a kernel without it,
+ * when claw_sendq_flush returns, each result is what send(2) would have
+ * returned, and the sends are made in queueing order, as the same send(2)
+ * calls one after another would be (two sends to one socket: the second's
+ * bytes follow whatever the first managed to send).  Where io_uring cannot
+ * be had (built without liburing, a kernel before Linux 5.6,
  * kernel.io_uring_disabled, a seccomp filter such as container runtimes'
  * default) or is not wanted, the same batch goes out with one send(2) each,
- * with the same results; claw_sendq_mode says which.
+ * with the same results; claw_sendq_uring says which, and the log says at
+ * notice level why io_uring was not had.  A ring that fails while in use
+ * is given up for send(2) the same way (see claw_sendq_flush).
  *
  * The bytes of a queued send must stay valid and unchanged until the flush
  * returns, and its socket open.
@@ -30,10 +35,12 @@
 
 struct claw_sendq;
 
-/* A new, empty queue; through io_uring when uring is true and the kernel
- * lets this process set one up, else with send(2).  Aborts only when out
- * of memory. */
+/* A new, empty queue; through io_uring when uring is true and this
+ * process may set one up, else with send(2).  Aborts only when out of
+ * memory. */
 struct claw_sendq *claw_sendq_new(bool uring);
+/* Frees q (NULL: nothing); sends still queued are dropped unsent and
+ * unreported. */
 void claw_sendq_free(struct claw_sendq *q);
 
 /* Whether batches go through io_uring (else send(2)). */
@@ -46,14 +53,15 @@ bool claw_sendq_add(struct claw_sendq *q, int fd, const void *p, size_t n, void 
 /* Sends queued now. */
 size_t claw_sendq_len(const struct claw_sendq *q);
 
-/* One send's result: bytes sent (possibly fewer than asked), or -errno
- * (-EAGAIN: the socket had no room; -EPIPE, -ECONNRESET: the peer is
- * gone). */
-typedef void (*claw_sendq_done)(void *ctx, void *user, ssize_t result);
+/* One send's result: bytes sent (possibly fewer than asked), or -errno as
+ * send(2) sets it (-EAGAIN: the socket had no room; -EPIPE, -ECONNRESET:
+ * the peer is gone), or -EIO: the ring failed after taking the send and
+ * whether it was made is unknown (the caller should give the socket up). */
+typedef void (*claw_sendq_done_fn)(void *ctx, void *user, ssize_t result);
 
 /* Makes every queued send, then calls done for each in the order they
- * were queued, and leaves the queue empty.  done may queue new sends; they
- * wait for the next flush. */
-void claw_sendq_flush(struct claw_sendq *q, claw_sendq_done done, void *ctx);
+ * were queued, and leaves the queue empty.  done may queue new sends (they
+ * wait for the next flush) but must not flush. */
+void claw_sendq_flush(struct claw_sendq *q, claw_sendq_done_fn done, void *ctx);
 
 #endif

@@ -43,10 +43,14 @@
  * but it is freed only at the end of the loop turn (the run list and the
  * current epoll batch may still point at it), or, when its catch-up job is
  * out, once the job comes back (take_replays; its fd is out of epoll by
- * then, and a stream still on the run list is freed from there).
+ * then, and a stream still on the run list is freed from there).  A flush
+ * of the queued sends may close any stream whose send failed: code that
+ * flushes (directly, or through cache_frame, cache_reqid, send_event or
+ * close_stream) must not hold on to another stream's liveness across it.
  */
 #include "server/sse.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -217,8 +221,8 @@ blocked(struct stream *s)
 }
 
 /* Makes h's cached record the record of ev: an 8-byte STDOUT header (its
- * request id filled in per stream) and the SSE frame, contiguous, so a
- * stream sends it with one send(2). */
+ * request id set by cache_reqid) and the SSE frame, contiguous, so a
+ * stream's send of it is one send in the batch. */
 static void
 cache_frame(struct claw_hub *h, struct claw_bus_event *ev)
 {
@@ -282,10 +286,11 @@ send_event(struct stream *s, struct claw_bus_event *ev)
 	}
 	atomic_fetch_add_explicit(&h->events, 1, memory_order_relaxed);
 	cache_reqid(h, s->reqid);
-	if (!claw_sendq_add(h->sendq, s->fd, h->cache_frame.p, total, s)) {
+	if (claw_sendq_len(h->sendq) == CLAW_SENDQ_MAX)
 		flush_sends(h);
-		(void)claw_sendq_add(h->sendq, s->fd, h->cache_frame.p, total, s);
-	}
+	bool added = claw_sendq_add(h->sendq, s->fd, h->cache_frame.p, total, s);
+	assert(added); /* the queue has room: sent() queues nothing */
+	(void)added;
 	s->queued = true;
 	s->queued_n = total;
 }

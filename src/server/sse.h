@@ -59,8 +59,9 @@ struct claw_board;
 
 /* A hub for the projects under home (copied), subscribing on bus; its
  * replayer (started by claw_hub_start) reads their dbs and replays boards
- * through board (bus and board borrowed, outliving the hub).  io_uring:
- * live events go out through io_uring where the kernel allows (sendq.h).
+ * through board (bus and board borrowed, outliving the hub).  When
+ * io_uring is true, live events go out through io_uring where the kernel
+ * allows (sendq.h); else with send(2).
  * Start its thread with claw_hub_start. */
 enum claw_err claw_hub_new(const char *home, struct claw_bus *bus, struct claw_board *board,
 			   bool io_uring, struct claw_hub **out, struct claw_error *err);

@@ -284,4 +284,10 @@ ok "$([ "$serve_ms" -lt 10000 ] && echo 0 || echo 1)" "without waiting on the st
 sse_wait board "^eof" 5
 ok $? "the open stream was ended"
 ok "$([ ! -e "$sock" ] && echo 0 || echo 1)" "the socket file is removed"
+
+# Told not to use io_uring, the hub sends with send(2) and says so.
+CLAW_IO_URING=0 serve_start
+api GET /api/metrics
+like "$body" 'claw_stream_io_uring 0' "CLAW_IO_URING=0: streams sent with send(2)"
+serve_stop
 done_testing

@@ -3,8 +3,9 @@
  * this kernel allows it) and with send(2), which must give the same
  * results: a full batch and the refusal past it, every byte at its peer,
  * results in queueing order, a full socket (EAGAIN), a short send, a peer
- * that is gone (EPIPE, and no SIGPIPE), a closed descriptor (EBADF), and a
- * result callback that queues the next batch.
+ * that is gone (EPIPE, and no SIGPIPE), a closed descriptor (EBADF), a
+ * result callback that queues the next batch, and a ring that fails in use
+ * (the batch goes out with send(2)).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -114,17 +115,18 @@ test_failures(struct claw_sendq *q, const char *mode)
 	(void)setsockopt(small[0], SOL_SOCKET, SO_SNDBUF, &tiny, sizeof tiny);
 	(void)close(gone[1]);
 	(void)close(closed[0]);
+	/* The bad descriptor first: io_uring may stop submitting at it. */
+	(void)claw_sendq_add(q, closed[0], "x", 1, NULL);
 	(void)claw_sendq_add(q, full[0], "x", 1, NULL);
 	(void)claw_sendq_add(q, small[0], big, 256 * 1024, NULL);
 	(void)claw_sendq_add(q, gone[0], "x", 1, NULL);
-	(void)claw_sendq_add(q, closed[0], "x", 1, NULL);
 	claw_sendq_flush(q, record, &r);
 	is_int(r.n, 4, "%s: four results", mode);
-	is_int(r.result[0], -EAGAIN, "%s: a full socket: EAGAIN", mode);
-	ok(r.result[1] > 0 && r.result[1] < 256 * 1024, "%s: a small buffer: short (%zd bytes)",
-	   mode, r.result[1]);
-	is_int(r.result[2], -EPIPE, "%s: a peer that is gone: EPIPE, and this process lives", mode);
-	is_int(r.result[3], -EBADF, "%s: a closed descriptor: EBADF", mode);
+	is_int(r.result[0], -EBADF, "%s: a closed descriptor: EBADF", mode);
+	is_int(r.result[1], -EAGAIN, "%s: a full socket: EAGAIN", mode);
+	ok(r.result[2] > 0 && r.result[2] < 256 * 1024, "%s: a small buffer: short (%zd bytes)",
+	   mode, r.result[2]);
+	is_int(r.result[3], -EPIPE, "%s: a peer that is gone: EPIPE, and this process lives", mode);
 	(void)close(full[0]);
 	(void)close(full[1]);
 	(void)close(small[0]);
@@ -160,6 +162,55 @@ test_requeue(struct claw_sendq *q, const char *mode)
 	(void)close(sv[1]);
 }
 
+/* The io_uring descriptor of this process, or -1. */
+static int
+ring_fd(void)
+{
+	for (int fd = 3; fd < 1024; fd++) {
+		char path[64], target[64] = {0};
+		(void)snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		if (readlink(path, target, sizeof target - 1) > 0 &&
+		    strcmp(target, "anon_inode:[io_uring]") == 0)
+			return fd;
+	}
+	return -1;
+}
+
+/* A ring that fails under a queue (its descriptor replaced by /dev/null,
+ * so io_uring_enter refuses it): the batch still goes out, with send(2),
+ * every result right, and the queue uses send(2) from then on. */
+static void
+test_ring_fails(void)
+{
+	struct claw_sendq *q = claw_sendq_new(true);
+	struct results r = {0};
+	int sv[2], fd = ring_fd(), null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	char buf[64] = {0};
+
+	if (!claw_sendq_uring(q) || fd < 0 || null < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+		tap_skip(5, "no io_uring here");
+		claw_sendq_free(q);
+		if (null >= 0)
+			(void)close(null);
+		return;
+	}
+	(void)dup2(null, fd);
+	(void)close(null);
+	(void)claw_sendq_add(q, sv[0], "one", 3, NULL);
+	(void)claw_sendq_add(q, sv[0], "two", 3, NULL);
+	claw_sendq_flush(q, record, &r);
+	is_int(r.n, 2, "a failed ring: both results");
+	ok(r.result[0] == 3 && r.result[1] == 3, "both sent whole (%zd, %zd)", r.result[0],
+	   r.result[1]);
+	is_int(recv(sv[1], buf, sizeof buf - 1, MSG_DONTWAIT), 6, "6 bytes arrived");
+	is_str(buf, "onetwo", "in order");
+	ok(!claw_sendq_uring(q), "and the queue uses send(2) from then on");
+	claw_sendq_free(q); /* closes what is now /dev/null's copy */
+	(void)close(sv[0]);
+	(void)close(sv[1]);
+}
+
 int
 main(void)
 {
@@ -168,15 +219,16 @@ main(void)
 	for (int m = 0; m < 2; m++) {
 		struct claw_sendq *q = claw_sendq_new(m == 0);
 		const char *mode = claw_sendq_uring(q) ? "io_uring" : "send(2)";
-		if (m == 0)
-			tap_diag("asked for io_uring: got %s", mode);
-		else
+		if (m == 0 && !claw_sendq_uring(q))
+			tap_diag("io_uring cannot be had here: both halves test send(2)");
+		if (m == 1)
 			ok(!claw_sendq_uring(q), "asked for send(2): got it");
 		test_batch(q, mode);
 		test_failures(q, mode);
 		test_requeue(q, mode);
 		claw_sendq_free(q);
 	}
+	test_ring_fails();
 	claw_sendq_free(NULL);
 	return tap_done();
 }

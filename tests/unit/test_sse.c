@@ -11,7 +11,11 @@
  *     db);
  *   - a tiny send buffer (partial writes, the output compacted) and a
  *     reader taking a little at a time: every row, in order;
- *   - a peer that hangs up is closed by the hub.
+ *   - a peer that hangs up is closed by the hub;
+ *   - 300 streams on one run, their sends batched (a fill of the batch, a
+ *     change of request id, tiny buffers, hang-ups and EPIPE inside a
+ *     batch): every row once, in order, in the right records;
+ *   - the live tests again with a hub that sends with send(2).
  * Also meant for --enable-tsan.
  */
 #include <errno.h>
@@ -298,9 +302,10 @@ read_quiet(int fd, struct claw_buf *raw, int quiet_ms)
 	}
 }
 
-/* The SSE events (id: lines) in raw FastCGI bytes. */
+/* The SSE event ids (id: lines) in raw FastCGI bytes: how many, and the
+ * first max of them into ids (may be NULL). */
 static int
-count_ids(const struct claw_buf *raw)
+raw_ids(const struct claw_buf *raw, int64_t *ids, int max)
 {
 	/* The content of the STDOUT records (a record boundary may fall inside
 	 * an "id: "), up to the last whole record. */
@@ -317,11 +322,22 @@ count_ids(const struct claw_buf *raw)
 		}
 		at += 8 + clen + pad;
 	}
-	int ids = 0;
-	for (const char *q = out; (q = memmem(q, (size_t)(out + len - q), "id: ", 4)) != NULL; q++)
-		ids++;
+	int found = 0;
+	out[len] = '\0';
+	for (const char *q = out; (q = memmem(q, (size_t)(out + len - q), "id: ", 4)) != NULL;
+	     q += 4) {
+		if (ids != NULL && found < max)
+			ids[found] = strtoll(q + 4, NULL, 10);
+		found++;
+	}
 	free(out);
-	return ids;
+	return found;
+}
+
+static int
+count_ids(const struct claw_buf *raw)
+{
+	return raw_ids(raw, NULL, 0);
 }
 
 /* A live run with one stream on a socketpair: the hub writes sv[0], the
@@ -513,15 +529,18 @@ records_of(const struct claw_buf *raw, int reqid)
 	return true;
 }
 
-#define FAN_STREAMS 300 /* more than one batch of sends (CLAW_SENDQ_MAX) */
+#define FAN_STREAMS 300 /* more than one batch of sends (CLAW_SENDQ_MAX 256) */
 #define FAN_ROWS 40
 
 /* One run watched by FAN_STREAMS streams, its events sent in batches:
  * every stream gets every row once, in order, in records of its own
- * request id (three ids among the streams); a stream with a tiny send
- * buffer that is not read meanwhile (its sends come back short or EAGAIN)
- * still gets all of them once read; a stream whose peer hangs up after
- * the first row is closed and the others go on. */
+ * request id (two ids among the streams, the first 280 streams one, so a
+ * batch fills before the id changes); a stream with a tiny send buffer that
+ * is not read meanwhile (its sends come back short or EAGAIN) still gets
+ * all of them once read; a stream whose peer hangs up after the first row
+ * (the hub sees the hang-up) or that cannot be written any more (the hub's
+ * end shut down for writing: its next send in a batch fails with EPIPE)
+ * is closed and the others go on. */
 static void
 test_fanout(struct claw_hub *h)
 {
@@ -530,6 +549,7 @@ test_fanout(struct claw_hub *h)
 	struct claw_hub_stats st0, st;
 	int(*sv)[2] = claw_xcalloc(FAN_STREAMS, sizeof *sv);
 	struct claw_buf *raw = claw_xcalloc(FAN_STREAMS, sizeof *raw);
+	bool *gone = claw_xcalloc(FAN_STREAMS, sizeof *gone); /* hung up, or cut off */
 	int opened = 0, hung = 0;
 
 	for (int w = 0; w < 2000; w++) { /* the streams of the tests before are gone */
@@ -542,13 +562,14 @@ test_fanout(struct claw_hub *h)
 	(void)claw_trace_store_tracer_new(store, db, run, &t, NULL);
 	for (int i = 0; i < FAN_STREAMS; i++) {
 		claw_buf_init(&raw[i], 4 * 1024 * 1024);
+		sv[i][0] = sv[i][1] = -1;
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv[i]) != 0)
 			break;
 		if (i % 5 == 0) {
 			int small = 4096;
 			(void)setsockopt(sv[i][0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
 		}
-		claw_hub_add_run(h, sv[i][0], 7 + i % 3, proj.key, run, -1);
+		claw_hub_add_run(h, sv[i][0], i < 280 ? 7 : 8, proj.key, run, -1);
 		opened++;
 	}
 	is_int(opened, FAN_STREAMS, "%d streams on one run", FAN_STREAMS);
@@ -563,29 +584,38 @@ test_fanout(struct claw_hub *h)
 		if (i % 5 != 0)
 			read_quiet(sv[i][1], &raw[i], 0);
 	write_rows(t, 1, 10);
-	for (int i = 0; i < FAN_STREAMS; i++) /* the first row, then hang up */
+	for (int i = 0; i < FAN_STREAMS; i++) { /* the first row, then hang up */
+		if (i % 11 != 1 && (i % 13 != 2 || i % 5 == 0))
+			continue;
+		read_ids(sv[i][1], &raw[i], 1, 2000);
 		if (i % 11 == 1) {
-			read_ids(sv[i][1], &raw[i], 1, 2000);
 			(void)close(sv[i][1]);
 			sv[i][1] = -1;
-			hung++;
+		} else { /* sv[i][0] is the hub's: no hang-up, its next send fails */
+			(void)shutdown(sv[i][0], SHUT_WR);
 		}
+		gone[i] = true;
+		hung++;
+	}
 	for (int r = 1; r < FAN_ROWS; r++) { /* one row at a time: live, batched */
 		write_rows(t, 1, 200);
 		for (int i = 0; i < FAN_STREAMS; i++)
-			if (i % 5 != 0 && sv[i][1] >= 0)
+			if (i % 5 != 0 && !gone[i])
 				read_quiet(sv[i][1], &raw[i], 0);
 	}
 	size_t n = seqs_of(run, want, 4096);
 	int complete = 0, well_formed = 0;
 	for (int i = 0; i < FAN_STREAMS; i++) {
-		if (sv[i][1] < 0)
+		int64_t got[FAN_ROWS];
+		if (gone[i])
 			continue;
 		read_ids(sv[i][1], &raw[i], (int)n, 5000);
-		complete += count_ids(&raw[i]) == (int)n;
-		well_formed += records_of(&raw[i], 7 + i % 3);
+		complete += raw_ids(&raw[i], got, FAN_ROWS) == (int)n && n == FAN_ROWS &&
+			    memcmp(got, want, sizeof got) == 0;
+		well_formed += records_of(&raw[i], i < 280 ? 7 : 8);
 	}
-	is_int(complete, FAN_STREAMS - hung, "every stream got all %zu rows (tiny buffers too)", n);
+	is_int(complete, FAN_STREAMS - hung,
+	       "every stream got all %zu rows once, in order (tiny buffers too)", n);
 	is_int(well_formed, FAN_STREAMS - hung, "in records of its own request id");
 	for (int w = 0; w < 2000; w++) {
 		claw_hub_get_stats(h, &st);
@@ -602,6 +632,7 @@ test_fanout(struct claw_hub *h)
 			(void)close(sv[i][1]);
 		claw_buf_free(&raw[i]);
 	}
+	free(gone);
 	free(raw);
 	free(sv);
 }
@@ -618,6 +649,7 @@ test_without_io_uring(struct claw_board *board)
 	if (claw_hub_new(home, bus, board, false, &h, &err) != CLAW_OK ||
 	    claw_hub_start(h, &err) != CLAW_OK) {
 		ok(false, "a hub without io_uring: %s", claw_error_text(&err));
+		claw_hub_free(h);
 		return;
 	}
 	claw_hub_get_stats(h, &st);
