@@ -64,6 +64,7 @@
 #include "base/mutex.h"
 #include "base/str.h"
 #include "server/fcgi_wire.h"
+#include "server/request.h"
 #include "server/runs.h"
 #include "server/server.h"
 #include "server/sse.h"
@@ -268,10 +269,7 @@ floor_read_request(int fd)
 static void *
 floor_main(void *arg)
 {
-	static const char head[] =
-		"Status: 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
-		"Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
-		"X-Content-Type-Options: nosniff\r\n\r\n: claw\n\n";
+	static const char head[] = CLAW_REQ_SSE_HEAD; /* claw's own */
 	unsigned char rec[CLAW_FCGI_HEADER + sizeof head - 1];
 	(void)arg;
 	for (;;) {

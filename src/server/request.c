@@ -618,14 +618,7 @@ claw_req_finish(struct claw_req *r)
 enum claw_err
 claw_req_sse_begin(struct claw_req *r, struct claw_error *err)
 {
-	static const char head[] =
-		"Status: 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
-		"Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
-		"X-Content-Type-Options: nosniff\r\n\r\n"
-		/* A first comment, so nginx passes the headers on at once (it
-		 * holds a lone header until body bytes come) and the browser's
-		 * EventSource opens. */
-		": claw\n\n";
+	static const char head[] = CLAW_REQ_SSE_HEAD;
 	unsigned char rec[CLAW_FCGI_HEADER + sizeof head - 1];
 	int fd = claw_fcgi_conn(r->fr);
 

@@ -141,10 +141,18 @@ const char *claw_req_status_text(int status);
 
 /* ------------------------------------------------------------ streaming */
 
-/* Writes the headers of an SSE response (200, text/event-stream, no
- * caching, X-Accel-Buffering: no) and a first comment line, and flushes
- * them.  CLAW_EIO when the
- * peer is gone. */
+/* The start of every SSE response: the headers (200, text/event-stream,
+ * no caching, X-Accel-Buffering: no) and a first comment, so nginx passes
+ * the headers on at once (it holds a lone header until body bytes come)
+ * and the browser's EventSource opens. */
+#define CLAW_REQ_SSE_HEAD                                                                          \
+	"Status: 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"                     \
+	"Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"                                     \
+	"X-Content-Type-Options: nosniff\r\n\r\n"                                                  \
+	": claw\n\n"
+
+/* Writes CLAW_REQ_SSE_HEAD as one record.  CLAW_EIO when the peer is
+ * gone. */
 enum claw_err claw_req_sse_begin(struct claw_req *r, struct claw_error *err);
 
 /* Takes the connection away from libfcgi, for the stream hub: reads the
